@@ -1,0 +1,20 @@
+// One jest config for the whole monorepo (ESM: run with node --experimental-vm-modules).
+// Two projects: fast unit/harness tests, and end-to-end tests over real sockets (*.e2e.test.ts).
+const common = {
+  extensionsToTreatAsEsm: ['.ts'],
+  transform: { '^.+\\.ts$': ['ts-jest', { useESM: true, tsconfig: '<rootDir>/tsconfig.jest.json' }] },
+  moduleNameMapper: {
+    '^@deskchat/([a-z0-9-]+)$': '<rootDir>/packages/$1/src/index.ts',
+    '^(\\.{1,2}/.*)\\.js$': '$1',
+  },
+  testEnvironment: 'node',
+  roots: ['<rootDir>/packages'],
+  modulePathIgnorePatterns: ['<rootDir>/packages/.*/dist/'],
+};
+export default {
+  projects: [
+    { ...common, displayName: 'unit', testMatch: ['**/src/**/*.test.ts'], testPathIgnorePatterns: ['\\.e2e\\.test\\.ts$', '/dist/'] },
+    { ...common, displayName: 'e2e', testMatch: ['**/src/**/*.e2e.test.ts'], testPathIgnorePatterns: ['/dist/'] },
+  ],
+  testTimeout: 20000,
+};

@@ -1,0 +1,81 @@
+// The hook bus (Prosody-style named events). Three firing modes, each documented on its method:
+// dispatch (priority order, first truthy result stops), collect (gather results), notify (all run).
+import type { Logger } from './log.js';
+import { silentLogger } from './log.js';
+import type { HookEvents } from './hook-events.js';
+
+export type HookName = keyof HookEvents;
+export type HookHandler<E extends HookName> = (payload: HookEvents[E]['payload']) => HookEvents[E]['result'] | Promise<HookEvents[E]['result']>;
+
+interface Registration {
+  handler: (payload: never) => unknown;
+  priority: number;
+  order: number;
+}
+
+export class HookBus {
+  private readonly handlers = new Map<string, Registration[]>();
+  private counter = 0;
+
+  constructor(private readonly log: Logger = silentLogger) {}
+
+  /**
+   * Registers a handler; higher priority runs first, equal priorities in registration order.
+   * Fallbacks use negative priorities. Returns a function that removes the handler.
+   */
+  on<E extends HookName>(event: E, handler: HookHandler<E>, priority = 0): () => void {
+    const list = this.handlers.get(event) ?? [];
+    const registration: Registration = { handler: handler as Registration['handler'], priority, order: this.counter++ };
+    list.push(registration);
+    list.sort((a, b) => b.priority - a.priority || a.order - b.order);
+    this.handlers.set(event, list);
+    return () => {
+      const current = this.handlers.get(event);
+      if (!current) return;
+      const index = current.indexOf(registration);
+      if (index >= 0) current.splice(index, 1);
+    };
+  }
+
+  has(event: HookName): boolean {
+    return (this.handlers.get(event)?.length ?? 0) > 0;
+  }
+
+  /** Dispatch: handlers run in priority order until one returns a truthy value; returns whether one did. Exceptions propagate to the caller. */
+  async dispatch<E extends HookName>(event: E, payload: HookEvents[E]['payload']): Promise<boolean> {
+    const list = this.handlers.get(event);
+    if (!list) return false;
+    for (const { handler } of [...list]) {
+      if (await (handler as (p: unknown) => unknown)(payload)) return true;
+    }
+    return false;
+  }
+
+  /** Collect: every handler runs; results (arrays are flattened, undefined dropped) are returned in priority order. */
+  async collect<E extends HookName>(event: E, payload: HookEvents[E]['payload']): Promise<CollectItem<E>[]> {
+    const list = this.handlers.get(event);
+    if (!list) return [];
+    const out: CollectItem<E>[] = [];
+    for (const { handler } of [...list]) {
+      const result = await (handler as (p: unknown) => unknown)(payload);
+      if (Array.isArray(result)) out.push(...(result as CollectItem<E>[]));
+      else if (result !== undefined && result !== null) out.push(result as CollectItem<E>);
+    }
+    return out;
+  }
+
+  /** Notify: every handler runs; one that throws is logged with its stack and skipped. */
+  async notify<E extends HookName>(event: E, payload: HookEvents[E]['payload']): Promise<void> {
+    const list = this.handlers.get(event);
+    if (!list) return;
+    for (const { handler } of [...list]) {
+      try {
+        await (handler as (p: unknown) => unknown)(payload);
+      } catch (err) {
+        this.log.error({ err, event }, 'hook handler failed');
+      }
+    }
+  }
+}
+
+type CollectItem<E extends HookName> = HookEvents[E] extends { item: infer T } ? T : never;

@@ -1,0 +1,108 @@
+// IQ dispatch (RFC 6120 §8.2.3, §10.3). Handlers return a payload (or nothing) or throw a
+// StanzaError; only the dispatcher sends. It alone applies the rules: no handler →
+// service-unavailable, unexpected throw → logged and internal-server-error, and never a reply to
+// a result or an error.
+import { randomBytes } from 'node:crypto';
+import type { Element } from '@xmpp/xml';
+import { StanzaError, iqPayload, iqResult } from '@deskchat/protocol';
+import type { Core } from './core.js';
+import type { StanzaEvent } from './hook-events.js';
+
+/** `host`: addressed to the server's domain; `account`: to a user's bare JID (or no 'to', the sender's own). */
+export type IqScope = 'host' | 'account';
+
+export interface IqContext extends StanzaEvent {
+  /** The one child element of the IQ. */
+  payload: Element;
+  /** The IQ is about the sender's own account (no 'to', or 'to' equal to their bare JID). */
+  isOwnAccount: boolean;
+}
+
+export type IqHandler = (context: IqContext) => Element | undefined | void | Promise<Element | undefined | void>;
+
+export interface IqHandlers {
+  get?: IqHandler;
+  set?: IqHandler;
+}
+
+const key = (scope: IqScope, ns: string, name: string) => `${scope} ${ns} ${name}`;
+
+export class IqDispatcher {
+  private readonly handlers = new Map<string, IqHandlers>();
+  private readonly pending = new Map<string, { resolve: (iq: Element) => void; timer: NodeJS.Timeout }>();
+
+  constructor(private readonly core: Core) {
+    core.hooks.on('iq/host', (event) => this.dispatch(event, ['host']), -100);
+    // An IQ to one's own account falls back to the host's handler (e.g. a ping without 'to').
+    core.hooks.on('iq/bare', (event) => this.dispatch(event, isOwn(event) ? ['account', 'host'] : ['account']), -100);
+  }
+
+  /** Registers handlers for the payload `<name xmlns=ns/>`; returns a function that removes them. */
+  register(scope: IqScope, ns: string, name: string, handlers: IqHandlers): () => void {
+    const k = key(scope, ns, name);
+    if (this.handlers.has(k)) throw new Error(`an IQ handler for ${k} is already registered`);
+    this.handlers.set(k, handlers);
+    return () => this.handlers.delete(k);
+  }
+
+  /** Sends a server-initiated IQ get/set to a full JID and resolves with the reply, or undefined on timeout. */
+  request(iq: Element, timeoutMs = 30_000): Promise<Element | undefined> {
+    const id = iq.attrs.id ?? (iq.attrs.id = randomBytes(8).toString('hex'));
+    iq.attrs.from ??= this.core.domain;
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        this.pending.delete(id);
+        resolve(undefined);
+      }, timeoutMs);
+      timer.unref?.();
+      this.pending.set(id, { resolve: (reply) => { clearTimeout(timer); resolve(reply); }, timer });
+      void this.core.router.deliverTo(iq).then((sent) => {
+        if (sent) return;
+        clearTimeout(timer);
+        this.pending.delete(id);
+        resolve(undefined);
+      });
+    });
+  }
+
+  private async dispatch(event: StanzaEvent, scopes: IqScope[]): Promise<boolean> {
+    const { stanza } = event;
+    const type = stanza.attrs.type;
+    if (type === 'result' || type === 'error') {
+      const waiting = this.pending.get(stanza.attrs.id);
+      if (waiting) {
+        this.pending.delete(stanza.attrs.id);
+        waiting.resolve(stanza);
+      }
+      return true; // never answered (RFC 6120 §8.2.3)
+    }
+    const payload = iqPayload(stanza);
+    if (!payload) throw new StanzaError('bad-request', 'an iq get or set has exactly one payload (RFC 6120 §8.2.3)');
+    const handler = this.find(scopes, payload, type as 'get' | 'set');
+    if (!handler) throw new StanzaError('service-unavailable');
+    let result: Element | undefined | void;
+    try {
+      result = await handler({ ...event, payload, isOwnAccount: isOwn(event) });
+    } catch (err) {
+      if (err instanceof StanzaError) throw err;
+      this.core.log.error({ err, ns: payload.attrs.xmlns, name: payload.name }, 'IQ handler failed');
+      throw new StanzaError('internal-server-error');
+    }
+    const reply = iqResult(stanza, result ?? undefined);
+    if (!reply.attrs.from) reply.attrs.from = event.to.toString();
+    await this.core.router.deliverTo(reply);
+    return true;
+  }
+
+  private find(scopes: IqScope[], payload: Element, type: 'get' | 'set'): IqHandler | undefined {
+    for (const scope of scopes) {
+      const handlers = this.handlers.get(key(scope, payload.attrs.xmlns ?? '', payload.name));
+      if (handlers) return handlers[type] ?? (() => { throw new StanzaError('bad-request', `${payload.name} does not support type '${type}'`); });
+    }
+    return undefined;
+  }
+}
+
+function isOwn(event: StanzaEvent): boolean {
+  return event.stanza.attrs.to === undefined || event.to.equals(event.from.bare());
+}

@@ -1,0 +1,111 @@
+// Core options: type, defaults and a parser that names the offending key (conventions §8).
+import type { XmlLimits } from './xml/types.js';
+import { DEFAULT_XML_LIMITS } from './xml/types.js';
+
+export interface CoreOptions {
+  /** The XMPP domain this server serves (RFC 7622 domainpart). */
+  domain: string;
+  /** Require TLS before authentication where the transport can offer it (RFC 6120 §5.3.1). */
+  requireTls: boolean;
+  xml: XmlLimits;
+  limits: {
+    /** Bound resources one user may hold at once (RFC 6120 §7.6.2.1 resource-constraint past it). */
+    sessionsPerUser: number;
+    /** Failed SASL attempts allowed on one stream before it is closed (RFC 6120 §6.4.5 suggests 2..5). */
+    authAttemptsPerStream: number;
+    /** Streams that may stay unauthenticated at once, across all transports. */
+    maxSessions: number;
+    /** Seconds a stream may take from open to bound. */
+    negotiationTimeout: number;
+  };
+  /** RFC 6120 §7.7.2.2: a bind to a resource in use either replaces the old session or is refused. */
+  resourceConflict: 'replace' | 'refuse';
+  version: { name: string; version: string; hideOs: boolean };
+}
+
+export const DEFAULT_CORE_OPTIONS: CoreOptions = {
+  domain: 'localhost',
+  requireTls: true,
+  xml: DEFAULT_XML_LIMITS,
+  limits: { sessionsPerUser: 10, authAttemptsPerStream: 3, maxSessions: 50_000, negotiationTimeout: 60 },
+  resourceConflict: 'replace',
+  version: { name: 'DeskChat', version: '0.1.0', hideOs: true },
+};
+
+export class OptionsError extends Error {
+  constructor(
+    readonly key: string,
+    message: string,
+  ) {
+    super(`${key}: ${message}`);
+    this.name = 'OptionsError';
+  }
+}
+
+export function checkInteger(key: string, value: unknown, min: number, max: number): number {
+  const n = typeof value === 'string' && value.trim() !== '' ? Number(value) : value;
+  if (typeof n !== 'number' || !Number.isInteger(n) || n < min || n > max) {
+    throw new OptionsError(key, `must be an integer ${min}..${max} (got ${JSON.stringify(value)})`);
+  }
+  return n;
+}
+
+export function checkBoolean(key: string, value: unknown): boolean {
+  if (typeof value === 'boolean') return value;
+  if (value === 'true' || value === '1') return true;
+  if (value === 'false' || value === '0') return false;
+  throw new OptionsError(key, `must be true or false (got ${JSON.stringify(value)})`);
+}
+
+const DOMAIN = /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$/;
+
+export function checkDomain(key: string, value: unknown): string {
+  if (typeof value !== 'string' || !DOMAIN.test(value.toLowerCase())) {
+    throw new OptionsError(key, `must be a DNS domain name such as chat.example.com (got ${JSON.stringify(value)})`);
+  }
+  return value.toLowerCase();
+}
+
+type Input = Record<string, unknown> | undefined;
+const section = (key: string, value: unknown): Input => {
+  if (value === undefined) return undefined;
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new OptionsError(key, 'must be an object');
+  return value as Record<string, unknown>;
+};
+
+/** Validates raw input (from a config file or the admin API) into CoreOptions; `prefix` is the key path of this section. */
+export function parseCoreOptions(raw: Input, prefix = ''): CoreOptions {
+  const d = DEFAULT_CORE_OPTIONS;
+  const key = (k: string) => (prefix ? `${prefix}.${k}` : k);
+  const r = raw ?? {};
+  const xmlIn = section(key('xml'), r.xml) ?? {};
+  const limitsIn = section(key('limits'), r.limits) ?? {};
+  const versionIn = section(key('version'), r.version) ?? {};
+  const conflict = r.resourceConflict ?? d.resourceConflict;
+  if (conflict !== 'replace' && conflict !== 'refuse') throw new OptionsError(key('resourceConflict'), "must be 'replace' or 'refuse'");
+  return {
+    domain: r.domain === undefined ? d.domain : checkDomain(key('domain'), r.domain),
+    requireTls: r.requireTls === undefined ? d.requireTls : checkBoolean(key('requireTls'), r.requireTls),
+    xml: {
+      maxStanzaBytes: int(xmlIn.maxStanzaBytes, d.xml.maxStanzaBytes, key('xml.maxStanzaBytes'), 1024, 64 * 1024 * 1024),
+      maxDepth: int(xmlIn.maxDepth, d.xml.maxDepth, key('xml.maxDepth'), 4, 1000),
+      maxAttributes: int(xmlIn.maxAttributes, d.xml.maxAttributes, key('xml.maxAttributes'), 4, 10_000),
+    },
+    limits: {
+      sessionsPerUser: int(limitsIn.sessionsPerUser, d.limits.sessionsPerUser, key('limits.sessionsPerUser'), 1, 1000),
+      authAttemptsPerStream: int(limitsIn.authAttemptsPerStream, d.limits.authAttemptsPerStream, key('limits.authAttemptsPerStream'), 1, 10),
+      maxSessions: int(limitsIn.maxSessions, d.limits.maxSessions, key('limits.maxSessions'), 1, 10_000_000),
+      negotiationTimeout: int(limitsIn.negotiationTimeout, d.limits.negotiationTimeout, key('limits.negotiationTimeout'), 1, 3600),
+    },
+    resourceConflict: conflict,
+    version: {
+      name: typeof versionIn.name === 'string' ? versionIn.name : d.version.name,
+      version: typeof versionIn.version === 'string' ? versionIn.version : d.version.version,
+      hideOs: versionIn.hideOs === undefined ? d.version.hideOs : checkBoolean(key('version.hideOs'), versionIn.hideOs),
+    },
+  };
+}
+
+function int(value: unknown, fallback: number, key: string, min: number, max: number): number {
+  return value === undefined ? fallback : checkInteger(key, value, min, max);
+}

@@ -1,0 +1,58 @@
+// RFC 5802 §3: derive the server-side SCRAM keys from a password, and check a password against them
+// (used by PLAIN, so that no plaintext ever needs to be stored).
+import { createHash, createHmac, pbkdf2Sync, randomBytes, timingSafeEqual } from 'node:crypto';
+import type { Credentials, ScramCredential, ScramHash } from '../storage/accounts.js';
+
+/** Node's digest names for the SCRAM hashes. */
+export const DIGEST: Record<ScramHash, 'sha1' | 'sha256'> = { 'SHA-1': 'sha1', 'SHA-256': 'sha256' };
+const KEY_LENGTH: Record<ScramHash, number> = { 'SHA-1': 20, 'SHA-256': 32 };
+
+/** RFC 7677 §4 asks for at least 4096 iterations. */
+export const DEFAULT_ITERATIONS = 4096;
+
+export function hmac(hash: ScramHash, key: Buffer, data: Buffer | string): Buffer {
+  return createHmac(DIGEST[hash], key).update(data).digest();
+}
+
+export function digest(hash: ScramHash, data: Buffer): Buffer {
+  return createHash(DIGEST[hash]).update(data).digest();
+}
+
+/** SaltedPassword := Hi(Normalize(password), salt, i) with Hi = PBKDF2-HMAC. */
+export function saltedPassword(hash: ScramHash, password: string, salt: Buffer, iterations: number): Buffer {
+  // SASLprep (RFC 4013) is approximated by NFKC normalisation, which covers the mapping step for
+  // the passwords users type; prohibited code points are rejected at account creation.
+  return pbkdf2Sync(Buffer.from(password.normalize('NFKC'), 'utf8'), salt, iterations, KEY_LENGTH[hash], DIGEST[hash]);
+}
+
+export function deriveScramCredential(
+  hash: ScramHash,
+  password: string,
+  salt: Buffer = randomBytes(16),
+  iterations = DEFAULT_ITERATIONS,
+): ScramCredential {
+  const salted = saltedPassword(hash, password, salt, iterations);
+  const clientKey = hmac(hash, salted, 'Client Key');
+  return {
+    salt: salt.toString('base64'),
+    iterations,
+    storedKey: digest(hash, clientKey).toString('base64'),
+    serverKey: hmac(hash, salted, 'Server Key').toString('base64'),
+  };
+}
+
+/** Credentials for every supported hash, each with its own salt. */
+export function deriveCredentials(password: string, iterations = DEFAULT_ITERATIONS): Credentials {
+  return {
+    'SHA-1': deriveScramCredential('SHA-1', password, randomBytes(16), iterations),
+    'SHA-256': deriveScramCredential('SHA-256', password, randomBytes(16), iterations),
+  };
+}
+
+/** Constant-time check of a plaintext password against a stored credential. */
+export function checkPassword(hash: ScramHash, credential: ScramCredential, password: string): boolean {
+  const candidate = deriveScramCredential(hash, password, Buffer.from(credential.salt, 'base64'), credential.iterations);
+  const a = Buffer.from(candidate.storedKey, 'base64');
+  const b = Buffer.from(credential.storedKey, 'base64');
+  return a.length === b.length && timingSafeEqual(a, b);
+}

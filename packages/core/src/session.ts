@@ -1,0 +1,222 @@
+// One client stream (RFC 6120 §4–7) behind any transport: header, features, STARTTLS, SASL,
+// bind, then stanzas handed to the router. State: opening → authenticated → bound → closed.
+import { randomBytes } from 'node:crypto';
+import xml, { type Element } from '@xmpp/xml';
+import { NS, StreamError, StanzaError, errorReply, parseJid, type JID } from '@deskchat/protocol';
+import type { Logger } from './log.js';
+import type { Transport } from './transport.js';
+import { isLoopbackAddress } from './transport.js';
+import type { Core } from './core.js';
+import { SaslNegotiation } from './stream/sasl-negotiation.js';
+import { handleBind } from './stream/bind.js';
+import { prepareOutgoing } from './stream/stanza-checks.js';
+
+export type SessionState = 'opening' | 'open' | 'authenticated' | 'bound' | 'closed';
+
+/** Presence facts the router needs for delivery (RFC 6121 §8.5); full presence logic lives in `im`. */
+export interface SessionPresence {
+  isAvailable: boolean;
+  priority: number;
+  /** The last broadcast presence (undefined until initial presence). */
+  element?: Element;
+}
+
+export class Session {
+  readonly id = randomBytes(8).toString('hex');
+  readonly createdAt = Date.now();
+  log: Logger;
+  state: SessionState = 'opening';
+  /** Stream id of the current stream (new on each restart). */
+  streamId = '';
+  /** RFC 6120 §4.7.1: the `from` of the client's opening header, known before authentication (home-node discovery uses it). */
+  streamFrom?: JID;
+  lang = 'en';
+  username?: string;
+  jid?: JID;
+  presence: SessionPresence = { isAvailable: false, priority: 0 };
+  /** Per-session data for modules (roster requested, carbons enabled, …), keyed by module. */
+  readonly data = new Map<string, unknown>();
+  private readonly sasl: SaslNegotiation;
+  private negotiationTimer?: NodeJS.Timeout;
+
+  constructor(
+    readonly core: Core,
+    readonly transport: Transport,
+  ) {
+    this.log = core.log.child({ session: this.id, transport: transport.kind, remote: transport.remoteAddress });
+    this.sasl = new SaslNegotiation(this);
+    this.negotiationTimer = setTimeout(() => {
+      if (this.state !== 'bound' && this.state !== 'closed') this.close(new StreamError('connection-timeout', 'stream negotiation took too long'));
+    }, core.options.limits.negotiationTimeout * 1000);
+    this.negotiationTimer.unref?.();
+  }
+
+  get isSecure(): boolean {
+    return this.transport.isSecure();
+  }
+
+  get isLoopback(): boolean {
+    return isLoopbackAddress(this.transport.remoteAddress);
+  }
+
+  get isAuthenticated(): boolean {
+    return this.state === 'authenticated' || this.state === 'bound';
+  }
+
+  /** TLS must come first: required by config, offered by the transport, not done yet. */
+  get mustStartTls(): boolean {
+    return this.core.options.requireTls && !this.isSecure && this.transport.canStartTls();
+  }
+
+  /** 1–4. Validates the client's header, answers with ours, then offers the features of this stage (RFC 6120 §4.7, §4.3.2). */
+  async onStreamOpen(attrs: Record<string, string>): Promise<void> {
+    if (this.state === 'closed') return;
+    this.streamId = randomBytes(12).toString('base64url');
+    const domain = this.core.domain;
+    const from = parseJid(attrs.from);
+    if (from && !this.isAuthenticated) this.streamFrom = from;
+    if (attrs['xml:lang']) this.lang = attrs['xml:lang'];
+    const header: Record<string, string> = { id: this.streamId, from: domain, version: '1.0', 'xml:lang': 'en' };
+    if (from) header.to = from.toString();
+    // 1. The header is always answered first, so that even an error is well-formed (RFC 6120 §4.9.1.2).
+    this.transport.openStream(header);
+    // 2. Namespace, host and version checks.
+    if (attrs.xmlns !== undefined && attrs.xmlns !== NS.CLIENT) return this.close(new StreamError('invalid-namespace', `default namespace must be ${NS.CLIENT}`));
+    if (attrs.to !== undefined && attrs.to.toLowerCase() !== domain) return this.close(new StreamError('host-unknown', `this server serves ${domain}`));
+    const major = Number((attrs.version ?? '0.9').split('.')[0]);
+    if (!(major >= 1)) return this.close(new StreamError('unsupported-version', 'XMPP 1.0 streams only (RFC 6120 §4.7.5)'));
+    if (major > 1) return this.close(new StreamError('unsupported-version', 'this server speaks version 1.0'));
+    // 3. Features for the stage we are in.
+    if (this.state === 'opening') this.state = 'open';
+    this.transport.send(await this.features());
+  }
+
+  private async features(): Promise<Element> {
+    const features = xml('stream:features', {});
+    if (this.state === 'open') {
+      if (this.transport.canStartTls() && !this.isSecure) {
+        features.cnode(xml('starttls', { xmlns: NS.TLS }, ...(this.core.options.requireTls ? [xml('required')] : [])));
+        if (this.mustStartTls) return features; // RFC 6120 §5.3.1: nothing else until TLS is done
+      }
+      features.cnode(this.sasl.mechanismsElement());
+      for (const el of await this.core.hooks.collect('stream-features/pre-auth', { session: this })) features.cnode(el);
+    } else if (this.state === 'authenticated') {
+      features.cnode(xml('bind', { xmlns: NS.BIND }));
+      // RFC 3921 session establishment is still sent by older clients; advertised as optional (RFC 6121 Appendix E).
+      features.cnode(xml('session', { xmlns: NS.SESSION }, xml('optional')));
+      for (const el of await this.core.hooks.collect('stream-features/post-auth', { session: this })) features.cnode(el);
+    }
+    return features;
+  }
+
+  /** Every top-level element from the transport. */
+  async onElement(el: Element): Promise<void> {
+    try {
+      await this.handleElement(el);
+    } catch (err) {
+      if (err instanceof StreamError) return this.close(err);
+      this.log.error({ err }, 'unexpected failure handling an element');
+      this.close(new StreamError('internal-server-error'));
+    }
+  }
+
+  private async handleElement(el: Element): Promise<void> {
+    if (this.state === 'closed') return;
+    const ns = el.attrs.xmlns;
+    if (ns === NS.TLS && el.name === 'starttls') return this.startTls();
+    if (this.mustStartTls) throw new StreamError('policy-violation', 'STARTTLS is required before anything else (RFC 6120 §5.3.1)');
+    if (ns === NS.SASL) {
+      if (this.state !== 'open') throw new StreamError('policy-violation', 'already authenticated');
+      return this.sasl.handle(el);
+    }
+    const isStanza = el.name === 'iq' || el.name === 'message' || el.name === 'presence';
+    if (!isStanza) throw new StreamError('unsupported-stanza-type', `<${el.name}/> is not a stanza this stream accepts`);
+    if (ns !== undefined && ns !== NS.CLIENT) throw new StreamError('invalid-namespace', `stanzas must be in ${NS.CLIENT}`);
+    if (!this.isAuthenticated) throw new StreamError('not-authorized', 'authenticate first (RFC 6120 §6)');
+    if (this.state === 'authenticated') {
+      if (el.name === 'iq' && (await handleBind(this, el))) return;
+      throw new StreamError('not-authorized', 'bind a resource first (RFC 6120 §7)');
+    }
+    await this.handleStanza(el);
+  }
+
+  private async startTls(): Promise<void> {
+    if (this.state !== 'open' || this.isSecure || !this.transport.canStartTls() || !this.transport.startTls) {
+      // RFC 6120 §5.4.2.2: <failure/> and close.
+      this.transport.send(xml('failure', { xmlns: NS.TLS }));
+      return this.close();
+    }
+    this.transport.send(xml('proceed', { xmlns: NS.TLS }));
+    await this.transport.startTls();
+    this.state = 'opening';
+  }
+
+  /** Called by SASL negotiation on success (RFC 6120 §6.4.6). */
+  async onAuthenticated(username: string): Promise<void> {
+    this.username = username;
+    this.state = 'authenticated';
+    this.log = this.log.child({ user: username });
+    this.transport.resetStream();
+    await this.core.hooks.dispatch('session/authenticated', { session: this });
+  }
+
+  /** Called by bind with the JID now routed to this session. */
+  onBound(jid: JID): void {
+    this.jid = jid;
+    this.state = 'bound';
+    clearTimeout(this.negotiationTimer);
+    this.log = this.log.child({ jid: jid.toString() });
+    this.log.info({}, 'session bound');
+  }
+
+  /** 1. Validate and stamp `from` (RFC 6120 §8.1.2.1). 2. Track undirected presence. 3. Route. */
+  private async handleStanza(el: Element): Promise<void> {
+    const prepared = prepareOutgoing(this, el);
+    if (!prepared) return;
+    if (prepared.name === 'presence' && !prepared.attrs.to) this.trackPresence(prepared);
+    await this.core.router.route(prepared, this);
+  }
+
+  private trackPresence(presence: Element): void {
+    const type = presence.attrs.type;
+    if (type === undefined) {
+      const priority = Number(presence.getChildText('priority') ?? 0);
+      this.presence = { isAvailable: true, priority: Number.isInteger(priority) ? Math.max(-128, Math.min(127, priority)) : 0, element: presence };
+    } else if (type === 'unavailable') {
+      this.presence = { isAvailable: false, priority: 0, element: presence };
+    }
+  }
+
+  /** Writes a stanza routed to this session, unless a `pre-stanza/deliver` handler swallows it. */
+  async deliver(stanza: Element): Promise<void> {
+    if (this.state === 'closed') return;
+    if (await this.core.hooks.dispatch('pre-stanza/deliver', { stanza, session: this })) return;
+    this.transport.send(stanza);
+  }
+
+  /** Replies to a stanza this session sent with an error (never to an error, RFC 6120 §8.3.1). */
+  replyError(stanza: Element, error: StanzaError): void {
+    if (stanza.attrs.type === 'error' || this.state === 'closed') return;
+    this.transport.send(errorReply(stanza, error));
+  }
+
+  /** Closes the stream (with an error if given) and unregisters. Idempotent. */
+  close(error?: StreamError): void {
+    if (this.state === 'closed') return;
+    this.transport.close(error);
+    this.onTransportClosed(error);
+  }
+
+  /** The transport is gone (client closed, socket broke, BOSH inactivity). */
+  onTransportClosed(error?: StreamError): void {
+    if (this.state === 'closed') return;
+    const wasBound = this.state === 'bound';
+    this.state = 'closed';
+    clearTimeout(this.negotiationTimer);
+    if (error) this.log.info({ condition: error.condition, text: error.text }, 'stream closed with error');
+    else this.log.debug({}, 'stream closed');
+    this.core.streams.delete(this);
+    this.core.sessions.remove(this);
+    if (wasBound) void this.core.hooks.notify('session/unbound', { session: this, error });
+  }
+}

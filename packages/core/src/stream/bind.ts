@@ -1,0 +1,57 @@
+// RFC 6120 §7: resource binding, with server-generated and client-chosen resources, the
+// sessions-per-user limit (§7.6.2.1) and the conflict rule for a resource already in use (§7.7.2.2).
+// Also answers the obsolete RFC 3921 session establishment that some clients still send.
+import { randomBytes } from 'node:crypto';
+import xml, { type Element } from '@xmpp/xml';
+import { NS, StanzaError, StreamError, JID, iqResult } from '@deskchat/protocol';
+import type { Session } from '../session.js';
+
+const MAX_RESOURCE = 1023;
+
+/** Returns true when `iq` was a bind (or session) request and has been answered. */
+export async function handleBind(session: Session, iq: Element): Promise<boolean> {
+  const bind = iq.getChild('bind', NS.BIND);
+  if (!bind || iq.attrs.type !== 'set') return false;
+  try {
+    const jid = await bindResource(session, readResource(bind));
+    session.transport.send(iqResult(iq, xml('bind', { xmlns: NS.BIND }, xml('jid', {}, jid.toString()))));
+  } catch (err) {
+    if (!(err instanceof StanzaError)) throw err;
+    session.replyError(iq, err);
+  }
+  return true;
+}
+
+/** A resource the client asked for, or undefined to have one generated (RFC 6120 §7.6, §7.7). */
+function readResource(bind: Element): string | undefined {
+  const el = bind.getChild('resource');
+  if (!el) return undefined;
+  // Resourceprep (RFC 7622 §3.4) is approximated by NFKC and trimming; control characters are refused.
+  const resource = el.getText().normalize('NFKC').trim();
+  if (resource === '') return undefined;
+  // eslint-disable-next-line no-control-regex
+  if (resource.length > MAX_RESOURCE || /[\u0000-\u001f\u007f]/.test(resource)) {
+    throw new StanzaError('bad-request', 'resource is not a valid resourcepart (RFC 7622 §3.4)');
+  }
+  return resource;
+}
+
+async function bindResource(session: Session, requested: string | undefined): Promise<JID> {
+  const { core } = session;
+  const username = session.username!;
+  const existing = core.sessions.forUser(username);
+  const resource = requested ?? randomBytes(6).toString('hex');
+  const holder = existing.find((s) => s.jid?.resource === resource);
+  if (holder) {
+    if (core.options.resourceConflict === 'refuse') throw new StanzaError('conflict', 'resource is in use (RFC 6120 §7.7.2.2)');
+    // The newer session wins; the old one is told why.
+    holder.close(new StreamError('conflict', 'replaced by a new connection with the same resource'));
+  } else if (existing.length >= core.options.limits.sessionsPerUser) {
+    throw new StanzaError('resource-constraint', `at most ${core.options.limits.sessionsPerUser} sessions per user`, { type: 'wait' });
+  }
+  const jid = new JID(username, core.domain, resource);
+  session.onBound(jid);
+  core.sessions.add(session);
+  await core.hooks.notify('session/bound', { session });
+  return jid;
+}

@@ -1,0 +1,88 @@
+// RFC 6120 §6.4: SASL negotiation on a stream — <auth/>, <challenge/>/<response/>, <abort/>,
+// <success/>/<failure/> — driving whichever mechanism the client chose.
+import xml, { type Element } from '@xmpp/xml';
+import { NS, StreamError } from '@deskchat/protocol';
+import type { Session } from '../session.js';
+import { SaslFailure, type SaslContext, type SaslExchange, type SaslFailureCondition } from '../sasl/types.js';
+
+const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
+
+export class SaslNegotiation {
+  private exchange?: SaslExchange;
+  private failures = 0;
+
+  constructor(private readonly session: Session) {}
+
+  private context(): SaslContext {
+    const { core } = this.session;
+    return { domain: core.domain, isSecure: this.session.isSecure, isLoopback: this.session.isLoopback, accounts: core.stores.accounts };
+  }
+
+  mechanismsElement(): Element {
+    const context = this.context();
+    const names = this.session.core.mechanisms.filter((m) => m.isOffered(context)).map((m) => xml('mechanism', {}, m.name));
+    return xml('mechanisms', { xmlns: NS.SASL }, ...names);
+  }
+
+  async handle(el: Element): Promise<void> {
+    switch (el.name) {
+      case 'auth':
+        return this.auth(el);
+      case 'response':
+        if (!this.exchange) return this.fail('malformed-request', 'no authentication in progress');
+        return this.step(this.exchange, el);
+      case 'abort':
+        this.exchange = undefined;
+        return this.fail('aborted');
+      default:
+        throw new StreamError('unsupported-stanza-type', `unexpected SASL element <${el.name}/>`);
+    }
+  }
+
+  private async auth(el: Element): Promise<void> {
+    const context = this.context();
+    const mechanism = this.session.core.mechanisms.find((m) => m.name === el.attrs.mechanism && m.isOffered(context));
+    if (!mechanism) {
+      const isPlainOffTls = el.attrs.mechanism === 'PLAIN';
+      return this.fail(isPlainOffTls ? 'encryption-required' : 'invalid-mechanism', isPlainOffTls ? 'PLAIN needs TLS or a loopback connection' : undefined, false);
+    }
+    this.exchange = mechanism.start(context);
+    return this.step(this.exchange, el);
+  }
+
+  private async step(exchange: SaslExchange, el: Element): Promise<void> {
+    const text = el.getText().trim();
+    // RFC 6120 §6.4.2: '=' is an empty initial response; no text means none was sent.
+    let data: Buffer | undefined;
+    if (text === '=') data = Buffer.alloc(0);
+    else if (text !== '') {
+      if (!BASE64.test(text) || text.length % 4 !== 0) return this.fail('incorrect-encoding');
+      data = Buffer.from(text, 'base64');
+    } else if (el.name === 'response') data = Buffer.alloc(0);
+    try {
+      const result = await exchange.step(data);
+      if (result.kind === 'challenge') {
+        this.session.transport.send(xml('challenge', { xmlns: NS.SASL }, result.data.length ? result.data.toString('base64') : '='));
+        return;
+      }
+      this.exchange = undefined;
+      this.session.transport.send(xml('success', { xmlns: NS.SASL }, ...(result.data?.length ? [result.data.toString('base64')] : [])));
+      await this.session.onAuthenticated(result.username);
+    } catch (err) {
+      if (!(err instanceof SaslFailure)) throw err;
+      return this.fail(err.condition, err.text);
+    }
+  }
+
+  /** Sends <failure/>; past the configured number of failed attempts the stream is closed (RFC 6120 §6.4.5). */
+  private fail(condition: SaslFailureCondition, text?: string, countsAsAttempt = true): void {
+    this.exchange = undefined;
+    const children = [xml(condition)];
+    if (text) children.push(xml('text', { 'xml:lang': 'en' }, text));
+    this.session.transport.send(xml('failure', { xmlns: NS.SASL }, ...children));
+    if (condition === 'not-authorized') this.session.log.info({}, 'authentication failed');
+    if (countsAsAttempt && condition !== 'aborted' && ++this.failures >= this.session.core.options.limits.authAttemptsPerStream) {
+      this.session.close(new StreamError('policy-violation', 'too many failed authentication attempts'));
+    }
+  }
+}

@@ -1,0 +1,14 @@
+// @deskchat/protocol: the XMPP vocabulary shared by the server and the browser gadget.
+// Must not import node:* (the browser uses it).
+export { NS, type Namespace } from './ns.js';
+export {
+  StanzaError,
+  STANZA_ERROR_TYPES,
+  errorReply,
+  type StanzaErrorCondition,
+  type StanzaErrorType,
+} from './stanza-error.js';
+export { StreamError, STREAM_ERROR_CONDITIONS, type StreamErrorCondition } from './stream-error.js';
+export { JID, parseJid, bareJid, toBare } from './jid.js';
+export { isStanza, iqResult, iqPayload, withAttrs, type StanzaKind } from './stanza.js';
+export { default as xml, Element } from '@xmpp/xml';

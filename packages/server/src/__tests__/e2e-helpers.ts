@@ -1,0 +1,120 @@
+// End-to-end helpers: a real node on free loopback ports with a fresh data directory, real
+// @xmpp/client connections, and raw sockets for protocol edges.
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { client, type Client } from '@xmpp/client';
+import { deriveCredentials, silentLogger } from '@deskchat/core';
+import { parseConfig, type ServerConfig } from '../config.js';
+import { startNode, type RunningNode } from '../node.js';
+
+export const repoRoot = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../../../..');
+
+export function tempDir(prefix = 'deskchat-'): string {
+  return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+}
+
+/** A self-signed certificate for localhost made by the same script users run. */
+export function devCertificate(): { certFile: string; keyFile: string } {
+  const dir = tempDir('deskchat-certs-');
+  execFileSync('bash', [path.join(repoRoot, 'scripts/make-dev-certs.sh'), 'localhost', dir], { stdio: 'ignore' });
+  return { certFile: path.join(dir, 'localhost.crt'), keyFile: path.join(dir, 'localhost.key') };
+}
+
+export interface TestNode {
+  node: RunningNode;
+  config: ServerConfig;
+  port: number;
+  addUser(username: string, password: string): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export async function startTestNode(options: { tls?: boolean; raw?: Record<string, unknown> } = {}): Promise<TestNode> {
+  const dataDir = tempDir();
+  const cert = options.tls ? devCertificate() : undefined;
+  const config = parseConfig(
+    {
+      dataDir,
+      c2s: { host: '127.0.0.1', port: 0, directTlsPort: 0 },
+      ...(cert ? { tls: { cert: cert.certFile, key: cert.keyFile } } : { tls: {} }),
+      log: { level: 'silent' },
+      ...options.raw,
+    },
+    dataDir,
+  );
+  const node = await startNode(config, silentLogger);
+  return {
+    node,
+    config,
+    port: node.ports.c2s,
+    addUser: async (username, password) => {
+      await node.core.stores.accounts.createAccount({ username, createdAt: Date.now(), credentials: deriveCredentials(password) });
+    },
+    stop: () => node.close(),
+  };
+}
+
+/** A real xmpp.js client signed in over TCP (SCRAM-SHA-1 is its strongest mechanism). */
+export async function signIn(port: number, username: string, password: string, resource?: string): Promise<Client> {
+  const xmpp = client({ service: `xmpp://127.0.0.1:${port}`, domain: 'localhost', username, password, resource });
+  xmpp.on('error', () => {});
+  xmpp.reconnect.stop();
+  await xmpp.start();
+  return xmpp;
+}
+
+export async function stopClient(xmpp: Client): Promise<void> {
+  await xmpp.stop().catch(() => undefined);
+}
+
+/** A raw TCP connection that collects everything the server writes. */
+export class RawConnection {
+  received = '';
+  isClosed = false;
+  private readonly socket: net.Socket;
+
+  private constructor(socket: net.Socket) {
+    this.socket = socket;
+    socket.setEncoding('utf8');
+    socket.on('data', (d: string) => (this.received += d));
+    socket.on('close', () => (this.isClosed = true));
+    socket.on('error', () => {});
+  }
+
+  static connect(port: number): Promise<RawConnection> {
+    return new Promise((resolve, reject) => {
+      const socket = net.connect({ host: '127.0.0.1', port }, () => resolve(new RawConnection(socket)));
+      socket.once('error', reject);
+    });
+  }
+
+  write(data: string | Buffer): void {
+    this.socket.write(data);
+  }
+
+  /** Waits until the received text matches, or fails with what was received. */
+  async waitFor(pattern: RegExp, timeoutMs = 3000): Promise<string> {
+    const start = Date.now();
+    while (!pattern.test(this.received)) {
+      if (Date.now() - start > timeoutMs) throw new Error(`timed out waiting for ${pattern}; received: ${this.received.slice(0, 2000)}`);
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    return this.received;
+  }
+
+  async waitClosed(timeoutMs = 3000): Promise<void> {
+    const start = Date.now();
+    while (!this.isClosed) {
+      if (Date.now() - start > timeoutMs) throw new Error('connection was not closed');
+      await new Promise((r) => setTimeout(r, 10));
+    }
+  }
+
+  destroy(): void {
+    this.socket.destroy();
+  }
+}
+
+export const STREAM_HEADER = "<?xml version='1.0'?><stream:stream to='localhost' version='1.0' xmlns='jabber:client' xmlns:stream='http://etherx.jabber.org/streams'>";

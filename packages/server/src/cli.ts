@@ -1,0 +1,61 @@
+#!/usr/bin/env node
+// The `deskchat` command: `deskchat start`, `deskchat user …`. Exit codes: 0 ok, 1 failure, 2 usage.
+import { OptionsError } from '@deskchat/core';
+import { loadConfig } from './config.js';
+import { createLogger } from './logger.js';
+import { ListenError, startNode } from './node.js';
+import { runUserCommand } from './users/user-commands.js';
+
+const USAGE = `Usage: deskchat <command> [--config FILE]
+
+Commands:
+  start                              start a node (embedded SQLite store in dataDir)
+  user add <username> [--password P] [--name N] [--email E]
+                                     add a user (prompts, or generates and prints a password)
+  user passwd <username> [--password P]
+  user remove <username>
+  user list
+  user import <file.csv>             header row: username,password[,name,email]
+
+Configuration: deskchat.yaml (or --config / DESKCHAT_CONFIG) and DESKCHAT_* environment variables.`;
+
+async function main(argv: string[]): Promise<number> {
+  const configIndex = argv.indexOf('--config');
+  const configFile = configIndex >= 0 ? argv[configIndex + 1] : undefined;
+  const args = configIndex >= 0 ? [...argv.slice(0, configIndex), ...argv.slice(configIndex + 2)] : argv;
+  const [command, ...rest] = args;
+  if (!command || command === '--help' || command === 'help') {
+    process.stdout.write(`${USAGE}\n`);
+    return command ? 0 : 2;
+  }
+  const config = loadConfig({ file: configFile });
+  if (command === 'start') return start(config);
+  if (command === 'user') return runUserCommand(rest, { config, stdin: process.stdin, stdout: process.stdout, stderr: process.stderr });
+  process.stderr.write(`deskchat: unknown command '${command}'\n\n${USAGE}\n`);
+  return 2;
+}
+
+async function start(config: ReturnType<typeof loadConfig>): Promise<number> {
+  const log = createLogger(config.log.level);
+  const node = await startNode(config, log);
+  await new Promise<void>((resolve) => {
+    const stop = (signal: string) => {
+      log.info({ signal }, 'shutting down: closing every stream with system-shutdown');
+      node.close().then(resolve, resolve);
+    };
+    process.once('SIGTERM', () => stop('SIGTERM'));
+    process.once('SIGINT', () => stop('SIGINT'));
+  });
+  return 0;
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (err: unknown) => {
+    if (err instanceof OptionsError || err instanceof ListenError) process.stderr.write(`deskchat: ${err.message}\n`);
+    else process.stderr.write(`deskchat: ${(err as Error)?.stack ?? String(err)}\n`);
+    process.exitCode = 1;
+  },
+);

@@ -1,0 +1,151 @@
+// Server configuration: one YAML/JSON file plus DESKCHAT_* environment overrides, validated at
+// start-up with messages that name the key (conventions §8). Only this package reads files and env.
+import fs from 'node:fs';
+import path from 'node:path';
+import YAML from 'yaml';
+import { OptionsError, checkInteger, parseCoreOptions, type CoreOptions } from '@deskchat/core';
+import { parseC2sOptions, type C2sOptions } from '@deskchat/c2s';
+
+export interface ListenOptions {
+  host: string;
+  port: number;
+}
+
+export interface ServerConfig {
+  core: CoreOptions;
+  dataDir: string;
+  c2s: C2sOptions & ListenOptions & { directTlsPort: number };
+  http: ListenOptions;
+  admin: ListenOptions & { token?: string };
+  tls?: { certFile: string; keyFile: string };
+  log: { level: 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal' | 'silent' };
+}
+
+/** Environment variables and the config keys they override. */
+export const ENV_KEYS: Record<string, string> = {
+  DESKCHAT_DOMAIN: 'domain',
+  DESKCHAT_DATA_DIR: 'dataDir',
+  DESKCHAT_C2S_PORT: 'c2s.port',
+  DESKCHAT_C2S_TLS_PORT: 'c2s.directTlsPort',
+  DESKCHAT_C2S_HOST: 'c2s.host',
+  DESKCHAT_HTTP_PORT: 'http.port',
+  DESKCHAT_HTTP_HOST: 'http.host',
+  DESKCHAT_ADMIN_PORT: 'admin.port',
+  DESKCHAT_ADMIN_HOST: 'admin.host',
+  DESKCHAT_ADMIN_TOKEN: 'admin.token',
+  DESKCHAT_TLS_CERT: 'tls.cert',
+  DESKCHAT_TLS_KEY: 'tls.key',
+  DESKCHAT_REQUIRE_TLS: 'requireTls',
+  DESKCHAT_LOG_LEVEL: 'log.level',
+};
+
+const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;
+const DEV_CERT = 'certs/localhost.crt';
+const DEV_KEY = 'certs/localhost.key';
+
+/** Reads the config file (if any) and the environment, and validates everything. Throws OptionsError. */
+export function loadConfig(options: { file?: string; env?: NodeJS.ProcessEnv; cwd?: string } = {}): ServerConfig {
+  const env = options.env ?? process.env;
+  const cwd = options.cwd ?? process.cwd();
+  const file = options.file ?? env.DESKCHAT_CONFIG ?? firstExisting(cwd, ['deskchat.yaml', 'deskchat.yml', 'deskchat.json']);
+  const raw = file ? readFile(path.resolve(cwd, file)) : {};
+  for (const [variable, key] of Object.entries(ENV_KEYS)) {
+    if (env[variable] !== undefined && env[variable] !== '') setPath(raw, key, env[variable]);
+  }
+  return parseConfig(raw, cwd);
+}
+
+export function parseConfig(raw: Record<string, unknown>, cwd: string): ServerConfig {
+  const known = new Set(['domain', 'dataDir', 'requireTls', 'xml', 'limits', 'resourceConflict', 'version', 'c2s', 'http', 'admin', 'tls', 'log']);
+  for (const key of Object.keys(raw)) if (!known.has(key)) throw new OptionsError(key, 'unknown setting');
+  const { c2s = {}, http = {}, admin = {}, tls, log = {}, dataDir, ...coreRaw } = raw as Record<string, Record<string, unknown> | undefined>;
+  const c2sIn = object('c2s', c2s);
+  const httpIn = object('http', http);
+  const adminIn = object('admin', admin);
+  const logIn = object('log', log);
+  const level = logIn.level ?? 'info';
+  if (!LOG_LEVELS.includes(level as (typeof LOG_LEVELS)[number])) throw new OptionsError('log.level', `must be one of ${LOG_LEVELS.join(', ')}`);
+  const token = adminIn.token;
+  if (token !== undefined && (typeof token !== 'string' || token.length < 16)) throw new OptionsError('admin.token', 'must be a string of at least 16 characters');
+  const { keepaliveInterval, idleTimeout } = c2sIn;
+  return {
+    core: parseCoreOptions(coreRaw as Record<string, unknown>),
+    dataDir: path.resolve(cwd, typeof dataDir === 'string' && dataDir ? dataDir : 'data'),
+    c2s: {
+      ...parseC2sOptions({ keepaliveInterval, idleTimeout }),
+      host: host('c2s.host', c2sIn.host, '::'),
+      port: port('c2s.port', c2sIn.port, 5222),
+      directTlsPort: port('c2s.directTlsPort', c2sIn.directTlsPort, 5223),
+    },
+    http: { host: host('http.host', httpIn.host, '::'), port: port('http.port', httpIn.port, 5280) },
+    admin: { host: host('admin.host', adminIn.host, '127.0.0.1'), port: port('admin.port', adminIn.port, 5281), token: token as string | undefined },
+    tls: parseTls(tls, cwd),
+    log: { level: level as ServerConfig['log']['level'] },
+  };
+}
+
+function parseTls(raw: unknown, cwd: string): ServerConfig['tls'] {
+  if (raw === undefined) {
+    // Development certificates made by scripts/make-dev-certs.sh are picked up when present.
+    const cert = path.resolve(cwd, DEV_CERT);
+    const key = path.resolve(cwd, DEV_KEY);
+    return fs.existsSync(cert) && fs.existsSync(key) ? { certFile: cert, keyFile: key } : undefined;
+  }
+  const tls = object('tls', raw);
+  if (tls.cert === undefined && tls.key === undefined) return undefined;
+  if (typeof tls.cert !== 'string' || !tls.cert) throw new OptionsError('tls.cert', 'a key needs a certificate file too');
+  if (typeof tls.key !== 'string' || !tls.key) throw new OptionsError('tls.key', 'a certificate needs a key file too');
+  const certFile = path.resolve(cwd, tls.cert);
+  const keyFile = path.resolve(cwd, tls.key);
+  if (!fs.existsSync(certFile)) throw new OptionsError('tls.cert', `no such file: ${certFile}`);
+  if (!fs.existsSync(keyFile)) throw new OptionsError('tls.key', `no such file: ${keyFile}`);
+  return { certFile, keyFile };
+}
+
+function object(key: string, value: unknown): Record<string, unknown> {
+  if (value === undefined || value === null) return {};
+  if (typeof value !== 'object' || Array.isArray(value)) throw new OptionsError(key, 'must be a mapping');
+  return value as Record<string, unknown>;
+}
+
+function port(key: string, value: unknown, fallback: number): number {
+  return value === undefined ? fallback : checkInteger(key, value, 0, 65535);
+}
+
+function host(key: string, value: unknown, fallback: string): string {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'string' || !/^[0-9a-zA-Z.:_-]+$/.test(value)) throw new OptionsError(key, 'must be an IP address or host name');
+  return value;
+}
+
+function readFile(file: string): Record<string, unknown> {
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new OptionsError('config', `cannot read ${file}: ${(err as Error).message}`);
+  }
+  let parsed: unknown;
+  try {
+    parsed = YAML.parse(text); // YAML is a superset of JSON: one parser for both
+  } catch (err) {
+    throw new OptionsError('config', `${file} is not valid YAML/JSON: ${(err as Error).message}`);
+  }
+  if (parsed === null || parsed === undefined) return {};
+  return object('config', parsed);
+}
+
+function firstExisting(cwd: string, names: string[]): string | undefined {
+  return names.find((n) => fs.existsSync(path.join(cwd, n)));
+}
+
+function setPath(target: Record<string, unknown>, key: string, value: unknown): void {
+  const parts = key.split('.');
+  let node = target;
+  for (const part of parts.slice(0, -1)) {
+    if (typeof node[part] !== 'object' || node[part] === null) node[part] = {};
+    node = node[part] as Record<string, unknown>;
+  }
+  node[parts.at(-1)!] = value;
+}
+

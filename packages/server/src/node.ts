@@ -1,0 +1,57 @@
+// The composition root of one node: stores, core, modules, listeners. Holds no protocol logic.
+import fs from 'node:fs';
+import type { Server } from 'node:net';
+import { Core, coreModules, type Logger } from '@deskchat/core';
+import { createC2sServers } from '@deskchat/c2s';
+import { openSqliteStores } from '@deskchat/storage-sqlite';
+import type { ServerConfig } from './config.js';
+
+export interface RunningNode {
+  readonly core: Core;
+  /** Bound ports (useful when the config asked for port 0). */
+  readonly ports: { c2s: number; directTls?: number };
+  close(): Promise<void>;
+}
+
+export class ListenError extends Error {}
+
+export async function startNode(config: ServerConfig, log: Logger): Promise<RunningNode> {
+  const stores = openSqliteStores(config.dataDir);
+  const tls = config.tls && { cert: fs.readFileSync(config.tls.certFile), key: fs.readFileSync(config.tls.keyFile) };
+  // Requiring TLS only makes sense where there is a certificate to offer.
+  const core = new Core({ options: { ...config.core, requireTls: config.core.requireTls && !!tls }, stores, log });
+  for (const module of coreModules) await core.load(module);
+  const c2s = createC2sServers(core, tls, config.c2s);
+  const listening: Server[] = [];
+  const closeAll = async () => {
+    await core.shutdown();
+    await Promise.all(listening.map((s) => new Promise((resolve) => s.close(resolve))));
+    stores.close();
+  };
+  try {
+    const ports = { c2s: await listen(c2s.starttls, config.c2s.host, config.c2s.port, 'c2s.port') } as RunningNode['ports'];
+    listening.push(c2s.starttls);
+    if (c2s.directTls) {
+      ports.directTls = await listen(c2s.directTls, config.c2s.host, config.c2s.directTlsPort, 'c2s.directTlsPort');
+      listening.push(c2s.directTls);
+    }
+    log.info({ domain: core.domain, ...ports, tls: !!tls, dataDir: config.dataDir }, 'DeskChat node started');
+    return { core, ports, close: closeAll };
+  } catch (err) {
+    await closeAll();
+    throw err;
+  }
+}
+
+function listen(server: Server, host: string, port: number, key: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    server.once('error', (err: NodeJS.ErrnoException) => {
+      const reason = err.code === 'EADDRINUSE' ? 'is already in use (is another server running?)' : err.code === 'EACCES' ? 'needs more privileges' : err.message;
+      reject(new ListenError(`cannot listen on ${host} port ${port} (${key}): ${reason}`));
+    });
+    server.listen({ host, port, ipv6Only: false }, () => {
+      const address = server.address();
+      resolve(typeof address === 'object' && address ? address.port : port);
+    });
+  });
+}

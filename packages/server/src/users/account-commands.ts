@@ -1,0 +1,85 @@
+// The store-facing part of `deskchat user add|passwd|remove|list`, on any AccountStore.
+// Usernames are RFC 7622 §3.3 localparts stored lower-cased; passwords are kept only as RFC 5802 §3
+// SCRAM keys (never plaintext).
+import type { Account, AccountStore, AccountSummary } from '@deskchat/core';
+import { DEFAULT_ITERATIONS } from '@deskchat/core';
+import { emailProblem, nameProblem, parseUsername, passwordProblem } from './account-fields.js';
+import { CommandError } from './command-error.js';
+import { deriveCredentialsAsync } from './derive-credentials-async.js';
+
+export interface NewUser {
+  username: string;
+  password: string;
+  name?: string;
+  email?: string;
+}
+
+export interface DeriveOptions {
+  iterations?: number;
+  now?: () => number;
+}
+
+const LIST_PAGE_SIZE = 1000;
+
+/** The normalised username; throws CommandError naming the value when it is not a valid localpart. */
+export function requireUsername(value: string): string {
+  const username = parseUsername(value);
+  if (username === undefined) {
+    throw new CommandError(`invalid username '${value}': a username is an XMPP localpart (RFC 7622 §3.3): 1..1023 bytes, no spaces and none of " & ' / : < > @`);
+  }
+  return username;
+}
+
+export function requireValidPassword(password: string): void {
+  const problem = passwordProblem(password);
+  if (problem) throw new CommandError(problem);
+}
+
+/** Creates the account; returns its normalised username. */
+export async function addUser(accounts: AccountStore, user: NewUser, options: DeriveOptions = {}): Promise<string> {
+  const username = requireUsername(user.username);
+  requireValidPassword(user.password);
+  const problem = (user.name !== undefined ? nameProblem(user.name) : undefined) ?? (user.email !== undefined ? emailProblem(user.email) : undefined);
+  if (problem) throw new CommandError(problem);
+  const account: Account = {
+    username,
+    createdAt: (options.now ?? Date.now)(),
+    credentials: await deriveCredentialsAsync(user.password, options.iterations ?? DEFAULT_ITERATIONS),
+  };
+  if (user.name) account.name = user.name;
+  if (user.email) account.email = user.email;
+  if (!(await accounts.createAccount(account))) throw new CommandError(`user ${username} already exists`);
+  return username;
+}
+
+/** Replaces the account's SCRAM keys with ones derived from the new password (fresh salts). */
+export async function changePassword(accounts: AccountStore, rawUsername: string, password: string, options: DeriveOptions = {}): Promise<string> {
+  const username = requireUsername(rawUsername);
+  requireValidPassword(password);
+  const credentials = await deriveCredentialsAsync(password, options.iterations ?? DEFAULT_ITERATIONS);
+  if (!(await accounts.setCredentials(username, credentials))) throw new CommandError(`no such user ${username}`);
+  return username;
+}
+
+export async function removeUser(accounts: AccountStore, rawUsername: string): Promise<string> {
+  const username = requireUsername(rawUsername);
+  if (!(await accounts.removeAccount(username))) throw new CommandError(`no such user ${username}`);
+  return username;
+}
+
+/** Writes one line per account, in username order, a page at a time; returns how many. */
+export async function listUsers(accounts: AccountStore, writeLine: (line: string) => void, pageSize = LIST_PAGE_SIZE): Promise<number> {
+  let count = 0;
+  for (;;) {
+    const page = await accounts.listAccounts({ offset: count, limit: pageSize });
+    for (const account of page) writeLine(formatUserLine(account));
+    count += page.length;
+    if (page.length < pageSize) return count;
+  }
+}
+
+/** username, name, email and creation time (ISO 8601, UTC), tab separated; absent fields are empty. */
+export function formatUserLine(account: AccountSummary): string {
+  const created = new Date(account.createdAt).toISOString().replace(/\.\d{3}Z$/, 'Z');
+  return [account.username, account.name ?? '', account.email ?? '', created].join('\t');
+}

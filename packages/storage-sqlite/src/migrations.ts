@@ -1,0 +1,75 @@
+// Schema migrations for the DeskChat SQLite database, keyed on `PRAGMA user_version`
+// (SQLite "PRAGMA schema.user_version": an integer in the file header that SQLite itself never uses).
+// Steps are numbered 1, 2, 3, … and only ever appended: a released step is never edited, because
+// databases in the field have already run it. Later issues append rosters, vCards, offline messages.
+import type { Database } from 'better-sqlite3';
+
+export interface Migration {
+  /** 1-based and contiguous: step N brings the schema from version N-1 to N. */
+  version: number;
+  description: string;
+  up(db: Database): void;
+}
+
+export const MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    description: 'accounts with SCRAM-SHA-1 and SCRAM-SHA-256 credentials',
+    up(db) {
+      // Credentials live in typed columns rather than a JSON blob: the schema then enforces that
+      // both hashes are present (NOT NULL) and that iteration counts are positive integers (STRICT,
+      // CHECK), and an operator can find accounts below a new iteration minimum with plain SQL.
+      // Keys stay as the port's base64 TEXT so that they round-trip byte for byte. A future hash
+      // (SCRAM-SHA-512) is an appended step adding nullable columns.
+      db.exec(`
+        CREATE TABLE accounts (
+          username TEXT NOT NULL PRIMARY KEY,
+          name TEXT,
+          email TEXT,
+          created_at INTEGER NOT NULL,
+          sha1_salt TEXT NOT NULL,
+          sha1_iterations INTEGER NOT NULL CHECK (sha1_iterations > 0),
+          sha1_stored_key TEXT NOT NULL,
+          sha1_server_key TEXT NOT NULL,
+          sha256_salt TEXT NOT NULL,
+          sha256_iterations INTEGER NOT NULL CHECK (sha256_iterations > 0),
+          sha256_stored_key TEXT NOT NULL,
+          sha256_server_key TEXT NOT NULL
+        ) STRICT;
+      `);
+    },
+  },
+];
+
+/** The schema version this build writes and understands. */
+export const SCHEMA_VERSION = MIGRATIONS.length;
+
+export function schemaVersion(db: Database): number {
+  return db.pragma('user_version', { simple: true }) as number;
+}
+
+/**
+ * Brings the database up to the last step of `migrations`, in one IMMEDIATE transaction: another
+ * process migrating at the same moment waits (busy_timeout) and then sees the new version and does
+ * nothing; a failing step rolls back every step of this run and leaves user_version unchanged.
+ * Returns the versions applied.
+ */
+export function migrate(db: Database, migrations: readonly Migration[] = MIGRATIONS): number[] {
+  migrations.forEach((m, i) => {
+    if (m.version !== i + 1) throw new Error(`migration #${i + 1} is numbered ${m.version}: steps must be 1, 2, 3, …`);
+  });
+  const run = db.transaction((): number[] => {
+    const current = schemaVersion(db);
+    if (current > migrations.length) {
+      throw new Error(
+        `database schema version ${current} is newer than this DeskChat understands (${migrations.length}); upgrade DeskChat`,
+      );
+    }
+    const pending = migrations.slice(current);
+    for (const step of pending) step.up(db);
+    // PRAGMA takes no bound parameters; the version is an integer checked above.
+    if (pending.length > 0) db.pragma(`user_version = ${migrations.length}`);
+    return pending.map((m) => m.version);
+  });
+  return run.immediate();
+}

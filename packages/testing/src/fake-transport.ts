@@ -1,0 +1,78 @@
+// An in-memory transport for the in-process harness: records what core writes, lets a test feed
+// elements in, and resolves waiters when a matching element arrives.
+import type { Element } from '@xmpp/xml';
+import type { StreamError } from '@deskchat/protocol';
+import type { Transport, TransportKind } from '@deskchat/core';
+
+type Waiter = { match: (el: Element) => boolean; resolve: (el: Element) => void; reject: (e: Error) => void; timer: NodeJS.Timeout };
+
+export class FakeTransport implements Transport {
+  readonly kind: TransportKind;
+  readonly remoteAddress: string;
+  /** Every element written, in order. */
+  readonly sent: Element[] = [];
+  readonly headers: Record<string, string>[] = [];
+  closedWith: StreamError | 'closed' | undefined;
+  resets = 0;
+  private secure: boolean;
+  private readonly tlsAvailable: boolean;
+  private unread: Element[] = [];
+  private waiters: Waiter[] = [];
+
+  constructor(options: { kind?: TransportKind; remoteAddress?: string; secure?: boolean; canStartTls?: boolean } = {}) {
+    this.kind = options.kind ?? 'tcp';
+    this.remoteAddress = options.remoteAddress ?? '127.0.0.1';
+    this.secure = options.secure ?? false;
+    this.tlsAvailable = options.canStartTls ?? false;
+  }
+
+  isSecure(): boolean {
+    return this.secure;
+  }
+  canStartTls(): boolean {
+    return this.tlsAvailable && !this.secure;
+  }
+  async startTls(): Promise<void> {
+    this.secure = true;
+  }
+  openStream(attrs: Record<string, string>): void {
+    this.headers.push(attrs);
+  }
+  send(element: Element): void {
+    this.sent.push(element);
+    const index = this.waiters.findIndex((w) => w.match(element));
+    if (index >= 0) {
+      const [waiter] = this.waiters.splice(index, 1);
+      clearTimeout(waiter.timer);
+      waiter.resolve(element);
+    } else {
+      this.unread.push(element);
+    }
+  }
+  resetStream(): void {
+    this.resets++;
+  }
+  close(error?: StreamError): void {
+    this.closedWith ??= error ?? 'closed';
+  }
+
+  /** The next unread element that matches (default: any), waiting up to `timeoutMs`. */
+  next(match: (el: Element) => boolean = () => true, timeoutMs = 2000): Promise<Element> {
+    const index = this.unread.findIndex(match);
+    if (index >= 0) return Promise.resolve(this.unread.splice(index, 1)[0]);
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.waiters = this.waiters.filter((w) => w.timer !== timer);
+        reject(new Error(`no matching element within ${timeoutMs} ms; unread: ${this.unread.map(String).join(' ') || 'none'}`));
+      }, timeoutMs);
+      this.waiters.push({ match, resolve, reject, timer });
+    });
+  }
+
+  /** Elements written and not yet taken by `next`, which are then forgotten. */
+  drain(): Element[] {
+    const out = this.unread;
+    this.unread = [];
+    return out;
+  }
+}
