@@ -48,7 +48,7 @@ export class MemoryAccountStore implements AccountStore {
     const offset = options.offset ?? 0;
     const limit = options.limit ?? Number.POSITIVE_INFINITY;
     return [...this.accounts.values()]
-      .sort((a, b) => (a.username < b.username ? -1 : a.username > b.username ? 1 : 0))
+      .sort((a, b) => byCodePoint(a.username, b.username))
       .slice(offset, offset + limit)
       .map(({ credentials: _c, ...summary }) => clone(summary));
   }
@@ -56,4 +56,15 @@ export class MemoryAccountStore implements AccountStore {
   async countAccounts(): Promise<number> {
     return this.accounts.size;
   }
+}
+
+/** Orders by Unicode code point, as SQLite's BINARY collation does on UTF-8 (UTF-16 order differs above U+FFFF). */
+function byCodePoint(a: string, b: string): number {
+  const x = [...a];
+  const y = [...b];
+  for (let i = 0; i < Math.min(x.length, y.length); i++) {
+    const d = x[i].codePointAt(0)! - y[i].codePointAt(0)!;
+    if (d !== 0) return d;
+  }
+  return x.length - y.length;
 }

@@ -208,6 +208,17 @@ describe('XmppStreamParser: stream restarts (RFC 6120 §4.3.3)', () => {
     expect(events.map((e) => e.type)).toEqual(['open', 'element', 'open', 'element']);
   });
 
+  it('reads the rest of the chunk as a new stream when onStreamOpen or onStreamClose resets', () => {
+    let opens = 0;
+    const { parser, events } = recorder(undefined, (e, p) => {
+      if ((e.type === 'open' && ++opens === 1) || e.type === 'close') p.reset();
+    });
+    parser.write(`${HEADER}${HEADER}<a/></stream:stream>${HEADER}<b/>`);
+    expect(events.map((e) => (e.type === 'element' ? e.element.name : e.type))).toEqual([
+      'open', 'open', 'a', 'close', 'open', 'b',
+    ]);
+  });
+
   it('accepts input again after reset() following an error', () => {
     const { parser, events } = recorder();
     parser.write(`${HEADER}<a></b>`);

@@ -8,7 +8,7 @@ function fakeStream(isTTY: boolean) {
 }
 
 describe('createProgress', () => {
-  it('prints "imported N/M" at most once a second when stderr is not a terminal', () => {
+  it('prints "processed N/M" at most once a second when stderr is not a terminal', () => {
     let time = 0;
     const { stream, writes } = fakeStream(false);
     const progress = createProgress(stream, { now: () => time });
@@ -23,7 +23,7 @@ describe('createProgress', () => {
     time = 2000;
     progress.update(100, 100);
     progress.finish();
-    expect(writes).toEqual(['imported 10/100\n', 'imported 30/100\n', 'imported 100/100\n']);
+    expect(writes).toEqual(['processed 10/100\n', 'processed 30/100\n', 'processed 100/100\n']);
   });
 
   it('redraws one line in place on a terminal and ends it when finished', () => {
@@ -38,7 +38,7 @@ describe('createProgress', () => {
     progress.finish();
     expect(writes.every((w) => w === '\n' || w.startsWith('\r\x1b[K'))).toBe(true);
     expect(writes).toHaveLength(4);
-    expect(writes[1]).toContain('50% imported 2/4');
+    expect(writes[1]).toContain('50% processed 2/4');
     expect(writes.at(-1)).toBe('\n');
   });
 
@@ -51,7 +51,7 @@ describe('createProgress', () => {
 
 describe('renderBar', () => {
   it('shows the bar, percentage, count, rate and time left', () => {
-    expect(renderBar(500, 2000, 1000, 120)).toBe(`[${'#'.repeat(10)}${'-'.repeat(30)}]  25% imported 500/2000 · 500/s · 3s left`);
+    expect(renderBar(500, 2000, 1000, 120)).toBe(`[${'#'.repeat(10)}${'-'.repeat(30)}]  25% processed 500/2000 · 500/s · 3s left`);
   });
 
   it('fits a narrow terminal by dropping the bar', () => {

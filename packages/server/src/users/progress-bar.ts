@@ -1,5 +1,5 @@
 // Progress of a long CLI operation on stderr: a bar redrawn in place on a terminal, and a plain
-// "imported N/M" line at most once a second when stderr is a file or a pipe (logs stay readable).
+// "processed N/M" line at most once a second when stderr is a file or a pipe (logs stay readable).
 
 export interface ProgressStream {
   write(chunk: string): unknown;
@@ -23,7 +23,7 @@ const PLAIN_INTERVAL_MS = 1000;
 const MAX_BAR_WIDTH = 40;
 
 export function createProgress(stream: ProgressStream, options: ProgressOptions = {}): Progress {
-  const label = options.label ?? 'imported';
+  const label = options.label ?? 'processed';
   const now = options.now ?? Date.now;
   const started = now();
   let last: number | undefined;
@@ -63,8 +63,8 @@ export function createProgress(stream: ProgressStream, options: ProgressOptions 
   };
 }
 
-/** `[#########---------] 50% imported 10000/20000 · 812/s · 12s left`, fitted to the terminal width. */
-export function renderBar(done: number, total: number, elapsedMs: number, columns: number, label = 'imported'): string {
+/** `[#########---------] 50% processed 10000/20000 · 812/s · 12s left`, fitted to the terminal width. */
+export function renderBar(done: number, total: number, elapsedMs: number, columns: number, label = 'processed'): string {
   const ratio = total > 0 ? Math.min(1, done / total) : 1;
   const rate = elapsedMs > 0 ? (done * 1000) / elapsedMs : 0;
   let text = `${String(Math.floor(ratio * 100)).padStart(3)}% ${label} ${done}/${total}`;
