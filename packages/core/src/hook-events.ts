@@ -7,7 +7,7 @@
 // Outbound hooks carry a `pre-` prefix; domain events read `noun/past-participle`.
 import type { Element } from '@xmpp/xml';
 import type { JID, StreamError } from '@deskchat/protocol';
-import type { Session } from './session.js';
+import type { Session, SessionPresence } from './session.js';
 
 export interface StanzaEvent {
   stanza: Element;
@@ -52,6 +52,8 @@ export interface HookEvents {
   /** SASL succeeded; a dispatch handler may refuse to serve the user here (e.g. another node is its home) by returning true after closing the session. */
   'session/authenticated': Dispatch<{ session: Session }>;
   'session/bound': Notify<{ session: Session }>;
+  /** A bound session's own (undirected) presence changed availability or priority; `previous` is what it was. */
+  'session/presence-changed': Notify<{ session: Session; previous: SessionPresence }>;
   /** The session is gone (closed by either side or broken); `error` is the stream error it ended with, if any. */
   'session/unbound': Notify<{ session: Session; error?: StreamError }>;
 }

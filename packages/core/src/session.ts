@@ -173,18 +173,26 @@ export class Session {
   private async handleStanza(el: Element): Promise<void> {
     const prepared = prepareOutgoing(this, el);
     if (!prepared) return;
-    if (prepared.name === 'presence' && !prepared.attrs.to) this.trackPresence(prepared);
     await this.core.router.route(prepared, this);
+    if (prepared.name === 'presence' && !prepared.attrs.to) await this.trackPresence(prepared);
   }
 
-  private trackPresence(presence: Element): void {
+  /**
+   * Records undirected presence after it was routed: presence handlers still see the previous state
+   * in `session.presence` (initial presence vs an update, RFC 6121 §4.2 / §4.4), delivery sees the new one after.
+   */
+  private async trackPresence(presence: Element): Promise<void> {
     const type = presence.attrs.type;
+    const previous = this.presence;
     if (type === undefined) {
       const priority = Number(presence.getChildText('priority') ?? 0);
       this.presence = { isAvailable: true, priority: Number.isInteger(priority) ? Math.max(-128, Math.min(127, priority)) : 0, element: presence };
     } else if (type === 'unavailable') {
       this.presence = { isAvailable: false, priority: 0, element: presence };
+    } else {
+      return;
     }
+    await this.core.hooks.notify('session/presence-changed', { session: this, previous });
   }
 
   /** Writes a stanza routed to this session, unless a `pre-stanza/deliver` handler swallows it. */

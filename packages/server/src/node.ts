@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import type { Server } from 'node:net';
 import { Core, coreModules, type Logger } from '@deskchat/core';
 import { createC2sServers } from '@deskchat/c2s';
+import { imModules } from '@deskchat/im';
 import { openSqliteStores } from '@deskchat/storage-sqlite';
 import type { ServerConfig } from './config.js';
 
@@ -20,7 +21,7 @@ export async function startNode(config: ServerConfig, log: Logger): Promise<Runn
   const tls = config.tls && { cert: fs.readFileSync(config.tls.certFile), key: fs.readFileSync(config.tls.keyFile) };
   // Requiring TLS only makes sense where there is a certificate to offer.
   const core = new Core({ options: { ...config.core, requireTls: config.core.requireTls && !!tls }, stores, log });
-  for (const module of coreModules) await core.load(module);
+  for (const module of [...coreModules, ...imModules]) await core.load(module);
   const c2s = createC2sServers(core, tls, config.c2s);
   const listening: Server[] = [];
   const closeAll = async () => {
