@@ -14,7 +14,7 @@ const ALLOWED = {
   im: ['protocol', 'core'],
   'storage-sqlite': ['protocol', 'core'],
   redis: ['protocol', 'core'],
-  admin: ['protocol', 'core'],
+  admin: ['protocol', 'core', 'im'],
   web: ['protocol'],
   testing: ['protocol', 'core'],
   server: ['protocol', 'core', 'c2s', 'bosh', 'im', 'storage-sqlite', 'redis', 'admin'],

@@ -7,7 +7,7 @@ export {
   checkPassword,
   DEFAULT_ITERATIONS,
 } from './sasl/credentials.js';
-export { defaultMechanisms } from './sasl/index.js';
+export { defaultMechanisms, createPlainMechanism, type PasswordVerifier } from './sasl/index.js';
 export { SaslFailure, type SaslMechanism, type SaslContext, type SaslExchange, type SaslStep } from './sasl/types.js';
 export { XmppStreamParser, parseDocument, DEFAULT_XML_LIMITS, type XmlLimits, type StreamParserHandlers } from './xml/index.js';
 export { HookBus, type HookHandler, type HookName } from './hooks.js';

@@ -1,13 +1,22 @@
 // @deskchat/storage-sqlite: core's durable storage ports on embedded SQLite (single node).
 import { openDatabase } from './open-database.js';
 import { SqliteAccountStore } from './sqlite-account-store.js';
+import { SqliteOfflineStore } from './sqlite-offline-store.js';
+import { SqliteRosterStore } from './sqlite-roster-store.js';
+import { SqliteVCardStore } from './sqlite-vcard-store.js';
 
 export { openDatabase, DATABASE_FILE, type OpenDatabaseOptions } from './open-database.js';
 export { SCHEMA_VERSION } from './migrations.js';
 export { SqliteAccountStore } from './sqlite-account-store.js';
+export { SqliteOfflineStore } from './sqlite-offline-store.js';
+export { SqliteRosterStore } from './sqlite-roster-store.js';
+export { SqliteVCardStore } from './sqlite-vcard-store.js';
 
 export interface SqliteStores {
   accounts: SqliteAccountStore;
+  offline: SqliteOfflineStore;
+  roster: SqliteRosterStore;
+  vcards: SqliteVCardStore;
   /** Closes the shared connection; the stores must not be used afterwards. */
   close(): void;
 }
@@ -15,5 +24,5 @@ export interface SqliteStores {
 /** Opens (creating and migrating if needed) `<dataDir>/deskchat.sqlite` and every store on one connection. */
 export function openSqliteStores(dataDir: string): SqliteStores {
   const db = openDatabase(dataDir);
-  return { accounts: new SqliteAccountStore(db), close: () => db.close() };
+  return { accounts: new SqliteAccountStore(db), offline: new SqliteOfflineStore(db), roster: new SqliteRosterStore(db), vcards: new SqliteVCardStore(db), close: () => db.close() };
 }

@@ -39,6 +39,79 @@ export const MIGRATIONS: readonly Migration[] = [
       `);
     },
   },
+  {
+    version: 2,
+    description: 'XEP-0054 vCards with their XEP-0055 directory fields',
+    up(db) {
+      // The vCard stays XML text (returned as stored); the fields a directory search reads are
+      // extracted into columns beside it so that a search never parses XML. No foreign key to
+      // accounts: the VCardStore port's removeUser() is how account removal reaches this table.
+      db.exec(`
+        CREATE TABLE vcards (
+          username TEXT NOT NULL PRIMARY KEY,
+          xml TEXT NOT NULL,
+          fn TEXT,
+          nickname TEXT,
+          email TEXT,
+          given TEXT,
+          family TEXT,
+          updated_at INTEGER NOT NULL
+        ) STRICT;
+      `);
+    },
+  },
+  {
+    version: 3,
+    description: 'XEP-0160 offline messages',
+    up(db) {
+      // AUTOINCREMENT so that ids never go back after deletes: ordering by id is arrival order
+      // (XEP-0160 delivers "in order"). The stanza is the serialized XML with its XEP-0203 delay.
+      // No foreign key to accounts: the OfflineStore port's removeUser() handles account removal.
+      db.exec(`
+        CREATE TABLE offline_messages (
+          id INTEGER PRIMARY KEY AUTOINCREMENT,
+          username TEXT NOT NULL,
+          stanza TEXT NOT NULL,
+          stored_at INTEGER NOT NULL
+        ) STRICT;
+        CREATE INDEX offline_messages_by_user ON offline_messages (username, id);
+      `);
+    },
+  },
+  {
+    version: 4,
+    description: 'RFC 6121 rosters with XEP-0237 versions, and pending inbound subscription requests',
+    up(db) {
+      // Groups are a JSON array in the item's row: an item is always read and written whole (RFC
+      // 6121 §2.4: a roster set replaces the item), so a separate group table would only add joins.
+      // The version is a per-user counter (XEP-0237 lets it be any opaque string). Requests are kept
+      // apart from items: RFC 6121 §3.1.3 forbids creating a roster item for an unanswered request.
+      // No foreign key to accounts: the RosterStore port's removeUser() handles account removal.
+      db.exec(`
+        CREATE TABLE roster_items (
+          username TEXT NOT NULL,
+          jid TEXT NOT NULL,
+          name TEXT,
+          groups TEXT NOT NULL CHECK (json_valid(groups) AND json_type(groups) = 'array'),
+          subscription TEXT NOT NULL CHECK (subscription IN ('none', 'to', 'from', 'both')),
+          pending_out INTEGER NOT NULL CHECK (pending_out IN (0, 1)),
+          pre_approved INTEGER NOT NULL CHECK (pre_approved IN (0, 1)),
+          PRIMARY KEY (username, jid)
+        ) STRICT;
+        CREATE TABLE roster_versions (
+          username TEXT NOT NULL PRIMARY KEY,
+          version INTEGER NOT NULL CHECK (version > 0)
+        ) STRICT;
+        CREATE TABLE subscription_requests (
+          username TEXT NOT NULL,
+          jid TEXT NOT NULL,
+          stanza TEXT,
+          received_at INTEGER NOT NULL,
+          PRIMARY KEY (username, jid)
+        ) STRICT;
+      `);
+    },
+  },
 ];
 
 /** The schema version this build writes and understands. */

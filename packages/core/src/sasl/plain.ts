@@ -13,16 +13,26 @@ const MAX_AUTHZID_BYTES = 2047;
 
 const isProtected = (context: SaslContext) => context.isSecure || context.isLoopback;
 
-export const plainMechanism: SaslMechanism = {
-  name: 'PLAIN',
-  isOffered: isProtected,
-  start: (context) => new PlainExchange(context),
-};
+/**
+ * Checks a password somewhere other than the stored SCRAM keys (an LDAP bind): true = right,
+ * false = wrong or unknown user; a throw means the directory could not be asked.
+ */
+export type PasswordVerifier = (username: string, password: string) => Promise<boolean>;
+
+/** PLAIN against the stored SCRAM keys, or against `verifyPassword` when one is given. */
+export function createPlainMechanism(verifyPassword?: PasswordVerifier): SaslMechanism {
+  return { name: 'PLAIN', isOffered: isProtected, start: (context) => new PlainExchange(context, verifyPassword) };
+}
+
+export const plainMechanism: SaslMechanism = createPlainMechanism();
 
 class PlainExchange implements SaslExchange {
   private state: 'initial' | 'response' | 'finished' = 'initial';
 
-  constructor(private readonly context: SaslContext) {}
+  constructor(
+    private readonly context: SaslContext,
+    private readonly verifyPassword?: PasswordVerifier,
+  ) {}
 
   async step(clientData: Buffer | undefined): Promise<SaslStep> {
     const state = this.state;
@@ -49,11 +59,26 @@ class PlainExchange implements SaslExchange {
     if (authzid !== '' && !isOwnAuthzid(authzid, username, this.context.domain)) {
       throw new SaslFailure('invalid-authzid', 'an account may only act as itself (RFC 6120 §6.3.8)');
     }
+    if (this.verifyPassword) return this.authenticateExternally(username, password);
     // 3. Check the password against the stored SHA-256 credential; an unknown user is checked
     //    against a fake one, so that both failures cost one key derivation (RFC 6120 §6.5.10).
     const { credential, isKnown } = await lookUpCredential(this.context, 'SHA-256', username);
     const isPasswordValid = checkPassword('SHA-256', credential, password);
     if (!isPasswordValid || !isKnown) {
+      throw new SaslFailure('not-authorized', 'wrong username or password (RFC 6120 §6.5.10)');
+    }
+    return { kind: 'success', username };
+  }
+
+  /** 3'. An external directory decides; the user must also have an account here (provisioned or imported). */
+  private async authenticateExternally(username: string, password: string): Promise<SaslStep> {
+    let isValid: boolean;
+    try {
+      isValid = await this.verifyPassword!(username, password);
+    } catch {
+      throw new SaslFailure('temporary-auth-failure', 'the password directory is unreachable; try again later (RFC 6120 §6.5.12)');
+    }
+    if (!isValid || !(await this.context.accounts.hasAccount(username))) {
       throw new SaslFailure('not-authorized', 'wrong username or password (RFC 6120 §6.5.10)');
     }
     return { kind: 'success', username };

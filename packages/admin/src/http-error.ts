@@ -1,0 +1,39 @@
+// The admin API's failures: one registry so that every rendering of a failure agrees
+// (conventions §4). Bodies are JSON `{ "error": code, "reason": text }`.
+import type { Context, Next } from 'koa';
+
+export class HttpError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    readonly reason: string,
+  ) {
+    super(reason);
+    this.name = 'HttpError';
+  }
+}
+
+export const failures = {
+  unauthorized: () => new HttpError(401, 'unauthorized', 'a valid bearer token is required (Authorization: Bearer …)'),
+  notConfigured: () => new HttpError(503, 'not-configured', 'the admin API has no token configured (admin.token / DESKCHAT_ADMIN_TOKEN)'),
+  unsupportedMediaType: () => new HttpError(415, 'unsupported-media-type', 'send application/json'),
+  tooLarge: (max: number) => new HttpError(413, 'too-large', `request body larger than ${max} bytes`),
+  badJson: (detail: string) => new HttpError(400, 'bad-request', `body is not valid JSON: ${detail}`),
+  badRequest: (reason: string) => new HttpError(400, 'bad-request', reason),
+  notFound: (reason: string) => new HttpError(404, 'not-found', reason),
+  tooManyRequests: () => new HttpError(429, 'too-many-requests', 'request rate limit exceeded; retry later'),
+} as const;
+
+/** Renders HttpError as JSON; anything else is a 500 with no internals leaked. */
+export async function renderErrors(ctx: Context, next: Next): Promise<void> {
+  try {
+    await next();
+    if (ctx.status === 404 && ctx.body === undefined) throw failures.notFound(`no such endpoint: ${ctx.method} ${ctx.path}`);
+  } catch (err) {
+    const failure = err instanceof HttpError ? err : new HttpError(500, 'internal-error', 'internal error');
+    if (!(err instanceof HttpError)) ctx.app.emit('error', err, ctx);
+    ctx.status = failure.status;
+    ctx.body = { error: failure.code, reason: failure.reason };
+    if (failure.status === 401) ctx.set('WWW-Authenticate', 'Bearer realm="deskchat-admin"');
+  }
+}

@@ -1,0 +1,3 @@
+// @deskchat/admin: the admin HTTP API as a router factory. Never listens itself.
+export { createAdminRouter, type AdminRouterOptions } from './admin-router.js';
+export { HttpError, failures, renderErrors } from './http-error.js';

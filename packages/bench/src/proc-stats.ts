@@ -1,0 +1,102 @@
+// Resource figures from Linux procfs (proc(5)): a process's resident memory (/proc/PID/status
+// VmRSS), its CPU time (/proc/PID/stat utime + stime, in clock ticks), and the whole machine's busy
+// time (/proc/stat), so that a saturated machine is not mistaken for a slow server.
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+
+export interface ProcessSample {
+  at: number;
+  /** Resident set size in bytes. */
+  rss: number;
+  /** CPU seconds used since the process started. */
+  cpuSeconds: number;
+}
+
+let ticksPerSecond: number | undefined;
+
+function clockTicks(): number {
+  if (ticksPerSecond === undefined) {
+    try {
+      ticksPerSecond = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
+    } catch {
+      ticksPerSecond = 100;
+    }
+  }
+  return ticksPerSecond;
+}
+
+/** utime + stime (clock ticks) from the text of /proc/PID/stat; the name field may hold spaces and parentheses. */
+export function parseStatTicks(stat: string): number {
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  // After the name, field 3 (state) is index 0, so utime (14) and stime (15) are 11 and 12.
+  return Number(fields[11]) + Number(fields[12]);
+}
+
+/** VmRSS in bytes from the text of /proc/PID/status. */
+export function parseStatusRss(status: string): number {
+  const match = /^VmRSS:\s+(\d+)\s+kB/m.exec(status);
+  return match ? Number(match[1]) * 1024 : NaN;
+}
+
+export function sampleProcess(pid: number): ProcessSample | undefined {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
+    return { at: performance.now(), rss: parseStatusRss(status), cpuSeconds: parseStatTicks(stat) / clockTicks() };
+  } catch {
+    return undefined; // the process is gone, or this is not Linux
+  }
+}
+
+export interface MachineSample {
+  total: number;
+  idle: number;
+}
+
+/** Jiffies of all CPUs from the first line of /proc/stat (idle includes iowait). */
+export function parseMachineStat(text: string): MachineSample {
+  const fields = text.split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
+  const total = fields.slice(0, 8).reduce((a, b) => a + b, 0);
+  return { total, idle: fields[3] + (fields[4] ?? 0) };
+}
+
+export function sampleMachine(): MachineSample | undefined {
+  try {
+    return parseMachineStat(fs.readFileSync('/proc/stat', 'utf8'));
+  } catch {
+    return undefined;
+  }
+}
+
+/** Busy share of the whole machine between two samples, in percent of one core (2 cores → up to 200). */
+export function machineBusyPercent(before: MachineSample | undefined, after: MachineSample | undefined): number {
+  if (!before || !after || after.total === before.total) return NaN;
+  const busy = after.total - before.total - (after.idle - before.idle);
+  return (busy / (after.total - before.total)) * 100 * os.cpus().length;
+}
+
+/** Samples a process every second while a phase runs, for memory minimum, maximum and median. */
+export class ProcessWatch {
+  readonly samples: ProcessSample[] = [];
+  private timer?: NodeJS.Timeout;
+
+  constructor(private readonly pid: number | undefined) {}
+
+  start(intervalMs = 1000): this {
+    this.take();
+    this.timer = setInterval(() => this.take(), intervalMs);
+    return this;
+  }
+
+  stop(): ProcessSample[] {
+    clearInterval(this.timer);
+    this.take();
+    return this.samples;
+  }
+
+  private take(): void {
+    const sample = this.pid === undefined ? undefined : sampleProcess(this.pid);
+    if (sample) this.samples.push(sample);
+  }
+}

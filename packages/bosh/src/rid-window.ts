@@ -1,0 +1,90 @@
+// XEP-0124 §14 request ids for one session: the window of acceptable rids (§14.2), in-order
+// processing, and the buffer of sent responses that a repeated rid gets again (§14.3), trimmed by
+// the client's acknowledgements (§9.2). Pure: no I/O, no timers; the caller passes the time.
+import { REPORT_AFTER_MS } from './constants.js';
+
+/** What to do with a request, by its rid. */
+export type RidVerdict =
+  /** The next rid in sequence: process it now. */
+  | 'next'
+  /** Inside the window but a lower rid is missing: keep it until the gap is filled (§14.2). */
+  | 'ahead'
+  /** Already answered and the answer is buffered: send the same bytes again (§14.3). */
+  | 'cached'
+  /** Already received and not yet answered (held or waiting for a gap): the new HTTP request takes its place. */
+  | 'pending'
+  /** Beyond the window, or answered so long ago that the answer is gone: item-not-found (§14.2, §14.3). */
+  | 'unknown';
+
+export interface CachedResponse {
+  body: string;
+  sentAt: number;
+}
+
+export class RidWindow {
+  /** The highest rid received with every lower one received too (§9.1 `ack`). */
+  highest: number;
+  private readonly cache = new Map<number, CachedResponse>();
+  private readonly unanswered = new Set<number>();
+
+  /**
+   * @param firstRid the rid of the session creation request (already received)
+   * @param size the number of simultaneous requests allowed (`requests`): the window and the buffer size
+   */
+  constructor(
+    firstRid: number,
+    readonly size: number,
+  ) {
+    this.highest = firstRid;
+    this.unanswered.add(firstRid);
+  }
+
+  classify(rid: number): RidVerdict {
+    if (this.unanswered.has(rid)) return 'pending';
+    if (this.cache.has(rid)) return 'cached';
+    if (rid <= this.highest || rid > this.highest + this.size) return 'unknown';
+    return rid === this.highest + 1 ? 'next' : 'ahead';
+  }
+
+  /** A new rid arrived (`next` or `ahead`). */
+  receive(rid: number): void {
+    this.unanswered.add(rid);
+  }
+
+  /** The rid is being processed in order; `highest` moves up to it. */
+  advance(rid: number): void {
+    this.highest = rid;
+  }
+
+  /** The response to `rid` was sent; it is buffered unless it must not be (pause responses, §14.3). */
+  answered(rid: number, body: string, now: number, isBuffered = true): void {
+    this.unanswered.delete(rid);
+    if (!isBuffered) return;
+    this.cache.set(rid, { body, sentAt: now });
+    // Responses are answered in rid order, so the Map's first key is the oldest. One more than the
+    // window: the client may still be missing every response of a full window plus the one before.
+    while (this.cache.size > this.size + 1) this.cache.delete(this.cache.keys().next().value!);
+  }
+
+  cached(rid: number): CachedResponse | undefined {
+    return this.cache.get(rid);
+  }
+
+  /** §9.2: the client has every response up to `ack`; they need not be kept. */
+  acknowledge(ack: number): void {
+    for (const rid of this.cache.keys()) {
+      if (rid > ack) break;
+      this.cache.delete(rid);
+    }
+  }
+
+  /**
+   * §9.2: after an `ack` below a response sent a while ago, tell the client which response it seems
+   * to have missed (`report`) and how long ago it was sent (`time`, ms), so that it can resend that request.
+   */
+  report(ack: number, now: number): { report: number; time: number } | undefined {
+    const missed = this.cache.get(ack + 1);
+    if (!missed || now - missed.sentAt < REPORT_AFTER_MS) return undefined;
+    return { report: ack + 1, time: now - missed.sentAt };
+  }
+}

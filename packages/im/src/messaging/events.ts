@@ -1,0 +1,24 @@
+// The hook event this folder adds to core's typed map (by declaration merging, hook-events.ts).
+import type { Element } from '@xmpp/xml';
+import type { JID } from '@deskchat/protocol';
+import type { Session } from '@deskchat/core';
+
+/**
+ * A chat or normal message passed through the IM delivery rules. `recipients` are the local
+ * sessions that got the original: empty when it went on to the fallback (offline storage, or an
+ * error for an unknown or unreachable user). Carbons (XEP-0280 §7–8) copy it to everyone else.
+ */
+export interface RoutedMessage {
+  stanza: Element;
+  from: JID;
+  to: JID;
+  origin?: Session;
+  recipients: Session[];
+}
+
+declare module '@deskchat/core' {
+  interface HookEvents {
+    /** Notify: a chat/normal message was delivered to `recipients` (or handed on to the fallback). */
+    'message/routed': { payload: RoutedMessage; result: void };
+  }
+}

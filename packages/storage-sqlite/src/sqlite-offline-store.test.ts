@@ -1,0 +1,42 @@
+// SqliteOfflineStore: the OfflineStore contract (XEP-0160 offline storage) on SQLite, plus what only
+// a durable store must do: keep queued messages, in order, across a restart.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from '@jest/globals';
+import { offlineStoreContract } from '@deskchat/testing';
+import { openSqliteStores } from './index.js';
+
+offlineStoreContract('sqlite', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'deskchat-offline-contract-'));
+  const stores = openSqliteStores(dir);
+  return {
+    store: stores.offline,
+    cleanup: async () => {
+      stores.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+});
+
+describe('SqliteOfflineStore durability', () => {
+  it('keeps queued messages and their order across close and reopen (XEP-0160 survives restarts)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'deskchat-offline-'));
+    try {
+      const first = openSqliteStores(dir);
+      await first.offline.storeMessage('bob', { stanza: '<message><body>1</body></message>', storedAt: 10 }, 5);
+      await first.offline.storeMessage('bob', { stanza: '<message><body>2</body></message>', storedAt: 20 }, 5);
+      first.close();
+
+      const second = openSqliteStores(dir);
+      const listed = await second.offline.listMessages('bob');
+      expect(listed.map((m) => [m.stanza, m.storedAt])).toEqual([
+        ['<message><body>1</body></message>', 10],
+        ['<message><body>2</body></message>', 20],
+      ]);
+      second.close();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

@@ -1,0 +1,55 @@
+// OfflineStore on SQLite: XEP-0160 offline messages, oldest first, with a per-user limit.
+// Same contract as core's MemoryOfflineStore (see @deskchat/testing offlineStoreContract).
+import type { Database, Statement } from 'better-sqlite3';
+import type { OfflineMessage, OfflineStore } from '@deskchat/core';
+
+interface Row {
+  id: number;
+  stanza: string;
+  stored_at: number;
+}
+
+/** Expects a database opened (and migrated) by `openDatabase`; statements are prepared once. */
+export class SqliteOfflineStore implements OfflineStore {
+  private readonly insertUnderLimit: Statement<[{ username: string; stanza: string; storedAt: number; limit: number }]>;
+  private readonly selectAll: Statement<[string], Row>;
+  private readonly count: Statement<[string], { n: number }>;
+  private readonly removeOne: Statement<[string, number]>;
+  private readonly removeAll: Statement<[string]>;
+  private readonly removeMany: (username: string, ids: number[]) => void;
+
+  constructor(db: Database) {
+    // One statement, so the count and the insert are atomic even with another connection writing.
+    this.insertUnderLimit = db.prepare(`INSERT INTO offline_messages (username, stanza, stored_at)
+      SELECT @username, @stanza, @storedAt
+      WHERE (SELECT count(*) FROM offline_messages WHERE username = @username) < @limit`);
+    this.selectAll = db.prepare('SELECT id, stanza, stored_at FROM offline_messages WHERE username = ? ORDER BY id');
+    this.count = db.prepare('SELECT count(*) AS n FROM offline_messages WHERE username = ?');
+    this.removeOne = db.prepare('DELETE FROM offline_messages WHERE username = ? AND id = ?');
+    this.removeAll = db.prepare('DELETE FROM offline_messages WHERE username = ?');
+    // One transaction for a delivered batch: one fsync, and a crash leaves all or none removed.
+    this.removeMany = db.transaction((username: string, ids: number[]) => {
+      for (const id of ids) this.removeOne.run(username, id);
+    });
+  }
+
+  async storeMessage(username: string, message: Omit<OfflineMessage, 'id'>, limit: number): Promise<boolean> {
+    return this.insertUnderLimit.run({ username, stanza: message.stanza, storedAt: message.storedAt, limit }).changes === 1;
+  }
+
+  async listMessages(username: string): Promise<OfflineMessage[]> {
+    return this.selectAll.all(username).map((row) => ({ id: row.id, stanza: row.stanza, storedAt: row.stored_at }));
+  }
+
+  async countMessages(username: string): Promise<number> {
+    return this.count.get(username)!.n;
+  }
+
+  async removeMessages(username: string, ids: number[]): Promise<void> {
+    if (ids.length > 0) this.removeMany(username, ids);
+  }
+
+  async removeUser(username: string): Promise<void> {
+    this.removeAll.run(username);
+  }
+}
