@@ -32,6 +32,8 @@ export class Core {
   readonly sessions = new SessionRegistry();
   readonly mechanisms: SaslMechanism[];
   readonly services = new Map<string, unknown>();
+  /** Resources the server publishes presence from itself (composed presence); clients cannot bind them. */
+  readonly reservedResources = new Set<string>();
   /** Every stream, bound or still negotiating (for limits and shutdown). */
   readonly streams = new Set<Session>();
   private readonly modules: LoadedModule[] = [];

@@ -38,6 +38,8 @@ export interface ModuleApi<O> {
   route(stanza: Element): Promise<void>;
   jid(username: string, resource?: string): JID;
   onUnload(cleanup: () => void): void;
+  /** Reserves a resource name the server itself publishes from; clients get not-allowed binding it. */
+  reserveResource(resource: string): void;
 }
 
 export interface LoadedModule {
@@ -72,6 +74,10 @@ export async function loadModule<O>(core: Core, module: Module<O>, options?: Par
     route: (stanza) => core.router.route(stanza),
     jid: (username, resource) => core.jid(username, resource),
     onUnload: (cleanup) => cleanups.push(cleanup),
+    reserveResource: (resource) => {
+      core.reservedResources.add(resource);
+      cleanups.push(() => core.reservedResources.delete(resource));
+    },
   };
   await module.setup(api);
   log.debug({}, 'module loaded');

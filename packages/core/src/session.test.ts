@@ -176,3 +176,13 @@ describe('resource binding (RFC 6120 §7)', () => {
     expect(isStanzaError(await alice.next(), 'bad-request')).toBe(true);
   });
 });
+
+describe('reserved resources', () => {
+  it('refuses to bind a resource the server publishes from itself with not-allowed (RFC 6120 §7.7.2.1)', async () => {
+    const harness = await Harness.create();
+    await harness.addUser('alice');
+    harness.core.reservedResources.add('composed');
+    await expect(harness.connect('alice', { resource: 'composed' })).rejects.toThrow(/not-allowed/);
+    await expect(harness.connect('alice', { resource: 'desk' })).resolves.toBeDefined();
+  });
+});

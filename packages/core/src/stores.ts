@@ -8,6 +8,8 @@ import type { OfflineStore } from './storage/offline.js';
 import { MemoryOfflineStore } from './storage/memory-offline.js';
 import type { RosterStore } from './storage/roster.js';
 import { MemoryRosterStore } from './storage/memory-roster.js';
+import type { PrivateXmlStore } from './storage/private-xml.js';
+import { MemoryPrivateXmlStore } from './storage/memory-private-xml.js';
 
 export interface Stores {
   accounts: AccountStore;
@@ -17,8 +19,10 @@ export interface Stores {
   offline: OfflineStore;
   /** RFC 6121 rosters, their XEP-0237 versions and pending inbound subscription requests. */
   roster: RosterStore;
+  /** XEP-0049 private XML storage (and each user's last manual presence). */
+  privateXml: PrivateXmlStore;
 }
 
 export function memoryStores(): Stores {
-  return { accounts: new MemoryAccountStore(), vcards: new MemoryVCardStore(), offline: new MemoryOfflineStore(), roster: new MemoryRosterStore() };
+  return { accounts: new MemoryAccountStore(), vcards: new MemoryVCardStore(), offline: new MemoryOfflineStore(), roster: new MemoryRosterStore(), privateXml: new MemoryPrivateXmlStore() };
 }

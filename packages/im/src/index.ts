@@ -2,10 +2,26 @@
 import type { Module } from '@deskchat/core';
 import { messagingModules } from './messaging/index.js';
 import { vcardModule, searchModule } from './directory/index.js';
+import { rosterModule } from './roster/roster-module.js';
+import { presenceModule } from './presence/presence-module.js';
+import { privateXmlModule } from './private/private-xml-module.js';
+import { compositionModule } from './composition/composition-module.js';
 
 /** The IM modules a node loads, in load order. */
-export const imModules: Module<any>[] = [...messagingModules, vcardModule, searchModule];
+export const imModules: Module<any>[] = [rosterModule, presenceModule, compositionModule, ...messagingModules, vcardModule, searchModule, privateXmlModule];
 export { compose, sameComposed, PHONE_STATUS, MEETING_STATUS, type ComposedPresence, type PresenceSources, type ResourcePresence, type Show, type PhoneState, type CalendarState } from './composition/compose.js';
 export { SOURCE_STATES, PRESENCE_SOURCES_SERVICE, type PresenceSourceService, type PresenceReport, type SourceName } from './composition/source-service.js';
 export * from './messaging/index.js';
 export * from './directory/index.js';
+export { rosterModule, ROSTER_VERSIONING_FEATURE } from './roster/roster-module.js';
+export { ROSTER_SERVICE, RosterService, type ContactState } from './roster/roster-service.js';
+export { DEFAULT_ROSTER_OPTIONS, parseRosterOptions, type RosterOptions } from './roster/options.js';
+export type { RosterItemRemoved } from './roster/events.js';
+export * as subscriptionState from './roster/subscription-state.js';
+export type { SubscriptionState, SubscriptionType, DefinedState } from './roster/subscription-state.js';
+export { presenceModule, PRE_APPROVAL_FEATURE, DEFAULT_PRESENCE_OPTIONS, type PresenceOptions } from './presence/presence-module.js';
+export { PRESENCE_SERVICE, type PresenceService, type AvailableResource } from './presence/presence-service.js';
+export type { PresenceBroadcast, PresenceBroadcastReason } from './presence/events.js';
+export { privateXmlModule, PRIVATE_NS, type PrivateXmlOptions } from './private/private-xml-module.js';
+export { compositionModule, DEFAULT_COMPOSITION_OPTIONS, type CompositionOptions } from './composition/composition-module.js';
+export { COMPOSITION_NS } from './composition/composed-stanzas.js';

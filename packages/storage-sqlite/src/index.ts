@@ -2,6 +2,7 @@
 import { openDatabase } from './open-database.js';
 import { SqliteAccountStore } from './sqlite-account-store.js';
 import { SqliteOfflineStore } from './sqlite-offline-store.js';
+import { SqlitePrivateXmlStore } from './sqlite-private-xml-store.js';
 import { SqliteRosterStore } from './sqlite-roster-store.js';
 import { SqliteVCardStore } from './sqlite-vcard-store.js';
 
@@ -9,12 +10,14 @@ export { openDatabase, DATABASE_FILE, type OpenDatabaseOptions } from './open-da
 export { SCHEMA_VERSION } from './migrations.js';
 export { SqliteAccountStore } from './sqlite-account-store.js';
 export { SqliteOfflineStore } from './sqlite-offline-store.js';
+export { SqlitePrivateXmlStore } from './sqlite-private-xml-store.js';
 export { SqliteRosterStore } from './sqlite-roster-store.js';
 export { SqliteVCardStore } from './sqlite-vcard-store.js';
 
 export interface SqliteStores {
   accounts: SqliteAccountStore;
   offline: SqliteOfflineStore;
+  privateXml: SqlitePrivateXmlStore;
   roster: SqliteRosterStore;
   vcards: SqliteVCardStore;
   /** Closes the shared connection; the stores must not be used afterwards. */
@@ -24,5 +27,5 @@ export interface SqliteStores {
 /** Opens (creating and migrating if needed) `<dataDir>/deskchat.sqlite` and every store on one connection. */
 export function openSqliteStores(dataDir: string): SqliteStores {
   const db = openDatabase(dataDir);
-  return { accounts: new SqliteAccountStore(db), offline: new SqliteOfflineStore(db), roster: new SqliteRosterStore(db), vcards: new SqliteVCardStore(db), close: () => db.close() };
+  return { accounts: new SqliteAccountStore(db), offline: new SqliteOfflineStore(db), privateXml: new SqlitePrivateXmlStore(db), roster: new SqliteRosterStore(db), vcards: new SqliteVCardStore(db), close: () => db.close() };
 }

@@ -112,6 +112,21 @@ export const MIGRATIONS: readonly Migration[] = [
       `);
     },
   },
+  {
+    version: 5,
+    description: 'XEP-0049 private XML storage (also the last manual presence)',
+    up(db) {
+      // One serialized element per user and key ("name namespace"), read and written whole.
+      db.exec(`
+        CREATE TABLE private_xml (
+          username TEXT NOT NULL,
+          key TEXT NOT NULL,
+          xml TEXT NOT NULL,
+          PRIMARY KEY (username, key)
+        ) STRICT;
+      `);
+    },
+  },
 ];
 
 /** The schema version this build writes and understands. */

@@ -8,3 +8,4 @@ export { FakeTransport } from './fake-transport.js';
 export { Harness, type HarnessClient } from './harness.js';
 export { freePort } from './ports.js';
 export { stanzaMatching, isStanzaError } from './matchers.js';
+export { privateXmlStoreContract, type PrivateXmlStoreFixture } from './contracts/private-xml-store-contract.js';

@@ -6,3 +6,5 @@ export type { OfflineMessage, OfflineStore } from './offline.js';
 export { MemoryOfflineStore } from './memory-offline.js';
 export type { Roster, RosterItem, RosterStore, Subscription, SubscriptionRequest } from './roster.js';
 export { MemoryRosterStore } from './memory-roster.js';
+export type { PrivateXmlStore } from './private-xml.js';
+export { MemoryPrivateXmlStore } from './memory-private-xml.js';

@@ -41,6 +41,7 @@ async function bindResource(session: Session, requested: string | undefined): Pr
   const username = session.username!;
   const existing = core.sessions.forUser(username);
   const resource = requested ?? randomBytes(6).toString('hex');
+  if (core.reservedResources.has(resource)) throw new StanzaError('not-allowed', `resource '${resource}' is reserved by the server (RFC 6120 §7.7.2.1)`);
   const holder = existing.find((s) => s.jid?.resource === resource);
   if (holder) {
     if (core.options.resourceConflict === 'refuse') throw new StanzaError('conflict', 'resource is in use (RFC 6120 §7.7.2.2)');

@@ -125,6 +125,7 @@ for (const type of ['subscribe', 'unsubscribe', 'subscribed', 'unsubscribed'] as
       const result = outbound(stateOf(existing), type);
       expect(nameOf(result.state)).toBe(expected(existing, next));
       expect(result.isRouted).toBe(route === 'yes');
+      // §3.4.1: with no request waiting and no subscription from the contact, 'subscribed' pre-approves.
       expect(result.state.isPreApproved).toBe(type === 'subscribed' && route === 'no' && ['None', 'None + Pending Out', 'To'].includes(existing));
     });
   });

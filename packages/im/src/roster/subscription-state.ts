@@ -74,9 +74,9 @@ export function nameOf(state: SubscriptionState): DefinedState {
 export const NO_SUBSCRIPTION: SubscriptionState = stateOf('None');
 
 /** The contact receives the user's presence ('from' or 'both'). */
-export const hasFrom = (state: SubscriptionState): boolean => state.subscription === 'from' || state.subscription === 'both';
+export const hasFrom = (state: { subscription: Subscription }): boolean => state.subscription === 'from' || state.subscription === 'both';
 /** The user receives the contact's presence ('to' or 'both'). */
-export const hasTo = (state: SubscriptionState): boolean => state.subscription === 'to' || state.subscription === 'both';
+export const hasTo = (state: { subscription: Subscription }): boolean => state.subscription === 'to' || state.subscription === 'both';
 
 /** Whether the state must be kept as a roster item (a pending inbound request alone never creates one, §3.1.3). */
 export function needsItem(state: SubscriptionState): boolean {

@@ -1,0 +1,24 @@
+// In-memory reference implementation of PrivateXmlStore. Same contract as SQLite and Redis.
+import type { PrivateXmlStore } from './private-xml.js';
+
+export class MemoryPrivateXmlStore implements PrivateXmlStore {
+  private readonly items = new Map<string, Map<string, string>>();
+
+  async getItem(username: string, key: string): Promise<string | undefined> {
+    return this.items.get(username)?.get(key);
+  }
+
+  async setItem(username: string, key: string, xml: string): Promise<void> {
+    let forUser = this.items.get(username);
+    if (!forUser) this.items.set(username, (forUser = new Map()));
+    forUser.set(key, xml);
+  }
+
+  async removeItem(username: string, key: string): Promise<boolean> {
+    return this.items.get(username)?.delete(key) ?? false;
+  }
+
+  async removeUser(username: string): Promise<void> {
+    this.items.delete(username);
+  }
+}
