@@ -44,8 +44,9 @@ export interface ParsedBody {
 
 /** Reads a response `<body/>`; throws when the text is not one. */
 export function parseBody(text: string): ParsedBody {
-  const lt = text.indexOf('<body');
-  if (lt < 0 || tagName(text.slice(lt)) !== 'body') throw new Error(`not a BOSH body: ${JSON.stringify(text.slice(0, 120))}`);
+  // The body is the document element: only an XML declaration and whitespace may come before it.
+  const lt = /^\s*(?:<\?xml[^>]*\?>\s*)?/.exec(text)![0].length;
+  if (!text.startsWith('<body', lt) || tagName(text.slice(lt)) !== 'body') throw new Error(`not a BOSH body: ${JSON.stringify(text.slice(0, 120))}`);
   const tag = startTag(text.slice(lt));
   if (!tag.endsWith('>')) throw new Error('truncated BOSH body');
   const attrs: Record<string, string> = {};

@@ -159,7 +159,10 @@ class BoshConnection implements XmppConnection {
     // XEP-0124 §17: errors come as HTTP status codes or as a terminate body with a condition.
     if (status !== 200) throw new SignInError(`HTTP ${status}`);
     const parsed = parseBody(text);
-    if (parsed.attrs.type === 'terminate') throw new SignInError(`session terminated by the server (${parsed.attrs.condition ?? 'no condition'})`);
+    if (parsed.attrs.type === 'terminate') {
+      const reason = parsed.children.join('').replace(/<[^>]*>/g, ' ').replace(/\s+/g, ' ').trim().slice(0, 200);
+      throw new SignInError(`session terminated by the server (${parsed.attrs.condition ?? 'no condition'}${reason ? `: ${reason}` : ''})`);
+    }
     return parsed;
   }
 

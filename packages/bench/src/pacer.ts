@@ -1,7 +1,8 @@
 // Open-loop pacing: events are due at fixed times (start + k / rate) whatever the server does, and
-// each event carries its due time, so a slow server shows up as latency instead of silently
-// lowering the offered load (no coordinated omission). A timer wakes every few milliseconds and
-// fires everything that fell due since; `onTickEnd` lets callers batch what one tick produced.
+// nothing waits for the server, so a slow server shows up as latency instead of silently lowering
+// the offered load (no coordinated omission). A timer wakes every millisecond or so and fires
+// everything that fell due since; `onTickEnd` lets callers batch what one tick produced. How late
+// the generator fires (its own lag, reported separately) shows when the generator is saturated.
 import { epochNow } from './phase-report.js';
 
 /** How many more events are due after `elapsedMs` at `ratePerSecond` when `scheduled` already were (the first is due at 0). */
@@ -16,14 +17,14 @@ export interface PaceOptions {
   durationMs: number;
   maxCount: number;
   tickMs?: number;
-  /** Fires event number k, due at `dueAt` (epoch ms). */
-  onDue(k: number, dueAt: number): void;
+  /** Fires event number k, due at `dueAt` and fired at `now` (epoch ms; now − dueAt is the generator's own lag). */
+  onDue(k: number, dueAt: number, now: number): void;
   onTickEnd?(): void;
 }
 
 /** Runs until the duration is over or maxCount events fired; resolves with the number fired. */
 export function pace(options: PaceOptions): Promise<number> {
-  const { ratePerSecond, durationMs, maxCount, tickMs = 5 } = options;
+  const { ratePerSecond, durationMs, maxCount, tickMs = 1 } = options;
   // Events due before the end of the duration; the one due exactly at the end belongs to the next run.
   const limit = Math.min(maxCount, Math.ceil((ratePerSecond * durationMs) / 1000));
   const start = epochNow();
@@ -34,7 +35,7 @@ export function pace(options: PaceOptions): Promise<number> {
       const elapsed = Math.min(now - start, durationMs);
       const due = dueCount(ratePerSecond, elapsed, fired, limit);
       for (let i = 0; i < due; i++) {
-        options.onDue(fired, start + (fired * 1000) / ratePerSecond);
+        options.onDue(fired, start + (fired * 1000) / ratePerSecond, now);
         fired++;
       }
       if (due > 0) options.onTickEnd?.();

@@ -18,10 +18,10 @@ const MAX_DISTINCT_ERRORS = 20;
 
 /** Collects one phase's measurements inside a worker. */
 export class Recorder {
-  private readonly histograms = new Map<string, Histogram>();
-  private readonly counts: Record<string, number> = {};
-  private readonly spans: Record<string, [number, number]> = {};
-  private readonly errors: Record<string, number> = {};
+  private histograms = new Map<string, Histogram>();
+  private counts: Record<string, number> = {};
+  private spans: Record<string, [number, number]> = {};
+  private errors: Record<string, number> = {};
   private readonly cpuStart = process.cpuUsage();
   private readonly wallStart = performance.now();
 
@@ -51,11 +51,28 @@ export class Recorder {
     else this.errors['(other errors)'] = (this.errors['(other errors)'] ?? 0) + 1;
   }
 
+  /** The phase's measurements; the recorder starts empty again for late events. */
   report(): PhaseReport {
     const cpu = process.cpuUsage(this.cpuStart);
     const histograms: Record<string, SerializedHistogram> = {};
     for (const [name, histogram] of this.histograms) histograms[name] = histogram.serialize();
-    return { histograms, counts: { ...this.counts }, spans: { ...this.spans }, errors: { ...this.errors }, cpuMicros: cpu.user + cpu.system, wallMs: performance.now() - this.wallStart };
+    const report = { histograms, counts: this.counts, spans: this.spans, errors: this.errors, cpuMicros: cpu.user + cpu.system, wallMs: performance.now() - this.wallStart };
+    this.histograms = new Map();
+    this.counts = {};
+    this.spans = {};
+    this.errors = {};
+    return report;
+  }
+
+  /** Takes over what another recorder collected after its report (events between two phases). */
+  absorb(other: Recorder): void {
+    for (const [name, histogram] of other.histograms) this.histogram(name).merge(histogram);
+    for (const [name, n] of Object.entries(other.counts)) this.count(name, n);
+    for (const [name, [start, end]] of Object.entries(other.spans)) {
+      this.mark(name, start);
+      this.mark(name, end);
+    }
+    for (const [text, n] of Object.entries(other.errors)) this.errors[text] = (this.errors[text] ?? 0) + n;
   }
 }
 

@@ -6,7 +6,6 @@ import fs from 'node:fs';
 import os from 'node:os';
 
 export interface ProcessSample {
-  at: number;
   /** Resident set size in bytes. */
   rss: number;
   /** CPU seconds used since the process started. */
@@ -43,7 +42,7 @@ export function sampleProcess(pid: number): ProcessSample | undefined {
   try {
     const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
     const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
-    return { at: performance.now(), rss: parseStatusRss(status), cpuSeconds: parseStatTicks(stat) / clockTicks() };
+    return { rss: parseStatusRss(status), cpuSeconds: parseStatTicks(stat) / clockTicks() };
   } catch {
     return undefined; // the process is gone, or this is not Linux
   }
@@ -76,27 +75,51 @@ export function machineBusyPercent(before: MachineSample | undefined, after: Mac
   return (busy / (after.total - before.total)) * 100 * os.cpus().length;
 }
 
-/** Samples a process every second while a phase runs, for memory minimum, maximum and median. */
-export class ProcessWatch {
-  readonly samples: ProcessSample[] = [];
+export interface WatchSample {
+  /** Epoch ms, comparable with the workers' time spans. */
+  at: number;
+  process?: ProcessSample;
+  machine?: MachineSample;
+}
+
+/** Samples the server process and the machine every 250 ms while a phase runs. */
+export class ResourceWatch {
+  readonly samples: WatchSample[] = [];
   private timer?: NodeJS.Timeout;
 
   constructor(private readonly pid: number | undefined) {}
 
-  start(intervalMs = 1000): this {
+  start(intervalMs = 250): this {
     this.take();
     this.timer = setInterval(() => this.take(), intervalMs);
     return this;
   }
 
-  stop(): ProcessSample[] {
+  stop(): WatchSample[] {
     clearInterval(this.timer);
     this.take();
     return this.samples;
   }
 
   private take(): void {
-    const sample = this.pid === undefined ? undefined : sampleProcess(this.pid);
-    if (sample) this.samples.push(sample);
+    this.samples.push({ at: performance.timeOrigin + performance.now(), process: this.pid === undefined ? undefined : sampleProcess(this.pid), machine: sampleMachine() });
   }
+}
+
+export interface WindowUsage {
+  /** Server CPU in percent of one core, NaN without a server pid. */
+  serverCpuPercent: number;
+  machineBusyPercent: number;
+  seconds: number;
+}
+
+/** CPU use between the first sample at or after `from` and the last at or before `to` (epoch ms). */
+export function usageBetween(samples: WatchSample[], from: number, to: number): WindowUsage | undefined {
+  const inside = samples.filter((s) => s.at >= from && s.at <= to);
+  if (inside.length < 2) return undefined;
+  const first = inside[0];
+  const last = inside[inside.length - 1];
+  const seconds = (last.at - first.at) / 1000;
+  const serverCpuPercent = first.process && last.process ? ((last.process.cpuSeconds - first.process.cpuSeconds) / seconds) * 100 : NaN;
+  return { serverCpuPercent, machineBusyPercent: machineBusyPercent(first.machine, last.machine), seconds };
 }

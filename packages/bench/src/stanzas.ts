@@ -1,3 +1,5 @@
+// Stanzas carry xmlns='jabber:client' explicitly: XEP-0206 §7 requires it inside a BOSH <body/>
+// (whose own namespace would otherwise be inherited) and RFC 7395 §3.3.3 frames stand alone.
 // The stanzas the load generator sends, as strings (RFC 6120 §4.2 stream header, §6.4.2 SASL
 // PLAIN per RFC 4616, §7.6 bind; RFC 6121 presence and messages; XEP-0199 ping; RFC 7395 §3.3.1
 // framing), and readers for the few things it needs from replies. Strings are built directly:
@@ -29,44 +31,56 @@ export function plainAuth(username: string, password: string): string {
 
 export function bindIq(id: string, resource?: string): string {
   const inner = resource ? `<resource>${escapeXml(resource)}</resource>` : '';
-  return `<iq type='set' id='${id}'><bind xmlns='${NS.BIND}'>${inner}</bind></iq>`;
+  return `<iq type='set' id='${id}' xmlns='${NS.CLIENT}'><bind xmlns='${NS.BIND}'>${inner}</bind></iq>`;
 }
 
 export function sessionIq(id: string): string {
-  return `<iq type='set' id='${id}'><session xmlns='${NS.SESSION}'/></iq>`;
+  return `<iq type='set' id='${id}' xmlns='${NS.CLIENT}'><session xmlns='${NS.SESSION}'/></iq>`;
 }
 
 export function rosterGet(id: string): string {
-  return `<iq type='get' id='${id}'><query xmlns='${NS.ROSTER}'/></iq>`;
+  return `<iq type='get' id='${id}' xmlns='${NS.CLIENT}'><query xmlns='${NS.ROSTER}'/></iq>`;
 }
 
 export function pingIq(id: string, to: string): string {
-  return `<iq type='get' id='${id}' to='${to}'><ping xmlns='${NS.PING}'/></iq>`;
+  return `<iq type='get' id='${id}' to='${to}' xmlns='${NS.CLIENT}'><ping xmlns='${NS.PING}'/></iq>`;
 }
 
 export function presence(attrs: Record<string, string> = {}, status?: string, show?: string): string {
-  const attributes = Object.entries(attrs)
+  const attributes = `${Object.entries(attrs)
     .map(([k, v]) => ` ${k}='${escapeXml(v)}'`)
-    .join('');
+    .join('')} xmlns='${NS.CLIENT}'`;
   if (status === undefined && show === undefined) return `<presence${attributes}/>`;
   const showXml = show ? `<show>${show}</show>` : '';
   const statusXml = status !== undefined ? `<status>${escapeXml(status)}</status>` : '';
   return `<presence${attributes}>${showXml}${statusXml}</presence>`;
 }
 
-/** A chat message whose body carries a sequence number and a send time (ms, fractional). */
-export function benchMessage(to: string, seq: number, sentAt: number): string {
-  return `<message to='${to}' type='chat' id='b${seq}'><body>${seq} ${sentAt.toFixed(3)}</body></message>`;
+export interface Stamp {
+  seq: number;
+  /** Send time (epoch ms, fractional). */
+  sentAt: number;
+  /** Which measuring step sent it, so late arrivals are not counted in the next one. */
+  step: number;
 }
 
-/** The sequence number and send time of a bench message or status text, or undefined. */
-export function readStamp(text: string | undefined): { seq: number; sentAt: number } | undefined {
+/** The text a bench message body or status carries: `seq sentAt step`. */
+export function stampText(stamp: Stamp): string {
+  return `${stamp.seq} ${stamp.sentAt.toFixed(3)} ${stamp.step}`;
+}
+
+/** A chat message to a full JID whose body carries a stamp. */
+export function benchMessage(to: string, stamp: Stamp): string {
+  return `<message to='${to}' type='chat' id='b${stamp.seq}' xmlns='${NS.CLIENT}'><body>${stampText(stamp)}</body></message>`;
+}
+
+/** The stamp of a bench message body or status text, or undefined when it is not one. */
+export function readStamp(text: string | undefined): Stamp | undefined {
   if (!text) return undefined;
-  const space = text.indexOf(' ');
-  if (space < 0) return undefined;
-  const seq = Number(text.slice(0, space));
-  const sentAt = Number(text.slice(space + 1));
-  return Number.isFinite(seq) && Number.isFinite(sentAt) ? { seq, sentAt } : undefined;
+  const parts = text.split(' ');
+  if (parts.length !== 3) return undefined;
+  const [seq, sentAt, step] = parts.map(Number);
+  return Number.isFinite(seq) && Number.isFinite(sentAt) && Number.isFinite(step) ? { seq, sentAt, step } : undefined;
 }
 
 export function isFeatures(element: string): boolean {

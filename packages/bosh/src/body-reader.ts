@@ -85,3 +85,15 @@ function prefixOf(attrs: Record<string, string>, ns: string): string | undefined
   for (const name in attrs) if (name.startsWith('xmlns:') && attrs[name] === ns) return name.slice(6);
   return undefined;
 }
+
+/** The stream header core's Session expects, from a session creation or restart body (XEP-0206 §3, §5). */
+export function streamHeader(request: BoshRequest, version: string | undefined): Record<string, string> {
+  const attrs: Record<string, string> = {};
+  const { to, from } = request.attrs;
+  const lang = request.attrs['xml:lang'];
+  if (to !== undefined) attrs.to = to;
+  if (from !== undefined) attrs.from = from;
+  if (lang !== undefined) attrs['xml:lang'] = lang;
+  if (version !== undefined) attrs.version = version;
+  return attrs;
+}

@@ -26,7 +26,7 @@ export {
 export { Router } from './router.js';
 export { Session, type SessionState, type SessionPresence } from './session.js';
 export { SessionRegistry } from './session-registry.js';
-export { memoryStores, type Stores } from './stores.js';
+export { memoryStores, removeAccount, type Stores } from './stores.js';
 export { isLoopbackAddress, type Transport, type TransportKind } from './transport.js';
 export { Core, type CoreInit } from './core.js';
 export { coreModules, deliveryModule, discoModule, pingModule, versionModule, FALLBACK } from './modules/index.js';

@@ -160,3 +160,10 @@ describe('sessions', () => {
     expect(harness.core.streams.size).toBe(0);
   });
 });
+
+describe('RFC 3921 session establishment', () => {
+  it('answers the legacy session IQ with a result (RFC 6121 Appendix E)', async () => {
+    const reply = await alice.iq(xml('iq', { type: 'set' }, xml('session', { xmlns: NS.SESSION })));
+    expect(reply.attrs.type).toBe('result');
+  });
+});

@@ -26,3 +26,13 @@ export interface Stores {
 export function memoryStores(): Stores {
   return { accounts: new MemoryAccountStore(), vcards: new MemoryVCardStore(), offline: new MemoryOfflineStore(), roster: new MemoryRosterStore(), privateXml: new MemoryPrivateXmlStore() };
 }
+
+/**
+ * Account removal: the account and everything stored for the user in every durable store, so
+ * that a new account with the same name starts clean. Returns whether the account existed.
+ */
+export async function removeAccount(stores: Stores, username: string): Promise<boolean> {
+  const existed = await stores.accounts.removeAccount(username);
+  await Promise.all([stores.vcards, stores.offline, stores.roster, stores.privateXml].map((store) => store.removeUser(username)));
+  return existed;
+}

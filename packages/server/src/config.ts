@@ -5,6 +5,7 @@ import path from 'node:path';
 import YAML from 'yaml';
 import { OptionsError, checkInteger, parseCoreOptions, type CoreOptions } from '@deskchat/core';
 import { parseC2sOptions, type C2sOptions } from '@deskchat/c2s';
+import { parseBoshOptions, parseHttpOptions, type BoshOptions, type HttpOptions } from '@deskchat/bosh';
 
 export interface ListenOptions {
   host: string;
@@ -15,7 +16,8 @@ export interface ServerConfig {
   core: CoreOptions;
   dataDir: string;
   c2s: C2sOptions & ListenOptions & { directTlsPort: number };
-  http: ListenOptions;
+  http: ListenOptions & HttpOptions;
+  bosh: BoshOptions;
   admin: ListenOptions & { token?: string };
   tls?: { certFile: string; keyFile: string };
   log: { level: 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal' | 'silent' };
@@ -30,6 +32,7 @@ export const ENV_KEYS: Record<string, string> = {
   DESKCHAT_C2S_HOST: 'c2s.host',
   DESKCHAT_HTTP_PORT: 'http.port',
   DESKCHAT_HTTP_HOST: 'http.host',
+  DESKCHAT_CORS_ORIGINS: 'http.corsOrigins',
   DESKCHAT_ADMIN_PORT: 'admin.port',
   DESKCHAT_ADMIN_HOST: 'admin.host',
   DESKCHAT_ADMIN_TOKEN: 'admin.token',
@@ -56,9 +59,9 @@ export function loadConfig(options: { file?: string; env?: NodeJS.ProcessEnv; cw
 }
 
 export function parseConfig(raw: Record<string, unknown>, cwd: string): ServerConfig {
-  const known = new Set(['domain', 'dataDir', 'requireTls', 'xml', 'limits', 'resourceConflict', 'version', 'c2s', 'http', 'admin', 'tls', 'log']);
+  const known = new Set(['domain', 'dataDir', 'requireTls', 'xml', 'limits', 'resourceConflict', 'version', 'c2s', 'http', 'bosh', 'admin', 'tls', 'log']);
   for (const key of Object.keys(raw)) if (!known.has(key)) throw new OptionsError(key, 'unknown setting');
-  const { c2s = {}, http = {}, admin = {}, tls, log = {}, dataDir, ...coreRaw } = raw as Record<string, Record<string, unknown> | undefined>;
+  const { c2s = {}, http = {}, bosh, admin = {}, tls, log = {}, dataDir, ...coreRaw } = raw as Record<string, Record<string, unknown> | undefined>;
   const c2sIn = object('c2s', c2s);
   const httpIn = object('http', http);
   const adminIn = object('admin', admin);
@@ -77,7 +80,12 @@ export function parseConfig(raw: Record<string, unknown>, cwd: string): ServerCo
       port: port('c2s.port', c2sIn.port, 5222),
       directTlsPort: port('c2s.directTlsPort', c2sIn.directTlsPort, 5223),
     },
-    http: { host: host('http.host', httpIn.host, '::'), port: port('http.port', httpIn.port, 5280) },
+    http: {
+      host: host('http.host', httpIn.host, '::'),
+      port: port('http.port', httpIn.port, 5280),
+      ...parseHttpOptions({ corsOrigins: httpIn.corsOrigins, trustProxy: httpIn.trustProxy }),
+    },
+    bosh: parseBoshOptions(object('bosh', bosh)),
     admin: { host: host('admin.host', adminIn.host, '127.0.0.1'), port: port('admin.port', adminIn.port, 5281), token: token as string | undefined },
     tls: parseTls(tls, cwd),
     log: { level: level as ServerConfig['log']['level'] },

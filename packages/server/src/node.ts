@@ -6,11 +6,13 @@ import { createC2sServers } from '@deskchat/c2s';
 import { imModules } from '@deskchat/im';
 import { openSqliteStores } from '@deskchat/storage-sqlite';
 import type { ServerConfig } from './config.js';
+import { createHttpSurface } from './http.js';
+import { adminToken, createAdminServer } from './admin-http.js';
 
 export interface RunningNode {
   readonly core: Core;
   /** Bound ports (useful when the config asked for port 0). */
-  readonly ports: { c2s: number; directTls?: number };
+  readonly ports: { c2s: number; directTls?: number; http: number; admin: number };
   close(): Promise<void>;
 }
 
@@ -23,10 +25,13 @@ export async function startNode(config: ServerConfig, log: Logger): Promise<Runn
   const core = new Core({ options: { ...config.core, requireTls: config.core.requireTls && !!tls }, stores, log });
   for (const module of [...coreModules, ...imModules]) await core.load(module);
   const c2s = createC2sServers(core, tls, config.c2s);
+  const httpSurface = createHttpSurface(core, config, tls);
+  // The admin API (design §6): its own port, bound to loopback by default.
+  const admin = createAdminServer(core, adminToken(config, log), log);
   const listening: Server[] = [];
   const closeAll = async () => {
     await core.shutdown();
-    await Promise.all(listening.map((s) => new Promise((resolve) => s.close(resolve))));
+    await Promise.all([httpSurface.close(), ...listening.map((s) => new Promise((resolve) => s.close(resolve)))]);
     stores.close();
   };
   try {
@@ -36,6 +41,10 @@ export async function startNode(config: ServerConfig, log: Logger): Promise<Runn
       ports.directTls = await listen(c2s.directTls, config.c2s.host, config.c2s.directTlsPort, 'c2s.directTlsPort');
       listening.push(c2s.directTls);
     }
+    // BOSH and WebSocket (design §6): HTTPS when a certificate is configured.
+    ports.http = await listen(httpSurface.server, config.http.host, config.http.port, 'http.port');
+    ports.admin = await listen(admin, config.admin.host, config.admin.port, 'admin.port');
+    listening.push(admin);
     log.info({ domain: core.domain, ...ports, tls: !!tls, dataDir: config.dataDir }, 'DeskChat node started');
     return { core, ports, close: closeAll };
   } catch (err) {

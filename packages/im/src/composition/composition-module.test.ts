@@ -11,8 +11,8 @@ import { compositionModule } from './composition-module.js';
 import { COMPOSITION_NS } from './composed-stanzas.js';
 import { PRESENCE_SOURCES_SERVICE, type PresenceSourceService } from './source-service.js';
 
-const fromComposed = (el: Element) => el.name === 'presence' && el.attrs.from === 'alice@localhost/composed';
-const fromPhone = (el: Element) => el.name === 'presence' && el.attrs.from === 'alice@localhost/phone';
+const fromComposed = (el: Element) => el.name === 'presence' && el.attrs.from === 'alice@localhost/composed-presence';
+const fromPhone = (el: Element) => el.name === 'presence' && el.attrs.from === 'alice@localhost/phone-status';
 const status = (el: Element) => ({ type: el.attrs.type, show: el.getChildText('show') ?? undefined, status: el.getChildText('status') ?? undefined, priority: el.getChildText('priority') ?? undefined });
 
 let harness: Harness;
@@ -95,7 +95,7 @@ describe('composed presence (design.md §3)', () => {
   });
 
   it('delivers a message addressed to a server-owned resource as if to the bare JID', async () => {
-    await bob.send(xml('message', { to: 'alice@localhost/composed', type: 'chat' }, xml('body', {}, 'hi')));
+    await bob.send(xml('message', { to: 'alice@localhost/composed-presence', type: 'chat' }, xml('body', {}, 'hi')));
     expect((await alice.next((el) => el.name === 'message')).getChildText('body')).toBe('hi');
   });
 
@@ -116,7 +116,8 @@ describe('composed presence (design.md §3)', () => {
   });
 
   it('reserves the server-owned resource names', async () => {
-    await expect(harness.connect('alice', { resource: 'composed' })).rejects.toThrow(/not-allowed/);
+    await expect(harness.connect('alice', { resource: 'composed-presence' })).rejects.toThrow(/not-allowed/);
+    await expect(harness.connect('alice', { resource: 'phone' })).resolves.toBeDefined(); // an ordinary client name stays free
     expect(NS.CLIENT).toBe('jabber:client');
   });
 });

@@ -12,11 +12,14 @@ import { composedStanza, manualStateElement, showOf, sourceStanza, unavailableFr
 import { PRESENCE_SOURCES_SERVICE, SOURCE_STATES, type PresenceReport, type PresenceSourceService, type SourceName } from './source-service.js';
 
 export interface CompositionOptions {
-  /** Server-owned resource names: clients cannot bind them. */
+  /**
+   * Server-owned resource names: clients cannot bind them, so the defaults are names no client
+   * picks by accident (a mobile client may well call itself "phone").
+   */
   resources: { composed: string; phone: string; calendar: string };
 }
 
-export const DEFAULT_COMPOSITION_OPTIONS: CompositionOptions = { resources: { composed: 'composed', phone: 'phone', calendar: 'calendar' } };
+export const DEFAULT_COMPOSITION_OPTIONS: CompositionOptions = { resources: { composed: 'composed-presence', phone: 'phone-status', calendar: 'calendar-status' } };
 
 interface OutsideSources {
   phone?: PhoneState;

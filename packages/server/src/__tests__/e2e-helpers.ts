@@ -27,6 +27,8 @@ export interface TestNode {
   node: RunningNode;
   config: ServerConfig;
   port: number;
+  /** The HTTP port of BOSH and WebSocket (http.port 0: a free one). */
+  httpPort: number;
   addUser(username: string, password: string): Promise<void>;
   stop(): Promise<void>;
 }
@@ -41,6 +43,8 @@ export async function startTestNode(options: { tls?: boolean; raw?: Record<strin
       ...(cert ? { tls: { cert: cert.certFile, key: cert.keyFile } } : { tls: {} }),
       log: { level: 'silent' },
       ...options.raw,
+      http: { host: '127.0.0.1', port: 0, ...(options.raw?.http as Record<string, unknown> | undefined) },
+      admin: { host: '127.0.0.1', port: 0, token: ADMIN_TOKEN, ...(options.raw?.admin as Record<string, unknown> | undefined) },
     },
     dataDir,
   );
@@ -49,6 +53,7 @@ export async function startTestNode(options: { tls?: boolean; raw?: Record<strin
     node,
     config,
     port: node.ports.c2s,
+    httpPort: node.ports.http,
     addUser: async (username, password) => {
       await node.core.stores.accounts.createAccount({ username, createdAt: Date.now(), credentials: deriveCredentials(password) });
     },
@@ -116,5 +121,8 @@ export class RawConnection {
     this.socket.destroy();
   }
 }
+
+/** The admin API token of test nodes. */
+export const ADMIN_TOKEN = 'test-admin-token-0123456789abcdef';
 
 export const STREAM_HEADER = "<?xml version='1.0'?><stream:stream to='localhost' version='1.0' xmlns='jabber:client' xmlns:stream='http://etherx.jabber.org/streams'>";

@@ -1,8 +1,8 @@
 // The store-facing part of `deskchat user add|passwd|remove|list`, on any AccountStore.
 // Usernames are RFC 7622 §3.3 localparts stored lower-cased; passwords are kept only as RFC 5802 §3
 // SCRAM keys (never plaintext).
-import type { Account, AccountStore, AccountSummary } from '@deskchat/core';
-import { DEFAULT_ITERATIONS } from '@deskchat/core';
+import type { Account, AccountStore, AccountSummary, Stores } from '@deskchat/core';
+import { DEFAULT_ITERATIONS, removeAccount } from '@deskchat/core';
 import { emailProblem, nameProblem, parseUsername, passwordProblem } from './account-fields.js';
 import { CommandError } from './command-error.js';
 import { deriveCredentialsAsync } from './derive-credentials-async.js';
@@ -61,9 +61,10 @@ export async function changePassword(accounts: AccountStore, rawUsername: string
   return username;
 }
 
-export async function removeUser(accounts: AccountStore, rawUsername: string): Promise<string> {
+/** Removes the account and all the user's data (roster, vCard, offline messages, private XML). */
+export async function removeUser(stores: Stores, rawUsername: string): Promise<string> {
   const username = requireUsername(rawUsername);
-  if (!(await accounts.removeAccount(username))) throw new CommandError(`no such user ${username}`);
+  if (!(await removeAccount(stores, username))) throw new CommandError(`no such user ${username}`);
   return username;
 }
 

@@ -157,6 +157,26 @@ describe('deskchat user remove', () => {
     expect(await stored('alice')).toBeUndefined();
   });
 
+  it("also removes the user's roster, vCard, offline messages and private data", async () => {
+    await run(['add', 'alice', '--password', 'x']);
+    const stores = openSqliteStores(join(dir, 'data'));
+    await stores.roster.setItem('alice', { jid: 'bob@localhost', groups: ['Team'], subscription: 'both', isPendingOut: false, isPreApproved: false });
+    await stores.vcards.setVCard('alice', { xml: '<vCard xmlns="vcard-temp"><FN>Alice</FN></vCard>', fields: { fn: 'Alice' } });
+    await stores.offline.storeMessage('alice', { stanza: '<message/>', storedAt: 1 }, 10);
+    await stores.privateXml.setItem('alice', 'x urn:x', '<x xmlns="urn:x"/>');
+    stores.close();
+    expect((await run(['remove', 'alice'])).code).toBe(0);
+    const after = openSqliteStores(join(dir, 'data'));
+    try {
+      expect((await after.roster.getRoster('alice')).items).toEqual([]);
+      expect(await after.vcards.getVCard('alice')).toBeUndefined();
+      expect(await after.offline.countMessages('alice')).toBe(0);
+      expect(await after.privateXml.getItem('alice', 'x urn:x')).toBeUndefined();
+    } finally {
+      after.close();
+    }
+  });
+
   it('fails with exit code 1 when there is no such user', async () => {
     expect(await run(['remove', 'ghost'])).toEqual({ code: 1, out: '', err: 'deskchat: no such user ghost\n' });
   });

@@ -3,7 +3,7 @@
 // data directory. Exit codes: 0 ok, 1 failure, 2 usage.
 import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
-import type { AccountStore } from '@deskchat/core';
+import type { AccountStore, Stores } from '@deskchat/core';
 import { openSqliteStores, type SqliteStores } from '@deskchat/storage-sqlite';
 import type { ServerConfig } from '../config.js';
 import { addUser, changePassword, listUsers, removeUser, requireUsername } from './account-commands.js';
@@ -26,6 +26,7 @@ interface Context extends UserCommandIo {
   values: Record<string, string | boolean | undefined>;
   /** Opens the SQLite store on first use; runUserCommand closes it. */
   accounts(): AccountStore;
+  stores(): Stores;
 }
 
 interface Command {
@@ -72,7 +73,7 @@ const COMMANDS: Record<string, Command> = {
     positionals: 1,
     options: {},
     async run(ctx) {
-      const username = await removeUser(ctx.accounts(), ctx.positionals[0]!);
+      const username = await removeUser(ctx.stores(), ctx.positionals[0]!);
       ctx.stderr.write(`user ${username} removed\n`);
       return 0;
     },
@@ -128,8 +129,8 @@ export async function runUserCommand(args: string[], io: UserCommandIo): Promise
   let stores: SqliteStores | undefined;
   try {
     const { positionals, values } = parseCommandArgs(command, rest);
-    const accounts = () => (stores ??= openSqliteStores(io.config.dataDir)).accounts;
-    return await command.run({ ...io, positionals, values, accounts });
+    const open = () => (stores ??= openSqliteStores(io.config.dataDir));
+    return await command.run({ ...io, positionals, values, accounts: () => open().accounts, stores: open });
   } catch (err) {
     if (!(err instanceof CommandError)) throw err;
     const usage = err instanceof UsageError ? `\n\nUsage: deskchat ${command.usage}` : '';

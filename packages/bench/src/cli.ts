@@ -1,0 +1,73 @@
+#!/usr/bin/env node
+// `npm run bench -- <scenario> [options]`: drives an XMPP server over loopback and prints one line
+// per figure, the ratios between servers, and where the JSON went. Exit codes: 0 every scenario ran,
+// 1 one failed (or the time bound stopped the run), 2 bad arguments.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { Coordinator } from './coordinator.js';
+import type { LaunchedServer } from './deskchat-node.js';
+import { USAGE, UsageError, parseOptions, type BenchOptions } from './options.js';
+import { ratioLine, ratios, runLines, type ScenarioRun } from './report.js';
+import { runBench } from './run.js';
+
+async function main(argv: string[]): Promise<number> {
+  if (argv[0] === '--help' || argv[0] === 'help') {
+    process.stdout.write(`${USAGE}\n`);
+    return 0;
+  }
+  let options: BenchOptions;
+  try {
+    options = parseOptions(argv);
+  } catch (err) {
+    if (!(err instanceof UsageError)) throw err;
+    process.stderr.write(`bench: ${err.message}\n\n${USAGE}\n`);
+    return 2;
+  }
+  const started = new Date();
+  const log = (line: string) => options.isVerbose && process.stderr.write(`${line}\n`);
+  const load = os.loadavg();
+  process.stdout.write(`# ${options.scenarios.join(', ')} on ${os.cpus().length} cores, load ${load.map((l) => l.toFixed(2)).join(' ')}, node ${process.version}\n`);
+  let active: { coordinator?: Coordinator; server?: LaunchedServer } = {};
+  const abort = async (why: string) => {
+    process.stderr.write(`bench: ${why}; stopping\n`);
+    active.coordinator?.kill();
+    await active.server?.stop();
+    process.exit(1);
+  };
+  // Every run is bounded in time, whatever the scenario options say.
+  const watchdog = setTimeout(() => void abort(`time bound of ${options.maxSeconds} s reached`), options.maxSeconds * 1000);
+  process.once('SIGINT', () => void abort('interrupted'));
+  process.once('SIGTERM', () => void abort('terminated'));
+
+  const runs: ScenarioRun[] = await runBench(options, {
+    log,
+    onRun: (run) => process.stdout.write(`${runLines(run).join('\n')}\n`),
+    onActive: (now) => (active = now),
+  });
+  clearTimeout(watchdog);
+  const comparisons = ratios(runs);
+  if (comparisons.length) process.stdout.write(`${comparisons.map(ratioLine).join('\n')}\n`);
+  const file = options.json ?? path.join(os.tmpdir(), 'deskchat-bench', `${options.scenarios.join('+')}-${started.toISOString().replace(/[:.]/g, '-')}.json`);
+  fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
+  const { scenarios, ...settings } = options;
+  const document = {
+    startedAt: started.toISOString(),
+    machine: { cpus: os.cpus().length, model: os.cpus()[0]?.model, memory: os.totalmem(), loadAtStart: load, node: process.version },
+    scenarios,
+    options: settings,
+    runs,
+    ratios: comparisons,
+  };
+  fs.writeFileSync(file, `${JSON.stringify(document, (_key, value) => (typeof value === 'number' && !Number.isFinite(value) ? null : value), 2)}\n`);
+  process.stdout.write(`# JSON: ${file}\n`);
+  return runs.every((run) => !run.error) ? 0 : 1;
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (err: unknown) => {
+    process.stderr.write(`bench: ${(err as Error)?.stack ?? String(err)}\n`);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,136 @@
+// `idle-hold`: N BOSH sessions sign in at a set rate and then sit idle for T seconds, each keeping
+// one long poll outstanding (XEP-0124 §11, `hold` = 1), while a sample of them sends XEP-0199 pings
+// to the server, during the sign-ins (do they stall the others?) and during the hold. Figures:
+// sessions alive at the end, ping latency, server memory per session and idle CPU.
+import { latency, type Coordinator } from '../coordinator.js';
+import type { BenchOptions } from '../options.js';
+import { epochNow, type Recorder } from '../phase-report.js';
+import { sampleProcess } from '../proc-stats.js';
+import { pingIq } from '../stanzas.js';
+import { attr } from '../xml-split.js';
+import type { Figure, Scenario, WorkerContext } from '../scenario.js';
+import { closeAll, openConnections, signInAtRate } from './common.js';
+import { cpuFigures, share } from './figures.js';
+
+const DEFAULT_RATE = 300;
+const PING_TICK_MS = 20;
+
+/** Pings random signed-in sessions at a steady rate and times the replies. */
+class Pinger {
+  histogramName = 'ping-ramp';
+  private readonly pending = new Map<string, number>();
+  private next = 0;
+  private credit = 0;
+  private readonly timer: NodeJS.Timeout;
+
+  constructor(
+    private readonly context: WorkerContext,
+    ratePerSecond: number,
+  ) {
+    this.timer = setInterval(() => {
+      this.credit += (ratePerSecond * PING_TICK_MS) / 1000;
+      for (; this.credit >= 1; this.credit--) this.ping();
+    }, PING_TICK_MS);
+  }
+
+  /** Handles a reply; true when the element was one. */
+  onStanza(element: string): boolean {
+    if (!element.startsWith('<iq')) return false;
+    const id = attr(element, 'id');
+    const sentAt = id === undefined ? undefined : this.pending.get(id);
+    if (sentAt === undefined) return false;
+    this.pending.delete(id!);
+    const recorder = this.context.recorder;
+    if (attr(element, 'type') === 'result') recorder.histogram(this.histogramName).recordMs(epochNow() - sentAt);
+    else recorder.count('ping-errors');
+    return true;
+  }
+
+  stop(recorder: Recorder): void {
+    clearInterval(this.timer);
+    recorder.count('ping-unanswered', this.pending.size);
+    this.pending.clear();
+  }
+
+  private ping(): void {
+    const connections = this.context.connections;
+    // A few random tries find an open session without scanning them all.
+    for (let attempt = 0; attempt < 5; attempt++) {
+      const connection = connections[Math.floor(Math.random() * connections.length)];
+      if (!connection?.isOpen) continue;
+      const id = `ping${this.next++}`;
+      this.pending.set(id, epochNow());
+      connection.send(pingIq(id, this.context.init.endpoint.domain));
+      return;
+    }
+  }
+}
+
+export const idleHold: Scenario = {
+  name: 'idle-hold',
+  users: (o) => o.sessions,
+  socketsPerUser: () => 2,
+  needsHttp: () => true,
+  workerPhases: {
+    async ramp(context, args: { rate: number; pingRate: number }, recorder) {
+      const pinger = new Pinger(context, args.pingRate);
+      context.state.pinger = pinger;
+      await signInAtRate(context, args.rate, { transport: 'bosh', onConnected: (c) => (c.onStanza = (e) => void pinger.onStanza(e)) }, recorder);
+    },
+    async hold(context, args: { seconds: number }, recorder) {
+      const pinger = context.state.pinger as Pinger;
+      pinger.histogramName = 'ping-hold';
+      await new Promise((resolve) => setTimeout(resolve, args.seconds * 1000));
+      recorder.count('alive', openConnections(context).length);
+      pinger.stop(recorder);
+    },
+    close: (context, _args, recorder) => closeAll(context, recorder),
+  },
+  async run(coordinator: Coordinator, options: BenchOptions) {
+    const sessions = options.sessions;
+    const rate = options.rates?.[0] ?? DEFAULT_RATE;
+    const pid = coordinator.target.pid;
+    const baseline = pid === undefined ? undefined : sampleProcess(pid);
+    const ramp = await coordinator.phase(
+      'ramp',
+      (w: { count: number }) => ({ rate: share(rate, w.count, sessions), pingRate: share(options.pingRate, w.count, sessions) }),
+      (sessions / rate) * 1000 + 180_000,
+    );
+    const hold = await coordinator.phase('hold', { seconds: options.holdS }, options.holdS * 1000 + 60_000);
+    const alive = hold.report.counts.alive ?? 0;
+    const signedIn = ramp.report.counts['login-ok'] ?? 0;
+    const span = ramp.report.spans.login;
+    const pingRamp = latency(ramp.report, 'ping-ramp');
+    const pingHold = latency(hold.report, 'ping-hold');
+    const label = `bosh × ${sessions}`;
+    const figures: Figure[] = [
+      { case: label, name: 'sessions alive', value: alive, unit: 'sessions', better: 'higher', note: `${signedIn} signed in, ${ramp.report.counts['login-failed'] ?? 0} failed, ${(ramp.report.counts.dropped ?? 0) + (hold.report.counts.dropped ?? 0)} dropped` },
+      { case: label, name: 'sign-ins/s', value: span && span[1] > span[0] ? signedIn / ((span[1] - span[0]) / 1000) : NaN, unit: '/s', better: 'higher', note: `offered ${rate}/s` },
+      { case: label, name: 'sign-in p99', value: latency(ramp.report, 'login').p99, unit: 'ms', better: 'lower' },
+      { case: label, name: 'ping p99 during sign-ins', value: pingRamp.p99, unit: 'ms', better: 'lower', note: `p50 ${pingRamp.p50} ms, p95 ${pingRamp.p95} ms, ${pingRamp.count} pings` },
+      { case: label, name: 'ping p99 while idle', value: pingHold.p99, unit: 'ms', better: 'lower', note: `p50 ${pingHold.p50} ms, p95 ${pingHold.p95} ms, ${pingHold.count} pings, ${hold.report.counts['ping-unanswered'] ?? 0} unanswered` },
+    ];
+    if (hold.server && baseline) {
+      const perSession = alive > 0 ? (hold.server.rssMedian - baseline.rss) / alive / 1024 : NaN;
+      figures.push(
+        { case: label, name: 'server memory per session', value: perSession, unit: 'KB', better: 'lower', note: `RSS ${mb(baseline.rss)} MB before, ${mb(hold.server.rssMedian)} MB held (median)` },
+        { case: label, name: 'server CPU while idle', value: hold.server.cpuPercent, unit: '% of a core', better: 'lower' },
+      );
+    }
+    figures.push(...cpuFigures(`${label} sign-ins`, ramp).filter((f) => f.name !== 'server RSS'));
+    figures.push(...cpuFigures(`${label} idle`, hold).filter((f) => f.name === 'generator CPU'));
+    await coordinator.phase('close', {}, 180_000);
+    return {
+      figures,
+      details: { sessions, rate, holdSeconds: options.holdS, baselineRss: baseline?.rss, ramp: summary(ramp), hold: summary(hold), pingRamp, pingHold },
+    };
+  },
+};
+
+function mb(bytes: number): string {
+  return (bytes / 2 ** 20).toFixed(1);
+}
+
+function summary(outcome: Awaited<ReturnType<Coordinator['phase']>>): Record<string, unknown> {
+  return { counts: outcome.report.counts, server: outcome.server, generatorCpuPercent: outcome.generatorCpuPercent, machineBusyPercent: outcome.machineBusyPercent, wallMs: outcome.wallMs };
+}

@@ -1,0 +1,166 @@
+// The BOSH connection manager of one node (XEP-0124 §7, XEP-0206 §3): creates sessions with limits
+// clamped to the configured maxima, dispatches requests by sid, batches responses (one setImmediate
+// for every session with news) and runs one sweep for `wait` and inactivity instead of a timer per
+// request, so that thousands of idle long-polls cost little.
+import { randomBytes } from 'node:crypto';
+import type { ServerResponse } from 'node:http';
+import type { Element } from '@xmpp/xml';
+import type { Core } from '@deskchat/core';
+import { integer, negotiateVersion, readBoshRequest, readVersion, type BoshRequest } from './body-reader.js';
+import { terminateBody } from './body-writer.js';
+import { BoshError, terminateStatus } from './conditions.js';
+import { DEFAULT_CONTENT_TYPE } from './constants.js';
+import { writeReply } from './http-reply.js';
+import { KeySequence } from './key-sequence.js';
+import type { BoshOptions } from './options.js';
+import { BoshSession } from './bosh-session.js';
+import { MemoryBoshSessionStore, type BoshSessionStore } from './session-store.js';
+
+export interface BoshServiceInit {
+  store?: BoshSessionStore;
+  /** Injected time (tests); Date.now by default. */
+  clock?: () => number;
+  /** Period of the shared sweep in ms; 0 starts no timer (tests call `sweep`). */
+  sweepIntervalMs?: number;
+}
+
+/** What the HTTP layer knows about one request. */
+export interface BoshHttpRequest {
+  res: ServerResponse;
+  isSecure: boolean;
+  remoteAddress: string;
+}
+
+/** XEP-0124 §7.1 `content`: a media type with optional parameters. */
+const CONTENT_TYPE = /^[\w!#$&^.+-]+\/[\w!#$&^.+-]+(\s*;\s*[\w!#$&^.+-]+=("[^"\r\n]*"|[\w!#$&^.+-]+))*$/;
+const ROUTE = /^[a-z][a-z0-9+.-]*:[^:\s]+:\d{1,5}$/i;
+
+export class BoshService {
+  readonly sessions: BoshSessionStore;
+  readonly now: () => number;
+  private dirty = new Set<BoshSession>();
+  private isFlushScheduled = false;
+  private readonly sweepTimer?: NodeJS.Timeout;
+
+  constructor(
+    readonly core: Core,
+    readonly options: BoshOptions,
+    init: BoshServiceInit = {},
+  ) {
+    this.sessions = init.store ?? new MemoryBoshSessionStore();
+    this.now = init.clock ?? Date.now;
+    const interval = init.sweepIntervalMs ?? 500;
+    if (interval > 0) {
+      this.sweepTimer = setInterval(() => this.sweep(), interval);
+      this.sweepTimer.unref();
+    }
+  }
+
+  /** One parsed `<body/>` from the HTTP layer. */
+  handle(body: Element, http: BoshHttpRequest): void {
+    let request: BoshRequest | undefined;
+    try {
+      request = readBoshRequest(body);
+      if (request.sid === undefined) return this.create(request, http);
+      const session = this.sessions.get(request.sid);
+      if (!session) throw new BoshError('item-not-found', `no session '${request.sid}' (XEP-0124 §17.2)`);
+      // §19.1: a secure session never continues over an unencrypted connection; closing it must not end the session.
+      if (session.isSecure() && !http.isSecure) return void http.res.destroy();
+      session.receive(request, http.res, this.now());
+    } catch (err) {
+      // A malformed request of a known session ends that session (§17.2), not only the request.
+      const session = body.attrs.sid === undefined ? undefined : this.sessions.get(body.attrs.sid);
+      if (session && err instanceof BoshError) return session.terminate(err.condition, { text: err.text, res: http.res });
+      const isLegacy = request !== undefined && request.sid === undefined && request.attrs.ver === undefined;
+      this.refuse(http.res, err, isLegacy);
+    }
+  }
+
+  /** §7.1–§7.2: validates the creation request, clamps its limits, and opens the stream. */
+  private create(request: BoshRequest, http: BoshHttpRequest): void {
+    const a = request.attrs;
+    const o = this.options;
+    if (!a.to) throw new BoshError('improper-addressing', "the session creation request needs 'to' (XEP-0124 §7.1)");
+    if (a.to.toLowerCase() !== this.core.domain) throw new BoshError('host-unknown', `this connection manager serves ${this.core.domain} only`);
+    // A connection manager that serves one server may ignore 'route' (§7.1) but not a malformed one.
+    if (a.route !== undefined && !ROUTE.test(a.route)) throw new BoshError('bad-request', "'route' must be proto:host:port (XEP-0124 §7.1)");
+    if (a.content !== undefined && !CONTENT_TYPE.test(a.content)) throw new BoshError('bad-request', "'content' must be a media type (XEP-0124 §7.1)");
+    const ver = readVersion(a.ver);
+    const wait = Math.min(integer(a.wait, 'wait', 86_400) ?? o.defaultWait, o.maxWait);
+    const hold = Math.min(integer(a.hold, 'hold', 1000) ?? 1, o.maxHold);
+    const now = this.now();
+    const bosh = new BoshSession(
+      this,
+      {
+        sid: randomBytes(16).toString('base64url'),
+        firstRid: request.rid,
+        wait,
+        hold,
+        requests: hold + 1, // §7.2 RECOMMENDED; maxHold < maxRequests keeps it within bounds
+        inactivity: o.inactivity,
+        polling: o.polling,
+        maxPause: o.maxPause,
+        ver: ver && negotiateVersion(ver),
+        contentType: a.content ?? DEFAULT_CONTENT_TYPE,
+        isAckEnabled: a.ack !== undefined,
+        keys: request.newkey ? new KeySequence(request.newkey) : undefined,
+        isSecure: http.isSecure,
+        remoteAddress: http.remoteAddress,
+      },
+      now,
+    );
+    this.sessions.add(bosh);
+    bosh.session = this.core.createSession(bosh);
+    bosh.session.log = bosh.session.log.child({ sid: bosh.sid });
+    bosh.start(request, http.res, now);
+  }
+
+  /** A terminate for a request that belongs to no session (or could not be read). */
+  private refuse(res: ServerResponse, err: unknown, isLegacy: boolean): void {
+    if (!(err instanceof BoshError)) {
+      this.core.log.error({ err }, 'unexpected failure handling a BOSH request');
+      err = new BoshError('internal-server-error');
+    }
+    const { condition, text } = err as BoshError;
+    this.reply(res, terminateStatus(condition, isLegacy), DEFAULT_CONTENT_TYPE, terminateBody(condition, text));
+  }
+
+  reply(res: ServerResponse, status: number, contentType: string, body: string): void {
+    writeReply(res, status, contentType, body);
+  }
+
+  /** The session has something to answer; all such sessions are flushed together once the current I/O is handled. */
+  markDirty(session: BoshSession): void {
+    this.dirty.add(session);
+    if (this.isFlushScheduled) return;
+    this.isFlushScheduled = true;
+    setImmediate(this.flushDirty);
+  }
+
+  readonly flushDirty = (): void => {
+    this.isFlushScheduled = false;
+    const sessions = this.dirty;
+    this.dirty = new Set();
+    const now = this.now();
+    for (const session of sessions) session.flush(now);
+  };
+
+  remove(session: BoshSession): void {
+    if (this.sessions.get(session.sid) === session) this.sessions.delete(session.sid);
+  }
+
+  /** The one sweep: held requests past `wait`, inactivity, and leftovers of terminated sessions. */
+  sweep(now = this.now()): void {
+    for (const session of this.sessions.values()) session.tick(now);
+  }
+
+  /** Stops the sweep after core's shutdown has terminated every session; what is left is dropped. */
+  close(): void {
+    clearInterval(this.sweepTimer);
+    this.flushDirty();
+    for (const session of [...this.sessions.values()]) {
+      if (!session.isTerminated) session.terminate('system-shutdown', {});
+      this.remove(session);
+    }
+  }
+}

@@ -1,0 +1,305 @@
+// One BOSH session (XEP-0124 §7–§15, XEP-0206) behind core's Transport port: holds requests up to
+// `wait` and `hold`, answers early when payloads arrive, processes rids in order inside the window,
+// answers a repeated rid with the buffered response, checks keys, acks, pauses and overactivity,
+// and terminates with the conditions of §17.2. Stream negotiation (SASL, restart, bind) is core's.
+// Timing comes from the service's one sweep; nothing here starts a timer.
+import type { ServerResponse } from 'node:http';
+import type { Element } from '@xmpp/xml';
+import { StreamError } from '@deskchat/protocol';
+import type { Session, Transport } from '@deskchat/core';
+import { ActivityRules } from './activity-rules.js';
+import { streamHeader, type BoshRequest } from './body-reader.js';
+import { buildBody, reasonElement, renderAttrs, serializePayload, streamErrorPayload, terminateAttrs, uriElement } from './body-writer.js';
+import { terminateStatus, type TerminalCondition } from './conditions.js';
+import { RidWindow } from './rid-window.js';
+import { creationAttrs, type BoshSessionParams } from './session-params.js';
+import type { BoshService } from './bosh-service.js';
+
+/** A request the connection manager keeps open to push payloads on (§8). */
+class HeldRequest {
+  constructor(
+    readonly rid: number,
+    public res: ServerResponse,
+    readonly deadline: number,
+    /** Extra response attributes (`report`/`time`, §9.2). */
+    readonly attrs: string,
+    /** §10: the response to a pause request carries no payloads and is not buffered. */
+    readonly isPause: boolean,
+  ) {}
+}
+
+interface AheadRequest {
+  request: BoshRequest;
+  res: ServerResponse;
+  arrivedAt: number;
+}
+
+export class BoshSession implements Transport {
+  readonly kind = 'bosh' as const;
+  /** Assigned by the service right after construction (core creates the Session from this transport). */
+  session!: Session;
+  readonly sid: string;
+  readonly remoteAddress: string;
+  private readonly window: RidWindow;
+  private held: HeldRequest[] = [];
+  private ahead?: Map<number, AheadRequest>;
+  private out: string[] = [];
+  /** Elements are handled strictly in rid order; negotiation steps are async. */
+  private queue: Promise<void> = Promise.resolve();
+  private isOpening = true;
+  private isCreationAnswered = false;
+  private isRestartArmed = false;
+  /** §13: a terminate request was received; every response waits for its payloads to be handled. */
+  private isTerminating = false;
+  /** Held requests with a rid up to this one are answered at the next flush (pause, report). */
+  private answerThrough = 0;
+  private lastResponseAt: number;
+  /** §10: the inactivity period while paused, in ms. */
+  private pauseMs?: number;
+  private readonly rules: ActivityRules;
+  /** Once terminated: the response still owed to the next request when none was held. */
+  private terminated?: { body: string; status: number };
+
+  constructor(
+    private readonly service: BoshService,
+    private readonly params: BoshSessionParams,
+    now: number,
+  ) {
+    this.sid = params.sid;
+    this.remoteAddress = params.remoteAddress;
+    this.window = new RidWindow(params.firstRid, params.requests);
+    this.rules = new ActivityRules(params);
+    this.lastResponseAt = now;
+  }
+
+  get isTerminated(): boolean {
+    return this.terminated !== undefined;
+  }
+
+  /** The session creation request: hold it and open the stream (its features fill the response). */
+  start(request: BoshRequest, res: ServerResponse, now: number): void {
+    if (this.terminated) return this.deliverTerminate(res); // core refused the session at once
+    this.held.push(new HeldRequest(request.rid, res, now + this.params.wait * 1000, '', false));
+    const attrs = streamHeader(request, request.xmppVersion);
+    this.enqueue(async () => {
+      try {
+        await this.session.onStreamOpen(attrs);
+      } finally {
+        this.isOpening = false;
+        this.service.markDirty(this);
+      }
+    });
+  }
+
+  /** Every later request of the session. */
+  receive(request: BoshRequest, res: ServerResponse, now: number): void {
+    if (this.terminated) return this.deliverTerminate(res);
+    const verdict = this.window.classify(request.rid);
+    if (verdict === 'cached') return this.service.reply(res, 200, this.params.contentType, this.window.cached(request.rid)!.body);
+    if (verdict === 'pending') return this.takeOver(request.rid, res);
+    if (verdict === 'unknown') {
+      return this.terminate('item-not-found', { text: `rid ${request.rid} is outside the window or its response is gone (XEP-0124 §14)`, res });
+    }
+    let isPauseOrTerminateOpen = false;
+    for (const a of this.ahead?.values() ?? []) isPauseOrTerminateOpen ||= a.request.isTerminate || a.request.pause !== undefined;
+    const violation = this.rules.check(request, this.held.length + (this.ahead?.size ?? 0), isPauseOrTerminateOpen, now);
+    if (violation) return this.terminate('policy-violation', { text: violation, res });
+    this.window.receive(request.rid);
+    if (verdict === 'ahead') {
+      (this.ahead ??= new Map()).set(request.rid, { request, res, arrivedAt: now });
+      return;
+    }
+    this.process(request, res, now);
+    // §14.2: requests that arrived early are processed as soon as the gap is filled.
+    while (this.ahead && !this.terminated) {
+      const next = this.ahead.get(this.window.highest + 1);
+      if (!next) break;
+      this.ahead.delete(this.window.highest + 1);
+      if (this.ahead.size === 0) this.ahead = undefined;
+      this.process(next.request, next.res, now);
+    }
+  }
+
+  /** §14.3: a resent request whose original is still open: answer on the new HTTP request instead. */
+  private takeOver(rid: number, res: ServerResponse): void {
+    const held = this.held.find((h) => h.rid === rid);
+    const ahead = this.ahead?.get(rid);
+    const target = held ?? ahead;
+    if (!target) return;
+    const previous = target.res;
+    target.res = res;
+    previous.destroy(); // the client gave up on it; one response per rid
+  }
+
+  /** A new request, in rid order. */
+  private process(request: BoshRequest, res: ServerResponse, now: number): void {
+    const { rid } = request;
+    this.window.advance(rid);
+    if (this.params.keys && !this.params.keys.accept(request.key, request.newkey)) {
+      return this.terminate('item-not-found', { text: 'the key does not continue the key sequence (XEP-0124 §15.4)', res });
+    }
+    if (this.params.isAckEnabled) this.window.acknowledge(request.ack ?? rid - 1);
+    this.pauseMs = undefined; // §10: back to normal on the next request
+    let attrs = '';
+    if (request.pause !== undefined) {
+      if (this.params.maxPause === 0) return this.terminate('bad-request', { text: 'pause without maxpause (XEP-0124 §10)', res });
+      this.pauseMs = Math.min(request.pause, this.params.maxPause) * 1000;
+      this.answerThrough = rid;
+    } else if (this.params.isAckEnabled && request.ack !== undefined) {
+      const report = this.window.report(request.ack, now);
+      if (report) {
+        attrs = renderAttrs(report);
+        this.answerThrough = rid;
+      }
+    }
+    this.held.push(new HeldRequest(rid, res, now + this.params.wait * 1000, attrs, request.pause !== undefined));
+    if (request.isRestart) {
+      if (!this.isRestartArmed) return this.terminate('bad-request', { text: 'xmpp:restart is only valid after SASL success (XEP-0206 §5)' });
+      this.isRestartArmed = false;
+      const header = streamHeader(request, '1.0');
+      this.enqueue(() => this.session.onStreamOpen(header));
+    }
+    const { payloads } = request;
+    if (payloads.length > 0) this.enqueue(() => this.deliver(payloads));
+    if (request.isTerminate) {
+      this.isTerminating = true;
+      this.enqueue(async () => this.terminate(undefined, {}));
+    }
+    this.service.markDirty(this);
+  }
+
+  private async deliver(payloads: Element[]): Promise<void> {
+    for (const el of payloads) await this.session.onElement(el);
+  }
+
+  private enqueue(step: () => Promise<void>): void {
+    this.queue = this.queue.then(step).catch((err: unknown) => {
+      this.session.log.error({ err }, 'unexpected failure handling a BOSH request');
+      this.session.close(new StreamError('internal-server-error'));
+    });
+  }
+
+  /** Answers held requests that are due: payloads waiting, more than `hold` held, `wait` over, pause or report. */
+  flush(now: number): void {
+    if (this.terminated || this.isOpening || this.isTerminating) return;
+    const { hold } = this.params;
+    while (this.held.length > 0) {
+      const first = this.held[0];
+      if (this.held.length <= hold && this.out.length === 0 && first.deadline > now && first.rid > this.answerThrough) break;
+      this.held.shift();
+      this.answer(first, now);
+    }
+  }
+
+  private answer(held: HeldRequest, now: number): void {
+    let attrs = held.attrs;
+    if (!this.isCreationAnswered) {
+      attrs = creationAttrs(this.params, this.service.core.domain, this.session.streamId) + attrs;
+      this.isCreationAnswered = true;
+    } else if (this.params.isAckEnabled && this.window.highest > held.rid) {
+      attrs += ` ack='${this.window.highest}'`; // §9.1: later requests arrived while this one was held
+    }
+    const payload = held.isPause ? '' : this.takeOut();
+    const body = buildBody(attrs, payload);
+    this.window.answered(held.rid, body, now, !held.isPause);
+    this.rules.answered(held.rid, payload !== '');
+    this.lastResponseAt = now;
+    this.service.reply(held.res, 200, this.params.contentType, body);
+  }
+
+  private takeOut(): string {
+    if (this.out.length === 0) return '';
+    const payload = this.out.length === 1 ? this.out[0] : this.out.join('');
+    this.out = [];
+    return payload;
+  }
+
+  /** The service's sweep: `wait` expiry, gaps that never fill, inactivity (§10). */
+  tick(now: number): void {
+    if (this.terminated) {
+      if (now - this.lastResponseAt > this.params.inactivity * 1000) this.service.remove(this);
+      return;
+    }
+    if (this.held.length > 0 && this.held[0].deadline <= now) this.flush(now);
+    if (this.ahead) {
+      const oldest = this.ahead.values().next().value!;
+      if (now - oldest.arrivedAt > this.params.inactivity * 1000) {
+        this.terminate('item-not-found', { text: `rid ${this.window.highest + 1} never arrived (XEP-0124 §14.2)` });
+      }
+      return;
+    }
+    if (this.held.length === 0 && !this.isOpening && now - this.lastResponseAt > (this.pauseMs ?? this.params.inactivity * 1000)) {
+      // §10: end the session without telling the client; a later request gets item-not-found.
+      this.terminated = { body: '', status: 200 };
+      this.service.remove(this);
+      this.session.onTransportClosed(new StreamError('connection-timeout', 'no BOSH request within the inactivity period (XEP-0124 §10)'));
+    }
+  }
+
+  /**
+   * Ends the session (§13, §17.2): every open request gets a terminate body (the first one with the
+   * payloads still queued); with none open, the next request gets it.
+   */
+  terminate(condition: TerminalCondition | undefined, options: { inner?: string; text?: string; res?: ServerResponse; cause?: StreamError }): void {
+    if (this.terminated) {
+      if (options.res) this.deliverTerminate(options.res);
+      return;
+    }
+    const inner = (options.inner ?? '') + reasonElement(options.text);
+    const attrs = terminateAttrs(condition);
+    const status = terminateStatus(condition, this.params.ver === undefined);
+    const targets = this.held.map((h) => h.res);
+    for (const a of this.ahead?.values() ?? []) targets.push(a.res);
+    if (options.res) targets.push(options.res);
+    this.held = [];
+    this.ahead = undefined;
+    const full = buildBody(attrs, this.takeOut() + inner);
+    this.terminated = { body: targets.length > 0 ? buildBody(attrs, inner) : full, status };
+    this.lastResponseAt = this.service.now();
+    targets.forEach((res, i) => this.service.reply(res, status, this.params.contentType, i === 0 ? full : this.terminated!.body));
+    if (targets.length > 0) this.service.remove(this);
+    const cause = options.cause ?? (condition ? new StreamError('undefined-condition', `BOSH ${condition}${options.text ? `: ${options.text}` : ''}`) : undefined);
+    this.session?.onTransportClosed(cause);
+  }
+
+  private deliverTerminate(res: ServerResponse): void {
+    this.service.reply(res, this.terminated!.status, this.params.contentType, this.terminated!.body);
+    this.service.remove(this);
+  }
+
+  /** XEP-0124 §17.2 see-other-uri: the client should continue at `uri` (clustering). */
+  seeOtherUri(uri: string): void {
+    this.terminate('see-other-uri', { inner: uriElement(uri), cause: new StreamError('see-other-host', `moved to ${uri}`) });
+  }
+
+  // Transport port
+
+  isSecure(): boolean {
+    return this.params.isSecure;
+  }
+
+  canStartTls(): boolean {
+    return false;
+  }
+
+  /** The stream id and domain go out in the creation response (`authid`, `from`); a restart needs nothing. */
+  openStream(): void {}
+
+  send(element: Element): void {
+    if (this.terminated) return;
+    this.out.push(serializePayload(element));
+    this.service.markDirty(this);
+  }
+
+  /** XEP-0206 §5: after SASL success the client sends `xmpp:restart='true'`. */
+  resetStream(): void {
+    this.isRestartArmed = true;
+  }
+
+  /** XEP-0206 §5: a stream error ends the session as remote-stream-error (system-shutdown as itself, §17.2). */
+  close(error?: StreamError): void {
+    if (!error) return this.terminate(undefined, {});
+    const condition = error.condition === 'system-shutdown' ? 'system-shutdown' : 'remote-stream-error';
+    this.terminate(condition, { inner: streamErrorPayload(error), cause: error });
+  }
+}

@@ -1,0 +1,88 @@
+// XEP-0124 §14 (rid window, in-order processing, buffered responses) and §9.2 (acknowledgements,
+// reports) as a pure unit.
+import { describe, it, expect } from '@jest/globals';
+import { RidWindow } from './rid-window.js';
+import { REPORT_AFTER_MS } from './constants.js';
+
+describe('RidWindow (XEP-0124 §14)', () => {
+  it('treats the creation rid as received and not yet answered', () => {
+    const w = new RidWindow(100, 2);
+    expect(w.highest).toBe(100);
+    expect(w.classify(100)).toBe('pending');
+  });
+
+  it('accepts the next rid and rids inside the window ahead of a gap (§14.2)', () => {
+    const w = new RidWindow(100, 2);
+    expect(w.classify(101)).toBe('next');
+    expect(w.classify(102)).toBe('ahead');
+  });
+
+  it('refuses a rid beyond the window of `requests` values (§14.2)', () => {
+    const w = new RidWindow(100, 2);
+    expect(w.classify(103)).toBe('unknown');
+  });
+
+  it('moves the window as rids are processed in order', () => {
+    const w = new RidWindow(100, 2);
+    w.receive(101);
+    w.advance(101);
+    expect(w.highest).toBe(101);
+    expect(w.classify(101)).toBe('pending');
+    expect(w.classify(103)).toBe('ahead');
+  });
+
+  it('keeps a received rid waiting for its gap as pending, so a resend takes its place', () => {
+    const w = new RidWindow(100, 2);
+    w.receive(102);
+    expect(w.classify(102)).toBe('pending');
+    expect(w.classify(101)).toBe('next');
+  });
+
+  it('answers a repeated rid with the exact buffered response (§14.3)', () => {
+    const w = new RidWindow(100, 2);
+    w.answered(100, '<body a/>', 5);
+    expect(w.classify(100)).toBe('cached');
+    expect(w.cached(100)).toEqual({ body: '<body a/>', sentAt: 5 });
+  });
+
+  it('does not buffer the response to a pause request (§14.3)', () => {
+    const w = new RidWindow(100, 2);
+    w.answered(100, '<body/>', 5, false);
+    expect(w.classify(100)).toBe('unknown');
+  });
+
+  it('keeps one more response than the window and forgets older ones (item-not-found after that, §14.3)', () => {
+    const w = new RidWindow(100, 2);
+    for (let rid = 100; rid <= 104; rid++) {
+      w.receive(rid);
+      w.advance(rid);
+      w.answered(rid, `<body n='${rid}'/>`, rid);
+    }
+    expect([100, 101, 102, 103, 104].map((rid) => w.classify(rid))).toEqual(['unknown', 'unknown', 'cached', 'cached', 'cached']);
+  });
+
+  it('drops responses the client acknowledged (§9.2)', () => {
+    const w = new RidWindow(100, 2);
+    for (const rid of [100, 101]) {
+      w.receive(rid);
+      w.advance(rid);
+      w.answered(rid, '<body/>', 0);
+    }
+    w.acknowledge(100);
+    expect(w.classify(100)).toBe('unknown');
+    expect(w.classify(101)).toBe('cached');
+  });
+
+  it('reports a response the client has not acknowledged long after it was sent, with its age (§9.2)', () => {
+    const w = new RidWindow(100, 2);
+    w.answered(100, '<body/>', 1000);
+    expect(w.report(99, 1000 + REPORT_AFTER_MS - 1)).toBeUndefined();
+    expect(w.report(99, 1000 + REPORT_AFTER_MS + 5)).toEqual({ report: 100, time: REPORT_AFTER_MS + 5 });
+  });
+
+  it('reports nothing when the client has every response', () => {
+    const w = new RidWindow(100, 2);
+    w.answered(100, '<body/>', 0);
+    expect(w.report(100, 1_000_000)).toBeUndefined();
+  });
+});

@@ -1,0 +1,47 @@
+// The node's one HTTP app (design §6) on http.port (5280): HTTPS when a certificate is configured,
+// plain HTTP otherwise. Mounts the BOSH router and attaches the WebSocket upgrade to the same
+// server; returns it unbound (node.ts listens).
+import http from 'node:http';
+import https from 'node:https';
+import Koa from 'koa';
+import type { Core } from '@deskchat/core';
+import { attachWebSocket, createBoshEndpoint, type BoshService, type WebSocketEndpoint } from '@deskchat/bosh';
+import type { ServerConfig } from './config.js';
+
+export interface HttpSurface {
+  readonly server: http.Server;
+  readonly bosh: BoshService;
+  readonly websocket: WebSocketEndpoint;
+  /** After core's shutdown: answers what BOSH still holds, closes WebSockets, then the server. */
+  close(): Promise<void>;
+}
+
+export function createHttpSurface(core: Core, config: ServerConfig, tls?: { cert: Buffer; key: Buffer }): HttpSurface {
+  const app = new Koa();
+  // Behind a reverse proxy the client's address and scheme come from X-Forwarded-* (one hop).
+  app.proxy = config.http.trustProxy;
+  app.maxIpsCount = 1;
+  app.silent = true;
+  app.on('error', (err: Error) => core.log.warn({ err: err.message }, 'HTTP request failed'));
+  const bosh = createBoshEndpoint(core, config.bosh, config.http);
+  app.use(bosh.router.routes());
+  app.use(bosh.router.allowedMethods());
+  const server = tls ? https.createServer({ cert: tls.cert, key: tls.key, minVersion: 'TLSv1.2' }, app.callback()) : http.createServer(app.callback());
+  // A held BOSH request lasts up to bosh.maxWait; keep idle keep-alive connections a little longer than a proxy would.
+  server.keepAliveTimeout = 65_000;
+  const websocket = attachWebSocket(server, core, { pingInterval: config.c2s.keepaliveInterval, idleTimeout: config.c2s.idleTimeout }, config.http);
+  return {
+    server,
+    bosh: bosh.service,
+    websocket,
+    close: async () => {
+      bosh.service.close();
+      await websocket.close();
+      const closed = new Promise((resolve) => server.close(resolve));
+      server.closeIdleConnections();
+      const timer = setTimeout(() => server.closeAllConnections(), 2000);
+      await closed;
+      clearTimeout(timer);
+    },
+  };
+}
