@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import { xml, type Client } from '@xmpp/client';
 import type { Element } from '@xmpp/xml';
 import { NS } from '@deskchat/protocol';
-import { RawConnection, STREAM_HEADER, signIn, startTestNode, stopClient, type TestNode } from './__tests__/e2e-helpers.js';
+import { RawConnection, STREAM_HEADER, signIn, startTestNode, stopClient, trustCertificate, type TestNode } from './__tests__/e2e-helpers.js';
 
 function nextStanza(xmpp: Client, match: (el: Element) => boolean, timeoutMs = 3000): Promise<Element> {
   return new Promise((resolve, reject) => {
@@ -180,12 +180,7 @@ describe('TLS with the development certificate', () => {
   });
 
   it('signs in @xmpp/client over STARTTLS and chats', async () => {
-    // xmpp.js verifies against the system CAs only: trust the development certificate for this
-    // test by handing it to tls.connect as the CA, so verification still happens.
-    const ca = fs.readFileSync(secure.config.tls!.certFile);
-    const connect = tls.connect;
-    (tls as { connect: unknown }).connect = (options: tls.ConnectionOptions, ...rest: unknown[]) =>
-      (connect as (...a: unknown[]) => tls.TLSSocket)({ ca, ...options }, ...rest);
+    const untrust = await trustCertificate(secure.config.tls!.certFile);
     try {
       const carol = await signIn(secure.port, 'carol', 'pw-carol', 'secure');
       clients.push(carol);
@@ -194,7 +189,7 @@ describe('TLS with the development certificate', () => {
       const pong = await carol.iqCaller.get(xml('ping', { xmlns: NS.PING }), 'localhost');
       expect(pong).toBeUndefined();
     } finally {
-      (tls as { connect: unknown }).connect = connect;
+      untrust();
     }
   });
 });

@@ -6,6 +6,7 @@ import YAML from 'yaml';
 import { OptionsError, checkInteger, parseCoreOptions, type CoreOptions } from '@deskchat/core';
 import { parseC2sOptions, type C2sOptions } from '@deskchat/c2s';
 import { parseBoshOptions, parseHttpOptions, type BoshOptions, type HttpOptions } from '@deskchat/bosh';
+import { MODULE_SECTIONS, parseModuleConfig, type ModuleConfig } from './module-config.js';
 
 export interface ListenOptions {
   host: string;
@@ -21,6 +22,8 @@ export interface ServerConfig {
   admin: ListenOptions & { token?: string };
   tls?: { certFile: string; keyFile: string };
   log: { level: 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal' | 'silent' };
+  /** IM module options and the optional LDAP password check. */
+  im: ModuleConfig;
 }
 
 /** Environment variables and the config keys they override. */
@@ -59,9 +62,9 @@ export function loadConfig(options: { file?: string; env?: NodeJS.ProcessEnv; cw
 }
 
 export function parseConfig(raw: Record<string, unknown>, cwd: string): ServerConfig {
-  const known = new Set(['domain', 'dataDir', 'requireTls', 'xml', 'limits', 'resourceConflict', 'version', 'c2s', 'http', 'bosh', 'admin', 'tls', 'log']);
+  const known = new Set<string>(['domain', 'dataDir', 'requireTls', 'xml', 'limits', 'resourceConflict', 'version', 'c2s', 'http', 'bosh', 'admin', 'tls', 'log', ...MODULE_SECTIONS]);
   for (const key of Object.keys(raw)) if (!known.has(key)) throw new OptionsError(key, 'unknown setting');
-  const { c2s = {}, http = {}, bosh, admin = {}, tls, log = {}, dataDir, ...coreRaw } = raw as Record<string, Record<string, unknown> | undefined>;
+  const { c2s = {}, http = {}, bosh, admin = {}, tls, log = {}, dataDir, roster, offline, messaging, vcard, search, auth, ...coreRaw } = raw as Record<string, Record<string, unknown> | undefined>;
   const c2sIn = object('c2s', c2s);
   const httpIn = object('http', http);
   const adminIn = object('admin', admin);
@@ -89,6 +92,7 @@ export function parseConfig(raw: Record<string, unknown>, cwd: string): ServerCo
     admin: { host: host('admin.host', adminIn.host, '127.0.0.1'), port: port('admin.port', adminIn.port, 5281), token: token as string | undefined },
     tls: parseTls(tls, cwd),
     log: { level: level as ServerConfig['log']['level'] },
+    im: parseModuleConfig({ roster, offline, messaging, vcard, search, auth }),
   };
 }
 

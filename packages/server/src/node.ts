@@ -1,9 +1,9 @@
 // The composition root of one node: stores, core, modules, listeners. Holds no protocol logic.
 import fs from 'node:fs';
 import type { Server } from 'node:net';
-import { Core, coreModules, type Logger } from '@deskchat/core';
+import { Core, coreModules, defaultMechanisms, type Logger } from '@deskchat/core';
 import { createC2sServers } from '@deskchat/c2s';
-import { imModules } from '@deskchat/im';
+import { createLdapPasswordVerifier, imModules } from '@deskchat/im';
 import { openSqliteStores } from '@deskchat/storage-sqlite';
 import type { ServerConfig } from './config.js';
 import { createHttpSurface } from './http.js';
@@ -22,8 +22,11 @@ export async function startNode(config: ServerConfig, log: Logger): Promise<Runn
   const stores = openSqliteStores(config.dataDir);
   const tls = config.tls && { cert: fs.readFileSync(config.tls.certFile), key: fs.readFileSync(config.tls.keyFile) };
   // Requiring TLS only makes sense where there is a certificate to offer.
-  const core = new Core({ options: { ...config.core, requireTls: config.core.requireTls && !!tls }, stores, log });
-  for (const module of [...coreModules, ...imModules]) await core.load(module);
+  // With LDAP sign-in, passwords are checked by a bind and only PLAIN can be offered.
+  const mechanisms = defaultMechanisms(config.im.ldapAuth && createLdapPasswordVerifier(config.im.ldapAuth));
+  const core = new Core({ options: { ...config.core, requireTls: config.core.requireTls && !!tls }, stores, log, mechanisms });
+  for (const module of coreModules) await core.load(module);
+  for (const module of imModules) await core.load(module, config.im.modules[module.name]);
   const c2s = createC2sServers(core, tls, config.c2s);
   const httpSurface = createHttpSurface(core, config, tls);
   // The admin API (design §6): its own port, bound to loopback by default.

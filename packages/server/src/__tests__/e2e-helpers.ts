@@ -126,3 +126,18 @@ export class RawConnection {
 export const ADMIN_TOKEN = 'test-admin-token-0123456789abcdef';
 
 export const STREAM_HEADER = "<?xml version='1.0'?><stream:stream to='localhost' version='1.0' xmlns='jabber:client' xmlns:stream='http://etherx.jabber.org/streams'>";
+
+/**
+ * xmpp.js verifies TLS against the system CAs only: hand the development certificate to
+ * tls.connect as the CA so that verification still happens. Returns the function that undoes it.
+ */
+export async function trustCertificate(certFile: string): Promise<() => void> {
+  const tls = await import('node:tls');
+  const ca = fs.readFileSync(certFile);
+  const connect = tls.default.connect;
+  (tls.default as { connect: unknown }).connect = (options: import('node:tls').ConnectionOptions, ...rest: unknown[]) =>
+    (connect as (...a: unknown[]) => import('node:tls').TLSSocket)({ ca, ...options }, ...rest);
+  return () => {
+    (tls.default as { connect: unknown }).connect = connect;
+  };
+}

@@ -1,0 +1,42 @@
+// Configuration parsing: defaults, module sections, and errors that name the key (conventions §8).
+import { describe, it, expect } from '@jest/globals';
+import { loadConfig, parseConfig } from './config.js';
+
+describe('server configuration', () => {
+  it('runs on defaults with no file and no environment', () => {
+    const config = parseConfig({}, '/srv');
+    expect(config.core.domain).toBe('localhost');
+    expect(config.dataDir).toBe('/srv/data');
+    expect([config.c2s.port, config.http.port, config.admin.port, config.admin.host]).toEqual([5222, 5280, 5281, '127.0.0.1']);
+    expect(config.im.modules.roster).toMatchObject({ maxContacts: 500 });
+    expect(config.im.ldapAuth).toBeUndefined();
+  });
+
+  it('takes environment overrides', () => {
+    const config = loadConfig({ env: { DESKCHAT_DOMAIN: 'Chat.Example.com', DESKCHAT_C2S_PORT: '15222' }, cwd: '/nonexistent-dir' });
+    expect(config.core.domain).toBe('chat.example.com');
+    expect(config.c2s.port).toBe(15222);
+  });
+
+  it.each([
+    [{ c2s: { port: 70000 } }, /^c2s\.port: must be an integer 0\.\.65535/],
+    [{ roster: { maxContacts: -1 } }, /^roster\.maxContacts/],
+    [{ offline: { maxMessagesPerUser: 'many' } }, /^offline\.maxMessagesPerUser/],
+    [{ auth: { ldap: true } }, /^auth\.ldap: needs search\.ldap/],
+    [{ search: { ldap: { url: 'http://x' } } }, /^search\.ldap\.url/],
+    [{ colour: 'blue' }, /^colour: unknown setting/],
+    [{ admin: { token: 'short' } }, /^admin\.token/],
+  ])('refuses %j with a message naming the key', (raw, message) => {
+    expect(() => parseConfig(raw as Record<string, unknown>, '/srv')).toThrow(message);
+  });
+
+  it('passes module sections to their modules and turns on LDAP sign-in', () => {
+    const config = parseConfig(
+      { roster: { maxContacts: 50 }, search: { maxResults: 10, ldap: { url: 'ldap://127.0.0.1:389', baseDn: 'dc=example,dc=com' } }, auth: { ldap: true } },
+      '/srv',
+    );
+    expect(config.im.modules.roster).toMatchObject({ maxContacts: 50 });
+    expect(config.im.modules.search).toMatchObject({ maxResults: 10 });
+    expect(config.im.ldapAuth?.url).toBe('ldap://127.0.0.1:389');
+  });
+});
