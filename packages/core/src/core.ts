@@ -10,6 +10,7 @@ import { Router } from './router.js';
 import { defaultMechanisms } from './sasl/index.js';
 import type { SaslMechanism } from './sasl/types.js';
 import { Session } from './session.js';
+import { AuthThrottle } from './stream/auth-throttle.js';
 import { SessionRegistry } from './session-registry.js';
 import { memoryStores, type Stores } from './stores.js';
 import type { Transport } from './transport.js';
@@ -31,6 +32,7 @@ export class Core {
   readonly iq: IqDispatcher;
   readonly sessions = new SessionRegistry();
   readonly mechanisms: SaslMechanism[];
+  readonly authThrottle: AuthThrottle;
   readonly services = new Map<string, unknown>();
   /** Resources the server publishes presence from itself (composed presence); clients cannot bind them. */
   readonly reservedResources = new Set<string>();
@@ -45,6 +47,7 @@ export class Core {
     this.log = init.log ?? silentLogger;
     this.stores = init.stores ?? memoryStores();
     this.mechanisms = init.mechanisms ?? defaultMechanisms();
+    this.authThrottle = new AuthThrottle(this.options.limits.authFailuresPerAddress, this.options.limits.authLockoutSeconds * 1000);
     this.hooks = new HookBus(this.log);
     this.router = new Router(this);
     this.iq = new IqDispatcher(this);

@@ -17,6 +17,9 @@ export interface CoreOptions {
     maxSessions: number;
     /** Seconds a stream may take from open to bound. */
     negotiationTimeout: number;
+    /** Failed SASL attempts from one address before it is locked out for `authLockoutSeconds`. */
+    authFailuresPerAddress: number;
+    authLockoutSeconds: number;
   };
   /** RFC 6120 §7.7.2.2: a bind to a resource in use either replaces the old session or is refused. */
   resourceConflict: 'replace' | 'refuse';
@@ -27,7 +30,7 @@ export const DEFAULT_CORE_OPTIONS: CoreOptions = {
   domain: 'localhost',
   requireTls: true,
   xml: DEFAULT_XML_LIMITS,
-  limits: { sessionsPerUser: 10, authAttemptsPerStream: 3, maxSessions: 50_000, negotiationTimeout: 60 },
+  limits: { sessionsPerUser: 10, authAttemptsPerStream: 3, maxSessions: 50_000, negotiationTimeout: 60, authFailuresPerAddress: 20, authLockoutSeconds: 300 },
   resourceConflict: 'replace',
   version: { name: 'DeskChat', version: '0.1.0', hideOs: true },
 };
@@ -96,6 +99,8 @@ export function parseCoreOptions(raw: Input, prefix = ''): CoreOptions {
       authAttemptsPerStream: int(limitsIn.authAttemptsPerStream, d.limits.authAttemptsPerStream, key('limits.authAttemptsPerStream'), 1, 10),
       maxSessions: int(limitsIn.maxSessions, d.limits.maxSessions, key('limits.maxSessions'), 1, 10_000_000),
       negotiationTimeout: int(limitsIn.negotiationTimeout, d.limits.negotiationTimeout, key('limits.negotiationTimeout'), 1, 3600),
+      authFailuresPerAddress: int(limitsIn.authFailuresPerAddress, d.limits.authFailuresPerAddress, key('limits.authFailuresPerAddress'), 1, 1_000_000),
+      authLockoutSeconds: int(limitsIn.authLockoutSeconds, d.limits.authLockoutSeconds, key('limits.authLockoutSeconds'), 1, 86_400),
     },
     resourceConflict: conflict,
     version: {

@@ -3,6 +3,7 @@ import { describe, it, expect } from '@jest/globals';
 import xml from '@xmpp/xml';
 import { NS, StreamError } from '@deskchat/protocol';
 import { FakeTransport, Harness, isStanzaError } from '@deskchat/testing';
+import { DEFAULT_CORE_OPTIONS } from './options.js';
 
 const open = { to: 'localhost', version: '1.0', xmlns: NS.CLIENT };
 const plain = (user: string, password: string) => xml('auth', { xmlns: NS.SASL, mechanism: 'PLAIN' }, Buffer.from(`\0${user}\0${password}`).toString('base64'));
@@ -155,7 +156,7 @@ describe('resource binding (RFC 6120 §7)', () => {
   });
 
   it('refuses a bind past the sessions-per-user limit with resource-constraint (RFC 6120 §7.6.2.1)', async () => {
-    const harness = await Harness.create({ core: { limits: { sessionsPerUser: 1, authAttemptsPerStream: 3, maxSessions: 100, negotiationTimeout: 60 } } });
+    const harness = await Harness.create({ core: { limits: { ...DEFAULT_CORE_OPTIONS.limits, sessionsPerUser: 1 } } });
     await harness.addUser('alice');
     await harness.connect('alice', { resource: 'one' });
     await expect(harness.connect('alice', { resource: 'two' })).rejects.toThrow(/resource-constraint/);
@@ -184,5 +185,24 @@ describe('reserved resources', () => {
     harness.core.reservedResources.add('composed');
     await expect(harness.connect('alice', { resource: 'composed' })).rejects.toThrow(/not-allowed/);
     await expect(harness.connect('alice', { resource: 'desk' })).resolves.toBeDefined();
+  });
+});
+
+describe('failed-auth lockout (design.md §7)', () => {
+  it('answers temporary-auth-failure to an address past its failed attempts, even with the right password', async () => {
+    const harness = await Harness.create({ core: { limits: { ...DEFAULT_CORE_OPTIONS.limits, authFailuresPerAddress: 2, authAttemptsPerStream: 10 } } });
+    await harness.addUser('alice', 'secret');
+    const attacker = new FakeTransport({ remoteAddress: '127.0.0.9' });
+    const session = harness.core.createSession(attacker);
+    await session.onStreamOpen(open);
+    attacker.drain();
+    for (let i = 0; i < 2; i++) {
+      await session.onElement(plain('alice', 'guess'));
+      expect((await attacker.next()).getChild('not-authorized')).toBeDefined();
+    }
+    await session.onElement(plain('alice', 'secret'));
+    expect((await attacker.next()).getChild('temporary-auth-failure')).toBeDefined();
+    // Another address is not affected.
+    await expect(harness.connect('alice', { transport: new FakeTransport({ remoteAddress: '127.0.0.8' }) })).resolves.toBeDefined();
   });
 });

@@ -40,6 +40,9 @@ export class SaslNegotiation {
   }
 
   private async auth(el: Element): Promise<void> {
+    if (this.session.core.authThrottle.isBlocked(this.session.transport.remoteAddress)) {
+      return this.fail('temporary-auth-failure', 'too many failed sign-ins from this address; try again later', false);
+    }
     const context = this.context();
     const mechanism = this.session.core.mechanisms.find((m) => m.name === el.attrs.mechanism && m.isOffered(context));
     if (!mechanism) {
@@ -80,7 +83,10 @@ export class SaslNegotiation {
     const children = [xml(condition)];
     if (text) children.push(xml('text', { 'xml:lang': 'en' }, text));
     this.session.transport.send(xml('failure', { xmlns: NS.SASL }, ...children));
-    if (condition === 'not-authorized') this.session.log.info({}, 'authentication failed');
+    if (condition === 'not-authorized') {
+      this.session.log.info({}, 'authentication failed');
+      this.session.core.authThrottle.recordFailure(this.session.transport.remoteAddress);
+    }
     if (countsAsAttempt && condition !== 'aborted' && ++this.failures >= this.session.core.options.limits.authAttemptsPerStream) {
       this.session.close(new StreamError('policy-violation', 'too many failed authentication attempts'));
     }
