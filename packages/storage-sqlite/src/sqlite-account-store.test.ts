@@ -7,6 +7,7 @@ import { afterEach, describe, expect, it } from '@jest/globals';
 import { accountStoreContract } from '@deskchat/testing';
 import type { Account } from '@deskchat/core';
 import { openDatabase, openSqliteStores, SqliteAccountStore } from './index.js';
+import { freshStores } from './__tests__/fixture.js';
 
 const tempDirs: string[] = [];
 function freshDir(): string {
@@ -30,17 +31,8 @@ function account(username: string, seed = username): Account {
   };
 }
 
-accountStoreContract('sqlite', async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'deskchat-contract-'));
-  const stores = openSqliteStores(dir);
-  return {
-    store: stores.accounts,
-    cleanup: async () => {
-      stores.close();
-      rmSync(dir, { recursive: true, force: true });
-    },
-  };
-});
+accountStoreContract('sqlite', freshStores((stores) => stores.accounts));
+
 
 describe('SqliteAccountStore durability', () => {
   it('keeps accounts, profiles and credentials across close and reopen', async () => {

@@ -6,18 +6,10 @@ import { join } from 'node:path';
 import { describe, expect, it } from '@jest/globals';
 import { offlineStoreContract } from '@deskchat/testing';
 import { openSqliteStores } from './index.js';
+import { freshStores } from './__tests__/fixture.js';
 
-offlineStoreContract('sqlite', async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'deskchat-offline-contract-'));
-  const stores = openSqliteStores(dir);
-  return {
-    store: stores.offline,
-    cleanup: async () => {
-      stores.close();
-      rmSync(dir, { recursive: true, force: true });
-    },
-  };
-});
+offlineStoreContract('sqlite', freshStores((stores) => stores.offline));
+
 
 describe('SqliteOfflineStore durability', () => {
   it('keeps queued messages and their order across close and reopen (XEP-0160 survives restarts)', async () => {

@@ -6,23 +6,15 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from '@jest/globals';
 import { rosterStoreContract } from '@deskchat/testing';
 import { openSqliteStores } from './index.js';
+import { freshStores } from './__tests__/fixture.js';
 
 const tempDirs: string[] = [];
 afterEach(() => {
   for (const dir of tempDirs.splice(0)) rmSync(dir, { recursive: true, force: true });
 });
 
-rosterStoreContract('sqlite', async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'deskchat-roster-contract-'));
-  const stores = openSqliteStores(dir);
-  return {
-    store: stores.roster,
-    cleanup: async () => {
-      stores.close();
-      rmSync(dir, { recursive: true, force: true });
-    },
-  };
-});
+rosterStoreContract('sqlite', freshStores((stores) => stores.roster));
+
 
 describe('SqliteRosterStore durability', () => {
   it('keeps items, groups, subscription states, the version and pending requests across close and reopen', async () => {

@@ -5,18 +5,10 @@ import { join } from 'node:path';
 import { describe, expect, it } from '@jest/globals';
 import { vcardStoreContract } from '@deskchat/testing';
 import { openSqliteStores } from './index.js';
+import { freshStores } from './__tests__/fixture.js';
 
-vcardStoreContract('sqlite', async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'deskchat-vcard-contract-'));
-  const stores = openSqliteStores(dir);
-  return {
-    store: stores.vcards,
-    cleanup: async () => {
-      stores.close();
-      rmSync(dir, { recursive: true, force: true });
-    },
-  };
-});
+vcardStoreContract('sqlite', freshStores((stores) => stores.vcards));
+
 
 describe('SqliteVCardStore durability', () => {
   it('keeps vCards and their directory fields across close and reopen', async () => {

@@ -1,5 +1,6 @@
 // In-memory reference implementation of AccountStore (tests, embedded use). Same contract as SQLite and Redis.
 import type { Account, AccountStore, AccountSummary, Credentials } from './accounts.js';
+import { byCodePoint } from './code-point-order.js';
 
 const clone = <T>(value: T): T => structuredClone(value);
 
@@ -56,15 +57,4 @@ export class MemoryAccountStore implements AccountStore {
   async countAccounts(): Promise<number> {
     return this.accounts.size;
   }
-}
-
-/** Orders by Unicode code point, as SQLite's BINARY collation does on UTF-8 (UTF-16 order differs above U+FFFF). */
-function byCodePoint(a: string, b: string): number {
-  const x = [...a];
-  const y = [...b];
-  for (let i = 0; i < Math.min(x.length, y.length); i++) {
-    const d = x[i].codePointAt(0)! - y[i].codePointAt(0)!;
-    if (d !== 0) return d;
-  }
-  return x.length - y.length;
 }

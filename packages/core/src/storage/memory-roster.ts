@@ -1,5 +1,6 @@
 // In-memory reference implementation of RosterStore (RFC 6121 §2–3, XEP-0237). Same contract as SQLite and Redis.
 import type { Roster, RosterItem, RosterStore, SubscriptionRequest } from './roster.js';
+import { byCodePoint } from './code-point-order.js';
 
 interface UserRoster {
   version: number;
@@ -74,15 +75,4 @@ export class MemoryRosterStore implements RosterStore {
   async removeUser(username: string): Promise<void> {
     this.users.delete(username);
   }
-}
-
-/** Orders by Unicode code point, as SQLite's BINARY collation does on UTF-8. */
-function byCodePoint(a: string, b: string): number {
-  const x = [...a];
-  const y = [...b];
-  for (let i = 0; i < Math.min(x.length, y.length); i++) {
-    const d = x[i].codePointAt(0)! - y[i].codePointAt(0)!;
-    if (d !== 0) return d;
-  }
-  return x.length - y.length;
 }
