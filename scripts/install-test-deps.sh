@@ -3,14 +3,15 @@
 #   openssl   — makes the development certificates of the TLS tests
 #   slapd     — OpenLDAP, the real directory of the LDAP tests (ldap-utils to inspect it)
 #   nginx     — the reverse proxy of docs/reverse-proxy.md, run in front of a node by a test
+#   python3-slixmpp — slixmpp, a third-party Python XMPP client the slixmpp e2e test signs in with
 # The tests fail (they never skip) when one is missing.
 set -euo pipefail
 export DEBIAN_FRONTEND=noninteractive
 if [ "$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo"; fi
-if command -v openssl >/dev/null && [ -x /usr/sbin/slapd ] && command -v ldapsearch >/dev/null && [ -x /usr/sbin/nginx ]; then
+if command -v openssl >/dev/null && [ -x /usr/sbin/slapd ] && command -v ldapsearch >/dev/null && [ -x /usr/sbin/nginx ] && /usr/bin/python3 -c 'import slixmpp' 2>/dev/null; then
   echo "test dependencies already installed"
   exit 0
 fi
 $SUDO apt-get update -qq
-$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq openssl slapd ldap-utils nginx >/dev/null
-echo "installed openssl slapd ldap-utils nginx"
+$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq openssl slapd ldap-utils nginx python3-slixmpp >/dev/null
+echo "installed openssl slapd ldap-utils nginx python3-slixmpp"

@@ -59,7 +59,17 @@ export async function startDeskChat(launch: DeskChatLaunch): Promise<LaunchedSer
   // cwd is the run directory: no deskchat.yaml and no development certificates are picked up.
   const child = spawn(process.execPath, [...profile, SERVER_CLI, 'start'], { cwd: runDir, env, stdio: ['ignore', out, out] });
   fs.closeSync(out);
-  const stop = () => stopProcess(child, runDir);
+  let isStopping = false;
+  let hasCrashed = false;
+  child.once('exit', (code, signal) => {
+    if (isStopping) return;
+    hasCrashed = true;
+    process.stderr.write(`bench: the DeskChat node exited during the run (${signal ?? code}); its log is kept: ${logFile}\n${tail(logFile)}\n`);
+  });
+  const stop = () => {
+    isStopping = true;
+    return stopProcess(child, runDir, hasCrashed);
+  };
   try {
     await waitForPort(c2sPort, child, logFile, 30_000);
     if (launch.needsHttp) await waitForPort(httpPort, child, logFile, 5000, 'nothing listens on the HTTP port: this DeskChat build has no BOSH/WebSocket yet');
@@ -174,7 +184,7 @@ function tail(file: string | undefined): string {
   return fs.readFileSync(file, 'utf8').slice(-1500);
 }
 
-async function stopProcess(child: ChildProcess, runDir: string): Promise<void> {
+async function stopProcess(child: ChildProcess, runDir: string, keep: boolean): Promise<void> {
   if (child.exitCode === null && child.signalCode === null) {
     // SIGTERM lets the node close its streams and write a --cpu-prof profile.
     child.kill('SIGTERM');
@@ -187,5 +197,5 @@ async function stopProcess(child: ChildProcess, runDir: string): Promise<void> {
     });
     if (!exited) child.kill('SIGKILL');
   }
-  if (!process.env.DESKCHAT_BENCH_KEEP) fs.rmSync(runDir, { recursive: true, force: true });
+  if (!keep && !process.env.DESKCHAT_BENCH_KEEP) fs.rmSync(runDir, { recursive: true, force: true });
 }

@@ -2,7 +2,7 @@
 // generator: one socket, a stream splitter, stanzas written as strings.
 import net from 'node:net';
 import { ElementSplitter } from './xml-split.js';
-import { streamHeader } from './stanzas.js';
+import { describeFailure, isStreamError, streamHeader } from './stanzas.js';
 import { Inbox, SignInError, negotiate, type Credentials, type Endpoint, type XmppConnection } from './xmpp-connection.js';
 
 export async function connectTcp(endpoint: Endpoint, credentials: Credentials, timeoutMs = 30_000): Promise<XmppConnection> {
@@ -26,6 +26,7 @@ class TcpConnection implements XmppConnection {
   private readonly inbox = new Inbox();
   private splitter = this.newSplitter();
   private isClosing = false;
+  private streamError?: string;
 
   constructor(private readonly endpoint: Endpoint) {
     this.socket = net.connect({ host: endpoint.host, port: endpoint.c2sPort, noDelay: true });
@@ -81,8 +82,11 @@ class TcpConnection implements XmppConnection {
 
   private newSplitter(): ElementSplitter {
     return new ElementSplitter({
-      element: (element) => this.inbox.push(element),
-      close: () => this.end('the server closed the stream'),
+      element: (element) => {
+        if (isStreamError(element)) this.streamError = describeFailure(element);
+        this.inbox.push(element);
+      },
+      close: () => this.end(`the server closed the stream${this.streamError ? ` after ${this.streamError}` : ''}`),
     });
   }
 

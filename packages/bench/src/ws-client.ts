@@ -2,7 +2,7 @@
 // one complete element per message (§3.3.3), `<open/>` and `<close/>` framing (§3.3.1, §3.6), and
 // a new `<open/>` to restart the stream after SASL (§3.5).
 import WebSocket from 'ws';
-import { framingClose, framingOpen } from './stanzas.js';
+import { describeFailure, framingClose, framingOpen, isStreamError } from './stanzas.js';
 import { tagName } from './xml-split.js';
 import { Inbox, SignInError, negotiate, type Credentials, type Endpoint, type XmppConnection } from './xmpp-connection.js';
 
@@ -27,6 +27,7 @@ class WsConnection implements XmppConnection {
   private readonly inbox = new Inbox();
   private readonly opened: Promise<void>;
   private isClosing = false;
+  private streamError?: string;
 
   constructor(private readonly endpoint: Endpoint) {
     this.socket = new WebSocket(`ws://${endpoint.host}:${endpoint.httpPort}${endpoint.wsPath}`, 'xmpp', { perMessageDeflate: false });
@@ -91,8 +92,9 @@ class WsConnection implements XmppConnection {
     if (name === 'close') {
       // RFC 7395 §3.6: answer the server's close with ours, then the server closes the socket.
       if (!this.isClosing && this.socket.readyState === WebSocket.OPEN) this.socket.send(framingClose());
-      return this.end('the server closed the stream');
+      return this.end(`the server closed the stream${this.streamError ? ` after ${this.streamError}` : ''}`);
     }
+    if (isStreamError(text)) this.streamError = describeFailure(text);
     this.inbox.push(text);
   }
 

@@ -167,3 +167,11 @@ describe('RFC 3921 session establishment', () => {
     expect(reply.attrs.type).toBe('result');
   });
 });
+
+describe('replies on behalf of the account (RFC 6120 §8.1.2.1)', () => {
+  it('sends the error for an IQ without to from the user\'s bare JID, as it sends results', async () => {
+    const reply = await alice.iq(xml('iq', { type: 'get' }, xml('blocklist', { xmlns: 'urn:xmpp:blocking' })));
+    expect(isStanzaError(reply, 'service-unavailable')).toBe(true);
+    expect(reply.attrs.from).toBe('alice@localhost');
+  });
+});

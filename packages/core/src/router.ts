@@ -2,7 +2,7 @@
 // self) and fires it. Default delivery rules are fallbacks at negative priority (delivery.ts);
 // feature modules hook in above them. See docs/routing.md for the table.
 import type { Element } from '@xmpp/xml';
-import { StanzaError, errorReply, parseJid, type JID } from '@deskchat/protocol';
+import { StanzaError, errorReply, parseJid, withAttrs, type JID } from '@deskchat/protocol';
 import type { Core } from './core.js';
 import type { StanzaEvent } from './hook-events.js';
 import type { Session } from './session.js';
@@ -21,6 +21,8 @@ export class Router {
     let addressing: 'host' | 'bare' | 'full' | 'self';
     if (rawTo === undefined) {
       // RFC 6120 §10.3: no 'to' means the sender's own account (presence: a broadcast, RFC 6121 §4.2).
+      // Errors then come from that account too (RFC 6120 §8.1.2.1), as results do.
+      stanza = withAttrs(stanza, { to: from.bare().toString() });
       event = { stanza, from, to: from.bare(), origin };
       addressing = kind === 'presence' ? 'self' : 'bare';
     } else {

@@ -40,7 +40,7 @@ interface FanoutState {
   approvedBy: Set<number>[];
   seen: Set<number>[];
   /** Deliveries and their latencies by the step that sent them: contacts in other workers may start a step first. */
-  deliveries: Map<number, { count: number; latency: Histogram; last: number }>;
+  deliveries: Map<number, Tally>;
   /** Steps already reported; their stragglers count as late. */
   reported: Set<number>;
 }
@@ -49,9 +49,18 @@ function state(context: WorkerContext): FanoutState {
   return (context.state.fanout ??= { approvedBy: [], seen: [], deliveries: new Map(), reported: new Set() }) as FanoutState;
 }
 
-function stepTally(s: FanoutState, step: number) {
+/** One step's deliveries: each change counts once per contact; further copies (such as a server's extra composed presence) count as duplicates. */
+interface Tally {
+  count: number;
+  duplicates: number;
+  seen: Set<string>;
+  latency: Histogram;
+  last: number;
+}
+
+function stepTally(s: FanoutState, step: number): Tally {
   let tally = s.deliveries.get(step);
-  if (!tally) s.deliveries.set(step, (tally = { count: 0, latency: new Histogram(), last: 0 }));
+  if (!tally) s.deliveries.set(step, (tally = { count: 0, duplicates: 0, seen: new Set(), latency: new Histogram(), last: 0 }));
   return tally;
 }
 
@@ -86,6 +95,9 @@ function onPresence(context: WorkerContext, local: number, element: string): voi
   if (s.reported.has(stamp.step)) return void context.recorder.count('late');
   const now = epochNow();
   const tally = stepTally(s, stamp.step);
+  const key = `${local} ${fromIndex} ${stamp.seq}`;
+  if (tally.seen.has(key)) return void tally.duplicates++;
+  tally.seen.add(key);
   tally.latency.recordMs(now - stamp.sentAt);
   tally.count++;
   tally.last = now;
@@ -163,6 +175,7 @@ export const presenceFanout: Scenario = {
       s.deliveries.delete(args.step);
       recorder.count('changes', changes);
       recorder.count('deliveries', tally.count);
+      recorder.count('duplicates', tally.duplicates);
       recorder.histogram('latency').merge(tally.latency);
       if (tally.count) recorder.mark('receive', tally.last);
     },
@@ -218,7 +231,7 @@ function stepFigures(label: string, outcome: PhaseOutcome, contacts: number, p99
     { case: label, name: 'latency p50', value: l.p50, unit: 'ms', better: 'lower' },
     { case: label, name: 'latency p95', value: l.p95, unit: 'ms', better: 'lower' },
     { case: label, name: 'latency p99', value: l.p99, unit: 'ms', better: 'lower', note: `max ${l.max} ms` },
-    { case: label, name: 'lost', value: lost, unit: 'deliveries', better: 'lower', note: `${counts.late ?? 0} late, ${counts.dropped ?? 0} sessions dropped` },
+    { case: label, name: 'lost', value: lost, unit: 'deliveries', better: 'lower', note: `${counts.late ?? 0} late, ${counts.duplicates ?? 0} extra copies, ${counts.dropped ?? 0} sessions dropped` },
     ...cpuFigures(label, outcome),
     lagFigure(label, outcome),
   ];

@@ -110,6 +110,14 @@ describe('composed presence (design.md §3)', () => {
     expect(manual.getChildText('status')).toBe('back at 3');
   });
 
+  it('does not re-send an unchanged composed presence, but gives it to a newly available resource', async () => {
+    const laptop = await harness.connect('alice', { resource: 'laptop' });
+    await laptop.send(xml('presence', {}, xml('show', {}, 'xa')));
+    await bob.next((el) => el.attrs.from === 'alice@localhost/laptop');
+    await expect(bob.next(fromComposed, 100)).rejects.toThrow(); // still "available" from the gadget
+    expect(status(await laptop.next(fromComposed))).toMatchObject({ show: undefined, priority: '127' });
+  });
+
   it('refuses unknown users without changing anything', async () => {
     await expect(sources.setSource('nobody', 'phone', 'on-call')).resolves.toBe(false);
     await expect(sources.report('nobody')).resolves.toBeUndefined();

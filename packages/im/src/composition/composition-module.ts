@@ -3,6 +3,7 @@
 // It rides on the presence module's 'presence/pre-broadcast' seam: every presence the server
 // sends for a user gets the server-owned stanzas added (composed at priority 127, sources at −1).
 import type { Element } from '@xmpp/xml';
+import { withAttrs } from '@deskchat/protocol';
 import type { Module } from '@deskchat/core';
 import { PRESENCE_SERVICE, type PresenceService } from '../presence/presence-service.js';
 import type { PresenceBroadcast } from '../presence/events.js';
@@ -43,6 +44,28 @@ export const compositionModule: Module<CompositionOptions> = {
     /** Source resources whose available presence went out, so that their unavailable follows. */
     const announced = new Map<string, Set<SourceName>>();
     const lastManual = new Map<string, string>();
+    /** What each server-owned resource last broadcast per user, so that unchanged presence is not re-sent. */
+    const lastBroadcast = new Map<string, Map<string, string>>();
+    const SEEN = 'composition:seen';
+
+    /**
+     * A broadcast carries a server-owned stanza only when it changed. A resource that has not been
+     * sent the current ones yet (its initial presence triggered this) gets the unchanged ones alone.
+     */
+    const changedOnly = async (username: string, stanzas: Element[], session: PresenceBroadcast['session']): Promise<Element[]> => {
+      const last = lastBroadcast.get(username) ?? new Map<string, string>();
+      lastBroadcast.set(username, last);
+      const isNewSession = session !== undefined && session.data.get(SEEN) !== true;
+      session?.data.set(SEEN, true);
+      const changed: Element[] = [];
+      for (const stanza of stanzas) {
+        const text = stanza.toString();
+        if (last.get(stanza.attrs.from) !== text) changed.push(stanza);
+        else if (isNewSession) await session!.deliver(withAttrs(stanza, { to: session!.jid!.toString() }));
+        last.set(stanza.attrs.from, text);
+      }
+      return changed;
+    };
 
     const resourcesOf = (username: string): ResourcePresence[] =>
       presence()
@@ -93,7 +116,8 @@ export const compositionModule: Module<CompositionOptions> = {
       'presence/pre-broadcast',
       async (payload) => {
         payload.stanzas = payload.stanzas.filter((s) => !serverOwned.has(s.attrs.from?.split('/')[1]));
-        payload.stanzas.push(...serverStanzas(payload.username, payload.reason));
+        const own = serverStanzas(payload.username, payload.reason);
+        payload.stanzas.push(...(payload.reason === 'broadcast' ? await changedOnly(payload.username, own, payload.session) : own));
         if (payload.reason === 'broadcast' && payload.session) await keepManualState(payload);
         return false; // later handlers still see the result
       },

@@ -20,6 +20,9 @@ import sys
 
 try:
     import slixmpp
+    from slixmpp import Iq, register_stanza_plugin
+    from slixmpp.plugins.xep_0004.stanza import Form
+    from slixmpp.plugins.xep_0055.stanza import Search
 except ImportError:
     print(json.dumps({'event': 'error', 'step': 'import', 'message': 'python3-slixmpp is missing: run scripts/install-test-deps.sh'}), flush=True)
     sys.exit(1)
@@ -78,7 +81,6 @@ def roster_items(iq):
 class Client(slixmpp.ClientXMPP):
     def __init__(self, args):
         super().__init__(args.jid, args.password)
-        self.args = args
         self.peer = args.peer
         self.inbox = Inbox()
         self.failed = None
@@ -86,14 +88,18 @@ class Client(slixmpp.ClientXMPP):
         self.ca_certs = args.ca  # the development certificate is its own CA; verification stays on
         self.roster.auto_authorize = None  # requests are answered below, in the open
         self.roster.auto_subscribe = False
-        for plugin in ('xep_0004', 'xep_0030', 'xep_0054', 'xep_0055'):
+        for plugin in ('xep_0004', 'xep_0030', 'xep_0054'):
             self.register_plugin(plugin)
-        self.add_event_handler('ssl_cert', self.on_tls)
+        # Only the XEP-0055 stanzas: slixmpp 1.8's xep_0055 plugin answers every <iq><query
+        # xmlns='jabber:iq:search'/> it receives as a search service — even the server's results,
+        # with an iq result to a result (RFC 6120 §8.2.3 forbids it) — so it is not loaded.
+        register_stanza_plugin(Iq, Search)
+        register_stanza_plugin(Search, Form)
         self.add_event_handler('auth_success', self.on_auth)
         self.add_event_handler('session_start', self.on_session_start)
         self.add_event_handler('message', self.inbox.put)
         self.add_event_handler('presence', self.inbox.put)
-        for event in ('failed_all_auth', 'no_auth', 'connection_failed', 'ssl_invalid_chain', 'stream_error', 'session_end'):
+        for event in ('failed_all_auth', 'no_auth', 'connection_failed', 'ssl_invalid_chain', 'stream_error'):
             self.add_event_handler(event, lambda data, event=event: self.fail(event, str(data)))
         self.add_event_handler('disconnected', self.on_disconnected)
 
@@ -102,11 +108,6 @@ class Client(slixmpp.ClientXMPP):
             self.failed = step
             emit('error', step=step, message=message)
             self.done.set_result(False)
-
-    def on_tls(self, _pem):
-        ssl_object = self.transport.get_extra_info('ssl_object') if self.transport else None
-        context = self.ssl_context
-        emit('tls', version=ssl_object.version() if ssl_object else None, verify_mode=str(context.verify_mode), check_hostname=context.check_hostname)
 
     def on_auth(self, _stanza):
         mechanisms = self['feature_mechanisms']
@@ -136,10 +137,15 @@ class Client(slixmpp.ClientXMPP):
         return lambda s: s.name == kind and s['from'].bare == self.peer and check(s)
 
     async def run_steps(self):
-        emit('signed-in', jid=str(self.boundjid), secure=self.socket is not None and hasattr(self.socket, 'cipher'))
+        emit('signed-in', jid=str(self.boundjid))
+        tls = self.transport.get_extra_info('ssl_object')
+        context = self.ssl_context
+        emit('tls', version=tls.version() if tls else None, verify_mode=context.verify_mode.name, check_hostname=context.check_hostname,
+             peer_subject=dict(pair[0] for pair in tls.getpeercert()['subject']) if tls else None)
 
-        # RFC 6121 §2.1.3: the roster, then initial presence.
-        emit('roster', items=roster_items(await self.step('roster', self.get_roster())))
+        # RFC 6121 §2.1.3: the roster (slixmpp asks with ver='', XEP-0237), then initial presence.
+        first = await self.step('roster', self.get_roster())
+        emit('roster', items=roster_items(first), ver=first['roster']['ver'])
         self.send_presence()
 
         # RFC 6121 §3.1: ask the peer; it approves (§3.1.5) and we get its presence (§3.1.6).
@@ -154,7 +160,10 @@ class Client(slixmpp.ClientXMPP):
         emit('subscription-request', **{'from': str(request['from'])})
         self.send_presence(pto=self.peer, ptype='subscribed')
         await self.step('roster-push', self.wait_until_both())
-        emit('roster', items=roster_items(await self.step('roster-again', self.get_roster())))
+        # Fetched again at the version the pushes brought (XEP-0237 §5): an empty result is right,
+        # so what slixmpp shows is its roster as the pushes left it.
+        again = await self.step('roster-again', self.get_roster())
+        emit('roster', items=self.roster_model(), ver=self.client_roster.version, result_items=len(again['roster']['items']))
 
         # RFC 6121 §5: chat messages both ways.
         self.send_message(mto=self.peer, mbody='hello bob, from slixmpp', mtype='chat')
@@ -175,13 +184,20 @@ class Client(slixmpp.ClientXMPP):
         form_iq = self.make_iq_get(queryxmlns='jabber:iq:search', ito=self.boundjid.domain)
         form = (await self.step('search-form', form_iq.send()))['search']['form']
         emit('search-form', type=form['type'], fields=sorted(form.get_fields().keys()))
-        search = self['xep_0055'].make_search_iq(ito=self.boundjid.domain)
+        search = self.make_iq_set(ito=self.boundjid.domain)
+        search['search']['form'].set_type('submit')
+        search['search']['form'].add_field(var='FORM_TYPE', ftype='hidden', value='jabber:iq:search')
         search['search']['form'].add_field(var='search', value='bob')
         result = (await self.step('search', search.send()))['search']['form']
         emit('search-result', type=result['type'], items=[{k: v for k, v in item.items()} for item in result['items']])
 
         emit('closing')
         self.disconnect(wait=2.0)
+
+    def roster_model(self):
+        roster = self.client_roster
+        return {jid: {'subscription': roster[jid]['subscription'], 'ask': roster[jid]['pending_out'] or None, 'name': roster[jid]['name'] or None,
+                      'groups': sorted(roster[jid]['groups'])} for jid in roster if jid != self.boundjid.bare}  # slixmpp keeps an entry for itself
 
     async def wait_until_both(self):
         while self.client_roster[self.peer]['subscription'] != 'both':
