@@ -51,7 +51,8 @@ export async function startDeskChat(launch: DeskChatLaunch): Promise<LaunchedSer
     DESKCHAT_HTTP_PORT: String(httpPort),
     DESKCHAT_ADMIN_HOST: '127.0.0.1',
     DESKCHAT_ADMIN_PORT: String(adminPort),
-    DESKCHAT_LOG_LEVEL: 'warn',
+    // Quiet by default; DESKCHAT_BENCH_LOG_LEVEL=debug keeps the server's story of a failed run.
+    DESKCHAT_LOG_LEVEL: process.env.DESKCHAT_BENCH_LOG_LEVEL ?? 'warn',
   };
   const logFile = path.join(runDir, 'server.log');
   const out = fs.openSync(logFile, 'a');

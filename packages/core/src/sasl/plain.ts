@@ -1,6 +1,6 @@
 // RFC 4616 (PLAIN; §6: only under a security layer), RFC 6120 §6.4.2 (empty challenge without an
 // initial response), §13.8.3 (PLAIN over TLS): the server side of PLAIN.
-import { checkPassword } from './credentials.js';
+import { checkPasswordAsync } from './credentials.js';
 import { isOwnAuthzid, lookUpCredential, normaliseUsername } from './identity.js';
 import { SaslFailure } from './types.js';
 import type { SaslContext, SaslExchange, SaslMechanism, SaslStep } from './types.js';
@@ -63,7 +63,7 @@ class PlainExchange implements SaslExchange {
     // 3. Check the password against the stored SHA-256 credential; an unknown user is checked
     //    against a fake one, so that both failures cost one key derivation (RFC 6120 §6.5.10).
     const { credential, isKnown } = await lookUpCredential(this.context, 'SHA-256', username);
-    const isPasswordValid = checkPassword('SHA-256', credential, password);
+    const isPasswordValid = await checkPasswordAsync('SHA-256', credential, password);
     if (!isPasswordValid || !isKnown) {
       throw new SaslFailure('not-authorized', 'wrong username or password (RFC 6120 §6.5.10)');
     }
