@@ -43,6 +43,7 @@ class BoshConnection implements XmppConnection {
   private special: Special;
   private isEnded = false;
   private hasSentTerminate = false;
+  private isPumpQueued = false;
   private onTerminated?: () => void;
 
   constructor(
@@ -79,10 +80,17 @@ class BoshConnection implements XmppConnection {
     this.inbox.drainTo((element) => this.onStanza(element));
   }
 
-  send(data: string, isSigningIn = false): void {
+  send(stanza: string, isSigningIn = false): void {
     if (!this.isOpen && !isSigningIn) return;
-    this.outbox.push(data);
-    this.pump();
+    this.outbox.push(stanza);
+    // Stanzas sent in one turn share a request (XEP-0124 §9.1 allows several in a body).
+    if (!this.isPumpQueued) {
+      this.isPumpQueued = true;
+      queueMicrotask(() => {
+        this.isPumpQueued = false;
+        this.pump();
+      });
+    }
   }
 
   close(): Promise<void> {

@@ -2,11 +2,12 @@
 // `npm run bench -- <scenario> [options]`: drives an XMPP server over loopback and prints one line
 // per figure, the ratios between servers, and where the JSON went. Exit codes: 0 every scenario ran,
 // 1 one failed (or the time bound stopped the run), 2 bad arguments.
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { Coordinator } from './coordinator.js';
-import type { LaunchedServer } from './deskchat-node.js';
+import { REPO_ROOT, type LaunchedServer } from './deskchat-node.js';
 import { USAGE, UsageError, parseOptions, type BenchOptions } from './options.js';
 import { ratioLine, ratios, runLines, type ScenarioRun } from './report.js';
 import { runBench } from './run.js';
@@ -27,7 +28,8 @@ async function main(argv: string[]): Promise<number> {
   const started = new Date();
   const log = (line: string) => options.isVerbose && process.stderr.write(`${line}\n`);
   const load = os.loadavg();
-  process.stdout.write(`# ${options.scenarios.join(', ')} on ${os.cpus().length} cores, load ${load.map((l) => l.toFixed(2)).join(' ')}, node ${process.version}\n`);
+  const commit = gitCommit();
+  process.stdout.write(`# ${options.scenarios.join(', ')} on ${os.cpus().length} cores, load ${load.map((l) => l.toFixed(2)).join(' ')}, node ${process.version}${commit ? `, DeskChat ${commit}` : ''}\n`);
   let active: { coordinator?: Coordinator; server?: LaunchedServer } = {};
   const abort = async (why: string) => {
     process.stderr.write(`bench: ${why}; stopping\n`);
@@ -54,6 +56,7 @@ async function main(argv: string[]): Promise<number> {
   const document = {
     startedAt: started.toISOString(),
     machine: { cpus: os.cpus().length, model: os.cpus()[0]?.model, memory: os.totalmem(), loadAtStart: load, node: process.version },
+    commit,
     scenarios,
     options: settings,
     runs,
@@ -62,6 +65,17 @@ async function main(argv: string[]): Promise<number> {
   fs.writeFileSync(file, `${JSON.stringify(document, (_key, value) => (typeof value === 'number' && !Number.isFinite(value) ? null : value), 2)}\n`);
   process.stdout.write(`# JSON: ${file}\n`);
   return runs.every((run) => !run.error) ? 0 : 1;
+}
+
+/** The checked-out commit, with `+` when the tree has changes, so that figures name the code they measured. */
+function gitCommit(): string | undefined {
+  try {
+    const head = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: REPO_ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+    const dirty = execFileSync('git', ['status', '--porcelain', '--untracked-files=no'], { cwd: REPO_ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+    return dirty ? `${head}+` : head;
+  } catch {
+    return undefined;
+  }
 }
 
 main(process.argv.slice(2)).then(

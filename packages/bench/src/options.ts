@@ -73,7 +73,9 @@ Load (every run is bounded in count and time):
   --workers N       generator processes (default: enough for the sockets, at least 2)
   --json FILE       JSON output (default: $TMPDIR/deskchat-bench/<scenarios>-<time>.json)
   --max-seconds S   stop everything after S seconds (900)                 max 3600
-  --verbose         progress on stderr`;
+  --accounts-dir D  where DeskChat bench accounts are kept between runs ($TMPDIR)
+  --verbose         progress on stderr
+Environment: DESKCHAT_BENCH_KEEP=1 keeps the node's data and log; DESKCHAT_BENCH_LOG_LEVEL sets its log level.`;
 
 export function parseOptions(argv: string[]): BenchOptions {
   const [first, ...rest] = argv;

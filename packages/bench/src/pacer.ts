@@ -1,8 +1,8 @@
 // Open-loop pacing: events are due at fixed times (start + k / rate) whatever the server does, and
 // nothing waits for the server, so a slow server shows up as latency instead of silently lowering
 // the offered load (no coordinated omission). A timer wakes every millisecond or so and fires
-// everything that fell due since; `onTickEnd` lets callers batch what one tick produced. How late
-// the generator fires (its own lag, reported separately) shows when the generator is saturated.
+// everything that fell due since. How late the generator fires (its own lag, reported separately)
+// shows when the generator is saturated.
 import { epochNow } from './phase-report.js';
 
 /** How many more events are due after `elapsedMs` at `ratePerSecond` when `scheduled` already were (the first is due at 0). */
@@ -19,7 +19,6 @@ export interface PaceOptions {
   tickMs?: number;
   /** Fires event number k, due at `dueAt` and fired at `now` (epoch ms; now − dueAt is the generator's own lag). */
   onDue(k: number, dueAt: number, now: number): void;
-  onTickEnd?(): void;
 }
 
 /** Runs until the duration is over or maxCount events fired; resolves with the number fired. */
@@ -38,7 +37,6 @@ export function pace(options: PaceOptions): Promise<number> {
         options.onDue(fired, start + (fired * 1000) / ratePerSecond, now);
         fired++;
       }
-      if (due > 0) options.onTickEnd?.();
       if (now - start >= durationMs || fired >= limit) {
         clearInterval(timer);
         resolve(fired);

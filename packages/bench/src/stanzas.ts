@@ -111,7 +111,8 @@ export function isStreamError(element: string): boolean {
 export function describeFailure(element: string): string {
   const content = element.slice(startTag(element).length);
   const condition = /<([a-z-]+)\s+xmlns=['"]urn:ietf:params:xml:ns:xmpp-(?:streams|stanzas)['"]/.exec(content) ?? /<([a-z-]+)[\s/>]/.exec(content);
-  return `${tagName(element)}${condition ? ` (${condition[1]})` : ''}`;
+  const text = childText(element, 'text');
+  return `${tagName(element)}${condition ? ` (${condition[1]}${text ? `: ${text.slice(0, 160)}` : ''})` : ''}`;
 }
 
 export { attr, childText, hasChild, tagName };

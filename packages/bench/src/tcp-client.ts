@@ -27,6 +27,7 @@ class TcpConnection implements XmppConnection {
   private splitter = this.newSplitter();
   private isClosing = false;
   private streamError?: string;
+  private pending = '';
 
   constructor(private readonly endpoint: Endpoint) {
     this.socket = net.connect({ host: endpoint.host, port: endpoint.c2sPort, noDelay: true });
@@ -54,12 +55,21 @@ class TcpConnection implements XmppConnection {
     this.inbox.drainTo((element) => this.onStanza(element));
   }
 
-  send(data: string): void {
-    if (this.isOpen) this.socket.write(data);
+  send(stanza: string): void {
+    if (!this.isOpen) return;
+    // One write per turn: fewer system calls for the generator, as a real client batches too.
+    if (!this.pending) queueMicrotask(() => this.flush());
+    this.pending += stanza;
+  }
+
+  private flush(): void {
+    if (this.isOpen && this.pending) this.socket.write(this.pending);
+    this.pending = '';
   }
 
   async close(): Promise<void> {
     if (!this.isOpen) return this.destroy();
+    this.flush();
     this.isClosing = true;
     this.isOpen = false;
     // RFC 6120 §4.4: close our stream and wait (briefly) for the server to close its own.

@@ -60,8 +60,8 @@ class WsConnection implements XmppConnection {
     this.inbox.drainTo((element) => this.onStanza(element));
   }
 
-  send(data: string): void {
-    if (this.isOpen) this.socket.send(data);
+  send(stanza: string): void {
+    if (this.isOpen) this.socket.send(stanza); // one element per message (RFC 7395 §3.3.3)
   }
 
   async close(): Promise<void> {

@@ -31,8 +31,11 @@ export interface XmppConnection {
   onStanza: (element: string) => void;
   /** Called once when the connection or session ends other than by close(). */
   onClose: (reason: string) => void;
-  /** Sends one or more stanzas (concatenated). */
-  send(data: string): void;
+  /**
+   * Sends one stanza (one top-level element: RFC 7395 §3.3.3 allows no more in a WebSocket
+   * message). What is sent in one turn of the event loop goes out together over TCP and BOSH.
+   */
+  send(stanza: string): void;
   /** Ends the session politely and releases its sockets. */
   close(): Promise<void>;
 }

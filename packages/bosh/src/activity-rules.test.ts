@@ -34,6 +34,14 @@ describe('ActivityRules (XEP-0124 §11, §12)', () => {
     expect(rules.check(request(2), 1, false, 11_000)).toMatch(/XEP-0124 §11/);
   });
 
+  it('accepts an empty poll that arrives after the next request of the same client (two connections, out of order)', () => {
+    const rules = new ActivityRules({ requests: 2, hold: 1, polling: 2 });
+    rules.check(request(1), 0, false, 10_000);
+    // rid 3 (with a stanza) overtook rid 2 (the empty poll): rid 2 is not the last request.
+    expect(rules.check(withPayload(3), 1, false, 10_050)).toBeUndefined();
+    expect(rules.check(request(2), 1, false, 10_060, false)).toBeUndefined();
+  });
+
   it('accepts the same empty request after `polling` has passed, or when it carries payloads', () => {
     const rules = new ActivityRules({ requests: 2, hold: 1, polling: 2 });
     rules.check(request(1), 0, false, 10_000);

@@ -19,9 +19,11 @@ export class ActivityRules {
   /**
    * @param open requests received and not answered yet, this one excluded
    * @param isPauseOrTerminateOpen whether one of those open requests pauses or terminates
+   * @param isLatest whether no open request has a higher rid: an empty poll that arrives after
+   *   the client's next request (two connections, out of order) is not "the last request" of §11
    * @returns the rule broken, if any
    */
-  check(request: BoshRequest, open: number, isPauseOrTerminateOpen: boolean, now: number): string | undefined {
+  check(request: BoshRequest, open: number, isPauseOrTerminateOpen: boolean, now: number, isLatest = true): string | undefined {
     const { requests, hold, polling } = this.limits;
     const isPauseOrTerminate = request.isTerminate || request.pause !== undefined;
     const isEmpty = request.payloads.length === 0 && !request.isRestart && !isPauseOrTerminate;
@@ -34,7 +36,7 @@ export class ActivityRules {
     if (open + 1 > requests + (isPauseOrTerminate || isPauseOrTerminateOpen ? 1 : 0)) {
       return `more than ${requests} simultaneous requests (XEP-0124 §11)`;
     }
-    if (!isEmpty || !isTooSoon) return undefined;
+    if (!isEmpty || !isTooSoon || !isLatest) return undefined;
     // §11: `requests` open at once, the last one empty and sent within `polling` of the one before.
     if (hold > 0 && open + 1 === requests) {
       return `${requests} open requests, the last empty and sent within ${polling} s of the previous one (XEP-0124 §11)`;

@@ -157,6 +157,17 @@ describe('request ids (XEP-0124 §14)', () => {
     expect(later.destroyed).toBe(false);
   });
 
+  it('keeps the session when a stanza overtakes the empty poll sent just before it (two connections, §11)', async () => {
+    const s = await kit.signIn('alice', 'web');
+    const bob = await kit.harness.connect('bob');
+    const [poll, send] = [s.next(), s.next()];
+    await kit.send(body({ rid: send, sid: s.sid }, message(bob.jid.toString(), 'overtook')));
+    const held = await kit.send(body({ rid: poll, sid: s.sid }));
+    expect(held.element?.attrs.type).not.toBe('terminate');
+    expect((await bob.next((el) => el.is('message'))).getChildText('body')).toBe('overtook');
+    expect(kit.harness.core.sessions.forUser('alice')).toHaveLength(1);
+  });
+
   it('terminates with item-not-found on a rid beyond the window (§14.2)', async () => {
     const s = await kit.signIn('alice');
     const res = await kit.send(body({ rid: s.rid + 5, sid: s.sid }));

@@ -101,8 +101,12 @@ export class BoshSession implements Transport {
       return this.terminate('item-not-found', { text: `rid ${request.rid} is outside the window or its response is gone (XEP-0124 §14)`, res });
     }
     let isPauseOrTerminateOpen = false;
-    for (const a of this.ahead?.values() ?? []) isPauseOrTerminateOpen ||= a.request.isTerminate || a.request.pause !== undefined;
-    const violation = this.rules.check(request, this.held.length + (this.ahead?.size ?? 0), isPauseOrTerminateOpen, now);
+    let isLatest = true;
+    for (const a of this.ahead?.values() ?? []) {
+      isPauseOrTerminateOpen ||= a.request.isTerminate || a.request.pause !== undefined;
+      isLatest &&= a.request.rid < request.rid;
+    }
+    const violation = this.rules.check(request, this.held.length + (this.ahead?.size ?? 0), isPauseOrTerminateOpen, now, isLatest);
     if (violation) return this.terminate('policy-violation', { text: violation, res });
     this.window.receive(request.rid);
     if (verdict === 'ahead') {

@@ -22,6 +22,8 @@ export class TcpTransport implements Transport {
   /** Elements are handled strictly in order; negotiation steps are async. */
   private queue: Promise<void> = Promise.resolve();
   private lastInput = Date.now();
+  /** Output of the current event-loop turn, written as one chunk: one system call per turn, not per stanza. */
+  private pending: string[] | undefined;
   private keepalive?: NodeJS.Timeout;
 
   constructor(
@@ -70,8 +72,23 @@ export class TcpTransport implements Transport {
     if (Date.now() - this.lastInput > this.options.idleTimeout * 1000) {
       this.session.close(new StreamError('connection-timeout', 'no traffic from the client'));
     } else if (this.session.state === 'bound') {
-      this.socket.write(' ');
+      this.write(' ');
     }
+  }
+
+  private write(text: string): void {
+    if (this.pending) {
+      this.pending.push(text);
+      return;
+    }
+    this.pending = [text];
+    process.nextTick(() => this.flush());
+  }
+
+  private flush(): void {
+    const chunk = this.pending;
+    this.pending = undefined;
+    if (chunk && !this.socket.destroyed) this.socket.write(chunk.length === 1 ? chunk[0] : chunk.join(''));
   }
 
   isSecure(): boolean {
@@ -83,6 +100,7 @@ export class TcpTransport implements Transport {
   }
 
   async startTls(): Promise<void> {
+    this.flush(); // <proceed/> goes out in the clear, before the handshake
     const plain = this.socket;
     plain.removeListener('data', this.onData);
     plain.removeAllListeners('close');
@@ -106,13 +124,13 @@ export class TcpTransport implements Transport {
     const rendered = Object.entries(attrs)
       .map(([k, v]) => `${k}='${escapeXML(v)}'`)
       .join(' ');
-    this.socket.write(`<?xml version='1.0'?><stream:stream ${STREAM_NS} ${rendered}>`);
+    this.write(`<?xml version='1.0'?><stream:stream ${STREAM_NS} ${rendered}>`);
     this.isHeaderSent = true;
   }
 
   send(element: Element): void {
     if (this.isClosed) return;
-    this.socket.write(element.toString());
+    this.write(element.toString());
   }
 
   resetStream(): void {
@@ -124,8 +142,10 @@ export class TcpTransport implements Transport {
     if (this.isClosed) return;
     // RFC 6120 §4.9.1.2: an error before our header still needs a header to be well-formed.
     if (error && !this.isHeaderSent) this.openStream({ version: '1.0', 'xml:lang': 'en' });
-    if (error) this.socket.write(error.toElement().toString());
-    this.socket.end('</stream:stream>');
+    if (error) this.write(error.toElement().toString());
+    this.write('</stream:stream>');
+    this.flush();
+    this.socket.end();
     this.isClosed = true;
     clearInterval(this.keepalive);
     // Give the peer a moment to answer with its own closing tag (RFC 6120 §4.4), then cut.

@@ -62,7 +62,8 @@ function listen(server: Server, host: string, port: number, key: string): Promis
       const reason = err.code === 'EADDRINUSE' ? 'is already in use (is another server running?)' : err.code === 'EACCES' ? 'needs more privileges' : err.message;
       reject(new ListenError(`cannot listen on ${host} port ${port} (${key}): ${reason}`));
     });
-    server.listen({ host, port, ipv6Only: false }, () => {
+    // A deep accept queue: a burst of sign-ins must not overflow the default 511 and wait for SYN retries.
+    server.listen({ host, port, ipv6Only: false, backlog: 4096 }, () => {
       const address = server.address();
       resolve(typeof address === 'object' && address ? address.port : port);
     });

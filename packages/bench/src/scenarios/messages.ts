@@ -60,7 +60,6 @@ export const messages: Scenario = {
       // Senders whose partner (local index xor 1) is signed in too.
       const senders = connections.map((c, i) => i).filter((i) => connections[i]?.isOpen && connections[i ^ 1]?.isOpen);
       if (senders.length === 0) throw new Error('no connected pair');
-      const batches = new Map<number, string>();
       const cpuAtStart = process.cpuUsage();
       await pace({
         ratePerSecond: args.rate,
@@ -71,13 +70,9 @@ export const messages: Scenario = {
           const seq = (s.seqOut[from] = (s.seqOut[from] ?? -1) + 1);
           recorder.histogram('send-lag').recordMs(now - dueAt);
           const text = benchMessage((connections[from ^ 1] as XmppConnection).jid, { seq, sentAt: now, step: args.step });
-          batches.set(from, (batches.get(from) ?? '') + text);
+          connections[from]?.send(text);
           s.sent++;
           recorder.mark('send', dueAt);
-        },
-        onTickEnd: () => {
-          for (const [from, text] of batches) connections[from]?.send(text);
-          batches.clear();
         },
       });
       const cpu = process.cpuUsage(cpuAtStart);

@@ -98,6 +98,15 @@ export class BoshKit<H extends KitHarness = KitHarness> {
     return res;
   }
 
+  /** Posts and waits for the answer, for steps that do real asynchronous work (PBKDF2 on the thread pool). */
+  async sendUntilAnswered(text: string): Promise<FakeResponse> {
+    const res = this.post(text);
+    const start = Date.now();
+    while (res.body === undefined && !res.destroyed && Date.now() - start < 5000) await new Promise((r) => setTimeout(r, 1));
+    await settle();
+    return res;
+  }
+
   /** Moves the clock and runs the sweep. */
   advance(ms: number): void {
     this.now += ms;
@@ -117,7 +126,14 @@ export class BoshKit<H extends KitHarness = KitHarness> {
   async signIn(username: string, resource = 'web', attrs: Record<string, string | number> = {}): Promise<KitSession> {
     const s = await this.create(attrs);
     const auth = xml('auth', { xmlns: 'urn:ietf:params:xml:ns:xmpp-sasl', mechanism: 'PLAIN' }, Buffer.from(`\0${username}\0secret`).toString('base64'));
-    const success = await this.send(body({ rid: s.next(), sid: s.sid }, auth));
+    let success = await this.sendUntilAnswered(body({ rid: s.next(), sid: s.sid }, auth));
+    if (!success.body?.includes('<success')) {
+      // A polling session (hold=0) is answered at once; the SASL outcome comes with the next poll,
+      // sent after `polling` has passed (§12).
+      await new Promise((r) => setTimeout(r, 50));
+      this.now += 5_000;
+      success = await this.sendUntilAnswered(body({ rid: s.next(), sid: s.sid }));
+    }
     if (!success.body?.includes('<success')) throw new Error(`no SASL success: ${success.body}`);
     await this.send(body({ rid: s.next(), sid: s.sid, to: 'localhost', 'xmpp:restart': 'true' }));
     const bind = xml('iq', { type: 'set', id: 'bind', xmlns: 'jabber:client' }, xml('bind', { xmlns: 'urn:ietf:params:xml:ns:xmpp-bind' }, xml('resource', {}, resource)));
