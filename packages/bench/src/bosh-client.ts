@@ -4,7 +4,7 @@
 // whatever was queued while both were busy batched into the next request.
 import { HttpConnection } from './http-connection.js';
 import { parseBody, requestBody, restartBody, sessionCreateBody, terminateBody, type ParsedBody } from './bosh-body.js';
-import { Inbox, SignInError, negotiate, type Credentials, type Endpoint, type XmppConnection } from './xmpp-connection.js';
+import { Inbox, SignInError, negotiate, signedIn, type Credentials, type Endpoint, type XmppConnection } from './xmpp-connection.js';
 
 export interface BoshOptions {
   /** Seconds the server may hold the long poll (XEP-0124 §7.1 `wait`). */
@@ -15,14 +15,7 @@ export interface BoshOptions {
 export const boshCounters = { requests: 0 };
 
 export async function connectBosh(endpoint: Endpoint, credentials: Credentials, options: BoshOptions = { wait: 60 }, timeoutMs = 30_000): Promise<XmppConnection> {
-  const connection = new BoshConnection(endpoint, options);
-  try {
-    await connection.signIn(credentials, timeoutMs);
-  } catch (err) {
-    connection.destroy();
-    throw err;
-  }
-  return connection;
+  return signedIn(new BoshConnection(endpoint, options), credentials, timeoutMs);
 }
 
 type Special = 'restart' | 'terminate' | undefined;

@@ -3,17 +3,10 @@
 import net from 'node:net';
 import { ElementSplitter } from './xml-split.js';
 import { describeFailure, isStreamError, streamHeader } from './stanzas.js';
-import { Inbox, SignInError, negotiate, type Credentials, type Endpoint, type XmppConnection } from './xmpp-connection.js';
+import { Inbox, SignInError, negotiate, signedIn, type Credentials, type Endpoint, type XmppConnection } from './xmpp-connection.js';
 
 export async function connectTcp(endpoint: Endpoint, credentials: Credentials, timeoutMs = 30_000): Promise<XmppConnection> {
-  const connection = new TcpConnection(endpoint);
-  try {
-    await connection.signIn(credentials, timeoutMs);
-  } catch (err) {
-    connection.destroy();
-    throw err;
-  }
-  return connection;
+  return signedIn(new TcpConnection(endpoint), credentials, timeoutMs);
 }
 
 class TcpConnection implements XmppConnection {

@@ -4,17 +4,10 @@
 import WebSocket from 'ws';
 import { describeFailure, framingClose, framingOpen, isStreamError } from './stanzas.js';
 import { tagName } from './xml-split.js';
-import { Inbox, SignInError, negotiate, type Credentials, type Endpoint, type XmppConnection } from './xmpp-connection.js';
+import { Inbox, SignInError, negotiate, signedIn, type Credentials, type Endpoint, type XmppConnection } from './xmpp-connection.js';
 
 export async function connectWs(endpoint: Endpoint, credentials: Credentials, timeoutMs = 30_000): Promise<XmppConnection> {
-  const connection = new WsConnection(endpoint);
-  try {
-    await connection.signIn(credentials, timeoutMs);
-  } catch (err) {
-    connection.destroy();
-    throw err;
-  }
-  return connection;
+  return signedIn(new WsConnection(endpoint), credentials, timeoutMs);
 }
 
 class WsConnection implements XmppConnection {

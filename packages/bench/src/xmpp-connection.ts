@@ -121,3 +121,18 @@ async function expect(channel: NegotiationChannel, accept: (element: string) => 
     if (accept(element)) return element;
   }
 }
+
+/** Signs a new connection in, releasing its sockets if that fails. */
+export async function signedIn<C extends XmppConnection & { signIn(credentials: Credentials, timeoutMs: number): Promise<void>; destroy(): void }>(
+  connection: C,
+  credentials: Credentials,
+  timeoutMs: number,
+): Promise<C> {
+  try {
+    await connection.signIn(credentials, timeoutMs);
+  } catch (err) {
+    connection.destroy();
+    throw err;
+  }
+  return connection;
+}

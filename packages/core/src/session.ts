@@ -155,7 +155,6 @@ export class Session {
   async onAuthenticated(username: string): Promise<void> {
     this.username = username;
     this.state = 'authenticated';
-    this.log = this.log.child({ user: username });
     this.transport.resetStream();
     await this.core.hooks.dispatch('session/authenticated', { session: this });
   }
@@ -165,7 +164,8 @@ export class Session {
     this.jid = jid;
     this.state = 'bound';
     clearTimeout(this.negotiationTimer);
-    this.log = this.log.child({ jid: jid.toString() });
+    // One child logger per session, replaced (not nested) once the JID is known: nested children cost memory per session.
+    this.log = this.core.log.child({ session: this.id, transport: this.transport.kind, remote: this.transport.remoteAddress, jid: jid.toString() });
     this.log.info({}, 'session bound');
   }
 
