@@ -24,16 +24,15 @@ export class HookBus {
    * Fallbacks use negative priorities. Returns a function that removes the handler.
    */
   on<E extends HookName>(event: E, handler: HookHandler<E>, priority = 0): () => void {
-    const list = this.handlers.get(event) ?? [];
+    // Copy on write: registrations are rare and firing is the hot path, so a firing iterates the
+    // array it started with and never needs a defensive copy.
     const registration: Registration = { handler: handler as Registration['handler'], priority, order: this.counter++ };
-    list.push(registration);
+    const list = [...(this.handlers.get(event) ?? []), registration];
     list.sort((a, b) => b.priority - a.priority || a.order - b.order);
     this.handlers.set(event, list);
     return () => {
       const current = this.handlers.get(event);
-      if (!current) return;
-      const index = current.indexOf(registration);
-      if (index >= 0) current.splice(index, 1);
+      if (current?.includes(registration)) this.handlers.set(event, current.filter((r) => r !== registration));
     };
   }
 
@@ -45,7 +44,7 @@ export class HookBus {
   async dispatch<E extends HookName>(event: E, payload: HookEvents[E]['payload']): Promise<boolean> {
     const list = this.handlers.get(event);
     if (!list) return false;
-    for (const { handler } of [...list]) {
+    for (const { handler } of list) {
       if (await (handler as (p: unknown) => unknown)(payload)) return true;
     }
     return false;
@@ -56,7 +55,7 @@ export class HookBus {
     const list = this.handlers.get(event);
     if (!list) return [];
     const out: CollectItem<E>[] = [];
-    for (const { handler } of [...list]) {
+    for (const { handler } of list) {
       const result = await (handler as (p: unknown) => unknown)(payload);
       if (Array.isArray(result)) out.push(...(result as CollectItem<E>[]));
       else if (result !== undefined && result !== null) out.push(result as CollectItem<E>);
@@ -68,7 +67,7 @@ export class HookBus {
   async notify<E extends HookName>(event: E, payload: HookEvents[E]['payload']): Promise<void> {
     const list = this.handlers.get(event);
     if (!list) return;
-    for (const { handler } of [...list]) {
+    for (const { handler } of list) {
       try {
         await (handler as (p: unknown) => unknown)(payload);
       } catch (err) {

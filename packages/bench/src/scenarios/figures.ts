@@ -41,3 +41,18 @@ export function lagFigure(label: string, outcome: PhaseOutcome): Figure {
   const lag = latency(outcome.report, 'send-lag');
   return { case: label, name: 'generator lag p99', value: lag.p99, unit: 'ms', note: `max ${lag.max} ms` };
 }
+
+/** Seconds from the first send to the last send or receive: the window a delivered rate is measured over. */
+export function sendWindowSeconds(outcome: PhaseOutcome): number {
+  const { spans } = outcome.report;
+  return spans.send && spans.receive ? (Math.max(spans.receive[1], spans.send[1]) - spans.send[0]) / 1000 : NaN;
+}
+
+/** p50 / p95 / p99 of a latency summary (the p99 with its max). */
+export function latencyFigures(label: string, l: ReturnType<typeof latency>): Figure[] {
+  return [
+    { case: label, name: 'latency p50', value: l.p50, unit: 'ms', better: 'lower' },
+    { case: label, name: 'latency p95', value: l.p95, unit: 'ms', better: 'lower' },
+    { case: label, name: 'latency p99', value: l.p99, unit: 'ms', better: 'lower', note: `max ${l.max} ms` },
+  ];
+}

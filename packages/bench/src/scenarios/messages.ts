@@ -12,7 +12,7 @@ import { childText } from '../xml-split.js';
 import type { Figure, Scenario, WorkerContext } from '../scenario.js';
 import type { TransportName, XmppConnection } from '../xmpp-connection.js';
 import { closeAll, signInAll, waitUntil } from './common.js';
-import { cpuFigures, lagFigure, share } from './figures.js';
+import { cpuFigures, latencyFigures, sendWindowSeconds, lagFigure, share } from './figures.js';
 
 const DEFAULT_RATE = 2000;
 const DRAIN_MS = 10_000;
@@ -111,18 +111,16 @@ export const messages: Scenario = {
 };
 
 function stepFigures(label: string, outcome: PhaseOutcome, p99Limit: number) {
-  const { counts, spans } = outcome.report;
+  const { counts } = outcome.report;
   const sent = counts.sent ?? 0;
   const received = counts.received ?? 0;
   const lost = counts.lost ?? 0;
-  const window = spans.send && spans.receive ? (Math.max(spans.receive[1], spans.send[1]) - spans.send[0]) / 1000 : NaN;
-  const delivered = received / window;
+  const window = sendWindowSeconds(outcome);
   const l = latency(outcome.report, 'latency');
+  const delivered = received / window;
   const figures: Figure[] = [
     { case: label, name: 'delivered', value: delivered, unit: 'msg/s', better: 'higher', note: `${received} of ${sent}` },
-    { case: label, name: 'latency p50', value: l.p50, unit: 'ms', better: 'lower' },
-    { case: label, name: 'latency p95', value: l.p95, unit: 'ms', better: 'lower' },
-    { case: label, name: 'latency p99', value: l.p99, unit: 'ms', better: 'lower', note: `max ${l.max} ms` },
+    ...latencyFigures(label, l),
     { case: label, name: 'lost', value: lost, unit: 'messages', better: 'lower', note: `${counts.reordered ?? 0} out of order, ${counts.dropped ?? 0} sessions dropped` },
     ...cpuFigures(label, outcome),
     lagFigure(label, outcome),

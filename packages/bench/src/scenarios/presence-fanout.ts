@@ -14,7 +14,7 @@ import { attr, childText } from '../xml-split.js';
 import type { Figure, Scenario, WorkerContext } from '../scenario.js';
 import type { TransportName } from '../xmpp-connection.js';
 import { closeAll, signInAll, waitQuiet, waitUntil } from './common.js';
-import { cpuFigures, lagFigure, share } from './figures.js';
+import { cpuFigures, latencyFigures, sendWindowSeconds, lagFigure, share } from './figures.js';
 
 const DEFAULT_USERS = 500;
 const DEFAULT_RATE = 500;
@@ -218,18 +218,16 @@ export const presenceFanout: Scenario = {
 };
 
 function stepFigures(label: string, outcome: PhaseOutcome, contacts: number, p99Limit: number) {
-  const { counts, spans } = outcome.report;
+  const { counts } = outcome.report;
   const expected = (counts.changes ?? 0) * contacts;
   const deliveries = counts.deliveries ?? 0;
   const lost = Math.max(0, expected - deliveries);
-  const window = spans.send && spans.receive ? (Math.max(spans.receive[1], spans.send[1]) - spans.send[0]) / 1000 : NaN;
-  const perSecond = deliveries / window;
+  const window = sendWindowSeconds(outcome);
   const l = latency(outcome.report, 'latency');
+  const perSecond = deliveries / window;
   const figures: Figure[] = [
     { case: label, name: 'deliveries/s', value: perSecond, unit: '/s', better: 'higher', note: `${deliveries} of ${expected}` },
-    { case: label, name: 'latency p50', value: l.p50, unit: 'ms', better: 'lower' },
-    { case: label, name: 'latency p95', value: l.p95, unit: 'ms', better: 'lower' },
-    { case: label, name: 'latency p99', value: l.p99, unit: 'ms', better: 'lower', note: `max ${l.max} ms` },
+    ...latencyFigures(label, l),
     { case: label, name: 'lost', value: lost, unit: 'deliveries', better: 'lower', note: `${counts.late ?? 0} late, ${counts.duplicates ?? 0} extra copies, ${counts.dropped ?? 0} sessions dropped` },
     ...cpuFigures(label, outcome),
     lagFigure(label, outcome),
