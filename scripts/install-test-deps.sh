@@ -4,14 +4,16 @@
 #   slapd     — OpenLDAP, the real directory of the LDAP tests (ldap-utils to inspect it)
 #   nginx     — the reverse proxy of docs/reverse-proxy.md, run in front of a node by a test
 #   python3-slixmpp — slixmpp, a third-party Python XMPP client the slixmpp e2e test signs in with
+#   chromium    — Debian's browser, driven by playwright-core in the gadget and admin-page tests
+#   redis-server, redis-sentinel — the real Redis of the cluster tests and storage contract suites
 # The tests fail (they never skip) when one is missing.
 set -euo pipefail
 export DEBIAN_FRONTEND=noninteractive
 if [ "$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo"; fi
-if command -v openssl >/dev/null && [ -x /usr/sbin/slapd ] && command -v ldapsearch >/dev/null && [ -x /usr/sbin/nginx ] && /usr/bin/python3 -c 'import slixmpp' 2>/dev/null; then
+if command -v openssl >/dev/null && [ -x /usr/sbin/slapd ] && command -v ldapsearch >/dev/null && [ -x /usr/sbin/nginx ] && /usr/bin/python3 -c 'import slixmpp' 2>/dev/null && [ -x /usr/bin/chromium ] && command -v redis-server >/dev/null && command -v redis-sentinel >/dev/null; then
   echo "test dependencies already installed"
   exit 0
 fi
 $SUDO apt-get update -qq
-$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq openssl slapd ldap-utils nginx python3-slixmpp >/dev/null
-echo "installed openssl slapd ldap-utils nginx python3-slixmpp"
+$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq openssl slapd ldap-utils nginx python3-slixmpp chromium redis-server redis-sentinel >/dev/null
+echo "installed openssl slapd ldap-utils nginx python3-slixmpp chromium redis-server redis-sentinel"

@@ -10,6 +10,8 @@ import type { RosterStore } from './storage/roster.js';
 import { MemoryRosterStore } from './storage/memory-roster.js';
 import type { PrivateXmlStore } from './storage/private-xml.js';
 import { MemoryPrivateXmlStore } from './storage/memory-private-xml.js';
+import type { SettingsStore } from './storage/settings.js';
+import { MemorySettingsStore } from './storage/memory-settings.js';
 
 export interface Stores {
   accounts: AccountStore;
@@ -21,10 +23,12 @@ export interface Stores {
   roster: RosterStore;
   /** XEP-0049 private XML storage (and each user's last manual presence). */
   privateXml: PrivateXmlStore;
+  /** Server-wide settings changed at run time (chat server URLs, file policy, load limits). */
+  settings: SettingsStore;
 }
 
 export function memoryStores(): Stores {
-  return { accounts: new MemoryAccountStore(), vcards: new MemoryVCardStore(), offline: new MemoryOfflineStore(), roster: new MemoryRosterStore(), privateXml: new MemoryPrivateXmlStore() };
+  return { accounts: new MemoryAccountStore(), vcards: new MemoryVCardStore(), offline: new MemoryOfflineStore(), roster: new MemoryRosterStore(), privateXml: new MemoryPrivateXmlStore(), settings: new MemorySettingsStore() };
 }
 
 /**

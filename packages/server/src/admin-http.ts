@@ -8,6 +8,7 @@ import { createAdminRouter, renderErrors } from '@deskchat/admin';
 import type { Core, Logger } from '@deskchat/core';
 import { PRESENCE_SOURCES_SERVICE, type PresenceSourceService } from '@deskchat/im';
 import type { ServerConfig } from './config.js';
+import { serveStatic, webAppDir } from './static-files.js';
 
 /**
  * The configured token, or one generated on first start and kept in `<dataDir>/admin-token`
@@ -29,6 +30,9 @@ export function createAdminServer(core: Core, token: string, log: Logger): http.
   app.proxy = false;
   app.on('error', (err: Error) => log.error({ err }, 'admin API failure'));
   const router = createAdminRouter({ token, presenceSources: () => core.services.get(PRESENCE_SOURCES_SERVICE) as PresenceSourceService | undefined });
+  // The admin page (packages/web), when it was built; its API calls carry their own authorization.
+  const page = webAppDir('admin');
+  if (page) app.use(serveStatic(page, { mount: '/', headers: { 'Content-Security-Policy': "default-src 'self'; frame-ancestors 'none'", 'X-Frame-Options': 'DENY' } }));
   app.use(renderErrors).use(router.routes()).use(router.allowedMethods());
   return http.createServer(app.callback());
 }

@@ -7,6 +7,7 @@ import Koa from 'koa';
 import type { Core } from '@deskchat/core';
 import { attachWebSocket, createBoshEndpoint, type BoshService, type WebSocketEndpoint } from '@deskchat/bosh';
 import type { ServerConfig } from './config.js';
+import { serveStatic, webAppDir } from './static-files.js';
 
 export interface HttpSurface {
   readonly server: http.Server;
@@ -26,6 +27,10 @@ export function createHttpSurface(core: Core, config: ServerConfig, tls?: { cert
   const bosh = createBoshEndpoint(core, config.bosh, config.http);
   app.use(bosh.router.routes());
   app.use(bosh.router.allowedMethods());
+  // The desktop-chat gadget (packages/web), when it was built.
+  const chat = webAppDir('chat');
+  if (chat) app.use(serveStatic(chat, { mount: '/chat/' }));
+  else core.log.warn({}, 'the desktop-chat gadget is not built (npm run build): /chat/ is not served');
   const server = tls ? https.createServer({ cert: tls.cert, key: tls.key, minVersion: 'TLSv1.2' }, app.callback()) : http.createServer(app.callback());
   // A held BOSH request lasts up to bosh.maxWait; keep idle keep-alive connections a little longer than a proxy would.
   server.keepAliveTimeout = 65_000;

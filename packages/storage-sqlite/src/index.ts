@@ -4,6 +4,7 @@ import { SqliteAccountStore } from './sqlite-account-store.js';
 import { SqliteOfflineStore } from './sqlite-offline-store.js';
 import { SqlitePrivateXmlStore } from './sqlite-private-xml-store.js';
 import { SqliteRosterStore } from './sqlite-roster-store.js';
+import { SqliteSettingsStore } from './sqlite-settings-store.js';
 import { SqliteVCardStore } from './sqlite-vcard-store.js';
 
 export { openDatabase, DATABASE_FILE, type OpenDatabaseOptions } from './open-database.js';
@@ -12,6 +13,7 @@ export { SqliteAccountStore } from './sqlite-account-store.js';
 export { SqliteOfflineStore } from './sqlite-offline-store.js';
 export { SqlitePrivateXmlStore } from './sqlite-private-xml-store.js';
 export { SqliteRosterStore } from './sqlite-roster-store.js';
+export { SqliteSettingsStore } from './sqlite-settings-store.js';
 export { SqliteVCardStore } from './sqlite-vcard-store.js';
 
 export interface SqliteStores {
@@ -19,6 +21,7 @@ export interface SqliteStores {
   offline: SqliteOfflineStore;
   privateXml: SqlitePrivateXmlStore;
   roster: SqliteRosterStore;
+  settings: SqliteSettingsStore;
   vcards: SqliteVCardStore;
   /** Closes the shared connection; the stores must not be used afterwards. */
   close(): void;
@@ -27,5 +30,5 @@ export interface SqliteStores {
 /** Opens (creating and migrating if needed) `<dataDir>/deskchat.sqlite` and every store on one connection. */
 export function openSqliteStores(dataDir: string): SqliteStores {
   const db = openDatabase(dataDir);
-  return { accounts: new SqliteAccountStore(db), offline: new SqliteOfflineStore(db), privateXml: new SqlitePrivateXmlStore(db), roster: new SqliteRosterStore(db), vcards: new SqliteVCardStore(db), close: () => db.close() };
+  return { accounts: new SqliteAccountStore(db), offline: new SqliteOfflineStore(db), privateXml: new SqlitePrivateXmlStore(db), roster: new SqliteRosterStore(db), settings: new SqliteSettingsStore(db), vcards: new SqliteVCardStore(db), close: () => db.close() };
 }

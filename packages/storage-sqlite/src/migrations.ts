@@ -127,6 +127,27 @@ export const MIGRATIONS: readonly Migration[] = [
       `);
     },
   },
+  {
+    version: 6,
+    description: 'server settings changed at run time (chat server URLs, file policy, load limits)',
+    up(db) {
+      // One JSON value per key; the single-row counter gives the store-wide revision (SettingsStore).
+      db.exec(`
+        CREATE TABLE settings (
+          key TEXT NOT NULL PRIMARY KEY,
+          value TEXT NOT NULL CHECK (json_valid(value)),
+          updated_at INTEGER NOT NULL,
+          updated_by TEXT,
+          revision INTEGER NOT NULL
+        ) STRICT;
+        CREATE TABLE settings_revision (
+          id INTEGER NOT NULL PRIMARY KEY CHECK (id = 1),
+          revision INTEGER NOT NULL
+        ) STRICT;
+        INSERT INTO settings_revision (id, revision) VALUES (1, 0);
+      `);
+    },
+  },
 ];
 
 /** The schema version this build writes and understands. */

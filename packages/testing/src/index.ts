@@ -9,3 +9,5 @@ export { Harness, type HarnessClient } from './harness.js';
 export { freePort } from './ports.js';
 export { stanzaMatching, isStanzaError } from './matchers.js';
 export { privateXmlStoreContract, type PrivateXmlStoreFixture } from './contracts/private-xml-store-contract.js';
+export { settingsStoreContract, type SettingsStoreFixture } from './contracts/settings-store-contract.js';
+export { launchChromium, artifactDir, CHROMIUM_PATH, type TestBrowser } from './chromium.js';

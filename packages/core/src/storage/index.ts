@@ -8,3 +8,5 @@ export type { Roster, RosterItem, RosterStore, Subscription, SubscriptionRequest
 export { MemoryRosterStore } from './memory-roster.js';
 export type { PrivateXmlStore } from './private-xml.js';
 export { MemoryPrivateXmlStore } from './memory-private-xml.js';
+export type { SettingsStore, StoredSetting } from './settings.js';
+export { MemorySettingsStore } from './memory-settings.js';

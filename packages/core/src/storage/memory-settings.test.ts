@@ -1,0 +1,4 @@
+import { settingsStoreContract } from '@deskchat/testing';
+import { MemorySettingsStore } from './memory-settings.js';
+
+settingsStoreContract('memory', async () => ({ store: new MemorySettingsStore() }));
