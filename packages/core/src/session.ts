@@ -10,20 +10,22 @@ import type { Core } from './core.js';
 import { SaslNegotiation } from './stream/sasl-negotiation.js';
 import { handleBind } from './stream/bind.js';
 import { prepareOutgoing } from './stream/stanza-checks.js';
+import type { EntryFlags } from './volatile/index.js';
 
 export type SessionState = 'opening' | 'open' | 'authenticated' | 'bound' | 'closed';
 
-/** Presence facts the router needs for delivery (RFC 6121 §8.5); full presence logic lives in `im`. */
+/**
+ * The session's own availability as delivery sees it (RFC 6121 §8.5): written to the session
+ * directory and mirrored here at the same moment. The presence stanzas themselves live in the
+ * PresenceStore (im's presence module); full presence logic lives in `im`.
+ */
 export interface SessionPresence {
   isAvailable: boolean;
   priority: number;
-  /** The last broadcast presence (undefined until initial presence). */
-  element?: Element;
 }
 
 export class Session {
   readonly id = randomBytes(8).toString('hex');
-  readonly createdAt = Date.now();
   log: Logger;
   state: SessionState = 'opening';
   /** Stream id of the current stream (new on each restart). */
@@ -34,7 +36,7 @@ export class Session {
   username?: string;
   jid?: JID;
   presence: SessionPresence = { isAvailable: false, priority: 0 };
-  /** Per-session data for modules (roster requested, carbons enabled, …), keyed by module. */
+  /** Per-session data for modules that only this node needs, keyed by module. Shared facts go to the session directory (`setFlags`). */
   readonly data = new Map<string, unknown>();
   private readonly sasl: SaslNegotiation;
   private negotiationTimer?: NodeJS.Timeout;
@@ -169,30 +171,38 @@ export class Session {
     this.log.info({}, 'session bound');
   }
 
-  /** 1. Validate and stamp `from` (RFC 6120 §8.1.2.1). 2. Track undirected presence. 3. Route. */
+  /**
+   * 1. Validate and stamp `from` (RFC 6120 §8.1.2.1). 2. Undirected presence: record the new
+   * availability in the directory first, so that routing the presence (and anything routed
+   * meanwhile) already sees it. 3. Route. 4. Tell modules that availability changed (offline
+   * flush, lock release), after the presence went out.
+   */
   private async handleStanza(el: Element): Promise<void> {
     const prepared = prepareOutgoing(this, el);
     if (!prepared) return;
+    const isOwnPresence = prepared.name === 'presence' && !prepared.attrs.to;
+    const previous = isOwnPresence ? await this.trackPresence(prepared) : undefined;
     await this.core.router.route(prepared, this);
-    if (prepared.name === 'presence' && !prepared.attrs.to) await this.trackPresence(prepared);
+    if (previous) await this.core.hooks.notify('session/presence-changed', { session: this, previous });
   }
 
-  /**
-   * Records undirected presence after it was routed: presence handlers still see the previous state
-   * in `session.presence` (initial presence vs an update, RFC 6121 §4.2 / §4.4), delivery sees the new one after.
-   */
-  private async trackPresence(presence: Element): Promise<void> {
+  /** Records undirected available/unavailable presence (RFC 6121 §4.2, §4.4, §4.5); returns the previous state (undefined for other types). */
+  private async trackPresence(presence: Element): Promise<SessionPresence | undefined> {
     const type = presence.attrs.type;
+    let next: SessionPresence;
+    if (type === undefined) next = { isAvailable: true, priority: clampPriority(presence.getChildText('priority')) };
+    else if (type === 'unavailable') next = { isAvailable: false, priority: 0 };
+    else return undefined;
     const previous = this.presence;
-    if (type === undefined) {
-      const priority = Number(presence.getChildText('priority') ?? 0);
-      this.presence = { isAvailable: true, priority: Number.isInteger(priority) ? Math.max(-128, Math.min(127, priority)) : 0, element: presence };
-    } else if (type === 'unavailable') {
-      this.presence = { isAvailable: false, priority: 0, element: presence };
-    } else {
-      return;
-    }
-    await this.core.hooks.notify('session/presence-changed', { session: this, previous });
+    this.presence = next;
+    await this.setFlags(next);
+    return previous;
+  }
+
+  /** Changes this session's entry in the session directory (availability, carbons, roster interest). */
+  async setFlags(flags: EntryFlags): Promise<void> {
+    if (this.state !== 'bound' || !this.jid) return;
+    await this.core.directory.update(this.jid.local, this.jid.resource, this.id, flags);
   }
 
   /** Writes a stanza routed to this session, unless a `pre-stanza/deliver` handler swallows it. */
@@ -224,7 +234,12 @@ export class Session {
     if (error) this.log.info({ condition: error.condition, text: error.text }, 'stream closed with error');
     else this.log.debug({}, 'stream closed');
     this.core.streams.delete(this);
-    this.core.sessions.remove(this);
-    if (wasBound) void this.core.hooks.notify('session/unbound', { session: this, error });
+    if (wasBound) this.core.unbind(this, error);
   }
+}
+
+/** RFC 6121 §4.7.2.3: an integer −128..127; 0 when absent or not a number. */
+export function clampPriority(text: string | null | undefined): number {
+  const n = Number(text ?? 0);
+  return Number.isInteger(n) ? Math.max(-128, Math.min(127, n)) : 0;
 }

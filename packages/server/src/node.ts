@@ -25,6 +25,7 @@ export async function startNode(config: ServerConfig, log: Logger): Promise<Runn
   // With LDAP sign-in, passwords are checked by a bind and only PLAIN can be offered.
   const mechanisms = defaultMechanisms(config.im.ldapAuth && createLdapPasswordVerifier(config.im.ldapAuth));
   const core = new Core({ options: { ...config.core, requireTls: config.core.requireTls && !!tls }, stores, log, mechanisms });
+  await core.start();
   for (const module of coreModules) await core.load(module);
   for (const module of imModules) await core.load(module, config.im.modules[module.name]);
   const c2s = createC2sServers(core, tls, config.c2s);

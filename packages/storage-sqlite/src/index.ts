@@ -5,6 +5,7 @@ import { SqliteOfflineStore } from './sqlite-offline-store.js';
 import { SqlitePrivateXmlStore } from './sqlite-private-xml-store.js';
 import { SqliteRosterStore } from './sqlite-roster-store.js';
 import { SqliteSettingsStore } from './sqlite-settings-store.js';
+import { SqlitePresenceStateStore } from './sqlite-presence-state-store.js';
 import { SqliteVCardStore } from './sqlite-vcard-store.js';
 
 export { openDatabase, DATABASE_FILE, type OpenDatabaseOptions } from './open-database.js';
@@ -14,6 +15,7 @@ export { SqliteOfflineStore } from './sqlite-offline-store.js';
 export { SqlitePrivateXmlStore } from './sqlite-private-xml-store.js';
 export { SqliteRosterStore } from './sqlite-roster-store.js';
 export { SqliteSettingsStore } from './sqlite-settings-store.js';
+export { SqlitePresenceStateStore } from './sqlite-presence-state-store.js';
 export { SqliteVCardStore } from './sqlite-vcard-store.js';
 
 export interface SqliteStores {
@@ -22,6 +24,7 @@ export interface SqliteStores {
   privateXml: SqlitePrivateXmlStore;
   roster: SqliteRosterStore;
   settings: SqliteSettingsStore;
+  presenceState: SqlitePresenceStateStore;
   vcards: SqliteVCardStore;
   /** Closes the shared connection; the stores must not be used afterwards. */
   close(): void;
@@ -30,5 +33,5 @@ export interface SqliteStores {
 /** Opens (creating and migrating if needed) `<dataDir>/deskchat.sqlite` and every store on one connection. */
 export function openSqliteStores(dataDir: string): SqliteStores {
   const db = openDatabase(dataDir);
-  return { accounts: new SqliteAccountStore(db), offline: new SqliteOfflineStore(db), privateXml: new SqlitePrivateXmlStore(db), roster: new SqliteRosterStore(db), settings: new SqliteSettingsStore(db), vcards: new SqliteVCardStore(db), close: () => db.close() };
+  return { accounts: new SqliteAccountStore(db), offline: new SqliteOfflineStore(db), privateXml: new SqlitePrivateXmlStore(db), roster: new SqliteRosterStore(db), settings: new SqliteSettingsStore(db), presenceState: new SqlitePresenceStateStore(db), vcards: new SqliteVCardStore(db), close: () => db.close() };
 }

@@ -148,6 +148,27 @@ export const MIGRATIONS: readonly Migration[] = [
       `);
     },
   },
+  {
+    version: 7,
+    description: 'presence kept across restarts: last seen and outside sources (phone, calendar)',
+    up(db) {
+      // Sources are re-sent by their integrations only on change, so losing them on a restart would
+      // leave an agent "on the phone" or "in a meeting" wrong until the next change.
+      db.exec(`
+        CREATE TABLE presence_sources (
+          username TEXT NOT NULL,
+          source TEXT NOT NULL,
+          state TEXT NOT NULL,
+          PRIMARY KEY (username, source)
+        ) STRICT;
+        CREATE TABLE presence_last_seen (
+          username TEXT NOT NULL PRIMARY KEY,
+          stanza TEXT NOT NULL,
+          at INTEGER NOT NULL
+        ) STRICT;
+      `);
+    },
+  },
 ];
 
 /** The schema version this build writes and understands. */

@@ -13,6 +13,11 @@ export class FakeTransport implements Transport {
   readonly sent: Element[] = [];
   readonly headers: Record<string, string>[] = [];
   closedWith: StreamError | 'closed' | undefined;
+  /**
+   * Answers what a client library answers by itself (a XEP-0199 ping from the server): return true
+   * to take the element, which then stays out of `next()` and `drain()` (it is still in `sent`).
+   */
+  autoReply?: (element: Element) => boolean;
   resets = 0;
   private secure: boolean;
   private readonly tlsAvailable: boolean;
@@ -40,6 +45,7 @@ export class FakeTransport implements Transport {
   }
   send(element: Element): void {
     this.sent.push(element);
+    if (this.autoReply?.(element)) return;
     const index = this.waiters.findIndex((w) => w.match(element));
     if (index >= 0) {
       const [waiter] = this.waiters.splice(index, 1);

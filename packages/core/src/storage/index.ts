@@ -10,3 +10,5 @@ export type { PrivateXmlStore } from './private-xml.js';
 export { MemoryPrivateXmlStore } from './memory-private-xml.js';
 export type { SettingsStore, StoredSetting } from './settings.js';
 export { MemorySettingsStore } from './memory-settings.js';
+export type { PresenceStateStore } from './presence-state.js';
+export { MemoryPresenceStateStore } from './memory-presence-state.js';
