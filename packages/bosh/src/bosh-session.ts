@@ -6,7 +6,7 @@
 import type { ServerResponse } from 'node:http';
 import type { Element } from '@xmpp/xml';
 import { StreamError } from '@deskchat/protocol';
-import type { Session, Transport } from '@deskchat/core';
+import type { NodeAddress, Session, Transport } from '@deskchat/core';
 import { ActivityRules } from './activity-rules.js';
 import { streamHeader, type BoshRequest } from './body-reader.js';
 import { buildBody, reasonElement, renderAttrs, serializePayload, streamErrorPayload, terminateAttrs, uriElement } from './body-writer.js';
@@ -274,6 +274,11 @@ export class BoshSession implements Transport {
   /** XEP-0124 §17.2 see-other-uri: the client should continue at `uri` (clustering). */
   seeOtherUri(uri: string): void {
     this.terminate('see-other-uri', { inner: uriElement(uri), cause: new StreamError('see-other-host', `moved to ${uri}`) });
+  }
+
+  /** Transport port: another node serves this user; BOSH clients go to its BOSH URL. */
+  seeOther(target: NodeAddress): void {
+    this.seeOtherUri(target.bosh);
   }
 
   // Transport port

@@ -45,6 +45,8 @@ export interface HookEvents {
   'pre-stanza/deliver': Dispatch<DeliveryEvent>;
   /** Stream features offered before authentication (after TLS, when required). */
   'stream-features/pre-auth': Collect<{ session: Session }, Element>;
+  /** Extra children of the SASL `<mechanisms/>` feature (e.g. XEP-0233 `<hostname/>` for home-node discovery). */
+  'stream-features/mechanisms': Collect<{ session: Session }, Element>;
   /** Stream features offered after SASL success, beside `<bind/>`. */
   'stream-features/post-auth': Collect<{ session: Session }, Element>;
   /** XEP-0030 features of the server itself. */

@@ -32,3 +32,7 @@ export { Core, type CoreInit } from './core.js';
 export { coreModules, deliveryModule, discoModule, pingModule, versionModule, FALLBACK } from './modules/index.js';
 export { normalizeUsername, isValidUsername } from './username.js';
 export * from './volatile/index.js';
+export type { ClusterRegistry, JoinResult, NodeAddress, NodeInfo, NodeStatus } from './cluster/cluster-registry.js';
+export { MemoryClusterRegistry } from './cluster/memory-cluster-registry.js';
+export { homesOf, isServing, redirectTarget, balancedNode, pairsOf, hashIndex, type Homes } from './cluster/homes.js';
+export { clusterModule, CLUSTER_NS, DOMAIN_BASED_NAME_NS, type ClusterOptions } from './cluster/cluster-module.js';

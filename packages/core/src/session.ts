@@ -11,6 +11,7 @@ import { SaslNegotiation } from './stream/sasl-negotiation.js';
 import { handleBind } from './stream/bind.js';
 import { prepareOutgoing } from './stream/stanza-checks.js';
 import type { EntryFlags } from './volatile/index.js';
+import type { NodeAddress } from './cluster/cluster-registry.js';
 
 export type SessionState = 'opening' | 'open' | 'authenticated' | 'bound' | 'closed';
 
@@ -39,6 +40,7 @@ export class Session {
   /** Per-session data for modules that only this node needs, keyed by module. Shared facts go to the session directory (`setFlags`). */
   readonly data = new Map<string, unknown>();
   private readonly sasl: SaslNegotiation;
+  private redirectOnRestart?: StreamError;
   private negotiationTimer?: NodeJS.Timeout;
 
   constructor(
@@ -82,6 +84,7 @@ export class Session {
     if (from) header.to = from.toString();
     // 1. The header is always answered first, so that even an error is well-formed (RFC 6120 §4.9.1.2).
     this.transport.openStream(header);
+    if (this.redirectOnRestart) return this.close(this.redirectOnRestart);
     // 2. Namespace, host and version checks.
     if (attrs.xmlns !== undefined && attrs.xmlns !== NS.CLIENT) return this.close(new StreamError('invalid-namespace', `default namespace must be ${NS.CLIENT}`));
     if (attrs.to !== undefined && attrs.to.toLowerCase() !== domain) return this.close(new StreamError('host-unknown', `this server serves ${domain}`));
@@ -100,7 +103,10 @@ export class Session {
         features.cnode(xml('starttls', { xmlns: NS.TLS }, ...(this.core.options.requireTls ? [xml('required')] : [])));
         if (this.mustStartTls) return features; // RFC 6120 §5.3.1: nothing else until TLS is done
       }
-      features.cnode(this.sasl.mechanismsElement());
+      const mechanisms = this.sasl.mechanismsElement();
+      // Extensions inside <mechanisms/> (XEP-0233 <hostname/>: the home and backup nodes of the user named in the header).
+      for (const el of await this.core.hooks.collect('stream-features/mechanisms', { session: this })) mechanisms.cnode(el);
+      features.cnode(mechanisms);
       for (const el of await this.core.hooks.collect('stream-features/pre-auth', { session: this })) features.cnode(el);
     } else if (this.state === 'authenticated') {
       features.cnode(xml('bind', { xmlns: NS.BIND }));
@@ -216,6 +222,26 @@ export class Session {
   replyError(stanza: Element, error: StanzaError): void {
     if (stanza.attrs.type === 'error' || this.state === 'closed') return;
     this.transport.send(errorReply(stanza, error));
+  }
+
+  /**
+   * Sends the client to another node (design.md §5): the transport's own signal when it has one
+   * (BOSH terminate see-other-uri, WebSocket <close see-other-uri/>), else the stream error
+   * see-other-host with the node's c2s host and port (RFC 6120 §4.9.3.19).
+   */
+  redirect(target: NodeAddress, text: string): void {
+    if (this.state === 'closed') return;
+    if (this.transport.seeOther) {
+      this.transport.seeOther(target, text);
+      this.onTransportClosed(new StreamError('see-other-host', text));
+      return;
+    }
+    const host = target.host.includes(':') ? `[${target.host}]` : target.host;
+    const error = new StreamError('see-other-host', text, `${host}:${target.port}`);
+    // Right after SASL success the client is about to restart the stream: answer that new
+    // stream's header with the error, so that the client reads it on the stream it parses.
+    if (this.state === 'authenticated') this.redirectOnRestart = error;
+    else this.close(error);
   }
 
   /** Closes the stream (with an error if given) and unregisters. Idempotent. */

@@ -2,7 +2,7 @@
 // elements in, and resolves waiters when a matching element arrives.
 import type { Element } from '@xmpp/xml';
 import type { StreamError } from '@deskchat/protocol';
-import type { Transport, TransportKind } from '@deskchat/core';
+import type { NodeAddress, Transport, TransportKind } from '@deskchat/core';
 
 type Waiter = { match: (el: Element) => boolean; resolve: (el: Element) => void; reject: (e: Error) => void; timer: NodeJS.Timeout };
 
@@ -19,6 +19,8 @@ export class FakeTransport implements Transport {
    */
   autoReply?: (element: Element) => boolean;
   resets = 0;
+  /** Where `seeOther` sent the client (BOSH- and WebSocket-like fakes only). */
+  redirectedTo?: NodeAddress;
   private secure: boolean;
   private readonly tlsAvailable: boolean;
   private unread: Element[] = [];
@@ -26,10 +28,19 @@ export class FakeTransport implements Transport {
 
   constructor(options: { kind?: TransportKind; remoteAddress?: string; secure?: boolean; canStartTls?: boolean } = {}) {
     this.kind = options.kind ?? 'tcp';
+    // Like the real transports: BOSH and WebSocket have their own redirect signal, TCP has none.
+    if (this.kind !== 'tcp') {
+      this.seeOther = (target: NodeAddress) => {
+        this.redirectedTo = target;
+        this.closedWith ??= 'closed';
+      };
+    }
     this.remoteAddress = options.remoteAddress ?? '127.0.0.1';
     this.secure = options.secure ?? false;
     this.tlsAvailable = options.canStartTls ?? false;
   }
+
+  seeOther?: (target: NodeAddress, text: string) => void;
 
   isSecure(): boolean {
     return this.secure;

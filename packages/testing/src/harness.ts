@@ -32,6 +32,8 @@ export interface HarnessOptions {
   nodes?: number;
   /** Stores to use instead of the in-memory ones (e.g. a deliberately slow one). */
   stores?: Partial<Stores>;
+  /** Modules that differ per node (e.g. the cluster module, which knows which node it runs on), loaded first. */
+  nodeModules?: (node: string, index: number) => Module<any>[];
 }
 
 export class Harness {
@@ -53,7 +55,7 @@ export class Harness {
     for (let i = 0; i < count; i++) {
       const core = new Core({ options: { ...DEFAULT_CORE_OPTIONS, ...options.core }, stores, shared, node: count === 1 ? 'local' : `node${i + 1}` });
       await core.start();
-      for (const module of [...coreModules, ...(options.modules ?? [])]) await core.load(module);
+      for (const module of [...(options.nodeModules?.(core.node, i) ?? []), ...coreModules, ...(options.modules ?? [])]) await core.load(module);
       cores.push(core);
     }
     return new Harness(cores);

@@ -14,3 +14,4 @@ export { launchChromium, artifactDir, CHROMIUM_PATH, type TestBrowser } from './
 export { sessionDirectoryContract, type SessionDirectoryFixture } from './contracts/session-directory-contract.js';
 export { presenceStoreContract, type PresenceStoreFixture } from './contracts/presence-store-contract.js';
 export { coordinationContract, type CoordinationFixture } from './contracts/coordination-contracts.js';
+export { clusterRegistryContract, testNode, type ClusterRegistryFixture } from './contracts/cluster-registry-contract.js';
