@@ -10,3 +10,7 @@ export type { PrivateXmlStore } from './private-xml.js';
 export { MemoryPrivateXmlStore } from './memory-private-xml.js';
 export type { SettingsStore, StoredSetting } from './settings.js';
 export { MemorySettingsStore } from './memory-settings.js';
+export type { AdminAccount, AdminAccountStore, AdminSummary } from './admin-accounts.js';
+export type { ApiToken, ApiTokenStore, ApiTokenSummary } from './api-tokens.js';
+export type { AuditEntry, AuditLog, AuditQuery } from './audit-log.js';
+export { MemoryAdminAccountStore, MemoryApiTokenStore, MemoryAuditLog, memoryAdminStores, type AdminStores } from './memory-admin-stores.js';
