@@ -31,3 +31,5 @@ export { isLoopbackAddress, type Transport, type TransportKind } from './transpo
 export { Core, type CoreInit } from './core.js';
 export { coreModules, deliveryModule, discoModule, pingModule, versionModule, FALLBACK } from './modules/index.js';
 export { normalizeUsername, isValidUsername } from './username.js';
+export { noopMetrics, type Metrics, type MetricSpec, type MetricLabels, type MetricSample, type Counter, type Gauge, type Histogram } from './metrics.js';
+export { SessionLoadLimit, parseLoadLimits, DEFAULT_LOAD_LIMITS, LOAD_LIMIT_TEXT, type LoadLimits } from './load-limit.js';
