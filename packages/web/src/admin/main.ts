@@ -30,7 +30,7 @@ let current: AbortController | undefined;
 function showSignIn(message?: string): void {
   current?.abort();
   setCsrfToken(undefined);
-  document.title = 'Sign in · DeskChat administration';
+  document.title = 'DeskChat administration';
   app.replaceChildren(
     signInView(message, (session) => {
       setCsrfToken(session.csrfToken);
