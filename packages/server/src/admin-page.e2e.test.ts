@@ -132,7 +132,7 @@ describe('admin page in Chromium', () => {
     await page.setViewportSize({ width: 380, height: 800 });
     await page.goto(`${adminUrl()}#/chat-servers`);
     await page.getByRole('heading', { name: 'Desktop Chat Server Settings' }).waitFor();
-    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    const overflow = await page.evaluate<number>('document.documentElement.scrollWidth - window.innerWidth');
     expect(overflow).toBeLessThanOrEqual(0);
     await page.screenshot({ path: `${shots}/chat-servers-narrow.png`, fullPage: true });
     await page.setViewportSize({ width: 1280, height: 800 });
