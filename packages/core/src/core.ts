@@ -5,6 +5,8 @@
 import { JID, StreamError } from '@deskchat/protocol';
 import { HookBus } from './hooks.js';
 import { IqDispatcher } from './iq-dispatcher.js';
+import { SessionLoadLimit } from './load-limit.js';
+import { noopMetrics, type Metrics } from './metrics.js';
 import { silentLogger, type Logger } from './log.js';
 import { loadModule, type LoadedModule, type Module } from './module-api.js';
 import { DEFAULT_CORE_OPTIONS, type CoreOptions } from './options.js';
@@ -28,6 +30,7 @@ export interface CoreInit {
   node?: string;
   log?: Logger;
   mechanisms?: SaslMechanism[];
+  metrics?: Metrics;
 }
 
 export class Core {
@@ -48,6 +51,9 @@ export class Core {
   readonly sessions = new SessionRegistry();
   readonly mechanisms: SaslMechanism[];
   readonly authThrottle: AuthThrottle;
+  readonly metrics: Metrics;
+  /** Refuses sign-ins at limits.maxSessionsPerNode until back under the restore threshold. */
+  readonly loadLimit: SessionLoadLimit;
   readonly services = new Map<string, unknown>();
   /** Resources the server publishes presence from itself (composed presence); clients cannot bind them. */
   readonly reservedResources = new Set<string>();
@@ -72,6 +78,8 @@ export class Core {
     this.locks = shared.locks;
     this.chatLocks = shared.chatLocks;
     this.mechanisms = init.mechanisms ?? defaultMechanisms();
+    this.metrics = init.metrics ?? noopMetrics;
+    this.loadLimit = new SessionLoadLimit(this.options.limits);
     this.authThrottle = new AuthThrottle(this.options.limits.authFailuresPerAddress, this.options.limits.authLockoutSeconds * 1000);
     this.hooks = new HookBus(this.log);
     this.router = new Router(this);

@@ -53,6 +53,8 @@ export interface HookEvents {
   'disco/host-features': Collect<{ from: JID }, string>;
   /** SASL succeeded; a dispatch handler may refuse to serve the user here (e.g. another node is its home) by returning true after closing the session. */
   'session/authenticated': Dispatch<{ session: Session }>;
+  /** A SASL attempt failed (`not-authorized`, `temporary-auth-failure` when throttled, …); for metrics and logs. */
+  'session/auth-failed': Notify<{ session: Session; condition: string }>;
   'session/bound': Notify<{ session: Session }>;
   /** A bound session's own (undirected) presence changed availability or priority; `previous` is what it was. */
   'session/presence-changed': Notify<{ session: Session; previous: SessionPresence }>;

@@ -3,7 +3,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import YAML from 'yaml';
-import { OptionsError, checkInteger, parseCoreOptions, type CoreOptions } from '@deskchat/core';
+import { OptionsError, checkBoolean, checkInteger, parseCoreOptions, type CoreOptions } from '@deskchat/core';
 import { parseC2sOptions, type C2sOptions } from '@deskchat/c2s';
 import { parseBoshOptions, parseHttpOptions, type BoshOptions, type HttpOptions } from '@deskchat/bosh';
 import { MODULE_SECTIONS, parseModuleConfig, type ModuleConfig } from './module-config.js';
@@ -19,11 +19,24 @@ export interface ServerConfig {
   c2s: C2sOptions & ListenOptions & { directTlsPort: number };
   http: ListenOptions & HttpOptions;
   bosh: BoshOptions;
-  admin: ListenOptions & { token?: string };
+  admin: ListenOptions & AdminConfig;
   tls?: { certFile: string; keyFile: string };
   log: { level: 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal' | 'silent' };
   /** IM module options and the optional LDAP password check. */
   im: ModuleConfig;
+}
+
+export interface AdminConfig {
+  /** The bootstrap bearer token (DESKCHAT_ADMIN_TOKEN); generated into <dataDir>/admin-token when absent. */
+  token?: string;
+  /** Accept http:// chat server URLs (development only). */
+  allowInsecureChatUrls: boolean;
+  /** Serve /metrics without credentials (for a Prometheus on a trusted network). */
+  metricsPublic: boolean;
+  /** Admin page sessions end after this many idle minutes. */
+  sessionIdleMinutes: number;
+  /** With no admin account yet, create `admin` with a generated password printed once at start. */
+  createFirstAdmin: boolean;
 }
 
 /** Environment variables and the config keys they override. */
@@ -39,6 +52,7 @@ export const ENV_KEYS: Record<string, string> = {
   DESKCHAT_ADMIN_PORT: 'admin.port',
   DESKCHAT_ADMIN_HOST: 'admin.host',
   DESKCHAT_ADMIN_TOKEN: 'admin.token',
+  DESKCHAT_ADMIN_METRICS_PUBLIC: 'admin.metricsPublic',
   DESKCHAT_TLS_CERT: 'tls.cert',
   DESKCHAT_TLS_KEY: 'tls.key',
   DESKCHAT_REQUIRE_TLS: 'requireTls',
@@ -89,7 +103,15 @@ export function parseConfig(raw: Record<string, unknown>, cwd: string): ServerCo
       ...parseHttpOptions({ corsOrigins: httpIn.corsOrigins, trustProxy: httpIn.trustProxy }),
     },
     bosh: parseBoshOptions(object('bosh', bosh)),
-    admin: { host: host('admin.host', adminIn.host, '127.0.0.1'), port: port('admin.port', adminIn.port, 5281), token: token as string | undefined },
+    admin: {
+      host: host('admin.host', adminIn.host, '127.0.0.1'),
+      port: port('admin.port', adminIn.port, 5281),
+      token: token as string | undefined,
+      allowInsecureChatUrls: adminIn.allowInsecureChatUrls === undefined ? false : checkBoolean('admin.allowInsecureChatUrls', adminIn.allowInsecureChatUrls),
+      metricsPublic: adminIn.metricsPublic === undefined ? false : checkBoolean('admin.metricsPublic', adminIn.metricsPublic),
+      sessionIdleMinutes: adminIn.sessionIdleMinutes === undefined ? 30 : checkInteger('admin.sessionIdleMinutes', adminIn.sessionIdleMinutes, 1, 24 * 60),
+      createFirstAdmin: adminIn.createFirstAdmin === undefined ? true : checkBoolean('admin.createFirstAdmin', adminIn.createFirstAdmin),
+    },
     tls: parseTls(tls, cwd),
     log: { level: level as ServerConfig['log']['level'] },
     im: parseModuleConfig({ roster, offline, messaging, vcard, search, auth }),

@@ -15,3 +15,4 @@ export { sessionDirectoryContract, type SessionDirectoryFixture } from './contra
 export { presenceStoreContract, type PresenceStoreFixture } from './contracts/presence-store-contract.js';
 export { coordinationContract, type CoordinationFixture } from './contracts/coordination-contracts.js';
 export { clusterRegistryContract, testNode, type ClusterRegistryFixture } from './contracts/cluster-registry-contract.js';
+export { adminStoresContract, type AdminStoresFixture } from './contracts/admin-stores-contract.js';

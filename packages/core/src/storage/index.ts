@@ -12,3 +12,7 @@ export type { SettingsStore, StoredSetting } from './settings.js';
 export { MemorySettingsStore } from './memory-settings.js';
 export type { PresenceStateStore } from './presence-state.js';
 export { MemoryPresenceStateStore } from './memory-presence-state.js';
+export type { AdminAccount, AdminAccountStore, AdminSummary } from './admin-accounts.js';
+export type { ApiToken, ApiTokenStore, ApiTokenSummary } from './api-tokens.js';
+export type { AuditEntry, AuditLog, AuditQuery } from './audit-log.js';
+export { MemoryAdminAccountStore, MemoryApiTokenStore, MemoryAuditLog, memoryAdminStores, type AdminStores } from './memory-admin-stores.js';
