@@ -8,7 +8,7 @@ import { terminateBody } from './body-writer.js';
 import { BoshService, type BoshServiceInit } from './bosh-service.js';
 import { BOSH_PATHS, DEFAULT_CONTENT_TYPE } from './constants.js';
 import { OriginPolicy, PREFLIGHT_HEADERS } from './cors.js';
-import { readBody, writeReply } from './http-reply.js';
+import { readBody, sidHint, writeReply } from './http-reply.js';
 import type { BoshOptions, HttpOptions } from './options.js';
 
 export interface BoshEndpoint {
@@ -63,19 +63,29 @@ export function createBoshEndpoint(core: Core, options: BoshOptions, http: HttpO
       ctx.req.resume();
       return refuse(ctx, 200, 'bad-request', typeProblem);
     }
-    const limit = Math.min(options.maxBodyBytes, core.options.xml.maxStanzaBytes);
-    const bytes = await readBody(ctx.req, limit);
-    if (!bytes) {
+    // Before authentication (a creation request, or a session that has not authenticated) a body
+    // may be only xml.maxStanzaBytesBeforeAuth (issue #7 §2).
+    const maxLimit = Math.min(options.maxBodyBytes, core.options.xml.maxStanzaBytes);
+    let isAuthenticated = false;
+    const limitFor = (prefix: Buffer) => {
+      isAuthenticated = service.isAuthenticated(sidHint(prefix));
+      return Math.min(maxLimit, core.xmlLimits(isAuthenticated).maxStanzaBytes);
+    };
+    const read = await readBody(ctx.req, maxLimit, limitFor);
+    if (!read.bytes) {
       ctx.res.setHeader('Connection', 'close');
-      return refuse(ctx, 200, 'policy-violation', `request body larger than ${limit} bytes (bosh.maxBodyBytes)`);
+      const limit = Math.min(maxLimit, core.xmlLimits(isAuthenticated).maxStanzaBytes);
+      const text = `request body larger than ${limit} bytes (bosh.maxBodyBytes${isAuthenticated ? '' : ', xml.maxStanzaBytesBeforeAuth'})`;
+      return service.refuseBody(sidHint(read.prefix), 'policy-violation', text, ctx.res);
     }
     let body;
     try {
-      body = parseDocument(bytes, core.options.xml, { wrapperDepth: 1 });
+      body = parseDocument(read.bytes, core.xmlLimits(isAuthenticated), { wrapperDepth: 1 });
     } catch (err) {
       if (!(err instanceof StreamError)) throw err;
       const condition = err.condition === 'policy-violation' ? 'policy-violation' : 'bad-request';
-      return refuse(ctx, 200, condition, `${err.condition}: ${err.text ?? 'the body is not acceptable XML'} (XEP-0124 §6)`);
+      // A body we cannot read ends its session for real (XEP-0124 §17.2), or the next rid would wait for this one forever.
+      return service.refuseBody(sidHint(read.bytes), condition, `${err.condition}: ${err.text ?? 'the body is not acceptable XML'} (XEP-0124 §6)`, ctx.res);
     }
     service.handle(body, { res: ctx.res, isSecure: ctx.secure, remoteAddress: ctx.ip });
   };

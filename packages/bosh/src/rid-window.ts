@@ -66,6 +66,11 @@ export class RidWindow {
     while (this.cache.size > this.size + 1) this.cache.delete(this.cache.keys().next().value!);
   }
 
+  /** A received rid that will never be answered (its connection closed long ago): a resend is 'unknown'. */
+  forget(rid: number): void {
+    this.unanswered.delete(rid);
+  }
+
   cached(rid: number): CachedResponse | undefined {
     return this.cache.get(rid);
   }

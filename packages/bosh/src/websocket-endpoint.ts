@@ -29,17 +29,32 @@ export function attachWebSocket(server: Server, core: Core, options: WebSocketOp
   });
 
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    try {
+      upgrade(req, socket, head);
+    } catch (err) {
+      core.log.error({ err }, 'WebSocket upgrade failed');
+      socket.destroy();
+    }
+  });
+
+  const upgrade = (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     const path = (req.url ?? '').split('?')[0];
     if (path !== WEBSOCKET_PATH) return reject(socket, 404, 'Not Found', `no WebSocket endpoint at ${path}; use ${WEBSOCKET_PATH}`);
     if (origins.decide(req.headers.origin, req.headers.host) === false) return reject(socket, 403, 'Forbidden', 'origin not allowed (http.corsOrigins)');
     const offered = String(req.headers['sec-websocket-protocol'] ?? '').split(',').map((p) => p.trim());
     if (!offered.includes('xmpp')) return reject(socket, 400, 'Bad Request', "Sec-WebSocket-Protocol must offer 'xmpp' (RFC 7395 §3.1)");
     wss.handleUpgrade(req, socket, head, (ws) => {
-      const transport = new WebSocketTransport(core, ws, clientAddress(req, http.trustProxy), isSecureRequest(req, http.trustProxy));
-      transports.add(transport);
-      ws.once('close', () => transports.delete(transport));
+      // A failure while accepting one connection ends that connection, never the process (issue #7 §1).
+      try {
+        const transport = new WebSocketTransport(core, ws, clientAddress(req, http.trustProxy), isSecureRequest(req, http.trustProxy));
+        transports.add(transport);
+        ws.once('close', () => transports.delete(transport));
+      } catch (err) {
+        core.log.error({ err }, 'could not accept a WebSocket connection');
+        ws.terminate();
+      }
     });
-  });
+  };
 
   const period = Math.min(options.pingInterval, options.idleTimeout) * 1000;
   const timer = setInterval(() => {

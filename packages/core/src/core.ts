@@ -1,6 +1,8 @@
 // The core of one node: domain, options, hook bus, router, IQ dispatcher, local sessions, stores
 // and loaded modules. Transports create sessions with `createSession(transport)`.
+import type { Element } from '@xmpp/xml';
 import { JID, StreamError } from '@deskchat/protocol';
+import { Admission } from './admission.js';
 import { HookBus } from './hooks.js';
 import { IqDispatcher } from './iq-dispatcher.js';
 import { silentLogger, type Logger } from './log.js';
@@ -14,6 +16,8 @@ import { AuthThrottle } from './stream/auth-throttle.js';
 import { SessionRegistry } from './session-registry.js';
 import { memoryStores, type Stores } from './stores.js';
 import type { Transport } from './transport.js';
+import type { XmlLimits } from './xml/types.js';
+import { redeliverUndelivered } from './undelivered.js';
 
 export interface CoreInit {
   options?: CoreOptions;
@@ -36,10 +40,14 @@ export class Core {
   readonly services = new Map<string, unknown>();
   /** Resources the server publishes presence from itself (composed presence); clients cannot bind them. */
   readonly reservedResources = new Set<string>();
-  /** Every stream, bound or still negotiating (for limits and shutdown). */
+  /** Every stream, bound or still negotiating (for shutdown). */
   readonly streams = new Set<Session>();
+  /** Node-wide and per-address stream limits (admission.ts). */
+  readonly admission: Admission;
+  private readonly preAuthXml: XmlLimits;
+  /** Work that must finish before modules are unloaded: unbind hooks, redelivery of what a dead stream held. */
+  private readonly inFlight = new Set<Promise<unknown>>();
   private readonly modules: LoadedModule[] = [];
-  private isClosing = false;
 
   constructor(init: CoreInit = {}) {
     this.options = init.options ?? DEFAULT_CORE_OPTIONS;
@@ -47,6 +55,9 @@ export class Core {
     this.log = init.log ?? silentLogger;
     this.stores = init.stores ?? memoryStores();
     this.mechanisms = init.mechanisms ?? defaultMechanisms();
+    this.admission = new Admission(this.options.limits);
+    const xml = this.options.xml;
+    this.preAuthXml = { ...xml, maxStanzaBytes: Math.min(xml.maxStanzaBytes, xml.maxStanzaBytesBeforeAuth ?? xml.maxStanzaBytes) };
     this.authThrottle = new AuthThrottle(this.options.limits.authFailuresPerAddress, this.options.limits.authLockoutSeconds * 1000);
     this.hooks = new HookBus(this.log);
     this.router = new Router(this);
@@ -57,25 +68,58 @@ export class Core {
     this.modules.push(await loadModule(this, module, options));
   }
 
+  /**
+   * XML limits for a stream: before SASL success a stanza may be only `xml.maxStanzaBytesBeforeAuth`
+   * (issue #7 §2: unfinished pre-auth stanzas must not cost a quarter of a megabyte each).
+   */
+  xmlLimits(isAuthenticated: boolean): XmlLimits {
+    return isAuthenticated ? this.options.xml : this.preAuthXml;
+  }
+
   jid(username: string, resource?: string): JID {
     return new JID(username, this.domain, resource);
   }
 
-  /** A new stream on a transport; refused with `resource-constraint` past the node's session limit. */
+  /**
+   * A new stream on a transport. A refused stream (shutdown, `limits.maxSessions`, the per-address
+   * limits) is closed with its stream error on the next microtask, not here: transports call this
+   * from their constructor, before they hold the session that their `close()` reports to.
+   */
   createSession(transport: Transport): Session {
     const session = new Session(this, transport);
-    if (this.isClosing || this.streams.size >= this.options.limits.maxSessions) {
-      session.close(new StreamError(this.isClosing ? 'system-shutdown' : 'resource-constraint', 'this node is not accepting sessions'));
+    const refusal = this.admission.admit(transport.remoteAddress);
+    if (refusal) {
+      queueMicrotask(() => session.close(refusal));
       return session;
     }
+    session.isAdmitted = true;
     this.streams.add(session);
     return session;
   }
 
-  /** Closes every stream with `system-shutdown` (RFC 6120 §4.9.3.22) and unloads modules. */
+  /** Keeps `work` (an unbind notification, a redelivery) from being cut short by shutdown. */
+  track(work: Promise<unknown>): void {
+    const tracked = work.catch((err: unknown) => this.log.error({ err }, 'background work failed')).finally(() => this.inFlight.delete(tracked));
+    this.inFlight.add(tracked);
+  }
+
+  /**
+   * Re-routes what a closed stream could not deliver (undelivered.ts): messages as if sent to the
+   * user's bare JID (RFC 6121 §8.5.2: other resources, else offline storage), IQs answered with an
+   * error, the rest dropped. Call it after the session is closed (no longer in the registry).
+   */
+  redeliver(session: Session, stanzas: Element[]): void {
+    if (stanzas.length > 0) this.track(redeliverUndelivered(this, session, stanzas));
+  }
+
+  /**
+   * Closes every stream with `system-shutdown` (RFC 6120 §4.9.3.22), lets their unbind hooks and
+   * redeliveries finish (they need the modules), then unloads modules.
+   */
   async shutdown(text = 'the server is shutting down'): Promise<void> {
-    this.isClosing = true;
+    this.admission.isClosing = true;
     for (const session of [...this.streams]) session.close(new StreamError('system-shutdown', text));
+    while (this.inFlight.size > 0) await Promise.all([...this.inFlight]);
     for (const module of this.modules.splice(0).reverse()) module.unload();
   }
 }

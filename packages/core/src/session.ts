@@ -10,6 +10,7 @@ import type { Core } from './core.js';
 import { SaslNegotiation } from './stream/sasl-negotiation.js';
 import { handleBind } from './stream/bind.js';
 import { prepareOutgoing } from './stream/stanza-checks.js';
+import { clip } from './xml/chars.js';
 
 export type SessionState = 'opening' | 'open' | 'authenticated' | 'bound' | 'closed';
 
@@ -23,7 +24,6 @@ export interface SessionPresence {
 
 export class Session {
   readonly id = randomBytes(8).toString('hex');
-  readonly createdAt = Date.now();
   log: Logger;
   state: SessionState = 'opening';
   /** Stream id of the current stream (new on each restart). */
@@ -36,6 +36,8 @@ export class Session {
   presence: SessionPresence = { isAvailable: false, priority: 0 };
   /** Per-session data for modules (roster requested, carbons enabled, …), keyed by module. */
   readonly data = new Map<string, unknown>();
+  /** Counted by core's admission (limits per node and per address); a refused stream is not. */
+  isAdmitted = false;
   private readonly sasl: SaslNegotiation;
   private negotiationTimer?: NodeJS.Timeout;
 
@@ -45,9 +47,15 @@ export class Session {
   ) {
     this.log = core.log.child({ session: this.id, transport: transport.kind, remote: transport.remoteAddress });
     this.sasl = new SaslNegotiation(this);
+    this.armNegotiationTimer(core.options.limits.authTimeout, 'no authentication within limits.authTimeout');
+  }
+
+  /** One timer per stream at a time: first until SASL success (short), then until bind. */
+  private armNegotiationTimer(seconds: number, text: string): void {
+    clearTimeout(this.negotiationTimer);
     this.negotiationTimer = setTimeout(() => {
-      if (this.state !== 'bound' && this.state !== 'closed') this.close(new StreamError('connection-timeout', 'stream negotiation took too long'));
-    }, core.options.limits.negotiationTimeout * 1000);
+      if (this.state !== 'bound' && this.state !== 'closed') this.close(new StreamError('connection-timeout', text));
+    }, seconds * 1000);
     this.negotiationTimer.unref?.();
   }
 
@@ -130,7 +138,7 @@ export class Session {
       return this.sasl.handle(el);
     }
     const isStanza = el.name === 'iq' || el.name === 'message' || el.name === 'presence';
-    if (!isStanza) throw new StreamError('unsupported-stanza-type', `<${el.name}/> is not a stanza this stream accepts`);
+    if (!isStanza) throw new StreamError('unsupported-stanza-type', `<${clip(el.name)}/> is not a stanza this stream accepts`);
     if (ns !== undefined && ns !== NS.CLIENT) throw new StreamError('invalid-namespace', `stanzas must be in ${NS.CLIENT}`);
     if (!this.isAuthenticated) throw new StreamError('not-authorized', 'authenticate first (RFC 6120 §6)');
     if (this.state === 'authenticated') {
@@ -155,6 +163,8 @@ export class Session {
   async onAuthenticated(username: string): Promise<void> {
     this.username = username;
     this.state = 'authenticated';
+    if (this.isAdmitted) this.core.admission.authenticated(this.transport.remoteAddress);
+    this.armNegotiationTimer(this.core.options.limits.negotiationTimeout, 'no resource bound within limits.negotiationTimeout');
     this.transport.resetStream();
     await this.core.hooks.dispatch('session/authenticated', { session: this });
   }
@@ -219,12 +229,26 @@ export class Session {
   onTransportClosed(error?: StreamError): void {
     if (this.state === 'closed') return;
     const wasBound = this.state === 'bound';
+    const wasAuthenticated = this.isAuthenticated;
     this.state = 'closed';
     clearTimeout(this.negotiationTimer);
     if (error) this.log.info({ condition: error.condition, text: error.text }, 'stream closed with error');
     else this.log.debug({}, 'stream closed');
+    if (this.isAdmitted) {
+      this.isAdmitted = false;
+      this.core.admission.released(this.transport.remoteAddress, wasAuthenticated);
+    }
     this.core.streams.delete(this);
     this.core.sessions.remove(this);
-    if (wasBound) void this.core.hooks.notify('session/unbound', { session: this, error });
+    // Tracked, so that shutdown unloads modules only after their unbind handlers ran.
+    if (wasBound) this.core.track(this.core.hooks.notify('session/unbound', { session: this, error }));
+  }
+
+  /**
+   * A transport hands back what it could not deliver, once this session is closed (a client that
+   * stopped reading, BOSH inactivity): see core's `redeliver` (undelivered.ts).
+   */
+  returnUndelivered(stanzas: Element[]): void {
+    this.core.redeliver(this, stanzas);
   }
 }

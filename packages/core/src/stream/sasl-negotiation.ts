@@ -3,6 +3,7 @@
 import xml, { type Element } from '@xmpp/xml';
 import { NS, StreamError } from '@deskchat/protocol';
 import type { Session } from '../session.js';
+import { clip } from '../xml/chars.js';
 import { SaslFailure, type SaslContext, type SaslExchange, type SaslFailureCondition } from '../sasl/types.js';
 
 const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
@@ -35,7 +36,7 @@ export class SaslNegotiation {
         this.exchange = undefined;
         return this.fail('aborted');
       default:
-        throw new StreamError('unsupported-stanza-type', `unexpected SASL element <${el.name}/>`);
+        throw new StreamError('unsupported-stanza-type', `unexpected SASL element <${clip(el.name)}/>`);
     }
   }
 
