@@ -98,6 +98,11 @@ export class BoshSession implements Transport {
     this.lastResponseAt = now;
   }
 
+  /** Requests held on live connections (a closed one is not counted: it is detached). */
+  get openRequests(): number {
+    return this.held.length;
+  }
+
   get isTerminated(): boolean {
     return this.terminated !== undefined;
   }

@@ -69,6 +69,22 @@ describe('deskchat start', () => {
     expect(output()).toMatch(/shutting down/);
   });
 
+  it('lets the unbind hooks of signed-in users run before unloading modules on SIGTERM: no error is logged (issue #7 §3)', async () => {
+    const dir = tempDir();
+    const port = await freePort();
+    const { child, output } = await startCli(dir, port);
+    expect(runCli(['user', 'add', 'dora', '--password', 'pw-dora'], dir, port).status).toBe(0);
+    const dora = await signIn(port, 'dora', 'pw-dora', 'desk');
+    const { xml } = await import('@xmpp/client');
+    await dora.send(xml('presence', {}, xml('show', {}, 'chat')));
+    await dora.iqCaller.request(xml('iq', { type: 'get', to: 'localhost' }, xml('ping', { xmlns: 'urn:xmpp:ping' }))); // presence handled
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    child.kill('SIGTERM');
+    expect(await exited).toBe(0);
+    const errors = output().split('\n').filter((line) => /"level":(50|60)/.test(line));
+    expect(errors).toEqual([]);
+  });
+
   it('fails at once with a clear message when the port is busy', async () => {
     const port = await freePort();
     const blocker = net.createServer().listen({ host: '127.0.0.1', port });

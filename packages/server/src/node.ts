@@ -1,6 +1,7 @@
 // The composition root of one node: stores, core, modules, listeners. Holds no protocol logic.
 import fs from 'node:fs';
 import type { Server } from 'node:net';
+import type { BoshService } from '@deskchat/bosh';
 import { Core, coreModules, defaultMechanisms, type Logger } from '@deskchat/core';
 import { createC2sServers } from '@deskchat/c2s';
 import { createLdapPasswordVerifier, imModules } from '@deskchat/im';
@@ -13,6 +14,8 @@ export interface RunningNode {
   readonly core: Core;
   /** Bound ports (useful when the config asked for port 0). */
   readonly ports: { c2s: number; directTls?: number; http: number; admin: number };
+  /** The BOSH connection manager (tests and metrics look at its sessions). */
+  readonly bosh: BoshService;
   close(): Promise<void>;
 }
 
@@ -49,7 +52,7 @@ export async function startNode(config: ServerConfig, log: Logger): Promise<Runn
     ports.admin = await listen(admin, config.admin.host, config.admin.port, 'admin.port');
     listening.push(admin);
     log.info({ domain: core.domain, ...ports, tls: !!tls, dataDir: config.dataDir }, 'DeskChat node started');
-    return { core, ports, close: closeAll };
+    return { core, ports, bosh: httpSurface.bosh, close: closeAll };
   } catch (err) {
     await closeAll();
     throw err;
