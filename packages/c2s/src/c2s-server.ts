@@ -24,6 +24,7 @@ export function createC2sServers(core: Core, tlsMaterial?: TlsMaterial, options:
     : undefined;
   // A failure while accepting one connection ends that connection, never the process (issue #7 §1).
   const accept = (socket: net.Socket) => {
+    if (socket.destroyed) return; // refused by a connection limit before us
     try {
       new TcpTransport(core, socket, options, secureContext);
     } catch (err) {

@@ -18,6 +18,12 @@ export interface CoreOptions {
     maxSessions: number;
     /** Streams from one client address at once (a contact centre's NAT puts hundreds of agents behind one). */
     streamsPerAddress: number;
+    /** Open connections (TCP, TLS, HTTP keep-alive) on the client ports at once; 0: the process's file limit less `descriptorReserve`. */
+    maxConnections: number;
+    /** Open connections from one client address at once on the client ports (a BOSH session uses two). */
+    connectionsPerAddress: number;
+    /** File descriptors kept free for the admin port, health checks, storage and logs when `maxConnections` is derived. */
+    descriptorReserve: number;
     /** Streams from one client address that have not authenticated yet, at once. */
     unauthenticatedPerAddress: number;
     /** Seconds a stream may take from open to SASL success (RFC 6120 §4.9.3.4 connection-timeout after). */
@@ -50,6 +56,9 @@ export const DEFAULT_CORE_OPTIONS: CoreOptions = {
     authAttemptsPerStream: 3,
     maxSessions: 50_000,
     streamsPerAddress: 5_000,
+    maxConnections: 0,
+    connectionsPerAddress: 10_000,
+    descriptorReserve: 512,
     unauthenticatedPerAddress: 200,
     authTimeout: 20,
     negotiationTimeout: 60,
@@ -127,6 +136,9 @@ export function parseCoreOptions(raw: Input, prefix = ''): CoreOptions {
       authAttemptsPerStream: int(limitsIn.authAttemptsPerStream, d.limits.authAttemptsPerStream, key('limits.authAttemptsPerStream'), 1, 10),
       maxSessions: int(limitsIn.maxSessions, d.limits.maxSessions, key('limits.maxSessions'), 1, 10_000_000),
       streamsPerAddress: int(limitsIn.streamsPerAddress, d.limits.streamsPerAddress, key('limits.streamsPerAddress'), 1, 10_000_000),
+      maxConnections: int(limitsIn.maxConnections, d.limits.maxConnections, key('limits.maxConnections'), 0, 10_000_000),
+      connectionsPerAddress: int(limitsIn.connectionsPerAddress, d.limits.connectionsPerAddress, key('limits.connectionsPerAddress'), 1, 10_000_000),
+      descriptorReserve: int(limitsIn.descriptorReserve, d.limits.descriptorReserve, key('limits.descriptorReserve'), 0, 1_000_000),
       unauthenticatedPerAddress: int(limitsIn.unauthenticatedPerAddress, d.limits.unauthenticatedPerAddress, key('limits.unauthenticatedPerAddress'), 1, 10_000_000),
       authTimeout: int(limitsIn.authTimeout, d.limits.authTimeout, key('limits.authTimeout'), 1, 3600),
       negotiationTimeout: int(limitsIn.negotiationTimeout, d.limits.negotiationTimeout, key('limits.negotiationTimeout'), 1, 3600),

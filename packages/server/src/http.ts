@@ -29,6 +29,10 @@ export function createHttpSurface(core: Core, config: ServerConfig, tls?: { cert
   const server = tls ? https.createServer({ cert: tls.cert, key: tls.key, minVersion: 'TLSv1.2' }, app.callback()) : http.createServer(app.callback());
   // A held BOSH request lasts up to bosh.maxWait; keep idle keep-alive connections a little longer than a proxy would.
   server.keepAliveTimeout = 65_000;
+  // A request must arrive whole within these (a held BOSH request is answered later, which is not
+  // limited): slow senders of headers or bodies do not hold descriptors and buffers for minutes.
+  server.headersTimeout = 20_000;
+  server.requestTimeout = 30_000;
   const websocket = attachWebSocket(server, core, { pingInterval: config.c2s.keepaliveInterval, idleTimeout: config.c2s.idleTimeout }, config.http);
   return {
     server,

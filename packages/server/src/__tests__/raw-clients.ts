@@ -165,3 +165,19 @@ export class BoshClient {
     if (!bound.body.includes(`${user}@localhost/${resource}`)) throw new Error(`bind failed: ${bound.body}`);
   }
 }
+
+const STREAM_OPEN = "<?xml version='1.0'?><stream:stream to='localhost' version='1.0' xmlns='jabber:client' xmlns:stream='http://etherx.jabber.org/streams'>";
+
+/** Signs in over a raw TCP socket with PLAIN (loopback) and binds `resource`, checking each step. */
+export async function signInRaw(socket: TextSocket, user: string, password: string, resource: string): Promise<void> {
+  socket.write(STREAM_OPEN);
+  await socket.waitFor(/<\/stream:features>/);
+  socket.write(`<auth xmlns='urn:ietf:params:xml:ns:xmpp-sasl' mechanism='PLAIN'>${Buffer.from(`\0${user}\0${password}`).toString('base64')}</auth>`);
+  await socket.waitFor(/<success/);
+  socket.received = '';
+  socket.write(STREAM_OPEN);
+  await socket.waitFor(/<\/stream:features>/);
+  socket.write(`<iq type='set' id='bind'><bind xmlns='urn:ietf:params:xml:ns:xmpp-bind'><resource>${resource}</resource></bind></iq>`);
+  await socket.waitFor(new RegExp(`<jid>${user}@localhost/${resource}</jid>`));
+  socket.received = '';
+}
