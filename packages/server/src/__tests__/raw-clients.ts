@@ -181,3 +181,17 @@ export async function signInRaw(socket: TextSocket, user: string, password: stri
   await socket.waitFor(new RegExp(`<jid>${user}@localhost/${resource}</jid>`));
   socket.received = '';
 }
+
+/** Signs in over a raw WebSocket (RFC 7395) with PLAIN and binds `resource`. */
+export async function signInWs(ws: TextWebSocket, user: string, password: string, resource: string): Promise<void> {
+  ws.ws.send(FRAMING_OPEN);
+  await ws.waitFor(/<\/stream:features>/);
+  ws.ws.send(`<auth xmlns='urn:ietf:params:xml:ns:xmpp-sasl' mechanism='PLAIN'>${Buffer.from(`\0${user}\0${password}`).toString('base64')}</auth>`);
+  await ws.waitFor(/<success/);
+  ws.frames.length = 0;
+  ws.ws.send(FRAMING_OPEN);
+  await ws.waitFor(/urn:ietf:params:xml:ns:xmpp-bind/);
+  ws.ws.send(`<iq type='set' id='bind' xmlns='jabber:client'><bind xmlns='urn:ietf:params:xml:ns:xmpp-bind'><resource>${resource}</resource></bind></iq>`);
+  await ws.waitFor(new RegExp(`<jid>${user}@localhost/${resource}</jid>`));
+  ws.frames.length = 0;
+}
