@@ -18,7 +18,10 @@ beforeEach(async () => {
     maxResponseBytes: 4096,
   });
   offline = [];
-  kit.harness.core.hooks.on('message/offline', ({ stanza }) => void offline.push(stanza) || true);
+  kit.harness.core.hooks.on('message/offline', ({ stanza }) => {
+    offline.push(stanza);
+    return true;
+  });
 });
 
 const bodies = (els: Element[]) => els.map((el) => el.getChildText('body'));

@@ -16,8 +16,8 @@ describe('SqliteOfflineStore durability', () => {
     const dir = mkdtempSync(join(tmpdir(), 'deskchat-offline-'));
     try {
       const first = openSqliteStores(dir);
-      await first.offline.storeMessage('bob', { stanza: '<message><body>1</body></message>', storedAt: 10 }, 5);
-      await first.offline.storeMessage('bob', { stanza: '<message><body>2</body></message>', storedAt: 20 }, 5);
+      await first.offline.storeMessage('bob', { stanza: '<message><body>1</body></message>', storedAt: 10 }, { maxMessages: 5, maxBytes: 1_000_000 });
+      await first.offline.storeMessage('bob', { stanza: '<message><body>2</body></message>', storedAt: 20 }, { maxMessages: 5, maxBytes: 1_000_000 });
       first.close();
 
       const second = openSqliteStores(dir);
