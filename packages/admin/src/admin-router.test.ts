@@ -1,12 +1,11 @@
-// The admin router in a real Koa app on a free loopback port: authorization, JSON errors, the
-// request-rate limit, and unknown endpoints.
+// The admin API in a real Koa app on a free loopback port: authorization before routing (issue #7
+// §4), JSON errors, the request-rate limit (rate-limiter-flexible), unknown endpoints and methods.
 import { describe, it, expect, afterEach } from '@jest/globals';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import Koa from 'koa';
 import type { PresenceSourceService } from '@deskchat/im';
-import { createAdminRouter, type AdminRouterOptions } from './admin-router.js';
-import { renderErrors } from './http-error.js';
+import { mountAdminApi, type AdminRouterOptions } from './admin-router.js';
 
 const TOKEN = 'admin-token-0123456789';
 const servers: http.Server[] = [];
@@ -19,8 +18,7 @@ const fakeService: PresenceSourceService = {
 
 async function serve(options: Partial<AdminRouterOptions> = {}): Promise<string> {
   const app = new Koa();
-  const router = createAdminRouter({ token: TOKEN, presenceSources: () => fakeService, ...options });
-  app.use(renderErrors).use(router.routes()).use(router.allowedMethods());
+  mountAdminApi(app, { token: TOKEN, presenceSources: () => fakeService, ...options });
   const server = http.createServer(app.callback());
   servers.push(server);
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
@@ -51,16 +49,37 @@ describe('admin router', () => {
     expect(await response.json()).toMatchObject({ error: 'not-found', reason: expect.stringContaining('/api/v1/nothing') });
   });
 
-  it('answers 429 with Retry-After past the request-rate limit, and serves again after refill', async () => {
-    let now = 0;
-    const base = await serve({ rateLimit: { perSecond: 1, burst: 3 }, now: () => now });
+  it('answers 401 before routing: without a token, unknown paths and wrong methods look like known ones (issue #7 §4)', async () => {
+    const base = await serve();
+    for (const [method, path] of [['GET', '/api/v1/nothing'], ['GET', '/anything'], ['DELETE', '/api/v1/users/alice/presence'], ['GET', '/api/v1/users/alice/presence']]) {
+      const response = await fetch(`${base}${path}`, { method });
+      expect([method, path, response.status]).toEqual([method, path, 401]);
+      expect(response.headers.get('www-authenticate')).toMatch(/^Bearer/);
+      expect(await response.json()).toMatchObject({ error: 'unauthorized' });
+    }
+  });
+
+  it("names an offline user's presence unavailable, not xa (RFC 6121 §4.7.1, issue #7 §6)", async () => {
+    const base = await serve();
+    const report = (await (await fetch(`${base}/api/v1/users/alice/presence`, { headers: auth })).json()) as { composed: { show: string; isAvailable: boolean } };
+    expect(report.composed).toMatchObject({ isAvailable: false, show: 'unavailable' });
+  });
+
+  it('answers a wrong method with a JSON 405 once authorized', async () => {
+    const base = await serve();
+    const response = await fetch(`${base}/api/v1/users/alice/presence`, { method: 'DELETE', headers: auth });
+    expect(response.status).toBe(405);
+    expect(await response.json()).toMatchObject({ error: 'method-not-allowed' });
+  });
+
+  it('answers 429 with Retry-After past the request-rate limit (rate-limiter-flexible), before anything else', async () => {
+    const base = await serve({ rateLimit: { perSecond: 1, burst: 3 } });
     const statuses: number[] = [];
     for (let i = 0; i < 4; i++) statuses.push((await fetch(`${base}/api/v1/users/alice/presence`, { headers: auth })).status);
     expect(statuses).toEqual([200, 200, 200, 429]);
-    const limited = await fetch(`${base}/api/v1/users/alice/presence`, { headers: auth });
-    expect(limited.headers.get('retry-after')).toBe('1');
+    const limited = await fetch(`${base}/health`);
+    expect(limited.status).toBe(429);
+    expect(Number(limited.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
     expect(await limited.json()).toMatchObject({ error: 'too-many-requests' });
-    now += 1000;
-    expect((await fetch(`${base}/api/v1/users/alice/presence`, { headers: auth })).status).toBe(200);
   });
 });

@@ -5,7 +5,7 @@
 //   GET    /api/v1/users/{username}/presence
 import type Router from '@koa/router';
 import { isValidUsername, normalizeUsername } from '@deskchat/core';
-import { SOURCE_STATES, type PresenceSourceService, type SourceName } from '@deskchat/im';
+import { SOURCE_STATES, type PresenceReport, type PresenceSourceService, type SourceName } from '@deskchat/im';
 import { failures } from './http-error.js';
 import { readJson } from './json-body.js';
 
@@ -17,6 +17,16 @@ function username(raw: string): string {
 function source(raw: string): SourceName {
   if (!(raw in SOURCE_STATES)) throw failures.notFound(`unknown presence source '${raw}' (known: ${Object.keys(SOURCE_STATES).join(', ')})`);
   return raw as SourceName;
+}
+
+/**
+ * The report as JSON. An offline user's composed presence is named `unavailable` (RFC 6121 §4.7.1,
+ * the presence type of a user with no available resource), not the internal `xa` that composition
+ * uses to rank it: an integration reading "extended away" would take the user for signed in.
+ */
+function reportJson(report: PresenceReport): PresenceReport | (Omit<PresenceReport, 'composed'> & { composed: Omit<PresenceReport['composed'], 'show'> & { show: 'unavailable' } }) {
+  if (report.composed.isAvailable) return report;
+  return { ...report, composed: { ...report.composed, show: 'unavailable' } };
 }
 
 export function presenceRoutes(router: Router, service: () => PresenceSourceService | undefined): void {
@@ -35,20 +45,20 @@ export function presenceRoutes(router: Router, service: () => PresenceSourceServ
       throw failures.badRequest(`"state" must be one of ${SOURCE_STATES[name].map((s) => `"${s}"`).join(', ')}`);
     }
     if (!(await use().setSource(user, name, state))) throw failures.notFound(`no such user '${user}'`);
-    ctx.body = await use().report(user);
+    ctx.body = reportJson((await use().report(user))!);
   });
 
   router.delete('/api/v1/users/:username/presence-sources/:source', async (ctx) => {
     const user = username(ctx.params.username);
     const name = source(ctx.params.source);
     if (!(await use().setSource(user, name, undefined))) throw failures.notFound(`no such user '${user}'`);
-    ctx.body = await use().report(user);
+    ctx.body = reportJson((await use().report(user))!);
   });
 
   router.get('/api/v1/users/:username/presence', async (ctx) => {
     const user = username(ctx.params.username);
     const report = await use().report(user);
     if (!report) throw failures.notFound(`no such user '${user}'`);
-    ctx.body = report;
+    ctx.body = reportJson(report);
   });
 }

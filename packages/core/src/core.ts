@@ -12,7 +12,7 @@ import { Router } from './router.js';
 import { defaultMechanisms } from './sasl/index.js';
 import type { SaslMechanism } from './sasl/types.js';
 import { Session } from './session.js';
-import { AuthThrottle } from './stream/auth-throttle.js';
+import { RateLimitedSignIns, memorySignInCounters, type SignInCounters, type SignInLimiter } from './stream/sign-in-limiter.js';
 import { SessionRegistry } from './session-registry.js';
 import { memoryStores, type Stores } from './stores.js';
 import type { Transport } from './transport.js';
@@ -24,6 +24,8 @@ export interface CoreInit {
   stores?: Stores;
   log?: Logger;
   mechanisms?: SaslMechanism[];
+  /** Failed-sign-in counters (rate-limiter-flexible); in memory by default, Redis-backed in a cluster. */
+  signInCounters?: SignInCounters;
 }
 
 export class Core {
@@ -36,7 +38,8 @@ export class Core {
   readonly iq: IqDispatcher;
   readonly sessions = new SessionRegistry();
   readonly mechanisms: SaslMechanism[];
-  readonly authThrottle: AuthThrottle;
+  /** Failed sign-ins per (address, username) with a per-address ceiling (sign-in-limiter.ts). */
+  readonly signIns: SignInLimiter;
   readonly services = new Map<string, unknown>();
   /** Resources the server publishes presence from itself (composed presence); clients cannot bind them. */
   readonly reservedResources = new Set<string>();
@@ -58,7 +61,7 @@ export class Core {
     this.admission = new Admission(this.options.limits);
     const xml = this.options.xml;
     this.preAuthXml = { ...xml, maxStanzaBytes: Math.min(xml.maxStanzaBytes, xml.maxStanzaBytesBeforeAuth ?? xml.maxStanzaBytes) };
-    this.authThrottle = new AuthThrottle(this.options.limits.authFailuresPerAddress, this.options.limits.authLockoutSeconds * 1000);
+    this.signIns = new RateLimitedSignIns(init.signInCounters ?? memorySignInCounters(this.options.limits));
     this.hooks = new HookBus(this.log);
     this.router = new Router(this);
     this.iq = new IqDispatcher(this);

@@ -29,5 +29,7 @@ export { SessionRegistry } from './session-registry.js';
 export { memoryStores, removeAccount, type Stores } from './stores.js';
 export { isLoopbackAddress, type Transport, type TransportKind } from './transport.js';
 export { Core, type CoreInit } from './core.js';
+export { Admission } from './admission.js';
+export { RateLimitedSignIns, memorySignInCounters, type SignInCounters, type SignInLimiter, type SignInLimits } from './stream/sign-in-limiter.js';
 export { coreModules, deliveryModule, discoModule, pingModule, versionModule, FALLBACK } from './modules/index.js';
 export { normalizeUsername, isValidUsername } from './username.js';

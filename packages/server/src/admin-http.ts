@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
 import Koa from 'koa';
-import { createAdminRouter, renderErrors } from '@deskchat/admin';
+import { mountAdminApi } from '@deskchat/admin';
 import type { Core, Logger } from '@deskchat/core';
 import { PRESENCE_SOURCES_SERVICE, type PresenceSourceService } from '@deskchat/im';
 import type { ServerConfig } from './config.js';
@@ -28,7 +28,6 @@ export function createAdminServer(core: Core, token: string, log: Logger): http.
   const app = new Koa();
   app.proxy = false;
   app.on('error', (err: Error) => log.error({ err }, 'admin API failure'));
-  const router = createAdminRouter({ token, presenceSources: () => core.services.get(PRESENCE_SOURCES_SERVICE) as PresenceSourceService | undefined });
-  app.use(renderErrors).use(router.routes()).use(router.allowedMethods());
+  mountAdminApi(app, { token, presenceSources: () => core.services.get(PRESENCE_SOURCES_SERVICE) as PresenceSourceService | undefined });
   return http.createServer(app.callback());
 }

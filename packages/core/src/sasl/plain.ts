@@ -59,6 +59,8 @@ class PlainExchange implements SaslExchange {
     if (authzid !== '' && !isOwnAuthzid(authzid, username, this.context.domain)) {
       throw new SaslFailure('invalid-authzid', 'an account may only act as itself (RFC 6120 §6.3.8)');
     }
+    // The throttle decides once the username is known (issue #7 §4: per address and username).
+    await this.context.admit?.(username);
     if (this.verifyPassword) return this.authenticateExternally(username, password);
     // 3. Check the password against the stored SHA-256 credential; an unknown user is checked
     //    against a fake one, so that both failures cost one key derivation (RFC 6120 §6.5.10).

@@ -79,6 +79,8 @@ class ScramExchange implements SaslExchange {
     if (message.authzid !== undefined && !isOwnAuthzid(message.authzid, username, this.context.domain)) {
       throw new SaslFailure('invalid-authzid', 'an account may only act as itself (RFC 6120 §6.3.8)');
     }
+    // The throttle decides once the username is known (issue #7 §4: per address and username).
+    await this.context.admit?.(username);
     // 3. Salt and iteration count of the account, or a fake but stable pair for an unknown user
     //    (RFC 5802 §7: the server may hide the reason for a failure); the failure comes at the end.
     const { credential, isKnown } = await lookUpCredential(this.context, this.hash, username);

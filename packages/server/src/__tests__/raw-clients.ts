@@ -138,6 +138,8 @@ export class BoshClient {
   constructor(
     readonly port: number,
     readonly secure = false,
+    /** Sent with every request (X-Forwarded-For and -Proto from a trusted proxy). */
+    readonly headers: Record<string, string> = {},
   ) {}
 
   body(attrs = '', payload = ''): string {
@@ -145,7 +147,7 @@ export class BoshClient {
   }
 
   send(attrs = '', payload = ''): Promise<HttpReply> {
-    return post(this.port, this.body(attrs, payload), { secure: this.secure });
+    return post(this.port, this.body(attrs, payload), { secure: this.secure, headers: this.headers });
   }
 
   async create(attrs = "wait='10' hold='1'"): Promise<HttpReply> {
