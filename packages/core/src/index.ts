@@ -5,6 +5,7 @@ export {
   deriveCredentials,
   deriveScramCredential,
   checkPassword,
+  preparePassword,
   DEFAULT_ITERATIONS,
 } from './sasl/credentials.js';
 export { defaultMechanisms, createPlainMechanism, type PasswordVerifier } from './sasl/index.js';
