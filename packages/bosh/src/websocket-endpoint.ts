@@ -3,9 +3,9 @@
 // connections. `server` attaches it; this package never listens.
 import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
-import type { TLSSocket } from 'node:tls';
 import { WebSocketServer } from 'ws';
 import type { Core } from '@deskchat/core';
+import { clientAddress, isSecureRequest } from './client-address.js';
 import { WEBSOCKET_PATH } from './constants.js';
 import { OriginPolicy } from './cors.js';
 import type { HttpOptions, WebSocketOptions } from './options.js';
@@ -76,15 +76,4 @@ export function attachWebSocket(server: Server, core: Core, options: WebSocketOp
 
 function reject(socket: Duplex, status: number, reason: string, text: string): void {
   socket.end(`HTTP/1.1 ${status} ${reason}\r\nConnection: close\r\nContent-Type: text/plain\r\nContent-Length: ${Buffer.byteLength(text)}\r\n\r\n${text}`);
-}
-
-/** Behind a trusted proxy the client is the address the proxy saw (the last X-Forwarded-For entry). */
-function clientAddress(req: IncomingMessage, trustProxy: boolean): string {
-  const forwarded = trustProxy ? String(req.headers['x-forwarded-for'] ?? '').split(',').pop()?.trim() : undefined;
-  return forwarded || req.socket.remoteAddress || 'unknown';
-}
-
-function isSecureRequest(req: IncomingMessage, trustProxy: boolean): boolean {
-  const proto = trustProxy ? String(req.headers['x-forwarded-proto'] ?? '').split(',')[0].trim() : '';
-  return proto ? proto === 'https' : (req.socket as TLSSocket).encrypted === true;
 }

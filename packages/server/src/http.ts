@@ -1,6 +1,6 @@
-// The node's one HTTP app (design §6) on http.port (5280): HTTPS when a certificate is configured,
-// plain HTTP otherwise. Mounts the BOSH router and attaches the WebSocket upgrade to the same
-// server; returns it unbound (node.ts listens).
+// The node's one HTTP server (design §6) on http.port (5280): HTTPS when a certificate is configured,
+// plain HTTP otherwise. BOSH paths go to the BOSH handler, everything else to the Koa app; the
+// WebSocket upgrade is attached to the same server; returns it unbound (node.ts listens).
 import http from 'node:http';
 import https from 'node:https';
 import Koa from 'koa';
@@ -23,10 +23,13 @@ export function createHttpSurface(core: Core, config: ServerConfig, tls?: { cert
   app.maxIpsCount = 1;
   app.silent = true;
   app.on('error', (err: Error) => core.log.warn({ err: err.message }, 'HTTP request failed'));
+  // BOSH is served by its own lean handler (no Koa context per held request, issue #7 §8); Koa gets the rest.
   const bosh = createBoshEndpoint(core, config.bosh, config.http);
-  app.use(bosh.router.routes());
-  app.use(bosh.router.allowedMethods());
-  const server = tls ? https.createServer({ cert: tls.cert, key: tls.key, minVersion: 'TLSv1.2' }, app.callback()) : http.createServer(app.callback());
+  const koa = app.callback();
+  const handler = (req: http.IncomingMessage, res: http.ServerResponse) => {
+    if (!bosh.handle(req, res)) void koa(req, res);
+  };
+  const server = tls ? https.createServer({ cert: tls.cert, key: tls.key, minVersion: 'TLSv1.2' }, handler) : http.createServer(handler);
   // A held BOSH request lasts up to bosh.maxWait; keep idle keep-alive connections a little longer than a proxy would.
   server.keepAliveTimeout = 65_000;
   // A request must arrive whole within these (a held BOSH request is answered later, which is not
