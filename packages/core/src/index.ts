@@ -1,5 +1,5 @@
 // @deskchat/core: the transport-free XMPP core. Opens no sockets and listens on nothing.
-export { silentLogger, type Logger } from './log.js';
+export { silentLogger, TaggedLogger, type Logger } from './log.js';
 export * from './storage/index.js';
 export {
   deriveCredentials,

@@ -59,7 +59,7 @@ export const DEFAULT_CORE_OPTIONS: CoreOptions = {
     maxConnections: 0,
     connectionsPerAddress: 10_000,
     descriptorReserve: 512,
-    unauthenticatedPerAddress: 200,
+    unauthenticatedPerAddress: 500,
     authTimeout: 20,
     negotiationTimeout: 60,
     authFailuresPerUser: 10,

@@ -3,7 +3,7 @@
 import { randomBytes } from 'node:crypto';
 import xml, { type Element } from '@xmpp/xml';
 import { NS, StreamError, StanzaError, errorReply, parseJid, type JID } from '@deskchat/protocol';
-import type { Logger } from './log.js';
+import { TaggedLogger, type Logger } from './log.js';
 import type { Transport } from './transport.js';
 import { isLoopbackAddress } from './transport.js';
 import type { Core } from './core.js';
@@ -45,7 +45,7 @@ export class Session {
     readonly core: Core,
     readonly transport: Transport,
   ) {
-    this.log = core.log.child({ session: this.id, transport: transport.kind, remote: transport.remoteAddress });
+    this.log = new TaggedLogger(core.log, { session: this.id, transport: transport.kind, remote: transport.remoteAddress });
     this.sasl = new SaslNegotiation(this);
     this.armNegotiationTimer(core.options.limits.authTimeout, 'no authentication within limits.authTimeout');
   }
@@ -174,8 +174,9 @@ export class Session {
     this.jid = jid;
     this.state = 'bound';
     clearTimeout(this.negotiationTimer);
-    // One child logger per session, replaced (not nested) once the JID is known: nested children cost memory per session.
-    this.log = this.core.log.child({ session: this.id, transport: this.transport.kind, remote: this.transport.remoteAddress, jid: jid.toString() });
+    this.negotiationTimer = undefined; // nothing of negotiation stays with an idle session
+    // One tagged logger per session (not a backend child: those cost memory per session), replaced once the JID is known.
+    this.log = new TaggedLogger(this.core.log, { session: this.id, transport: this.transport.kind, remote: this.transport.remoteAddress, jid: jid.toString() });
     this.log.info({}, 'session bound');
   }
 
