@@ -30,6 +30,7 @@ export function readBody(req: IncomingMessage, maxLimit: number, limitFor: (pref
     const tooLarge = () => {
       req.removeListener('data', onData);
       req.removeListener('end', onEnd);
+      req.removeListener('error', reject);
       req.resume(); // the rest is discarded unread
       resolve({ prefix: head() });
     };
@@ -42,8 +43,11 @@ export function readBody(req: IncomingMessage, maxLimit: number, limitFor: (pref
       if (size > (limit ?? maxLimit)) tooLarge();
     };
     const onEnd = () => {
+      // A held request's IncomingMessage lives as long as its response: keep nothing of the read alive.
+      req.removeListener('data', onData);
+      req.removeListener('error', reject);
       if (size > (limit ?? decide())) return resolve({ prefix: head() });
-      resolve({ bytes: Buffer.concat(chunks, size) });
+      resolve({ bytes: chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, size) });
     };
     req.on('data', onData);
     req.once('end', onEnd);
