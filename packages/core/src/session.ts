@@ -208,8 +208,10 @@ export class Session {
 
   /** Writes a stanza routed to this session, unless a `pre-stanza/deliver` handler swallows it. */
   async deliver(stanza: Element): Promise<void> {
-    if (this.state === 'closed') return;
+    // A stanza routed here while the stream was closing is not dropped: it goes back to core (undelivered.ts).
+    if (this.state === 'closed') return this.core.redeliver(this, [stanza]);
     if (await this.core.hooks.dispatch('pre-stanza/deliver', { stanza, session: this })) return;
+    if ((this.state as SessionState) === 'closed') return this.core.redeliver(this, [stanza]);
     this.transport.send(stanza);
   }
 
