@@ -11,3 +11,5 @@ export { stanzaMatching, isStanzaError } from './matchers.js';
 export { privateXmlStoreContract, type PrivateXmlStoreFixture } from './contracts/private-xml-store-contract.js';
 export { settingsStoreContract, type SettingsStoreFixture } from './contracts/settings-store-contract.js';
 export { launchChromium, artifactDir, CHROMIUM_PATH, type TestBrowser } from './chromium.js';
+export { startRedisServer, REDIS_SERVER, REDIS_CLI, type RedisTestServer, type RedisTestServerOptions } from './redis-server.js';
+export { startRedisSentinelGroup, type RedisSentinelGroup, type RedisSentinelGroupOptions } from './redis-sentinel.js';
