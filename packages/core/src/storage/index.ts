@@ -10,3 +10,4 @@ export type { PrivateXmlStore } from './private-xml.js';
 export { MemoryPrivateXmlStore } from './memory-private-xml.js';
 export type { SettingsStore, StoredSetting } from './settings.js';
 export { MemorySettingsStore } from './memory-settings.js';
+export { StoreUnavailableError, isStoreUnavailable } from './store-unavailable.js';

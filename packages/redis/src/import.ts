@@ -1,0 +1,109 @@
+// Bulk import of one user's durable data, and of the settings, as `deskchat migrate --from-sqlite`
+// needs: an exact copy (roster version, request order, offline ids and times, who changed a setting
+// and when), which the store ports cannot write. Each user's data replaces whatever Redis held for
+// that user, in one MULTI (all of a user's keys share a slot), so running the migration twice gives
+// the same result. Users not in the import are left alone.
+//
+// Roster versions: clients cache a roster by its XEP-0237 version, so a version must never come to
+// name a different roster. The source version is kept when Redis has none or the same one; when
+// Redis holds a later version (it changed after an earlier run), the import takes a version above
+// both, so every cached copy is refreshed.
+import type { Account, OfflineMessage, Roster, StoredSetting, StoredVCard, SubscriptionRequest } from '@deskchat/core';
+import type { RedisConnection } from './connection.js';
+import { encodeMessage } from './stores/redis-offline-store.js';
+import { encodeItem } from './stores/redis-roster-store.js';
+
+export interface UserData {
+  username: string;
+  /** Absent for a user who has data but no account (e.g. signs in through LDAP). */
+  account?: Account;
+  vcard?: StoredVCard;
+  roster: Roster;
+  /** Unanswered subscription requests, oldest first. */
+  requests: SubscriptionRequest[];
+  /** Offline messages with their source ids, oldest first. */
+  offline: OfflineMessage[];
+  /** XEP-0049 items: key ("name namespace") → element XML. */
+  privateXml: Record<string, string>;
+}
+
+/** Bulk work on one user may take longer than a single command. */
+const IMPORT_TIMEOUT_MS = 30_000;
+
+export function importedRosterVersion(source: number, existing: number | undefined): number {
+  if (existing === undefined || existing <= source) return source;
+  return existing + 1;
+}
+
+export async function importUser(redis: RedisConnection, data: UserData): Promise<void> {
+  const { keys } = redis;
+  const k = keys.user(data.username);
+  const existing = await redis.run('importUser', (c) => c.hGet(k.rosterMeta, 'version'));
+  const version = importedRosterVersion(data.roster.version, existing === null || existing === undefined ? undefined : Number(existing));
+
+  await redis.run(
+    'importUser',
+    async (client) => {
+      // The global index and the hash in the order RedisAccountStore keeps (see there): out of the
+      // index before the hash goes, into it after the hash exists.
+      if (!data.account) await client.zRem(keys.accountIndex, data.username);
+      const tx = client.multi().del(keys.allOfUser(data.username));
+      if (data.account) {
+        const a = data.account;
+        const hash: Record<string, string> = { username: a.username, createdAt: String(a.createdAt), scram: JSON.stringify(a.credentials) };
+        if (a.name !== undefined) hash.name = a.name;
+        if (a.email !== undefined) hash.email = a.email;
+        tx.hSet(k.account, hash);
+      }
+      if (data.vcard) {
+        const hash: Record<string, string> = { xml: data.vcard.xml, updatedAt: String(Date.now()) };
+        for (const [field, value] of Object.entries(data.vcard.fields)) if (value !== undefined) hash[field] = value;
+        tx.hSet(k.vcard, hash);
+      }
+      const items: Record<string, string> = {};
+      for (const item of data.roster.items) items[item.jid] = encodeItem(item);
+      if (data.roster.items.length > 0) tx.hSet(k.rosterItems, items);
+      const requests: Record<string, string> = {};
+      data.requests.forEach((r, i) => {
+        requests[r.jid] = JSON.stringify({ seq: i + 1, receivedAt: r.receivedAt, ...(r.stanza === undefined ? {} : { stanza: r.stanza }) });
+      });
+      if (data.requests.length > 0) tx.hSet(k.rosterRequests, requests);
+      if (version > 0 || data.requests.length > 0) tx.hSet(k.rosterMeta, { version: String(version), requestSeq: String(data.requests.length) });
+      if (data.offline.length > 0) {
+        const queue: Record<string, string> = {};
+        let bytes = 0;
+        for (const m of data.offline) {
+          queue[String(m.id)] = encodeMessage(m);
+          bytes += Buffer.byteLength(m.stanza, 'utf8');
+        }
+        tx.hSet(k.offline, queue);
+        tx.hSet(k.offlineMeta, { lastId: String(Math.max(...data.offline.map((m) => m.id))), bytes: String(bytes) });
+      }
+      const privateItems = Object.entries(data.privateXml);
+      if (privateItems.length > 0) {
+        tx.hSet(k.privateXml, data.privateXml);
+        tx.hSet(k.privateXmlMeta, { bytes: String(privateItems.reduce((n, [, xml]) => n + Buffer.byteLength(xml, 'utf8'), 0)) });
+      }
+      await tx.exec();
+      if (data.account) await client.zAdd(keys.accountIndex, { score: 0, value: data.username });
+    },
+    { timeoutMs: IMPORT_TIMEOUT_MS },
+  );
+}
+
+/**
+ * Writes the settings as they were (value, time, author, revision), replacing those keys; the
+ * revision counter ends at or above every imported revision, so it keeps growing from there.
+ */
+export async function importSettings(redis: RedisConnection, settings: Record<string, StoredSetting>): Promise<void> {
+  const entries = Object.entries(settings);
+  if (entries.length === 0) return;
+  const { keys } = redis;
+  const highest = Math.max(...entries.map(([, s]) => s.revision));
+  await redis.run('importSettings', async (client) => {
+    const current = Number((await client.get(keys.settingsRevision)) ?? 0);
+    const values: Record<string, string> = {};
+    for (const [key, s] of entries) values[key] = JSON.stringify(s);
+    await client.multi().hSet(keys.settings, values).set(keys.settingsRevision, String(Math.max(current, highest))).exec();
+  });
+}
