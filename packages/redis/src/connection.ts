@@ -15,7 +15,7 @@ import { EventEmitter } from 'node:events';
 import { createClient, type RedisClientType } from 'redis';
 import { silentLogger, type Logger } from '@deskchat/core';
 import { backoffDelay } from './backoff.js';
-import { RedisConnectError, RedisUnavailableError, isUnavailability } from './errors.js';
+import { RedisConnectError, RedisUnavailableError, isErrorLike, isUnavailability } from './errors.js';
 import { KeySpace } from './keys.js';
 import { parseEndpoint, redactUrl, type RedisOptions } from './options.js';
 
@@ -42,12 +42,13 @@ export class RedisConnection extends EventEmitter<RedisConnectionEvents> {
     readonly client: RedisClient,
     readonly options: RedisOptions,
     private readonly log: Logger,
+    events: ClientEvents,
   ) {
     super();
     this.keys = new KeySpace(options.keyPrefix);
     this.url = redactUrl(options.url);
-    client.on('error', (err: Error) => this.markDown(describe(err)));
-    client.on('ready', () => this.markUp());
+    events.error = (err) => this.markDown(describe(err));
+    events.ready = () => this.markUp();
     this.healthTimer = setInterval(() => void this.checkHealth(), options.healthCheckIntervalMs);
     this.healthTimer.unref();
   }
@@ -159,11 +160,16 @@ export async function connectRedis(options: RedisOptions, deps: ConnectRedisDeps
   let hasConnected = false;
   let lastError: unknown;
   // Long enough that the health PINGs keep a working socket busy; short enough to drop a dead one.
-  const socketTimeout = Math.max(5000, 3 * options.healthCheckIntervalMs, 2 * options.commandTimeoutMs);
+  const socketTimeout = Math.max(3 * options.healthCheckIntervalMs, 2 * options.commandTimeoutMs);
   const reconnectStrategy = (retries: number, cause: Error): number | Error => {
     lastError = cause;
-    if (!hasConnected && (isCredentialError(cause) || Date.now() - startedAt >= options.startTimeoutMs)) return cause;
-    return backoffDelay(retries, options.reconnect);
+    if (hasConnected) return backoffDelay(retries, options.reconnect);
+    const remaining = options.startTimeoutMs - (Date.now() - startedAt);
+    // A new Error made here: node-redis tests `instanceof Error`, which a socket error from another
+    // realm (node core inside jest's VM) fails, and it would then be taken for a delay.
+    if (isCredentialError(cause) || remaining <= 0) return new Error(describe(cause), { cause });
+    // The last wait of the start window ends with it, so that giving up is not late by a whole backoff step.
+    return Math.min(backoffDelay(retries, options.reconnect), remaining);
   };
   const common = { host: endpoint.host, port: endpoint.port, connectTimeout: options.connectTimeoutMs, socketTimeout, keepAlive: true, reconnectStrategy };
   const client: RedisClient = createClient({
@@ -177,11 +183,17 @@ export async function connectRedis(options: RedisOptions, deps: ConnectRedisDeps
     name: 'deskchat',
   }) as RedisClient;
   // Before connect(): a client without an 'error' listener throws the error and crashes the process.
-  const onStartError = (err: Error) => {
-    lastError = err;
-    log.debug({ err: describe(err) }, 'redis connection attempt failed');
+  // Listeners are attached once and never removed (node-redis's client object is a proxy, on
+  // which `off` does not reach the emitter); what they call is switched instead.
+  const events: ClientEvents = {
+    error: (err) => {
+      lastError = err;
+      log.debug({ err: describe(err) }, 'redis connection attempt failed');
+    },
+    ready: () => undefined,
   };
-  client.on('error', onStartError);
+  client.on('error', (err: Error) => events.error(err));
+  client.on('ready', () => events.ready());
   try {
     await client.connect();
   } catch (err) {
@@ -191,20 +203,25 @@ export async function connectRedis(options: RedisOptions, deps: ConnectRedisDeps
     throw new RedisConnectError(`Redis at ${url} ${why}`, url, { cause });
   }
   hasConnected = true;
-  client.off('error', onStartError);
   log.info({ redis: url, keyPrefix: options.keyPrefix }, 'connected to redis');
-  return new RedisConnection(client, options, log);
+  return new RedisConnection(client, options, log, events);
+}
+
+/** What the client's 'error' and 'ready' listeners call: the start-up handlers, then the connection's. */
+interface ClientEvents {
+  error(err: Error): void;
+  ready(): void;
 }
 
 function isCredentialError(err: unknown): boolean {
-  return err instanceof Error && /^(WRONGPASS|NOAUTH|NOPERM)\b|invalid password|invalid username-password/i.test(err.message);
+  return isErrorLike(err) && /^(WRONGPASS|NOAUTH|NOPERM)\b|invalid password|invalid username-password/i.test(err.message);
 }
 
 /** A short description of a node-redis error for logs and messages (never the password: node-redis does not put it in messages). */
 function describe(err: unknown): string {
-  if (!(err instanceof Error)) return String(err);
+  if (!isErrorLike(err)) return String(err);
   const code = (err as NodeJS.ErrnoException).code;
   const inner = (err as { originalError?: unknown; socketError?: unknown }).socketError;
-  if (inner instanceof Error && inner !== err) return describe(inner);
+  if (isErrorLike(inner) && inner !== err) return describe(inner);
   return code && !err.message.includes(code) ? `${code}: ${err.message}` : err.message || err.name;
 }

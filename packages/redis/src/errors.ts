@@ -56,9 +56,17 @@ const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT
  */
 const UNAVAILABLE_REPLIES = /^(LOADING|MASTERDOWN|READONLY|TRYAGAIN|CLUSTERDOWN|BUSY|NOAUTH|WRONGPASS)\b/;
 
+/**
+ * Error-shaped, whatever realm made it: socket errors come from node core, which under jest's VM
+ * modules is another realm than this code, so `instanceof Error` would be false for them.
+ */
+export function isErrorLike(err: unknown): err is Error {
+  return typeof err === 'object' && err !== null && typeof (err as Error).message === 'string' && typeof (err as Error).name === 'string';
+}
+
 /** Whether `err` means Redis cannot be reached or cannot serve right now (as opposed to a bug). */
 export function isUnavailability(err: unknown): boolean {
-  if (!(err instanceof Error)) return false;
+  if (!isErrorLike(err)) return false;
   if (err instanceof RedisUnavailableError) return true;
   if (err instanceof ErrorReply) return UNAVAILABLE_REPLIES.test(err.message);
   if (CONNECTION_ERRORS.has(err.constructor.name) || CONNECTION_ERRORS.has(err.name)) return true;

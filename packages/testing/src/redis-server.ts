@@ -21,6 +21,8 @@ export interface RedisTestServerOptions {
   password?: string;
   /** More redis.conf directives, e.g. `{ 'replicaof': '127.0.0.1 6380' }`. */
   config?: Record<string, string>;
+  /** Listen on this port instead of a free one (e.g. to start Redis where a client already waits). */
+  port?: number;
   /** Run as Redis Sentinel (`redis-server conf --sentinel`); used by startRedisSentinelGroup. */
   isSentinel?: boolean;
   startTimeoutMs?: number;
@@ -149,8 +151,9 @@ export async function startRedisServer(options: RedisTestServerOptions = {}): Pr
 
   try {
     for (let attempt = 0; ; attempt++) {
-      port = await freePort();
+      port = options.port ?? (await freePort());
       if (await launch()) break;
+      if (options.port !== undefined) throw new Error(`redis-server: port ${options.port} is in use`);
       if (attempt === 4) throw new Error(`redis-server: no free port after 5 attempts: ${output.trim().slice(-500)}`);
     }
   } catch (err) {

@@ -37,6 +37,11 @@ export function useRedisServer(options: RedisTestServerOptions = {}, connect: Re
       return state.redis;
     },
     async fresh() {
+      // After a fault test the shared connection may still be reconnecting.
+      for (const deadline = Date.now() + 10_000; !state.redis.isAvailable; ) {
+        if (Date.now() > deadline) throw new Error('redis fixture: the shared connection did not come back');
+        await new Promise((r) => setTimeout(r, 10));
+      }
       await state.redis.client.flushAll();
       return state.redis;
     },
