@@ -5,9 +5,7 @@
 // the same result. Users not in the import are left alone.
 //
 // Roster versions: clients cache a roster by its XEP-0237 version, so a version must never come to
-// name a different roster. The source version is kept when Redis has none or the same one; when
-// Redis holds a later version (it changed after an earlier run), the import takes a version above
-// both, so every cached copy is refreshed.
+// name a different roster (see importedRosterVersion).
 import type { Account, OfflineMessage, Roster, StoredSetting, StoredVCard, SubscriptionRequest } from '@deskchat/core';
 import type { RedisConnection } from './connection.js';
 import { encodeMessage } from './stores/redis-offline-store.js';
@@ -30,16 +28,28 @@ export interface UserData {
 /** Bulk work on one user may take longer than a single command. */
 const IMPORT_TIMEOUT_MS = 30_000;
 
-export function importedRosterVersion(source: number, existing: number | undefined): number {
-  if (existing === undefined || existing <= source) return source;
-  return existing + 1;
+/**
+ * The version an imported roster gets, given the source's, the one Redis holds (if any) and whether
+ * Redis already holds exactly the imported items:
+ * - nothing in Redis: the source version;
+ * - the same items: the higher of the two (a re-run changes nothing; both name these items);
+ * - other items: the source version if Redis never reached it, else one above Redis's, so that no
+ *   version a client may have cached from Redis comes to name the imported roster.
+ */
+export function importedRosterVersion(source: number, existing: number | undefined, isSameItems: boolean): number {
+  if (existing === undefined) return source;
+  if (isSameItems) return Math.max(source, existing);
+  return existing < source ? source : existing + 1;
 }
 
 export async function importUser(redis: RedisConnection, data: UserData): Promise<void> {
   const { keys } = redis;
   const k = keys.user(data.username);
-  const existing = await redis.run('importUser', (c) => c.hGet(k.rosterMeta, 'version'));
-  const version = importedRosterVersion(data.roster.version, existing === null || existing === undefined ? undefined : Number(existing));
+  const items: Record<string, string> = {};
+  for (const item of data.roster.items) items[item.jid] = encodeItem(item);
+  const [existing, existingItems] = await redis.run('importUser', (c) => c.multi().hGet(k.rosterMeta, 'version').hGetAll(k.rosterItems).exec());
+  const isSameItems = sameEntries(existingItems as unknown as Record<string, string>, items);
+  const version = importedRosterVersion(data.roster.version, existing === null || existing === undefined ? undefined : Number(existing), isSameItems);
 
   await redis.run(
     'importUser',
@@ -60,8 +70,6 @@ export async function importUser(redis: RedisConnection, data: UserData): Promis
         for (const [field, value] of Object.entries(data.vcard.fields)) if (value !== undefined) hash[field] = value;
         tx.hSet(k.vcard, hash);
       }
-      const items: Record<string, string> = {};
-      for (const item of data.roster.items) items[item.jid] = encodeItem(item);
       if (data.roster.items.length > 0) tx.hSet(k.rosterItems, items);
       const requests: Record<string, string> = {};
       data.requests.forEach((r, i) => {
@@ -89,6 +97,11 @@ export async function importUser(redis: RedisConnection, data: UserData): Promis
     },
     { timeoutMs: IMPORT_TIMEOUT_MS },
   );
+}
+
+function sameEntries(a: Record<string, string>, b: Record<string, string>): boolean {
+  const keys = Object.keys(a);
+  return keys.length === Object.keys(b).length && keys.every((key) => a[key] === b[key]);
 }
 
 /**

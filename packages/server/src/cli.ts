@@ -3,6 +3,7 @@
 import { OptionsError } from '@deskchat/core';
 import { loadConfig } from './config.js';
 import { createLogger } from './logger.js';
+import { runMigrateCommand } from './migrate/migrate-command.js';
 import { ListenError, startNode } from './node.js';
 import { runUserCommand } from './users/user-commands.js';
 
@@ -16,6 +17,8 @@ Commands:
   user remove <username>
   user list
   user import <file.csv>             header row: username,password[,name,email]
+  migrate --from-sqlite DIR [--redis-url URL] [--key-prefix P]
+                                     copy a single node's data into Redis (DESKCHAT_REDIS_URL)
 
 Configuration: deskchat.yaml (or --config / DESKCHAT_CONFIG) and DESKCHAT_* environment variables.`;
 
@@ -31,6 +34,7 @@ async function main(argv: string[]): Promise<number> {
   const config = loadConfig({ file: configFile });
   if (command === 'start') return start(config);
   if (command === 'user') return runUserCommand(rest, { config, stdin: process.stdin, stdout: process.stdout, stderr: process.stderr });
+  if (command === 'migrate') return runMigrateCommand(rest, { env: process.env, stdout: process.stdout, stderr: process.stderr });
   process.stderr.write(`deskchat: unknown command '${command}'\n\n${USAGE}\n`);
   return 2;
 }

@@ -15,6 +15,7 @@ export { SqlitePrivateXmlStore } from './sqlite-private-xml-store.js';
 export { SqliteRosterStore } from './sqlite-roster-store.js';
 export { SqliteSettingsStore } from './sqlite-settings-store.js';
 export { SqliteVCardStore } from './sqlite-vcard-store.js';
+export { openSqliteExport, type SqliteExport, type SqliteUserExport } from './sqlite-export.js';
 
 export interface SqliteStores {
   accounts: SqliteAccountStore;
