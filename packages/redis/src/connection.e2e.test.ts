@@ -1,6 +1,6 @@
 // Connecting at start (issue 8 §8): an unreachable Redis or a wrong password gives one clear,
 // typed error; a Redis that comes up during the start window is waited for; the password option,
-// the database number and the key prefix are honoured.
+// the database number and TLS (rediss://) are honoured.
 import { afterEach, describe, expect, it } from '@jest/globals';
 import { freePort, startRedisServer, type RedisTestServer } from '@deskchat/testing';
 import { recordingLogger } from './__tests__/redis-fixture.js';
@@ -66,5 +66,15 @@ describe('connectRedis', () => {
     await openRedisStores(redis).settings.set('k', 1);
     await expect(s.cli('-n', '3', 'DBSIZE')).resolves.toBe('2');
     await expect(s.cli('-n', '0', 'DBSIZE')).resolves.toBe('0');
+  });
+
+  it('speaks TLS for rediss:// with the CA it is given, and refuses an untrusted certificate', async () => {
+    const s = await server({ tls: true });
+    expect(s.url).toBe(`rediss://127.0.0.1:${s.port}`);
+    const redis = await connect({ url: s.url, tls: { ca: s.ca } });
+    await expect(redis.run('ping', (c) => c.ping())).resolves.toBe('PONG');
+    const started = Date.now();
+    await expect(connectRedis(parseRedisOptions({ url: s.url, startTimeoutMs: 30_000 }))).rejects.toThrow(/presented a certificate this node does not trust \(.*self-signed certificate/);
+    expect(Date.now() - started).toBeLessThan(5000);
   });
 });

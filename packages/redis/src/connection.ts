@@ -1,7 +1,7 @@
 // One Redis connection per node (node-redis), shared by every store, with the behaviour issue 8 §8
 // asks for:
 // - At start, `connectRedis` keeps trying for `startTimeoutMs`, then throws RedisConnectError with
-//   a message the server prints before exiting 1 (a refused password fails at once).
+//   a message the server prints before exiting 1 (a refused password or certificate fails at once).
 // - While running, losing Redis never crashes the node: node-redis's 'error' events are always
 //   listened to, commands are not queued while disconnected (`disableOfflineQueue`), so a store
 //   call fails at once with RedisUnavailableError instead of hanging; node-redis reconnects with
@@ -167,7 +167,7 @@ export async function connectRedis(options: RedisOptions, deps: ConnectRedisDeps
     const remaining = options.startTimeoutMs - (Date.now() - startedAt);
     // A new Error made here: node-redis tests `instanceof Error`, which a socket error from another
     // realm (node core inside jest's VM) fails, and it would then be taken for a delay.
-    if (isCredentialError(cause) || remaining <= 0) return new Error(describe(cause), { cause });
+    if (isCredentialError(cause) || isCertificateError(cause) || remaining <= 0) return new Error(describe(cause), { cause });
     // The last wait of the start window ends with it, so that giving up is not late by a whole backoff step.
     return Math.min(backoffDelay(retries, options.reconnect), remaining);
   };
@@ -199,7 +199,11 @@ export async function connectRedis(options: RedisOptions, deps: ConnectRedisDeps
   } catch (err) {
     if (client.isOpen) client.destroy();
     const cause = lastError ?? err;
-    const why = isCredentialError(cause) ? `refused the credentials (${describe(cause)}); check the password in the URL or cluster.redis.password` : `is unreachable (${describe(cause)}) after ${Math.round((Date.now() - startedAt) / 100) / 10} s`;
+    const why = isCredentialError(cause)
+      ? `refused the credentials (${describe(cause)}); check the password in the URL or cluster.redis.password`
+      : isCertificateError(cause)
+        ? `presented a certificate this node does not trust (${describe(cause)}); check cluster.redis.tls`
+        : `is unreachable (${describe(cause)}) after ${Math.round((Date.now() - startedAt) / 100) / 10} s`;
     throw new RedisConnectError(`Redis at ${url} ${why}`, url, { cause });
   }
   hasConnected = true;
@@ -211,6 +215,12 @@ export async function connectRedis(options: RedisOptions, deps: ConnectRedisDeps
 interface ClientEvents {
   error(err: Error): void;
   ready(): void;
+}
+
+/** A certificate problem is a setting to fix, not an outage to wait out (node's TLS error codes). */
+function isCertificateError(err: unknown): boolean {
+  const code = isErrorLike(err) ? (err as NodeJS.ErrnoException).code : undefined;
+  return typeof code === 'string' && /CERT|SELF_SIGNED|UNABLE_TO_VERIFY/.test(code);
 }
 
 function isCredentialError(err: unknown): boolean {

@@ -4,7 +4,7 @@
 // (the AOF reloads). Tests start their own server and never assume one on 6379. Without
 // redis-server installed this fails and says how to install it (CI installs it: .ci/run).
 import { spawn, execFile, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from './ports.js';
@@ -21,6 +21,8 @@ export interface RedisTestServerOptions {
   password?: string;
   /** More redis.conf directives, e.g. `{ 'replicaof': '127.0.0.1 6380' }`. */
   config?: Record<string, string>;
+  /** TLS only (`tls-port`, no plain port) with a fresh self-signed certificate for 127.0.0.1 (`ca`). */
+  tls?: boolean;
   /** Listen on this port instead of a free one (e.g. to start Redis where a client already waits). */
   port?: number;
   /** Run as Redis Sentinel (`redis-server conf --sentinel`); used by startRedisSentinelGroup. */
@@ -31,8 +33,10 @@ export interface RedisTestServerOptions {
 export interface RedisTestServer {
   readonly host: string;
   readonly port: number;
-  /** `redis://[:password@]127.0.0.1:PORT` */
+  /** `redis://[:password@]127.0.0.1:PORT` (`rediss://` with `tls`). */
   readonly url: string;
+  /** With `tls`: the server's self-signed certificate (PEM), for the client to trust. */
+  readonly ca?: string;
   /** The server's working directory (redis.conf, AOF, dump.rdb, log). */
   readonly dir: string;
   readonly pid: number | undefined;
@@ -72,7 +76,8 @@ function checkInstalled(): void {
 
 function redisConf(dir: string, port: number, options: RedisTestServerOptions): string {
   const lines: Record<string, string> = {
-    port: String(port),
+    port: options.tls ? '0' : String(port),
+    ...(options.tls ? { 'tls-port': String(port), 'tls-cert-file': join(dir, 'tls.crt'), 'tls-key-file': join(dir, 'tls.key'), 'tls-auth-clients': 'no' } : {}),
     bind: '127.0.0.1',
     dir,
     logfile: '""',
@@ -94,10 +99,22 @@ function redisConf(dir: string, port: number, options: RedisTestServerOptions): 
     .concat('\n');
 }
 
-function cli(port: number, password: string | undefined, args: string[], timeoutMs = 5000): Promise<string> {
-  const auth = password ? ['--no-auth-warning', '-a', password] : [];
+/** A self-signed certificate for 127.0.0.1 (openssl), for a TLS test server. */
+function makeCertificate(dir: string): Promise<void> {
   return new Promise((resolve, reject) => {
-    execFile(REDIS_CLI, ['-h', '127.0.0.1', '-p', String(port), ...auth, ...args], { timeout: timeoutMs }, (err, stdout, stderr) =>
+    execFile(
+      'openssl',
+      ['req', '-x509', '-newkey', 'rsa:2048', '-sha256', '-days', '2', '-nodes', '-keyout', join(dir, 'tls.key'), '-out', join(dir, 'tls.crt'), '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1'],
+      (err, _stdout, stderr) => (err ? reject(new Error(`openssl failed: ${stderr || err.message}`)) : resolve()),
+    );
+  });
+}
+
+function cli(port: number, password: string | undefined, args: string[], timeoutMs = 5000, caFile?: string): Promise<string> {
+  const auth = password ? ['--no-auth-warning', '-a', password] : [];
+  const tls = caFile ? ['--tls', '--cacert', caFile] : [];
+  return new Promise((resolve, reject) => {
+    execFile(REDIS_CLI, ['-h', '127.0.0.1', '-p', String(port), ...tls, ...auth, ...args], { timeout: timeoutMs }, (err, stdout, stderr) =>
       err ? reject(new Error(`redis-cli ${args.join(' ')} on port ${port}: ${stderr || err.message}`)) : resolve(stdout.trimEnd()),
     );
   });
@@ -113,6 +130,7 @@ export async function startRedisServer(options: RedisTestServerOptions = {}): Pr
   let child: ChildProcess | undefined;
   let output = '';
   let port = 0;
+  const caFile = options.tls ? join(dir, 'tls.crt') : undefined;
 
   /** Spawns on `port` and waits for PING; false when the port was taken meanwhile (freePort races). */
   const launch = async (): Promise<boolean> => {
@@ -131,7 +149,7 @@ export async function startRedisServer(options: RedisTestServerOptions = {}): Pr
         throw new Error(`redis-server exited (${proc.exitCode ?? proc.signalCode}): ${output.trim().slice(-2000)}`);
       }
       // LOADING (AOF being replayed) is an error reply: keep waiting until PONG.
-      const pong = await cli(port, options.password, ['PING'], 1000).catch(() => '');
+      const pong = await cli(port, options.password, ['PING'], 1000, caFile).catch(() => '');
       if (pong === 'PONG') return true;
       if (Date.now() > deadline) {
         proc.kill('SIGKILL');
@@ -150,6 +168,7 @@ export async function startRedisServer(options: RedisTestServerOptions = {}): Pr
   };
 
   try {
+    if (options.tls) await makeCertificate(dir);
     for (let attempt = 0; ; attempt++) {
       port = options.port ?? (await freePort());
       if (await launch()) break;
@@ -167,7 +186,8 @@ export async function startRedisServer(options: RedisTestServerOptions = {}): Pr
   return {
     host: '127.0.0.1',
     port,
-    url: `redis://${auth}127.0.0.1:${port}`,
+    url: `${options.tls ? 'rediss' : 'redis'}://${auth}127.0.0.1:${port}`,
+    ...(caFile ? { ca: readFileSync(caFile, 'utf8') } : {}),
     dir,
     get pid() {
       return child?.pid;
@@ -194,8 +214,8 @@ export async function startRedisServer(options: RedisTestServerOptions = {}): Pr
         await sleep(100);
       }
     },
-    cli: (...args) => cli(port, options.password, args),
-    ping: async (timeoutMs = 1000) => (await cli(port, options.password, ['PING'], timeoutMs).catch(() => '')) === 'PONG',
+    cli: (...args) => cli(port, options.password, args, 5000, caFile),
+    ping: async (timeoutMs = 1000) => (await cli(port, options.password, ['PING'], timeoutMs, caFile).catch(() => '')) === 'PONG',
     log: () => output,
     async stop(stopOptions = {}) {
       await stopChild(isPaused ? 'SIGKILL' : 'SIGTERM');
