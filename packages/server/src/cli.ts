@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // The `deskchat` command: `deskchat start`, `deskchat user …`. Exit codes: 0 ok, 1 failure, 2 usage.
 import { OptionsError } from '@deskchat/core';
+import { RedisConnectError, RedisNotPersistentError } from '@deskchat/redis';
 import { loadConfig } from './config.js';
 import { createLogger } from './logger.js';
 import { runMigrateCommand } from './migrate/migrate-command.js';
@@ -58,7 +59,9 @@ main(process.argv.slice(2)).then(
     process.exitCode = code;
   },
   (err: unknown) => {
-    if (err instanceof OptionsError || err instanceof ListenError) process.stderr.write(`deskchat: ${err.message}\n`);
+    // Expected failures print their message alone (a Redis unreachable at start: issue 8 §8).
+    const isExpected = err instanceof OptionsError || err instanceof ListenError || err instanceof RedisConnectError || err instanceof RedisNotPersistentError;
+    if (isExpected) process.stderr.write(`deskchat: ${err.message}\n`);
     else process.stderr.write(`deskchat: ${(err as Error)?.stack ?? String(err)}\n`);
     process.exitCode = 1;
   },
