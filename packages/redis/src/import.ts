@@ -6,7 +6,7 @@
 //
 // Roster versions: clients cache a roster by its XEP-0237 version, so a version must never come to
 // name a different roster (see importedRosterVersion).
-import type { Account, OfflineMessage, Roster, StoredSetting, StoredVCard, SubscriptionRequest } from '@deskchat/core';
+import type { Account, AdminAccount, ApiToken, AuditEntry, LastSeen, OfflineMessage, Roster, StoredSetting, StoredVCard, SubscriptionRequest } from '@deskchat/core';
 import type { RedisConnection } from './connection.js';
 import { encodeMessage } from './stores/redis-offline-store.js';
 import { encodeItem } from './stores/redis-roster-store.js';
@@ -23,6 +23,17 @@ export interface UserData {
   offline: OfflineMessage[];
   /** XEP-0049 items: key ("name namespace") → element XML. */
   privateXml: Record<string, string>;
+  /** The last unavailable presence and its time. */
+  lastSeen?: LastSeen;
+  /** Outside presence sources (phone, calendar) → state. */
+  presenceSources: Record<string, string>;
+}
+
+/** Administration: admins and tokens with their hashes, the audit log oldest first with its ids. */
+export interface AdminData {
+  admins: AdminAccount[];
+  apiTokens: ApiToken[];
+  audit: AuditEntry[];
 }
 
 /** Bulk work on one user may take longer than a single command. */
@@ -92,6 +103,8 @@ export async function importUser(redis: RedisConnection, data: UserData): Promis
         tx.hSet(k.privateXml, data.privateXml);
         tx.hSet(k.privateXmlMeta, { bytes: String(privateItems.reduce((n, [, xml]) => n + Buffer.byteLength(xml, 'utf8'), 0)) });
       }
+      if (data.lastSeen) tx.hSet(k.presenceLastSeen, { stanza: data.lastSeen.stanza, at: String(data.lastSeen.at) });
+      if (Object.keys(data.presenceSources).length > 0) tx.hSet(k.presenceSources, data.presenceSources);
       await tx.exec();
       if (data.account) await client.zAdd(keys.accountIndex, { score: 0, value: data.username });
     },
@@ -119,4 +132,38 @@ export async function importSettings(redis: RedisConnection, settings: Record<st
     for (const [key, s] of entries) values[key] = JSON.stringify(s);
     await client.multi().hSet(keys.settings, values).set(keys.settingsRevision, String(Math.max(current, highest))).exec();
   });
+}
+
+/**
+ * Writes admins and API tokens (replacing those names) and the audit entries with their ids
+ * (replacing entries with the same ids); the audit id counter ends at or above every imported id.
+ */
+export async function importAdmin(redis: RedisConnection, data: AdminData): Promise<void> {
+  const { keys } = redis;
+  await redis.run(
+    'importAdmin',
+    async (client) => {
+      const tx = client.multi();
+      for (const a of data.admins) {
+        tx.hSet(keys.admins, a.name, JSON.stringify({ name: a.name, passwordHash: a.passwordHash, createdAt: a.createdAt, passwordChangedAt: a.passwordChangedAt }));
+      }
+      const oldTokens = data.apiTokens.length > 0 ? await client.hmGet(keys.apiTokens, data.apiTokens.map((t) => t.name)) : [];
+      data.apiTokens.forEach((t, i) => {
+        const old = oldTokens[i];
+        if (old) tx.hDel(keys.apiTokenHashes, (JSON.parse(old) as ApiToken).hash);
+        tx.hSet(keys.apiTokens, t.name, JSON.stringify({ name: t.name, hash: t.hash, createdAt: t.createdAt, createdBy: t.createdBy }));
+        tx.hSet(keys.apiTokenHashes, t.hash, t.name);
+      });
+      for (const e of data.audit) {
+        tx.zRemRangeByScore(keys.audit, e.id, e.id);
+        tx.zAdd(keys.audit, { score: e.id, value: JSON.stringify(e) });
+      }
+      if (data.audit.length > 0) {
+        const current = Number((await client.get(keys.auditLastId)) ?? 0);
+        tx.set(keys.auditLastId, String(Math.max(current, ...data.audit.map((e) => e.id))));
+      }
+      await tx.exec();
+    },
+    { timeoutMs: IMPORT_TIMEOUT_MS },
+  );
 }

@@ -7,7 +7,9 @@ export { RedisConnectError, RedisNotPersistentError, RedisUnavailableError, isUn
 export { KeySpace, userTag, tagToUsername, type UserKeys } from './keys.js';
 export { backoffDelay, type BackoffOptions } from './backoff.js';
 export { checkPersistence, requirePersistence, persistenceFromConfig, persistenceFromInfo, type PersistenceReport } from './persistence.js';
-export { openRedisStores, type RedisStores } from './open-stores.js';
+export { openRedisAdminStores, openRedisStores, type RedisAdminStores, type RedisStores } from './open-stores.js';
+export { RedisAdminAccountStore, RedisApiTokenStore, RedisAuditLog } from './stores/redis-admin-stores.js';
+export { RedisPresenceStateStore } from './stores/redis-presence-state-store.js';
 export { RedisAccountStore } from './stores/redis-account-store.js';
 export { RedisOfflineStore, type OfflineUsage } from './stores/redis-offline-store.js';
 export { RedisPrivateXmlStore } from './stores/redis-private-xml-store.js';
@@ -15,4 +17,4 @@ export { RedisRosterStore } from './stores/redis-roster-store.js';
 export { RedisSettingsStore } from './stores/redis-settings-store.js';
 export { RedisVCardStore } from './stores/redis-vcard-store.js';
 export { reindexAccounts, type ReindexResult } from './maintenance.js';
-export { importSettings, importUser, importedRosterVersion, type UserData } from './import.js';
+export { importAdmin, importSettings, importUser, importedRosterVersion, type AdminData, type UserData } from './import.js';

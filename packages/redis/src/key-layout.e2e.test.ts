@@ -3,11 +3,11 @@
 // slot), that only the documented global keys have none, and that the key prefix keeps two
 // deployments sharing one Redis apart.
 import { describe, expect, it } from '@jest/globals';
-import { deriveCredentials } from '@deskchat/core';
+import { deriveCredentials, removeAccount } from '@deskchat/core';
 import { allKeys, hashTagOf, redisOptions, useRedisServer } from './__tests__/redis-fixture.js';
 import { connectRedis, type RedisConnection } from './connection.js';
 import { userTag } from './keys.js';
-import { openRedisStores } from './open-stores.js';
+import { openRedisAdminStores, openRedisStores } from './open-stores.js';
 
 const fixture = useRedisServer();
 
@@ -19,10 +19,16 @@ async function useEverything(redis: RedisConnection, username: string): Promise<
   await s.roster.setRequest(username, { jid: 'carol@localhost', receivedAt: 1 });
   await s.offline.storeMessage(username, { stanza: '<message/>', storedAt: 1 }, 10);
   await s.privateXml.setItem(username, 'prefs urn:x', '<prefs xmlns="urn:x"/>');
+  await s.presenceState.setLastSeen(username, { stanza: '<presence type="unavailable"/>', at: 1 });
+  await s.presenceState.setSource(username, 'phone', 'on-call');
   await s.settings.set('chat-servers', { primary: 'https://a' });
+  const admin = openRedisAdminStores(redis);
+  await admin.admins.createAdmin({ name: 'root', passwordHash: 'scrypt$x', createdAt: 1, passwordChangedAt: 1 });
+  await admin.apiTokens.createToken({ name: `t-${username}`, hash: Buffer.from(username).toString('hex'), createdAt: 1, createdBy: 'cli' });
+  await admin.audit.append({ at: 1, actor: 'cli', action: 'user.add', target: username });
 }
 
-const USER_SUFFIXES = ['account', 'offline', 'offline:meta', 'private', 'private:meta', 'roster', 'roster:meta', 'roster:requests', 'vcard'];
+const USER_SUFFIXES = ['account', 'offline', 'offline:meta', 'presence:last-seen', 'presence:sources', 'private', 'private:meta', 'roster', 'roster:meta', 'roster:requests', 'vcard'];
 
 describe('key layout (README.md)', () => {
   it('writes exactly the documented keys, each of a user in the slot of {user}', async () => {
@@ -33,6 +39,11 @@ describe('key layout (README.md)', () => {
     const keys = await allKeys(redis);
     const expected = [
       'test:accounts',
+      'test:{admin}:admins',
+      'test:{admin}:audit',
+      'test:{admin}:audit:last-id',
+      'test:{admin}:token-hashes',
+      'test:{admin}:tokens',
       'test:{settings}:revision',
       'test:{settings}:values',
       ...USER_SUFFIXES.map((s) => `test:user:{alice}:${s}`),
@@ -44,6 +55,7 @@ describe('key layout (README.md)', () => {
       expect(new Set(own.map(hashTagOf))).toEqual(new Set([userTag(username)]));
     }
     expect(hashTagOf('test:{settings}:values')).toBe(hashTagOf('test:{settings}:revision'));
+    expect(new Set(keys.filter((k) => k.startsWith('test:{admin}')).map(hashTagOf))).toEqual(new Set(['admin']));
   });
 
   it('removes every key of a user on account removal, and only theirs', async () => {
@@ -51,8 +63,7 @@ describe('key layout (README.md)', () => {
     await useEverything(redis, 'alice');
     await useEverything(redis, 'bob');
     const s = openRedisStores(redis);
-    await s.accounts.removeAccount('alice');
-    await Promise.all([s.vcards, s.offline, s.roster, s.privateXml].map((store) => store.removeUser('alice')));
+    await expect(removeAccount(s, 'alice')).resolves.toBe(true); // core's account removal, over every store
     const keys = await allKeys(redis);
     expect(keys.filter((k) => k.includes('{alice}'))).toEqual([]);
     expect(keys.filter((k) => k.includes('{bob}'))).toHaveLength(USER_SUFFIXES.length);

@@ -2,7 +2,8 @@
 // one user is `<prefix>user:{<tag>}:<suffix>`: Redis Cluster hashes only the `{…}` part (Redis
 // Cluster spec, "Hash tags"), so all of one user's keys share a slot and one MULTI or Lua script
 // may touch any of them, on a single Redis today and on a sharded Cluster later. Global keys are
-// few and documented as the exceptions: the account index, and the settings (one slot of their own).
+// few and documented as the exceptions: the account index; the settings and the administration
+// stores, each in one slot of their own.
 
 /**
  * A username as a hash tag: `%`, `{` and `}` are percent-encoded, so the tag is never empty, never
@@ -38,6 +39,10 @@ export interface UserKeys {
   privateXml: string;
   /** Hash: bytes (sum of stored element bytes). */
   privateXmlMeta: string;
+  /** Hash: stanza, at — the last unavailable presence and its time. Written by RedisPresenceStateStore. */
+  presenceLastSeen: string;
+  /** Hash: outside source ("phone", "calendar") → its state. Written by RedisPresenceStateStore. */
+  presenceSources: string;
 }
 
 export class KeySpace {
@@ -47,12 +52,27 @@ export class KeySpace {
   readonly settings: string;
   /** String counter: the SettingsStore revision. Slot `{settings}`. */
   readonly settingsRevision: string;
+  /** Administration (AdminStores), all in slot `{admin}`: hash name → admin JSON. */
+  readonly admins: string;
+  /** Hash: token name → token JSON (with its hash). */
+  readonly apiTokens: string;
+  /** Hash: token hash → token name (finds a token by hash; kept with `apiTokens` by Lua). */
+  readonly apiTokenHashes: string;
+  /** Sorted set: audit entry JSON scored by its id. */
+  readonly audit: string;
+  /** String counter: the last audit entry id. */
+  readonly auditLastId: string;
 
   constructor(readonly prefix: string) {
     if (/[{}]/.test(prefix)) throw new Error(`redis key prefix ${JSON.stringify(prefix)} must not contain braces`);
     this.accountIndex = `${prefix}accounts`;
     this.settings = `${prefix}{settings}:values`;
     this.settingsRevision = `${prefix}{settings}:revision`;
+    this.admins = `${prefix}{admin}:admins`;
+    this.apiTokens = `${prefix}{admin}:tokens`;
+    this.apiTokenHashes = `${prefix}{admin}:token-hashes`;
+    this.audit = `${prefix}{admin}:audit`;
+    this.auditLastId = `${prefix}{admin}:audit:last-id`;
   }
 
   user(username: string): UserKeys {
@@ -67,6 +87,8 @@ export class KeySpace {
       offlineMeta: `${base}offline:meta`,
       privateXml: `${base}private`,
       privateXmlMeta: `${base}private:meta`,
+      presenceLastSeen: `${base}presence:last-seen`,
+      presenceSources: `${base}presence:sources`,
     };
   }
 

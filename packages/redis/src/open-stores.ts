@@ -1,9 +1,11 @@
 // Every durable store of core on one Redis connection (the Redis counterpart of storage-sqlite's
-// openSqliteStores): what the server plugs into core's `Stores` in cluster mode.
-import type { Stores } from '@deskchat/core';
+// openSqliteStores): what the server plugs into core's `Stores` and `AdminStores` in cluster mode.
+import type { AdminStores, Stores } from '@deskchat/core';
 import type { RedisConnection } from './connection.js';
 import { RedisAccountStore } from './stores/redis-account-store.js';
+import { RedisAdminAccountStore, RedisApiTokenStore, RedisAuditLog } from './stores/redis-admin-stores.js';
 import { RedisOfflineStore } from './stores/redis-offline-store.js';
+import { RedisPresenceStateStore } from './stores/redis-presence-state-store.js';
 import { RedisPrivateXmlStore } from './stores/redis-private-xml-store.js';
 import { RedisRosterStore } from './stores/redis-roster-store.js';
 import { RedisSettingsStore } from './stores/redis-settings-store.js';
@@ -16,6 +18,13 @@ export interface RedisStores extends Stores {
   roster: RedisRosterStore;
   settings: RedisSettingsStore;
   vcards: RedisVCardStore;
+  presenceState: RedisPresenceStateStore;
+}
+
+export interface RedisAdminStores extends AdminStores {
+  admins: RedisAdminAccountStore;
+  apiTokens: RedisApiTokenStore;
+  audit: RedisAuditLog;
 }
 
 export function openRedisStores(redis: RedisConnection): RedisStores {
@@ -26,5 +35,11 @@ export function openRedisStores(redis: RedisConnection): RedisStores {
     roster: new RedisRosterStore(redis),
     settings: new RedisSettingsStore(redis),
     vcards: new RedisVCardStore(redis),
+    presenceState: new RedisPresenceStateStore(redis),
   };
+}
+
+/** The administration stores (core keeps them apart from `Stores`), shared by every node. */
+export function openRedisAdminStores(redis: RedisConnection): RedisAdminStores {
+  return { admins: new RedisAdminAccountStore(redis), apiTokens: new RedisApiTokenStore(redis), audit: new RedisAuditLog(redis) };
 }

@@ -7,6 +7,7 @@ import { createLogger } from './logger.js';
 import { runMigrateCommand } from './migrate/migrate-command.js';
 import { ListenError, startNode } from './node.js';
 import { runUserCommand } from './users/user-commands.js';
+import { runAdminCommand } from './admins/admin-commands.js';
 
 const USAGE = `Usage: deskchat <command> [--config FILE]
 
@@ -18,8 +19,14 @@ Commands:
   user remove <username>
   user list
   user import <file.csv>             header row: username,password[,name,email]
+  admin add|passwd <name> [--password-stdin]
+                                     admin page accounts (prompts, or generates and prints a password)
+  admin remove <name> | admin list
+  admin token create|revoke <name>   API tokens for automation (shown once, stored hashed)
+  admin token list
   migrate --from-sqlite DIR [--redis-url URL] [--key-prefix P]
-                                     copy a single node's data into Redis (DESKCHAT_REDIS_URL)
+                                     copy a single node's data into Redis (DESKCHAT_REDIS_URL,
+                                     DESKCHAT_REDIS_PASSWORD, DESKCHAT_REDIS_PREFIX)
 
 Configuration: deskchat.yaml (or --config / DESKCHAT_CONFIG) and DESKCHAT_* environment variables.`;
 
@@ -32,10 +39,13 @@ async function main(argv: string[]): Promise<number> {
     process.stdout.write(`${USAGE}\n`);
     return command ? 0 : 2;
   }
+  // Before the node's configuration: migrating needs only a Redis, and DESKCHAT_REDIS_URL alone
+  // would make the configuration ask for the rest of a cluster node's settings.
+  if (command === 'migrate') return runMigrateCommand(rest, { env: process.env, stdout: process.stdout, stderr: process.stderr });
   const config = loadConfig({ file: configFile });
   if (command === 'start') return start(config);
+  if (command === 'admin') return runAdminCommand(rest, { config, stdin: process.stdin, stdout: process.stdout, stderr: process.stderr });
   if (command === 'user') return runUserCommand(rest, { config, stdin: process.stdin, stdout: process.stdout, stderr: process.stderr });
-  if (command === 'migrate') return runMigrateCommand(rest, { env: process.env, stdout: process.stdout, stderr: process.stderr });
   process.stderr.write(`deskchat: unknown command '${command}'\n\n${USAGE}\n`);
   return 2;
 }

@@ -51,6 +51,13 @@ describe('deskchat migrate: arguments and failures', () => {
     expect(result).toEqual({ status: 1, stdout: '', stderr: `deskchat: no DeskChat database in ${empty} (expected deskchat.sqlite)\n` });
   });
 
+  it('takes the key prefix from DESKCHAT_REDIS_PREFIX, as the cluster\'s nodes do, unless --key-prefix names one', async () => {
+    const dir = dataDir();
+    await expect(migrate(['--from-sqlite', dir], { DESKCHAT_REDIS_URL: 'redis://h', DESKCHAT_REDIS_PREFIX: 'a{b}' })).resolves.toMatchObject({ status: 2, stderr: expect.stringMatching(/^deskchat: --key-prefix: .*braces/) });
+    const port = await freePort();
+    await expect(migrate(['--from-sqlite', dir, '--key-prefix', 'ok:'], { DESKCHAT_REDIS_URL: `redis://127.0.0.1:${port}`, DESKCHAT_REDIS_PREFIX: 'a{b}' })).resolves.toMatchObject({ status: 1, stderr: expect.stringMatching(/is unreachable/) });
+  });
+
   it('says which Redis it could not reach, without its password (exit 1)', async () => {
     const port = await freePort();
     const result = await migrate(['--from-sqlite', dataDir()], { DESKCHAT_REDIS_URL: `redis://:secret@127.0.0.1:${port}` });

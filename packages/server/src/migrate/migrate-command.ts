@@ -1,9 +1,11 @@
 // `deskchat migrate --from-sqlite DIR [--redis-url URL] [--key-prefix P]`: copies a single node's
 // durable data (accounts, rosters with their versions and pending requests, vCards, offline
-// messages, private XML, settings) into the Redis a cluster will use (issue 8 §2). The Redis URL
-// comes from --redis-url or DESKCHAT_REDIS_URL, its password from the URL or
-// DESKCHAT_REDIS_PASSWORD. Run it before the cluster takes traffic: each migrated user's data
-// replaces what Redis held for that user. Exit codes: 0 ok, 1 failure, 2 usage.
+// messages, private XML, presence state, settings, admins, API tokens, the audit log) into the
+// Redis a cluster will use (issue 8 §2). Redis is named the way the cluster's nodes name it
+// (cluster-config.ts): --redis-url or DESKCHAT_REDIS_URL, the password in the URL or
+// DESKCHAT_REDIS_PASSWORD, --key-prefix or DESKCHAT_REDIS_PREFIX. The node's config file is not
+// read. Run it before the cluster takes traffic: each migrated user's data replaces what Redis
+// held for that user. Exit codes: 0 ok, 1 failure, 2 usage.
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -18,8 +20,9 @@ export const MIGRATE_USAGE = `Usage: deskchat migrate --from-sqlite DIR [--redis
 
 Copies a single node's data directory (DIR/${DATABASE_FILE}) into Redis. The URL defaults to
 DESKCHAT_REDIS_URL (redis://host:6379/0, rediss:// for TLS); the password may be in the URL or in
-DESKCHAT_REDIS_PASSWORD. Each migrated user's data replaces what Redis held for that user, so the
-command can be run again; run it before the cluster takes traffic.`;
+DESKCHAT_REDIS_PASSWORD; the key prefix defaults to DESKCHAT_REDIS_PREFIX, then "deskchat:". Each
+migrated user's data replaces what Redis held for that user, so the command can be run again; run
+it before the cluster takes traffic.`;
 
 export interface MigrateIo {
   env: NodeJS.ProcessEnv;
@@ -88,7 +91,7 @@ function parseMigrateArgs(args: string[], env: NodeJS.ProcessEnv): { dir: string
   if (!dir) throw new UsageError('missing --from-sqlite DIR');
   const url = parsed.values['redis-url'] ?? env.DESKCHAT_REDIS_URL;
   if (!url) throw new UsageError('no Redis to migrate to: give --redis-url or set DESKCHAT_REDIS_URL');
-  return { dir: resolve(dir), url, keyPrefix: parsed.values['key-prefix'] };
+  return { dir: resolve(dir), url, keyPrefix: parsed.values['key-prefix'] ?? (env.DESKCHAT_REDIS_PREFIX || undefined) };
 }
 
 function redisOptions(url: string, password: string | undefined, keyPrefix: string | undefined, startTimeoutMs: number) {
