@@ -22,11 +22,12 @@ describe('KeySpace', () => {
   it('puts every key of a user under the user\'s tag', () => {
     const user = keys.user('a}b');
     for (const key of Object.values(user)) expect(key.startsWith('dc:user:{a%7Db}:')).toBe(true);
-    expect(keys.allOfUser('a}b')).toHaveLength(9);
+    expect(keys.allOfUser('a}b')).toHaveLength(11);
   });
 
-  it('names the global keys, the settings in one slot of their own', () => {
+  it('names the global keys, the settings and the administration each in one slot of their own', () => {
     expect([keys.accountIndex, keys.settings, keys.settingsRevision]).toEqual(['dc:accounts', 'dc:{settings}:values', 'dc:{settings}:revision']);
+    expect([keys.admins, keys.apiTokens, keys.apiTokenHashes, keys.audit, keys.auditLastId]).toEqual(['dc:{admin}:admins', 'dc:{admin}:tokens', 'dc:{admin}:token-hashes', 'dc:{admin}:audit', 'dc:{admin}:audit:last-id']);
   });
 
   it('reads a username back from an account key, and nothing from other keys', () => {
