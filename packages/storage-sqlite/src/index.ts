@@ -19,6 +19,7 @@ export { SqliteSettingsStore } from './sqlite-settings-store.js';
 export { SqlitePresenceStateStore } from './sqlite-presence-state-store.js';
 export { SqliteVCardStore } from './sqlite-vcard-store.js';
 export { SqliteAdminAccountStore, SqliteApiTokenStore, SqliteAuditLog } from './sqlite-admin-stores.js';
+export { openSqliteExport, type SqliteAdminExport, type SqliteExport, type SqliteUserExport } from './sqlite-export.js';
 
 export interface SqliteStores {
   accounts: SqliteAccountStore;

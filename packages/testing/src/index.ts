@@ -16,3 +16,5 @@ export { presenceStoreContract, type PresenceStoreFixture } from './contracts/pr
 export { coordinationContract, type CoordinationFixture } from './contracts/coordination-contracts.js';
 export { clusterRegistryContract, testNode, type ClusterRegistryFixture } from './contracts/cluster-registry-contract.js';
 export { adminStoresContract, type AdminStoresFixture } from './contracts/admin-stores-contract.js';
+export { startRedisServer, REDIS_SERVER, REDIS_CLI, type RedisTestServer, type RedisTestServerOptions } from './redis-server.js';
+export { startRedisSentinelGroup, type RedisSentinelGroup, type RedisSentinelGroupOptions } from './redis-sentinel.js';
