@@ -7,6 +7,7 @@ import Koa from 'koa';
 import type { Core } from '@deskchat/core';
 import { attachWebSocket, createBoshEndpoint, type BoshService, type WebSocketEndpoint } from '@deskchat/bosh';
 import type { ServerConfig } from './config.js';
+import { serveGadgetSpec } from './gadget-spec.js';
 import { serveStatic, webAppDir } from './static-files.js';
 
 export interface HttpSurface {
@@ -29,6 +30,8 @@ export function createHttpSurface(core: Core, config: ServerConfig, tls?: { cert
   app.use(bosh.router.allowedMethods());
   // The desktop-chat gadget (packages/web), when it was built.
   const chat = webAppDir('chat');
+  const gadgetSpec = chat ? serveGadgetSpec(chat) : undefined;
+  if (gadgetSpec) app.use(gadgetSpec);
   if (chat) app.use(serveStatic(chat, { mount: '/chat/' }));
   else core.log.warn({}, 'the desktop-chat gadget is not built (npm run build): /chat/ is not served');
   const server = tls ? https.createServer({ cert: tls.cert, key: tls.key, minVersion: 'TLSv1.2' }, app.callback()) : http.createServer(app.callback());
