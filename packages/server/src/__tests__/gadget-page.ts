@@ -154,9 +154,14 @@ export class Inbox {
     client.on('stanza', (el: Element) => this.stanzas.push(el));
   }
 
-  async next(match: (el: Element) => boolean, timeoutMs = 8000): Promise<Element> {
+  /** Where the inbox is now: `next(match, mark())` then finds only later stanzas. */
+  mark(): number {
+    return this.stanzas.length;
+  }
+
+  async next(match: (el: Element) => boolean, from = 0, timeoutMs = 8000): Promise<Element> {
     return eventually(() => {
-      const found = this.stanzas.find(match);
+      const found = this.stanzas.slice(from).find(match);
       if (!found) throw new Error('no matching stanza yet');
       return found;
     }, timeoutMs);
@@ -196,3 +201,14 @@ export const hasText = (l: Locator, text: string) => until(l.first(), (x) => x.t
 export const containsText = (l: Locator, text: string) => until(l.first(), (x) => x.textContent(), (v) => normalize(v).includes(text), `text containing ${JSON.stringify(text)}`);
 export const hasAttr = (l: Locator, name: string, value: string | null) => until(l.first(), (x) => x.getAttribute(name), (v) => v === value, `${name}=${JSON.stringify(value)}`);
 export const hasValue = (l: Locator, value: string) => until(l.first(), (x) => x.inputValue(), (v) => v === value, `value ${JSON.stringify(value)}`);
+
+/**
+ * Makes `user` and `contact` mutual contacts (subscription both) straight in the store, as if they
+ * had asked and approved earlier: tests about chatting need no subscription dance.
+ */
+export async function befriend(node: TestNode, user: string, contact: string, group: string, name?: string): Promise<void> {
+  const roster = node.node.core.stores.roster;
+  const item = (jid: string, groups: string[], display?: string) => ({ jid, groups, subscription: 'both' as const, isPendingOut: false, isPreApproved: false, ...(display ? { name: display } : {}) });
+  await roster.setItem(user, item(`${contact}@localhost`, [group], name));
+  await roster.setItem(contact, item(`${user}@localhost`, ['Agents']));
+}

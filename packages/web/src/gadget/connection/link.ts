@@ -46,7 +46,31 @@ Strophe.setLogLevel(Strophe.LogLevel.FATAL);
 
 function newConnection(service: string): Connection {
   // keepalive: Strophe writes the BOSH sid/rid to sessionStorage, read back by resumeLink().
-  return new Strophe.Connection(service, { keepalive: service.startsWith('http'), protocol: undefined } as never);
+  const conn = new Strophe.Connection(service, { keepalive: service.startsWith('http') });
+  // Strophe holds what it queues (stanzas, the stream restart after SASL) until its next 100 ms
+  // idle tick; sign-in alone is six such round trips. Flush at the end of the current task
+  // instead, after a send and after handling a response: what is queued together still shares
+  // one request, and nothing waits for a timer.
+  let isScheduled = false;
+  const flushSoon = () => {
+    if (isScheduled) return;
+    isScheduled = true;
+    queueMicrotask(() => {
+      isScheduled = false;
+      if (conn.connected && conn._data.length > 0) conn.flush();
+    });
+  };
+  const send = conn.send.bind(conn);
+  conn.send = (stanza) => {
+    send(stanza);
+    flushSoon();
+  };
+  const receive = conn._dataRecv.bind(conn);
+  conn._dataRecv = (req, raw) => {
+    receive(req, raw);
+    flushSoon();
+  };
+  return conn;
 }
 
 /**

@@ -48,13 +48,14 @@ export function chatWindowView(session: Session): { el: HTMLElement; render(): v
     if ((event.target as Element).closest('.icon')) return;
     const rect = el.getBoundingClientRect();
     drag = { x: event.clientX, y: event.clientY, left: rect.left, top: rect.top, moved: false };
-    header.setPointerCapture(event.pointerId);
   });
   header.addEventListener('pointermove', (event) => {
-    if (!drag) return;
+    if (!drag || event.buttons === 0) return;
     const dx = event.clientX - drag.x;
     const dy = event.clientY - drag.y;
     if (!drag.moved && Math.hypot(dx, dy) < DRAG_THRESHOLD) return;
+    // Captured only once it is a drag: a captured pointer's click would go to the header, not the title.
+    if (!drag.moved) header.setPointerCapture(event.pointerId);
     drag.moved = true;
     moveTo(drag.left + dx, drag.top + dy);
   });
