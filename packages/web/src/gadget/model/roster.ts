@@ -91,8 +91,10 @@ export class Roster {
   }
 }
 
-const setOf = (item: RosterItem, groups: string[], name = item.name): RosterChange =>
-  name === undefined ? { kind: 'set', jid: item.jid, groups } : { kind: 'set', jid: item.jid, name, groups };
+/** A set with the item's name kept (RFC 6121 §2.4: leaving the name out would clear it). */
+const setOf = (item: RosterItem, groups: string[]): RosterChange => named(item.jid, item.name, groups);
+
+const named = (jid: string, name: string | undefined, groups: string[]): RosterChange => (name === undefined ? { kind: 'set', jid, groups } : { kind: 'set', jid, name, groups });
 
 /** Each group once, in the given order (RFC 6121 §2.3.3 refuses duplicates). */
 const unique = (groups: string[]): string[] => [...new Set(groups)];
@@ -101,14 +103,14 @@ const unique = (groups: string[]): string[] => [...new Set(groups)];
 export function addContact(roster: Roster, jid: string, name: string | undefined, group: string): RosterChange[] {
   const current = roster.get(jid);
   const groups = unique([...(current?.groups ?? []), group]);
-  return [name ? { kind: 'set', jid, name, groups } : current?.name ? { kind: 'set', jid, name: current.name, groups } : { kind: 'set', jid, groups }];
+  return [named(jid, name || current?.name, groups)];
 }
 
 /** Edit: the new display name (empty clears it) and the complete new group list. */
 export function editContact(roster: Roster, jid: string, name: string, groups: string[]): RosterChange[] {
   const current = roster.get(jid);
   if (!current) return [];
-  return [setOf(current, unique(groups), name.trim() || undefined)];
+  return [named(jid, name.trim() || undefined, unique(groups))];
 }
 
 /**
