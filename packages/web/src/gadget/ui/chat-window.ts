@@ -8,7 +8,7 @@
 import { isSignedOut } from '../model/presence.js';
 import type { Session } from '../session.js';
 import { TEXT, timeOfDay } from '../text.js';
-import { attr, h, setText } from './dom.js';
+import { attr, h, icon, ICONS, setText } from './dom.js';
 import { confirmDialog } from './dialog.js';
 import { menuButton } from './menu.js';
 
@@ -229,7 +229,7 @@ export function chatWindowView(session: Session): { el: HTMLElement; render(): v
     title.setAttribute('aria-expanded', String(!isMinimized));
     attr(title, 'aria-label', `${isMinimized ? TEXT.minimizedHeader(chats.unreadChats()) : name}. ${isMinimized ? TEXT.restore : TEXT.minimize}`);
     attr(title, 'title', isMinimized ? TEXT.restore : TEXT.minimize);
-    setText(enlarge, chats.isEnlarged ? '⤡' : '⤢');
+    enlarge.replaceChildren(icon(chats.isEnlarged ? ICONS.shrink : ICONS.enlarge));
     attr(enlarge, 'aria-label', chats.isEnlarged ? TEXT.shrink : TEXT.enlarge);
     attr(enlarge, 'title', chats.isEnlarged ? TEXT.shrink : TEXT.enlarge);
     if (isMinimized) return;

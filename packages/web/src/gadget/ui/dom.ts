@@ -57,3 +57,28 @@ export function moveFocus(items: HTMLElement[], key: string): boolean {
   items[next].focus();
   return true;
 }
+
+/**
+ * Icons as inline SVG paths (20×20): symbols and emoji make the browser look for a font that has
+ * them, which is slow on first use and missing on some desktops.
+ */
+export const ICONS = {
+  chat: 'M3 3h14a1 1 0 0 1 1 1v9a1 1 0 0 1-1 1H8l-4 3v-3H3a1 1 0 0 1-1-1V4a1 1 0 0 1 1-1z',
+  enlarge: 'M3 3h6v2H5v4H3zM17 17h-6v-2h4v-4h2z',
+  shrink: 'M9 9H3V7h4V3h2zM11 11h6v2h-4v4h-2z',
+} as const;
+
+export function icon(d: string, size = 16): SVGSVGElement {
+  const NS = 'http://www.w3.org/2000/svg';
+  const svg = document.createElementNS(NS, 'svg');
+  svg.setAttribute('viewBox', '0 0 20 20');
+  svg.setAttribute('width', String(size));
+  svg.setAttribute('height', String(size));
+  svg.setAttribute('aria-hidden', 'true');
+  svg.setAttribute('focusable', 'false');
+  const path = document.createElementNS(NS, 'path');
+  path.setAttribute('d', d);
+  path.setAttribute('fill', 'currentColor');
+  svg.append(path);
+  return svg;
+}

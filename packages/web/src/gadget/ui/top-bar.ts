@@ -4,7 +4,7 @@
 import type { ChosenState } from '../model/tab-session.js';
 import type { Session } from '../session.js';
 import { TEXT } from '../text.js';
-import { attr, h, setText } from './dom.js';
+import { attr, h, icon, ICONS, setText } from './dom.js';
 import { openDialog, textField } from './dialog.js';
 import { menuButton } from './menu.js';
 
@@ -25,7 +25,7 @@ export function topBar(session: Session, onSignOut: () => void): { el: HTMLEleme
     ],
   });
   const badge = h('span', { class: 'badge', 'aria-hidden': 'true' });
-  const chatsIcon = h('button', { type: 'button', class: 'chats-icon', onclick: () => session.chats.show() }, h('span', { class: 'bubble', 'aria-hidden': 'true' }, '💬'), badge);
+  const chatsIcon = h('button', { type: 'button', class: 'chats-icon', onclick: () => session.chats.show() }, icon(ICONS.chat, 18), badge);
   const el = h('header', { class: 'top-bar' }, h('div', { class: 'who' }, name, stateButton), chatsIcon);
 
   function askDnd(): void {
