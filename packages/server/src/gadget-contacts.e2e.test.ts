@@ -16,6 +16,7 @@ let gadget: GadgetPage;
 let desk: Client;
 let bob: Client;
 let bobInbox: Inbox;
+let carol: Client | undefined;
 
 beforeAll(async () => {
   node = await startTestNode();
@@ -33,7 +34,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await gadget?.close();
-  await Promise.all([desk, bob].filter(Boolean).map(stopClient));
+  await Promise.all([desk, bob, carol].filter((c): c is Client => !!c).map(stopClient));
   await chromium?.close();
   await node?.stop();
 });
@@ -45,7 +46,7 @@ describe('gadget definition and sign-in', () => {
     expect(response.headers.get('content-type')).toMatch(/^application\/xml/);
     const text = await response.text();
     expect(text).toContain('<Module>');
-    expect(text).toContain(`<Content type="url" view="default,home,canvas" href="http://127.0.0.1:${node.httpPort}/chat/?embed=gadget"/>`);
+    expect(text).toContain(`<Content type="url" view="default,home,canvas" href="http://127.0.0.1:${node.httpPort}/chat/"/>`);
     expect(text).not.toContain('{{');
   });
 
@@ -221,6 +222,25 @@ describe('contacts and groups (each checked from the agent’s TCP client)', () 
   });
 });
 
+describe('Recent Chats', () => {
+  it('lists someone who wrote without being a contact; its ••• Add puts them in a group', async () => {
+    carol = await signIn(node.port, 'carol', 'pw-carol', 'tcp');
+    await carol.send(xml('presence'));
+    await carol.send(xml('message', { to: 'agent@localhost', type: 'chat' }, xml('body', {}, 'hello from carol')));
+    await gadget.chatWindow().waitFor();
+    // The name comes from the directory (carol has no vCard).
+    await containsText(gadget.contact('carol@localhost', 'Recent Chats'), 'Carol Singer');
+    await gadget.contactMenu('carol@localhost', 'Recent Chats', 'Add');
+    await hasValue(gadget.dialog().getByLabel('Contact (username or address)'), 'carol@localhost');
+    await hasValue(gadget.dialog().getByLabel('Display name'), 'Carol Singer');
+    await gadget.chooseGroup('Add to group', 'Friends', true);
+    await gadget.submitDialog('Add');
+    await eventually(async () => expect(await rosterOf(desk)).toEqual({ 'carol@localhost': { name: 'Carol Singer', groups: ['Friends'] } }));
+    await gadget.contact('carol@localhost', 'Friends').waitFor();
+    await gadget.screenshot('recent-chats-add');
+  });
+});
+
 describe('sign-out', () => {
   it('ends only the chat session: the other client stays, contacts see the gadget go', async () => {
     await gadget.page.getByRole('button', { name: /^Your state/ }).click();
@@ -231,5 +251,26 @@ describe('sign-out', () => {
     // The TCP client is still served (a ping to its own account gets its answer).
     await desk.iqCaller.request(xml('iq', { type: 'get', to: 'localhost' }, xml('ping', { xmlns: 'urn:xmpp:ping' })));
     expect(gadget.errors).toEqual([]);
+  });
+});
+
+describe('WebSocket', () => {
+  it('signs in and chats over WebSocket (RFC 7395) when the page asks for it; a reload then signs in again', async () => {
+    const ws = await GadgetPage.open(chromium, node, SUITE, 'domain=localhost&transport=websocket');
+    const sockets: string[] = [];
+    ws.page.on('websocket', (socket) => sockets.push(socket.url()));
+    await ws.signIn('dave', 'pw-dave');
+    expect(sockets).toEqual([`ws://127.0.0.1:${node.httpPort}/xmpp-websocket`]);
+    await ws.page.getByRole('searchbox').pressSequentially('builder');
+    await ws.page.getByRole('button', { name: /^Bob Builder/ }).click();
+    await ws.send('over websocket');
+    const got = await bobInbox.next((el) => el.is('message') && el.getChildText('body') === 'over websocket');
+    expect(got.attrs.from).toMatch(/^dave@localhost\//);
+    // A WebSocket cannot outlive the page: after a reload the agent signs in again, the history kept.
+    await ws.page.reload();
+    await ws.signIn('dave', 'pw-dave');
+    await eventually(async () => expect(await ws.conversation()).toEqual([['out', 'over websocket']]));
+    expect(ws.errors).toEqual([]);
+    await ws.close();
   });
 });

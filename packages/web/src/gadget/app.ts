@@ -1,8 +1,9 @@
 // The gadget's top level: the sign-in form until a session exists, then the contact list and the
 // chat window. Wires views to the session, resumes the tab's BOSH session after a reload, and
 // measures sign-in (performance entry 'deskchat:sign-in', from the submit to the contact list).
+import { configuredOrder, type Discovery } from './connection/discovery.js';
 import { connectLink, resumeLink, SignInError, type Link } from './connection/link.js';
-import { failoverOrder, serviceUrl, signInJid, type ChatServers } from './connection/servers.js';
+import { serviceUrl, signInJid, type ChatServers } from './connection/servers.js';
 import { Session } from './session.js';
 import { TEXT } from './text.js';
 import { chatWindowView } from './ui/chat-window.js';
@@ -25,6 +26,8 @@ export class App {
   constructor(
     private readonly root: HTMLElement,
     private readonly servers: Promise<ChatServers>,
+    /** Which servers to try, in order: the cluster issue's discovery replaces the configured order. */
+    private readonly discovery: Discovery = configuredOrder,
   ) {
     // A reload flushes what the debounce still holds (the history must survive it).
     window.addEventListener('pagehide', () => this.session?.tab.flush());
@@ -63,9 +66,10 @@ export class App {
       view.focus();
       return;
     }
-    const candidates = failoverOrder(servers).map((url) => serviceUrl(url, servers.transport));
     try {
+      const candidates = (await this.discovery.candidates(target.jid, servers)).map((url) => serviceUrl(url, servers.transport));
       const link = await connectLink(candidates, target.jid, password, servers.transport);
+      this.discovery.signedIn?.(target.jid, link.service, link.features);
       sessionStorage.setItem(LAST_USER_KEY, username.trim());
       await this.enter(link);
     } catch (err) {

@@ -34,6 +34,8 @@ export interface Link {
   readonly jid: string;
   /** Whether this link attached to a session kept across a reload (no new sign-in happened). */
   readonly isResumed: boolean;
+  /** The stream features after authentication (for discovery); none on a resumed session. */
+  readonly features: Element | undefined;
   /** Called once when the connection ends for any reason other than `close()`. */
   onLost(listener: (condition: string | undefined) => void): void;
   close(): void;
@@ -179,6 +181,7 @@ function makeLink(conn: Connection, service: string, transport: TransportKind, i
     transport,
     jid: conn.jid,
     isResumed,
+    features: conn.features ?? undefined,
     onLost: (listener) => lost.add(listener),
     close: () => {
       isClosing = true;

@@ -17,7 +17,15 @@ const PAUSED_AFTER_MS = 5000;
 /** Drag only past this many pixels, so that a click on the header stays a click. */
 const DRAG_THRESHOLD = 4;
 
-export function chatWindowView(session: Session): { el: HTMLElement; render(): void; focusInput(): void } {
+export interface ChatWindowView {
+  el: HTMLElement;
+  render(): void;
+  focusInput(): void;
+  /** The attachments area of the chat window (empty and hidden until the files feature uses it). */
+  attachments: HTMLElement;
+}
+
+export function chatWindowView(session: Session): ChatWindowView {
   const { chats } = session;
   const title = h('button', { type: 'button', class: 'chat-title', 'aria-expanded': 'true' }, h('span', { class: 'dot', 'aria-hidden': 'true' }), h('span', { class: 'title-text' }));
   const titleDot = title.querySelector('.dot') as HTMLElement;
@@ -31,9 +39,12 @@ export function chatWindowView(session: Session): { el: HTMLElement; render(): v
   const input = h('textarea', { id: 'dc-message', rows: '2', placeholder: TEXT.typeMessage });
   const sendButton = h('button', { type: 'submit', class: 'primary send' }, TEXT.send);
   const signedOut = h('p', { class: 'signed-out', id: 'dc-signed-out' });
+  // Where attachments plug in (the files issue): a "Send a file" button beside the typing area and
+  // offers (name, size, Accept / Decline) above it. Empty, and hidden, until that feature fills it.
+  const attachments = h('div', { class: 'attachments', hidden: true });
   const compose = h('form', { class: 'compose' }, inputLabel, input, sendButton);
   const tabs = h('div', { class: 'tabs', role: 'tablist', 'aria-label': TEXT.chatWindow });
-  const body = h('div', { class: 'chat-body' }, messages, typing, signedOut, compose);
+  const body = h('div', { class: 'chat-body' }, messages, typing, signedOut, attachments, compose);
   const el = h('section', { class: 'chat-window', 'aria-label': TEXT.chatWindow, hidden: true }, header, body, tabs);
 
   const drafts = new Map<string, string>();
@@ -256,6 +267,7 @@ export function chatWindowView(session: Session): { el: HTMLElement; render(): v
   return {
     el,
     render,
+    attachments,
     focusInput: () => {
       if (!input.disabled && !el.hidden) input.focus();
     },

@@ -53,9 +53,17 @@ export class ChatClient {
   readonly bare: string;
   private readonly listeners: Listeners = { roster: new Set(), rosterPush: new Set(), presence: new Set(), ownPresence: new Set(), message: new Set(), chatState: new Set(), messageError: new Set(), lost: new Set() };
 
+  private readonly iqHandlers = new Map<string, (iq: Element) => boolean>();
+
   constructor(readonly link: Link) {
     this.jid = link.jid;
     this.bare = bareOf(link.jid);
+    // XEP-0199: a ping is answered with an empty result.
+    this.handleIq('urn:xmpp:ping', (iq) => {
+      const from = iq.getAttribute('from');
+      this.link.conn.send($iq({ type: 'result', id: iq.getAttribute('id') ?? '', ...(from ? { to: from } : {}) }));
+      return true;
+    });
     link.conn.addHandler((el) => this.dispatch(el), null, null, null, null, null);
     link.onLost((condition) => this.emit('lost', condition));
   }
@@ -213,19 +221,24 @@ export class ChatClient {
       this.link.conn.send($iq({ type: 'result', id: iq.getAttribute('id') ?? '', ...(from ? { to: from } : {}) }));
       return;
     }
+    if (type !== 'get' && type !== 'set') return;
+    const payload = iq.firstElementChild;
+    const handler = payload ? this.iqHandlers.get(payload.namespaceURI ?? '') : undefined;
+    if (handler?.(iq)) return;
     // RFC 6120 §8.2.3: a get or set nobody handles is answered, never left hanging.
-    if ((type === 'get' || type === 'set') && !this.isHandledByStrophe(iq)) {
-      this.link.conn.send(
-        $iq({ type: 'error', id: iq.getAttribute('id') ?? '', ...(from ? { to: from } : {}) })
-          .c('error', { type: 'cancel' })
-          .c('service-unavailable', { xmlns: NS.STANZAS }),
-      );
-    }
+    this.link.conn.send(
+      $iq({ type: 'error', id: iq.getAttribute('id') ?? '', ...(from ? { to: from } : {}) })
+        .c('error', { type: 'cancel' })
+        .c('service-unavailable', { xmlns: NS.STANZAS }),
+    );
   }
 
-  /** Strophe answers nothing by itself; kept as a seam for a later plugin (e.g. file transfer). */
-  private isHandledByStrophe(_iq: Element): boolean {
-    return false;
+  /**
+   * Handles IQ gets and sets whose payload is in `ns` (returns true when it answered). The seam for
+   * features that receive requests, such as file-transfer offers (the files issue).
+   */
+  handleIq(ns: string, handler: (iq: Element) => boolean): void {
+    this.iqHandlers.set(ns, handler);
   }
 
   private onPresence(presence: Element): void {
