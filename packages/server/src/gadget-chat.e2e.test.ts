@@ -7,11 +7,11 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { xml, type Client } from '@xmpp/client';
 import type { Element } from '@xmpp/xml';
-import { launchChromium, type TestBrowser } from '@deskchat/testing';
+import { artifactDir, launchChromium, type TestBrowser } from '@deskchat/testing';
 import { signIn, startTestNode, stopClient, type TestNode } from './__tests__/e2e-helpers.js';
 import { befriend, containsText, eventually, GadgetPage, hasAttr, hasText, Inbox } from './__tests__/gadget-page.js';
 
-const SUITE = 'gadget-chat';
+const SUITE = artifactDir('gadget-chat');
 const CONTACTS = ['bob', 'carol', 'dave', 'erin', 'frank'] as const;
 type Name = (typeof CONTACTS)[number];
 const NAMES: Record<Name, string> = { bob: 'Bob Builder', carol: 'Carol Singer', dave: 'Dave Diver', erin: 'Erin Eagle', frank: 'Frank Fisher' };

@@ -4,11 +4,11 @@
 // from that client shows in the gadget; composed presence of a contact; sign-out.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { xml, type Client } from '@xmpp/client';
-import { launchChromium, type TestBrowser } from '@deskchat/testing';
+import { artifactDir, launchChromium, type TestBrowser } from '@deskchat/testing';
 import { ADMIN_TOKEN, signIn, startTestNode, stopClient, type TestNode } from './__tests__/e2e-helpers.js';
 import { containsText, eventually, GadgetPage, hasAttr, hasText, hasValue, Inbox, recordTiming, rosterOf } from './__tests__/gadget-page.js';
 
-const SUITE = 'gadget-contacts';
+const SUITE = artifactDir('gadget-contacts');
 let node: TestNode;
 let chromium: TestBrowser;
 let gadget: GadgetPage;

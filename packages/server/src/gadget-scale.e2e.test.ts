@@ -6,11 +6,11 @@
 // figures are for the report, since this machine's load varies.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { xml, type Client } from '@xmpp/client';
-import { launchChromium, type TestBrowser } from '@deskchat/testing';
+import { artifactDir, launchChromium, type TestBrowser } from '@deskchat/testing';
 import { signIn, startTestNode, stopClient, type TestNode } from './__tests__/e2e-helpers.js';
 import { befriend, eventually, GadgetPage, hasText, recordTiming } from './__tests__/gadget-page.js';
 
-const SUITE = 'gadget-scale';
+const SUITE = artifactDir('gadget-scale');
 const CONTACTS = 200;
 const ONLINE = 20;
 const user = (i: number) => `c${String(i).padStart(3, '0')}`;

@@ -1,12 +1,18 @@
 // Driving the desktop-chat gadget (packages/web, served at /chat/) in Chromium for end-to-end
 // tests, the way an agent does: by labels and roles, with the keyboard or the mouse. Also the
-// "other client" side: rosters and presence read over TCP with @xmpp/client.
+// "other client" side: rosters and presence read over TCP with @xmpp/client. (Not a test file
+// itself, so it takes the browser and the artefact directory from the tests rather than importing
+// @deskchat/testing: scripts/check-deps.mjs allows that to *.test.ts files only.)
 import fs from 'node:fs';
 import path from 'node:path';
 import { xml, type Client } from '@xmpp/client';
 import type { Element } from '@xmpp/xml';
 import type { BrowserContext, Locator, Page } from 'playwright-core';
-import { artifactDir, type TestBrowser } from '@deskchat/testing';
+
+/** What the tests' Chromium (launchChromium of @deskchat/testing) offers. */
+export interface Browser {
+  newContext(options?: { viewport?: { width: number; height: number } }): Promise<BrowserContext>;
+}
 import type { TestNode } from './e2e-helpers.js';
 
 export class GadgetPage {
@@ -15,16 +21,17 @@ export class GadgetPage {
   private constructor(
     readonly context: BrowserContext,
     readonly page: Page,
-    private readonly suite: string,
+    /** Where screenshots go (artifactDir(suite) of @deskchat/testing). */
+    private readonly artifacts: string,
   ) {
     page.on('pageerror', (err) => this.errors.push(err.message));
   }
 
   /** A fresh browser context (own sessionStorage) on the node's /chat/ page. */
-  static async open(browser: TestBrowser, node: TestNode, suite: string, query = 'domain=localhost', viewport = { width: 900, height: 720 }): Promise<GadgetPage> {
+  static async open(browser: Browser, node: TestNode, artifacts: string, query = 'domain=localhost', viewport = { width: 900, height: 720 }): Promise<GadgetPage> {
     const context = await browser.newContext({ viewport });
     const page = await context.newPage();
-    const gadget = new GadgetPage(context, page, suite);
+    const gadget = new GadgetPage(context, page, artifacts);
     await page.goto(`http://127.0.0.1:${node.httpPort}/chat/?${query}`);
     await page.locator('#app[data-view]').waitFor();
     return gadget;
@@ -40,7 +47,7 @@ export class GadgetPage {
   }
 
   async screenshot(name: string): Promise<string> {
-    const file = path.join(artifactDir(this.suite), `${name}.png`);
+    const file = path.join(this.artifacts, `${name}.png`);
     await this.page.screenshot({ path: file });
     return file;
   }
@@ -173,9 +180,9 @@ export class Inbox {
   }
 }
 
-/** Keeps a timing for the report (test-artifacts/<suite>/timings.json). */
-export function recordTiming(suite: string, name: string, ms: number): void {
-  const file = path.join(artifactDir(suite), 'timings.json');
+/** Keeps a timing for the report (timings.json in the suite's artefact directory). */
+export function recordTiming(artifacts: string, name: string, ms: number): void {
+  const file = path.join(artifacts, 'timings.json');
   const current = fs.existsSync(file) ? (JSON.parse(fs.readFileSync(file, 'utf8')) as Record<string, number>) : {};
   current[name] = Math.round(ms * 10) / 10;
   fs.writeFileSync(file, `${JSON.stringify(current, null, 2)}\n`);

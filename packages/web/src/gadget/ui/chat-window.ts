@@ -5,7 +5,6 @@
 // rest behind an overflow button, a badge of unread messages on each, the status icon turning into
 // a close button on hover or focus. The window can be dragged by its header within the page,
 // never maximized to full screen.
-import { isSignedOut } from '../model/presence.js';
 import type { Session } from '../session.js';
 import { TEXT, timeOfDay } from '../text.js';
 import { attr, h, icon, ICONS, setText } from './dom.js';
@@ -247,7 +246,7 @@ export function chatWindowView(session: Session): ChatWindowView {
 
     renderMessages(jid);
     setText(typing, jid && chats.isTyping(jid) ? TEXT.typing(name) : '');
-    const isBlocked = !!jid && isSignedOut(session.presenceOf(jid)) && session.isSignedOut(jid);
+    const isBlocked = !!jid && session.isSignedOut(jid);
     const wasShown = input.dataset.jid;
     if (jid && wasShown !== jid) {
       if (composingTo && composingTo !== jid) stopComposing();
