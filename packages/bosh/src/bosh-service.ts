@@ -5,7 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import type { ServerResponse } from 'node:http';
 import type { Element } from '@xmpp/xml';
-import type { Core } from '@deskchat/core';
+import type { Core, Counter } from '@deskchat/core';
 import { integer, negotiateVersion, readBoshRequest, readVersion, type BoshRequest } from './body-reader.js';
 import { terminateBody } from './body-writer.js';
 import { BoshError, terminateStatus } from './conditions.js';
@@ -41,6 +41,8 @@ export class BoshService {
   private dirty = new Set<BoshSession>();
   private isFlushScheduled = false;
   private readonly sweepTimer?: NodeJS.Timeout;
+  /** Sessions ended, by terminal condition (`normal`: a terminate without one). */
+  readonly terminations: Counter;
 
   constructor(
     readonly core: Core,
@@ -49,6 +51,7 @@ export class BoshService {
   ) {
     this.sessions = init.store ?? new MemoryBoshSessionStore();
     this.now = init.clock ?? Date.now;
+    this.terminations = core.metrics.counter({ name: 'deskchat_bosh_terminations_total', help: 'BOSH sessions ended, by XEP-0124 terminal condition', labelNames: ['condition'] });
     const interval = init.sweepIntervalMs ?? 500;
     if (interval > 0) {
       this.sweepTimer = setInterval(() => this.sweep(), interval);
@@ -122,6 +125,7 @@ export class BoshService {
       err = new BoshError('internal-server-error');
     }
     const { condition, text } = err as BoshError;
+    this.terminations.inc({ condition });
     this.reply(res, terminateStatus(condition, isLegacy), DEFAULT_CONTENT_TYPE, terminateBody(condition, text));
   }
 

@@ -6,11 +6,11 @@
 import type { ServerResponse } from 'node:http';
 import type { Element } from '@xmpp/xml';
 import { StreamError } from '@deskchat/protocol';
-import type { Session, Transport } from '@deskchat/core';
+import type { NodeAddress, Session, Transport } from '@deskchat/core';
 import { ActivityRules } from './activity-rules.js';
 import { streamHeader, type BoshRequest } from './body-reader.js';
 import { buildBody, reasonElement, renderAttrs, serializePayload, streamErrorPayload, terminateAttrs, uriElement } from './body-writer.js';
-import { terminateStatus, type TerminalCondition } from './conditions.js';
+import { STREAM_ERROR_TERMINATE, terminateStatus, type TerminalCondition } from './conditions.js';
 import { RidWindow } from './rid-window.js';
 import { creationAttrs, type BoshSessionParams } from './session-params.js';
 import type { BoshService } from './bosh-service.js';
@@ -70,6 +70,11 @@ export class BoshSession implements Transport {
     this.window = new RidWindow(params.firstRid, params.requests);
     this.rules = new ActivityRules(params);
     this.lastResponseAt = now;
+  }
+
+  /** Requests held open now (a gauge on /metrics). */
+  get heldRequests(): number {
+    return this.held.length;
   }
 
   get isTerminated(): boolean {
@@ -249,6 +254,7 @@ export class BoshSession implements Transport {
       if (options.res) this.deliverTerminate(options.res);
       return;
     }
+    this.service.terminations.inc({ condition: condition ?? 'normal' });
     const inner = (options.inner ?? '') + reasonElement(options.text);
     const attrs = terminateAttrs(condition);
     const status = terminateStatus(condition, this.params.ver === undefined);
@@ -276,6 +282,11 @@ export class BoshSession implements Transport {
     this.terminate('see-other-uri', { inner: uriElement(uri), cause: new StreamError('see-other-host', `moved to ${uri}`) });
   }
 
+  /** Transport port: another node serves this user; BOSH clients go to its BOSH URL. */
+  seeOther(target: NodeAddress): void {
+    this.seeOtherUri(target.bosh);
+  }
+
   // Transport port
 
   isSecure(): boolean {
@@ -300,10 +311,10 @@ export class BoshSession implements Transport {
     this.isRestartArmed = true;
   }
 
-  /** XEP-0206 §5: a stream error ends the session as remote-stream-error (system-shutdown as itself, §17.2). */
+  /** XEP-0206 §5: a stream error ends the session as remote-stream-error (system-shutdown as itself, a load-limit refusal as policy-violation, §17.2). */
   close(error?: StreamError): void {
     if (!error) return this.terminate(undefined, {});
-    const condition = error.condition === 'system-shutdown' ? 'system-shutdown' : 'remote-stream-error';
-    this.terminate(condition, { inner: streamErrorPayload(error), cause: error });
+    const condition = STREAM_ERROR_TERMINATE[error.condition] ?? 'remote-stream-error';
+    this.terminate(condition, { inner: streamErrorPayload(error), text: condition === 'remote-stream-error' ? undefined : error.text, cause: error });
   }
 }

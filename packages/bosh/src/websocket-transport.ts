@@ -6,7 +6,7 @@ import { randomBytes } from 'node:crypto';
 import type { Element } from '@xmpp/xml';
 import type { RawData, WebSocket } from 'ws';
 import { StreamError } from '@deskchat/protocol';
-import { parseDocument, type Core, type Session, type Transport } from '@deskchat/core';
+import { parseDocument, type Core, type NodeAddress, type Session, type Transport } from '@deskchat/core';
 import { renderAttrs, serializePayload } from './body-writer.js';
 import { FRAMING_NS } from './constants.js';
 import type { WebSocketOptions } from './options.js';
@@ -94,6 +94,11 @@ export class WebSocketTransport implements Transport {
     this.ws.send(`<close xmlns='${FRAMING_NS}'${renderAttrs({ 'see-other-uri': uri })}/>`);
     this.end();
     this.session.onTransportClosed(new StreamError('see-other-host', `moved to ${uri}`));
+  }
+
+  /** Transport port: another node serves this user; WebSocket clients go to its WebSocket URL. */
+  seeOther(target: NodeAddress): void {
+    this.seeOtherUri(target.websocket);
   }
 
   isSecure(): boolean {

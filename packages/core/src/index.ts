@@ -13,7 +13,7 @@ export { XmppStreamParser, parseDocument, DEFAULT_XML_LIMITS, type XmlLimits, ty
 export { HookBus, type HookHandler, type HookName } from './hooks.js';
 export type { HookEvents, StanzaEvent, DeliveryEvent } from './hook-events.js';
 export { IqDispatcher, type IqContext, type IqHandler, type IqHandlers, type IqScope } from './iq-dispatcher.js';
-export { loadModule, type Module, type ModuleApi, type LoadedModule } from './module-api.js';
+export { loadModule, type Module, type ModuleApi, type ModuleRouter, type LoadedModule } from './module-api.js';
 export {
   DEFAULT_CORE_OPTIONS,
   OptionsError,
@@ -23,11 +23,18 @@ export {
   checkInteger,
   type CoreOptions,
 } from './options.js';
-export { Router } from './router.js';
-export { Session, type SessionState, type SessionPresence } from './session.js';
+export { Router, type Resource } from './router.js';
+export { Session, clampPriority, type SessionState, type SessionPresence } from './session.js';
 export { SessionRegistry } from './session-registry.js';
 export { memoryStores, removeAccount, type Stores } from './stores.js';
 export { isLoopbackAddress, type Transport, type TransportKind } from './transport.js';
 export { Core, type CoreInit } from './core.js';
 export { coreModules, deliveryModule, discoModule, pingModule, versionModule, FALLBACK } from './modules/index.js';
 export { normalizeUsername, isValidUsername } from './username.js';
+export * from './volatile/index.js';
+export type { ClusterRegistry, JoinResult, NodeAddress, NodeInfo, NodeStatus } from './cluster/cluster-registry.js';
+export { MemoryClusterRegistry } from './cluster/memory-cluster-registry.js';
+export { homesOf, isServing, redirectTarget, balancedNode, pairsOf, hashIndex, type Homes } from './cluster/homes.js';
+export { clusterModule, CLUSTER_NS, DOMAIN_BASED_NAME_NS, type ClusterOptions } from './cluster/cluster-module.js';
+export { noopMetrics, type Metrics, type MetricSpec, type MetricLabels, type MetricSample, type Counter, type Gauge, type Histogram } from './metrics.js';
+export { SessionLoadLimit, parseLoadLimits, DEFAULT_LOAD_LIMITS, LOAD_LIMIT_TEXT, type LoadLimits } from './load-limit.js';

@@ -1,6 +1,7 @@
 // Core options: type, defaults and a parser that names the offending key (conventions §8).
 import type { XmlLimits } from './xml/types.js';
 import { DEFAULT_XML_LIMITS } from './xml/types.js';
+import { parseLoadLimits } from './load-limit.js';
 
 export interface CoreOptions {
   /** The XMPP domain this server serves (RFC 7622 domainpart). */
@@ -20,6 +21,10 @@ export interface CoreOptions {
     /** Failed SASL attempts from one address before it is locked out for `authLockoutSeconds`. */
     authFailuresPerAddress: number;
     authLockoutSeconds: number;
+    /** Bound sessions at which this node refuses new sign-ins (0: no limit); see load-limit.ts. */
+    maxSessionsPerNode: number;
+    /** Bound sessions at or under which a refusing node accepts sign-ins again. */
+    restoreSessionsPerNode: number;
   };
   /** RFC 6120 §7.7.2.2: a bind to a resource in use either replaces the old session or is refused. */
   resourceConflict: 'replace' | 'refuse';
@@ -30,7 +35,7 @@ export const DEFAULT_CORE_OPTIONS: CoreOptions = {
   domain: 'localhost',
   requireTls: true,
   xml: DEFAULT_XML_LIMITS,
-  limits: { sessionsPerUser: 10, authAttemptsPerStream: 3, maxSessions: 50_000, negotiationTimeout: 60, authFailuresPerAddress: 20, authLockoutSeconds: 300 },
+  limits: { sessionsPerUser: 10, authAttemptsPerStream: 3, maxSessions: 50_000, negotiationTimeout: 60, authFailuresPerAddress: 20, authLockoutSeconds: 300, maxSessionsPerNode: 0, restoreSessionsPerNode: 0 },
   resourceConflict: 'replace',
   version: { name: 'DeskChat', version: '0.1.0', hideOs: true },
 };
@@ -101,6 +106,7 @@ export function parseCoreOptions(raw: Input, prefix = ''): CoreOptions {
       negotiationTimeout: int(limitsIn.negotiationTimeout, d.limits.negotiationTimeout, key('limits.negotiationTimeout'), 1, 3600),
       authFailuresPerAddress: int(limitsIn.authFailuresPerAddress, d.limits.authFailuresPerAddress, key('limits.authFailuresPerAddress'), 1, 1_000_000),
       authLockoutSeconds: int(limitsIn.authLockoutSeconds, d.limits.authLockoutSeconds, key('limits.authLockoutSeconds'), 1, 86_400),
+      ...parseLoadLimits(limitsIn, key('limits')),
     },
     resourceConflict: conflict,
     version: {

@@ -11,6 +11,8 @@ import { MemoryRosterStore } from './storage/memory-roster.js';
 import type { PrivateXmlStore } from './storage/private-xml.js';
 import { MemoryPrivateXmlStore } from './storage/memory-private-xml.js';
 import type { SettingsStore } from './storage/settings.js';
+import type { PresenceStateStore } from './storage/presence-state.js';
+import { MemoryPresenceStateStore } from './storage/memory-presence-state.js';
 import { MemorySettingsStore } from './storage/memory-settings.js';
 
 export interface Stores {
@@ -25,10 +27,12 @@ export interface Stores {
   privateXml: PrivateXmlStore;
   /** Server-wide settings changed at run time (chat server URLs, file policy, load limits). */
   settings: SettingsStore;
+  /** Last seen and outside presence sources (phone, calendar) on a single node; see storage/presence-state.ts. */
+  presenceState: PresenceStateStore;
 }
 
 export function memoryStores(): Stores {
-  return { accounts: new MemoryAccountStore(), vcards: new MemoryVCardStore(), offline: new MemoryOfflineStore(), roster: new MemoryRosterStore(), privateXml: new MemoryPrivateXmlStore(), settings: new MemorySettingsStore() };
+  return { accounts: new MemoryAccountStore(), vcards: new MemoryVCardStore(), offline: new MemoryOfflineStore(), roster: new MemoryRosterStore(), privateXml: new MemoryPrivateXmlStore(), settings: new MemorySettingsStore(), presenceState: new MemoryPresenceStateStore() };
 }
 
 /**
@@ -37,6 +41,6 @@ export function memoryStores(): Stores {
  */
 export async function removeAccount(stores: Stores, username: string): Promise<boolean> {
   const existed = await stores.accounts.removeAccount(username);
-  await Promise.all([stores.vcards, stores.offline, stores.roster, stores.privateXml].map((store) => store.removeUser(username)));
+  await Promise.all([stores.vcards, stores.offline, stores.roster, stores.privateXml, stores.presenceState].map((store) => store.removeUser(username)));
   return existed;
 }

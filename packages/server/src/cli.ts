@@ -5,6 +5,7 @@ import { loadConfig } from './config.js';
 import { createLogger } from './logger.js';
 import { ListenError, startNode } from './node.js';
 import { runUserCommand } from './users/user-commands.js';
+import { runAdminCommand } from './admins/admin-commands.js';
 
 const USAGE = `Usage: deskchat <command> [--config FILE]
 
@@ -16,6 +17,11 @@ Commands:
   user remove <username>
   user list
   user import <file.csv>             header row: username,password[,name,email]
+  admin add|passwd <name> [--password-stdin]
+                                     admin page accounts (prompts, or generates and prints a password)
+  admin remove <name> | admin list
+  admin token create|revoke <name>   API tokens for automation (shown once, stored hashed)
+  admin token list
 
 Configuration: deskchat.yaml (or --config / DESKCHAT_CONFIG) and DESKCHAT_* environment variables.`;
 
@@ -30,6 +36,7 @@ async function main(argv: string[]): Promise<number> {
   }
   const config = loadConfig({ file: configFile });
   if (command === 'start') return start(config);
+  if (command === 'admin') return runAdminCommand(rest, { config, stdin: process.stdin, stdout: process.stdout, stderr: process.stderr });
   if (command === 'user') return runUserCommand(rest, { config, stdin: process.stdin, stdout: process.stdout, stderr: process.stderr });
   process.stderr.write(`deskchat: unknown command '${command}'\n\n${USAGE}\n`);
   return 2;

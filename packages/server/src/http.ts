@@ -5,7 +5,8 @@ import http from 'node:http';
 import https from 'node:https';
 import Koa from 'koa';
 import type { Core } from '@deskchat/core';
-import { attachWebSocket, createBoshEndpoint, type BoshService, type WebSocketEndpoint } from '@deskchat/bosh';
+import { OriginPolicy, attachWebSocket, createBoshEndpoint, type BoshService, type WebSocketEndpoint } from '@deskchat/bosh';
+import { createPublicRouter } from '@deskchat/admin';
 import type { ServerConfig } from './config.js';
 import { serveGadgetSpec } from './gadget-spec.js';
 import { serveStatic, webAppDir } from './static-files.js';
@@ -28,6 +29,10 @@ export function createHttpSurface(core: Core, config: ServerConfig, tls?: { cert
   const bosh = createBoshEndpoint(core, config.bosh, config.http);
   app.use(bosh.router.routes());
   app.use(bosh.router.allowedMethods());
+  // The gadget's discovery settings (public, read-only; CORS as for BOSH).
+  const origins = new OriginPolicy(config.http.corsOrigins);
+  const publicRouter = createPublicRouter({ settings: core.stores.settings, allowOrigin: (origin, host) => origins.decide(origin, host) });
+  app.use(publicRouter.routes());
   // The desktop-chat gadget (packages/web), when it was built.
   const chat = webAppDir('chat');
   const gadgetSpec = chat ? serveGadgetSpec(chat) : undefined;

@@ -7,10 +7,14 @@ import { createLdapPasswordVerifier, imModules } from '@deskchat/im';
 import { openSqliteStores } from '@deskchat/storage-sqlite';
 import type { ServerConfig } from './config.js';
 import { createHttpSurface } from './http.js';
-import { adminToken, createAdminServer } from './admin-http.js';
+import { adminToken, applySavedLoadLimits, createAdminServer, createFirstAdmin } from './admin-http.js';
+import { instrumentNode } from './metrics/node-metrics.js';
+import { PromMetrics } from './metrics/prom-metrics.js';
+import { createUserAdminService } from './users/user-admin-service.js';
 
 export interface RunningNode {
   readonly core: Core;
+  readonly metrics: PromMetrics;
   /** Bound ports (useful when the config asked for port 0). */
   readonly ports: { c2s: number; directTls?: number; http: number; admin: number };
   close(): Promise<void>;
@@ -24,13 +28,18 @@ export async function startNode(config: ServerConfig, log: Logger): Promise<Runn
   // Requiring TLS only makes sense where there is a certificate to offer.
   // With LDAP sign-in, passwords are checked by a bind and only PLAIN can be offered.
   const mechanisms = defaultMechanisms(config.im.ldapAuth && createLdapPasswordVerifier(config.im.ldapAuth));
-  const core = new Core({ options: { ...config.core, requireTls: config.core.requireTls && !!tls }, stores, log, mechanisms });
+  const metrics = new PromMetrics();
+  const core = new Core({ options: { ...config.core, requireTls: config.core.requireTls && !!tls }, stores, log, mechanisms, metrics });
+  await applySavedLoadLimits(core, log);
+  await core.start();
   for (const module of coreModules) await core.load(module);
   for (const module of imModules) await core.load(module, config.im.modules[module.name]);
   const c2s = createC2sServers(core, tls, config.c2s);
   const httpSurface = createHttpSurface(core, config, tls);
   // The admin API (design §6): its own port, bound to loopback by default.
-  const admin = createAdminServer(core, adminToken(config, log), log);
+  const nodeMetrics = instrumentNode({ core, metrics, bosh: httpSurface.bosh, offlineQueue: () => stores.offline.countAllMessages() });
+  await createFirstAdmin(config, stores, log);
+  const admin = createAdminServer({ core, config, token: adminToken(config, log), adminStores: stores, users: createUserAdminService(stores), metrics, nodeMetrics, log });
   const listening: Server[] = [];
   const closeAll = async () => {
     await core.shutdown();
@@ -49,7 +58,7 @@ export async function startNode(config: ServerConfig, log: Logger): Promise<Runn
     ports.admin = await listen(admin, config.admin.host, config.admin.port, 'admin.port');
     listening.push(admin);
     log.info({ domain: core.domain, ...ports, tls: !!tls, dataDir: config.dataDir }, 'DeskChat node started');
-    return { core, ports, close: closeAll };
+    return { core, metrics, ports, close: closeAll };
   } catch (err) {
     await closeAll();
     throw err;

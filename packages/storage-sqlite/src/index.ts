@@ -5,7 +5,9 @@ import { SqliteOfflineStore } from './sqlite-offline-store.js';
 import { SqlitePrivateXmlStore } from './sqlite-private-xml-store.js';
 import { SqliteRosterStore } from './sqlite-roster-store.js';
 import { SqliteSettingsStore } from './sqlite-settings-store.js';
+import { SqlitePresenceStateStore } from './sqlite-presence-state-store.js';
 import { SqliteVCardStore } from './sqlite-vcard-store.js';
+import { SqliteAdminAccountStore, SqliteApiTokenStore, SqliteAuditLog } from './sqlite-admin-stores.js';
 
 export { openDatabase, DATABASE_FILE, type OpenDatabaseOptions } from './open-database.js';
 export { SCHEMA_VERSION } from './migrations.js';
@@ -14,7 +16,9 @@ export { SqliteOfflineStore } from './sqlite-offline-store.js';
 export { SqlitePrivateXmlStore } from './sqlite-private-xml-store.js';
 export { SqliteRosterStore } from './sqlite-roster-store.js';
 export { SqliteSettingsStore } from './sqlite-settings-store.js';
+export { SqlitePresenceStateStore } from './sqlite-presence-state-store.js';
 export { SqliteVCardStore } from './sqlite-vcard-store.js';
+export { SqliteAdminAccountStore, SqliteApiTokenStore, SqliteAuditLog } from './sqlite-admin-stores.js';
 
 export interface SqliteStores {
   accounts: SqliteAccountStore;
@@ -22,7 +26,12 @@ export interface SqliteStores {
   privateXml: SqlitePrivateXmlStore;
   roster: SqliteRosterStore;
   settings: SqliteSettingsStore;
+  presenceState: SqlitePresenceStateStore;
   vcards: SqliteVCardStore;
+  /** Administration (core's AdminStores): admin accounts, API tokens, audit log. */
+  admins: SqliteAdminAccountStore;
+  apiTokens: SqliteApiTokenStore;
+  audit: SqliteAuditLog;
   /** Closes the shared connection; the stores must not be used afterwards. */
   close(): void;
 }
@@ -30,5 +39,17 @@ export interface SqliteStores {
 /** Opens (creating and migrating if needed) `<dataDir>/deskchat.sqlite` and every store on one connection. */
 export function openSqliteStores(dataDir: string): SqliteStores {
   const db = openDatabase(dataDir);
-  return { accounts: new SqliteAccountStore(db), offline: new SqliteOfflineStore(db), privateXml: new SqlitePrivateXmlStore(db), roster: new SqliteRosterStore(db), settings: new SqliteSettingsStore(db), vcards: new SqliteVCardStore(db), close: () => db.close() };
+  return {
+    accounts: new SqliteAccountStore(db),
+    offline: new SqliteOfflineStore(db),
+    privateXml: new SqlitePrivateXmlStore(db),
+    roster: new SqliteRosterStore(db),
+    settings: new SqliteSettingsStore(db),
+    presenceState: new SqlitePresenceStateStore(db),
+    vcards: new SqliteVCardStore(db),
+    admins: new SqliteAdminAccountStore(db),
+    apiTokens: new SqliteApiTokenStore(db),
+    audit: new SqliteAuditLog(db),
+    close: () => db.close(),
+  };
 }

@@ -148,6 +148,57 @@ export const MIGRATIONS: readonly Migration[] = [
       `);
     },
   },
+  {
+    version: 7,
+    description: 'presence kept across restarts: last seen and outside sources (phone, calendar)',
+    up(db) {
+      // Sources are re-sent by their integrations only on change, so losing them on a restart would
+      // leave an agent "on the phone" or "in a meeting" wrong until the next change.
+      db.exec(`
+        CREATE TABLE presence_sources (
+          username TEXT NOT NULL,
+          source TEXT NOT NULL,
+          state TEXT NOT NULL,
+          PRIMARY KEY (username, source)
+        ) STRICT;
+        CREATE TABLE presence_last_seen (
+          username TEXT NOT NULL PRIMARY KEY,
+          stanza TEXT NOT NULL,
+          at INTEGER NOT NULL
+        ) STRICT;
+      `);
+    },
+  },
+  {
+    version: 8,
+    description: 'administration: admin accounts, API tokens (hashes only) and the audit log',
+    up(db) {
+      // Old and new values of audit entries are JSON text (NULL: nothing before / nothing left).
+      db.exec(`
+        CREATE TABLE admin_accounts (
+          name TEXT NOT NULL PRIMARY KEY,
+          password_hash TEXT NOT NULL,
+          created_at INTEGER NOT NULL,
+          password_changed_at INTEGER NOT NULL
+        ) STRICT;
+        CREATE TABLE api_tokens (
+          name TEXT NOT NULL PRIMARY KEY,
+          hash TEXT NOT NULL UNIQUE,
+          created_at INTEGER NOT NULL,
+          created_by TEXT NOT NULL
+        ) STRICT;
+        CREATE TABLE audit_log (
+          id INTEGER PRIMARY KEY AUTOINCREMENT,
+          at INTEGER NOT NULL,
+          actor TEXT NOT NULL,
+          action TEXT NOT NULL,
+          target TEXT,
+          old_value TEXT CHECK (old_value IS NULL OR json_valid(old_value)),
+          new_value TEXT CHECK (new_value IS NULL OR json_valid(new_value))
+        ) STRICT;
+      `);
+    },
+  },
 ];
 
 /** The schema version this build writes and understands. */

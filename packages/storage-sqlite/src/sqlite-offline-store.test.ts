@@ -32,3 +32,17 @@ describe('SqliteOfflineStore durability', () => {
     }
   });
 });
+
+describe('SqliteOfflineStore.countAllMessages (the offline queue size on /metrics)', () => {
+  it('counts the stored messages of every user', async () => {
+    const { store, cleanup } = await freshStores((s) => s.offline)();
+    try {
+      await expect(store.countAllMessages()).resolves.toBe(0);
+      await store.storeMessage('alice', { stanza: '<message/>', storedAt: 1 }, 10);
+      await store.storeMessage('bob', { stanza: '<message/>', storedAt: 2 }, 10);
+      await expect(store.countAllMessages()).resolves.toBe(2);
+    } finally {
+      await cleanup();
+    }
+  });
+});

@@ -14,6 +14,7 @@ export class SqliteOfflineStore implements OfflineStore {
   private readonly insertUnderLimit: Statement<[{ username: string; stanza: string; storedAt: number; limit: number }]>;
   private readonly selectAll: Statement<[string], Row>;
   private readonly count: Statement<[string], { n: number }>;
+  private readonly countEvery: Statement<[], { n: number }>;
   private readonly removeOne: Statement<[string, number]>;
   private readonly removeAll: Statement<[string]>;
   private readonly removeMany: (username: string, ids: number[]) => void;
@@ -25,6 +26,7 @@ export class SqliteOfflineStore implements OfflineStore {
       WHERE (SELECT count(*) FROM offline_messages WHERE username = @username) < @limit`);
     this.selectAll = db.prepare('SELECT id, stanza, stored_at FROM offline_messages WHERE username = ? ORDER BY id');
     this.count = db.prepare('SELECT count(*) AS n FROM offline_messages WHERE username = ?');
+    this.countEvery = db.prepare('SELECT count(*) AS n FROM offline_messages');
     this.removeOne = db.prepare('DELETE FROM offline_messages WHERE username = ? AND id = ?');
     this.removeAll = db.prepare('DELETE FROM offline_messages WHERE username = ?');
     // One transaction for a delivered batch: one fsync, and a crash leaves all or none removed.
@@ -43,6 +45,11 @@ export class SqliteOfflineStore implements OfflineStore {
 
   async countMessages(username: string): Promise<number> {
     return this.count.get(username)!.n;
+  }
+
+  /** Every stored message of every user (the offline queue size on /metrics); not part of the port. */
+  async countAllMessages(): Promise<number> {
+    return this.countEvery.get()!.n;
   }
 
   async removeMessages(username: string, ids: number[]): Promise<void> {

@@ -10,7 +10,7 @@ export const discoModule: Module = {
     api.iq(NS.DISCO_INFO, 'query', {
       async get({ payload, from }) {
         if (payload.attrs.node) throw new StanzaError('item-not-found', 'no such node');
-        const features = [...new Set(await api.core.hooks.collect('disco/host-features', { from }))].sort();
+        const features = [...new Set(await api.collect('disco/host-features', { from }))].sort();
         return xml(
           'query',
           { xmlns: NS.DISCO_INFO },

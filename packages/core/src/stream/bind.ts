@@ -36,20 +36,29 @@ function readResource(bind: Element): string | undefined {
   return resource;
 }
 
+/**
+ * RFC 6120 §7.6–7.7 across the cluster: the session directory registers the resource atomically
+ * with the sessions-per-user limit and the conflict rule; a replaced holder (on this node or
+ * another) is closed with `conflict`.
+ */
 async function bindResource(session: Session, requested: string | undefined): Promise<JID> {
   const { core } = session;
   const username = session.username!;
-  const existing = core.sessions.forUser(username);
   const resource = requested ?? randomBytes(6).toString('hex');
   if (core.reservedResources.has(resource)) throw new StanzaError('not-allowed', `resource '${resource}' is reserved by the server (RFC 6120 §7.7.2.1)`);
-  const holder = existing.find((s) => s.jid?.resource === resource);
-  if (holder) {
-    if (core.options.resourceConflict === 'refuse') throw new StanzaError('conflict', 'resource is in use (RFC 6120 §7.7.2.2)');
-    // The newer session wins; the old one is told why.
-    holder.close(new StreamError('conflict', 'replaced by a new connection with the same resource'));
-  } else if (existing.length >= core.options.limits.sessionsPerUser) {
-    throw new StanzaError('resource-constraint', `at most ${core.options.limits.sessionsPerUser} sessions per user`, { type: 'wait' });
+  const result = await core.directory.register(
+    { username, resource, sessionId: session.id, node: core.node, transport: session.transport.kind, isAvailable: false, priority: 0, carbons: false, interested: false, boundAt: Date.now() },
+    { maxPerUser: core.options.limits.sessionsPerUser, onConflict: core.options.resourceConflict },
+  );
+  if (result.status === 'conflict') throw new StanzaError('conflict', 'resource is in use (RFC 6120 §7.7.2.2)');
+  if (result.status === 'limit') throw new StanzaError('resource-constraint', `at most ${core.options.limits.sessionsPerUser} sessions per user`, { type: 'wait' });
+  if (session.state === 'closed') {
+    // The stream ended while the directory answered: leave nothing behind for it.
+    await core.directory.unregister(username, resource, session.id);
+    throw new StanzaError('resource-constraint', 'the stream closed during binding');
   }
+  // The newer session wins; the old one is told why.
+  if (result.replaced) await core.closeSession(result.replaced, new StreamError('conflict', 'replaced by a new connection with the same resource'));
   const jid = new JID(username, core.domain, resource);
   session.onBound(jid);
   core.sessions.add(session);

@@ -40,6 +40,8 @@ export class SaslNegotiation {
   }
 
   private async auth(el: Element): Promise<void> {
+    // A sign-in starts here: past the node's load limit it is refused before any credential is checked.
+    this.session.core.loadLimit.admit(this.session.core.sessions.size);
     if (this.session.core.authThrottle.isBlocked(this.session.transport.remoteAddress)) {
       return this.fail('temporary-auth-failure', 'too many failed sign-ins from this address; try again later', false);
     }
@@ -83,6 +85,7 @@ export class SaslNegotiation {
     const children = [xml(condition)];
     if (text) children.push(xml('text', { 'xml:lang': 'en' }, text));
     this.session.transport.send(xml('failure', { xmlns: NS.SASL }, ...children));
+    void this.session.core.hooks.notify('session/auth-failed', { session: this.session, condition });
     if (condition === 'not-authorized') {
       this.session.log.info({}, 'authentication failed');
       this.session.core.authThrottle.recordFailure(this.session.transport.remoteAddress);

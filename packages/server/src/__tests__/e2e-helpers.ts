@@ -44,7 +44,7 @@ export async function startTestNode(options: { tls?: boolean; raw?: Record<strin
       log: { level: 'silent' },
       ...options.raw,
       http: { host: '127.0.0.1', port: 0, ...(options.raw?.http as Record<string, unknown> | undefined) },
-      admin: { host: '127.0.0.1', port: 0, token: ADMIN_TOKEN, ...(options.raw?.admin as Record<string, unknown> | undefined) },
+      admin: { host: '127.0.0.1', port: 0, token: ADMIN_TOKEN, createFirstAdmin: false, ...(options.raw?.admin as Record<string, unknown> | undefined) },
     },
     dataDir,
   );
