@@ -18,6 +18,9 @@ let bob: Client;
 let bobInbox: Inbox;
 let carol: Client | undefined;
 
+/** The administrator's Desktop Chat Server Settings, as the admin API stores them. */
+const chatServers = (value: { primary: string; secondary: string | null }) => node.node.core.stores.settings.set('chat-servers', value);
+
 beforeAll(async () => {
   node = await startTestNode();
   for (const u of ['agent', 'bob', 'carol', 'dave']) await node.addUser(u, `pw-${u}`);
@@ -59,7 +62,8 @@ describe('gadget definition and sign-in', () => {
     await page.close();
 
     // Nothing listens on the discard port: the Primary is unreachable and there is no Secondary.
-    const down = await GadgetPage.open(chromium, node, SUITE, 'domain=localhost&primary=https://127.0.0.1:9/http-bind');
+    await chatServers({ primary: 'https://127.0.0.1:9/http-bind', secondary: null });
+    const down = await GadgetPage.open(chromium, node, SUITE);
     await down.page.getByLabel('Username').fill('agent');
     await down.page.getByLabel('Password').fill('pw-agent');
     await down.page.getByRole('button', { name: 'Sign In' }).click();
@@ -67,16 +71,20 @@ describe('gadget definition and sign-in', () => {
     await containsText(down.page.getByRole('alert'), 'The chat server cannot be reached.');
     await down.screenshot('sign-in-unreachable');
     await down.close();
+    await node.node.core.stores.settings.remove('chat-servers');
   });
 
-  it('uses the Secondary when the Primary cannot be reached', async () => {
-    const page = await GadgetPage.open(chromium, node, SUITE, `domain=localhost&primary=http://127.0.0.1:9/http-bind&secondary=http://127.0.0.1:${node.httpPort}/http-bind`);
+  it('reads the administrator’s chat servers and uses the Secondary when the Primary cannot be reached', async () => {
+    // The page's own parameters lose to the administrator's settings (the public endpoint).
+    await chatServers({ primary: 'http://127.0.0.1:9/http-bind', secondary: `http://127.0.0.1:${node.httpPort}/http-bind` });
+    const page = await GadgetPage.open(chromium, node, SUITE, 'domain=localhost&primary=http://127.0.0.1:1/http-bind');
     await page.signIn('agent', 'pw-agent');
     await page.page.getByRole('button', { name: /^Your state: Available/ }).waitFor();
     await page.page.getByRole('button', { name: /^Your state/ }).click();
     await page.page.getByRole('menuitem', { name: 'Sign Out' }).click();
     await page.page.getByRole('button', { name: 'Sign In' }).waitFor();
     await page.close();
+    await node.node.core.stores.settings.remove('chat-servers');
   });
 
   it('signs in Available with an empty list, and shows the list in under a second', async () => {

@@ -10,6 +10,11 @@
 //     cache them per user in localStorage, and return failoverOrder({home, backup, primary,
 //     secondary}); later sign-ins start from the cached home.
 //   signedIn(): a server that names no nodes clears the cache.
+//   Redirects: a node that is not serving the user ends the BOSH session with condition
+//     'see-other-uri' (a <uri/> in the terminate body) or closes the WebSocket with
+//     see-other-uri; today connectLink reports that as a refusal ('refused', condition
+//     'see-other-uri'). Following it means reading the URI from the terminate body
+//     (link.ts: conn.xmlInput sees it) and connecting there instead.
 import { failoverOrder, type ChatServers } from './servers.js';
 
 export interface Discovery {
