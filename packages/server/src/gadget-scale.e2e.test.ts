@@ -23,17 +23,14 @@ const online: Client[] = [];
 beforeAll(async () => {
   node = await startTestNode();
   await node.addUser('agent', 'pw-agent');
-  for (let i = 0; i < CONTACTS; i++) {
-    // Only the contacts that sign in need an account; the others are contacts that stay offline.
-    if (i < ONLINE) await node.addUser(user(i), 'pw');
-    await befriend(node, 'agent', user(i), `Group ${i % 10}`, `Contact ${String(i).padStart(3, '0')}`);
-  }
-  chromium = await launchChromium();
-  for (let i = 0; i < ONLINE; i++) {
-    const c = await signIn(node.port, user(i), 'pw', 'tcp');
-    await c.send(xml('presence'));
-    online.push(c);
-  }
+  const indexes = [...Array(CONTACTS).keys()];
+  // Only the contacts that sign in need an account; the others are contacts that stay offline.
+  for (const i of indexes.slice(0, ONLINE)) await node.addUser(user(i), 'pw');
+  await Promise.all(indexes.map((i) => befriend(node, 'agent', user(i), `Group ${i % 10}`, `Contact ${String(i).padStart(3, '0')}`)));
+  const browser = launchChromium();
+  online.push(...(await Promise.all(indexes.slice(0, ONLINE).map((i) => signIn(node.port, user(i), 'pw', 'tcp')))));
+  await Promise.all(online.map((c) => c.send(xml('presence'))));
+  chromium = await browser;
 }, 60_000);
 
 afterAll(async () => {
