@@ -28,12 +28,12 @@ beforeAll(async () => {
   await accounts.updateProfile('agent', { name: 'Agent Smith' });
   await accounts.updateProfile('bob', { name: 'Bob Builder' });
   await accounts.updateProfile('carol', { name: 'Carol Singer' });
-  chromium = await launchChromium();
-  desk = await signIn(node.port, 'agent', 'pw-agent', 'desk');
-  bob = await signIn(node.port, 'bob', 'pw-bob', 'tcp');
+  const browser = launchChromium();
+  [desk, bob] = await Promise.all([signIn(node.port, 'agent', 'pw-agent', 'desk'), signIn(node.port, 'bob', 'pw-bob', 'tcp')]);
   bobInbox = new Inbox(bob);
   await bob.send(xml('presence'));
-});
+  chromium = await browser;
+}, 60_000); // a real node, Chromium and two clients: slow when the shared machine is busy
 
 afterAll(async () => {
   await gadget?.close();
