@@ -22,6 +22,7 @@ import { memoryStores, type Stores } from './stores.js';
 import type { Transport } from './transport.js';
 import type { XmlLimits } from './xml/types.js';
 import { parseDocument } from './xml/index.js';
+import type { NodeAddress } from './cluster/cluster-registry.js';
 import { memorySharedState, type BusMessage, type ChatLockStore, type LockService, type NodeBus, type PresenceStore, type SessionDirectory, type SharedState } from './volatile/index.js';
 
 export interface CoreInit {
@@ -184,12 +185,34 @@ export class Core {
   }
 
   /**
-   * Closes every stream with `system-shutdown` (RFC 6120 §4.9.3.22), lets their unbind hooks and
-   * redeliveries finish (they need the modules), then unloads modules and leaves the bus.
+   * Stops serving without stopping the process (design.md §5 fencing: this node was declared dead,
+   * or lost the shared store for longer than that takes): every stream ends with `system-shutdown`
+   * and new ones are refused until `resumeServing()`.
    */
-  async shutdown(text = 'the server is shutting down'): Promise<void> {
+  fence(text: string): void {
     this.admission.isClosing = true;
     for (const session of [...this.streams]) session.close(new StreamError('system-shutdown', text));
+  }
+
+  resumeServing(): void {
+    this.admission.isClosing = false;
+  }
+
+  get isServing(): boolean {
+    return !this.admission.isClosing;
+  }
+
+  /**
+   * Closes every stream with `system-shutdown` (RFC 6120 §4.9.3.22) — or, with `handOver`, sends
+   * each to that node (see-other-host / see-other-uri: a graceful stop in a cluster) — lets their
+   * unbind hooks and redeliveries finish (they need the modules), then unloads modules and leaves the bus.
+   */
+  async shutdown(text = 'the server is shutting down', handOver?: NodeAddress): Promise<void> {
+    this.admission.isClosing = true;
+    for (const session of [...this.streams]) {
+      if (handOver && session.state !== 'closed') session.redirect(handOver, text);
+      else session.close(new StreamError('system-shutdown', text));
+    }
     while (this.inFlight.size > 0) await Promise.all([...this.inFlight]);
     for (const module of this.modules.splice(0).reverse()) module.unload();
     await this.unsubscribe?.();

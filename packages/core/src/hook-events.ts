@@ -60,4 +60,10 @@ export interface HookEvents {
   'session/presence-changed': Notify<{ session: Session; previous: SessionPresence }>;
   /** The session is gone (closed by either side or broken); `error` is the stream error it ended with, if any. */
   'session/unbound': Notify<{ session: Session; error?: StreamError }>;
+  /**
+   * A bound resource of another node is gone with its node (design.md §5 takeover): it has left the
+   * directory; modules end what they kept for it as for 'session/unbound' (presence: unavailable to
+   * subscribers; chat locks released). Fired on the node that takes over, once per resource.
+   */
+  'session/lost': Notify<{ username: string; resource: string; sessionId: string; node: string }>;
 }

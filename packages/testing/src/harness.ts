@@ -61,6 +61,22 @@ export class Harness {
     return new Harness(cores);
   }
 
+  /**
+   * What a crashed process looks like from outside: node `index` stops reading the bus and its
+   * sessions simply stop (no stream is closed, nothing is unregistered). Its registration, directory
+   * entries and presence stay in the shared state for a takeover to clean up.
+   */
+  async crash(index: number): Promise<void> {
+    const core = this.cores[index] as unknown as { unsubscribe?: () => Promise<void>; streams: Set<unknown>; sessions: { remove(s: unknown): void } };
+    await core.unsubscribe?.();
+    core.unsubscribe = undefined;
+    for (const session of [...this.cores[index].streams]) {
+      (session as { state: string }).state = 'closed';
+      this.cores[index].streams.delete(session);
+      this.cores[index].sessions.remove(session);
+    }
+  }
+
   async addUser(username: string, password = 'secret'): Promise<void> {
     await this.core.stores.accounts.createAccount({ username, createdAt: Date.now(), credentials: deriveCredentials(password, 4096) });
   }

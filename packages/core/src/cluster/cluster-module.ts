@@ -8,8 +8,7 @@
 //   2. Serving. After authentication a node that is not serving the user (not its home, nor its
 //      backup while the home is dead) sends the client to the one that is: see-other-host (TCP),
 //      see-other-uri (BOSH terminate, WebSocket <close/>). `redirect: false` serves anyone anywhere.
-//   3. Liveness. The node heartbeats in the registry; if its registration was taken over (it was
-//      declared dead), it stops serving at once rather than act on stale state.
+// Liveness, fencing and takeovers are the server's Membership (membership.ts), not this module.
 import xml, { type Element } from '@xmpp/xml';
 import type { Module } from '../module-api.js';
 import type { Session } from '../session.js';
@@ -26,11 +25,6 @@ export interface ClusterOptions {
   self: NodeInfo;
   /** false: every node serves every user (no redirects after authentication). */
   redirect: boolean;
-  heartbeatMs: number;
-  /** A node is dead once this long has passed since its last heartbeat. */
-  deadAfterMs: number;
-  /** Called when the node learns it was declared dead by the others (it must stop serving). */
-  onFenced?: (reason: string) => void;
 }
 
 function addressElement(name: 'home' | 'backup', node: NodeStatus): Element {
@@ -87,14 +81,6 @@ export function clusterModule(options: ClusterOptions): Module {
         1000,
       );
 
-      api.timer(options.heartbeatMs, () => {
-        void registry.heartbeat(self.name, self.instance, options.deadAfterMs).then(
-          (isOwn) => {
-            if (!isOwn) options.onFenced?.('this node was declared dead by the cluster');
-          },
-          (err) => api.log.warn({ err }, 'cluster heartbeat failed'),
-        );
-      });
     },
   };
 }

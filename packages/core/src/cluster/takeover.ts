@@ -1,0 +1,53 @@
+// Taking over a dead node's duties (design.md §5, issue "Failover"): exactly one live node — the
+// dead node's pair peer first, any live node once the peer has had its chance — under a lock:
+//   1. every session the directory still gives the dead node leaves the directory, and modules end
+//      what they kept for it ('session/lost': presence unavailable to subscribers, so no ghost
+//      presence; chat locks released);
+//   2. whatever waits for the dead node on the bus (published between its death and now) is routed
+//      again: a stanza for one of its sessions goes through Router.redeliver (the user's other
+//      resources or offline storage), so that nothing sent in the gap is lost.
+// Running it again finds nothing left to do, so a crash of the taker mid-way is repaired by the next.
+import { parseDocument } from '../xml/index.js';
+import type { Core } from '../core.js';
+import type { NodeStatus } from './cluster-registry.js';
+
+export interface TakeoverResult {
+  sessions: number;
+  stanzas: number;
+}
+
+/** Whether `self` may take over `dead` now: its pair peer at once, anyone else after `graceMs` more. */
+export function mayTakeOver(self: NodeStatus | { name: string; pair: string }, dead: NodeStatus, peerAlive: boolean, now: number, deadAfterMs: number, graceMs: number): boolean {
+  if (dead.name === self.name || dead.isAlive) return false;
+  if (self.pair === dead.pair) return true;
+  if (!peerAlive) return now - dead.lastSeen >= deadAfterMs;
+  // The peer is alive but has not done it: step in after a grace period.
+  return now - dead.lastSeen >= deadAfterMs + graceMs;
+}
+
+export async function takeOver(core: Core, dead: string): Promise<TakeoverResult> {
+  return core.locks.withLock(
+    `takeover:${dead}`,
+    async () => {
+      const entries = await core.directory.entriesOfNode(dead);
+      let sessions = 0;
+      for (const entry of entries) {
+        if (!(await core.directory.unregister(entry.username, entry.resource, entry.sessionId))) continue;
+        sessions++;
+        await core.hooks.notify('session/lost', { username: entry.username, resource: entry.resource, sessionId: entry.sessionId, node: dead });
+      }
+      let stanzas = 0;
+      for (const message of await core.bus.drain(dead)) {
+        if (message.type !== 'stanza') continue; // close orders and IQ replies have nobody left to go to
+        try {
+          stanzas += await core.router.redeliver([parseDocument(message.stanza, { ...core.options.xml, maxStanzaBytes: core.options.xml.maxStanzaBytes + 4096 })]);
+        } catch (err) {
+          core.log.warn({ err, dead }, 'could not route again a stanza left for a dead node');
+        }
+      }
+      if (sessions > 0 || stanzas > 0) core.log.warn({ dead, sessions, stanzas }, 'took over a dead node: its sessions ended, what waited for it routed again');
+      return { sessions, stanzas };
+    },
+    { ttlMs: 60_000 },
+  );
+}
