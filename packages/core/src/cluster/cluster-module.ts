@@ -62,6 +62,19 @@ export function clusterModule(options: ClusterOptions): Module {
         return [addressElement('home', found.home), ...(found.backup ? [addressElement('backup', found.backup)] : [])];
       });
 
+      // A BOSH session whose node went away may continue here only where the user is served, and
+      // only if that node is really gone (two nodes must never serve one session).
+      api.hook('session/adoption', async ({ username, fromNode }) => {
+        const [assignment, nodes] = await Promise.all([registry.assignmentOf(username), registry.nodes()]);
+        const from = nodes.find((n) => n.name === fromNode);
+        if (from?.isAlive) return { redirect: from };
+        if (!options.redirect) return undefined;
+        const found = homesOf(username, assignment, nodes);
+        if (!found || isServing(self.name, found)) return undefined;
+        const target = redirectTarget(found);
+        return target ? { redirect: target } : undefined;
+      });
+
       // Runs first: a node that does not serve the user sends the client on before anything is bound here.
       api.hook(
         'session/authenticated',

@@ -122,7 +122,7 @@ export class Membership {
       const peerAlive = nodes.some((n) => n.pair === dead.pair && n.name !== dead.name && n.isAlive);
       if (!mayTakeOver(self, dead, peerAlive, this.now(), this.options.deadAfterMs, this.options.takeoverGraceMs ?? this.options.deadAfterMs)) continue;
       try {
-        await takeOver(this.core, dead.name);
+        await takeOver(this.core, dead.name, this.now());
       } catch (err) {
         this.core.log.warn({ err, dead: dead.name }, 'takeover failed; retrying at the next heartbeat');
       }

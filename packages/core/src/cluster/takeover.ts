@@ -6,6 +6,10 @@
 //   2. whatever waits for the dead node on the bus (published between its death and now) is routed
 //      again: a stanza for one of its sessions goes through Router.redeliver (the user's other
 //      resources or offline storage), so that nothing sent in the gap is lost.
+// BOSH sessions that another node can continue (their state is in shared state) are not ended: the
+// client resends its request to the peer, which adopts the session with nothing lost and nothing
+// broadcast. One that nobody adopts within its `inactivity` ends then, as any idle BOSH session
+// would: unavailable to subscribers, its outbox routed again (other resources, offline storage).
 // Running it again finds nothing left to do, so a crash of the taker mid-way is repaired by the next.
 import { parseDocument } from '../xml/index.js';
 import type { Core } from '../core.js';
@@ -25,22 +29,41 @@ export function mayTakeOver(self: NodeStatus | { name: string; pair: string }, d
   return now - dead.lastSeen >= deadAfterMs + graceMs;
 }
 
-export async function takeOver(core: Core, dead: string): Promise<TakeoverResult> {
+export async function takeOver(core: Core, dead: string, now: number = Date.now()): Promise<TakeoverResult> {
+  const limits = { ...core.options.xml, maxStanzaBytes: core.options.xml.maxStanzaBytes + 4096 };
+  const read = (text: string) => {
+    const el = parseDocument(text, limits);
+    if (el.attrs.xmlns === 'jabber:client') delete el.attrs.xmlns;
+    return el;
+  };
   return core.locks.withLock(
     `takeover:${dead}`,
     async () => {
       const entries = await core.directory.entriesOfNode(dead);
       let sessions = 0;
+      let stanzas = 0;
       for (const entry of entries) {
-        if (!(await core.directory.unregister(entry.username, entry.resource, entry.sessionId))) continue;
+        const bosh = entry.transport === 'bosh' && entry.resumeId && core.boshState ? await core.boshState.load(entry.resumeId) : undefined;
+        if (bosh && bosh.record.node === dead && now - bosh.record.lastActivity < bosh.record.params.inactivity * 1000) continue; // waits to be adopted
+        if (!(await core.directory.unregister(entry.username, entry.resource, entry.sessionId, dead))) continue;
         sessions++;
         await core.hooks.notify('session/lost', { username: entry.username, resource: entry.resource, sessionId: entry.sessionId, node: dead });
+        if (bosh) {
+          // Nobody continued it in time: what it still had for the client goes to other resources or offline storage.
+          await core.boshState!.remove(entry.resumeId!);
+          for (const item of bosh.outbox) {
+            try {
+              stanzas += await core.router.redeliver([read(item.xml)]);
+            } catch (err) {
+              core.log.warn({ err, dead }, 'could not route again a stanza left in a BOSH outbox');
+            }
+          }
+        }
       }
-      let stanzas = 0;
       for (const message of await core.bus.drain(dead)) {
         if (message.type !== 'stanza') continue; // close orders and IQ replies have nobody left to go to
         try {
-          stanzas += await core.router.redeliver([parseDocument(message.stanza, { ...core.options.xml, maxStanzaBytes: core.options.xml.maxStanzaBytes + 4096 })]);
+          stanzas += await core.router.redeliver([read(message.stanza)]);
         } catch (err) {
           core.log.warn({ err, dead }, 'could not route again a stanza left for a dead node');
         }
