@@ -17,6 +17,12 @@
 //   for longer than the TTL, its stream can be drained. A subscriber that wakes up after its key
 //   lapsed claims it again (and logs it: a takeover may have drained what it had not read yet); one
 //   that finds another's token stops reading (a newer subscriber for the node took the stream).
+//   Entries a reader had already received when it stalled may have been drained meanwhile: when the
+//   key may have lapsed since they were read (more than half a TTL since it was last renewed, or a
+//   renewal found it gone), the rest of the batch is checked, with the key claimed again, in one
+//   script before any handler runs (entries gone are skipped). So a drained message is handled by
+//   the drainer only — except one whose handler was already running when the node stalled, which
+//   the stream still held (delivered at least once).
 //
 // Reading: XREAD BLOCK on a dedicated connection (node-redis `duplicate()`: a blocked connection can
 // run nothing else), from the start of the stream — the backlog first, in order, before `subscribe`
@@ -48,6 +54,21 @@ if not v then redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2]) return 2 end
 if v ~= ARGV[1] then return 0 end
 redis.call('PEXPIRE', KEYS[1], ARGV[2])
 return 1`,
+);
+
+// KEYS: listener, stream. ARGV: token, ttlMs, entry ids. Claims the key (again) and says which of
+// the entries are still there: {1 (the key was ours) or 2 (it had lapsed), ids…}; {-1} when another
+// subscriber holds the key.
+const CLAIM_ENTRIES = new LuaScript(
+  'bus-claim-entries',
+  `local v = redis.call('GET', KEYS[1])
+if v and v ~= ARGV[1] then return {-1} end
+redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+local out = {v and 1 or 2}
+for i = 3, #ARGV do
+  if #redis.call('XRANGE', KEYS[2], ARGV[i], ARGV[i]) > 0 then table.insert(out, ARGV[i]) end
+end
+return out`,
 );
 
 // KEYS: listener. ARGV: token.
@@ -145,6 +166,10 @@ class BusSubscription {
   private readonly keys: { bus: string; busListener: string };
   private reader: RedisClient | undefined;
   private lastId = '0';
+  /** When the last successful claim or renewal of the listener key was sent (Date.now()). */
+  private claimedAt = 0;
+  /** How many times the key was found lapsed (entries read before that must be checked). */
+  private lapses = 0;
   private isStopping = false;
   private refreshTimer: NodeJS.Timeout | undefined;
   private loop: Promise<void> | undefined;
@@ -164,6 +189,7 @@ class BusSubscription {
   async start(): Promise<void> {
     if (!this.redis.isAvailable) throw new RedisUnavailableError(`busSubscribe: Redis at ${this.redis.url} is unavailable`);
     this.reader = await this.connectReader();
+    this.claimedAt = Date.now();
     await this.redis.run('busSubscribe', (c) => c.set(this.keys.busListener, this.token, { PX: this.settings.listenerTtlMs }));
     this.refreshTimer = setInterval(() => void this.refresh(), Math.max(10, Math.floor(this.settings.listenerTtlMs / 3)));
     this.refreshTimer.unref();
@@ -223,16 +249,46 @@ class BusSubscription {
 
   /** One XREAD (blocking for `blockMs`, or not at all), its entries handled in order; how many it read. */
   private async readOnce(blockMs: number | undefined): Promise<number> {
+    const lapsesBefore = this.lapses;
     const reply = (await this.reader!.xRead({ key: this.keys.bus, id: this.lastId }, { COUNT: this.settings.batchSize, ...(blockMs !== undefined ? { BLOCK: blockMs } : {}) })) as Array<{
       messages: StreamEntry[];
     }> | null;
     const entries = reply?.[0]?.messages ?? [];
-    for (const entry of entries) {
+    let lapses = lapsesBefore;
+    let present: Set<string> | undefined;
+    for (const [i, entry] of entries.entries()) {
       if (this.isStopping) break; // left in the stream: the next subscriber gets it
-      await this.handle(entry);
+      if (this.lapses !== lapses || Date.now() - this.claimedAt > this.settings.listenerTtlMs / 2) {
+        present = await this.claimEntries(entries.slice(i).map((e) => e.id));
+        lapses = this.lapses;
+        if (this.isStopping) break;
+      }
+      if (!present || present.has(entry.id)) await this.handle(entry);
+      else this.log.warn({ id: entry.id }, 'a bus message this node had read before it stalled was drained by a takeover meanwhile: not handled here');
       this.lastId = entry.id;
     }
     return entries.length;
+  }
+
+  /** After a possible lapse of the listener key: claims it again and returns which of `ids` were not drained meanwhile. */
+  private async claimEntries(ids: string[]): Promise<Set<string>> {
+    const sentAt = Date.now();
+    const reply = (await this.redis.run('busClaim', (c) => CLAIM_ENTRIES.run(c, [this.keys.busListener, this.keys.bus], [this.token, this.settings.listenerTtlMs, ...ids]))) as [number, ...string[]];
+    if (reply[0] === -1) {
+      this.takenOver();
+      return new Set();
+    }
+    if (reply[0] === 2) this.lapses++;
+    this.claimedAt = sentAt;
+    return new Set(reply.slice(1) as string[]);
+  }
+
+  private takenOver(): void {
+    if (this.isStopping) return;
+    this.log.warn({}, "another subscriber took this node's bus stream: this one stops reading");
+    this.isStopping = true;
+    clearInterval(this.refreshTimer);
+    if (this.reader?.isOpen) this.reader.destroy();
   }
 
   private async handle(entry: StreamEntry): Promise<void> {
@@ -257,14 +313,12 @@ class BusSubscription {
   private async refresh(): Promise<void> {
     if (this.isStopping) return;
     try {
+      const sentAt = Date.now();
       const state = await this.redis.run('busListener', (c) => REFRESH.run(c, [this.keys.busListener], [this.token, this.settings.listenerTtlMs]));
+      if (state === 0) return this.takenOver();
+      this.claimedAt = Math.max(this.claimedAt, sentAt);
+      if (state === 2) this.lapses++;
       if (state === 2) this.log.warn({}, 'the bus listener key had lapsed (this process stalled or lost Redis for longer than its TTL): a takeover may have drained messages meanwhile');
-      if (state === 0 && !this.isStopping) {
-        this.log.warn({}, 'another subscriber took this node\'s bus stream: this one stops reading');
-        this.isStopping = true;
-        clearInterval(this.refreshTimer);
-        if (this.reader?.isOpen) this.reader.destroy();
-      }
     } catch {
       // Redis away: the key may lapse, and a takeover may drain; the loop goes on when Redis returns.
     }
