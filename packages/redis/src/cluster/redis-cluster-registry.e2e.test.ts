@@ -9,7 +9,7 @@ import { RedisUnavailableError } from '../errors.js';
 import { RedisClusterRegistry } from './redis-cluster-registry.js';
 
 const fixture = useRedisServer();
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 clusterRegistryContract('redis', async () => ({
   registry: new RedisClusterRegistry(await fixture.fresh()),

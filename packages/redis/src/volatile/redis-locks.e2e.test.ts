@@ -9,7 +9,7 @@ import { RedisLockTimeoutError, RedisUnavailableError } from '../errors.js';
 import { RedisLocks } from './redis-locks.js';
 
 const fixture = useRedisServer();
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 let child: ChildNode | undefined;
 const extra: RedisConnection[] = [];
