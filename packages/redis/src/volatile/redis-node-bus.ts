@@ -177,7 +177,7 @@ class BusSubscription {
 
   constructor(
     private readonly redis: RedisConnection,
-    private readonly node: string,
+    node: string,
     private readonly handler: BusHandler,
     private readonly settings: RedisNodeBus['settings'],
     private readonly log: Logger,
