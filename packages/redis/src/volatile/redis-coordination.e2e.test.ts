@@ -4,6 +4,7 @@ import { afterEach, describe, expect, it } from '@jest/globals';
 import { coordinationContract } from '@deskchat/testing';
 import { allKeys, redisOptions, useRedisServer } from '../__tests__/redis-fixture.js';
 import { connectRedis, type RedisConnection } from '../connection.js';
+import { RedisUnavailableError } from '../errors.js';
 import { RedisChatLockStore } from './redis-chat-lock-store.js';
 import { RedisLocks } from './redis-locks.js';
 import { RedisNodeBus } from './redis-node-bus.js';
@@ -63,6 +64,27 @@ describe('RedisChatLockStore', () => {
     await store.sweep(93);
     await expect(store.get('bob', 'alice@x')).resolves.toEqual({ resource: 'phone', sessionId: 's2', lastActive: 95 });
     await store.sweep(96);
+    await expect(store.get('bob', 'alice@x')).resolves.toBeUndefined();
+  });
+
+  it('fails every call with RedisUnavailableError while Redis is down', async () => {
+    const store = new RedisChatLockStore(await fixture.fresh());
+    await fixture.server.kill();
+    try {
+      for (const call of [
+        () => store.lock('bob', 'alice@x', { resource: 'r', sessionId: 's1', lastActive: 1 }),
+        () => store.get('bob', 'alice@x'),
+        () => store.touch('bob', 'alice@x', 's1', 2),
+        () => store.release('bob', 'alice@x'),
+        () => store.releaseSession('bob', 's1'),
+        () => store.sweep(10),
+      ]) {
+        await expect(call()).rejects.toBeInstanceOf(RedisUnavailableError);
+      }
+    } finally {
+      await fixture.server.restart();
+    }
+    await fixture.fresh();
     await expect(store.get('bob', 'alice@x')).resolves.toBeUndefined();
   });
 });
