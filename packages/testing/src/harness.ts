@@ -8,7 +8,7 @@
 // one user's resources) split across nodes, exactly as a cluster would route them.
 import xml, { type Element } from '@xmpp/xml';
 import { NS, StanzaError, type JID } from '@deskchat/protocol';
-import { Core, MemoryBoshStateStore, coreModules, deriveCredentials, memorySharedState, memoryStores, DEFAULT_CORE_OPTIONS, type CoreOptions, type Module, type Session, type Stores } from '@deskchat/core';
+import { Core, MemoryBoshStateStore, coreModules, deriveCredentials, memorySharedState, memoryStores, DEFAULT_CORE_OPTIONS, type CoreOptions, type Module, type Session, type SharedState, type Stores } from '@deskchat/core';
 import { FakeTransport } from './fake-transport.js';
 
 export interface HarnessClient {
@@ -34,6 +34,8 @@ export interface HarnessOptions {
   stores?: Partial<Stores>;
   /** Modules that differ per node (e.g. the cluster module, which knows which node it runs on), loaded first. */
   nodeModules?: (node: string, index: number) => Module<any>[];
+  /** Each node's shared state (e.g. Redis, one connection per node) instead of one in-memory set for all. */
+  shared?: (node: string, index: number) => SharedState;
 }
 
 export class Harness {
@@ -51,10 +53,11 @@ export class Harness {
     const count = options.nodes ?? Number(process.env.DESKCHAT_HARNESS_NODES ?? 1);
     const stores = { ...memoryStores(), ...options.stores };
     // Several nodes can continue each other's BOSH sessions (issue "Failover"); one has nobody to hand them to.
-    const shared = { ...memorySharedState(stores.presenceState), ...(count > 1 ? { boshState: new MemoryBoshStateStore() } : {}) };
+    const memoryShared = options.shared ? undefined : { ...memorySharedState(stores.presenceState), ...(count > 1 ? { boshState: new MemoryBoshStateStore() } : {}) };
     const cores: Core[] = [];
     for (let i = 0; i < count; i++) {
-      const core = new Core({ options: { ...DEFAULT_CORE_OPTIONS, ...options.core }, stores, shared, node: count === 1 ? 'local' : `node${i + 1}` });
+      const node = count === 1 ? 'local' : `node${i + 1}`;
+      const core = new Core({ options: { ...DEFAULT_CORE_OPTIONS, ...options.core }, stores, shared: memoryShared ?? options.shared!(node, i), node });
       await core.start();
       for (const module of [...(options.nodeModules?.(core.node, i) ?? []), ...coreModules, ...(options.modules ?? [])]) await core.load(module);
       cores.push(core);
