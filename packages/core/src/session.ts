@@ -11,6 +11,7 @@ import { SaslNegotiation } from './stream/sasl-negotiation.js';
 import { handleBind } from './stream/bind.js';
 import { prepareOutgoing } from './stream/stanza-checks.js';
 import type { EntryFlags } from './volatile/index.js';
+import { StoreUnavailableError } from './storage/store-unavailable.js';
 import { clip } from './xml/chars.js';
 import type { NodeAddress } from './cluster/cluster-registry.js';
 
@@ -135,6 +136,8 @@ export class Session {
       await this.handleElement(el);
     } catch (err) {
       if (err instanceof StreamError) return this.close(err);
+      // The cluster's shared store is unreachable (Redis down): say so, and let the client retry later.
+      if (err instanceof StoreUnavailableError) return this.close(new StreamError('internal-server-error', 'the cluster store is unavailable; try again shortly'));
       this.log.error({ err }, 'unexpected failure handling an element');
       this.close(new StreamError('internal-server-error'));
     }
