@@ -79,6 +79,36 @@ describe('BOSH session continued on the pair peer', () => {
     expect(resent.destroyed).toBe(false); // held for its answer, not refused
   });
 
+  it('continues every request that was open at the crash (hold = 2: a long poll and a send both held), resent in either order', async () => {
+    await a.send(body({ rid: s.next(), sid: s.sid, type: 'terminate' }));
+    s = await a.signIn('alice', 'web', { hold: 2 });
+    await settle();
+    const pollRid = s.next();
+    a.post(body({ rid: pollRid, sid: s.sid }));
+    const sendRid = s.next();
+    a.post(body({ rid: sendRid, sid: s.sid }, chat('bob@localhost/desk', 'sent before the crash')));
+    await settle();
+    await bob.next(stanzaMatching('message'));
+    await killNodeA();
+    b.now = a.now;
+    // The send is resent first (the client's order is not guaranteed), then the poll.
+    const resentSend = b.post(body({ rid: sendRid, sid: s.sid }, chat('bob@localhost/desk', 'sent before the crash')));
+    await settle();
+    const resentPoll = b.post(body({ rid: pollRid, sid: s.sid }));
+    await settle();
+    await bob.send(chat('alice@localhost/web', 'after the move'));
+    await settle();
+    const answered = [resentSend, resentPoll].filter((r) => r.body !== undefined);
+    expect(answered.flatMap((r) => bodies(r.body))).toEqual(['after the move']);
+    for (const r of [resentSend, resentPoll]) {
+      expect(r.destroyed).toBe(false);
+      expect(r.body ?? '').not.toContain('terminate');
+    }
+    // The session goes on, and bob never saw the first message twice.
+    await b.send(body({ rid: s.next(), sid: s.sid }, chat('bob@localhost/desk', 'marker')));
+    expect((await bob.next(stanzaMatching('message'))).getChildText('body')).toBe('marker');
+  });
+
   it('refuses a sid that no node knows with item-not-found', async () => {
     const res = await b.send(body({ rid: 5, sid: 'no-such-sid' }));
     expect(res.element.attrs).toMatchObject({ type: 'terminate', condition: 'item-not-found' });

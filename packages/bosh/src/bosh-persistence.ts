@@ -2,8 +2,9 @@
 // "Failover", design.md §5), in the order it happens, on one promise chain per session:
 //   - bind: the record (negotiated parameters, the bound resource, where the rids stand);
 //   - every stanza for the client: appended to the durable outbox before anything else;
-//   - a request with payloads: its rid, before the payloads are handled (a resend of it to another
-//     node must not handle them twice);
+//   - a request with payloads: its rid, once the payloads are handled (routed): a resend of an
+//     unrecorded rid to another node is handled there, a recorded one is not handled twice (a node
+//     that dies between routing and recording leaves a duplicate rather than a loss);
 //   - every response: recorded for its rid, taking its stanzas out of the outbox in the same step,
 //     before the bytes are written to the client (a node that dies in between leaves the response
 //     for the client to ask again, XEP-0124 §14.3);

@@ -31,6 +31,16 @@ export interface BoshHttpRequest {
   remoteAddress: string;
 }
 
+/** Whether a node's BOSH endpoint answers at all (any HTTP status) within a second. */
+async function isReachable(url: string): Promise<boolean> {
+  try {
+    await fetch(url, { method: 'OPTIONS', signal: AbortSignal.timeout(1000) });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** XEP-0124 §7.1 `content`: a media type with optional parameters. */
 const CONTENT_TYPE = /^[\w!#$&^.+-]+\/[\w!#$&^.+-]+(\s*;\s*[\w!#$&^.+-]+=("[^"\r\n]*"|[\w!#$&^.+-]+))*$/;
 const ROUTE = /^[a-z][a-z0-9+.-]*:[^:\s]+:\d{1,5}$/i;
@@ -39,6 +49,8 @@ export class BoshService {
   readonly sessions: BoshSessionStore;
   readonly now: () => number;
   private dirty = new Set<BoshSession>();
+  /** Adoptions in progress, by sid (issue "Failover"). */
+  private readonly adopting = new Map<string, Promise<void>>();
   private isFlushScheduled = false;
   private readonly sweepTimer?: NodeJS.Timeout;
   /** Sessions ended, by terminal condition (`normal`: a terminate without one). */
@@ -147,6 +159,25 @@ export class BoshService {
    */
   private async adopt(request: BoshRequest, http: BoshHttpRequest): Promise<void> {
     const sid = request.sid!;
+    // A client with two requests open resends both: the second waits for the first one's adoption.
+    const inFlight = this.adopting.get(sid);
+    if (inFlight) {
+      await inFlight;
+      if (this.sessions.get(sid)) return this.handleKnown(request, http);
+      return this.refuse(http.res, new BoshError('item-not-found', `no session '${sid}' (XEP-0124 §17.2)`), false);
+    }
+    let done!: () => void;
+    this.adopting.set(sid, new Promise<void>((resolve) => (done = resolve)));
+    try {
+      await this.adoptNow(request, http);
+    } finally {
+      this.adopting.delete(sid);
+      done();
+    }
+  }
+
+  private async adoptNow(request: BoshRequest, http: BoshHttpRequest): Promise<void> {
+    const sid = request.sid!;
     try {
       const state = await this.core.boshState!.load(sid);
       if (!state) throw new BoshError('item-not-found', `no session '${sid}' (XEP-0124 §17.2)`);
@@ -154,8 +185,11 @@ export class BoshService {
       if (record.params.isSecure && !http.isSecure) return void http.res.destroy();
       if (record.node !== this.core.node) {
         for (const verdict of await this.core.hooks.collect('session/adoption', { username: record.username, fromNode: record.node })) {
-          if ('redirect' in verdict) throw new BoshError('see-other-uri', `this session continues at ${verdict.redirect.bosh}`, verdict.redirect.bosh);
-          throw new BoshError('item-not-found', verdict.refuse);
+          if (!('redirect' in verdict)) throw new BoshError('item-not-found', verdict.refuse);
+          // The session's own node, alive as far as the registry knows (a crash takes the dead-after
+          // time to show): if it does not answer, it is gone, and waiting would only stall the client.
+          if (verdict.isOwner && !(await isReachable(verdict.redirect.bosh))) continue;
+          throw new BoshError('see-other-uri', `this session continues at ${verdict.redirect.bosh}`, verdict.redirect.bosh);
         }
         if (!(await this.core.boshState!.claim(sid, record.node, this.core.node))) throw new BoshError('item-not-found', `session '${sid}' was taken over by another node`);
       }
@@ -180,6 +214,8 @@ export class BoshService {
       });
       bosh.session.log.info({ from: record.node }, 'BOSH session continued on this node after its node failed');
       bosh.receive(request, http.res, now);
+      // Stanzas appended while this adoption was loading poked the old node: look now.
+      bosh.pull();
       this.markDirty(bosh);
     } catch (err) {
       this.refuse(http.res, err, false);

@@ -88,6 +88,12 @@ export class BoshSession implements Transport {
   private terminated?: { body: string; status: number; unsent?: string[] };
   /** In a cluster: what the session writes to shared state so that another node can continue it. */
   private persistence?: BoshPersistence;
+  /**
+   * The highest rid whose payloads have been handled (every lower one too): the rid recorded in
+   * shared state. A resend of a later rid to another node is handled there; this one and earlier
+   * ones are not handled twice.
+   */
+  private handledThrough: number;
 
   constructor(
     private readonly service: BoshService,
@@ -97,6 +103,7 @@ export class BoshSession implements Transport {
     this.sid = params.sid;
     this.remoteAddress = params.remoteAddress;
     this.window = new RidWindow(params.firstRid, params.requests);
+    this.handledThrough = params.firstRid;
     this.rules = new ActivityRules(params);
     this.lastResponseAt = now;
   }
@@ -109,12 +116,17 @@ export class BoshSession implements Transport {
   static adopt(service: BoshService, params: BoshSessionParams, state: BoshState, log: Session['log'], now: number): BoshSession {
     const bosh = new BoshSession(service, params, now);
     const { record } = state;
-    const hasResponse = state.responses.some((r) => r.rid === record.highestRid);
-    bosh.window.restore(record.highestRid, state.responses, !hasResponse && record.highestRid !== params.firstRid);
-    if (!hasResponse && record.highestRid !== params.firstRid) {
-      // Held again when the client resends it (§14.3); its payloads were already handled.
-      (bosh.detached ??= new Map()).set(record.highestRid, new HeldRequest(record.highestRid, undefined as unknown as ServerResponse, now + params.wait * 1000, '', false));
+    // Every rid of the last `requests` handled without a recorded response was open when the node
+    // died (a long poll and a send, with requests = 2): each is held again when the client resends
+    // it (§14.3); their payloads were already handled. Later rids were not: their resends are
+    // processed here.
+    bosh.handledThrough = record.highestRid;
+    const pending: number[] = [];
+    for (let rid = Math.max(params.firstRid + 1, record.highestRid - params.requests + 1); rid <= record.highestRid; rid++) {
+      if (!state.responses.some((r) => r.rid === rid)) pending.push(rid);
     }
+    bosh.window.restore(record.highestRid, state.responses, pending);
+    for (const rid of pending) (bosh.detached ??= new Map()).set(rid, new HeldRequest(rid, undefined as unknown as ServerResponse, now + params.wait * 1000, '', false));
     for (const entry of state.outbox) bosh.out.push(entry.xml);
     bosh.isOpening = false;
     bosh.isCreationAnswered = true;
@@ -152,7 +164,7 @@ export class BoshSession implements Transport {
 
   private progress(now: number): BoshProgress {
     const key = this.params.keys?.next;
-    return { highestRid: this.window.highest, lastActivity: now, ...(key ? { expectedKey: key } : {}) };
+    return { highestRid: this.handledThrough, lastActivity: now, ...(key ? { expectedKey: key } : {}) };
   }
 
   /** Requests held on live connections (a closed one is not counted: it is detached); a gauge on /metrics. */
@@ -186,7 +198,7 @@ export class BoshSession implements Transport {
     if (verdict === 'cached') return this.service.reply(res, 200, this.params.contentType, this.window.cached(request.rid)!.body);
     if (verdict === 'pending') return this.takeOver(request.rid, res);
     if (verdict === 'unknown') {
-      return this.terminate('item-not-found', { text: `rid ${request.rid} is outside the window or its response is gone (XEP-0124 §14)`, res });
+      return this.terminate('item-not-found', { text: `rid ${request.rid} is outside the window or its response is gone (XEP-0124 §14; highest ${this.window.highest}, window ${this.params.requests})`, res });
     }
     let isPauseOrTerminateOpen = false;
     let isLatest = true;
@@ -289,13 +301,14 @@ export class BoshSession implements Transport {
       this.enqueue(() => this.session.onStreamOpen(header));
     }
     const { payloads } = request;
-    // In a cluster the rid is recorded before its payloads are handled: a resend to another node must not handle them twice.
-    if (payloads.length > 0 && this.persistence) {
-      const persistence = this.persistence;
-      const progress = this.progress(now);
-      this.enqueue(() => persistence.received(progress));
-    }
     if (payloads.length > 0) this.enqueue(() => this.deliver(payloads));
+    // In a cluster the rid is recorded once its payloads are handled (routed): a node that dies
+    // before leaves them to be handled again when the client resends the request to another node.
+    // (One that dies between routing and recording makes a duplicate: losing nothing comes first.)
+    this.enqueue(async () => {
+      this.handledThrough = Math.max(this.handledThrough, rid);
+      if (payloads.length > 0) await this.persistence?.received(this.progress(this.service.now()));
+    });
     if (request.isTerminate) {
       this.isTerminating = true;
       this.enqueue(async () => this.terminate(undefined, {}));

@@ -35,6 +35,13 @@ export class RidWindow {
    */
   private cache: Cached[] = [];
   private unanswered: number[] = [];
+  /**
+   * After a session moved nodes, the client may be up to a window further than the recorded rid
+   * (requests answered while earlier payloads were still being handled): accepted until the
+   * window has caught up.
+   */
+  private restoredSlack = 0;
+  private restoredAt = 0;
 
   /**
    * @param firstRid the rid of the session creation request (already received)
@@ -53,16 +60,18 @@ export class RidWindow {
    * the client may ask for again, and — when the last processed rid has no response yet — that rid
    * as received and unanswered, so that its resend is held rather than processed again.
    */
-  restore(highest: number, responses: readonly Cached[], isHighestPending: boolean): void {
+  restore(highest: number, responses: readonly Cached[], pending: readonly number[]): void {
     this.highest = highest;
+    this.restoredSlack = this.size;
+    this.restoredAt = highest;
     this.cache = [...responses].sort((a, b) => a.rid - b.rid);
-    this.unanswered = isHighestPending ? [highest] : [];
+    this.unanswered = [...pending];
   }
 
   classify(rid: number): RidVerdict {
     if (this.unanswered.includes(rid)) return 'pending';
     if (this.cached(rid)) return 'cached';
-    if (rid <= this.highest || rid > this.highest + this.size) return 'unknown';
+    if (rid <= this.highest || rid > this.highest + this.size + this.restoredSlack) return 'unknown';
     return rid === this.highest + 1 ? 'next' : 'ahead';
   }
 
@@ -74,6 +83,10 @@ export class RidWindow {
   /** The rid is being processed in order; `highest` moves up to it. */
   advance(rid: number): void {
     this.highest = rid;
+    // After a session moved nodes: a response recorded for a later rid (a poll answered while an
+    // earlier request's payloads were still being handled) was already received.
+    while (this.cached(this.highest + 1)) this.highest++;
+    if (this.restoredSlack > 0 && this.highest >= this.restoredAt + this.size) this.restoredSlack = 0;
   }
 
   /** The response to `rid` was sent; it is buffered unless it must not be (pause responses, §14.3). */

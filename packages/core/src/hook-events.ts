@@ -20,8 +20,12 @@ export interface StanzaEvent {
   origin?: Session;
 }
 
-/** The cluster's answer to an adoption: go to another node, or refuse (the session's node is alive and serving it). */
-export type AdoptionVerdict = { redirect: NodeAddress } | { refuse: string };
+/**
+ * The cluster's answer to an adoption: go to another node, or refuse. `isOwner`: the target is the
+ * node that was serving the session and the registry still thinks it alive — the client only came
+ * here because it could not reach it, so the transport checks before sending the client back.
+ */
+export type AdoptionVerdict = { redirect: NodeAddress; isOwner?: boolean } | { refuse: string };
 
 export interface DeliveryEvent {
   stanza: Element;

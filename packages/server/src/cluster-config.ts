@@ -37,6 +37,8 @@ export const CLUSTER_ENV_KEYS: Record<string, string> = {
   DESKCHAT_PUBLIC_HOST: 'cluster.publicHost',
   DESKCHAT_PUBLIC_C2S_PORT: 'cluster.publicC2sPort',
   DESKCHAT_CLUSTER_REDIRECT: 'cluster.redirect',
+  DESKCHAT_HEARTBEAT_SECONDS: 'cluster.heartbeatSeconds',
+  DESKCHAT_DEAD_AFTER_SECONDS: 'cluster.deadAfterSeconds',
 };
 
 const NAME = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;

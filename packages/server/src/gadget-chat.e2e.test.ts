@@ -203,6 +203,9 @@ describe('Do Not Disturb', () => {
 describe('the page session', () => {
   it('a reload keeps the conversation, the tabs and the session; what arrived during the reload is not lost', async () => {
     await gadget.page.getByRole('tab', { name: /^Dave Diver/ }).click();
+    // The click re-renders asynchronously: read the conversation only once dave's tab is the active one.
+    await gadget.page.locator('.tab[data-jid="dave@localhost"] [role="tab"][aria-selected="true"]').waitFor();
+    await eventually(async () => expect((await gadget.conversation()).at(-1)).toEqual(['in', 'quick question']));
     const before = await gadget.conversation();
     const tabsBefore = await gadget.page.locator('.tabs .tab').evaluateAll((ts) => ts.map((t) => t.getAttribute('data-jid')));
     // The new page's script waits until carol's message has been written into the request the old

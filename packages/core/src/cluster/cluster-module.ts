@@ -67,7 +67,7 @@ export function clusterModule(options: ClusterOptions): Module {
       api.hook('session/adoption', async ({ username, fromNode }) => {
         const [assignment, nodes] = await Promise.all([registry.assignmentOf(username), registry.nodes()]);
         const from = nodes.find((n) => n.name === fromNode);
-        if (from?.isAlive) return { redirect: from };
+        if (from?.isAlive) return { redirect: from, isOwner: true };
         if (!options.redirect) return undefined;
         const found = homesOf(username, assignment, nodes);
         if (!found || isServing(self.name, found)) return undefined;

@@ -35,7 +35,7 @@ export interface BoshStateRecord {
   params: BoshParamsRecord;
   /** XEP-0124 §15: the hash the next key must match, when the client uses keys. */
   expectedKey?: string;
-  /** The highest rid processed (every lower one too). */
+  /** The highest rid whose payloads were handled (every lower one too). */
   highestRid: number;
   /** The last request or response, in ms: with `inactivity`, when an orphan may be ended. */
   lastActivity: number;
@@ -75,7 +75,7 @@ export interface BoshStateStore {
   append(sid: string, xml: string[]): Promise<number[]>;
   /** Outbox entries after `seq` (what others appended since this node last looked). */
   outboxAfter(sid: string, seq: number): Promise<BoshOutboxEntry[]>;
-  /** A request with payloads is being processed: a resend of it must not process them again. */
+  /** The payloads of every request up to `progress.highestRid` were handled: a resend of one must not handle them again. */
   received(sid: string, progress: BoshProgress): Promise<void>;
   /** A response goes out: recorded for its rid, the entries in it (`seqs`) leave the outbox, in one step. */
   responded(sid: string, response: BoshResponseRecord, seqs: number[], progress: BoshProgress): Promise<void>;
