@@ -18,8 +18,9 @@ import { AuthThrottle } from './stream/auth-throttle.js';
 import { SessionRegistry } from './session-registry.js';
 import { memoryStores, type Stores } from './stores.js';
 import type { Transport } from './transport.js';
+import type { HostedService } from './hook-events.js';
 import { parseDocument } from './xml/index.js';
-import { memorySharedState, type BusMessage, type ChatLockStore, type LockService, type NodeBus, type PresenceStore, type SessionDirectory, type SharedState } from './volatile/index.js';
+import { memorySharedState, type BusMessage, type ChatLockStore, type LockService, type MucOccupantStore, type NodeBus, type PresenceStore, type SessionDirectory, type SharedState } from './volatile/index.js';
 
 export interface CoreInit {
   options?: CoreOptions;
@@ -44,6 +45,7 @@ export class Core {
   readonly bus: NodeBus;
   readonly locks: LockService;
   readonly chatLocks: ChatLockStore;
+  readonly mucOccupants: MucOccupantStore;
   readonly hooks: HookBus;
   readonly router: Router;
   readonly iq: IqDispatcher;
@@ -55,6 +57,8 @@ export class Core {
   /** Refuses sign-ins at limits.maxSessionsPerNode until back under the restore threshold. */
   readonly loadLimit: SessionLoadLimit;
   readonly services = new Map<string, unknown>();
+  /** Services on subdomains of the server's domain (e.g. conference.<domain>), by domain: see docs/routing.md. */
+  readonly hostedServices = new Map<string, HostedService>();
   /** Resources the server publishes presence from itself (composed presence); clients cannot bind them. */
   readonly reservedResources = new Set<string>();
   /** Every stream, bound or still negotiating (for limits and shutdown). */
@@ -77,6 +81,7 @@ export class Core {
     this.bus = shared.bus;
     this.locks = shared.locks;
     this.chatLocks = shared.chatLocks;
+    this.mucOccupants = shared.mucOccupants;
     this.mechanisms = init.mechanisms ?? defaultMechanisms();
     this.metrics = init.metrics ?? noopMetrics;
     this.loadLimit = new SessionLoadLimit(this.options.limits);

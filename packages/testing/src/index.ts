@@ -16,3 +16,4 @@ export { presenceStoreContract, type PresenceStoreFixture } from './contracts/pr
 export { coordinationContract, type CoordinationFixture } from './contracts/coordination-contracts.js';
 export { clusterRegistryContract, testNode, type ClusterRegistryFixture } from './contracts/cluster-registry-contract.js';
 export { adminStoresContract, type AdminStoresFixture } from './contracts/admin-stores-contract.js';
+export { mucRoomStoreContract, mucOccupantStoreContract, type MucRoomStoreFixture, type MucOccupantStoreFixture } from './contracts/muc-stores-contract.js';

@@ -4,6 +4,8 @@ import type { ChatLockStore } from './chat-lock-store.js';
 import type { LockService } from './locks.js';
 import { MemoryChatLockStore } from './memory-chat-lock-store.js';
 import { MemoryLocks } from './memory-locks.js';
+import { MemoryMucOccupantStore } from './memory-muc-occupants.js';
+import type { MucOccupantStore } from './muc-occupants.js';
 import { MemoryNodeBus } from './memory-node-bus.js';
 import { MemoryPresenceStore } from './memory-presence-store.js';
 import type { PresenceStateStore } from '../storage/presence-state.js';
@@ -17,7 +19,8 @@ export { SERVER_OWNED, type AvailableRecord, type LastSeen, type PresenceStore }
 export type { BusHandler, BusMessage, NodeBus } from './node-bus.js';
 export type { LockOptions, LockService } from './locks.js';
 export type { ChatLock, ChatLockStore } from './chat-lock-store.js';
-export { MemorySessionDirectory, MemoryPresenceStore, MemoryNodeBus, MemoryLocks, MemoryChatLockStore };
+export type { MucOccupant, MucOccupantStore, MucRole } from './muc-occupants.js';
+export { MemorySessionDirectory, MemoryPresenceStore, MemoryNodeBus, MemoryLocks, MemoryChatLockStore, MemoryMucOccupantStore };
 
 export interface SharedState {
   directory: SessionDirectory;
@@ -25,6 +28,8 @@ export interface SharedState {
   bus: NodeBus;
   locks: LockService;
   chatLocks: ChatLockStore;
+  /** XEP-0045 occupants and room history (the muc package). */
+  mucOccupants: MucOccupantStore;
 }
 
 /** Shared state for one node (last seen and outside sources kept in `presenceState`), or for several Cores in one process when passed to each. */
@@ -35,5 +40,6 @@ export function memorySharedState(presenceState?: PresenceStateStore): SharedSta
     bus: new MemoryNodeBus(),
     locks: new MemoryLocks(),
     chatLocks: new MemoryChatLockStore(),
+    mucOccupants: new MemoryMucOccupantStore(),
   };
 }
