@@ -12,12 +12,13 @@ const ALLOWED = {
   c2s: ['protocol', 'core'],
   bosh: ['protocol', 'core'],
   im: ['protocol', 'core'],
+  muc: ['protocol', 'core'],
   'storage-sqlite': ['protocol', 'core'],
   redis: ['protocol', 'core'],
   admin: ['protocol', 'core', 'im'],
   web: ['protocol'],
   testing: ['protocol', 'core'],
-  server: ['protocol', 'core', 'c2s', 'bosh', 'im', 'storage-sqlite', 'redis', 'admin'],
+  server: ['protocol', 'core', 'c2s', 'bosh', 'im', 'muc', 'storage-sqlite', 'redis', 'admin'],
   bench: ['protocol'],
 };
 const NODE_FREE = new Set(['protocol', 'web']);
@@ -31,7 +32,7 @@ for (const pkg of fs.readdirSync(path.join(root, 'packages'))) {
     continue;
   }
   for (const file of walk(src)) {
-    const isTest = /\.test\.ts$/.test(file);
+    const isTest = /\.test\.ts$/.test(file) || file.includes(`${path.sep}__tests__${path.sep}`);
     const text = fs.readFileSync(file, 'utf8');
     for (const match of text.matchAll(/(?:import|export)[^'"]*?from\s*['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]\s*\)/g)) {
       const spec = match[1] ?? match[2];
