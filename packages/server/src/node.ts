@@ -4,6 +4,7 @@ import type { Server } from 'node:net';
 import { Core, coreModules, defaultMechanisms, type Logger } from '@deskchat/core';
 import { createC2sServers } from '@deskchat/c2s';
 import { createLdapPasswordVerifier, imModules } from '@deskchat/im';
+import { mucModule } from '@deskchat/muc';
 import { openSqliteStores } from '@deskchat/storage-sqlite';
 import type { ServerConfig } from './config.js';
 import { createHttpSurface } from './http.js';
@@ -34,6 +35,7 @@ export async function startNode(config: ServerConfig, log: Logger): Promise<Runn
   await core.start();
   for (const module of coreModules) await core.load(module);
   for (const module of imModules) await core.load(module, config.im.modules[module.name]);
+  if (config.muc.enabled) await core.load(mucModule, config.muc);
   const c2s = createC2sServers(core, tls, config.c2s);
   const httpSurface = createHttpSurface(core, config, tls);
   // The admin API (design §6): its own port, bound to loopback by default.
