@@ -109,6 +109,8 @@ describe('entering a room (§7.2)', () => {
     const error = await joinError(bob, 'lobby', 'Alice');
     expect(error.attrs.from).toBe(room('lobby', 'Alice'));
     expect(errorOf(error)).toEqual({ condition: 'conflict', type: 'cancel' });
+    // As in XEP-0045's examples 27–36: the error carries <x xmlns=muc/> (clients match join errors by it).
+    expect(error.getChild('x', MUC.BASE)).toBeDefined();
   });
 
   it('answers not-authorized without the right password, and lets the right one in (§7.2.5)', async () => {

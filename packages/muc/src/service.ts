@@ -3,7 +3,9 @@
 // handled under the room's lock ('muc:<room>@<service>'), on whichever node received them, with
 // the room read from and written to core's shared ports; so occupants on different nodes share a
 // room, and a room outlives any node. Occupants whose session is found gone leave afterwards.
-import { StanzaError, type JID } from '@deskchat/protocol';
+import xml from '@xmpp/xml';
+import { StanzaError, errorReply, type JID } from '@deskchat/protocol';
+import { MUC } from './ns.js';
 import type { StanzaEvent } from '@deskchat/core';
 import { occupantIq, roomIq, serviceIq } from './iq.js';
 import { privateMessage, roomMessage } from './messages.js';
@@ -24,7 +26,16 @@ export class MucService {
       if (stanza.name === 'message' && stanza.attrs.type !== 'error') throw new StanzaError('service-unavailable', 'messages go to a room, not to the service');
       return;
     }
-    await this.inRoom(to.local, (room) => this.roomStanza(room, event, to));
+    try {
+      await this.inRoom(to.local, (room) => this.roomStanza(room, event, to));
+    } catch (err) {
+      // XEP-0045 §7.2.5–§7.2.10 (examples 27–36): an error to a presence carries <x xmlns=muc/>, by
+      // which clients (slixmpp among them) tell a failed join from other presence errors.
+      if (!(err instanceof StanzaError) || stanza.name !== 'presence') throw err;
+      const reply = errorReply(stanza, err);
+      reply.children.unshift(xml('x', { xmlns: MUC.BASE }));
+      await this.ctx.api.router.deliver(event.from, reply);
+    }
   }
 
   private async roomStanza(room: Room, event: StanzaEvent, to: JID): Promise<void> {
