@@ -8,6 +8,7 @@ import { parseC2sOptions, type C2sOptions } from '@deskchat/c2s';
 import { parseBoshOptions, parseHttpOptions, type BoshOptions, type HttpOptions } from '@deskchat/bosh';
 import { parseMucOptions, type MucOptions } from '@deskchat/muc';
 import { MODULE_SECTIONS, parseModuleConfig, type ModuleConfig } from './module-config.js';
+import { CLUSTER_ENV_KEYS, parseClusterConfig, type ClusterConfig } from './cluster-config.js';
 
 export interface ListenOptions {
   host: string;
@@ -27,6 +28,8 @@ export interface ServerConfig {
   im: ModuleConfig;
   /** XEP-0045 group chat on <subdomain>.<domain> (the muc package). */
   muc: MucOptions;
+  /** Cluster mode (Redis, node pairs); undefined for a single node on SQLite. */
+  cluster?: ClusterConfig;
 }
 
 export interface AdminConfig {
@@ -61,6 +64,7 @@ export const ENV_KEYS: Record<string, string> = {
   DESKCHAT_REQUIRE_TLS: 'requireTls',
   DESKCHAT_LOG_LEVEL: 'log.level',
   DESKCHAT_MUC_ENABLED: 'muc.enabled',
+  ...CLUSTER_ENV_KEYS,
 };
 
 const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;
@@ -80,9 +84,9 @@ export function loadConfig(options: { file?: string; env?: NodeJS.ProcessEnv; cw
 }
 
 export function parseConfig(raw: Record<string, unknown>, cwd: string): ServerConfig {
-  const known = new Set<string>(['domain', 'dataDir', 'requireTls', 'xml', 'limits', 'resourceConflict', 'version', 'c2s', 'http', 'bosh', 'admin', 'tls', 'log', 'muc', ...MODULE_SECTIONS]);
+  const known = new Set<string>(['domain', 'dataDir', 'requireTls', 'xml', 'limits', 'resourceConflict', 'version', 'c2s', 'http', 'bosh', 'admin', 'tls', 'log', 'cluster', 'muc', ...MODULE_SECTIONS]);
   for (const key of Object.keys(raw)) if (!known.has(key)) throw new OptionsError(key, 'unknown setting');
-  const { c2s = {}, http = {}, bosh, admin = {}, tls, log = {}, dataDir, muc, roster, offline, messaging, vcard, search, auth, ...coreRaw } = raw as Record<string, Record<string, unknown> | undefined>;
+  const { c2s = {}, http = {}, bosh, admin = {}, tls, log = {}, dataDir, cluster, muc, roster, offline, messaging, vcard, search, auth, ...coreRaw } = raw as Record<string, Record<string, unknown> | undefined>;
   const c2sIn = object('c2s', c2s);
   const httpIn = object('http', http);
   const adminIn = object('admin', admin);
@@ -92,13 +96,16 @@ export function parseConfig(raw: Record<string, unknown>, cwd: string): ServerCo
   const token = adminIn.token;
   if (token !== undefined && (typeof token !== 'string' || token.length < 16)) throw new OptionsError('admin.token', 'must be a string of at least 16 characters');
   const { keepaliveInterval, idleTimeout } = c2sIn;
+  const c2sPort = port('c2s.port', c2sIn.port, 5222);
+  const clusterConfig = parseClusterConfig(cluster === undefined ? undefined : object('cluster', cluster), c2sPort);
   return {
+    ...(clusterConfig ? { cluster: clusterConfig } : {}),
     core: parseCoreOptions(coreRaw as Record<string, unknown>),
     dataDir: path.resolve(cwd, typeof dataDir === 'string' && dataDir ? dataDir : 'data'),
     c2s: {
       ...parseC2sOptions({ keepaliveInterval, idleTimeout }),
       host: host('c2s.host', c2sIn.host, '::'),
-      port: port('c2s.port', c2sIn.port, 5222),
+      port: c2sPort,
       directTlsPort: port('c2s.directTlsPort', c2sIn.directTlsPort, 5223),
     },
     http: {

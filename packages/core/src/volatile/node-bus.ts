@@ -2,6 +2,11 @@
 // a session it holds, an order to close one of its sessions, the reply to an IQ it sent. The
 // session directory says where a session is; the bus only carries. A message for a session the
 // node no longer holds goes back to the router, never into a silent drop.
+//
+// Messages wait for their node: one that is down (crashed, cut off) finds them when it comes
+// back, or the node taking over its duties `drain`s them and routes each again — so a stanza
+// published in the gap between a node's death and its takeover is not lost (Redis: one stream
+// per node, not pub/sub, which would drop it).
 
 export type BusMessage =
   /** Deliver a stanza (serialized XML) to the local session of the full JID `to`. */
@@ -18,8 +23,10 @@ export interface NodeBus {
   subscribe(node: string, handler: BusHandler): Promise<() => Promise<void>>;
   /**
    * Sends a message to a node. Resolves once it is handed over (the memory bus: once the handler
-   * has run; Redis: once published). A node that is not listening loses it; callers that need
-   * delivery check the directory first.
+   * has run; Redis: once appended to the node's stream). A node that is not listening gets it
+   * when it subscribes again, unless a takeover drains it first.
    */
   publish(node: string, message: BusMessage): Promise<void>;
+  /** Takes every message still waiting for a node that is not listening (a takeover of a dead node), oldest first. */
+  drain(node: string): Promise<BusMessage[]>;
 }

@@ -50,20 +50,38 @@ export function coordinationContract(name: string, make: () => Promise<Coordinat
       await offB();
     });
 
-    it('stops delivering after unsubscribe; a message to a node nobody listens on is dropped without error', async () => {
+    it('keeps messages for a node that is not listening until it subscribes again, in order', async () => {
       const [a, b] = f.bus;
       const seen: BusMessage[] = [];
       const off = await a.subscribe('imp1a', (m) => void seen.push(m));
       await off();
-      await b.publish('imp1a', { type: 'iq-reply', stanza: '<iq type="result" id="x"/>' });
-      await b.publish('nobody', { type: 'iq-reply', stanza: '<iq type="result" id="y"/>' });
-      // A marker on a fresh subscription proves the earlier message was not just slow.
-      const marker = collector(1);
-      const again = await a.subscribe('imp1a', marker.handler);
-      await b.publish('imp1a', { type: 'iq-reply', stanza: '<iq type="result" id="marker"/>' });
-      await expect(marker.done).resolves.toEqual([{ type: 'iq-reply', stanza: '<iq type="result" id="marker"/>' }]);
+      await b.publish('imp1a', { type: 'iq-reply', stanza: '<iq type="result" id="one"/>' });
+      await b.publish('imp1a', { type: 'iq-reply', stanza: '<iq type="result" id="two"/>' });
+      const back = collector(3);
+      const again = await a.subscribe('imp1a', back.handler);
+      await b.publish('imp1a', { type: 'iq-reply', stanza: '<iq type="result" id="three"/>' });
+      expect((await back.done).map((m) => (m as { stanza: string }).stanza)).toEqual([
+        '<iq type="result" id="one"/>',
+        '<iq type="result" id="two"/>',
+        '<iq type="result" id="three"/>',
+      ]);
       expect(seen).toEqual([]);
       await again();
+    });
+
+    it("hands a dead node's waiting messages to whoever drains them, once, and nothing of a live node", async () => {
+      const [a, b] = f.bus;
+      const stanza = (id: string): BusMessage => ({ type: 'stanza', to: 'alice@x/desk', stanza: `<message id="${id}"/>` });
+      await a.publish('imp9z', stanza('gap-1'));
+      await a.publish('imp9z', stanza('gap-2'));
+      await expect(b.drain('imp9z')).resolves.toEqual([stanza('gap-1'), stanza('gap-2')]);
+      await expect(b.drain('imp9z')).resolves.toEqual([]);
+      const live = collector(1);
+      const off = await a.subscribe('imp1a', live.handler);
+      await expect(b.drain('imp1a')).resolves.toEqual([]);
+      await b.publish('imp1a', stanza('live'));
+      await expect(live.done).resolves.toEqual([stanza('live')]);
+      await off();
     });
 
     it('runs holders of one lock one at a time, across handles, and releases it when a task throws', async () => {
