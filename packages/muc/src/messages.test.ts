@@ -156,6 +156,15 @@ describe('invitations (§7.8)', () => {
     expect(userX(self).item?.attrs.affiliation).toBe('member');
   });
 
+  it('answers bad-request to an invitation or a decline addressed to a room, and answers it (the room is not stuck)', async () => {
+    await bob.send(xml('message', { to: room('lobby') }, xml('x', { xmlns: MUC.USER }, xml('invite', { to: room('lobby') }))));
+    expect(errorOf(await nextError(bob))?.condition).toBe('bad-request');
+    await carol.send(xml('message', { to: room('lobby') }, xml('x', { xmlns: MUC.USER }, xml('decline', { to: room('other') }))));
+    expect(errorOf(await nextError(carol))?.condition).toBe('bad-request');
+    await groupchat(bob, 'lobby', 'still responsive');
+    await nextGroupchat(alice, 'still responsive');
+  });
+
   it('relays a XEP-0249 direct invitation from user to user untouched', async () => {
     await bob.send(xml('message', { to: 'carol@localhost' }, xml('x', { xmlns: MUC.DIRECT_INVITE, jid: room('lobby'), reason: 'come' })));
     const direct = await carol.next((e) => e.name === 'message' && e.getChild('x', MUC.DIRECT_INVITE) !== undefined);

@@ -91,6 +91,8 @@ async function invite(room: Room, event: StanzaEvent, sender: MucOccupant | unde
   const invites = userX.getChildren('invite');
   const targets = invites.map((i) => parseJid(i.attrs.to));
   if (targets.some((t) => !t)) throw new StanzaError('jid-malformed', 'each invitation needs a valid to (XEP-0045 §7.8.2)');
+  // Invitations are for users; one routed back into this service would also wait on the lock it holds.
+  if (targets.some((t) => t!.domain === room.ctx.service)) throw new StanzaError('bad-request', 'invitations go to users, not to rooms (XEP-0045 §7.8.2)');
   const { api, service } = room.ctx;
   if (room.config.isMembersOnly) {
     // §7.8.2: "the service MAY also add the invitee to the member list": so that the invitation can be used.
@@ -114,6 +116,7 @@ async function decline(room: Room, event: StanzaEvent, userX: Element): Promise<
   const el = userX.getChild('decline')!;
   const to = parseJid(el.attrs.to);
   if (!to) throw new StanzaError('jid-malformed', 'a decline needs a valid to (XEP-0045 §7.8.2)');
+  if (to.domain === room.ctx.service) throw new StanzaError('bad-request', 'a decline goes to the inviter, not to a room (XEP-0045 §7.8.2)');
   const reason = el.getChildText('reason');
   await room.ctx.api.router.route(
     xml('message', { from: room.jid.toString(), to: to.toString() }, xml('x', { xmlns: MUC.USER }, xml('decline', { from: event.from.bare().toString() }, ...(reason ? [xml('reason', {}, reason)] : [])))),
