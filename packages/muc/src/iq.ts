@@ -1,9 +1,9 @@
 // IQs to the service, to a room and to an occupant: XEP-0045 §6 (disco), §8–§9 (muc#admin), §10
 // (muc#owner); XEP-0199 pings; XEP-0410 §3 (self-ping: the service answers for a joined client and
-// says not-acceptable for one that is not); and other IQs to an occupant JID, which the room
-// passes to the occupant's real JID and whose reply it passes back (§18.1.2 of XEP-0045 on IQ
-// routing through occupant JIDs), with
-// the requester named in the id so that any node can carry the reply.
+// says not-acceptable for one that is not); and other IQs to an occupant JID (XEP-0045 lets a room
+// pass an occupant's IQ on, e.g. a vCard request), which the room sends to the target's real JID
+// from the asker's occupant JID and whose reply it sends back, with the requester named in the id
+// so that any node can carry the reply.
 import xml, { type Element } from '@xmpp/xml';
 import { StanzaError, iqPayload, iqResult } from '@deskchat/protocol';
 import type { StanzaEvent } from '@deskchat/core';

@@ -42,7 +42,7 @@ export async function roomMessage(room: Room, event: StanzaEvent): Promise<void>
 async function groupchat(room: Room, sender: MucOccupant | undefined, stanza: Element): Promise<void> {
   // §7.4: "If the sender is not an occupant of the room, the service SHOULD return a <not-acceptable/> error".
   if (!sender) throw new StanzaError('not-acceptable', 'only occupants may send messages to the room (XEP-0045 §7.4)');
-  // §7.4 / §8.? moderated rooms: visitors have no voice.
+  // §7.4 and §8.3–§8.4: in a moderated room, visitors have no voice.
   if (sender.role === 'visitor') throw new StanzaError('forbidden', 'visitors may not speak in a moderated room (XEP-0045 §7.4)');
   const subject = stanza.getChild('subject');
   const hasBody = stanza.getChild('body') !== undefined;

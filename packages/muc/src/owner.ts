@@ -34,7 +34,7 @@ export async function ownerSet(room: Room, from: string, payload: Element): Prom
   // §10.2.1: occupants learn that the configuration changed (104; 172/173 for privacy).
   const codes = changeStatuses(before, after);
   await room.broadcast(() => xml('message', { type: 'groupchat', from: room.jid.toString() }, xml('x', { xmlns: MUC.USER }, ...codes.map((code) => xml('status', { code })))));
-  // §9.4-style: a room that became members-only removes those who are not members (322).
+  // §9.4 / §10.2: a room made members-only removes the occupants who are not members (status 322).
   if (after.isMembersOnly && !before.isMembersOnly) {
     for (const occupant of [...room.occupants]) {
       if (room.affiliationOf(occupant.jid) === 'none') await leave(room, occupant, undefined, { codes: [STATUS.MEMBERS_ONLY] });

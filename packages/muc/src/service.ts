@@ -12,6 +12,9 @@ import { privateMessage, roomMessage } from './messages.js';
 import { occupantPresence, removeGone } from './occupancy.js';
 import { Room, type MucContext } from './room.js';
 
+/** A room operation is a few store calls and one delivery per occupant; a dead holder's lock lapses after this (Redis). */
+const LOCK = { ttlMs: 30_000 };
+
 export class MucService {
   constructor(readonly ctx: MucContext) {}
 
@@ -42,7 +45,7 @@ export class MucService {
     const { stanza } = event;
     if (stanza.name === 'presence') {
       if (to.resource) return occupantPresence(room, event);
-      // §7.2.? "No Nickname Specified": entering needs a nick.
+      // §7.2.1 ("No Nickname Specified"): entering needs a nick.
       if (stanza.attrs.type === undefined) throw new StanzaError('jid-malformed', 'enter a room as room@service/nick (XEP-0045 §7.2.1)');
       return;
     }
@@ -54,24 +57,32 @@ export class MucService {
   async inRoom(name: string, task: (room: Room) => Promise<void>): Promise<void> {
     let gone: string[] = [];
     try {
-      await this.ctx.api.locks.withLock(this.lockName(name), async () => {
-        const room = await Room.load(this.ctx, name);
-        try {
-          await task(room);
-        } finally {
-          gone = [...room.gone];
-        }
-      });
+      await this.ctx.api.locks.withLock(
+        this.lockName(name),
+        async () => {
+          const room = await Room.load(this.ctx, name);
+          try {
+            await task(room);
+          } finally {
+            gone = [...room.gone];
+          }
+        },
+        LOCK,
+      );
     } finally {
       // Bounded: each pass removes at least the occupants found gone in the previous one.
       for (let pass = 0; gone.length > 0 && pass < 3; pass++) {
         const leaving = gone;
         gone = [];
-        await this.ctx.api.locks.withLock(this.lockName(name), async () => {
-          const room = await Room.load(this.ctx, name);
-          await removeGone(room, leaving);
-          gone = [...room.gone];
-        });
+        await this.ctx.api.locks.withLock(
+          this.lockName(name),
+          async () => {
+            const room = await Room.load(this.ctx, name);
+            await removeGone(room, leaving);
+            gone = [...room.gone];
+          },
+          LOCK,
+        );
       }
     }
   }
