@@ -122,6 +122,20 @@ describe('affiliations (§9, §10.3–§10.8)', () => {
     expect(items(await admin(bob, 'lobby', 'get', item({ affiliation: 'owner' }))).map((i: Record<string, string>) => i.jid)).toEqual(['bob@localhost']);
   });
 
+  it('gives an occupant the default role of its new affiliation in a moderated room (§5.1.2)', async () => {
+    await configure(alice, 'lobby', { 'muc#roomconfig_moderatedroom': '1' });
+    const dave = await harness.connect('dave', { resource: 'desk' });
+    expect(userX((await join(dave, 'lobby', 'Dave')).self).item?.attrs.role).toBe('visitor');
+    const roleAfter = async (affiliation: string) => {
+      await admin(alice, 'lobby', 'set', item({ jid: 'dave@localhost', affiliation }));
+      const seen = await bob.next((e) => isPresenceFrom(room('lobby', 'Dave'))(e) && userX(e).item?.attrs.affiliation === affiliation);
+      return userX(seen).item?.attrs.role;
+    };
+    expect(await roleAfter('member')).toBe('participant');
+    expect(await roleAfter('admin')).toBe('moderator');
+    expect(await roleAfter('none')).toBe('visitor');
+  });
+
   it('removes a non-member when the room becomes members-only (322) and one dropped from the member list (321)', async () => {
     await admin(alice, 'lobby', 'set', item({ jid: 'bob@localhost', affiliation: 'member' }));
     await configure(alice, 'lobby', { 'muc#roomconfig_membersonly': '1' });

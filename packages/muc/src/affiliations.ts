@@ -80,9 +80,9 @@ async function afterAffiliationChange(room: Room, occupant: MucOccupant, change:
     await leave(room, occupant, undefined, { codes: [STATUS.AFFILIATION_CHANGED], itemChildren: children });
     return;
   }
+  // §5.1.2: the occupant takes the default role of its new affiliation (a new admin moderates at once;
+  // in a moderated room a member has voice and someone back to none is a visitor).
   const next = { ...occupant, role: room.defaultRole(change.affiliation) };
-  // A visitor who became a member keeps a voice a moderator gave; only promotions and demotions from moderator change roles.
-  if (occupant.role === 'participant' && next.role === 'visitor') next.role = 'participant';
   await room.putOccupant(next);
   await room.broadcast((receiver) => room.presenceOf(next, receiver, { itemChildren: children }));
 }

@@ -95,6 +95,16 @@ describe('self-ping (XEP-0410) and IQs to occupants', () => {
     expect(reply.getChild('vCard', 'vcard-temp')!.getChildText('FN')).toBe('Bob B.');
   });
 
+  it('answers bad-request to a disco request from a non-occupant to an occupant JID (§6.7), and passes an occupant\'s on', async () => {
+    const outside = await disco(carol, room('lobby', 'Bob'));
+    expect(errorOf(outside)).toEqual({ condition: 'bad-request', type: 'modify' });
+    const asked = bob.next((e) => e.name === 'iq' && e.attrs.type === 'get' && e.getChild('query', MUC.DISCO_INFO) !== undefined);
+    const replied = disco(alice, room('lobby', 'Bob'));
+    const request = await asked;
+    await bob.send(xml('iq', { type: 'result', id: request.attrs.id, to: request.attrs.from }, xml('query', { xmlns: MUC.DISCO_INFO }, xml('identity', { category: 'client', type: 'pc' }))));
+    expect((await replied).getChild('query', MUC.DISCO_INFO)!.getChild('identity')!.attrs.type).toBe('pc');
+  });
+
   it('answers item-not-found to an IQ for a nick nobody has', async () => {
     expect(errorOf(await ping(alice, room('lobby', 'Nobody')))?.condition).toBe('item-not-found');
   });

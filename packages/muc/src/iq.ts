@@ -101,7 +101,12 @@ export async function occupantIq(room: Room, event: StanzaEvent): Promise<void> 
   if (!room.exists) throw new StanzaError('item-not-found', 'no such room');
   const payload = payloadOf(stanza);
   // XEP-0410 §3: a ping to one's own occupant JID is answered by the service; not joined → not-acceptable.
-  if (!sender) throw new StanzaError('not-acceptable', 'you are not an occupant of this room (XEP-0410 §3, XEP-0045 §7.5)');
+  if (!sender) {
+    // XEP-0045 §6.7: "If a non-occupant attempts to send a disco request to an address of the form
+    // <room@service/nick>, a MUC service MUST return a <bad-request/> error".
+    if (payload.attrs.xmlns === MUC.DISCO_INFO || payload.attrs.xmlns === MUC.DISCO_ITEMS) throw new StanzaError('bad-request', 'only occupants may query an occupant (XEP-0045 §6.7)');
+    throw new StanzaError('not-acceptable', 'you are not an occupant of this room (XEP-0410 §3)');
+  }
   if (payload.name === 'ping' && payload.attrs.xmlns === MUC.PING && sender.nick === to.resource) return answer(ctx, event);
   const target = room.byNick(to.resource);
   if (!target) throw new StanzaError('item-not-found', 'no occupant has that nickname');

@@ -59,7 +59,7 @@ const bool = (b: boolean) => (b ? '1' : '0');
 
 /** §10.2 Example 163: the configuration form with the current values. */
 export function configForm(config: RoomConfig, options: MucOptions): Element {
-  const sizes = [...new Set([5, 10, 20, 30, 50, 100, 200, 500, 1000, options.maxOccupants, config.maxUsers])].filter((n) => n <= options.maxOccupants).sort((a, b) => a - b);
+  const sizes = [...new Set([1, 2, 5, 10, 20, 30, 50, 100, 200, 500, 1000, options.maxOccupants, config.maxUsers])].filter((n) => n <= options.maxOccupants).sort((a, b) => a - b);
   const fields: FieldSpec[] = [
     { var: 'muc#roomconfig_roomname', type: 'text-single', label: 'Room name', value: config.name },
     { var: 'muc#roomconfig_roomdesc', type: 'text-single', label: 'Description', value: config.description },
