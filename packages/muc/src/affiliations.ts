@@ -7,7 +7,7 @@ import xml, { type Element } from '@xmpp/xml';
 import { StanzaError, parseJid } from '@deskchat/protocol';
 import type { MucAffiliation, MucOccupant } from '@deskchat/core';
 import { STATUS } from './ns.js';
-import { leave } from './occupancy.js';
+import { removeNick } from './occupancy.js';
 import { isAtLeast, type Affiliation, type Room } from './room.js';
 
 export interface AffiliationItem {
@@ -63,28 +63,31 @@ export async function applyAffiliationChange(room: Room, actorJid: string, items
   }
   const actorOccupant = room.byJid(actorJid);
   for (const change of changes) {
-    const affected = room.occupants.filter((o) => parseJid(o.jid)?.bare().toString() === change.jid);
-    for (const occupant of affected) await afterAffiliationChange(room, occupant, change, actorOccupant);
+    const nicks = new Set(room.occupants.filter((o) => parseJid(o.jid)?.bare().toString() === change.jid).map((o) => o.nick));
+    for (const nick of nicks) await afterAffiliationChange(room, nick, change, actorOccupant);
   }
 }
 
-async function afterAffiliationChange(room: Room, occupant: MucOccupant, change: AffiliationItem, actor: MucOccupant | undefined): Promise<void> {
+async function afterAffiliationChange(room: Room, nick: string, change: AffiliationItem, actor: MucOccupant | undefined): Promise<void> {
   const children = [...(actor ? [xml('actor', { nick: actor.nick })] : []), ...(change.reason ? [xml('reason', {}, change.reason)] : [])];
   if (change.affiliation === 'outcast') {
     // §9.1: the banned occupant is removed, with status 301.
-    await leave(room, occupant, undefined, { codes: [STATUS.BANNED], itemChildren: children });
+    await removeNick(room, nick, { codes: [STATUS.BANNED], itemChildren: children });
     return;
   }
   if (change.affiliation === 'none' && room.config.isMembersOnly) {
     // §9.4: removed from the member list of a members-only room: out, with status 321.
-    await leave(room, occupant, undefined, { codes: [STATUS.AFFILIATION_CHANGED], itemChildren: children });
+    await removeNick(room, nick, { codes: [STATUS.AFFILIATION_CHANGED], itemChildren: children });
     return;
   }
+  const sessions = room.sessionsOf(nick);
+  const occupant = sessions[0];
   // §5.1.2: the occupant takes the default role of its new affiliation (a new admin moderates at once;
   // in a moderated room a member has voice and someone back to none is a visitor).
-  const next = { ...occupant, role: room.defaultRole(change.affiliation) };
-  await room.putOccupant(next);
-  await room.broadcast((receiver) => room.presenceOf(next, receiver, { itemChildren: children }));
+  const role = room.defaultRole(change.affiliation);
+  for (const session of sessions) await room.putOccupant({ ...session, role });
+  const next = { ...occupant, role };
+  await room.broadcast((receiver) => room.presenceOf(receiver.nick === nick ? receiver : next, receiver, { itemChildren: children }));
 }
 
 /** §9.5 (member list), §9.2 (ban list), §10.5 (owner list), §10.8 (admin list). */

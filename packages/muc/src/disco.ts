@@ -50,7 +50,7 @@ export function roomInfo(room: Room): Element {
   const subject = room.record?.subject ? readPresence(room.record.subject).getChildText('subject') : undefined;
   const info = form('result', MUC.ROOMINFO, [
     { var: 'muc#roominfo_description', label: 'Description', value: c.description },
-    { var: 'muc#roominfo_occupants', label: 'Number of occupants', value: String(room.occupants.length) },
+    { var: 'muc#roominfo_occupants', label: 'Number of occupants', value: String(room.nicks.length) },
     { var: 'muc#roominfo_subject', label: 'Subject', value: subject ?? '' },
     { var: 'muc#roomconfig_maxusers', label: 'Maximum number of occupants', value: String(c.maxUsers) },
     { var: 'muc#maxhistoryfetch', label: 'Messages of history', value: String(c.historyLength) },

@@ -72,12 +72,12 @@ export async function privateMessage(room: Room, event: StanzaEvent): Promise<vo
   if (type === 'groupchat') throw new StanzaError('bad-request', 'a groupchat message goes to the room, not to an occupant (XEP-0045 §7.5)');
   const sender = room.byJid(from.toString());
   if (!sender) throw new StanzaError('not-acceptable', 'only occupants may send private messages in this room (XEP-0045 §7.5)');
-  const target = room.byNick(event.to.resource);
-  if (!target) throw new StanzaError('item-not-found', 'no occupant has that nickname (XEP-0045 §7.5)');
+  const targets = room.sessionsOf(event.to.resource);
+  if (targets.length === 0) throw new StanzaError('item-not-found', 'no occupant has that nickname (XEP-0045 §7.5)');
   const copy = fromOccupant(room, sender, stanza);
   // §7.5: the service adds <x xmlns=muc#user/> so that the recipient's client knows this is a MUC private message.
   if (!copy.getChild('x', MUC.USER)) copy.append(xml('x', { xmlns: MUC.USER }));
-  await room.deliverTo(target.jid, copy);
+  for (const target of targets) await room.deliverTo(target.jid, xml('message', { ...copy.attrs }, ...copy.children));
 }
 
 /** §7.8.2: the room sends each invitation on behalf of an occupant. */

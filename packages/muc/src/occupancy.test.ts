@@ -6,7 +6,7 @@ import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
 import xml from '@xmpp/xml';
 import type { Harness, HarnessClient } from '@deskchat/testing';
 import { MUC } from './ns.js';
-import { admin, configure, createRoom, errorOf, groupchat, isPresenceFrom, join, joinError, mucHarness, mucX, nextGroupchat, room, userX } from './__tests__/kit.js';
+import { admin, configure, createRoom, errorOf, groupchat, isPresenceFrom, join, joinError, mucHarness, mucX, nextGroupchat, nothingBefore, room, userX } from './__tests__/kit.js';
 
 let harness: Harness;
 let alice: HarnessClient;
@@ -147,6 +147,62 @@ describe('entering a room (§7.2)', () => {
     const { self, before } = await join(bob, 'lobby', 'Bob');
     expect(userX(self).codes).toEqual(['100', '110']);
     expect(userX(before[0]).item?.attrs.jid).toBe('alice@localhost/desk');
+  });
+});
+
+describe('one user in a room from several resources', () => {
+  beforeEach(async () => {
+    await createRoom(alice, 'lobby', 'Alice');
+    await join(bob, 'lobby', 'Bob');
+    await alice.next(isPresenceFrom(room('lobby', 'Bob')));
+  });
+
+  it('lets a second resource take the same nick: it gets the room, the others see no new occupant', async () => {
+    const bobPhone = await harness.connect('bob', { resource: 'phone' });
+    const { self, before } = await join(bobPhone, 'lobby', 'Bob');
+    expect(before.map((p) => p.attrs.from)).toEqual([room('lobby', 'Alice')]);
+    expect(userX(self).item?.attrs).toMatchObject({ role: 'participant', jid: 'bob@localhost/phone' });
+    // Another user still cannot take it.
+    expect(errorOf(await joinError(carol, 'lobby', 'Bob'))?.condition).toBe('conflict');
+    await nothingBefore(alice, isPresenceFrom(room('lobby', 'Bob')), async () => {
+      await groupchat(bob, 'lobby', 'marker');
+      return nextGroupchat(alice, 'marker');
+    });
+    // A private message to the nick reaches both resources; a groupchat message both too.
+    await alice.send(xml('message', { type: 'chat', to: room('lobby', 'Bob') }, xml('body', {}, 'to both')));
+    for (const client of [bob, bobPhone]) await client.next((e) => e.getChildText('body') === 'to both');
+    await groupchat(alice, 'lobby', 'everyone');
+    for (const client of [bob, bobPhone]) await nextGroupchat(client, 'everyone');
+    const disco = await carol.iq(xml('iq', { type: 'get', to: room('lobby') }, xml('query', { xmlns: MUC.DISCO_INFO })));
+    const count = disco.getChild('query', MUC.DISCO_INFO)!.getChild('x', MUC.DATA)!.getChildren('field').find((f) => f.attrs.var === 'muc#roominfo_occupants');
+    expect(count?.getChildText('value')).toBe('2');
+  });
+
+  it('tells only the leaving resource when others remain, and everyone when the last one leaves', async () => {
+    const bobPhone = await harness.connect('bob', { resource: 'phone' });
+    await join(bobPhone, 'lobby', 'Bob');
+    await bobPhone.send(xml('presence', { to: room('lobby', 'Bob'), type: 'unavailable' }));
+    expect(userX(await bobPhone.next(isPresenceFrom(room('lobby', 'Bob'), 'unavailable'))).codes).toEqual(['110']);
+    await nothingBefore(alice, isPresenceFrom(room('lobby', 'Bob'), 'unavailable'), async () => {
+      await groupchat(bob, 'lobby', 'still in');
+      return nextGroupchat(alice, 'still in');
+    });
+    await bob.send(xml('presence', { to: room('lobby', 'Bob'), type: 'unavailable' }));
+    await alice.next(isPresenceFrom(room('lobby', 'Bob'), 'unavailable'));
+  });
+
+  it('kicks every resource of a nick, each told with 110 and 307, and refuses a nick change by one of them', async () => {
+    const bobPhone = await harness.connect('bob', { resource: 'phone' });
+    await join(bobPhone, 'lobby', 'Bob');
+    await bobPhone.send(xml('presence', { to: room('lobby', 'Robert') }));
+    expect(errorOf(await bobPhone.next((e) => e.name === 'presence' && e.attrs.type === 'error'))?.condition).toBe('not-acceptable');
+    await alice.iq(xml('iq', { type: 'set', to: room('lobby') }, xml('query', { xmlns: MUC.ADMIN }, xml('item', { nick: 'Bob', role: 'none' }))));
+    for (const [client, resource] of [[bob, 'desk'], [bobPhone, 'phone']] as const) {
+      const own = await client.next(isPresenceFrom(room('lobby', 'Bob'), 'unavailable'));
+      expect(userX(own).codes).toEqual(['110', '307']);
+      expect(userX(own).item?.attrs.jid).toBe(`bob@localhost/${resource}`);
+    }
+    expect(userX(await alice.next(isPresenceFrom(room('lobby', 'Bob'), 'unavailable'))).codes).toEqual(['307']);
   });
 });
 

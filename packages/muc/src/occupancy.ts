@@ -58,27 +58,31 @@ async function join(room: Room, event: StanzaEvent): Promise<void> {
     if (room.config.isMembersOnly && affiliation === 'none') throw new StanzaError('registration-required', 'this room is members-only (XEP-0045 §7.2.6)');
     // §7.2.5: password-protected rooms.
     if (room.config.isPasswordProtected && mucX?.getChildText('password') !== room.config.password) throw new StanzaError('not-authorized', 'this room needs the right password (XEP-0045 §7.2.5)');
-    // §7.2.9: a nick in use, or reserved by another user.
-    if (room.byNick(nick) || room.nickReservedByOther(nick, bare)) throw new StanzaError('conflict', 'that nickname is in use in this room (XEP-0045 §7.2.9)');
-    // §7.2.10: the room is full (admins and owners may still enter).
-    if (room.occupants.length >= room.config.maxUsers && affiliation !== 'owner' && affiliation !== 'admin') {
+    // §7.2.9: a nick in use by another user, or reserved by one. The same user may hold its nick
+    // from several resources (as a second client of the same account joins).
+    const holder = room.byNick(nick);
+    if ((holder && bareOf(holder.jid) !== bare) || room.nickReservedByOther(nick, bare)) throw new StanzaError('conflict', 'that nickname is in use in this room (XEP-0045 §7.2.9)');
+    // §7.2.10: the room is full (admins and owners may still enter; another session of a nick adds no occupant).
+    if (!holder && room.nicks.length >= room.config.maxUsers && affiliation !== 'owner' && affiliation !== 'admin') {
       throw new StanzaError('service-unavailable', 'this room is full (XEP-0045 §7.2.10)', { type: 'wait' });
     }
   }
+  const sibling = room.byNick(nick);
   const occupant: MucOccupant = {
     jid: from.toString(),
     nick,
-    role: room.defaultRole(room.affiliationOf(from)),
+    role: sibling?.role ?? room.defaultRole(room.affiliationOf(from)),
     sessionId: event.origin?.id ?? '',
     presence: ownPresence(stanza).toString(),
     joinedAt: ctx.options.now(),
   };
-  const others = [...room.occupants];
+  const receivers = [...room.occupants];
   await room.putOccupant(occupant);
-  // §7.2.3: first the presence of every occupant already there, to the new one…
-  for (const other of others) await room.deliverTo(occupant.jid, room.presenceOf(other, occupant));
-  // …then the new occupant's presence to everyone else, and last to the new occupant itself.
-  for (const other of others) await room.deliverTo(other.jid, room.presenceOf(occupant, other));
+  // §7.2.3: first the presence of every occupant already there (one per nick), to the new one…
+  for (const other of room.nicks) if (other.nick !== nick) await room.deliverTo(occupant.jid, room.presenceOf(other, occupant));
+  // …then the new occupant's presence to everyone else (nothing new to them when its nick was
+  // already there from another resource), and last to the new occupant itself.
+  if (!sibling) for (const other of receivers) await room.deliverTo(other.jid, room.presenceOf(occupant, other));
   const selfCodes = isNew ? [STATUS.ROOM_CREATED] : [];
   await room.deliverTo(occupant.jid, room.presenceOf(occupant, occupant, { codes: selfCodes }));
   // §7.2.14: history, then §7.2.15: the subject (always, empty when none).
@@ -138,25 +142,52 @@ async function updatePresence(room: Room, occupant: MucOccupant, stanza: Element
 
 /** §7.6: unavailable with status 303 and the new nick, then available under the new nick. */
 async function changeNick(room: Room, occupant: MucOccupant, nick: string, stanza: Element): Promise<void> {
-  const owner = occupant.jid.slice(0, occupant.jid.indexOf('/'));
+  const owner = bareOf(occupant.jid);
   if (room.byNick(nick) || room.nickReservedByOther(nick, owner)) throw new StanzaError('conflict', 'that nickname is in use in this room (XEP-0045 §7.6)');
+  // One resource cannot take a nick its other resources share away from them.
+  if (room.sessionsOf(occupant.nick).length > 1) throw new StanzaError('not-acceptable', 'this nick is in the room from several of your resources: leave with the others first');
   await room.broadcast((receiver) => room.presenceOf(occupant, receiver, { type: 'unavailable', codes: [STATUS.NEW_NICK], item: { nick, role: occupant.role } }));
   const next = { ...occupant, nick, presence: ownPresence(stanza).toString() };
   await room.putOccupant(next);
   await room.broadcast((receiver) => room.presenceOf(next, receiver));
 }
 
-/** §7.14: an occupant leaves; everyone (itself included, with 110) gets its unavailable presence. */
-export async function leave(room: Room, occupant: MucOccupant, stanza?: Element, options: { codes?: string[]; itemChildren?: Element[]; extra?: Element[] } = {}): Promise<void> {
-  const status = stanza?.getChild('status');
+/**
+ * §7.14: one session leaves (its client said so, or its session ended). The last session of a
+ * nick takes the nick out: everyone (itself included, with 110) gets its unavailable presence;
+ * one of several only tells itself.
+ */
+export async function leave(room: Room, occupant: MucOccupant, stanza?: Element): Promise<void> {
+  const statusText = stanza?.getChild('status')?.text();
+  if (room.sessionsOf(occupant.nick).length > 1) {
+    await room.removeOccupant(occupant.jid);
+    const own = room.presenceOf(occupant, occupant, { type: 'unavailable' });
+    if (statusText !== undefined) own.append(xml('status', {}, statusText));
+    await room.deliverTo(occupant.jid, own);
+    return;
+  }
+  await removeNick(room, occupant.nick, { statusText });
+}
+
+/** A nick leaves with every session under it (§7.14, §8.2 kick 307, §9.1 ban 301, §9.4 321, 322): one unavailable to each session. */
+export async function removeNick(room: Room, nick: string, options: { codes?: string[]; itemChildren?: Element[]; extra?: Element[]; statusText?: string } = {}): Promise<void> {
+  const sessions = room.sessionsOf(nick);
+  if (sessions.length === 0) return;
   const receivers = [...room.occupants];
-  await room.removeOccupant(occupant.jid);
+  for (const session of sessions) await room.removeOccupant(session.jid);
   await room.broadcast((receiver) => {
-    const p = room.presenceOf(occupant, receiver, { type: 'unavailable', codes: options.codes, itemChildren: options.itemChildren, extra: options.extra });
-    if (status) p.append(xml('status', {}, status.text()));
+    // Each of the nick's own sessions hears about itself (110, its own JID); everyone else about the nick.
+    const subject = sessions.find((s) => s.jid === receiver.jid) ?? sessions[0];
+    const p = room.presenceOf(subject, receiver, { type: 'unavailable', codes: options.codes, itemChildren: options.itemChildren, extra: options.extra });
+    if (options.statusText !== undefined) p.append(xml('status', {}, options.statusText));
     return p;
   }, receivers);
   await room.destroyIfEmptyAndTemporary();
+}
+
+function bareOf(jid: string): string {
+  const slash = jid.indexOf('/');
+  return slash < 0 ? jid : jid.slice(0, slash);
 }
 
 /** Occupants whose session went away (its node says so, or a delivery found no session): they leave. */

@@ -3,7 +3,7 @@
 import xml, { type Element } from '@xmpp/xml';
 import { StanzaError, parseJid } from '@deskchat/protocol';
 import { MUC, STATUS } from './ns.js';
-import { leave } from './occupancy.js';
+import { removeNick } from './occupancy.js';
 import { applyConfigForm, changeStatuses, configForm } from './room-config.js';
 import type { Room } from './room.js';
 
@@ -36,8 +36,8 @@ export async function ownerSet(room: Room, from: string, payload: Element): Prom
   await room.broadcast(() => xml('message', { type: 'groupchat', from: room.jid.toString() }, xml('x', { xmlns: MUC.USER }, ...codes.map((code) => xml('status', { code })))));
   // §9.4 / §10.2: a room made members-only removes the occupants who are not members (status 322).
   if (after.isMembersOnly && !before.isMembersOnly) {
-    for (const occupant of [...room.occupants]) {
-      if (room.affiliationOf(occupant.jid) === 'none') await leave(room, occupant, undefined, { codes: [STATUS.MEMBERS_ONLY] });
+    for (const occupant of room.nicks) {
+      if (room.affiliationOf(occupant.jid) === 'none') await removeNick(room, occupant.nick, { codes: [STATUS.MEMBERS_ONLY] });
     }
   }
   // A room made moderated gives no voice back to visitors and takes none; occupants keep their roles until changed.

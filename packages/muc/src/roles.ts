@@ -5,7 +5,7 @@ import xml, { type Element } from '@xmpp/xml';
 import { StanzaError } from '@deskchat/protocol';
 import type { MucOccupant, MucRole } from '@deskchat/core';
 import { STATUS } from './ns.js';
-import { leave } from './occupancy.js';
+import { removeNick } from './occupancy.js';
 import { isAtLeast, type Room } from './room.js';
 
 export interface RoleItem {
@@ -48,19 +48,19 @@ export async function applyRoleChange(room: Room, actor: MucOccupant | undefined
     return { item, target };
   });
   for (const { item, target } of targets) {
-    const current = room.byJid(target.jid);
-    if (!current) continue;
+    const sessions = room.sessionsOf(target.nick);
+    if (sessions.length === 0) continue;
     const actorEl = xml('actor', { nick: actor.nick });
     const reasonEl = item.reason ? [xml('reason', {}, item.reason)] : [];
     if (item.role === 'none') {
-      // §8.2: the kicked occupant and everyone else get unavailable with status 307.
-      await leave(room, current, undefined, { codes: [STATUS.KICKED], itemChildren: [actorEl, ...reasonEl] });
+      // §8.2: the kicked occupant (every session of the nick) and everyone else get unavailable with status 307.
+      await removeNick(room, target.nick, { codes: [STATUS.KICKED], itemChildren: [actorEl, ...reasonEl] });
       continue;
     }
-    if (current.role === item.role) continue;
-    const next = { ...current, role: item.role };
-    await room.putOccupant(next);
-    await room.broadcast((receiver) => room.presenceOf(next, receiver, { itemChildren: [actorEl, ...reasonEl] }));
+    if (sessions[0].role === item.role) continue;
+    for (const session of sessions) await room.putOccupant({ ...session, role: item.role });
+    const next = room.byNick(target.nick)!;
+    await room.broadcast((receiver) => room.presenceOf(receiver.nick === next.nick ? receiver : next, receiver, { itemChildren: [actorEl, ...reasonEl] }));
   }
 }
 
@@ -68,7 +68,7 @@ export async function applyRoleChange(room: Room, actor: MucOccupant | undefined
 export function roleList(room: Room, actor: MucOccupant | undefined, role: string): Element[] {
   if (actor?.role !== 'moderator') throw new StanzaError('forbidden', 'only moderators may see role lists (XEP-0045 §8.5)');
   if (!ROLES.includes(role) || role === 'none') throw new StanzaError('bad-request', `unknown role '${role}'`);
-  return room.occupants
+  return room.nicks
     .filter((o) => o.role === role)
     .map((o) => xml('item', { nick: o.nick, role: o.role, affiliation: room.affiliationOf(o.jid), ...(room.mayReceiveRealJids(actor) ? { jid: o.jid } : {}) }));
 }

@@ -73,8 +73,20 @@ export class Room {
     return this.occupants.find((o) => o.jid === jid);
   }
 
+  /** The nick's first session (a user may be in a room under one nick from several resources). */
   byNick(nick: string): MucOccupant | undefined {
     return this.occupants.find((o) => o.nick === nick);
+  }
+
+  /** Every session under a nick (one user's resources). */
+  sessionsOf(nick: string): MucOccupant[] {
+    return this.occupants.filter((o) => o.nick === nick);
+  }
+
+  /** One entry per nick (its first session), in join order: the occupants as others see them. */
+  get nicks(): MucOccupant[] {
+    const seen = new Set<string>();
+    return this.occupants.filter((o) => !seen.has(o.nick) && seen.add(o.nick) !== undefined);
   }
 
   /** §7.2.9 / §7.10: a nick another user has registered (a member's reserved nick). */
