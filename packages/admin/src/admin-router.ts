@@ -11,7 +11,8 @@ import { authRoutes } from './auth/auth-routes.js';
 import { authenticate } from './auth/authenticate.js';
 import { DEFAULT_SIGN_IN_THROTTLE, SignInThrottle, type SignInThrottleOptions } from './auth/sign-in-throttle.js';
 import { presenceRoutes } from './presence-routes.js';
-import { DEFAULT_RATE_LIMIT, rateLimit, type RateLimit } from './rate-limit.js';
+import type { RateLimiterAbstract } from 'rate-limiter-flexible';
+import { DEFAULT_RATE_LIMIT, memoryRateLimiter, rateLimit, type RateLimit } from './rate-limit.js';
 import { adminRoutes } from './routes/admin-routes.js';
 import { healthRoutes, type HealthOptions } from './routes/health-routes.js';
 import { settingsRoutes, type LoadLimitControl } from './routes/settings-routes.js';
@@ -31,8 +32,10 @@ export interface AdminApiOptions extends HealthOptions {
   metricsPublic?: boolean;
   sessionTimeouts?: SessionTimeouts;
   signInThrottle?: SignInThrottleOptions;
-  /** Requests per second (and burst) per client address. */
+  /** Requests per second (and burst) per client address, counted in memory… */
   rateLimit?: RateLimit;
+  /** …or by this limiter (a RateLimiterRedis in a cluster: one count for every node). */
+  rateLimiter?: RateLimiterAbstract;
   now?: () => number;
   /** Sign-ins to the page by result (metrics). */
   onSignIn?: (result: 'ok' | 'failed' | 'throttled') => void;
@@ -62,7 +65,8 @@ export function createAdminApi(options: AdminApiOptions): AdminApi {
   adminRoutes(router, options.stores, now);
   presenceRoutes(router, options.presenceSources);
 
-  const chain: Middleware[] = [rateLimit(options.rateLimit ?? DEFAULT_RATE_LIMIT, options.now), authenticate({ bootstrapToken: options.token, stores: options.stores, sessions, isPublic }), router.routes() as Middleware, router.allowedMethods() as Middleware];
+  const limiter = options.rateLimiter ?? memoryRateLimiter(options.rateLimit ?? DEFAULT_RATE_LIMIT);
+  const chain: Middleware[] = [rateLimit(limiter), authenticate({ bootstrapToken: options.token, stores: options.stores, sessions, isPublic }), router.routes() as Middleware, router.allowedMethods() as Middleware];
   return { middleware: compose(chain), throttle };
 }
 

@@ -38,6 +38,7 @@ export const failures = {
   badRequest: (reason: string) => new HttpError(400, 'bad-request', reason),
   notFound: (reason: string) => new HttpError(404, 'not-found', reason),
   tooManyRequests: () => new HttpError(429, 'too-many-requests', 'request rate limit exceeded; retry later'),
+  methodNotAllowed: (allowed?: string) => new HttpError(405, 'method-not-allowed', allowed ? `use ${allowed}` : 'this endpoint does not take that method'),
 } as const;
 
 /** Renders HttpError as JSON; anything else is a 500 with no internals leaked. */

@@ -79,6 +79,21 @@ export class BoshService {
     }
   }
 
+  /** Whether `sid` names a live session that has authenticated (its bodies may be larger). */
+  isAuthenticated(sid: string | undefined): boolean {
+    return sid !== undefined && this.sessions.get(sid)?.session.isAuthenticated === true;
+  }
+
+  /**
+   * A body that could not be read (too large, not XML): the session it names, if any, ends with
+   * `condition` (XEP-0124 §17.2) and this request gets the terminate; otherwise only the request does.
+   */
+  refuseBody(sid: string | undefined, condition: 'bad-request' | 'policy-violation', text: string, res: ServerResponse): void {
+    const session = sid === undefined ? undefined : this.sessions.get(sid);
+    if (session) return session.terminate(condition, { text, res });
+    this.reply(res, 200, DEFAULT_CONTENT_TYPE, terminateBody(condition, text));
+  }
+
   /** §7.1–§7.2: validates the creation request, clamps its limits, and opens the stream. */
   private create(request: BoshRequest, http: BoshHttpRequest): void {
     const a = request.attrs;

@@ -2,7 +2,9 @@
 // and loaded modules. Transports create sessions with `createSession(transport)`. Shared state
 // (session directory, presence, node bus, locks) comes in as ports (design.md §4): in memory for
 // one node, or for several Cores in one process; Redis in a cluster.
+import type { Element } from '@xmpp/xml';
 import { JID, StreamError } from '@deskchat/protocol';
+import { Admission } from './admission.js';
 import { HookBus } from './hooks.js';
 import { IqDispatcher } from './iq-dispatcher.js';
 import { SessionLoadLimit } from './load-limit.js';
@@ -14,11 +16,12 @@ import { Router } from './router.js';
 import { defaultMechanisms } from './sasl/index.js';
 import type { SaslMechanism } from './sasl/types.js';
 import { Session } from './session.js';
-import { AuthThrottle } from './stream/auth-throttle.js';
+import { RateLimitedSignIns, memorySignInCounters, type SignInCounters, type SignInLimiter } from './stream/sign-in-limiter.js';
 import { SessionRegistry } from './session-registry.js';
 import { memoryStores, type Stores } from './stores.js';
 import type { Transport } from './transport.js';
 import type { HostedService } from './hook-events.js';
+import type { XmlLimits } from './xml/types.js';
 import { parseDocument } from './xml/index.js';
 import { memorySharedState, type BusMessage, type ChatLockStore, type LockService, type MucOccupantStore, type NodeBus, type PresenceStore, type SessionDirectory, type SharedState } from './volatile/index.js';
 
@@ -32,6 +35,8 @@ export interface CoreInit {
   log?: Logger;
   mechanisms?: SaslMechanism[];
   metrics?: Metrics;
+  /** Failed-sign-in counters (rate-limiter-flexible); in memory by default, Redis-backed in a cluster. */
+  signInCounters?: SignInCounters;
 }
 
 export class Core {
@@ -52,7 +57,8 @@ export class Core {
   /** This node's bound sessions. Other nodes' sessions are known only through the directory. */
   readonly sessions = new SessionRegistry();
   readonly mechanisms: SaslMechanism[];
-  readonly authThrottle: AuthThrottle;
+  /** Failed sign-ins per (address, username) with a per-address ceiling (sign-in-limiter.ts). */
+  readonly signIns: SignInLimiter;
   readonly metrics: Metrics;
   /** Refuses sign-ins at limits.maxSessionsPerNode until back under the restore threshold. */
   readonly loadLimit: SessionLoadLimit;
@@ -61,13 +67,15 @@ export class Core {
   readonly hostedServices = new Map<string, HostedService>();
   /** Resources the server publishes presence from itself (composed presence); clients cannot bind them. */
   readonly reservedResources = new Set<string>();
-  /** Every stream, bound or still negotiating (for limits and shutdown). */
+  /** Every stream, bound or still negotiating (for shutdown). */
   readonly streams = new Set<Session>();
+  /** Node-wide and per-address stream limits (admission.ts). */
+  readonly admission: Admission;
+  private readonly preAuthXml: XmlLimits;
+  /** Work that must finish before modules are unloaded: unbind hooks, redelivery of what a dead stream held. */
+  private readonly inFlight = new Set<Promise<unknown>>();
   private readonly modules: LoadedModule[] = [];
-  /** Sessions whose unbinding (directory, 'session/unbound' handlers) is still running. */
-  private readonly unbinding = new Set<Promise<void>>();
   private unsubscribe?: () => Promise<void>;
-  private isClosing = false;
 
   constructor(init: CoreInit = {}) {
     this.options = init.options ?? DEFAULT_CORE_OPTIONS;
@@ -85,7 +93,10 @@ export class Core {
     this.mechanisms = init.mechanisms ?? defaultMechanisms();
     this.metrics = init.metrics ?? noopMetrics;
     this.loadLimit = new SessionLoadLimit(this.options.limits);
-    this.authThrottle = new AuthThrottle(this.options.limits.authFailuresPerAddress, this.options.limits.authLockoutSeconds * 1000);
+    this.admission = new Admission(this.options.limits);
+    const xml = this.options.xml;
+    this.preAuthXml = { ...xml, maxStanzaBytes: Math.min(xml.maxStanzaBytes, xml.maxStanzaBytesBeforeAuth ?? xml.maxStanzaBytes) };
+    this.signIns = new RateLimitedSignIns(init.signInCounters ?? memorySignInCounters(this.options.limits));
     this.hooks = new HookBus(this.log);
     this.router = new Router(this);
     this.iq = new IqDispatcher(this);
@@ -100,36 +111,71 @@ export class Core {
     this.modules.push(await loadModule(this, module, options));
   }
 
+  /**
+   * XML limits for a stream: before SASL success a stanza may be only `xml.maxStanzaBytesBeforeAuth`
+   * (issue #7 §2: unfinished pre-auth stanzas must not cost a quarter of a megabyte each).
+   */
+  xmlLimits(isAuthenticated: boolean): XmlLimits {
+    return isAuthenticated ? this.options.xml : this.preAuthXml;
+  }
+
   jid(username: string, resource?: string): JID {
     return new JID(username, this.domain, resource);
   }
 
-  /** A new stream on a transport; refused with `resource-constraint` past the node's session limit. */
+  /**
+   * A new stream on a transport. A refused stream (shutdown, `limits.maxSessions`, the per-address
+   * limits) is closed with its stream error on the next microtask, not here: transports call this
+   * from their constructor, before they hold the session that their `close()` reports to.
+   */
   createSession(transport: Transport): Session {
     const session = new Session(this, transport);
-    if (this.isClosing || this.streams.size >= this.options.limits.maxSessions) {
-      session.close(new StreamError(this.isClosing ? 'system-shutdown' : 'resource-constraint', 'this node is not accepting sessions'));
+    const refusal = this.admission.admit(transport.remoteAddress);
+    if (refusal) {
+      queueMicrotask(() => session.close(refusal));
       return session;
     }
+    session.isAdmitted = true;
     this.streams.add(session);
     return session;
+  }
+
+  /** Keeps `work` (an unbind notification, a redelivery) from being cut short by shutdown. */
+  track(work: Promise<unknown>): void {
+    const tracked = work.catch((err: unknown) => this.log.error({ err }, 'background work failed')).finally(() => this.inFlight.delete(tracked));
+    this.inFlight.add(tracked);
+  }
+
+  /**
+   * Re-routes what a closed stream could not deliver (Router.redeliver): messages as if sent to the
+   * user's bare JID (RFC 6121 §8.5.2: other resources, else offline storage), IQs answered with an
+   * error, the rest dropped. Call it after the session is closed (no longer in the registry).
+   */
+  redeliver(session: Session, stanzas: Element[]): void {
+    if (stanzas.length === 0) return;
+    this.track(
+      this.router.redeliver(stanzas).then((messages) => {
+        if (messages > 0) session.log.info({ messages }, 'undelivered messages routed again (other resources or offline storage)');
+      }),
+    );
   }
 
   /** A bound session ended: it leaves the registry and the directory, then modules are told ('session/unbound'). */
   unbind(session: Session, error?: StreamError): void {
     this.sessions.remove(session);
     this.iq.abandon(session.jid!.toString());
-    const done = (async () => {
-      const { local, resource } = session.jid!;
-      try {
-        await this.directory.unregister(local, resource, session.id);
-      } catch (err) {
-        this.log.error({ err }, 'could not remove a session from the directory');
-      }
-      await this.hooks.notify('session/unbound', { session, error });
-    })();
-    this.unbinding.add(done);
-    void done.finally(() => this.unbinding.delete(done));
+    // Tracked, so that shutdown unloads modules only after their unbind handlers ran.
+    this.track(
+      (async () => {
+        const { local, resource } = session.jid!;
+        try {
+          await this.directory.unregister(local, resource, session.id);
+        } catch (err) {
+          this.log.error({ err }, 'could not remove a session from the directory');
+        }
+        await this.hooks.notify('session/unbound', { session, error });
+      })(),
+    );
   }
 
   /** Closes a session wherever it is: here directly, on another node by an order over the bus. */
@@ -142,11 +188,14 @@ export class Core {
     if (session?.id === target.sessionId) session.close(error);
   }
 
-  /** Closes every stream with `system-shutdown` (RFC 6120 §4.9.3.22), lets unbinding finish, then unloads modules. */
+  /**
+   * Closes every stream with `system-shutdown` (RFC 6120 §4.9.3.22), lets their unbind hooks and
+   * redeliveries finish (they need the modules), then unloads modules and leaves the bus.
+   */
   async shutdown(text = 'the server is shutting down'): Promise<void> {
-    this.isClosing = true;
+    this.admission.isClosing = true;
     for (const session of [...this.streams]) session.close(new StreamError('system-shutdown', text));
-    while (this.unbinding.size > 0) await Promise.all([...this.unbinding]);
+    while (this.inFlight.size > 0) await Promise.all([...this.inFlight]);
     for (const module of this.modules.splice(0).reverse()) module.unload();
     await this.unsubscribe?.();
     this.unsubscribe = undefined;

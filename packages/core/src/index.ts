@@ -1,10 +1,11 @@
 // @deskchat/core: the transport-free XMPP core. Opens no sockets and listens on nothing.
-export { silentLogger, type Logger } from './log.js';
+export { silentLogger, TaggedLogger, type Logger } from './log.js';
 export * from './storage/index.js';
 export {
   deriveCredentials,
   deriveScramCredential,
   checkPassword,
+  preparePassword,
   DEFAULT_ITERATIONS,
 } from './sasl/credentials.js';
 export { defaultMechanisms, createPlainMechanism, type PasswordVerifier } from './sasl/index.js';
@@ -29,6 +30,8 @@ export { SessionRegistry } from './session-registry.js';
 export { memoryStores, removeAccount, type Stores } from './stores.js';
 export { isLoopbackAddress, type Transport, type TransportKind } from './transport.js';
 export { Core, type CoreInit } from './core.js';
+export { Admission } from './admission.js';
+export { RateLimitedSignIns, memorySignInCounters, type SignInCounters, type SignInLimiter, type SignInLimits } from './stream/sign-in-limiter.js';
 export { coreModules, deliveryModule, discoModule, pingModule, versionModule, FALLBACK } from './modules/index.js';
 export { normalizeUsername, isValidUsername } from './username.js';
 export * from './volatile/index.js';

@@ -7,6 +7,7 @@ import type { Element } from '@xmpp/xml';
 import { StanzaError, iqPayload, iqResult, parseJid, withAttrs } from '@deskchat/protocol';
 import type { Core } from './core.js';
 import type { StanzaEvent } from './hook-events.js';
+import { clip } from './xml/chars.js';
 
 /** `host`: addressed to the server's domain; `account`: to a user's bare JID (or no 'to', the sender's own). */
 export type IqScope = 'host' | 'account';
@@ -114,7 +115,7 @@ export class IqDispatcher {
   private find(scopes: IqScope[], payload: Element, type: 'get' | 'set'): IqHandler | undefined {
     for (const scope of scopes) {
       const handlers = this.handlers.get(key(scope, payload.attrs.xmlns ?? '', payload.name));
-      if (handlers) return handlers[type] ?? (() => { throw new StanzaError('bad-request', `${payload.name} does not support type '${type}'`); });
+      if (handlers) return handlers[type] ?? (() => { throw new StanzaError('bad-request', `${clip(payload.name)} does not support type '${type}'`); });
     }
     return undefined;
   }

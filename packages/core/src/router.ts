@@ -119,28 +119,36 @@ export class Router {
   }
 
   /**
-   * Stanzas that were on their way to a session that is gone (its connection broke, it was
-   * replaced, its node no longer holds it) go back through the rules as if they had been sent to
-   * the bare JID: a chat or normal message reaches the user's other resources or offline storage
-   * (RFC 6121 §8.5.2); an IQ get/set gets service-unavailable (§8.5.3.2.2); anything else is
-   * dropped, as it would have been for a resource that was not there (§8.5.3.2.1, §8.5.3.2.3).
+   * Stanzas that were on their way to a session that is gone (its connection broke or stopped
+   * reading, BOSH inactivity, it was replaced, its node no longer holds it) go back through the
+   * rules as if they had been sent to the user's bare JID (issue #7 §2–3, conventions §7):
+   *   message, chat/normal/headline → routed again to the bare JID (RFC 6121 §8.5.2): the user's
+   *     other available resources, else offline storage ('message/offline'), else the sender
+   *     gets the error the router gives;
+   *   message, error → dropped (RFC 6120 §8.3.1: never answer an error);
+   *   message carrying a XEP-0280 carbon → dropped (a copy; the original reached its recipients);
+   *   iq get/set → the sender gets service-unavailable (RFC 6121 §8.5.3.2.2, the resource is gone);
+   *   anything else (presence, iq results) → dropped: presence is state the next sign-in receives
+   *     again, and answers to the session's requests have nobody to go to.
+   * Returns how many messages were routed again.
    */
-  async redeliver(stanzas: Element[]): Promise<void> {
+  async redeliver(stanzas: Element[]): Promise<number> {
+    let messages = 0;
     for (const stanza of stanzas) {
-      const to = parseJid(stanza.attrs.to);
-      const from = parseJid(stanza.attrs.from) ?? parseJid(this.core.domain)!;
-      if (!to?.local) continue;
+      const owner = parseJid(stanza.attrs.to)?.bare();
+      if (!owner?.local) continue;
+      const type = stanza.attrs.type;
       if (stanza.name === 'message') {
-        const type = stanza.attrs.type ?? 'normal';
-        if (type !== 'chat' && type !== 'normal') continue;
-        try {
-          await this.core.hooks.dispatch('message/bare', { stanza, from, to: to.bare() });
-        } catch (err) {
-          if (!(err instanceof StanzaError)) this.core.log.error({ err }, 'redelivery failed');
-        }
-      } else if (stanza.name === 'iq' && (stanza.attrs.type === 'get' || stanza.attrs.type === 'set')) {
-        this.bounce(stanza, new StanzaError('service-unavailable', 'the addressed resource went away'));
+        if (type === 'error' || isCarbon(stanza)) continue;
+        messages++;
+        await this.route(withAttrs(stanza, { to: owner.toString() }));
+      } else if (stanza.name === 'iq' && (type === 'get' || type === 'set')) {
+        this.bounce(stanza, new StanzaError('service-unavailable', 'the resource went away before this request was delivered'));
       }
     }
+    return messages;
   }
 }
+
+const CARBONS = 'urn:xmpp:carbons:2';
+const isCarbon = (el: Element) => el.getChild('received', CARBONS) !== undefined || el.getChild('sent', CARBONS) !== undefined;

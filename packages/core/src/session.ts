@@ -3,7 +3,7 @@
 import { randomBytes } from 'node:crypto';
 import xml, { type Element } from '@xmpp/xml';
 import { NS, StreamError, StanzaError, errorReply, parseJid, type JID } from '@deskchat/protocol';
-import type { Logger } from './log.js';
+import { TaggedLogger, type Logger } from './log.js';
 import type { Transport } from './transport.js';
 import { isLoopbackAddress } from './transport.js';
 import type { Core } from './core.js';
@@ -11,6 +11,7 @@ import { SaslNegotiation } from './stream/sasl-negotiation.js';
 import { handleBind } from './stream/bind.js';
 import { prepareOutgoing } from './stream/stanza-checks.js';
 import type { EntryFlags } from './volatile/index.js';
+import { clip } from './xml/chars.js';
 import type { NodeAddress } from './cluster/cluster-registry.js';
 
 export type SessionState = 'opening' | 'open' | 'authenticated' | 'bound' | 'closed';
@@ -39,6 +40,8 @@ export class Session {
   presence: SessionPresence = { isAvailable: false, priority: 0 };
   /** Per-session data for modules that only this node needs, keyed by module. Shared facts go to the session directory (`setFlags`). */
   readonly data = new Map<string, unknown>();
+  /** Counted by core's admission (limits per node and per address); a refused stream is not. */
+  isAdmitted = false;
   private readonly sasl: SaslNegotiation;
   private redirectOnRestart?: StreamError;
   private negotiationTimer?: NodeJS.Timeout;
@@ -47,11 +50,17 @@ export class Session {
     readonly core: Core,
     readonly transport: Transport,
   ) {
-    this.log = core.log.child({ session: this.id, transport: transport.kind, remote: transport.remoteAddress });
+    this.log = new TaggedLogger(core.log, { session: this.id, transport: transport.kind, remote: transport.remoteAddress });
     this.sasl = new SaslNegotiation(this);
+    this.armNegotiationTimer(core.options.limits.authTimeout, 'no authentication within limits.authTimeout');
+  }
+
+  /** One timer per stream at a time: first until SASL success (short), then until bind. */
+  private armNegotiationTimer(seconds: number, text: string): void {
+    clearTimeout(this.negotiationTimer);
     this.negotiationTimer = setTimeout(() => {
-      if (this.state !== 'bound' && this.state !== 'closed') this.close(new StreamError('connection-timeout', 'stream negotiation took too long'));
-    }, core.options.limits.negotiationTimeout * 1000);
+      if (this.state !== 'bound' && this.state !== 'closed') this.close(new StreamError('connection-timeout', text));
+    }, seconds * 1000);
     this.negotiationTimer.unref?.();
   }
 
@@ -138,7 +147,7 @@ export class Session {
       return this.sasl.handle(el);
     }
     const isStanza = el.name === 'iq' || el.name === 'message' || el.name === 'presence';
-    if (!isStanza) throw new StreamError('unsupported-stanza-type', `<${el.name}/> is not a stanza this stream accepts`);
+    if (!isStanza) throw new StreamError('unsupported-stanza-type', `<${clip(el.name)}/> is not a stanza this stream accepts`);
     if (ns !== undefined && ns !== NS.CLIENT) throw new StreamError('invalid-namespace', `stanzas must be in ${NS.CLIENT}`);
     if (!this.isAuthenticated) throw new StreamError('not-authorized', 'authenticate first (RFC 6120 §6)');
     if (this.state === 'authenticated') {
@@ -163,6 +172,8 @@ export class Session {
   async onAuthenticated(username: string): Promise<void> {
     this.username = username;
     this.state = 'authenticated';
+    if (this.isAdmitted) this.core.admission.authenticated(this.transport.remoteAddress);
+    this.armNegotiationTimer(this.core.options.limits.negotiationTimeout, 'no resource bound within limits.negotiationTimeout');
     this.transport.resetStream();
     await this.core.hooks.dispatch('session/authenticated', { session: this });
   }
@@ -172,8 +183,9 @@ export class Session {
     this.jid = jid;
     this.state = 'bound';
     clearTimeout(this.negotiationTimer);
-    // One child logger per session, replaced (not nested) once the JID is known: nested children cost memory per session.
-    this.log = this.core.log.child({ session: this.id, transport: this.transport.kind, remote: this.transport.remoteAddress, jid: jid.toString() });
+    this.negotiationTimer = undefined; // nothing of negotiation stays with an idle session
+    // One tagged logger per session (not a backend child: those cost memory per session), replaced once the JID is known.
+    this.log = new TaggedLogger(this.core.log, { session: this.id, transport: this.transport.kind, remote: this.transport.remoteAddress, jid: jid.toString() });
     this.log.info({}, 'session bound');
   }
 
@@ -213,8 +225,10 @@ export class Session {
 
   /** Writes a stanza routed to this session, unless a `pre-stanza/deliver` handler swallows it. */
   async deliver(stanza: Element): Promise<void> {
-    if (this.state === 'closed') return;
+    // A stanza routed here while the stream was closing is not dropped: it goes back to core (undelivered.ts).
+    if (this.state === 'closed') return this.core.redeliver(this, [stanza]);
     if (await this.core.hooks.dispatch('pre-stanza/deliver', { stanza, session: this })) return;
+    if ((this.state as SessionState) === 'closed') return this.core.redeliver(this, [stanza]);
     this.transport.send(stanza);
   }
 
@@ -255,12 +269,25 @@ export class Session {
   onTransportClosed(error?: StreamError): void {
     if (this.state === 'closed') return;
     const wasBound = this.state === 'bound';
+    const wasAuthenticated = this.isAuthenticated;
     this.state = 'closed';
     clearTimeout(this.negotiationTimer);
     if (error) this.log.info({ condition: error.condition, text: error.text }, 'stream closed with error');
     else this.log.debug({}, 'stream closed');
     this.core.streams.delete(this);
+    if (this.isAdmitted) {
+      this.isAdmitted = false;
+      this.core.admission.released(this.transport.remoteAddress, wasAuthenticated);
+    }
     if (wasBound) this.core.unbind(this, error);
+  }
+
+  /**
+   * A transport hands back what it could not deliver, once this session is closed (a client that
+   * stopped reading, BOSH inactivity): see core's `redeliver` (undelivered.ts).
+   */
+  returnUndelivered(stanzas: Element[]): void {
+    this.core.redeliver(this, stanzas);
   }
 }
 

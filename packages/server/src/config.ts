@@ -86,7 +86,7 @@ export function loadConfig(options: { file?: string; env?: NodeJS.ProcessEnv; cw
 export function parseConfig(raw: Record<string, unknown>, cwd: string): ServerConfig {
   const known = new Set<string>(['domain', 'dataDir', 'requireTls', 'xml', 'limits', 'resourceConflict', 'version', 'c2s', 'http', 'bosh', 'admin', 'tls', 'log', 'cluster', 'muc', ...MODULE_SECTIONS]);
   for (const key of Object.keys(raw)) if (!known.has(key)) throw new OptionsError(key, 'unknown setting');
-  const { c2s = {}, http = {}, bosh, admin = {}, tls, log = {}, dataDir, cluster, muc, roster, offline, messaging, vcard, search, auth, ...coreRaw } = raw as Record<string, Record<string, unknown> | undefined>;
+  const { c2s = {}, http = {}, bosh, admin = {}, tls, log = {}, dataDir, cluster, muc, roster, offline, messaging, vcard, search, auth, privateXml, ...coreRaw } = raw as Record<string, Record<string, unknown> | undefined>;
   const c2sIn = object('c2s', c2s);
   const httpIn = object('http', http);
   const adminIn = object('admin', admin);
@@ -125,7 +125,7 @@ export function parseConfig(raw: Record<string, unknown>, cwd: string): ServerCo
     },
     tls: parseTls(tls, cwd),
     log: { level: level as ServerConfig['log']['level'] },
-    im: parseModuleConfig({ roster, offline, messaging, vcard, search, auth }),
+    im: parseModuleConfig({ roster, offline, messaging, vcard, search, auth, privateXml }),
     muc: parseMucOptions(muc, 'muc'),
   };
 }

@@ -1,12 +1,14 @@
 // The composition root of one node: stores, core, modules, listeners. Holds no protocol logic.
 import fs from 'node:fs';
 import type { Server } from 'node:net';
+import type { BoshService } from '@deskchat/bosh';
 import { Core, coreModules, defaultMechanisms, type Logger } from '@deskchat/core';
 import { createC2sServers } from '@deskchat/c2s';
 import { createLdapPasswordVerifier, imModules } from '@deskchat/im';
 import { mucModule } from '@deskchat/muc';
 import { openSqliteStores } from '@deskchat/storage-sqlite';
 import type { ServerConfig } from './config.js';
+import { ConnectionGuard } from './connection-guard.js';
 import { createHttpSurface } from './http.js';
 import { adminToken, applySavedLoadLimits, createAdminServer, createFirstAdmin } from './admin-http.js';
 import { instrumentNode } from './metrics/node-metrics.js';
@@ -18,6 +20,8 @@ export interface RunningNode {
   readonly metrics: PromMetrics;
   /** Bound ports (useful when the config asked for port 0). */
   readonly ports: { c2s: number; directTls?: number; http: number; admin: number };
+  /** The BOSH connection manager (tests and metrics look at its sessions). */
+  readonly bosh: BoshService;
   close(): Promise<void>;
 }
 
@@ -38,6 +42,9 @@ export async function startNode(config: ServerConfig, log: Logger): Promise<Runn
   if (config.muc.enabled) await core.load(mucModule, config.muc);
   const c2s = createC2sServers(core, tls, config.c2s);
   const httpSurface = createHttpSurface(core, config, tls);
+  // Descriptors for the client ports are capped so that the admin port and storage always get theirs.
+  const guard = new ConnectionGuard(config.core.limits, log);
+  for (const server of [c2s.starttls, c2s.directTls, httpSurface.server]) if (server) guard.guard(server);
   // The admin API (design §6): its own port, bound to loopback by default.
   const nodeMetrics = instrumentNode({ core, metrics, bosh: httpSurface.bosh, offlineQueue: () => stores.offline.countAllMessages() });
   await createFirstAdmin(config, stores, log);
@@ -59,8 +66,10 @@ export async function startNode(config: ServerConfig, log: Logger): Promise<Runn
     ports.http = await listen(httpSurface.server, config.http.host, config.http.port, 'http.port');
     ports.admin = await listen(admin, config.admin.host, config.admin.port, 'admin.port');
     listening.push(admin);
-    log.info({ domain: core.domain, ...ports, tls: !!tls, dataDir: config.dataDir }, 'DeskChat node started');
-    return { core, metrics, ports, close: closeAll };
+    // After listening, an accept error (EMFILE, ENFILE) is logged and the server goes on accepting.
+    for (const server of [...listening, httpSurface.server]) server.on('error', (err) => log.error({ err }, 'a listening socket failed'));
+    log.info({ domain: core.domain, ...ports, tls: !!tls, dataDir: config.dataDir, maxConnections: guard.maxConnections }, 'DeskChat node started');
+    return { core, metrics, ports, bosh: httpSurface.bosh, close: closeAll };
   } catch (err) {
     await closeAll();
     throw err;

@@ -201,6 +201,22 @@ export const MIGRATIONS: readonly Migration[] = [
   },
   {
     version: 9,
+    description: 'byte sizes of offline messages and private XML, for per-user quotas',
+    up(db) {
+      // The UTF-8 size of each stored text, kept beside it so that a quota check sums integers
+      // instead of reading every stored stanza (issue #7 §2); the index makes the count and the sum
+      // of one user's queue an index-only scan.
+      db.exec(`
+        ALTER TABLE offline_messages ADD COLUMN bytes INTEGER NOT NULL DEFAULT 0;
+        UPDATE offline_messages SET bytes = length(CAST(stanza AS BLOB));
+        CREATE INDEX offline_messages_user_bytes ON offline_messages (username, bytes);
+        ALTER TABLE private_xml ADD COLUMN bytes INTEGER NOT NULL DEFAULT 0;
+        UPDATE private_xml SET bytes = length(CAST(xml AS BLOB));
+      `);
+    },
+  },
+  {
+    version: 10,
     description: 'XEP-0045 rooms (configuration as JSON, subject) and affiliations',
     up(db) {
       // The room configuration is the muc package's JSON (its fields follow muc#roomconfig and

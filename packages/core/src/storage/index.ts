@@ -2,11 +2,11 @@ export type { Account, AccountStore, AccountSummary, Credentials, ScramCredentia
 export { MemoryAccountStore } from './memory-accounts.js';
 export type { StoredVCard, VCardFields, VCardStore } from './vcards.js';
 export { MemoryVCardStore } from './memory-vcards.js';
-export type { OfflineMessage, OfflineStore } from './offline.js';
+export type { OfflineMessage, OfflineQuota, OfflineStore } from './offline.js';
 export { MemoryOfflineStore } from './memory-offline.js';
 export type { Roster, RosterItem, RosterStore, Subscription, SubscriptionRequest } from './roster.js';
 export { MemoryRosterStore } from './memory-roster.js';
-export type { PrivateXmlStore } from './private-xml.js';
+export type { PrivateXmlQuota, PrivateXmlStore } from './private-xml.js';
 export { MemoryPrivateXmlStore } from './memory-private-xml.js';
 export type { SettingsStore, StoredSetting } from './settings.js';
 export { MemorySettingsStore } from './memory-settings.js';

@@ -3,10 +3,8 @@
 // Also answers the obsolete RFC 3921 session establishment that some clients still send.
 import { randomBytes } from 'node:crypto';
 import xml, { type Element } from '@xmpp/xml';
-import { NS, StanzaError, StreamError, JID, iqResult } from '@deskchat/protocol';
+import { NS, StanzaError, StreamError, JID, iqResult, prepareResourcepart } from '@deskchat/protocol';
 import type { Session } from '../session.js';
-
-const MAX_RESOURCE = 1023;
 
 /** Returns true when `iq` was a bind (or session) request and has been answered. */
 export async function handleBind(session: Session, iq: Element): Promise<boolean> {
@@ -26,13 +24,11 @@ export async function handleBind(session: Session, iq: Element): Promise<boolean
 function readResource(bind: Element): string | undefined {
   const el = bind.getChild('resource');
   if (!el) return undefined;
-  // Resourceprep (RFC 7622 §3.4) is approximated by NFKC and trimming; control characters are refused.
-  const resource = el.getText().normalize('NFKC').trim();
-  if (resource === '') return undefined;
-  // eslint-disable-next-line no-control-regex
-  if (resource.length > MAX_RESOURCE || /[\u0000-\u001f\u007f]/.test(resource)) {
-    throw new StanzaError('bad-request', 'resource is not a valid resourcepart (RFC 7622 §3.4)');
-  }
+  const text = el.getText();
+  if (text.trim() === '') return undefined; // RFC 6120 §7.6: an empty resource asks for a generated one
+  // RFC 7622 §3.4: the PRECIS OpaqueString profile (look-alikes such as U+200B or U+202E are refused).
+  const resource = prepareResourcepart(text);
+  if (resource === undefined) throw new StanzaError('bad-request', 'resource is not a valid resourcepart (RFC 7622 §3.4, RFC 8265 §4.2)');
   return resource;
 }
 

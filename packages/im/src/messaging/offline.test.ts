@@ -25,8 +25,8 @@ async function bodies(client: HarnessClient): Promise<(string | null)[]> {
 let harness: Harness;
 let alice: HarnessClient;
 
-async function setUp(maxMessagesPerUser = 1000): Promise<void> {
-  const offline = { ...offlineModule, defaults: { maxMessagesPerUser, now: () => STORED_AT } };
+async function setUp(maxMessagesPerUser = 1000, maxBytesPerUser = 16 * 1024 * 1024): Promise<void> {
+  const offline = { ...offlineModule, defaults: { maxMessagesPerUser, maxBytesPerUser, now: () => STORED_AT } };
   harness = await Harness.create({ modules: messagingModules.map((m) => (m.name === offline.name ? offline : m)) });
   await harness.addUser('alice');
   await harness.addUser('bob');
@@ -140,6 +140,16 @@ describe('storing (XEP-0160 §2–3)', () => {
     const bob = await harness.connect('bob', { resource: 'laptop' });
     await bob.send(available());
     expect(await bodies(bob)).toEqual(['one', 'two']);
+  });
+
+  it('answers the same service-unavailable once the user\'s stored messages pass offline.maxBytesPerUser (issue #7 §2)', async () => {
+    await setUp(1000, 4096);
+    await alice.send(message('bob@localhost', 'a'.repeat(1500)));
+    await alice.send(message('bob@localhost', 'b'.repeat(1500)));
+    await alice.send(message('bob@localhost', 'c'.repeat(1500), { id: 'too-big' }));
+    const error = await alice.next(stanzaMatching('message', { id: 'too-big' }));
+    expect(isStanzaError(error, 'service-unavailable')).toBe(true);
+    await expect(stored()).resolves.toBe(2);
   });
 });
 

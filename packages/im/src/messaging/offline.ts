@@ -81,8 +81,8 @@ export const offlineModule: Module<OfflineOptions> = {
       if (decision === 'refuse') return false;
       const storedAt = options.now();
       const stored = withDelay(stanza, api.domain, storedAt).toString();
-      if (!(await store.storeMessage(to.local, { stanza: stored, storedAt }, options.maxMessagesPerUser))) {
-        api.log.info({ user: to.local, limit: options.maxMessagesPerUser }, 'offline queue full');
+      if (!(await store.storeMessage(to.local, { stanza: stored, storedAt }, { maxMessages: options.maxMessagesPerUser, maxBytes: options.maxBytesPerUser }))) {
+        api.log.info({ user: to.local, maxMessages: options.maxMessagesPerUser, maxBytes: options.maxBytesPerUser }, 'offline queue full');
         throw new StanzaError('service-unavailable', `the recipient's offline message queue is full (XEP-0160 §2)`);
       }
       // The recipient may have become available while this was being stored (see the top).

@@ -73,7 +73,7 @@ export function instrumentNode(sources: NodeMetricsSources): NodeMetrics {
   const perTransport = (counts: Record<string, number>) => Object.entries(counts).map(([transport, value]) => ({ labels: { transport }, value }));
   const boshHeld = () => {
     let held = 0;
-    for (const session of sources.bosh?.sessions.values() ?? []) held += session.heldRequests;
+    for (const session of sources.bosh?.sessions.values() ?? []) held += session.openRequests;
     return held;
   };
 
