@@ -4,3 +4,4 @@ export { mucModule, MUC_SERVICE } from './muc-module.js';
 export { MucService } from './service.js';
 export { DEFAULT_MUC_OPTIONS, parseMucOptions, type MucOptions } from './options.js';
 export { MUC, STATUS } from './ns.js';
+export type { MucGroupchat } from './events.js';

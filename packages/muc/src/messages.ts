@@ -6,6 +6,7 @@ import xml, { type Element } from '@xmpp/xml';
 import { StanzaError, parseJid } from '@deskchat/protocol';
 import type { MucOccupant, StanzaEvent } from '@deskchat/core';
 import { form, readBoolean, readForm } from './data-form.js';
+import './events.js';
 import { MUC } from './ns.js';
 import { applyRoleChange } from './roles.js';
 import { isAtLeast, type Room } from './room.js';
@@ -58,7 +59,10 @@ async function groupchat(room: Room, sender: MucOccupant | undefined, stanza: El
   }
   const message = fromOccupant(room, sender, stanza);
   const { api, service, options } = room.ctx;
-  if (hasBody && room.config.historyLength > 0) await api.mucOccupants.addHistory(service, room.name, { stanza: message.toString(), at: options.now() }, room.config.historyLength);
+  const at = options.now();
+  // The archive seam (events.ts): whatever an archive returns (a XEP-0359 stanza id) goes on every copy.
+  for (const extra of await api.collect('muc/groupchat', { room: room.jid.toString(), message, sender: sender.jid, at })) message.append(extra);
+  if (hasBody && room.config.historyLength > 0) await api.mucOccupants.addHistory(service, room.name, { stanza: message.toString(), at }, room.config.historyLength);
   await room.broadcast(() => xml('message', { ...message.attrs }, ...message.children));
 }
 
