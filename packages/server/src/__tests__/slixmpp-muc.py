@@ -25,7 +25,7 @@ except ImportError:
     print(json.dumps({'event': 'error', 'step': 'import', 'message': 'python3-slixmpp is missing: run scripts/install-test-deps.sh'}), flush=True)
     sys.exit(1)
 
-STEP_SECONDS = 8
+STEP_SECONDS = 10
 MUC_USER = '{http://jabber.org/protocol/muc#user}'
 OCCUPANT_ID = '{urn:xmpp:occupant-id:0}occupant-id'
 
