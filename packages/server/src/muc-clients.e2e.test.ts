@@ -6,10 +6,10 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { spawn, spawnSync } from 'node:child_process';
 import path from 'node:path';
-import { client, xml, type Client } from '@xmpp/client';
+import { xml, type Client } from '@xmpp/client';
 import type { Element } from '@xmpp/xml';
 import { MUC } from '@deskchat/muc';
-import { repoRoot, startTestNode, stopClient, trustCertificate, type TestNode } from './__tests__/e2e-helpers.js';
+import { repoRoot, signIn, startTestNode, stopClient, trustCertificate, type TestNode } from './__tests__/e2e-helpers.js';
 
 const PYTHON = '/usr/bin/python3';
 const SCRIPT = path.join(repoRoot, 'packages/server/src/__tests__/slixmpp-muc.py');
@@ -46,18 +46,6 @@ function observer(run: { events: Observed[]; stderr: string }) {
 const userX = (el: Element) => el.getChild('x', MUC.USER);
 const codesOf = (el: Element) => (userX(el)?.getChildren('status') ?? []).map((s) => s.attrs.code).sort();
 const join = (client: Client, room: string, nick: string) => client.send(xml('presence', { to: `${room}/${nick}` }, xml('x', { xmlns: MUC.BASE })));
-
-/**
- * A real xmpp.js client signed in over TCP, with a stream-open timeout that survives a loaded
- * build machine (xmpp.js waits 2 s by default, which a busy 2-core machine can miss after STARTTLS).
- */
-async function signIn(port: number, username: string, password: string, resource: string): Promise<Client> {
-  const xmpp = client({ service: `xmpp://127.0.0.1:${port}`, domain: 'localhost', username, password, resource, timeout: 15000 });
-  xmpp.on('error', () => {});
-  xmpp.reconnect.stop();
-  await xmpp.start();
-  return xmpp;
-}
 
 let server: TestNode;
 let caFile: string;

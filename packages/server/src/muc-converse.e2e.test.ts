@@ -5,27 +5,15 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
-import { client, xml, type Client } from '@xmpp/client';
+import { xml, type Client } from '@xmpp/client';
 import type { Element } from '@xmpp/xml';
 import { MUC } from '@deskchat/muc';
 import { artifactDir, launchChromium, type TestBrowser } from '@deskchat/testing';
-import { repoRoot, startTestNode, stopClient, type TestNode } from './__tests__/e2e-helpers.js';
+import { repoRoot, signIn, startTestNode, stopClient, type TestNode } from './__tests__/e2e-helpers.js';
 
 const ROOM = 'lobby@conference.localhost';
 const DIST = path.join(repoRoot, 'node_modules/converse.js/dist');
 const TYPES: Record<string, string> = { '.js': 'text/javascript', '.css': 'text/css', '.json': 'application/json', '.wasm': 'application/wasm', '.html': 'text/html', '.svg': 'image/svg+xml', '.woff2': 'font/woff2', '.woff': 'font/woff', '.ttf': 'font/ttf', '.png': 'image/png', '.mp3': 'audio/mpeg', '.ogg': 'audio/ogg' };
-
-/**
- * A real xmpp.js client signed in over TCP, with a stream-open timeout that survives a loaded
- * build machine (xmpp.js waits 2 s by default, which a busy 2-core machine can miss after STARTTLS).
- */
-async function signIn(port: number, username: string, password: string, resource: string): Promise<Client> {
-  const xmpp = client({ service: `xmpp://127.0.0.1:${port}`, domain: 'localhost', username, password, resource, timeout: 15000 });
-  xmpp.on('error', () => {});
-  xmpp.reconnect.stop();
-  await xmpp.start();
-  return xmpp;
-}
 
 let node: TestNode;
 let chromium: TestBrowser;
