@@ -27,7 +27,7 @@ export interface SessionPresence {
 }
 
 export class Session {
-  readonly id = randomBytes(8).toString('hex');
+  readonly id: string;
   log: Logger;
   state: SessionState = 'opening';
   /** Stream id of the current stream (new on each restart). */
@@ -49,7 +49,10 @@ export class Session {
   constructor(
     readonly core: Core,
     readonly transport: Transport,
+    /** A session adopted from another node keeps its id (it owns directory entries and presence records). */
+    id?: string,
   ) {
+    this.id = id ?? randomBytes(8).toString('hex');
     this.log = new TaggedLogger(core.log, { session: this.id, transport: transport.kind, remote: transport.remoteAddress });
     this.sasl = new SaslNegotiation(this);
     this.armNegotiationTimer(core.options.limits.authTimeout, 'no authentication within limits.authTimeout');
@@ -187,6 +190,14 @@ export class Session {
     // One tagged logger per session (not a backend child: those cost memory per session), replaced once the JID is known.
     this.log = new TaggedLogger(this.core.log, { session: this.id, transport: this.transport.kind, remote: this.transport.remoteAddress, jid: jid.toString() });
     this.log.info({}, 'session bound');
+  }
+
+  /** A session adopted from another node (Core.adoptSession): bound at once, negotiation long done. */
+  restore(username: string, jid: JID, streamId: string, presence: SessionPresence): void {
+    this.username = username;
+    this.streamId = streamId;
+    this.presence = presence;
+    this.onBound(jid);
   }
 
   /**

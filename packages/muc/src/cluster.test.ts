@@ -53,6 +53,23 @@ describe('a room across two nodes', () => {
   });
 });
 
+describe('a node that dies', () => {
+  it("takes its sessions' occupants out of their rooms when the node taking over reports them lost ('session/lost')", async () => {
+    const harness = await mucHarness({}, 2);
+    harnesses.push(harness);
+    const alice = await harness.connect('alice', { node: 0 });
+    const bob = await harness.connect('bob', { node: 1 });
+    await createRoom(alice, 'lobby', 'Alice');
+    await join(bob, 'lobby', 'Bob');
+    // What core/cluster/takeover.ts fires on the surviving node for each of the dead node's sessions.
+    await harness.cores[1].hooks.notify('session/lost', { username: 'alice', resource: alice.jid.resource, sessionId: alice.session.id, node: harness.cores[0].node });
+    const gone = await bob.next(isPresenceFrom(room('lobby', 'Alice'), 'unavailable'));
+    expect(userX(gone).item?.attrs.role).toBe('none');
+    const carol = await harness.connect('carol', { node: 1 });
+    expect((await join(carol, 'lobby', 'Carol')).before.map((p) => p.attrs.from)).toEqual([room('lobby', 'Bob')]);
+  });
+});
+
 describe('a node starting on existing stores', () => {
   it('removes temporary rooms nobody is in and keeps persistent ones with their affiliations', async () => {
     const first = await mucHarness();

@@ -21,6 +21,7 @@ export { SqlitePresenceStateStore } from './sqlite-presence-state-store.js';
 export { SqliteVCardStore } from './sqlite-vcard-store.js';
 export { SqliteAdminAccountStore, SqliteApiTokenStore, SqliteAuditLog } from './sqlite-admin-stores.js';
 export { SqliteMucRoomStore } from './sqlite-muc-room-store.js';
+export { openSqliteExport, type SqliteAdminExport, type SqliteExport, type SqliteUserExport } from './sqlite-export.js';
 
 export interface SqliteStores {
   accounts: SqliteAccountStore;

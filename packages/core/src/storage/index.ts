@@ -18,3 +18,4 @@ export type { AdminAccount, AdminAccountStore, AdminSummary } from './admin-acco
 export type { ApiToken, ApiTokenStore, ApiTokenSummary } from './api-tokens.js';
 export type { AuditEntry, AuditLog, AuditQuery } from './audit-log.js';
 export { MemoryAdminAccountStore, MemoryApiTokenStore, MemoryAuditLog, memoryAdminStores, type AdminStores } from './memory-admin-stores.js';
+export { StoreUnavailableError, isStoreUnavailable } from './store-unavailable.js';
