@@ -24,6 +24,14 @@ export default {
       testPathIgnorePatterns: ['\\.e2e\\.test\\.ts$', '/dist/'],
       setupFiles: ['<rootDir>/packages/testing/src/two-nodes.setup.cjs'],
     },
+    // The group-chat suite the same way: occupants of one room on different nodes (docs/muc.md).
+    {
+      ...common,
+      displayName: 'muc-two-nodes',
+      testMatch: ['**/packages/muc/src/**/*.test.ts'],
+      testPathIgnorePatterns: ['\\.e2e\\.test\\.ts$', '/dist/'],
+      setupFiles: ['<rootDir>/packages/testing/src/two-nodes.setup.cjs'],
+    },
   ],
   testTimeout: 20000,
 };

@@ -12,12 +12,13 @@ const ALLOWED = {
   c2s: ['protocol', 'core'],
   bosh: ['protocol', 'core'],
   im: ['protocol', 'core'],
+  muc: ['protocol', 'core'],
   'storage-sqlite': ['protocol', 'core'],
   redis: ['protocol', 'core'],
   admin: ['protocol', 'core', 'im'],
   web: ['protocol'],
   testing: ['protocol', 'core'],
-  server: ['protocol', 'core', 'c2s', 'bosh', 'im', 'storage-sqlite', 'redis', 'admin'],
+  server: ['protocol', 'core', 'c2s', 'bosh', 'im', 'muc', 'storage-sqlite', 'redis', 'admin'],
   bench: ['protocol'],
 };
 const NODE_FREE = new Set(['protocol', 'web']);

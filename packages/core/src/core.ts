@@ -20,10 +20,11 @@ import { RateLimitedSignIns, memorySignInCounters, type SignInCounters, type Sig
 import { SessionRegistry } from './session-registry.js';
 import { memoryStores, type Stores } from './stores.js';
 import type { Transport } from './transport.js';
+import type { HostedService } from './hook-events.js';
 import type { XmlLimits } from './xml/types.js';
 import { parseDocument } from './xml/index.js';
 import type { NodeAddress } from './cluster/cluster-registry.js';
-import { memorySharedState, type BoshStateStore, type BusMessage, type ChatLockStore, type LockService, type NodeBus, type PresenceStore, type SessionDirectory, type SharedState } from './volatile/index.js';
+import { memorySharedState, type BoshStateStore, type BusMessage, type ChatLockStore, type LockService, type MucOccupantStore, type NodeBus, type PresenceStore, type SessionDirectory, type SharedState } from './volatile/index.js';
 
 export interface CoreInit {
   options?: CoreOptions;
@@ -50,6 +51,7 @@ export class Core {
   readonly bus: NodeBus;
   readonly locks: LockService;
   readonly chatLocks: ChatLockStore;
+  readonly mucOccupants: MucOccupantStore;
   /** BOSH state another node can adopt; undefined on a single node. */
   readonly boshState?: BoshStateStore;
   readonly hooks: HookBus;
@@ -64,6 +66,8 @@ export class Core {
   /** Refuses sign-ins at limits.maxSessionsPerNode until back under the restore threshold. */
   readonly loadLimit: SessionLoadLimit;
   readonly services = new Map<string, unknown>();
+  /** Services on subdomains of the server's domain (e.g. conference.<domain>), by domain: see docs/routing.md. */
+  readonly hostedServices = new Map<string, HostedService>();
   /** Resources the server publishes presence from itself (composed presence); clients cannot bind them. */
   readonly reservedResources = new Set<string>();
   /** Every stream, bound or still negotiating (for shutdown). */
@@ -88,6 +92,7 @@ export class Core {
     this.bus = shared.bus;
     this.locks = shared.locks;
     this.chatLocks = shared.chatLocks;
+    this.mucOccupants = shared.mucOccupants;
     this.boshState = shared.boshState;
     this.mechanisms = init.mechanisms ?? defaultMechanisms();
     this.metrics = init.metrics ?? noopMetrics;

@@ -21,6 +21,13 @@ export interface StanzaEvent {
 }
 
 /**
+ * A service hosted on a subdomain of the server's domain (e.g. XEP-0045 on conference.<domain>):
+ * it gets every stanza addressed to its domain or to a JID at it, with the sender stamped, and
+ * does all of its routing itself (replies through `router.deliver`). A thrown StanzaError is
+ * returned to the sender like any routing error. See docs/routing.md.
+ */
+export type HostedService = (event: StanzaEvent) => void | Promise<void>;
+/**
  * The cluster's answer to an adoption: go to another node, or refuse. `isOwner`: the target is the
  * node that was serving the session and the registry still thinks it alive — the client only came
  * here because it could not reach it, so the transport checks before sending the client back.
@@ -59,6 +66,8 @@ export interface HookEvents {
   'stream-features/post-auth': Collect<{ session: Session }, Element>;
   /** XEP-0030 features of the server itself. */
   'disco/host-features': Collect<{ from: JID }, string>;
+  /** XEP-0030 §4: items of the server itself (`<item jid=… name=…/>`), e.g. the services hosted on subdomains. */
+  'disco/host-items': Collect<{ from: JID }, Element>;
   /** SASL succeeded; a dispatch handler may refuse to serve the user here (e.g. another node is its home) by returning true after closing the session. */
   'session/authenticated': Dispatch<{ session: Session }>;
   /** A SASL attempt failed (`not-authorized`, `temporary-auth-failure` when throttled, …); for metrics and logs. */

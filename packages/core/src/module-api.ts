@@ -13,7 +13,8 @@ import type { CoreOptions } from './options.js';
 import type { Resource } from './router.js';
 import type { Session } from './session.js';
 import type { Stores } from './stores.js';
-import type { ChatLockStore, LockService, PresenceStore } from './volatile/index.js';
+import type { ChatLockStore, LockService, MucOccupantStore, PresenceStore } from './volatile/index.js';
+import type { HostedService } from './hook-events.js';
 
 export interface Module<O = Record<string, never>> {
   readonly name: string;
@@ -55,6 +56,8 @@ export interface ModuleApi<O> {
   readonly locks: LockService;
   /** The IM&P forking locks, shared by all nodes. */
   readonly chatLocks: ChatLockStore;
+  /** XEP-0045 occupants and room history, shared by all nodes. */
+  readonly mucOccupants: MucOccupantStore;
   readonly router: ModuleRouter;
   hook<E extends HookName>(event: E, handler: HookHandler<E>, priority?: number): void;
   /** Fires an event in notify mode (every handler runs; a failing one is logged). */
@@ -66,6 +69,11 @@ export interface ModuleApi<O> {
   iq(ns: string, name: string, handlers: IqHandlers, scope?: IqScope): void;
   /** Adds a stream feature element at a negotiation stage. */
   streamFeature(stage: 'pre-auth' | 'post-auth', build: (session: Session) => Element | undefined): void;
+  /**
+   * Serves a subdomain of the server's domain (e.g. `conference.<domain>`): every stanza to it or
+   * to a JID at it goes to `service` instead of bouncing with remote-server-not-found.
+   */
+  hostService(domain: string, service: HostedService): void;
   /** Adds features to the server's disco#info (XEP-0030). */
   discoFeature(...features: string[]): void;
   /** A repeating timer, cleared on unload (unref'd: it never keeps the process alive). */
@@ -101,6 +109,7 @@ export async function loadModule<O>(core: Core, module: Module<O>, options?: Par
     presence: core.presence,
     locks: core.locks,
     chatLocks: core.chatLocks,
+    mucOccupants: core.mucOccupants,
     router: {
       route: (stanza, origin) => router.route(stanza, origin),
       deliver: (to, stanza) => router.deliver(to, stanza),
@@ -115,6 +124,13 @@ export async function loadModule<O>(core: Core, module: Module<O>, options?: Par
     collect: (event, payload) => core.hooks.collect(event, payload),
     iq: (ns, name, handlers, scope = 'host') => cleanups.push(core.iq.register(scope, ns, name, handlers)),
     streamFeature: (stage, build) => cleanups.push(core.hooks.on(`stream-features/${stage}`, ({ session }) => build(session))),
+    hostService: (domain, service) => {
+      const name = domain.toLowerCase();
+      if (!name.endsWith(`.${core.domain}`)) throw new Error(`a hosted service must be on a subdomain of ${core.domain}, not '${domain}'`);
+      if (core.hostedServices.has(name)) throw new Error(`'${name}' is already served by another module`);
+      core.hostedServices.set(name, service);
+      cleanups.push(() => core.hostedServices.delete(name));
+    },
     discoFeature: (...features) => cleanups.push(core.hooks.on('disco/host-features', () => features)),
     timer: (intervalMs, tick) => {
       const handle = setInterval(tick, intervalMs);

@@ -6,7 +6,7 @@
 import type { Element } from '@xmpp/xml';
 import { StanzaError, errorReply, parseJid, withAttrs, type JID } from '@deskchat/protocol';
 import type { Core } from './core.js';
-import type { StanzaEvent } from './hook-events.js';
+import type { HostedService, StanzaEvent } from './hook-events.js';
 import type { Session } from './session.js';
 import type { DirectoryEntry } from './volatile/index.js';
 
@@ -43,6 +43,9 @@ export class Router {
       const to = parseJid(rawTo);
       if (!to) return this.bounce(stanza, new StanzaError('jid-malformed'));
       if (to.domain !== this.core.domain) {
+        // A service this server hosts on a subdomain (conference.<domain>) routes its own stanzas.
+        const service = this.core.hostedServices.get(to.domain);
+        if (service) return this.toHostedService(service, { stanza, from, to, origin });
         // No server-to-server federation: remote domains are unreachable (RFC 6120 §10.4.3).
         return this.bounce(stanza, new StanzaError('remote-server-not-found', 'this server does not federate'));
       }
@@ -56,6 +59,16 @@ export class Router {
       if (err instanceof StanzaError) return this.bounce(stanza, err);
       this.core.log.error({ err, kind, addressing }, 'routing failed');
       this.bounce(stanza, new StanzaError('internal-server-error'));
+    }
+  }
+
+  private async toHostedService(service: HostedService, event: StanzaEvent): Promise<void> {
+    try {
+      await service(event);
+    } catch (err) {
+      if (err instanceof StanzaError) return this.bounce(event.stanza, err);
+      this.core.log.error({ err, kind: event.stanza.name, to: event.to.domain }, 'hosted service failed');
+      this.bounce(event.stanza, new StanzaError('internal-server-error'));
     }
   }
 

@@ -14,6 +14,8 @@ import type { SettingsStore } from './storage/settings.js';
 import type { PresenceStateStore } from './storage/presence-state.js';
 import { MemoryPresenceStateStore } from './storage/memory-presence-state.js';
 import { MemorySettingsStore } from './storage/memory-settings.js';
+import type { MucRoomStore } from './storage/muc-rooms.js';
+import { MemoryMucRoomStore } from './storage/memory-muc-rooms.js';
 
 export interface Stores {
   accounts: AccountStore;
@@ -29,10 +31,12 @@ export interface Stores {
   settings: SettingsStore;
   /** Last seen and outside presence sources (phone, calendar) on a single node; see storage/presence-state.ts. */
   presenceState: PresenceStateStore;
+  /** XEP-0045 rooms: configuration, subject, affiliations (the muc package). */
+  mucRooms: MucRoomStore;
 }
 
 export function memoryStores(): Stores {
-  return { accounts: new MemoryAccountStore(), vcards: new MemoryVCardStore(), offline: new MemoryOfflineStore(), roster: new MemoryRosterStore(), privateXml: new MemoryPrivateXmlStore(), settings: new MemorySettingsStore(), presenceState: new MemoryPresenceStateStore() };
+  return { accounts: new MemoryAccountStore(), vcards: new MemoryVCardStore(), offline: new MemoryOfflineStore(), roster: new MemoryRosterStore(), privateXml: new MemoryPrivateXmlStore(), settings: new MemorySettingsStore(), presenceState: new MemoryPresenceStateStore(), mucRooms: new MemoryMucRoomStore() };
 }
 
 /**

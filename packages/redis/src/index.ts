@@ -17,6 +17,8 @@ export { RedisPrivateXmlStore } from './stores/redis-private-xml-store.js';
 export { RedisRosterStore } from './stores/redis-roster-store.js';
 export { RedisSettingsStore } from './stores/redis-settings-store.js';
 export { RedisVCardStore } from './stores/redis-vcard-store.js';
+export { RedisMucRoomStore } from './stores/redis-muc-room-store.js';
+export { RedisMucOccupantStore } from './volatile/redis-muc-occupant-store.js';
 export { reindexAccounts, type ReindexResult } from './maintenance.js';
 export { importAdmin, importSettings, importUser, importedRosterVersion, type AdminData, type UserData } from './import.js';
 export { openRedisSharedState, type RedisSharedState, type RedisSharedStateOptions } from './open-shared-state.js';

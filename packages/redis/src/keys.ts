@@ -186,6 +186,35 @@ export class KeySpace {
     };
   }
 
+  /**
+   * The keys of one XEP-0045 room, all in the slot of `{muc:<service>/<room>}` (service and room
+   * tagged like usernames), so that a room's change is one MULTI: the record hash (persistent,
+   * config JSON, subject, createdAt) and the affiliations hash (bare JID → JSON).
+   */
+  mucRoom(service: string, room: string): { record: string; affiliations: string } {
+    const base = `${this.prefix}muc:{${userTag(`${service}/${room}`)}}:`;
+    return { record: `${base}room`, affiliations: `${base}affiliations` };
+  }
+
+  /**
+   * The volatile keys of one XEP-0045 room, in the same slot as its record: the occupants hash (real
+   * full JID → `<join seq>|<occupant JSON>`), the join counter, and the history list (JSON entries).
+   */
+  mucOccupants(service: string, room: string): { occupants: string; seq: string; history: string } {
+    const base = `${this.prefix}muc:{${userTag(`${service}/${room}`)}}:`;
+    return { occupants: `${base}occupants`, seq: `${base}occupants:seq`, history: `${base}history` };
+  }
+
+  /** Set of `<service>\0<room>`: the rooms one real full JID is in (its own slot). */
+  mucUserRooms(jid: string): string {
+    return `${this.prefix}muc-user:{${userTag(jid)}}`;
+  }
+
+  /** Sorted set, every score 0: the room names of one XEP-0045 service (its own slot, like the account index). */
+  mucRoomIndex(service: string): string {
+    return `${this.prefix}muc-rooms:{${userTag(service)}}`;
+  }
+
   /** Every key of the user, for account removal and migration (one slot: one DEL, one MULTI). */
   allOfUser(username: string): string[] {
     return Object.values(this.user(username));

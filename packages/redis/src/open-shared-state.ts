@@ -8,6 +8,7 @@ import { RedisClusterRegistry } from './cluster/redis-cluster-registry.js';
 import { RedisBoshStateStore } from './volatile/redis-bosh-state.js';
 import { RedisChatLockStore } from './volatile/redis-chat-lock-store.js';
 import { RedisLocks, type RedisLocksOptions } from './volatile/redis-locks.js';
+import { RedisMucOccupantStore } from './volatile/redis-muc-occupant-store.js';
 import { RedisNodeBus, type RedisNodeBusOptions } from './volatile/redis-node-bus.js';
 import { RedisPresenceStore } from './volatile/redis-presence-store.js';
 import { RedisSessionDirectory, type RedisSessionDirectoryOptions } from './volatile/redis-session-directory.js';
@@ -29,6 +30,7 @@ export interface RedisSharedState extends SharedState {
   chatLocks: RedisChatLockStore;
   boshState: RedisBoshStateStore;
   registry: RedisClusterRegistry;
+  mucOccupants: RedisMucOccupantStore;
   /** Stops the bus subscriptions made through `bus` (their blocking connections). The RedisConnection stays open: close it after. */
   close(): Promise<void>;
 }
@@ -44,6 +46,7 @@ export function openRedisSharedState(redis: RedisConnection, options: RedisShare
     chatLocks: new RedisChatLockStore(redis),
     boshState: new RedisBoshStateStore(redis),
     registry: new RedisClusterRegistry(redis),
+    mucOccupants: new RedisMucOccupantStore(redis),
     close: () => bus.close(),
   };
 }

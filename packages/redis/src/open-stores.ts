@@ -3,6 +3,7 @@
 import type { AdminStores, Stores } from '@deskchat/core';
 import type { RedisConnection } from './connection.js';
 import { RedisAccountStore } from './stores/redis-account-store.js';
+import { RedisMucRoomStore } from './stores/redis-muc-room-store.js';
 import { RedisAdminAccountStore, RedisApiTokenStore, RedisAuditLog } from './stores/redis-admin-stores.js';
 import { RedisOfflineStore } from './stores/redis-offline-store.js';
 import { RedisPresenceStateStore } from './stores/redis-presence-state-store.js';
@@ -19,6 +20,7 @@ export interface RedisStores extends Stores {
   settings: RedisSettingsStore;
   vcards: RedisVCardStore;
   presenceState: RedisPresenceStateStore;
+  mucRooms: RedisMucRoomStore;
 }
 
 export interface RedisAdminStores extends AdminStores {
@@ -36,6 +38,7 @@ export function openRedisStores(redis: RedisConnection): RedisStores {
     settings: new RedisSettingsStore(redis),
     vcards: new RedisVCardStore(redis),
     presenceState: new RedisPresenceStateStore(redis),
+    mucRooms: new RedisMucRoomStore(redis),
   };
 }
 

@@ -12,6 +12,12 @@ describe('server configuration', () => {
     expect(config.im.ldapAuth).toBeUndefined();
   });
 
+  it('reads the muc section (group chat on by default at conference.<domain>) and its environment switch', () => {
+    expect(parseConfig({}, '/srv').muc).toMatchObject({ enabled: true, subdomain: 'conference', defaultHistoryLength: 20 });
+    expect(parseConfig({ muc: { subdomain: 'rooms', creators: 'admins', admins: ['boss@localhost'] } }, '/srv').muc).toMatchObject({ subdomain: 'rooms', creators: 'admins', admins: ['boss@localhost'] });
+    expect(loadConfig({ env: { DESKCHAT_MUC_ENABLED: 'false' }, cwd: '/nonexistent-dir' }).muc.enabled).toBe(false);
+  });
+
   it('takes environment overrides', () => {
     const config = loadConfig({ env: { DESKCHAT_DOMAIN: 'Chat.Example.com', DESKCHAT_C2S_PORT: '15222' }, cwd: '/nonexistent-dir' });
     expect(config.core.domain).toBe('chat.example.com');
@@ -25,6 +31,8 @@ describe('server configuration', () => {
     [{ auth: { ldap: true } }, /^auth\.ldap: needs search\.ldap/],
     [{ search: { ldap: { url: 'http://x' } } }, /^search\.ldap\.url/],
     [{ colour: 'blue' }, /^colour: unknown setting/],
+    [{ muc: { subdomain: 'chat.rooms' } }, /^muc\.subdomain: must be one DNS label/],
+    [{ muc: { defaultHistoryLength: 500 } }, /^muc\.defaultHistoryLength: must not exceed maxHistoryLength/],
     [{ admin: { token: 'short' } }, /^admin\.token/],
     [{ admin: { allowInsecureChatUrls: 'sometimes' } }, /^admin\.allowInsecureChatUrls: must be true or false/],
     [{ admin: { sessionIdleMinutes: 0 } }, /^admin\.sessionIdleMinutes: must be an integer 1\.\.1440/],

@@ -6,6 +6,7 @@ import YAML from 'yaml';
 import { OptionsError, checkBoolean, checkInteger, parseCoreOptions, type CoreOptions } from '@deskchat/core';
 import { parseC2sOptions, type C2sOptions } from '@deskchat/c2s';
 import { parseBoshOptions, parseHttpOptions, type BoshOptions, type HttpOptions } from '@deskchat/bosh';
+import { parseMucOptions, type MucOptions } from '@deskchat/muc';
 import { MODULE_SECTIONS, parseModuleConfig, type ModuleConfig } from './module-config.js';
 import { CLUSTER_ENV_KEYS, parseClusterConfig, type ClusterConfig } from './cluster-config.js';
 
@@ -25,6 +26,8 @@ export interface ServerConfig {
   log: { level: 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal' | 'silent' };
   /** IM module options and the optional LDAP password check. */
   im: ModuleConfig;
+  /** XEP-0045 group chat on <subdomain>.<domain> (the muc package). */
+  muc: MucOptions;
   /** Cluster mode (Redis, node pairs); undefined for a single node on SQLite. */
   cluster?: ClusterConfig;
 }
@@ -60,6 +63,7 @@ export const ENV_KEYS: Record<string, string> = {
   DESKCHAT_TLS_KEY: 'tls.key',
   DESKCHAT_REQUIRE_TLS: 'requireTls',
   DESKCHAT_LOG_LEVEL: 'log.level',
+  DESKCHAT_MUC_ENABLED: 'muc.enabled',
   ...CLUSTER_ENV_KEYS,
 };
 
@@ -80,9 +84,9 @@ export function loadConfig(options: { file?: string; env?: NodeJS.ProcessEnv; cw
 }
 
 export function parseConfig(raw: Record<string, unknown>, cwd: string): ServerConfig {
-  const known = new Set<string>(['domain', 'dataDir', 'requireTls', 'xml', 'limits', 'resourceConflict', 'version', 'c2s', 'http', 'bosh', 'admin', 'tls', 'log', 'cluster', ...MODULE_SECTIONS]);
+  const known = new Set<string>(['domain', 'dataDir', 'requireTls', 'xml', 'limits', 'resourceConflict', 'version', 'c2s', 'http', 'bosh', 'admin', 'tls', 'log', 'cluster', 'muc', ...MODULE_SECTIONS]);
   for (const key of Object.keys(raw)) if (!known.has(key)) throw new OptionsError(key, 'unknown setting');
-  const { c2s = {}, http = {}, bosh, admin = {}, tls, log = {}, dataDir, cluster, roster, offline, messaging, vcard, search, auth, privateXml, ...coreRaw } = raw as Record<string, Record<string, unknown> | undefined>;
+  const { c2s = {}, http = {}, bosh, admin = {}, tls, log = {}, dataDir, cluster, muc, roster, offline, messaging, vcard, search, auth, privateXml, ...coreRaw } = raw as Record<string, Record<string, unknown> | undefined>;
   const c2sIn = object('c2s', c2s);
   const httpIn = object('http', http);
   const adminIn = object('admin', admin);
@@ -122,6 +126,7 @@ export function parseConfig(raw: Record<string, unknown>, cwd: string): ServerCo
     tls: parseTls(tls, cwd),
     log: { level: level as ServerConfig['log']['level'] },
     im: parseModuleConfig({ roster, offline, messaging, vcard, search, auth, privateXml }),
+    muc: parseMucOptions(muc, 'muc'),
   };
 }
 

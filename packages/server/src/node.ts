@@ -7,6 +7,7 @@ import { Core, Membership, clusterModule, coreModules, defaultMechanisms, type L
 import { createC2sServers } from '@deskchat/c2s';
 import { createLdapPasswordVerifier, imModules } from '@deskchat/im';
 import { openBackend, type ClusterBackend } from './backend.js';
+import { mucModule } from '@deskchat/muc';
 import type { ServerConfig } from './config.js';
 import { ConnectionGuard } from './connection-guard.js';
 import { createHttpSurface } from './http.js';
@@ -65,6 +66,7 @@ export async function startNode(config: ServerConfig, log: Logger): Promise<Runn
     if (cluster) await core.load(clusterModule({ registry: cluster.registry, self: cluster.self, redirect: cluster.config.redirect }));
     for (const module of coreModules) await core.load(module);
     for (const module of imModules) await core.load(module, config.im.modules[module.name]);
+    if (config.muc.enabled) await core.load(mucModule, config.muc);
   } catch (err) {
     await membership?.leave();
     await core.shutdown().catch(() => undefined);

@@ -8,6 +8,7 @@ import { SqliteSettingsStore } from './sqlite-settings-store.js';
 import { SqlitePresenceStateStore } from './sqlite-presence-state-store.js';
 import { SqliteVCardStore } from './sqlite-vcard-store.js';
 import { SqliteAdminAccountStore, SqliteApiTokenStore, SqliteAuditLog } from './sqlite-admin-stores.js';
+import { SqliteMucRoomStore } from './sqlite-muc-room-store.js';
 
 export { openDatabase, DATABASE_FILE, type OpenDatabaseOptions } from './open-database.js';
 export { SCHEMA_VERSION } from './migrations.js';
@@ -19,6 +20,7 @@ export { SqliteSettingsStore } from './sqlite-settings-store.js';
 export { SqlitePresenceStateStore } from './sqlite-presence-state-store.js';
 export { SqliteVCardStore } from './sqlite-vcard-store.js';
 export { SqliteAdminAccountStore, SqliteApiTokenStore, SqliteAuditLog } from './sqlite-admin-stores.js';
+export { SqliteMucRoomStore } from './sqlite-muc-room-store.js';
 export { openSqliteExport, type SqliteAdminExport, type SqliteExport, type SqliteUserExport } from './sqlite-export.js';
 
 export interface SqliteStores {
@@ -29,6 +31,8 @@ export interface SqliteStores {
   settings: SqliteSettingsStore;
   presenceState: SqlitePresenceStateStore;
   vcards: SqliteVCardStore;
+  /** XEP-0045 rooms and affiliations. */
+  mucRooms: SqliteMucRoomStore;
   /** Administration (core's AdminStores): admin accounts, API tokens, audit log. */
   admins: SqliteAdminAccountStore;
   apiTokens: SqliteApiTokenStore;
@@ -48,6 +52,7 @@ export function openSqliteStores(dataDir: string): SqliteStores {
     settings: new SqliteSettingsStore(db),
     presenceState: new SqlitePresenceStateStore(db),
     vcards: new SqliteVCardStore(db),
+    mucRooms: new SqliteMucRoomStore(db),
     admins: new SqliteAdminAccountStore(db),
     apiTokens: new SqliteApiTokenStore(db),
     audit: new SqliteAuditLog(db),

@@ -215,6 +215,35 @@ export const MIGRATIONS: readonly Migration[] = [
       `);
     },
   },
+  {
+    version: 10,
+    description: 'XEP-0045 rooms (configuration as JSON, subject) and affiliations',
+    up(db) {
+      // The room configuration is the muc package's JSON (its fields follow muc#roomconfig and
+      // change with it); affiliations are rows, so that a change of several items is one
+      // transaction and lists by affiliation are plain queries.
+      db.exec(`
+        CREATE TABLE muc_rooms (
+          service TEXT NOT NULL,
+          room TEXT NOT NULL,
+          persistent INTEGER NOT NULL CHECK (persistent IN (0, 1)),
+          config TEXT NOT NULL CHECK (json_valid(config)),
+          subject TEXT,
+          created_at INTEGER NOT NULL,
+          PRIMARY KEY (service, room)
+        ) STRICT;
+        CREATE TABLE muc_affiliations (
+          service TEXT NOT NULL,
+          room TEXT NOT NULL,
+          jid TEXT NOT NULL,
+          affiliation TEXT NOT NULL CHECK (affiliation IN ('owner', 'admin', 'member', 'outcast')),
+          reason TEXT,
+          nick TEXT,
+          PRIMARY KEY (service, room, jid)
+        ) STRICT;
+      `);
+    },
+  },
 ];
 
 /** The schema version this build writes and understands. */

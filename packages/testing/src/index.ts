@@ -16,6 +16,7 @@ export { presenceStoreContract, type PresenceStoreFixture } from './contracts/pr
 export { coordinationContract, type CoordinationFixture } from './contracts/coordination-contracts.js';
 export { clusterRegistryContract, testNode, type ClusterRegistryFixture } from './contracts/cluster-registry-contract.js';
 export { adminStoresContract, type AdminStoresFixture } from './contracts/admin-stores-contract.js';
+export { mucRoomStoreContract, mucOccupantStoreContract, type MucRoomStoreFixture, type MucOccupantStoreFixture } from './contracts/muc-stores-contract.js';
 export { startRedisServer, REDIS_SERVER, REDIS_CLI, type RedisTestServer, type RedisTestServerOptions } from './redis-server.js';
 export { startRedisSentinelGroup, type RedisSentinelGroup, type RedisSentinelGroupOptions } from './redis-sentinel.js';
 export { boshStateContract, type BoshStateFixture } from './contracts/bosh-state-contract.js';

@@ -20,9 +20,9 @@ export const discoModule: Module = {
       },
     });
     api.iq(NS.DISCO_ITEMS, 'query', {
-      get: ({ payload }) => {
+      async get({ payload, from }) {
         if (payload.attrs.node) throw new StanzaError('item-not-found', 'no such node');
-        return xml('query', { xmlns: NS.DISCO_ITEMS });
+        return xml('query', { xmlns: NS.DISCO_ITEMS }, ...(await api.collect('disco/host-items', { from })));
       },
     });
     // XEP-0030 §3.1 / RFC 6121: an account's bare JID answers disco#info with the account identity —

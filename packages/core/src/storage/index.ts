@@ -10,6 +10,8 @@ export type { PrivateXmlQuota, PrivateXmlStore } from './private-xml.js';
 export { MemoryPrivateXmlStore } from './memory-private-xml.js';
 export type { SettingsStore, StoredSetting } from './settings.js';
 export { MemorySettingsStore } from './memory-settings.js';
+export type { MucAffiliation, MucAffiliationRecord, MucRoomRecord, MucRoomStore } from './muc-rooms.js';
+export { MemoryMucRoomStore } from './memory-muc-rooms.js';
 export type { PresenceStateStore } from './presence-state.js';
 export { MemoryPresenceStateStore } from './memory-presence-state.js';
 export type { AdminAccount, AdminAccountStore, AdminSummary } from './admin-accounts.js';

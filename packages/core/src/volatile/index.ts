@@ -4,6 +4,8 @@ import type { ChatLockStore } from './chat-lock-store.js';
 import type { LockService } from './locks.js';
 import { MemoryChatLockStore } from './memory-chat-lock-store.js';
 import { MemoryLocks } from './memory-locks.js';
+import { MemoryMucOccupantStore } from './memory-muc-occupants.js';
+import type { MucOccupantStore } from './muc-occupants.js';
 import { MemoryNodeBus } from './memory-node-bus.js';
 import { MemoryPresenceStore } from './memory-presence-store.js';
 import type { PresenceStateStore } from '../storage/presence-state.js';
@@ -19,8 +21,9 @@ export { SERVER_OWNED, type AvailableRecord, type LastSeen, type PresenceStore }
 export type { BusHandler, BusMessage, NodeBus } from './node-bus.js';
 export type { LockOptions, LockService } from './locks.js';
 export type { ChatLock, ChatLockStore } from './chat-lock-store.js';
+export type { MucOccupant, MucOccupantStore, MucRole } from './muc-occupants.js';
 export type { BoshOutboxEntry, BoshParamsRecord, BoshProgress, BoshResponseRecord, BoshState, BoshStateRecord, BoshStateStore } from './bosh-state.js';
-export { MemorySessionDirectory, MemoryPresenceStore, MemoryNodeBus, MemoryLocks, MemoryChatLockStore, MemoryBoshStateStore };
+export { MemorySessionDirectory, MemoryPresenceStore, MemoryNodeBus, MemoryLocks, MemoryChatLockStore, MemoryBoshStateStore, MemoryMucOccupantStore };
 
 export interface SharedState {
   directory: SessionDirectory;
@@ -28,6 +31,8 @@ export interface SharedState {
   bus: NodeBus;
   locks: LockService;
   chatLocks: ChatLockStore;
+  /** XEP-0045 occupants and room history (the muc package). */
+  mucOccupants: MucOccupantStore;
   /**
    * BOSH session state another node can adopt (issue "Failover"); absent on a single node, where
    * nobody else could continue a session and keeping it would only cost.
@@ -43,5 +48,6 @@ export function memorySharedState(presenceState?: PresenceStateStore): SharedSta
     bus: new MemoryNodeBus(),
     locks: new MemoryLocks(),
     chatLocks: new MemoryChatLockStore(),
+    mucOccupants: new MemoryMucOccupantStore(),
   };
 }

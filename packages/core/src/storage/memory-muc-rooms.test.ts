@@ -1,0 +1,4 @@
+import { mucRoomStoreContract } from '@deskchat/testing';
+import { MemoryMucRoomStore } from './memory-muc-rooms.js';
+
+mucRoomStoreContract('memory', async () => ({ store: new MemoryMucRoomStore() }));
