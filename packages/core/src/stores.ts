@@ -12,6 +12,8 @@ import type { PrivateXmlStore } from './storage/private-xml.js';
 import { MemoryPrivateXmlStore } from './storage/memory-private-xml.js';
 import type { SettingsStore } from './storage/settings.js';
 import { MemorySettingsStore } from './storage/memory-settings.js';
+import type { FileStore } from './storage/files.js';
+import { MemoryFileStore } from './storage/memory-files.js';
 
 export interface Stores {
   accounts: AccountStore;
@@ -25,10 +27,12 @@ export interface Stores {
   privateXml: PrivateXmlStore;
   /** Server-wide settings changed at run time (chat server URLs, file policy, load limits). */
   settings: SettingsStore;
+  /** Stored files and their metadata (XEP-0363 uploads, file offers). */
+  files: FileStore;
 }
 
 export function memoryStores(): Stores {
-  return { accounts: new MemoryAccountStore(), vcards: new MemoryVCardStore(), offline: new MemoryOfflineStore(), roster: new MemoryRosterStore(), privateXml: new MemoryPrivateXmlStore(), settings: new MemorySettingsStore() };
+  return { accounts: new MemoryAccountStore(), vcards: new MemoryVCardStore(), offline: new MemoryOfflineStore(), roster: new MemoryRosterStore(), privateXml: new MemoryPrivateXmlStore(), settings: new MemorySettingsStore(), files: new MemoryFileStore() };
 }
 
 /**
@@ -38,5 +42,6 @@ export function memoryStores(): Stores {
 export async function removeAccount(stores: Stores, username: string): Promise<boolean> {
   const existed = await stores.accounts.removeAccount(username);
   await Promise.all([stores.vcards, stores.offline, stores.roster, stores.privateXml].map((store) => store.removeUser(username)));
+  await stores.files.removeOwner(username);
   return existed;
 }

@@ -1,4 +1,5 @@
 // @deskchat/storage-sqlite: core's durable storage ports on embedded SQLite (single node).
+import { join } from 'node:path';
 import { openDatabase } from './open-database.js';
 import { SqliteAccountStore } from './sqlite-account-store.js';
 import { SqliteOfflineStore } from './sqlite-offline-store.js';
@@ -6,6 +7,7 @@ import { SqlitePrivateXmlStore } from './sqlite-private-xml-store.js';
 import { SqliteRosterStore } from './sqlite-roster-store.js';
 import { SqliteSettingsStore } from './sqlite-settings-store.js';
 import { SqliteVCardStore } from './sqlite-vcard-store.js';
+import { SqliteFileStore } from './sqlite-file-store.js';
 
 export { openDatabase, DATABASE_FILE, type OpenDatabaseOptions } from './open-database.js';
 export { SCHEMA_VERSION } from './migrations.js';
@@ -15,6 +17,7 @@ export { SqlitePrivateXmlStore } from './sqlite-private-xml-store.js';
 export { SqliteRosterStore } from './sqlite-roster-store.js';
 export { SqliteSettingsStore } from './sqlite-settings-store.js';
 export { SqliteVCardStore } from './sqlite-vcard-store.js';
+export { SqliteFileStore } from './sqlite-file-store.js';
 
 export interface SqliteStores {
   accounts: SqliteAccountStore;
@@ -23,12 +26,17 @@ export interface SqliteStores {
   roster: SqliteRosterStore;
   settings: SqliteSettingsStore;
   vcards: SqliteVCardStore;
+  /** Metadata in the database, bytes in `<dataDir>/files/`. */
+  files: SqliteFileStore;
   /** Closes the shared connection; the stores must not be used afterwards. */
   close(): void;
 }
 
-/** Opens (creating and migrating if needed) `<dataDir>/deskchat.sqlite` and every store on one connection. */
+/**
+ * Opens (creating and migrating if needed) `<dataDir>/deskchat.sqlite` and every store on one
+ * connection; stored files' bytes live in `<dataDir>/files/`.
+ */
 export function openSqliteStores(dataDir: string): SqliteStores {
   const db = openDatabase(dataDir);
-  return { accounts: new SqliteAccountStore(db), offline: new SqliteOfflineStore(db), privateXml: new SqlitePrivateXmlStore(db), roster: new SqliteRosterStore(db), settings: new SqliteSettingsStore(db), vcards: new SqliteVCardStore(db), close: () => db.close() };
+  return { accounts: new SqliteAccountStore(db), offline: new SqliteOfflineStore(db), privateXml: new SqlitePrivateXmlStore(db), roster: new SqliteRosterStore(db), settings: new SqliteSettingsStore(db), vcards: new SqliteVCardStore(db), files: new SqliteFileStore(db, join(dataDir, 'files')), close: () => db.close() };
 }

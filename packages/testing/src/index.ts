@@ -11,3 +11,4 @@ export { stanzaMatching, isStanzaError } from './matchers.js';
 export { privateXmlStoreContract, type PrivateXmlStoreFixture } from './contracts/private-xml-store-contract.js';
 export { settingsStoreContract, type SettingsStoreFixture } from './contracts/settings-store-contract.js';
 export { launchChromium, artifactDir, CHROMIUM_PATH, type TestBrowser } from './chromium.js';
+export { fileStoreContract, newFile, chunksOf, collect, type FileStoreFixture } from './contracts/file-store-contract.js';

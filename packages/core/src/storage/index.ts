@@ -10,3 +10,5 @@ export type { PrivateXmlStore } from './private-xml.js';
 export { MemoryPrivateXmlStore } from './memory-private-xml.js';
 export type { SettingsStore, StoredSetting } from './settings.js';
 export { MemorySettingsStore } from './memory-settings.js';
+export { FileStoreError, type FileState, type FileStore, type FileStoreErrorCode, type NewFile, type OwnerUsage, type StoredFile } from './files.js';
+export { MemoryFileStore } from './memory-files.js';
