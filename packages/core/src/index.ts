@@ -5,13 +5,14 @@ export {
   deriveCredentials,
   deriveScramCredential,
   checkPassword,
+  checkPasswordAsync,
   DEFAULT_ITERATIONS,
 } from './sasl/credentials.js';
 export { defaultMechanisms, createPlainMechanism, type PasswordVerifier } from './sasl/index.js';
 export { SaslFailure, type SaslMechanism, type SaslContext, type SaslExchange, type SaslStep } from './sasl/types.js';
 export { XmppStreamParser, parseDocument, DEFAULT_XML_LIMITS, type XmlLimits, type StreamParserHandlers } from './xml/index.js';
 export { HookBus, type HookHandler, type HookName } from './hooks.js';
-export type { HookEvents, StanzaEvent, DeliveryEvent } from './hook-events.js';
+export type { HookEvents, StanzaEvent, DeliveryEvent, DiscoInfo, DiscoItem } from './hook-events.js';
 export { IqDispatcher, type IqContext, type IqHandler, type IqHandlers, type IqScope } from './iq-dispatcher.js';
 export { loadModule, type Module, type ModuleApi, type LoadedModule } from './module-api.js';
 export {
