@@ -1,1 +1,14 @@
-export {};
+// @deskchat/files: file transfer under one administrator's policy (issue #10): the policy and its
+// checks, XEP-0363 HTTP upload (module and Koa router), SI/Jingle/IBB offer checks, and the
+// XEP-0065 SOCKS5 proxy (a net.Server factory). Imports protocol and core only; never listens.
+export { DEFAULT_FILE_POLICY, POLICY_KEYS, parseFilePolicy, type FilePolicy } from './policy/policy.js';
+export { FilePolicyService, FILE_POLICY_KEY, type PolicyReport } from './policy/policy-service.js';
+export { filePolicyModule, FILE_POLICY_SERVICE } from './policy/policy-module.js';
+export { checkContent, checkName, checkOffer, checkUsage, extensionOf, type OfferedFile, type Usage } from './policy/check.js';
+export { sniff, SNIFF_BYTES, type Sniffed } from './policy/sniff.js';
+export { Refusal, NS_HTTP_UPLOAD, formatBytes, type RefusalCode } from './refusals.js';
+export { DEFAULT_FILES_OPTIONS, parseFilesOptions, type FilesOptions, type ProxyOptions } from './options.js';
+export { UploadService, FILE_UPLOAD_SERVICE, FILES_PATH, type UploadServiceInit } from './upload/upload-service.js';
+export { httpUploadModule, NS_FILE_OFFER, NS_OOB, UPLOAD_RESOURCE, type HttpUploadModuleOptions } from './upload/upload-module.js';
+export { createFilesRouter, expectContinue, type FilesRouterOptions } from './upload/http-router.js';
+export { HttpFailure } from './upload/failures.js';
