@@ -95,14 +95,13 @@ export function createFilesRouter(options: FilesRouterOptions): Router {
     ctx.set('Accept-Ranges', 'none');
     if (file.sha256) ctx.etag = file.sha256;
     const stream = bytes instanceof Readable ? bytes : Readable.from(bytes);
+    ctx.status = 200; // before `fresh`, which only holds for a 2xx
+    ctx.length = file.size;
     if (ctx.method === 'HEAD' || ctx.fresh) {
       stream.destroy();
-      ctx.status = ctx.fresh ? 304 : 200;
-      ctx.length = file.size;
+      if (ctx.fresh) ctx.status = 304;
       return;
     }
-    ctx.status = 200;
-    ctx.length = file.size;
     ctx.body = stream;
   });
 
