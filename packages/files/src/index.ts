@@ -12,3 +12,8 @@ export { UploadService, FILE_UPLOAD_SERVICE, FILES_PATH, type UploadServiceInit 
 export { httpUploadModule, NS_FILE_OFFER, NS_OOB, UPLOAD_RESOURCE, type HttpUploadModuleOptions } from './upload/upload-module.js';
 export { createFilesRouter, expectContinue, type FilesRouterOptions } from './upload/http-router.js';
 export { HttpFailure } from './upload/failures.js';
+export { peerOffersModule, PEER_OFFERS_SERVICE } from './p2p/peer-offers-module.js';
+export { OfferRegistry } from './p2p/offer-registry.js';
+export { NS_BYTESTREAMS, NS_IBB, NS_JINGLE, NS_SI, NS_SI_FILE } from './p2p/offer-readers.js';
+export { proxy65Module, PROXY_SERVICE, PROXY_RESOURCE } from './proxy/proxy-module.js';
+export { Socks5Proxy, streamHash, type Socks5ProxyOptions } from './proxy/socks5-proxy.js';
