@@ -13,11 +13,12 @@ const ALLOWED = {
   bosh: ['protocol', 'core'],
   im: ['protocol', 'core'],
   'storage-sqlite': ['protocol', 'core'],
+  files: ['protocol', 'core'],
   redis: ['protocol', 'core'],
   admin: ['protocol', 'core', 'im'],
   web: ['protocol'],
   testing: ['protocol', 'core'],
-  server: ['protocol', 'core', 'c2s', 'bosh', 'im', 'storage-sqlite', 'redis', 'admin'],
+  server: ['protocol', 'core', 'c2s', 'bosh', 'im', 'files', 'storage-sqlite', 'redis', 'admin'],
   bench: ['protocol'],
 };
 const NODE_FREE = new Set(['protocol', 'web']);
@@ -31,7 +32,8 @@ for (const pkg of fs.readdirSync(path.join(root, 'packages'))) {
     continue;
   }
   for (const file of walk(src)) {
-    const isTest = /\.test\.ts$/.test(file);
+    // Test files and their helpers in __tests__/ (excluded from package builds, like *.test.ts).
+    const isTest = /\.test\.ts$/.test(file) || file.includes(`${path.sep}__tests__${path.sep}`);
     const text = fs.readFileSync(file, 'utf8');
     for (const match of text.matchAll(/(?:import|export)[^'"]*?from\s*['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]\s*\)/g)) {
       const spec = match[1] ?? match[2];

@@ -4,6 +4,7 @@
 import Router from '@koa/router';
 import type { PresenceSourceService } from '@deskchat/im';
 import { bearerAuth } from './bearer-auth.js';
+import { filePolicyRoutes, type FilePolicyAdminService } from './file-policy-routes.js';
 import { presenceRoutes } from './presence-routes.js';
 import { DEFAULT_RATE_LIMIT, rateLimit, type RateLimit } from './rate-limit.js';
 
@@ -11,6 +12,8 @@ export interface AdminRouterOptions {
   /** The bearer token integrations and administrators present. */
   token: string | undefined;
   presenceSources: () => PresenceSourceService | undefined;
+  /** The file-transfer policy (GET/PUT/DELETE /api/v1/settings/files). */
+  filePolicy?: () => FilePolicyAdminService | undefined;
   /** Requests per second (and burst) per client address. */
   rateLimit?: RateLimit;
   now?: () => number;
@@ -24,5 +27,6 @@ export function createAdminRouter(options: AdminRouterOptions): Router {
   });
   router.use('/api', bearerAuth(options.token));
   presenceRoutes(router, options.presenceSources);
+  filePolicyRoutes(router, options.filePolicy ?? (() => undefined));
   return router;
 }

@@ -51,6 +51,7 @@ export async function startDeskChat(launch: DeskChatLaunch): Promise<LaunchedSer
     DESKCHAT_HTTP_PORT: String(httpPort),
     DESKCHAT_ADMIN_HOST: '127.0.0.1',
     DESKCHAT_ADMIN_PORT: String(adminPort),
+    DESKCHAT_FILES_PROXY_PORT: '0', // the SOCKS5 proxy is not measured here; 7777 may be taken
     // Quiet by default; DESKCHAT_BENCH_LOG_LEVEL=debug keeps the server's story of a failed run.
     DESKCHAT_LOG_LEVEL: process.env.DESKCHAT_BENCH_LOG_LEVEL ?? 'warn',
   };

@@ -17,3 +17,4 @@ export { OfferRegistry } from './p2p/offer-registry.js';
 export { NS_BYTESTREAMS, NS_IBB, NS_JINGLE, NS_SI, NS_SI_FILE } from './p2p/offer-readers.js';
 export { proxy65Module, PROXY_SERVICE, PROXY_RESOURCE } from './proxy/proxy-module.js';
 export { Socks5Proxy, streamHash, type Socks5ProxyOptions } from './proxy/socks5-proxy.js';
+export { filesModules } from './modules.js';

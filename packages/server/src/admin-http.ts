@@ -7,6 +7,7 @@ import Koa from 'koa';
 import { createAdminRouter, renderErrors } from '@deskchat/admin';
 import type { Core, Logger } from '@deskchat/core';
 import { PRESENCE_SOURCES_SERVICE, type PresenceSourceService } from '@deskchat/im';
+import { FILE_POLICY_SERVICE, type FilePolicyService } from '@deskchat/files';
 import type { ServerConfig } from './config.js';
 import { serveStatic, webAppDir } from './static-files.js';
 
@@ -29,7 +30,11 @@ export function createAdminServer(core: Core, token: string, log: Logger): http.
   const app = new Koa();
   app.proxy = false;
   app.on('error', (err: Error) => log.error({ err }, 'admin API failure'));
-  const router = createAdminRouter({ token, presenceSources: () => core.services.get(PRESENCE_SOURCES_SERVICE) as PresenceSourceService | undefined });
+  const router = createAdminRouter({
+    token,
+    presenceSources: () => core.services.get(PRESENCE_SOURCES_SERVICE) as PresenceSourceService | undefined,
+    filePolicy: () => core.services.get(FILE_POLICY_SERVICE) as FilePolicyService | undefined,
+  });
   // The admin page (packages/web), when it was built; its API calls carry their own authorization.
   const page = webAppDir('admin');
   if (page) app.use(serveStatic(page, { mount: '/', headers: { 'Content-Security-Policy': "default-src 'self'; frame-ancestors 'none'", 'X-Frame-Options': 'DENY' } }));

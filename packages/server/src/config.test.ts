@@ -10,12 +10,14 @@ describe('server configuration', () => {
     expect([config.c2s.port, config.http.port, config.admin.port, config.admin.host]).toEqual([5222, 5280, 5281, '127.0.0.1']);
     expect(config.im.modules.roster).toMatchObject({ maxContacts: 500 });
     expect(config.im.ldapAuth).toBeUndefined();
+    expect(config.files).toMatchObject({ expiryHours: 72, policy: { enabled: true, maxBytes: 5 * 1024 * 1024 }, proxy: { port: 7777 } });
   });
 
   it('takes environment overrides', () => {
-    const config = loadConfig({ env: { DESKCHAT_DOMAIN: 'Chat.Example.com', DESKCHAT_C2S_PORT: '15222' }, cwd: '/nonexistent-dir' });
+    const config = loadConfig({ env: { DESKCHAT_DOMAIN: 'Chat.Example.com', DESKCHAT_C2S_PORT: '15222', DESKCHAT_FILES_PROXY_PORT: '0', DESKCHAT_FILES_PUBLIC_URL: 'https://files.example.com' }, cwd: '/nonexistent-dir' });
     expect(config.core.domain).toBe('chat.example.com');
     expect(config.c2s.port).toBe(15222);
+    expect(config.files).toMatchObject({ publicUrl: 'https://files.example.com', proxy: { port: 0 } });
   });
 
   it.each([
@@ -26,6 +28,9 @@ describe('server configuration', () => {
     [{ search: { ldap: { url: 'http://x' } } }, /^search\.ldap\.url/],
     [{ colour: 'blue' }, /^colour: unknown setting/],
     [{ admin: { token: 'short' } }, /^admin\.token/],
+    [{ files: { maxBytes: 0 } }, /^files\.maxBytes: must be an integer/],
+    [{ files: { refusedTypes: ['exe', '../x'] } }, /^files\.refusedTypes\[1\]/],
+    [{ files: { proxyPort: 'x' } }, /^files\.proxyPort/],
   ])('refuses %j with a message naming the key', (raw, message) => {
     expect(() => parseConfig(raw as Record<string, unknown>, '/srv')).toThrow(message);
   });

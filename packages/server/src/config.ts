@@ -6,6 +6,7 @@ import YAML from 'yaml';
 import { OptionsError, checkInteger, parseCoreOptions, type CoreOptions } from '@deskchat/core';
 import { parseC2sOptions, type C2sOptions } from '@deskchat/c2s';
 import { parseBoshOptions, parseHttpOptions, type BoshOptions, type HttpOptions } from '@deskchat/bosh';
+import { parseFilesOptions, type FilesOptions } from '@deskchat/files';
 import { MODULE_SECTIONS, parseModuleConfig, type ModuleConfig } from './module-config.js';
 
 export interface ListenOptions {
@@ -24,6 +25,8 @@ export interface ServerConfig {
   log: { level: 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal' | 'silent' };
   /** IM module options and the optional LDAP password check. */
   im: ModuleConfig;
+  /** File transfer: the policy's configured defaults, HTTP upload, the SOCKS5 proxy (docs/files.md). */
+  files: FilesOptions;
 }
 
 /** Environment variables and the config keys they override. */
@@ -43,6 +46,8 @@ export const ENV_KEYS: Record<string, string> = {
   DESKCHAT_TLS_KEY: 'tls.key',
   DESKCHAT_REQUIRE_TLS: 'requireTls',
   DESKCHAT_LOG_LEVEL: 'log.level',
+  DESKCHAT_FILES_PUBLIC_URL: 'files.publicUrl',
+  DESKCHAT_FILES_PROXY_PORT: 'files.proxyPort',
 };
 
 const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;
@@ -62,9 +67,9 @@ export function loadConfig(options: { file?: string; env?: NodeJS.ProcessEnv; cw
 }
 
 export function parseConfig(raw: Record<string, unknown>, cwd: string): ServerConfig {
-  const known = new Set<string>(['domain', 'dataDir', 'requireTls', 'xml', 'limits', 'resourceConflict', 'version', 'c2s', 'http', 'bosh', 'admin', 'tls', 'log', ...MODULE_SECTIONS]);
+  const known = new Set<string>(['domain', 'dataDir', 'requireTls', 'xml', 'limits', 'resourceConflict', 'version', 'c2s', 'http', 'bosh', 'admin', 'tls', 'log', 'files', ...MODULE_SECTIONS]);
   for (const key of Object.keys(raw)) if (!known.has(key)) throw new OptionsError(key, 'unknown setting');
-  const { c2s = {}, http = {}, bosh, admin = {}, tls, log = {}, dataDir, roster, offline, messaging, vcard, search, auth, ...coreRaw } = raw as Record<string, Record<string, unknown> | undefined>;
+  const { c2s = {}, http = {}, bosh, admin = {}, tls, log = {}, dataDir, roster, offline, messaging, vcard, search, auth, files, ...coreRaw } = raw as Record<string, Record<string, unknown> | undefined>;
   const c2sIn = object('c2s', c2s);
   const httpIn = object('http', http);
   const adminIn = object('admin', admin);
@@ -93,6 +98,7 @@ export function parseConfig(raw: Record<string, unknown>, cwd: string): ServerCo
     tls: parseTls(tls, cwd),
     log: { level: level as ServerConfig['log']['level'] },
     im: parseModuleConfig({ roster, offline, messaging, vcard, search, auth }),
+    files: parseFilesOptions(files, 'files'),
   };
 }
 

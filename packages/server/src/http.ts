@@ -1,11 +1,13 @@
 // The node's one HTTP app (design §6) on http.port (5280): HTTPS when a certificate is configured,
-// plain HTTP otherwise. Mounts the BOSH router and attaches the WebSocket upgrade to the same
-// server; returns it unbound (node.ts listens).
+// plain HTTP otherwise. Mounts the BOSH router and the XEP-0363 upload and download router
+// (/files/), and attaches the WebSocket upgrade to the same server; returns it unbound (node.ts
+// listens).
 import http from 'node:http';
 import https from 'node:https';
 import Koa from 'koa';
 import type { Core } from '@deskchat/core';
 import { attachWebSocket, createBoshEndpoint, type BoshService, type WebSocketEndpoint } from '@deskchat/bosh';
+import { createFilesRouter, expectContinue, FILE_UPLOAD_SERVICE, type UploadService } from '@deskchat/files';
 import type { ServerConfig } from './config.js';
 import { serveStatic, webAppDir } from './static-files.js';
 
@@ -17,7 +19,12 @@ export interface HttpSurface {
   close(): Promise<void>;
 }
 
-export function createHttpSurface(core: Core, config: ServerConfig, tls?: { cert: Buffer; key: Buffer }): HttpSurface {
+export interface HttpSurfaceOptions {
+  /** Checks a chat password for downloads under files.downloadRequiresAuth. */
+  verifyPassword?: (username: string, password: string, address: string) => Promise<boolean>;
+}
+
+export function createHttpSurface(core: Core, config: ServerConfig, tls?: { cert: Buffer; key: Buffer }, options: HttpSurfaceOptions = {}): HttpSurface {
   const app = new Koa();
   // Behind a reverse proxy the client's address and scheme come from X-Forwarded-* (one hop).
   app.proxy = config.http.trustProxy;
@@ -27,11 +34,22 @@ export function createHttpSurface(core: Core, config: ServerConfig, tls?: { cert
   const bosh = createBoshEndpoint(core, config.bosh, config.http);
   app.use(bosh.router.routes());
   app.use(bosh.router.allowedMethods());
+  // XEP-0363 uploads and downloads (packages/files), streamed to and from the FileStore.
+  const files = createFilesRouter({
+    service: () => core.services.get(FILE_UPLOAD_SERVICE) as UploadService | undefined,
+    uploadIdleSeconds: config.files.uploadIdleSeconds,
+    ...(options.verifyPassword ? { verifyPassword: options.verifyPassword } : {}),
+  });
+  app.use(files.routes());
+  app.use(files.allowedMethods());
   // The desktop-chat gadget (packages/web), when it was built.
   const chat = webAppDir('chat');
   if (chat) app.use(serveStatic(chat, { mount: '/chat/' }));
   else core.log.warn({}, 'the desktop-chat gadget is not built (npm run build): /chat/ is not served');
-  const server = tls ? https.createServer({ cert: tls.cert, key: tls.key, minVersion: 'TLSv1.2' }, app.callback()) : http.createServer(app.callback());
+  const handler = app.callback();
+  const server = tls ? https.createServer({ cert: tls.cert, key: tls.key, minVersion: 'TLSv1.2' }, handler) : http.createServer(handler);
+  // An upload with Expect: 100-continue is checked before its body is asked for.
+  expectContinue(server, handler);
   // A held BOSH request lasts up to bosh.maxWait; keep idle keep-alive connections a little longer than a proxy would.
   server.keepAliveTimeout = 65_000;
   const websocket = attachWebSocket(server, core, { pingInterval: config.c2s.keepaliveInterval, idleTimeout: config.c2s.idleTimeout }, config.http);

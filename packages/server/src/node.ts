@@ -5,14 +5,16 @@ import { Core, coreModules, defaultMechanisms, type Logger } from '@deskchat/cor
 import { createC2sServers } from '@deskchat/c2s';
 import { createLdapPasswordVerifier, imModules } from '@deskchat/im';
 import { openSqliteStores } from '@deskchat/storage-sqlite';
+import { filesModules, PROXY_SERVICE, type Socks5Proxy } from '@deskchat/files';
 import type { ServerConfig } from './config.js';
 import { createHttpSurface } from './http.js';
 import { adminToken, createAdminServer } from './admin-http.js';
+import { downloadPasswordVerifier } from './download-auth.js';
 
 export interface RunningNode {
   readonly core: Core;
   /** Bound ports (useful when the config asked for port 0). */
-  readonly ports: { c2s: number; directTls?: number; http: number; admin: number };
+  readonly ports: { c2s: number; directTls?: number; http: number; admin: number; proxy: number };
   close(): Promise<void>;
 }
 
@@ -23,12 +25,18 @@ export async function startNode(config: ServerConfig, log: Logger): Promise<Runn
   const tls = config.tls && { cert: fs.readFileSync(config.tls.certFile), key: fs.readFileSync(config.tls.keyFile) };
   // Requiring TLS only makes sense where there is a certificate to offer.
   // With LDAP sign-in, passwords are checked by a bind and only PLAIN can be offered.
-  const mechanisms = defaultMechanisms(config.im.ldapAuth && createLdapPasswordVerifier(config.im.ldapAuth));
+  const ldapVerifier = config.im.ldapAuth ? createLdapPasswordVerifier(config.im.ldapAuth) : undefined;
+  const mechanisms = defaultMechanisms(ldapVerifier);
   const core = new Core({ options: { ...config.core, requireTls: config.core.requireTls && !!tls }, stores, log, mechanisms });
   for (const module of coreModules) await core.load(module);
   for (const module of imModules) await core.load(module, config.im.modules[module.name]);
+  // Upload and download URLs name the HTTP port as clients reach it: files.publicUrl, or this
+  // node's address once the port is bound (http.port may be 0).
+  let boundHttpUrl: string | undefined;
+  const publicUrl = () => config.files.publicUrl ?? boundHttpUrl ?? httpUrl(config, !!tls, config.http.port);
+  for (const module of filesModules(config.files, publicUrl)) await core.load(module);
   const c2s = createC2sServers(core, tls, config.c2s);
-  const httpSurface = createHttpSurface(core, config, tls);
+  const httpSurface = createHttpSurface(core, config, tls, { verifyPassword: downloadPasswordVerifier(core, ldapVerifier) });
   // The admin API (design §6): its own port, bound to loopback by default.
   const admin = createAdminServer(core, adminToken(config, log), log);
   const listening: Server[] = [];
@@ -46,6 +54,9 @@ export async function startNode(config: ServerConfig, log: Logger): Promise<Runn
     }
     // BOSH and WebSocket (design §6): HTTPS when a certificate is configured.
     ports.http = await listen(httpSurface.server, config.http.host, config.http.port, 'http.port');
+    boundHttpUrl = httpUrl(config, !!tls, ports.http);
+    // The XEP-0065 proxy (design §2) on its own port; module unload (core.shutdown) closes it.
+    ports.proxy = await listen((core.services.get(PROXY_SERVICE) as Socks5Proxy).server, config.files.proxy.host, config.files.proxy.port, 'files.proxyPort');
     ports.admin = await listen(admin, config.admin.host, config.admin.port, 'admin.port');
     listening.push(admin);
     log.info({ domain: core.domain, ...ports, tls: !!tls, dataDir: config.dataDir }, 'DeskChat node started');
@@ -54,6 +65,12 @@ export async function startNode(config: ServerConfig, log: Logger): Promise<Runn
     await closeAll();
     throw err;
   }
+}
+
+/** http(s)://host:port of the HTTP port: http.host when it is a specific address, else the domain. */
+function httpUrl(config: ServerConfig, isTls: boolean, port: number): string {
+  const host = ['::', '0.0.0.0'].includes(config.http.host) ? config.core.domain : config.http.host;
+  return `${isTls ? 'https' : 'http'}://${host.includes(':') ? `[${host}]` : host}:${port}`;
 }
 
 function listen(server: Server, host: string, port: number, key: string): Promise<number> {
