@@ -59,11 +59,17 @@ export function checkOffer(policy: FilePolicy, file: OfferedFile): Refusal | und
   }
   if (file.size !== undefined && file.size > policy.maxBytes) {
     const what = file.name ?? 'the file';
-    return new Refusal('too-large', `File too large: ${what} is ${formatBytes(file.size)}; the maximum is ${formatBytes(policy.maxBytes)} (${policy.maxBytes} bytes, files.maxBytes)`, {
+    return new Refusal('too-large', `File too large: ${what} is ${sized(file.size)}; the maximum is ${sized(policy.maxBytes, 'files.maxBytes')}`, {
       maxBytes: policy.maxBytes,
     });
   }
   return undefined;
+}
+
+/** "1.9 MB (2000001 bytes)": the exact count too, since two sizes may round alike. */
+function sized(bytes: number, setting?: string): string {
+  if (bytes < 1024) return `${formatBytes(bytes)}${setting ? ` (${setting})` : ''}`;
+  return `${formatBytes(bytes)} (${bytes} bytes${setting ? `, ${setting}` : ''})`;
 }
 
 /**

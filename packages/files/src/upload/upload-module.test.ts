@@ -63,7 +63,7 @@ describe('slot requests (XEP-0363 §4)', () => {
     expect(error.attrs.type).toBe('modify');
     expect(error.getChild('not-acceptable', 'urn:ietf:params:xml:ns:xmpp-stanzas')).toBeDefined();
     expect(error.getChild('file-too-large', NS_HTTP_UPLOAD)!.getChildText('max-file-size')).toBe('1000');
-    expect(StanzaError.fromStanza(reply)!.text).toBe('File too large: big.pdf is 1001 bytes; the maximum is 1000 bytes (1000 bytes, files.maxBytes)');
+    expect(StanzaError.fromStanza(reply)!.text).toBe('File too large: big.pdf is 1001 bytes; the maximum is 1000 bytes (files.maxBytes)');
   });
 
   it('refuses a refused type, a name with a path, a bad media type and a request without a size', async () => {
