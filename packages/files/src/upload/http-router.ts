@@ -73,6 +73,12 @@ export function createFilesRouter(options: FilesRouterOptions): Router {
         ctx.res.once('finish', () => ctx.req.destroy());
         throw failures.idle(options.uploadIdleSeconds);
       }
+      if (err instanceof HttpFailure) {
+        // Refused part-way (content, size, no space): answer now; the unread rest of the body
+        // is discarded when Node closes the connection after the answer.
+        if (!ctx.req.complete) ctx.set('Connection', 'close');
+        throw err;
+      }
       if (isAborted(err, ctx.req)) {
         ctx.status = 400; // the client is gone; nobody reads this
         return;
@@ -120,10 +126,14 @@ export function expectContinue(server: Server, handler: (req: IncomingMessage, r
   });
 }
 
-/** The request body; a client waiting on `Expect: 100-continue` is told to send it only now. */
+/**
+ * The request body; a client waiting on `Expect: 100-continue` is told to send it only now. When
+ * the upload stops reading early (a refusal), the request is not destroyed, so that the answer can
+ * still be written on its connection.
+ */
 async function* requestBody(ctx: Context): AsyncGenerator<Uint8Array> {
   if (/100-continue/i.test(ctx.get('Expect'))) ctx.res.writeContinue();
-  yield* ctx.req as AsyncIterable<Buffer>;
+  yield* ctx.req.iterator({ destroyOnReturn: false }) as AsyncIterable<Buffer>;
 }
 
 /** Fails an async iteration when no chunk arrives for `ms`. */
