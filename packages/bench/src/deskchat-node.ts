@@ -55,10 +55,14 @@ export async function startDeskChat(launch: DeskChatLaunch): Promise<LaunchedSer
     // Quiet by default; DESKCHAT_BENCH_LOG_LEVEL=debug keeps the server's story of a failed run.
     DESKCHAT_LOG_LEVEL: process.env.DESKCHAT_BENCH_LOG_LEVEL ?? 'warn',
   };
+  // The file-transfer scenario sends files of any --file-mb, as often as it is run.
+  const config = path.join(runDir, 'bench.yaml');
+  fs.writeFileSync(config, 'files: { maxBytes: 1073741824, quotaBytesPerUser: 0, maxFilesPerDay: 0 }\n');
+  (env as Record<string, string>).DESKCHAT_CONFIG = config;
   const logFile = path.join(runDir, 'server.log');
   const out = fs.openSync(logFile, 'a');
   const profile = launch.cpuProfDir ? ['--cpu-prof', '--cpu-prof-dir', path.resolve(launch.cpuProfDir)] : [];
-  // cwd is the run directory: no deskchat.yaml and no development certificates are picked up.
+  // cwd is the run directory: no deskchat.yaml (only bench.yaml) and no development certificates are picked up.
   const child = spawn(process.execPath, [...profile, SERVER_CLI, 'start'], { cwd: runDir, env, stdio: ['ignore', out, out] });
   fs.closeSync(out);
   let isStopping = false;
