@@ -122,6 +122,8 @@ function rateFigures(label: string, direction: 'upload' | 'download', outcome: A
     { case: label, name: `${direction} per file max`, value: l.max / 1000, unit: 's', better: 'lower' },
     { case: label, name: `${direction} failures`, value: failed, unit: '', better: 'lower' },
     ...cpuFigures(label, outcome),
+    // Uploads and downloads stream: the server's peak memory must not follow the file size.
+    ...(outcome.server ? [{ case: label, name: `server RSS peak (${direction})`, value: outcome.server.rssMax / 2 ** 20, unit: 'MB', better: 'lower' as const }] : []),
   ];
 }
 

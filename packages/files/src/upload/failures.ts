@@ -28,6 +28,5 @@ export const failures = {
   noSpace: () => new HttpFailure(507, 'The server has no room to store this file now; nothing was kept. Try again later.'),
   unauthorized: () => new HttpFailure(401, 'Sign in with your chat user name and password to download this file (files.downloadRequiresAuth).', { 'WWW-Authenticate': 'Basic realm="DeskChat files", charset="UTF-8"' }),
   forbidden: () => new HttpFailure(403, 'Only the sender and the recipients of this file may download it (files.downloadRequiresAuth).'),
-  badUrl: () => new HttpFailure(400, 'The file name in this URL is not valid percent-encoded UTF-8.'),
   fromRefusal: (refusal: Refusal) => new HttpFailure(refusal.http, refusal.text),
 } as const;
