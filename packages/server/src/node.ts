@@ -22,6 +22,8 @@ export class ListenError extends Error {}
 
 export async function startNode(config: ServerConfig, log: Logger): Promise<RunningNode> {
   const stores = openSqliteStores(config.dataDir);
+  // Leftovers of uploads cut by a crash; only here, never in the CLI, which shares the store.
+  stores.files.recover();
   const tls = config.tls && { cert: fs.readFileSync(config.tls.certFile), key: fs.readFileSync(config.tls.keyFile) };
   // Requiring TLS only makes sense where there is a certificate to offer.
   // With LDAP sign-in, passwords are checked by a bind and only PLAIN can be offered.

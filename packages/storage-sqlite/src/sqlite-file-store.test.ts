@@ -55,7 +55,7 @@ describe('SqliteFileStore on disk', () => {
     expect(readdirSync(join(dir, 'files')).filter((n) => n !== '.incoming')).toEqual([]);
   });
 
-  it('removes crash leftovers when it opens: temporary files, files with no complete row, rows with no file', async () => {
+  it('removes crash leftovers when the server recovers it: temporary files, files with no complete row, rows with no file', async () => {
     const { stores, dir } = openFresh();
     const kept = newFile({ size: 1 });
     const lost = newFile({ size: 1 });
@@ -70,6 +70,10 @@ describe('SqliteFileStore on disk', () => {
     writeFileSync(join(dir, 'files', 'AAAAAAAAAAAAAAAAAAAAAAorphan'), 'orphan');
     const reopened = openFresh(dir).stores;
     dirs.pop();
+    // Opening (as the CLI does while the server runs) leaves everything alone …
+    expect(readdirSync(join(dir, 'files', '.incoming'))).toEqual(['partial.abc']);
+    reopened.files.recover();
+    // … the server's recovery at start cleans up.
     expect(readdirSync(join(dir, 'files', '.incoming'))).toEqual([]);
     expect(readdirSync(join(dir, 'files')).filter((n) => n !== '.incoming')).toEqual([kept.id]);
     await expect(reopened.files.get(lost.id)).resolves.toBeUndefined();

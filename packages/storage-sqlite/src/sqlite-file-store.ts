@@ -52,8 +52,9 @@ export class SqliteFileStore implements FileStore {
   private readonly selectExpired: Statement<[number, number], { id: string }>;
   private readonly selectUsage: Statement<[{ owner: string; since: number }], { filesSince: number | null; bytesStored: number | null }>;
   private readonly selectOwned: Statement<[string], { id: string }>;
+  private readonly selectComplete: Statement<[], { id: string }>;
 
-  /** `dir` is created (0700) if missing; leftovers of a crash are removed. */
+  /** `dir` is created (0700) if missing. The server calls `recover()` once at start. */
   constructor(
     db: Database,
     private readonly dir: string,
@@ -73,7 +74,7 @@ export class SqliteFileStore implements FileStore {
     this.selectExpired = db.prepare('SELECT id FROM files WHERE expires_at <= ? ORDER BY expires_at, id LIMIT ?');
     this.selectUsage = db.prepare('SELECT sum(created_at >= @since) AS filesSince, sum(size) AS bytesStored FROM files WHERE owner = @owner');
     this.selectOwned = db.prepare('SELECT id FROM files WHERE owner = ?');
-    this.recover(db);
+    this.selectComplete = db.prepare("SELECT id FROM files WHERE state = 'complete'");
   }
 
   async createSlot(file: NewFile): Promise<StoredFile> {
@@ -201,13 +202,15 @@ export class SqliteFileStore implements FileStore {
   }
 
   /**
-   * After a crash: temporary files are dropped; a file on disk with no complete row (renamed just
-   * before the crash, or removed from the table) is deleted; a complete row whose bytes are gone
-   * is deleted too, so that nothing offers a file that cannot be served.
+   * After a crash, before the server takes uploads: temporary files are dropped; a file on disk
+   * with no complete row (renamed just before the crash, or removed from the table) is deleted; a
+   * complete row whose bytes are gone is deleted too, so that nothing offers a file that cannot be
+   * served. Only the server calls it: the CLI opens the same stores while the server runs, and
+   * must not touch uploads in progress.
    */
-  private recover(db: Database): void {
+  recover(): void {
     for (const name of readdirSync(this.incoming)) rmSync(join(this.incoming, name), { force: true, recursive: true });
-    const complete = new Set((db.prepare("SELECT id FROM files WHERE state = 'complete'").all() as { id: string }[]).map((r) => r.id));
+    const complete = new Set(this.selectComplete.all().map((r) => r.id));
     const onDisk = new Set(readdirSync(this.dir).filter((name) => name !== INCOMING));
     for (const name of onDisk) if (!complete.has(name)) unlinkSync(join(this.dir, name));
     for (const id of complete) if (!onDisk.has(id)) this.deleteOne.run(id);
