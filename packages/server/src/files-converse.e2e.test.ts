@@ -79,6 +79,7 @@ beforeAll(async () => {
 }, 30_000);
 
 afterAll(async () => {
+  await page?.context().close();
   await chromium?.close();
   if (bob) await stopClient(bob);
   await node?.stop();
@@ -97,6 +98,8 @@ async function until<T>(find: () => T | undefined, what: string, timeoutMs = 15_
 
 /** What each page logged, for failure messages. */
 const pages = new Map<Page, string[]>();
+/** alice's Converse, signed in by the first test and used by the next. */
+let page: Page | undefined;
 
 /** Signs alice in and opens her chat with bob; returns the page. */
 async function chatWithBob(): Promise<Page> {
@@ -141,9 +144,9 @@ const sha = (data: Buffer) => createHash('sha256').update(data).digest('hex');
 
 describe('Converse.js sends a file with its upload button', () => {
   it('uploads it, offers the URL to bob as out-of-band data, and bob downloads the same bytes', async () => {
-    const page = await chatWithBob();
+    const view = (page = await chatWithBob());
     const file = pdf(200_000);
-    await sendWithUploadButton(page, 'quarterly report.pdf', 'application/pdf', file);
+    await sendWithUploadButton(view, 'quarterly report.pdf', 'application/pdf', file);
     const offer = await until(() => toBob.find((m) => m.getChild('x', 'jabber:x:oob')), 'the offer at bob');
     expect(offer.attrs.from).toMatch(/^alice@localhost\//);
     const url = offer.getChild('x', 'jabber:x:oob')!.getChildText('url')!;
@@ -152,21 +155,21 @@ describe('Converse.js sends a file with its upload button', () => {
     const download = await fetch(url);
     expect(download.headers.get('content-disposition')).toMatch(/^attachment;/);
     expect(sha(Buffer.from(await download.arrayBuffer()))).toBe(sha(file));
-    await page.screenshot({ path: `${artifactDir('files-converse')}/sent.png` });
-    await page.context().close();
+    await view.screenshot({ path: `${artifactDir('files-converse')}/sent.png` });
   }, 45_000);
 
   it('shows what each refusal means to its user', async () => {
-    const page = await chatWithBob();
+    // The same signed-in page (a Converse sign-in costs seconds): what it shows from here on.
+    const view = (page ??= await chatWithBob());
     // Over max-file-size (disco): Converse refuses it itself, naming the server's limit (in kB of 1000).
-    await sendWithUploadButton(page, 'big.pdf', 'application/pdf', pdf(MAX_BYTES + 1));
-    await page.getByText('The size of your file, big.pdf, exceeds the maximum allowed by your server').waitFor({ timeout: 10_000 });
+    await sendWithUploadButton(view, 'big.pdf', 'application/pdf', pdf(MAX_BYTES + 1));
+    await view.getByText('The size of your file, big.pdf, exceeds the maximum allowed by your server').waitFor({ timeout: 10_000 });
     // A refused type: the slot request gets not-acceptable with the reason; Converse 14 starts an
     // "Uploading file" line and logs the stanza, but does not render its text (a blank error line
     // at most), and sends nothing to bob.
-    await sendWithUploadButton(page, 'setup.exe', 'application/octet-stream', Buffer.from('MZ not really'));
-    await page.getByText('Uploading file: setup.exe', { exact: false }).waitFor({ state: 'attached', timeout: 10_000 });
-    await until(() => pages.get(page)!.find((line) => line.includes('setup.exe: files of type .exe are not accepted (files.refusedTypes)') && line.includes('not-acceptable')), 'the slot refusal at Converse');
+    await sendWithUploadButton(view, 'setup.exe', 'application/octet-stream', Buffer.from('MZ not really'));
+    await view.getByText('Uploading file: setup.exe', { exact: false }).waitFor({ state: 'attached', timeout: 10_000 });
+    await until(() => pages.get(view)!.find((line) => line.includes('setup.exe: files of type .exe are not accepted (files.refusedTypes)') && line.includes('not-acceptable')), 'the slot refusal at Converse');
     // A renamed executable: the PUT is refused with 415 and the reason as text, which reaches the
     // page (CORS allows it); Converse 14 means to show it ("Your server's response: …") but renders
     // a blank error line, as for the slot refusal.
@@ -175,14 +178,13 @@ describe('Converse.js sends a file with its upload button', () => {
     exe.writeUInt32LE(0x80, 0x3c);
     exe.write('PE\0\0', 0x80, 'latin1');
     const [response] = await Promise.all([
-      page.waitForResponse((r) => r.request().method() === 'PUT' && r.url().endsWith('/invoice.pdf'), { timeout: 10_000 }),
-      sendWithUploadButton(page, 'invoice.pdf', 'application/pdf', exe),
+      view.waitForResponse((r) => r.request().method() === 'PUT' && r.url().endsWith('/invoice.pdf'), { timeout: 10_000 }),
+      sendWithUploadButton(view, 'invoice.pdf', 'application/pdf', exe),
     ]);
     expect(response.status()).toBe(415);
     expect(response.headers()['access-control-allow-origin']).toBe('*');
     await expect(response.text()).resolves.toBe('invoice.pdf is named as .pdf but its content is a Windows executable (.exe), which is not accepted (files.refusedTypes)');
-    await page.screenshot({ path: `${artifactDir('files-converse')}/refusals.png` });
-    await page.context().close();
+    await view.screenshot({ path: `${artifactDir('files-converse')}/refusals.png` });
     // Nothing refused reached bob: the only offer he has is the accepted one of the test before.
     expect(toBob.filter((m) => m.getChild('x', 'jabber:x:oob')).map((m) => m.getChild('x', 'jabber:x:oob')!.getChildText('url'))).toEqual([expect.stringContaining('quarterly%20report.pdf')]);
   }, 45_000);
