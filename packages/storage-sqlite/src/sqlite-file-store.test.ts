@@ -37,7 +37,11 @@ describe('SqliteFileStore on disk', () => {
       yield Buffer.from('done');
     })();
     const writing = stores.files.write(file.id, source, { expiresAt: file.expiresAt });
-    await new Promise((r) => setTimeout(r, 20));
+    // The first half is on disk (in .incoming) while the second is held back by the gate.
+    for (const started = Date.now(); readdirSync(join(dir, 'files', '.incoming')).length === 0; ) {
+      if (Date.now() - started > 5000) throw new Error('the write never started');
+      await new Promise((r) => setTimeout(r, 5));
+    }
     expect(existsSync(join(dir, 'files', file.id))).toBe(false);
     expect(readdirSync(join(dir, 'files', '.incoming'))).toHaveLength(1);
     release();
