@@ -15,6 +15,15 @@ export default {
   projects: [
     { ...common, displayName: 'unit', testMatch: ['**/src/**/*.test.ts'], testPathIgnorePatterns: ['\\.e2e\\.test\\.ts$', '/dist/'] },
     { ...common, displayName: 'e2e', testMatch: ['**/src/**/*.e2e.test.ts'], testPathIgnorePatterns: ['/dist/'] },
+    // The IM suite again, with every harness running two Cores that share state and users split
+    // across them (design.md §5; packages/testing/src/harness.ts): what works on one node works across nodes.
+    {
+      ...common,
+      displayName: 'im-two-nodes',
+      testMatch: ['**/packages/im/src/**/*.test.ts'],
+      testPathIgnorePatterns: ['\\.e2e\\.test\\.ts$', '/dist/'],
+      setupFiles: ['<rootDir>/packages/testing/src/two-nodes.setup.cjs'],
+    },
   ],
   testTimeout: 20000,
 };

@@ -32,8 +32,8 @@ for (const pkg of fs.readdirSync(path.join(root, 'packages'))) {
     continue;
   }
   for (const file of walk(src)) {
-    // Test files and their helpers in __tests__/ (excluded from package builds, like *.test.ts).
-    const isTest = /\.test\.ts$/.test(file) || file.includes(`${path.sep}__tests__${path.sep}`);
+    // Test helpers under __tests__/ are test code too (the builds exclude them; tsconfig.tests.json checks them).
+    const isTest = /\.test\.ts$/.test(file) || file.split(path.sep).includes('__tests__');
     const text = fs.readFileSync(file, 'utf8');
     for (const match of text.matchAll(/(?:import|export)[^'"]*?from\s*['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]\s*\)/g)) {
       const spec = match[1] ?? match[2];

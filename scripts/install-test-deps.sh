@@ -14,6 +14,9 @@ if command -v openssl >/dev/null && [ -x /usr/sbin/slapd ] && command -v ldapsea
   echo "test dependencies already installed"
   exit 0
 fi
-$SUDO apt-get update -qq
-$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq openssl slapd ldap-utils nginx python3-slixmpp chromium redis-server redis-sentinel >/dev/null
+# Another apt or dpkg run (unattended-upgrades, a colleague's install) may hold the dpkg lock:
+# wait for it (up to 10 minutes) instead of failing at once.
+LOCK_WAIT=(-o DPkg::Lock::Timeout="${APT_LOCK_TIMEOUT:-600}")
+$SUDO apt-get "${LOCK_WAIT[@]}" update -qq
+$SUDO env DEBIAN_FRONTEND=noninteractive apt-get "${LOCK_WAIT[@]}" install -y -qq openssl slapd ldap-utils nginx python3-slixmpp chromium redis-server redis-sentinel >/dev/null
 echo "installed openssl slapd ldap-utils nginx python3-slixmpp chromium redis-server redis-sentinel"

@@ -5,13 +5,21 @@
 //   GET    /api/v1/users/{username}/presence
 import type Router from '@koa/router';
 import { isValidUsername, normalizeUsername } from '@deskchat/core';
-import { SOURCE_STATES, type PresenceSourceService, type SourceName } from '@deskchat/im';
+import { SOURCE_STATES, type PresenceReport, type PresenceSourceService, type SourceName } from '@deskchat/im';
 import { failures } from './http-error.js';
 import { readJson } from './json-body.js';
 
 function username(raw: string): string {
   if (!isValidUsername(raw)) throw failures.badRequest(`'${raw}' is not a valid username`);
   return normalizeUsername(raw);
+}
+
+/**
+ * An offline user's composed state reads `unavailable` (RFC 6121 §4.5: no available resource), not
+ * the `xa` the composition uses internally, which a reader would take for "extended away".
+ */
+function render(report: PresenceReport): PresenceReport | (Omit<PresenceReport, 'composed'> & { composed: Omit<PresenceReport['composed'], 'show'> & { show: 'unavailable' } }) {
+  return report.composed.isAvailable ? report : { ...report, composed: { ...report.composed, show: 'unavailable' } };
 }
 
 function source(raw: string): SourceName {
@@ -35,20 +43,20 @@ export function presenceRoutes(router: Router, service: () => PresenceSourceServ
       throw failures.badRequest(`"state" must be one of ${SOURCE_STATES[name].map((s) => `"${s}"`).join(', ')}`);
     }
     if (!(await use().setSource(user, name, state))) throw failures.notFound(`no such user '${user}'`);
-    ctx.body = await use().report(user);
+    ctx.body = render((await use().report(user))!);
   });
 
   router.delete('/api/v1/users/:username/presence-sources/:source', async (ctx) => {
     const user = username(ctx.params.username);
     const name = source(ctx.params.source);
     if (!(await use().setSource(user, name, undefined))) throw failures.notFound(`no such user '${user}'`);
-    ctx.body = await use().report(user);
+    ctx.body = render((await use().report(user))!);
   });
 
   router.get('/api/v1/users/:username/presence', async (ctx) => {
     const user = username(ctx.params.username);
     const report = await use().report(user);
     if (!report) throw failures.notFound(`no such user '${user}'`);
-    ctx.body = report;
+    ctx.body = render(report);
   });
 }

@@ -1,30 +1,32 @@
-// A request-rate limit per client address (design.md §7): a token bucket refilled at `perSecond`
-// up to `burst`. Past it the admin API answers 429 with Retry-After and does nothing.
+// A request-rate limit per client address (design.md §7) on rate-limiter-flexible, the library the
+// sign-in throttle uses too, so that a cluster can pass a RateLimiterRedis (one count for every
+// node). Past the limit the admin API answers 429 with Retry-After and does nothing.
 import type { Context, Next } from 'koa';
+import { RateLimiterMemory, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
 import { failures } from './http-error.js';
 
 export interface RateLimit {
+  /** Requests per second allowed on average… */
   perSecond: number;
+  /** …and at most this many within `burst / perSecond` seconds. */
   burst: number;
 }
 
 export const DEFAULT_RATE_LIMIT: RateLimit = { perSecond: 200, burst: 400 };
 
-export function rateLimit(limit: RateLimit, now: () => number = Date.now) {
-  const buckets = new Map<string, { tokens: number; at: number }>();
+export function memoryRateLimiter(limit: RateLimit): RateLimiterAbstract {
+  return new RateLimiterMemory({ keyPrefix: 'admin-api', points: limit.burst, duration: Math.max(1, Math.round(limit.burst / limit.perSecond)) });
+}
+
+export function rateLimit(limiter: RateLimiterAbstract) {
   return async (ctx: Context, next: Next): Promise<void> => {
-    const address = ctx.ip || 'unknown';
-    const t = now();
-    const bucket = buckets.get(address) ?? { tokens: limit.burst, at: t };
-    bucket.tokens = Math.min(limit.burst, bucket.tokens + ((t - bucket.at) / 1000) * limit.perSecond);
-    bucket.at = t;
-    buckets.set(address, bucket);
-    if (buckets.size > 10_000) buckets.delete(buckets.keys().next().value!);
-    if (bucket.tokens < 1) {
-      ctx.set('Retry-After', String(Math.ceil((1 - bucket.tokens) / limit.perSecond)));
+    try {
+      await limiter.consume(ctx.ip || 'unknown');
+    } catch (err) {
+      if (!(err instanceof RateLimiterRes)) throw err;
+      ctx.set('Retry-After', String(Math.max(1, Math.ceil(err.msBeforeNext / 1000))));
       throw failures.tooManyRequests();
     }
-    bucket.tokens -= 1;
     await next();
   };
 }

@@ -55,14 +55,19 @@ export async function startDeskChat(launch: DeskChatLaunch): Promise<LaunchedSer
     // Quiet by default; DESKCHAT_BENCH_LOG_LEVEL=debug keeps the server's story of a failed run.
     DESKCHAT_LOG_LEVEL: process.env.DESKCHAT_BENCH_LOG_LEVEL ?? 'warn',
   };
+  // Every generated client comes from 127.0.0.1, which here stands for thousands of client
+  // addresses: the node's per-address caps (issue #7 §2) are lifted so that they are not what is measured.
   // The file-transfer scenario sends files of any --file-mb, as often as it is run.
-  const config = path.join(runDir, 'bench.yaml');
-  fs.writeFileSync(config, 'files: { maxBytes: 1073741824, quotaBytesPerUser: 0, maxFilesPerDay: 0 }\n');
-  (env as Record<string, string>).DESKCHAT_CONFIG = config;
+  const perAddress = 1_000_000;
+  fs.writeFileSync(
+    path.join(runDir, 'deskchat.yaml'),
+    `limits: { streamsPerAddress: ${perAddress}, unauthenticatedPerAddress: ${perAddress}, connectionsPerAddress: ${perAddress} }\n` +
+      'files: { maxBytes: 1073741824, quotaBytesPerUser: 0, maxFilesPerDay: 0 }\n',
+  );
   const logFile = path.join(runDir, 'server.log');
   const out = fs.openSync(logFile, 'a');
   const profile = launch.cpuProfDir ? ['--cpu-prof', '--cpu-prof-dir', path.resolve(launch.cpuProfDir)] : [];
-  // cwd is the run directory: no deskchat.yaml (only bench.yaml) and no development certificates are picked up.
+  // cwd is the run directory: only the deskchat.yaml above, and no development certificates, are picked up.
   const child = spawn(process.execPath, [...profile, SERVER_CLI, 'start'], { cwd: runDir, env, stdio: ['ignore', out, out] });
   fs.closeSync(out);
   let isStopping = false;

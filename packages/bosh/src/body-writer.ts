@@ -2,7 +2,7 @@
 // (RFC 7395 §3.3.3) as strings: each element is serialised once, when it is sent, and a buffered
 // response is the exact string sent the first time (§14.3).
 import { escapeXML, type Element } from '@xmpp/xml';
-import { NS, type StreamError } from '@deskchat/protocol';
+import { NS, boundedText, type StreamError } from '@deskchat/protocol';
 import { BOSH_TEXT_NS, HTTPBIND_NS } from './constants.js';
 import type { TerminalCondition } from './conditions.js';
 
@@ -49,7 +49,7 @@ export function terminateAttrs(condition?: TerminalCondition): string {
 
 /** A human-readable reason inside a terminate body (the schema allows elements of other namespaces). */
 export function reasonElement(text: string | undefined): string {
-  return text ? `<text xmlns='${BOSH_TEXT_NS}'>${escapeXML(text)}</text>` : '';
+  return text ? `<text xmlns='${BOSH_TEXT_NS}'>${escapeXML(boundedText(text)!)}</text>` : '';
 }
 
 /** XEP-0206 §5 / XEP-0124 §17.2: a stream error travels inside a remote-stream-error terminate. */

@@ -7,7 +7,7 @@ import { parseDocument } from '@deskchat/core';
 import { negotiateVersion, readBoshRequest, readVersion } from './body-reader.js';
 import { buildBody, EMPTY_BODY, serializePayload, streamErrorPayload, terminateBody } from './body-writer.js';
 import { BoshError, terminateStatus } from './conditions.js';
-import { contentTypeProblem } from './bosh-router.js';
+import { contentTypeProblem } from './bosh-http.js';
 import { HTTPBIND_NS } from './constants.js';
 
 const read = (text: string) => readBoshRequest(parseDocument(text, undefined, { wrapperDepth: 1 }));

@@ -5,7 +5,7 @@ import { describe, it, expect, beforeEach } from '@jest/globals';
 import { createHash } from 'node:crypto';
 import xml from '@xmpp/xml';
 import { StreamError } from '@deskchat/protocol';
-import { Harness } from '@deskchat/testing';
+import { Harness, eventually } from '@deskchat/testing';
 import { BoshKit, body, message, settle } from './__tests__/bosh-kit.js';
 import { redirectSession } from './redirect.js';
 
@@ -96,6 +96,7 @@ describe('inactivity (XEP-0124 §10)', () => {
     kit.advance(59_000);
     expect(unbound).toEqual([]);
     kit.advance(2_000);
+    await eventually(() => unbound.length > 0, 'unbound');
     expect(unbound).toEqual(['alice@localhost/web']);
     const res = await kit.send(body({ rid: s.next(), sid: s.sid }));
     expect(res.element.attrs).toMatchObject({ type: 'terminate', condition: 'item-not-found' });

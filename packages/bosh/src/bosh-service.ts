@@ -5,7 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import type { ServerResponse } from 'node:http';
 import type { Element } from '@xmpp/xml';
-import type { Core } from '@deskchat/core';
+import type { Core, Counter } from '@deskchat/core';
 import { integer, negotiateVersion, readBoshRequest, readVersion, type BoshRequest } from './body-reader.js';
 import { terminateBody } from './body-writer.js';
 import { BoshError, terminateStatus } from './conditions.js';
@@ -41,6 +41,8 @@ export class BoshService {
   private dirty = new Set<BoshSession>();
   private isFlushScheduled = false;
   private readonly sweepTimer?: NodeJS.Timeout;
+  /** Sessions ended, by terminal condition (`normal`: a terminate without one). */
+  readonly terminations: Counter;
 
   constructor(
     readonly core: Core,
@@ -49,6 +51,7 @@ export class BoshService {
   ) {
     this.sessions = init.store ?? new MemoryBoshSessionStore();
     this.now = init.clock ?? Date.now;
+    this.terminations = core.metrics.counter({ name: 'deskchat_bosh_terminations_total', help: 'BOSH sessions ended, by XEP-0124 terminal condition', labelNames: ['condition'] });
     const interval = init.sweepIntervalMs ?? 500;
     if (interval > 0) {
       this.sweepTimer = setInterval(() => this.sweep(), interval);
@@ -74,6 +77,21 @@ export class BoshService {
       const isLegacy = request !== undefined && request.sid === undefined && request.attrs.ver === undefined;
       this.refuse(http.res, err, isLegacy);
     }
+  }
+
+  /** Whether `sid` names a live session that has authenticated (its bodies may be larger). */
+  isAuthenticated(sid: string | undefined): boolean {
+    return sid !== undefined && this.sessions.get(sid)?.session.isAuthenticated === true;
+  }
+
+  /**
+   * A body that could not be read (too large, not XML): the session it names, if any, ends with
+   * `condition` (XEP-0124 §17.2) and this request gets the terminate; otherwise only the request does.
+   */
+  refuseBody(sid: string | undefined, condition: 'bad-request' | 'policy-violation', text: string, res: ServerResponse): void {
+    const session = sid === undefined ? undefined : this.sessions.get(sid);
+    if (session) return session.terminate(condition, { text, res });
+    this.reply(res, 200, DEFAULT_CONTENT_TYPE, terminateBody(condition, text));
   }
 
   /** §7.1–§7.2: validates the creation request, clamps its limits, and opens the stream. */
@@ -122,6 +140,7 @@ export class BoshService {
       err = new BoshError('internal-server-error');
     }
     const { condition, text } = err as BoshError;
+    this.terminations.inc({ condition });
     this.reply(res, terminateStatus(condition, isLegacy), DEFAULT_CONTENT_TYPE, terminateBody(condition, text));
   }
 

@@ -3,20 +3,30 @@
 // answers a repeated rid with the buffered response, checks keys, acks, pauses and overactivity,
 // and terminates with the conditions of §17.2. Stream negotiation (SASL, restart, bind) is core's.
 // Timing comes from the service's one sweep; nothing here starts a timer.
+//
+// Nothing is lost (issue #7 §3): a held request whose connection the client closed (a page reload)
+// leaves `held` at once and is never written to; its rid stays received-but-unanswered, so a resend
+// takes over (§14.3); payloads wait for the next live request, and with none the inactivity clock
+// runs (§10). What the session never sends (inactivity, the queue bound, shutdown) is handed back to
+// core, which routes the messages to the user's other resources or offline storage.
 import type { ServerResponse } from 'node:http';
 import type { Element } from '@xmpp/xml';
 import { StreamError } from '@deskchat/protocol';
-import type { Session, Transport } from '@deskchat/core';
+import type { NodeAddress, Session, Transport } from '@deskchat/core';
 import { ActivityRules } from './activity-rules.js';
 import { streamHeader, type BoshRequest } from './body-reader.js';
 import { buildBody, reasonElement, renderAttrs, serializePayload, streamErrorPayload, terminateAttrs, uriElement } from './body-writer.js';
-import { terminateStatus, type TerminalCondition } from './conditions.js';
+import { STREAM_ERROR_TERMINATE, terminateStatus, type TerminalCondition } from './conditions.js';
+import { OutQueue, undeliveredElements } from './out-queue.js';
 import { RidWindow } from './rid-window.js';
 import { creationAttrs, type BoshSessionParams } from './session-params.js';
 import type { BoshService } from './bosh-service.js';
 
 /** A request the connection manager keeps open to push payloads on (§8). */
-class HeldRequest {
+export class HeldRequest {
+  /** Set while held, for the shared 'close' listener. */
+  owner?: BoshSession;
+
   constructor(
     readonly rid: number,
     public res: ServerResponse,
@@ -26,6 +36,17 @@ class HeldRequest {
     /** §10: the response to a pause request carries no payloads and is not buffered. */
     readonly isPause: boolean,
   ) {}
+}
+
+/** Where a held response's 'close' listener finds its request (one shared listener, no closure per request). */
+const HELD = Symbol('bosh held request');
+type WatchedResponse = ServerResponse & { [HELD]?: HeldRequest };
+
+/** 'close' before we answered: the client gave up on this connection (a reload, a network change). */
+function onResponseClosed(this: WatchedResponse): void {
+  const held = this[HELD];
+  this[HELD] = undefined;
+  if (held?.owner && held.res === this && !this.writableEnded) held.owner.detach(held);
 }
 
 interface AheadRequest {
@@ -42,8 +63,10 @@ export class BoshSession implements Transport {
   readonly remoteAddress: string;
   private readonly window: RidWindow;
   private held: HeldRequest[] = [];
+  /** Held requests whose connection closed before they were answered, by rid, until resent (§14.3) or too old. */
+  private detached?: Map<number, HeldRequest>;
   private ahead?: Map<number, AheadRequest>;
-  private out: string[] = [];
+  private readonly out = new OutQueue();
   /** Elements are handled strictly in rid order; negotiation steps are async. */
   private queue: Promise<void> = Promise.resolve();
   private isOpening = true;
@@ -57,8 +80,11 @@ export class BoshSession implements Transport {
   /** §10: the inactivity period while paused, in ms. */
   private pauseMs?: number;
   private readonly rules: ActivityRules;
-  /** Once terminated: the response still owed to the next request when none was held. */
-  private terminated?: { body: string; status: number };
+  /**
+   * Once terminated: the response still owed to the next request when none was held, and the
+   * payloads inside it, handed back to core if nobody comes for them.
+   */
+  private terminated?: { body: string; status: number; unsent?: string[] };
 
   constructor(
     private readonly service: BoshService,
@@ -72,6 +98,11 @@ export class BoshSession implements Transport {
     this.lastResponseAt = now;
   }
 
+  /** Requests held on live connections (a closed one is not counted: it is detached); a gauge on /metrics. */
+  get openRequests(): number {
+    return this.held.length;
+  }
+
   get isTerminated(): boolean {
     return this.terminated !== undefined;
   }
@@ -79,7 +110,7 @@ export class BoshSession implements Transport {
   /** The session creation request: hold it and open the stream (its features fill the response). */
   start(request: BoshRequest, res: ServerResponse, now: number): void {
     if (this.terminated) return this.deliverTerminate(res); // core refused the session at once
-    this.held.push(new HeldRequest(request.rid, res, now + this.params.wait * 1000, '', false));
+    this.hold(new HeldRequest(request.rid, res, now + this.params.wait * 1000, '', false));
     const attrs = streamHeader(request, request.xmppVersion);
     this.enqueue(async () => {
       try {
@@ -124,21 +155,54 @@ export class BoshSession implements Transport {
     }
   }
 
-  /** §14.3: a resent request whose original is still open: answer on the new HTTP request instead. */
+  /** §14.3: a resent request whose original is still open (or whose connection closed): answer on the new HTTP request instead. */
   private takeOver(rid: number, res: ServerResponse): void {
+    const detached = this.detached?.get(rid);
+    if (detached) {
+      this.detached!.delete(rid);
+      detached.res = res;
+      this.hold(detached);
+      this.service.markDirty(this);
+      return;
+    }
     const held = this.held.find((h) => h.rid === rid);
-    const ahead = this.ahead?.get(rid);
-    const target = held ?? ahead;
-    if (!target) return;
+    const target = held ?? this.ahead?.get(rid);
+    if (!target) return void res.destroy();
     const previous = target.res;
     target.res = res;
+    if (held) watch(this, held);
     previous.destroy(); // the client gave up on it; one response per rid
+  }
+
+  /** Holds a request in rid order, watching its connection; one already closed is detached at once. */
+  private hold(held: HeldRequest): void {
+    if (held.res.destroyed) return this.detach(held, false);
+    let i = this.held.length;
+    while (i > 0 && this.held[i - 1].rid > held.rid) i--;
+    this.held.splice(i, 0, held);
+    watch(this, held);
+  }
+
+  /**
+   * The client closed a held request's connection: it leaves `held` so that it counts for no rule
+   * (§11) and receives nothing; its rid stays pending for a resend (§14.3). With no request left
+   * open, the inactivity period starts now (§10).
+   */
+  detach(held: HeldRequest, isHeld = true): void {
+    if (isHeld) {
+      const i = this.held.indexOf(held);
+      if (i < 0) return;
+      this.held.splice(i, 1);
+    }
+    (this.detached ??= new Map()).set(held.rid, held);
+    if (this.held.length === 0) this.lastResponseAt = this.service.now();
   }
 
   /** A new request, in rid order. */
   private process(request: BoshRequest, res: ServerResponse, now: number): void {
     const { rid } = request;
     this.window.advance(rid);
+    this.forgetOldDetached(rid);
     if (this.params.keys && !this.params.keys.accept(request.key, request.newkey)) {
       return this.terminate('item-not-found', { text: 'the key does not continue the key sequence (XEP-0124 §15.4)', res });
     }
@@ -156,7 +220,7 @@ export class BoshSession implements Transport {
         this.answerThrough = rid;
       }
     }
-    this.held.push(new HeldRequest(rid, res, now + this.params.wait * 1000, attrs, request.pause !== undefined));
+    this.hold(new HeldRequest(rid, res, now + this.params.wait * 1000, attrs, request.pause !== undefined));
     if (request.isRestart) {
       if (!this.isRestartArmed) return this.terminate('bad-request', { text: 'xmpp:restart is only valid after SASL success (XEP-0206 §5)' });
       this.isRestartArmed = false;
@@ -170,6 +234,17 @@ export class BoshSession implements Transport {
       this.enqueue(async () => this.terminate(undefined, {}));
     }
     this.service.markDirty(this);
+  }
+
+  /** A detached rid more than a window behind can no longer be resent usefully: a resend gets item-not-found (§14.3). */
+  private forgetOldDetached(highest: number): void {
+    if (!this.detached) return;
+    for (const rid of this.detached.keys()) {
+      if (rid >= highest - this.params.requests) continue;
+      this.detached.delete(rid);
+      this.window.forget(rid);
+    }
+    if (this.detached.size === 0) this.detached = undefined;
   }
 
   private async deliver(payloads: Element[]): Promise<void> {
@@ -190,6 +265,11 @@ export class BoshSession implements Transport {
     while (this.held.length > 0) {
       const first = this.held[0];
       if (this.held.length <= hold && this.out.length === 0 && first.deadline > now && first.rid > this.answerThrough) break;
+      // A request whose connection closed without our seeing it yet: never write into it.
+      if (first.res.destroyed) {
+        this.detach(first);
+        continue;
+      }
       this.held.shift();
       this.answer(first, now);
     }
@@ -203,7 +283,7 @@ export class BoshSession implements Transport {
     } else if (this.params.isAckEnabled && this.window.highest > held.rid) {
       attrs += ` ack='${this.window.highest}'`; // §9.1: later requests arrived while this one was held
     }
-    const payload = held.isPause ? '' : this.takeOut();
+    const payload = held.isPause ? '' : this.out.take(this.service.options.maxResponseBytes);
     const body = buildBody(attrs, payload);
     this.window.answered(held.rid, body, now, !held.isPause);
     this.rules.answered(held.rid, payload !== '');
@@ -211,17 +291,14 @@ export class BoshSession implements Transport {
     this.service.reply(held.res, 200, this.params.contentType, body);
   }
 
-  private takeOut(): string {
-    if (this.out.length === 0) return '';
-    const payload = this.out.length === 1 ? this.out[0] : this.out.join('');
-    this.out = [];
-    return payload;
-  }
-
   /** The service's sweep: `wait` expiry, gaps that never fill, inactivity (§10). */
   tick(now: number): void {
     if (this.terminated) {
-      if (now - this.lastResponseAt > this.params.inactivity * 1000) this.service.remove(this);
+      if (now - this.lastResponseAt > this.params.inactivity * 1000) {
+        this.service.remove(this);
+        this.handBack(this.terminated.unsent); // the owed terminate body was never fetched
+        this.terminated.unsent = undefined;
+      }
       return;
     }
     if (this.held.length > 0 && this.held[0].deadline <= now) this.flush(now);
@@ -237,6 +314,7 @@ export class BoshSession implements Transport {
       this.terminated = { body: '', status: 200 };
       this.service.remove(this);
       this.session.onTransportClosed(new StreamError('connection-timeout', 'no BOSH request within the inactivity period (XEP-0124 §10)'));
+      this.handBack(this.out.takeAll());
     }
   }
 
@@ -244,36 +322,60 @@ export class BoshSession implements Transport {
    * Ends the session (§13, §17.2): every open request gets a terminate body (the first one with the
    * payloads still queued); with none open, the next request gets it.
    */
-  terminate(condition: TerminalCondition | undefined, options: { inner?: string; text?: string; res?: ServerResponse; cause?: StreamError }): void {
+  terminate(
+    condition: TerminalCondition | undefined,
+    options: { inner?: string; text?: string; res?: ServerResponse; cause?: StreamError; isQueueHandedBack?: boolean },
+  ): void {
     if (this.terminated) {
       if (options.res) this.deliverTerminate(options.res);
       return;
     }
+    this.service.terminations.inc({ condition: condition ?? 'normal' });
     const inner = (options.inner ?? '') + reasonElement(options.text);
     const attrs = terminateAttrs(condition);
     const status = terminateStatus(condition, this.params.ver === undefined);
-    const targets = this.held.map((h) => h.res);
-    for (const a of this.ahead?.values() ?? []) targets.push(a.res);
+    const targets: ServerResponse[] = [];
+    for (const h of this.held) if (!h.res.destroyed) targets.push(h.res);
+    for (const a of this.ahead?.values() ?? []) if (!a.res.destroyed) targets.push(a.res);
     if (options.res) targets.push(options.res);
     this.held = [];
     this.ahead = undefined;
-    const full = buildBody(attrs, this.takeOut() + inner);
-    this.terminated = { body: targets.length > 0 ? buildBody(attrs, inner) : full, status };
+    this.detached = undefined;
+    // The queue goes out in the first terminate response; it goes back to core instead when the
+    // session ends because of it (the bound), or when nobody will come for it (shutdown).
+    const isHandedBack = options.isQueueHandedBack || (targets.length === 0 && condition === 'system-shutdown');
+    const queued = this.out.takeAll();
+    const payload = isHandedBack ? '' : queued.join('');
+    const full = buildBody(attrs, payload + inner);
+    this.terminated = targets.length > 0 ? { body: buildBody(attrs, inner), status } : { body: full, status, unsent: isHandedBack ? undefined : queued };
     this.lastResponseAt = this.service.now();
     targets.forEach((res, i) => this.service.reply(res, status, this.params.contentType, i === 0 ? full : this.terminated!.body));
     if (targets.length > 0) this.service.remove(this);
     const cause = options.cause ?? (condition ? new StreamError('undefined-condition', `BOSH ${condition}${options.text ? `: ${options.text}` : ''}`) : undefined);
     this.session?.onTransportClosed(cause);
+    if (isHandedBack) this.handBack(queued);
   }
 
   private deliverTerminate(res: ServerResponse): void {
     this.service.reply(res, this.terminated!.status, this.params.contentType, this.terminated!.body);
+    this.terminated!.unsent = undefined;
     this.service.remove(this);
+  }
+
+  /** Payloads this session will never send go back to core (after the session is closed). */
+  private handBack(payloads: string[] | undefined): void {
+    if (!payloads?.length || !this.session) return;
+    this.session.returnUndelivered(undeliveredElements(payloads));
   }
 
   /** XEP-0124 §17.2 see-other-uri: the client should continue at `uri` (clustering). */
   seeOtherUri(uri: string): void {
     this.terminate('see-other-uri', { inner: uriElement(uri), cause: new StreamError('see-other-host', `moved to ${uri}`) });
+  }
+
+  /** Transport port: another node serves this user; BOSH clients go to its BOSH URL. */
+  seeOther(target: NodeAddress): void {
+    this.seeOtherUri(target.bosh);
   }
 
   // Transport port
@@ -292,6 +394,11 @@ export class BoshSession implements Transport {
   send(element: Element): void {
     if (this.terminated) return;
     this.out.push(serializePayload(element));
+    // A client that stops asking (or pauses, §10) must not make the node hold without bound (issue #7 §2).
+    const max = this.service.core.options.limits.maxOutputBytes;
+    if (this.out.bytes > max) {
+      return this.terminate('policy-violation', { text: `more than ${max} bytes wait for this client (limits.maxOutputBytes)`, isQueueHandedBack: true });
+    }
     this.service.markDirty(this);
   }
 
@@ -300,10 +407,18 @@ export class BoshSession implements Transport {
     this.isRestartArmed = true;
   }
 
-  /** XEP-0206 §5: a stream error ends the session as remote-stream-error (system-shutdown as itself, §17.2). */
+  /** XEP-0206 §5: a stream error ends the session as remote-stream-error (system-shutdown as itself, a load-limit refusal as policy-violation, §17.2). */
   close(error?: StreamError): void {
     if (!error) return this.terminate(undefined, {});
-    const condition = error.condition === 'system-shutdown' ? 'system-shutdown' : 'remote-stream-error';
-    this.terminate(condition, { inner: streamErrorPayload(error), cause: error });
+    const condition = STREAM_ERROR_TERMINATE[error.condition] ?? 'remote-stream-error';
+    this.terminate(condition, { inner: streamErrorPayload(error), text: condition === 'remote-stream-error' ? undefined : error.text, cause: error });
   }
+}
+
+/** Watches a held response for the client closing its connection (one shared listener). */
+function watch(session: BoshSession, held: HeldRequest): void {
+  const res = held.res as WatchedResponse;
+  held.owner = session;
+  if (res[HELD] === undefined) res.once('close', onResponseClosed);
+  res[HELD] = held;
 }

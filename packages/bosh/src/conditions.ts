@@ -20,6 +20,16 @@ export const TERMINAL_CONDITIONS = {
 
 export type TerminalCondition = keyof typeof TERMINAL_CONDITIONS;
 
+/**
+ * Stream errors that end a BOSH session with a terminal condition of their own instead of
+ * remote-stream-error (XEP-0206 §5): shutdown, and the node's load limit (policy-violation, with
+ * the stream error's text, so that every transport tells the user the same thing).
+ */
+export const STREAM_ERROR_TERMINATE: Partial<Record<string, TerminalCondition>> = {
+  'system-shutdown': 'system-shutdown',
+  'resource-constraint': 'policy-violation',
+};
+
 /** The HTTP status of a terminate response: 200, or the §17.1 code for a legacy client. */
 export function terminateStatus(condition: TerminalCondition | undefined, isLegacy: boolean): number {
   if (!isLegacy || condition === undefined) return 200;

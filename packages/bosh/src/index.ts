@@ -1,6 +1,7 @@
 // @deskchat/bosh: XMPP over BOSH (XEP-0124, XEP-0206) and over WebSocket (RFC 7395) behind core's
-// Session port. Exports a Koa router and an upgrade handler for the node's one HTTP server; never listens.
-export { createBoshEndpoint, contentTypeProblem, type BoshEndpoint } from './bosh-router.js';
+// Session port. Exports a request handler and an upgrade handler for the node's one HTTP server; never listens.
+export { createBoshEndpoint, contentTypeProblem, type BoshEndpoint } from './bosh-http.js';
+export { clientAddress, isSecureRequest } from './client-address.js';
 export { BoshService, type BoshServiceInit, type BoshHttpRequest } from './bosh-service.js';
 export { BoshSession } from './bosh-session.js';
 export type { BoshSessionParams } from './session-params.js';

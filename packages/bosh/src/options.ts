@@ -19,6 +19,8 @@ export interface BoshOptions {
   polling: number;
   /** Largest request body accepted, in bytes (also bounded by xml.maxStanzaBytes). */
   maxBodyBytes: number;
+  /** Payload bytes one response carries at most (at least one stanza); the rest waits for the next request. */
+  maxResponseBytes: number;
 }
 
 export const DEFAULT_BOSH_OPTIONS: BoshOptions = {
@@ -30,6 +32,7 @@ export const DEFAULT_BOSH_OPTIONS: BoshOptions = {
   maxPause: 120,
   polling: 2,
   maxBodyBytes: 256 * 1024,
+  maxResponseBytes: 256 * 1024,
 };
 
 export interface HttpOptions {
@@ -67,6 +70,7 @@ export function parseBoshOptions(raw: Raw, prefix = 'bosh'): BoshOptions {
     maxPause: int('maxPause', 0, 3600),
     polling: int('polling', 0, 60),
     maxBodyBytes: int('maxBodyBytes', 1024, 64 * 1024 * 1024),
+    maxResponseBytes: int('maxResponseBytes', 1024, 64 * 1024 * 1024),
   };
   if (options.defaultWait > options.maxWait) throw new OptionsError(`${prefix}.defaultWait`, `must not exceed ${prefix}.maxWait (${options.maxWait})`);
   if (options.maxHold >= options.maxRequests) throw new OptionsError(`${prefix}.maxHold`, `must be below ${prefix}.maxRequests (${options.maxRequests}): requests is hold + 1`);

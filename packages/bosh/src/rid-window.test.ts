@@ -42,7 +42,7 @@ describe('RidWindow (XEP-0124 §14)', () => {
     const w = new RidWindow(100, 2);
     w.answered(100, '<body a/>', 5);
     expect(w.classify(100)).toBe('cached');
-    expect(w.cached(100)).toEqual({ body: '<body a/>', sentAt: 5 });
+    expect(w.cached(100)).toMatchObject({ body: '<body a/>', sentAt: 5 });
   });
 
   it('does not buffer the response to a pause request (§14.3)', () => {

@@ -21,11 +21,20 @@ export interface CachedResponse {
   sentAt: number;
 }
 
+/** A buffered response and its rid. */
+interface Cached extends CachedResponse {
+  rid: number;
+}
+
 export class RidWindow {
   /** The highest rid received with every lower one received too (§9.1 `ack`). */
   highest: number;
-  private readonly cache = new Map<number, CachedResponse>();
-  private readonly unanswered = new Set<number>();
+  /**
+   * Buffered responses in rid order, and rids received but not answered. Small arrays, not a Map and
+   * a Set: a session holds one to three of each, and an idle node holds thousands of sessions.
+   */
+  private cache: Cached[] = [];
+  private unanswered: number[] = [];
 
   /**
    * @param firstRid the rid of the session creation request (already received)
@@ -36,19 +45,19 @@ export class RidWindow {
     readonly size: number,
   ) {
     this.highest = firstRid;
-    this.unanswered.add(firstRid);
+    this.unanswered.push(firstRid);
   }
 
   classify(rid: number): RidVerdict {
-    if (this.unanswered.has(rid)) return 'pending';
-    if (this.cache.has(rid)) return 'cached';
+    if (this.unanswered.includes(rid)) return 'pending';
+    if (this.cached(rid)) return 'cached';
     if (rid <= this.highest || rid > this.highest + this.size) return 'unknown';
     return rid === this.highest + 1 ? 'next' : 'ahead';
   }
 
   /** A new rid arrived (`next` or `ahead`). */
   receive(rid: number): void {
-    this.unanswered.add(rid);
+    if (!this.unanswered.includes(rid)) this.unanswered.push(rid);
   }
 
   /** The rid is being processed in order; `highest` moves up to it. */
@@ -58,24 +67,30 @@ export class RidWindow {
 
   /** The response to `rid` was sent; it is buffered unless it must not be (pause responses, §14.3). */
   answered(rid: number, body: string, now: number, isBuffered = true): void {
-    this.unanswered.delete(rid);
+    this.forget(rid);
     if (!isBuffered) return;
-    this.cache.set(rid, { body, sentAt: now });
-    // Responses are answered in rid order, so the Map's first key is the oldest. One more than the
-    // window: the client may still be missing every response of a full window plus the one before.
-    while (this.cache.size > this.size + 1) this.cache.delete(this.cache.keys().next().value!);
+    this.cache.push({ rid, body, sentAt: now });
+    if (this.cache.length > 1 && this.cache[this.cache.length - 2].rid > rid) this.cache.sort((a, b) => a.rid - b.rid);
+    // One more than the window: the client may still be missing every response of a full window plus the one before.
+    if (this.cache.length > this.size + 1) this.cache.shift();
+  }
+
+  /** A received rid that will never be answered (its connection closed long ago): a resend is 'unknown'. */
+  forget(rid: number): void {
+    const i = this.unanswered.indexOf(rid);
+    if (i >= 0) this.unanswered.splice(i, 1);
   }
 
   cached(rid: number): CachedResponse | undefined {
-    return this.cache.get(rid);
+    for (const c of this.cache) if (c.rid === rid) return c;
+    return undefined;
   }
 
   /** §9.2: the client has every response up to `ack`; they need not be kept. */
   acknowledge(ack: number): void {
-    for (const rid of this.cache.keys()) {
-      if (rid > ack) break;
-      this.cache.delete(rid);
-    }
+    let n = 0;
+    while (n < this.cache.length && this.cache[n].rid <= ack) n++;
+    if (n > 0) this.cache = this.cache.slice(n);
   }
 
   /**
@@ -83,7 +98,7 @@ export class RidWindow {
    * to have missed (`report`) and how long ago it was sent (`time`, ms), so that it can resend that request.
    */
   report(ack: number, now: number): { report: number; time: number } | undefined {
-    const missed = this.cache.get(ack + 1);
+    const missed = this.cached(ack + 1);
     if (!missed || now - missed.sentAt < REPORT_AFTER_MS) return undefined;
     return { report: ack + 1, time: now - missed.sentAt };
   }

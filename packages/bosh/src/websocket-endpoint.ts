@@ -3,9 +3,9 @@
 // connections. `server` attaches it; this package never listens.
 import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
-import type { TLSSocket } from 'node:tls';
 import { WebSocketServer } from 'ws';
 import type { Core } from '@deskchat/core';
+import { clientAddress, isSecureRequest } from './client-address.js';
 import { WEBSOCKET_PATH } from './constants.js';
 import { OriginPolicy } from './cors.js';
 import type { HttpOptions, WebSocketOptions } from './options.js';
@@ -29,17 +29,32 @@ export function attachWebSocket(server: Server, core: Core, options: WebSocketOp
   });
 
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    try {
+      upgrade(req, socket, head);
+    } catch (err) {
+      core.log.error({ err }, 'WebSocket upgrade failed');
+      socket.destroy();
+    }
+  });
+
+  const upgrade = (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     const path = (req.url ?? '').split('?')[0];
     if (path !== WEBSOCKET_PATH) return reject(socket, 404, 'Not Found', `no WebSocket endpoint at ${path}; use ${WEBSOCKET_PATH}`);
     if (origins.decide(req.headers.origin, req.headers.host) === false) return reject(socket, 403, 'Forbidden', 'origin not allowed (http.corsOrigins)');
     const offered = String(req.headers['sec-websocket-protocol'] ?? '').split(',').map((p) => p.trim());
     if (!offered.includes('xmpp')) return reject(socket, 400, 'Bad Request', "Sec-WebSocket-Protocol must offer 'xmpp' (RFC 7395 §3.1)");
     wss.handleUpgrade(req, socket, head, (ws) => {
-      const transport = new WebSocketTransport(core, ws, clientAddress(req, http.trustProxy), isSecureRequest(req, http.trustProxy));
-      transports.add(transport);
-      ws.once('close', () => transports.delete(transport));
+      // A failure while accepting one connection ends that connection, never the process (issue #7 §1).
+      try {
+        const transport = new WebSocketTransport(core, ws, clientAddress(req, http.trustProxy), isSecureRequest(req, http.trustProxy));
+        transports.add(transport);
+        ws.once('close', () => transports.delete(transport));
+      } catch (err) {
+        core.log.error({ err }, 'could not accept a WebSocket connection');
+        ws.terminate();
+      }
     });
-  });
+  };
 
   const period = Math.min(options.pingInterval, options.idleTimeout) * 1000;
   const timer = setInterval(() => {
@@ -61,15 +76,4 @@ export function attachWebSocket(server: Server, core: Core, options: WebSocketOp
 
 function reject(socket: Duplex, status: number, reason: string, text: string): void {
   socket.end(`HTTP/1.1 ${status} ${reason}\r\nConnection: close\r\nContent-Type: text/plain\r\nContent-Length: ${Buffer.byteLength(text)}\r\n\r\n${text}`);
-}
-
-/** Behind a trusted proxy the client is the address the proxy saw (the last X-Forwarded-For entry). */
-function clientAddress(req: IncomingMessage, trustProxy: boolean): string {
-  const forwarded = trustProxy ? String(req.headers['x-forwarded-for'] ?? '').split(',').pop()?.trim() : undefined;
-  return forwarded || req.socket.remoteAddress || 'unknown';
-}
-
-function isSecureRequest(req: IncomingMessage, trustProxy: boolean): boolean {
-  const proto = trustProxy ? String(req.headers['x-forwarded-proto'] ?? '').split(',')[0].trim() : '';
-  return proto ? proto === 'https' : (req.socket as TLSSocket).encrypted === true;
 }

@@ -1,17 +1,22 @@
 // RFC 7395 XMPP over WebSocket behind core's Transport port: one complete element per text message
 // (§3.3.1), `<open/>` and `<close/>` framing (§3.3.2, §3.6), restarts (§3.5), stream errors followed
 // by `<close/>` (§3.6.2 via RFC 6120 §4.9), `<close see-other-uri/>` (§3.6.1), pings and an idle
-// timeout. Negotiation itself lives in core's Session.
+// timeout. Negotiation itself lives in core's Session. Bounded both ways (issue #7 §2): reading
+// pauses while parsed elements wait for core, and a client that stops reading is cut off at
+// `limits.maxOutputBytes` with the messages it never got handed back to core.
 import { randomBytes } from 'node:crypto';
 import type { Element } from '@xmpp/xml';
 import type { RawData, WebSocket } from 'ws';
 import { StreamError } from '@deskchat/protocol';
-import { parseDocument, type Core, type Session, type Transport } from '@deskchat/core';
+import { parseDocument, type Core, type NodeAddress, type Session, type Transport } from '@deskchat/core';
 import { renderAttrs, serializePayload } from './body-writer.js';
 import { FRAMING_NS } from './constants.js';
 import type { WebSocketOptions } from './options.js';
 
 const CLOSE = `<close xmlns='${FRAMING_NS}'/>`;
+/** Parsed messages waiting for core before reading pauses, and the level at which it resumes. */
+const BACKLOG_HIGH = 64;
+const BACKLOG_LOW = 8;
 
 export class WebSocketTransport implements Transport {
   readonly kind = 'websocket' as const;
@@ -24,6 +29,10 @@ export class WebSocketTransport implements Transport {
   private isClosed = false;
   /** Elements are handled strictly in order; negotiation steps are async. */
   private queue: Promise<void> = Promise.resolve();
+  private backlog = 0;
+  private isPaused = false;
+  /** Messages whose frame never went out (client gone or not reading), handed back once the session is closed. */
+  private undelivered: Element[] = [];
 
   constructor(
     private readonly core: Core,
@@ -31,12 +40,15 @@ export class WebSocketTransport implements Transport {
     readonly remoteAddress: string,
     private readonly isHttps: boolean,
   ) {
+    // Before authentication an unfinished frame may grow only to the pre-auth stanza limit (issue #7 §2).
+    setMaxFrame(ws, core.xmlLimits(false).maxStanzaBytes);
     ws.on('message', this.onMessage);
     ws.on('pong', this.onPong);
     ws.on('error', (err) => this.session.log.debug({ err: err.message }, 'websocket error'));
     ws.on('close', () => {
       this.isClosed = true;
       this.session.onTransportClosed();
+      this.handBack();
     });
     this.session = core.createSession(this);
   }
@@ -53,7 +65,7 @@ export class WebSocketTransport implements Transport {
     if (isBlank(bytes)) return; // a keepalive; tolerated, though RFC 7395 §3.4 prefers pings
     let el: Element;
     try {
-      el = parseDocument(bytes, this.core.options.xml);
+      el = parseDocument(bytes, this.core.xmlLimits(this.session.isAuthenticated));
     } catch (err) {
       return this.fail(err instanceof StreamError ? err : new StreamError('not-well-formed'));
     }
@@ -72,10 +84,22 @@ export class WebSocketTransport implements Transport {
   }
 
   private enqueue(step: () => Promise<void>): void {
-    this.queue = this.queue.then(step).catch((err: unknown) => {
-      this.session.log.error({ err }, 'unexpected failure handling a WebSocket message');
-      this.session.close(new StreamError('internal-server-error'));
-    });
+    if (++this.backlog > BACKLOG_HIGH && !this.isPaused) {
+      this.isPaused = true;
+      this.ws.pause();
+    }
+    this.queue = this.queue
+      .then(step)
+      .catch((err: unknown) => {
+        this.session.log.error({ err }, 'unexpected failure handling a WebSocket message');
+        this.session.close(new StreamError('internal-server-error'));
+      })
+      .finally(() => {
+        if (--this.backlog <= BACKLOG_LOW && this.isPaused) {
+          this.isPaused = false;
+          this.ws.resume();
+        }
+      });
   }
 
   /** The endpoint's shared timer: idle timeout, else a ping (RFC 6455 §5.5.2). */
@@ -96,6 +120,11 @@ export class WebSocketTransport implements Transport {
     this.session.onTransportClosed(new StreamError('see-other-host', `moved to ${uri}`));
   }
 
+  /** Transport port: another node serves this user; WebSocket clients go to its WebSocket URL. */
+  seeOther(target: NodeAddress): void {
+    this.seeOtherUri(target.websocket);
+  }
+
   isSecure(): boolean {
     return this.isHttps;
   }
@@ -113,11 +142,32 @@ export class WebSocketTransport implements Transport {
 
   send(element: Element): void {
     if (this.isClosed) return;
-    this.ws.send(serializePayload(element));
+    const text = serializePayload(element);
+    const isMessage = element.name === 'message';
+    if (this.ws.bufferedAmount + text.length > this.core.options.limits.maxOutputBytes) {
+      if (isMessage) this.undelivered.push(element);
+      this.session.close(new StreamError('policy-violation', `the client is not reading: more than ${this.core.options.limits.maxOutputBytes} bytes wait for it (limits.maxOutputBytes)`));
+      return;
+    }
+    // The callback fails when the connection is gone before the frame was written.
+    this.ws.send(text, isMessage ? (err) => err && this.lost(element) : undefined);
   }
 
-  /** RFC 7395 §3.5: after SASL success the client sends a new `<open/>`. */
+  private lost(element: Element): void {
+    this.undelivered.push(element);
+    if (this.session.state === 'closed') setImmediate(() => this.handBack());
+  }
+
+  private handBack(): void {
+    if (this.undelivered.length === 0) return;
+    const stanzas = this.undelivered;
+    this.undelivered = [];
+    this.session.returnUndelivered(stanzas);
+  }
+
+  /** RFC 7395 §3.5: after SASL success the client sends a new `<open/>`; larger frames are allowed from then on. */
   resetStream(): void {
+    if (this.session.isAuthenticated) setMaxFrame(this.ws, this.core.xmlLimits(true).maxStanzaBytes);
     this.isStreamOpen = false;
     this.isOpenSent = false;
   }
@@ -139,6 +189,17 @@ export class WebSocketTransport implements Transport {
     this.ws.close(1000);
     setTimeout(() => this.ws.terminate(), 2000).unref();
   }
+}
+
+/**
+ * ws has one `maxPayload` per server; the per-connection value lives on its receiver (a private
+ * field, checked here so that a ws upgrade that renames it fails the WebSocket limit tests loudly
+ * rather than silently). Twice the stanza limit: anything between gets a clear policy-violation
+ * from the XML parser instead of a bare close code.
+ */
+function setMaxFrame(ws: WebSocket, maxStanzaBytes: number): void {
+  const receiver = (ws as unknown as { _receiver?: { _maxPayload?: number } })._receiver;
+  if (receiver && typeof receiver._maxPayload === 'number') receiver._maxPayload = maxStanzaBytes * 2;
 }
 
 function openAttrs(el: Element): Record<string, string> {

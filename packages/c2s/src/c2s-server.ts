@@ -22,9 +22,19 @@ export function createC2sServers(core: Core, tlsMaterial?: TlsMaterial, options:
   const secureContext: SecureContext | undefined = tlsMaterial
     ? tls.createSecureContext({ key: tlsMaterial.key, cert: tlsMaterial.cert, minVersion: 'TLSv1.2' })
     : undefined;
-  const starttls = net.createServer((socket) => void new TcpTransport(core, socket, options, secureContext));
-  const directTls = secureContext
-    ? tls.createServer({ key: tlsMaterial!.key, cert: tlsMaterial!.cert, minVersion: 'TLSv1.2' }, (socket) => void new TcpTransport(core, socket, options, secureContext))
-    : undefined;
+  // A failure while accepting one connection ends that connection, never the process (issue #7 §1).
+  const accept = (socket: net.Socket) => {
+    if (socket.destroyed) return; // refused by a connection limit before us
+    try {
+      new TcpTransport(core, socket, options, secureContext);
+    } catch (err) {
+      core.log.error({ err, remote: socket.remoteAddress }, 'could not accept a connection');
+      socket.destroy();
+    }
+  };
+  const starttls = net.createServer(accept);
+  const directTls = secureContext ? tls.createServer({ key: tlsMaterial!.key, cert: tlsMaterial!.cert, minVersion: 'TLSv1.2' }, accept) : undefined;
+  // A TLS handshake that fails before the connection listener runs is the client's problem, not a crash.
+  directTls?.on('tlsClientError', (err) => core.log.debug({ err: err.message }, 'TLS handshake failed'));
   return { starttls, directTls };
 }

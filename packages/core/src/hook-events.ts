@@ -58,6 +58,8 @@ export interface HookEvents {
   'pre-stanza/deliver': Dispatch<DeliveryEvent>;
   /** Stream features offered before authentication (after TLS, when required). */
   'stream-features/pre-auth': Collect<{ session: Session }, Element>;
+  /** Extra children of the SASL `<mechanisms/>` feature (e.g. XEP-0233 `<hostname/>` for home-node discovery). */
+  'stream-features/mechanisms': Collect<{ session: Session }, Element>;
   /** Stream features offered after SASL success, beside `<bind/>`. */
   'stream-features/post-auth': Collect<{ session: Session }, Element>;
   /** XEP-0030 features of the server itself. */
@@ -68,6 +70,8 @@ export interface HookEvents {
   'disco/service-info': Collect<{ from: JID; resource: string }, DiscoInfo>;
   /** SASL succeeded; a dispatch handler may refuse to serve the user here (e.g. another node is its home) by returning true after closing the session. */
   'session/authenticated': Dispatch<{ session: Session }>;
+  /** A SASL attempt failed (`not-authorized`, `temporary-auth-failure` when throttled, …); for metrics and logs. */
+  'session/auth-failed': Notify<{ session: Session; condition: string }>;
   'session/bound': Notify<{ session: Session }>;
   /** A bound session's own (undirected) presence changed availability or priority; `previous` is what it was. */
   'session/presence-changed': Notify<{ session: Session; previous: SessionPresence }>;

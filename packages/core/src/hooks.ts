@@ -77,4 +77,4 @@ export class HookBus {
   }
 }
 
-type CollectItem<E extends HookName> = HookEvents[E] extends { item: infer T } ? T : never;
+export type CollectItem<E extends HookName> = HookEvents[E] extends { item: infer T } ? T : never;

@@ -1,11 +1,12 @@
 // @deskchat/core: the transport-free XMPP core. Opens no sockets and listens on nothing.
-export { silentLogger, type Logger } from './log.js';
+export { silentLogger, TaggedLogger, type Logger } from './log.js';
 export * from './storage/index.js';
 export {
   deriveCredentials,
   deriveScramCredential,
   checkPassword,
   checkPasswordAsync,
+  preparePassword,
   DEFAULT_ITERATIONS,
 } from './sasl/credentials.js';
 export { defaultMechanisms, createPlainMechanism, type PasswordVerifier } from './sasl/index.js';
@@ -14,7 +15,7 @@ export { XmppStreamParser, parseDocument, DEFAULT_XML_LIMITS, type XmlLimits, ty
 export { HookBus, type HookHandler, type HookName } from './hooks.js';
 export type { HookEvents, StanzaEvent, DeliveryEvent, DiscoInfo, DiscoItem } from './hook-events.js';
 export { IqDispatcher, type IqContext, type IqHandler, type IqHandlers, type IqScope } from './iq-dispatcher.js';
-export { loadModule, type Module, type ModuleApi, type LoadedModule } from './module-api.js';
+export { loadModule, type Module, type ModuleApi, type ModuleRouter, type LoadedModule } from './module-api.js';
 export {
   DEFAULT_CORE_OPTIONS,
   OptionsError,
@@ -24,11 +25,20 @@ export {
   checkInteger,
   type CoreOptions,
 } from './options.js';
-export { Router } from './router.js';
-export { Session, type SessionState, type SessionPresence } from './session.js';
+export { Router, type Resource } from './router.js';
+export { Session, clampPriority, type SessionState, type SessionPresence } from './session.js';
 export { SessionRegistry } from './session-registry.js';
 export { memoryStores, removeAccount, type Stores } from './stores.js';
 export { isLoopbackAddress, type Transport, type TransportKind } from './transport.js';
 export { Core, type CoreInit } from './core.js';
+export { Admission } from './admission.js';
+export { RateLimitedSignIns, memorySignInCounters, type SignInCounters, type SignInLimiter, type SignInLimits } from './stream/sign-in-limiter.js';
 export { coreModules, deliveryModule, discoModule, pingModule, versionModule, FALLBACK } from './modules/index.js';
 export { normalizeUsername, isValidUsername } from './username.js';
+export * from './volatile/index.js';
+export type { ClusterRegistry, JoinResult, NodeAddress, NodeInfo, NodeStatus } from './cluster/cluster-registry.js';
+export { MemoryClusterRegistry } from './cluster/memory-cluster-registry.js';
+export { homesOf, isServing, redirectTarget, balancedNode, pairsOf, hashIndex, type Homes } from './cluster/homes.js';
+export { clusterModule, CLUSTER_NS, DOMAIN_BASED_NAME_NS, type ClusterOptions } from './cluster/cluster-module.js';
+export { noopMetrics, type Metrics, type MetricSpec, type MetricLabels, type MetricSample, type Counter, type Gauge, type Histogram } from './metrics.js';
+export { SessionLoadLimit, parseLoadLimits, DEFAULT_LOAD_LIMITS, LOAD_LIMIT_TEXT, type LoadLimits } from './load-limit.js';

@@ -4,9 +4,10 @@
 // a result or an error.
 import { randomBytes } from 'node:crypto';
 import type { Element } from '@xmpp/xml';
-import { StanzaError, iqPayload, iqResult } from '@deskchat/protocol';
+import { StanzaError, iqPayload, iqResult, parseJid, withAttrs } from '@deskchat/protocol';
 import type { Core } from './core.js';
 import type { StanzaEvent } from './hook-events.js';
+import { clip } from './xml/chars.js';
 
 /** `host`: addressed to the server's domain; `account`: to a user's bare JID (or no 'to', the sender's own). */
 export type IqScope = 'host' | 'account';
@@ -29,7 +30,7 @@ const key = (scope: IqScope, ns: string, name: string) => `${scope} ${ns} ${name
 
 export class IqDispatcher {
   private readonly handlers = new Map<string, IqHandlers>();
-  private readonly pending = new Map<string, { resolve: (iq: Element) => void; timer: NodeJS.Timeout }>();
+  private readonly pending = new Map<string, { from: string; resolve: (iq: Element | undefined) => void }>();
 
   constructor(private readonly core: Core) {
     core.hooks.on('iq/host', (event) => this.dispatch(event, ['host']), -100);
@@ -45,35 +46,52 @@ export class IqDispatcher {
     return () => this.handlers.delete(k);
   }
 
-  /** Sends a server-initiated IQ get/set to a full JID and resolves with the reply, or undefined on timeout. */
-  request(iq: Element, timeoutMs = 30_000): Promise<Element | undefined> {
-    const id = iq.attrs.id ?? (iq.attrs.id = randomBytes(8).toString('hex'));
-    iq.attrs.from ??= this.core.domain;
-    return new Promise((resolve) => {
+  /**
+   * Sends a server-initiated IQ get/set to a full JID, on any node, and resolves with its result
+   * or error, or undefined when nobody holds the JID or nothing came back in time. The id names
+   * this node (`<node>~<random>`), so that a reply reaching another node (where the client is)
+   * is forwarded here over the bus; a reply counts only from the JID that was asked (RFC 6120
+   * §8.2.3: the reply comes from the entity the request was addressed to).
+   */
+  async request(iq: Element, timeoutMs = 30_000): Promise<Element | undefined> {
+    const to = parseJid(iq.attrs.to);
+    if (!to?.local || !to.resource) throw new Error('server IQ requests go to a full JID');
+    const id = `${this.core.node}~${randomBytes(9).toString('base64url')}`;
+    const request = withAttrs(iq, { id, from: iq.attrs.from ?? this.core.domain });
+    const reply = new Promise<Element | undefined>((resolve) => {
       const timer = setTimeout(() => {
         this.pending.delete(id);
         resolve(undefined);
       }, timeoutMs);
       timer.unref?.();
-      this.pending.set(id, { resolve: (reply) => { clearTimeout(timer); resolve(reply); }, timer });
-      void this.core.router.deliverTo(iq).then((sent) => {
-        if (sent) return;
-        clearTimeout(timer);
-        this.pending.delete(id);
-        resolve(undefined);
-      });
+      this.pending.set(id, { from: to.toString(), resolve: (el) => { clearTimeout(timer); this.pending.delete(id); resolve(el); } });
     });
+    if (!(await this.core.router.deliver(to, request))) this.pending.get(id)?.resolve(undefined);
+    return reply;
+  }
+
+  /** The session of a full JID ended: requests waiting for its reply resolve now, with undefined, instead of at their timeout. */
+  abandon(fullJid: string): void {
+    for (const waiting of [...this.pending.values()]) if (waiting.from === fullJid) waiting.resolve(undefined);
+  }
+
+  /** A result or error addressed to the server: the reply to one of our requests, here or on the node its id names. */
+  async onReply(stanza: Element): Promise<void> {
+    const id = stanza.attrs.id ?? '';
+    const waiting = this.pending.get(id);
+    if (waiting) {
+      if (waiting.from === stanza.attrs.from) waiting.resolve(stanza);
+      return;
+    }
+    const node = id.includes('~') ? id.slice(0, id.lastIndexOf('~')) : undefined;
+    if (node && node !== this.core.node) await this.core.bus.publish(node, { type: 'iq-reply', stanza: stanza.toString() });
   }
 
   private async dispatch(event: StanzaEvent, scopes: IqScope[]): Promise<boolean> {
     const { stanza } = event;
     const type = stanza.attrs.type;
     if (type === 'result' || type === 'error') {
-      const waiting = this.pending.get(stanza.attrs.id);
-      if (waiting) {
-        this.pending.delete(stanza.attrs.id);
-        waiting.resolve(stanza);
-      }
+      if (scopes.includes('host')) await this.onReply(stanza);
       return true; // never answered (RFC 6120 §8.2.3)
     }
     const payload = iqPayload(stanza);
@@ -90,14 +108,14 @@ export class IqDispatcher {
     }
     const reply = iqResult(stanza, result ?? undefined);
     if (!reply.attrs.from) reply.attrs.from = event.to.toString();
-    await this.core.router.deliverTo(reply);
+    await this.core.router.deliver(event.from, reply);
     return true;
   }
 
   private find(scopes: IqScope[], payload: Element, type: 'get' | 'set'): IqHandler | undefined {
     for (const scope of scopes) {
       const handlers = this.handlers.get(key(scope, payload.attrs.xmlns ?? '', payload.name));
-      if (handlers) return handlers[type] ?? (() => { throw new StanzaError('bad-request', `${payload.name} does not support type '${type}'`); });
+      if (handlers) return handlers[type] ?? (() => { throw new StanzaError('bad-request', `${clip(payload.name)} does not support type '${type}'`); });
     }
     return undefined;
   }

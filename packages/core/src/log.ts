@@ -20,3 +20,44 @@ export const silentLogger: Logger = {
   warn: noop,
   error: noop,
 };
+
+type Level = 'trace' | 'debug' | 'info' | 'warn' | 'error';
+
+/**
+ * A logger that adds `bindings` to each line it writes, instead of a backend child logger per
+ * session: a pino child costs about a kilobyte, and an idle node holds thousands of sessions
+ * (issue #7 §8); a session logs a handful of lines in its life. Lines read the same as a child's.
+ */
+export class TaggedLogger implements Logger {
+  constructor(
+    private readonly parent: Logger,
+    private readonly bindings: Record<string, unknown>,
+  ) {}
+
+  child(bindings: Record<string, unknown>): Logger {
+    return new TaggedLogger(this.parent, { ...this.bindings, ...bindings });
+  }
+
+  trace(obj: unknown, msg?: string): void {
+    this.write('trace', obj, msg);
+  }
+  debug(obj: unknown, msg?: string): void {
+    this.write('debug', obj, msg);
+  }
+  info(obj: unknown, msg?: string): void {
+    this.write('info', obj, msg);
+  }
+  warn(obj: unknown, msg?: string): void {
+    this.write('warn', obj, msg);
+  }
+  error(obj: unknown, msg?: string): void {
+    this.write('error', obj, msg);
+  }
+
+  private write(level: Level, obj: unknown, msg: string | undefined): void {
+    const parent = this.parent as Logger & { isLevelEnabled?(level: string): boolean };
+    if (parent.isLevelEnabled?.(level) === false) return;
+    const fields = typeof obj === 'object' && obj !== null ? { ...this.bindings, ...obj } : { ...this.bindings, value: obj };
+    parent[level](fields, msg);
+  }
+}

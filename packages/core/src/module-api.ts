@@ -1,14 +1,19 @@
 // The module API (Prosody/ejabberd style): a feature module is a value `{ name, defaults, setup(api) }`
 // and everything it registers goes through `api`, which records it so that unloading removes all of it.
+// Modules never see the concrete Core: they reach sessions only through the router (which works
+// across nodes) and shared state only through the ports below.
 import type { Element } from '@xmpp/xml';
 import type { JID } from '@deskchat/protocol';
 import type { Core } from './core.js';
-import type { DiscoInfo } from './hook-events.js';
-import type { HookHandler, HookName } from './hooks.js';
+import type { DiscoInfo, HookEvents } from './hook-events.js';
+import type { CollectItem, HookHandler, HookName } from './hooks.js';
 import type { IqHandlers, IqScope } from './iq-dispatcher.js';
 import type { Logger } from './log.js';
+import type { CoreOptions } from './options.js';
+import type { Resource } from './router.js';
 import type { Session } from './session.js';
 import type { Stores } from './stores.js';
+import type { ChatLockStore, LockService, PresenceStore } from './volatile/index.js';
 
 export interface Module<O = Record<string, never>> {
   readonly name: string;
@@ -17,14 +22,47 @@ export interface Module<O = Record<string, never>> {
   setup(api: ModuleApi<O>): void | Promise<void>;
 }
 
+/** What modules may do with stanzas: route them, deliver them to a resource anywhere, look resources up. */
+export interface ModuleRouter {
+  /** Routes a stanza as if it came from the server (its `from` must be set); `origin` only when a local session sent it. */
+  route(stanza: Element, origin?: Session): Promise<void>;
+  /** Delivers to the session of a full JID on any node; false when none holds it. */
+  deliver(to: JID, stanza: Element): Promise<boolean>;
+  /** Every bound resource of the user, on any node. */
+  resourcesOf(username: string): Promise<Resource[]>;
+  /** RFC 6121 §8.5.2: the user's available resources with a non-negative priority. */
+  availableResourcesOf(username: string): Promise<Resource[]>;
+  /** Returns an error to the sender of a stanza (RFC 6120 §8.3.1). */
+  bounce(stanza: Element, error: import('@deskchat/protocol').StanzaError): void;
+  /** Sends an IQ get/set from the server to a full JID and waits for the reply (undefined: nobody, or no reply in time). */
+  request(iq: Element, timeoutMs?: number): Promise<Element | undefined>;
+}
+
 export interface ModuleApi<O> {
   readonly name: string;
   readonly options: O;
   readonly log: Logger;
   readonly domain: string;
+  /** This node's name in the cluster ('local' on a single node). */
+  readonly node: string;
+  /** The server's core options (XML limits, version, limits), read-only. */
+  readonly coreOptions: Readonly<CoreOptions>;
+  /** Durable stores. */
   readonly stores: Stores;
-  readonly core: Core;
+  /** Presence of every user (available, directed, last seen, outside sources), shared by all nodes. */
+  readonly presence: PresenceStore;
+  /** Named critical sections across all nodes (per-user read-modify-write). */
+  readonly locks: LockService;
+  /** The IM&P forking locks, shared by all nodes. */
+  readonly chatLocks: ChatLockStore;
+  readonly router: ModuleRouter;
   hook<E extends HookName>(event: E, handler: HookHandler<E>, priority?: number): void;
+  /** Fires an event in notify mode (every handler runs; a failing one is logged). */
+  notify<E extends HookName>(event: E, payload: HookEvents[E]['payload']): Promise<void>;
+  /** Fires an event in dispatch mode (priority order until one returns true). */
+  dispatch<E extends HookName>(event: E, payload: HookEvents[E]['payload']): Promise<boolean>;
+  /** Fires an event in collect mode and returns what the handlers gave. */
+  collect<E extends HookName>(event: E, payload: HookEvents[E]['payload']): Promise<CollectItem<E>[]>;
   iq(ns: string, name: string, handlers: IqHandlers, scope?: IqScope): void;
   /** Adds a stream feature element at a negotiation stage. */
   streamFeature(stage: 'pre-auth' | 'post-auth', build: (session: Session) => Element | undefined): void;
@@ -59,14 +97,30 @@ export interface LoadedModule {
 export async function loadModule<O>(core: Core, module: Module<O>, options?: Partial<O>): Promise<LoadedModule> {
   const cleanups: (() => void)[] = [];
   const log = core.log.child({ module: module.name });
+  const { router } = core;
   const api: ModuleApi<O> = {
     name: module.name,
     options: { ...(module.defaults ?? ({} as O)), ...(options ?? {}) } as O,
     log,
     domain: core.domain,
+    node: core.node,
+    coreOptions: core.options,
     stores: core.stores,
-    core,
+    presence: core.presence,
+    locks: core.locks,
+    chatLocks: core.chatLocks,
+    router: {
+      route: (stanza, origin) => router.route(stanza, origin),
+      deliver: (to, stanza) => router.deliver(to, stanza),
+      resourcesOf: (username) => router.resourcesOf(username),
+      availableResourcesOf: (username) => router.availableResourcesOf(username),
+      bounce: (stanza, error) => router.bounce(stanza, error),
+      request: (iq, timeoutMs) => core.iq.request(iq, timeoutMs),
+    },
     hook: (event, handler, priority) => cleanups.push(core.hooks.on(event, handler, priority)),
+    notify: (event, payload) => core.hooks.notify(event, payload),
+    dispatch: (event, payload) => core.hooks.dispatch(event, payload),
+    collect: (event, payload) => core.hooks.collect(event, payload),
     iq: (ns, name, handlers, scope = 'host') => cleanups.push(core.iq.register(scope, ns, name, handlers)),
     streamFeature: (stage, build) => cleanups.push(core.hooks.on(`stream-features/${stage}`, ({ session }) => build(session))),
     discoFeature: (...features) => cleanups.push(core.hooks.on('disco/host-features', () => features)),
@@ -84,7 +138,7 @@ export async function loadModule<O>(core: Core, module: Module<O>, options?: Par
       cleanups.push(() => core.services.delete(key));
     },
     use: <T>(key: string) => core.services.get(key) as T | undefined,
-    route: (stanza) => core.router.route(stanza),
+    route: (stanza) => router.route(stanza),
     jid: (username, resource) => core.jid(username, resource),
     onUnload: (cleanup) => cleanups.push(cleanup),
     reserveResource: (resource) => {

@@ -1,13 +1,27 @@
 // RFC 6120 §10 / RFC 6121 §8: decides which hook event a stanza belongs to (host, bare, full,
-// self) and fires it. Default delivery rules are fallbacks at negative priority (delivery.ts);
-// feature modules hook in above them. See docs/routing.md for the table.
+// self) and fires it; and the one way anything reaches a session (`deliver`), on this node or
+// another (design.md §5: the session directory says where, the node bus carries). Default
+// delivery rules are fallbacks at negative priority (modules/delivery.ts); feature modules hook in
+// above them. See docs/routing.md for the table.
 import type { Element } from '@xmpp/xml';
 import { StanzaError, errorReply, parseJid, withAttrs, type JID } from '@deskchat/protocol';
 import type { Core } from './core.js';
 import type { StanzaEvent } from './hook-events.js';
 import type { Session } from './session.js';
+import type { DirectoryEntry } from './volatile/index.js';
 
 type Kind = 'message' | 'presence' | 'iq';
+
+/** One bound resource of a user, wherever it is (a plain descriptor: no live session behind it). */
+export interface Resource {
+  jid: JID;
+  node: string;
+  sessionId: string;
+  isAvailable: boolean;
+  priority: number;
+  carbons: boolean;
+  interested: boolean;
+}
 
 export class Router {
   constructor(private readonly core: Core) {}
@@ -54,20 +68,74 @@ export class Router {
     if (type === 'error' || (stanza.name === 'iq' && type === 'result')) return;
     const reply = errorReply(stanza, error);
     if (!reply.attrs.from) reply.attrs.from = this.core.domain;
-    void this.deliverTo(reply);
+    const to = parseJid(reply.attrs.to);
+    if (to?.local && to.resource) void this.deliver(to, reply);
   }
 
-  /** Sends a stanza to the local session named by its full `to`, if there is one; returns whether it was written. */
-  async deliverTo(stanza: Element): Promise<boolean> {
-    const to = parseJid(stanza.attrs.to);
-    const session = to?.local && to.resource ? this.core.sessions.get(to.local, to.resource) : undefined;
-    if (!session) return false;
-    await session.deliver(stanza);
+  /**
+   * Delivers a stanza to the session of a full JID, wherever it is: this node's session directly
+   * (through 'pre-stanza/deliver'), another node's over the bus. False when no session holds the
+   * JID. The stanza goes as it is; callers set its addressing.
+   */
+  async deliver(to: JID, stanza: Element): Promise<boolean> {
+    if (!to.local || !to.resource) return false;
+    const local = this.core.sessions.get(to.local, to.resource);
+    if (local && local.state !== 'closed') {
+      await local.deliver(stanza);
+      return true;
+    }
+    const entry = await this.core.directory.get(to.local, to.resource);
+    if (!entry || entry.node === this.core.node) return false;
+    await this.core.bus.publish(entry.node, { type: 'stanza', to: to.toString(), stanza: stanza.toString() });
     return true;
   }
 
-  /** The local session for a full JID. */
-  sessionFor(jid: JID): Session | undefined {
-    return jid.local && jid.resource ? this.core.sessions.get(jid.local, jid.resource) : undefined;
+  /** Every bound resource of the user, on any node (RFC 6121 §8.5 needs them all). */
+  async resourcesOf(username: string): Promise<Resource[]> {
+    return (await this.core.directory.resourcesOf(username)).map((e) => this.resourceOf(e));
+  }
+
+  /** RFC 6121 §8.5.2: the resources that take messages to the bare JID (available, priority ≥ 0). */
+  async availableResourcesOf(username: string): Promise<Resource[]> {
+    return (await this.resourcesOf(username)).filter((r) => r.isAvailable && r.priority >= 0);
+  }
+
+  resourceOf(entry: DirectoryEntry): Resource {
+    const { node, sessionId, isAvailable, priority, carbons, interested } = entry;
+    return { jid: this.core.jid(entry.username, entry.resource), node, sessionId, isAvailable, priority, carbons, interested };
+  }
+
+  /**
+   * Stanzas that were on their way to a session that is gone (its connection broke or stopped
+   * reading, BOSH inactivity, it was replaced, its node no longer holds it) go back through the
+   * rules as if they had been sent to the user's bare JID (issue #7 §2–3, conventions §7):
+   *   message, chat/normal/headline → routed again to the bare JID (RFC 6121 §8.5.2): the user's
+   *     other available resources, else offline storage ('message/offline'), else the sender
+   *     gets the error the router gives;
+   *   message, error → dropped (RFC 6120 §8.3.1: never answer an error);
+   *   message carrying a XEP-0280 carbon → dropped (a copy; the original reached its recipients);
+   *   iq get/set → the sender gets service-unavailable (RFC 6121 §8.5.3.2.2, the resource is gone);
+   *   anything else (presence, iq results) → dropped: presence is state the next sign-in receives
+   *     again, and answers to the session's requests have nobody to go to.
+   * Returns how many messages were routed again.
+   */
+  async redeliver(stanzas: Element[]): Promise<number> {
+    let messages = 0;
+    for (const stanza of stanzas) {
+      const owner = parseJid(stanza.attrs.to)?.bare();
+      if (!owner?.local) continue;
+      const type = stanza.attrs.type;
+      if (stanza.name === 'message') {
+        if (type === 'error' || isCarbon(stanza)) continue;
+        messages++;
+        await this.route(withAttrs(stanza, { to: owner.toString() }));
+      } else if (stanza.name === 'iq' && (type === 'get' || type === 'set')) {
+        this.bounce(stanza, new StanzaError('service-unavailable', 'the resource went away before this request was delivered'));
+      }
+    }
+    return messages;
   }
 }
+
+const CARBONS = 'urn:xmpp:carbons:2';
+const isCarbon = (el: Element) => el.getChild('received', CARBONS) !== undefined || el.getChild('sent', CARBONS) !== undefined;

@@ -33,11 +33,6 @@ export class SessionRegistry {
     return resources ? [...resources.values()] : [];
   }
 
-  /** RFC 6121 §8.5.2: resources that are available with a non-negative priority. */
-  availableForUser(username: string): Session[] {
-    return this.forUser(username).filter((s) => s.presence.isAvailable && s.presence.priority >= 0);
-  }
-
   get size(): number {
     return this.count;
   }

@@ -188,21 +188,50 @@ describe('reserved resources', () => {
   });
 });
 
-describe('failed-auth lockout (design.md §7)', () => {
-  it('answers temporary-auth-failure to an address past its failed attempts, even with the right password', async () => {
-    const harness = await Harness.create({ core: { limits: { ...DEFAULT_CORE_OPTIONS.limits, authFailuresPerAddress: 2, authAttemptsPerStream: 10 } } });
-    await harness.addUser('alice', 'secret');
-    const attacker = new FakeTransport({ remoteAddress: '127.0.0.9' });
-    const session = harness.core.createSession(attacker);
+describe('failed-sign-in lockout (design.md §7, issue #7 §4)', () => {
+  async function attempts(harness: Harness, address: string, tries: [string, string][]): Promise<string[]> {
+    const transport = new FakeTransport({ remoteAddress: address });
+    const session = harness.core.createSession(transport);
     await session.onStreamOpen(open);
-    attacker.drain();
-    for (let i = 0; i < 2; i++) {
-      await session.onElement(plain('alice', 'guess'));
-      expect((await attacker.next()).getChild('not-authorized')).toBeDefined();
+    transport.drain();
+    const outcomes: string[] = [];
+    for (const [user, password] of tries) {
+      await session.onElement(plain(user, password));
+      const answer = await transport.next((el) => el.attrs.xmlns === NS.SASL);
+      outcomes.push(answer.name === 'success' ? 'success' : answer.getChildElements()[0].name);
+      if (answer.name === 'success') break;
     }
-    await session.onElement(plain('alice', 'secret'));
-    expect((await attacker.next()).getChild('temporary-auth-failure')).toBeDefined();
-    // Another address is not affected.
-    await expect(harness.connect('alice', { transport: new FakeTransport({ remoteAddress: '127.0.0.8' }) })).resolves.toBeDefined();
+    return outcomes;
+  }
+  const limits = (over: Partial<typeof DEFAULT_CORE_OPTIONS.limits>) => ({ core: { limits: { ...DEFAULT_CORE_OPTIONS.limits, authAttemptsPerStream: 10, ...over } } });
+
+  it('locks one username from one address past authFailuresPerUser, even with the right password', async () => {
+    const harness = await Harness.create(limits({ authFailuresPerUser: 2 }));
+    await harness.addUser('alice', 'secret');
+    expect(await attempts(harness, '127.0.0.9', [['alice', 'guess'], ['alice', 'guess'], ['alice', 'secret']])).toEqual(['not-authorized', 'not-authorized', 'temporary-auth-failure']);
+  });
+
+  it('does not lock the other agents behind the same NAT address out: twenty typos lock one user only (issue #7 §4)', async () => {
+    const harness = await Harness.create({ core: { limits: { ...DEFAULT_CORE_OPTIONS.limits, authAttemptsPerStream: 10 } } }); // default lockout settings
+    for (const user of ['alice', 'bob']) await harness.addUser(user, 'secret');
+    for (let i = 0; i < 2; i++) await attempts(harness, '127.0.0.9', Array.from({ length: 10 }, () => ['alice', 'typo'] as [string, string]));
+    expect(await attempts(harness, '127.0.0.9', [['alice', 'secret']])).toEqual(['temporary-auth-failure']);
+    expect(await attempts(harness, '127.0.0.9', [['bob', 'secret']])).toEqual(['success']);
+    // Nor alice from another address.
+    expect(await attempts(harness, '127.0.0.10', [['alice', 'secret']])).toEqual(['success']);
+  });
+
+  it('locks a whole address past the much higher authFailuresPerAddress ceiling (password spraying)', async () => {
+    const harness = await Harness.create(limits({ authFailuresPerUser: 5, authFailuresPerAddress: 4 }));
+    for (const user of ['alice', 'bob', 'carol', 'dave', 'erin']) await harness.addUser(user, 'secret');
+    const sprayed = await attempts(harness, '127.0.0.9', [['alice', 'x'], ['bob', 'x'], ['carol', 'x'], ['dave', 'x'], ['erin', 'secret']]);
+    expect(sprayed).toEqual(['not-authorized', 'not-authorized', 'not-authorized', 'not-authorized', 'temporary-auth-failure']);
+  });
+
+  it('clears the count of a username on a successful sign-in', async () => {
+    const harness = await Harness.create(limits({ authFailuresPerUser: 2 }));
+    await harness.addUser('alice', 'secret');
+    expect(await attempts(harness, '127.0.0.9', [['alice', 'guess'], ['alice', 'secret']])).toEqual(['not-authorized', 'success']);
+    expect(await attempts(harness, '127.0.0.9', [['alice', 'guess'], ['alice', 'secret']])).toEqual(['not-authorized', 'success']);
   });
 });

@@ -3,27 +3,31 @@
 import { randomBytes } from 'node:crypto';
 import xml, { type Element } from '@xmpp/xml';
 import { NS, StreamError, StanzaError, errorReply, parseJid, type JID } from '@deskchat/protocol';
-import type { Logger } from './log.js';
+import { TaggedLogger, type Logger } from './log.js';
 import type { Transport } from './transport.js';
 import { isLoopbackAddress } from './transport.js';
 import type { Core } from './core.js';
 import { SaslNegotiation } from './stream/sasl-negotiation.js';
 import { handleBind } from './stream/bind.js';
 import { prepareOutgoing } from './stream/stanza-checks.js';
+import type { EntryFlags } from './volatile/index.js';
+import { clip } from './xml/chars.js';
+import type { NodeAddress } from './cluster/cluster-registry.js';
 
 export type SessionState = 'opening' | 'open' | 'authenticated' | 'bound' | 'closed';
 
-/** Presence facts the router needs for delivery (RFC 6121 §8.5); full presence logic lives in `im`. */
+/**
+ * The session's own availability as delivery sees it (RFC 6121 §8.5): written to the session
+ * directory and mirrored here at the same moment. The presence stanzas themselves live in the
+ * PresenceStore (im's presence module); full presence logic lives in `im`.
+ */
 export interface SessionPresence {
   isAvailable: boolean;
   priority: number;
-  /** The last broadcast presence (undefined until initial presence). */
-  element?: Element;
 }
 
 export class Session {
   readonly id = randomBytes(8).toString('hex');
-  readonly createdAt = Date.now();
   log: Logger;
   state: SessionState = 'opening';
   /** Stream id of the current stream (new on each restart). */
@@ -34,20 +38,29 @@ export class Session {
   username?: string;
   jid?: JID;
   presence: SessionPresence = { isAvailable: false, priority: 0 };
-  /** Per-session data for modules (roster requested, carbons enabled, …), keyed by module. */
+  /** Per-session data for modules that only this node needs, keyed by module. Shared facts go to the session directory (`setFlags`). */
   readonly data = new Map<string, unknown>();
+  /** Counted by core's admission (limits per node and per address); a refused stream is not. */
+  isAdmitted = false;
   private readonly sasl: SaslNegotiation;
+  private redirectOnRestart?: StreamError;
   private negotiationTimer?: NodeJS.Timeout;
 
   constructor(
     readonly core: Core,
     readonly transport: Transport,
   ) {
-    this.log = core.log.child({ session: this.id, transport: transport.kind, remote: transport.remoteAddress });
+    this.log = new TaggedLogger(core.log, { session: this.id, transport: transport.kind, remote: transport.remoteAddress });
     this.sasl = new SaslNegotiation(this);
+    this.armNegotiationTimer(core.options.limits.authTimeout, 'no authentication within limits.authTimeout');
+  }
+
+  /** One timer per stream at a time: first until SASL success (short), then until bind. */
+  private armNegotiationTimer(seconds: number, text: string): void {
+    clearTimeout(this.negotiationTimer);
     this.negotiationTimer = setTimeout(() => {
-      if (this.state !== 'bound' && this.state !== 'closed') this.close(new StreamError('connection-timeout', 'stream negotiation took too long'));
-    }, core.options.limits.negotiationTimeout * 1000);
+      if (this.state !== 'bound' && this.state !== 'closed') this.close(new StreamError('connection-timeout', text));
+    }, seconds * 1000);
     this.negotiationTimer.unref?.();
   }
 
@@ -80,6 +93,7 @@ export class Session {
     if (from) header.to = from.toString();
     // 1. The header is always answered first, so that even an error is well-formed (RFC 6120 §4.9.1.2).
     this.transport.openStream(header);
+    if (this.redirectOnRestart) return this.close(this.redirectOnRestart);
     // 2. Namespace, host and version checks.
     if (attrs.xmlns !== undefined && attrs.xmlns !== NS.CLIENT) return this.close(new StreamError('invalid-namespace', `default namespace must be ${NS.CLIENT}`));
     if (attrs.to !== undefined && attrs.to.toLowerCase() !== domain) return this.close(new StreamError('host-unknown', `this server serves ${domain}`));
@@ -98,7 +112,10 @@ export class Session {
         features.cnode(xml('starttls', { xmlns: NS.TLS }, ...(this.core.options.requireTls ? [xml('required')] : [])));
         if (this.mustStartTls) return features; // RFC 6120 §5.3.1: nothing else until TLS is done
       }
-      features.cnode(this.sasl.mechanismsElement());
+      const mechanisms = this.sasl.mechanismsElement();
+      // Extensions inside <mechanisms/> (XEP-0233 <hostname/>: the home and backup nodes of the user named in the header).
+      for (const el of await this.core.hooks.collect('stream-features/mechanisms', { session: this })) mechanisms.cnode(el);
+      features.cnode(mechanisms);
       for (const el of await this.core.hooks.collect('stream-features/pre-auth', { session: this })) features.cnode(el);
     } else if (this.state === 'authenticated') {
       features.cnode(xml('bind', { xmlns: NS.BIND }));
@@ -130,7 +147,7 @@ export class Session {
       return this.sasl.handle(el);
     }
     const isStanza = el.name === 'iq' || el.name === 'message' || el.name === 'presence';
-    if (!isStanza) throw new StreamError('unsupported-stanza-type', `<${el.name}/> is not a stanza this stream accepts`);
+    if (!isStanza) throw new StreamError('unsupported-stanza-type', `<${clip(el.name)}/> is not a stanza this stream accepts`);
     if (ns !== undefined && ns !== NS.CLIENT) throw new StreamError('invalid-namespace', `stanzas must be in ${NS.CLIENT}`);
     if (!this.isAuthenticated) throw new StreamError('not-authorized', 'authenticate first (RFC 6120 §6)');
     if (this.state === 'authenticated') {
@@ -155,6 +172,8 @@ export class Session {
   async onAuthenticated(username: string): Promise<void> {
     this.username = username;
     this.state = 'authenticated';
+    if (this.isAdmitted) this.core.admission.authenticated(this.transport.remoteAddress);
+    this.armNegotiationTimer(this.core.options.limits.negotiationTimeout, 'no resource bound within limits.negotiationTimeout');
     this.transport.resetStream();
     await this.core.hooks.dispatch('session/authenticated', { session: this });
   }
@@ -164,41 +183,52 @@ export class Session {
     this.jid = jid;
     this.state = 'bound';
     clearTimeout(this.negotiationTimer);
-    // One child logger per session, replaced (not nested) once the JID is known: nested children cost memory per session.
-    this.log = this.core.log.child({ session: this.id, transport: this.transport.kind, remote: this.transport.remoteAddress, jid: jid.toString() });
+    this.negotiationTimer = undefined; // nothing of negotiation stays with an idle session
+    // One tagged logger per session (not a backend child: those cost memory per session), replaced once the JID is known.
+    this.log = new TaggedLogger(this.core.log, { session: this.id, transport: this.transport.kind, remote: this.transport.remoteAddress, jid: jid.toString() });
     this.log.info({}, 'session bound');
   }
 
-  /** 1. Validate and stamp `from` (RFC 6120 §8.1.2.1). 2. Track undirected presence. 3. Route. */
+  /**
+   * 1. Validate and stamp `from` (RFC 6120 §8.1.2.1). 2. Undirected presence: record the new
+   * availability in the directory first, so that routing the presence (and anything routed
+   * meanwhile) already sees it. 3. Route. 4. Tell modules that availability changed (offline
+   * flush, lock release), after the presence went out.
+   */
   private async handleStanza(el: Element): Promise<void> {
     const prepared = prepareOutgoing(this, el);
     if (!prepared) return;
+    const isOwnPresence = prepared.name === 'presence' && !prepared.attrs.to;
+    const previous = isOwnPresence ? await this.trackPresence(prepared) : undefined;
     await this.core.router.route(prepared, this);
-    if (prepared.name === 'presence' && !prepared.attrs.to) await this.trackPresence(prepared);
+    if (previous) await this.core.hooks.notify('session/presence-changed', { session: this, previous });
   }
 
-  /**
-   * Records undirected presence after it was routed: presence handlers still see the previous state
-   * in `session.presence` (initial presence vs an update, RFC 6121 §4.2 / §4.4), delivery sees the new one after.
-   */
-  private async trackPresence(presence: Element): Promise<void> {
+  /** Records undirected available/unavailable presence (RFC 6121 §4.2, §4.4, §4.5); returns the previous state (undefined for other types). */
+  private async trackPresence(presence: Element): Promise<SessionPresence | undefined> {
     const type = presence.attrs.type;
+    let next: SessionPresence;
+    if (type === undefined) next = { isAvailable: true, priority: clampPriority(presence.getChildText('priority')) };
+    else if (type === 'unavailable') next = { isAvailable: false, priority: 0 };
+    else return undefined;
     const previous = this.presence;
-    if (type === undefined) {
-      const priority = Number(presence.getChildText('priority') ?? 0);
-      this.presence = { isAvailable: true, priority: Number.isInteger(priority) ? Math.max(-128, Math.min(127, priority)) : 0, element: presence };
-    } else if (type === 'unavailable') {
-      this.presence = { isAvailable: false, priority: 0, element: presence };
-    } else {
-      return;
-    }
-    await this.core.hooks.notify('session/presence-changed', { session: this, previous });
+    this.presence = next;
+    await this.setFlags(next);
+    return previous;
+  }
+
+  /** Changes this session's entry in the session directory (availability, carbons, roster interest). */
+  async setFlags(flags: EntryFlags): Promise<void> {
+    if (this.state !== 'bound' || !this.jid) return;
+    await this.core.directory.update(this.jid.local, this.jid.resource, this.id, flags);
   }
 
   /** Writes a stanza routed to this session, unless a `pre-stanza/deliver` handler swallows it. */
   async deliver(stanza: Element): Promise<void> {
-    if (this.state === 'closed') return;
+    // A stanza routed here while the stream was closing is not dropped: it goes back to core (undelivered.ts).
+    if (this.state === 'closed') return this.core.redeliver(this, [stanza]);
     if (await this.core.hooks.dispatch('pre-stanza/deliver', { stanza, session: this })) return;
+    if ((this.state as SessionState) === 'closed') return this.core.redeliver(this, [stanza]);
     this.transport.send(stanza);
   }
 
@@ -206,6 +236,26 @@ export class Session {
   replyError(stanza: Element, error: StanzaError): void {
     if (stanza.attrs.type === 'error' || this.state === 'closed') return;
     this.transport.send(errorReply(stanza, error));
+  }
+
+  /**
+   * Sends the client to another node (design.md §5): the transport's own signal when it has one
+   * (BOSH terminate see-other-uri, WebSocket <close see-other-uri/>), else the stream error
+   * see-other-host with the node's c2s host and port (RFC 6120 §4.9.3.19).
+   */
+  redirect(target: NodeAddress, text: string): void {
+    if (this.state === 'closed') return;
+    if (this.transport.seeOther) {
+      this.transport.seeOther(target, text);
+      this.onTransportClosed(new StreamError('see-other-host', text));
+      return;
+    }
+    const host = target.host.includes(':') ? `[${target.host}]` : target.host;
+    const error = new StreamError('see-other-host', text, `${host}:${target.port}`);
+    // Right after SASL success the client is about to restart the stream: answer that new
+    // stream's header with the error, so that the client reads it on the stream it parses.
+    if (this.state === 'authenticated') this.redirectOnRestart = error;
+    else this.close(error);
   }
 
   /** Closes the stream (with an error if given) and unregisters. Idempotent. */
@@ -219,12 +269,30 @@ export class Session {
   onTransportClosed(error?: StreamError): void {
     if (this.state === 'closed') return;
     const wasBound = this.state === 'bound';
+    const wasAuthenticated = this.isAuthenticated;
     this.state = 'closed';
     clearTimeout(this.negotiationTimer);
     if (error) this.log.info({ condition: error.condition, text: error.text }, 'stream closed with error');
     else this.log.debug({}, 'stream closed');
     this.core.streams.delete(this);
-    this.core.sessions.remove(this);
-    if (wasBound) void this.core.hooks.notify('session/unbound', { session: this, error });
+    if (this.isAdmitted) {
+      this.isAdmitted = false;
+      this.core.admission.released(this.transport.remoteAddress, wasAuthenticated);
+    }
+    if (wasBound) this.core.unbind(this, error);
   }
+
+  /**
+   * A transport hands back what it could not deliver, once this session is closed (a client that
+   * stopped reading, BOSH inactivity): see core's `redeliver` (undelivered.ts).
+   */
+  returnUndelivered(stanzas: Element[]): void {
+    this.core.redeliver(this, stanzas);
+  }
+}
+
+/** RFC 6121 §4.7.2.3: an integer −128..127; 0 when absent or not a number. */
+export function clampPriority(text: string | null | undefined): number {
+  const n = Number(text ?? 0);
+  return Number.isInteger(n) ? Math.max(-128, Math.min(127, n)) : 0;
 }

@@ -11,6 +11,8 @@ import { MemoryRosterStore } from './storage/memory-roster.js';
 import type { PrivateXmlStore } from './storage/private-xml.js';
 import { MemoryPrivateXmlStore } from './storage/memory-private-xml.js';
 import type { SettingsStore } from './storage/settings.js';
+import type { PresenceStateStore } from './storage/presence-state.js';
+import { MemoryPresenceStateStore } from './storage/memory-presence-state.js';
 import { MemorySettingsStore } from './storage/memory-settings.js';
 import type { FileStore } from './storage/files.js';
 import { MemoryFileStore } from './storage/memory-files.js';
@@ -27,21 +29,24 @@ export interface Stores {
   privateXml: PrivateXmlStore;
   /** Server-wide settings changed at run time (chat server URLs, file policy, load limits). */
   settings: SettingsStore;
+  /** Last seen and outside presence sources (phone, calendar) on a single node; see storage/presence-state.ts. */
+  presenceState: PresenceStateStore;
   /** Stored files and their metadata (XEP-0363 uploads, file offers). */
   files: FileStore;
 }
 
 export function memoryStores(): Stores {
-  return { accounts: new MemoryAccountStore(), vcards: new MemoryVCardStore(), offline: new MemoryOfflineStore(), roster: new MemoryRosterStore(), privateXml: new MemoryPrivateXmlStore(), settings: new MemorySettingsStore(), files: new MemoryFileStore() };
+  return { accounts: new MemoryAccountStore(), vcards: new MemoryVCardStore(), offline: new MemoryOfflineStore(), roster: new MemoryRosterStore(), privateXml: new MemoryPrivateXmlStore(), settings: new MemorySettingsStore(), presenceState: new MemoryPresenceStateStore(), files: new MemoryFileStore() };
 }
 
 /**
  * Account removal: the account and everything stored for the user in every durable store, so
  * that a new account with the same name starts clean. Returns whether the account existed.
  */
-export async function removeAccount(stores: Stores, username: string): Promise<boolean> {
+export async function removeAccount(stores: Omit<Stores, 'files'> & Partial<Pick<Stores, 'files'>>, username: string): Promise<boolean> {
   const existed = await stores.accounts.removeAccount(username);
-  await Promise.all([stores.vcards, stores.offline, stores.roster, stores.privateXml].map((store) => store.removeUser(username)));
-  await stores.files.removeOwner(username);
+  await Promise.all([stores.vcards, stores.offline, stores.roster, stores.privateXml, stores.presenceState].map((store) => store.removeUser(username)));
+  // Stored files too, where the stores have them (a Redis cluster has no FileStore of its own yet).
+  await stores.files?.removeOwner(username);
   return existed;
 }

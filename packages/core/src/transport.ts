@@ -2,6 +2,7 @@
 // they turn bytes or HTTP bodies into elements and back; stream negotiation lives once in core.
 import type { Element } from '@xmpp/xml';
 import type { StreamError } from '@deskchat/protocol';
+import type { NodeAddress } from './cluster/cluster-registry.js';
 
 export type TransportKind = 'tcp' | 'bosh' | 'websocket';
 
@@ -23,6 +24,12 @@ export interface Transport {
   resetStream(): void;
   /** Ends the stream (writing the stream error first when given) and then the connection. */
   close(error?: StreamError): void;
+  /**
+   * Ends the stream pointing the client at another node, where the transport has its own way to
+   * say so (BOSH: see-other-uri with `target.bosh`; WebSocket: <close see-other-uri=target.websocket/>).
+   * Absent (TCP): the session sends see-other-host instead.
+   */
+  seeOther?(target: NodeAddress, text: string): void;
 }
 
 export function isLoopbackAddress(address: string): boolean {

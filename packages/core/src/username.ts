@@ -1,11 +1,13 @@
-// Usernames are XMPP localparts (RFC 7622 §3.3), stored lower-cased so that lookups are case-insensitive.
-const FORBIDDEN = /[\s"&'/:<>@\u0000-\u001f\u007f]/;
+// Usernames are JID localparts prepared with PRECIS UsernameCaseMapped (RFC 8265 §3.3, RFC 7622
+// §3.3): width- and case-mapped and NFC, so that lookups are case-insensitive and look-alike names
+// (U+200B, U+202E, …) cannot be created (issue #7 §5).
+import { prepareLocalpart } from '@deskchat/protocol';
 
+/** The prepared username; for a value that is not one (check `isValidUsername` first), its lower case. */
 export function normalizeUsername(value: string): string {
-  return value.normalize('NFKC').toLowerCase();
+  return prepareLocalpart(value) ?? value.toLowerCase();
 }
 
 export function isValidUsername(value: string): boolean {
-  const normalized = normalizeUsername(value);
-  return normalized.length >= 1 && Buffer.byteLength(normalized) <= 1023 && !FORBIDDEN.test(normalized);
+  return prepareLocalpart(value) !== undefined;
 }

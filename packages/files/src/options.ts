@@ -28,6 +28,8 @@ export interface FilesOptions {
   slotSeconds: number;
   /** Seconds an upload may send nothing before it is cut (slow-loris uploads). */
   uploadIdleSeconds: number;
+  /** Seconds an upload may take in all; the HTTP port's request timeout is raised to it. */
+  uploadSeconds: number;
   /** Only the sender and the addressed recipients may download (HTTP Basic with their XMPP password). */
   downloadRequiresAuth: boolean;
   /** Base URL of upload and download links as clients reach the HTTP port; default from http.* and the bound port. */
@@ -40,11 +42,12 @@ export const DEFAULT_FILES_OPTIONS: FilesOptions = {
   expiryHours: 72,
   slotSeconds: 300,
   uploadIdleSeconds: 30,
+  uploadSeconds: 120,
   downloadRequiresAuth: false,
   proxy: { port: 7777, host: '::', bytesPerSecond: 10 * 1024 * 1024, idleSeconds: 60, maxStreams: 200 },
 };
 
-const SERVICE_KEYS = ['expiryHours', 'slotSeconds', 'uploadIdleSeconds', 'downloadRequiresAuth', 'publicUrl', 'proxyPort', 'proxyHost', 'proxyPublicHost', 'proxyBytesPerSecond', 'proxyIdleSeconds', 'proxyMaxStreams'];
+const SERVICE_KEYS = ['expiryHours', 'slotSeconds', 'uploadIdleSeconds', 'uploadSeconds', 'downloadRequiresAuth', 'publicUrl', 'proxyPort', 'proxyHost', 'proxyPublicHost', 'proxyBytesPerSecond', 'proxyIdleSeconds', 'proxyMaxStreams'];
 
 export function parseFilesOptions(raw: unknown, prefix = 'files'): FilesOptions {
   if (raw === undefined || raw === null) return DEFAULT_FILES_OPTIONS;
@@ -63,6 +66,7 @@ export function parseFilesOptions(raw: unknown, prefix = 'files'): FilesOptions 
     expiryHours: int('expiryHours', d.expiryHours, 1, 24 * 365),
     slotSeconds: int('slotSeconds', d.slotSeconds, 10, 86_400),
     uploadIdleSeconds: int('uploadIdleSeconds', d.uploadIdleSeconds, 1, 3600),
+    uploadSeconds: int('uploadSeconds', d.uploadSeconds, 10, 86_400),
     downloadRequiresAuth: input.downloadRequiresAuth === undefined ? d.downloadRequiresAuth : checkBoolean(at('downloadRequiresAuth'), input.downloadRequiresAuth),
     ...(input.publicUrl === undefined ? {} : { publicUrl: parsePublicUrl(at('publicUrl'), input.publicUrl) }),
     proxy: {

@@ -22,6 +22,6 @@ export type { SubscriptionState, SubscriptionType, DefinedState } from './roster
 export { presenceModule, PRE_APPROVAL_FEATURE, DEFAULT_PRESENCE_OPTIONS, type PresenceOptions } from './presence/presence-module.js';
 export { PRESENCE_SERVICE, type PresenceService, type AvailableResource } from './presence/presence-service.js';
 export type { PresenceBroadcast, PresenceBroadcastReason } from './presence/events.js';
-export { privateXmlModule, PRIVATE_NS, type PrivateXmlOptions } from './private/private-xml-module.js';
+export { privateXmlModule, parsePrivateXmlOptions, DEFAULT_PRIVATE_XML_OPTIONS, PRIVATE_NS, type PrivateXmlOptions } from './private/private-xml-module.js';
 export { compositionModule, DEFAULT_COMPOSITION_OPTIONS, type CompositionOptions } from './composition/composition-module.js';
 export { COMPOSITION_NS } from './composition/composed-stanzas.js';

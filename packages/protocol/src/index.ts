@@ -8,7 +8,9 @@ export {
   type StanzaErrorCondition,
   type StanzaErrorType,
 } from './stanza-error.js';
+export { boundedText, MAX_ERROR_TEXT } from './error-text.js';
 export { StreamError, STREAM_ERROR_CONDITIONS, type StreamErrorCondition } from './stream-error.js';
 export { JID, parseJid, bareJid, toBare } from './jid.js';
+export { prepareUsername, prepareOpaqueString, prepareLocalpart, prepareResourcepart, passesBidiRule } from './precis/profiles.js';
 export { isStanza, iqResult, iqPayload, withAttrs, type StanzaKind } from './stanza.js';
 export { default as xml, Element } from '@xmpp/xml';

@@ -1,6 +1,10 @@
 // RFC 7622 addresses. Parsing never throws: malformed input is `undefined` so callers answer
-// `jid-malformed` (RFC 6120 §8.3.3.8) instead of crashing on client input.
-import jid, { JID } from '@xmpp/jid';
+// `jid-malformed` (RFC 6120 §8.3.3.8) instead of crashing on client input. Localparts are prepared
+// with PRECIS UsernameCaseMapped and resourceparts with OpaqueString (RFC 7622 §3.3–3.4, issue
+// #7 §5): look-alike names (U+200B, U+202E, …) are refused, and nothing is silently escaped —
+// `a b@localhost` is malformed, not `a\20b@localhost`.
+import { JID, detectEscape } from '@xmpp/jid';
+import { prepareLocalpart, prepareResourcepart } from './precis/profiles.js';
 
 export { JID };
 
@@ -26,16 +30,27 @@ export function parseJid(value: string | undefined): JID | undefined {
 
 function parseUncached(value: string): JID | undefined {
   if (value.length > 3071) return undefined;
-  try {
-    const parsed = jid(value);
-    if (!parsed.domain || parsed.domain.length > MAX_PART || /[\s@/"&'<>]/.test(parsed.domain)) return undefined;
-    if (parsed.local && (parsed.local.length > MAX_PART || /[\s"&'/:<>@]/.test(parsed.local))) return undefined;
-    if (parsed.resource !== undefined && parsed.resource !== '' && parsed.resource.length > MAX_PART) return undefined;
-    if (value.endsWith('/') || value.startsWith('@') || value.includes('@/')) return undefined;
-    return parsed;
-  } catch {
-    return undefined;
+  // RFC 7622 §3.1: the resourcepart follows the first '/'; the localpart precedes the first '@' before it.
+  const slash = value.indexOf('/');
+  const bare = slash < 0 ? value : value.slice(0, slash);
+  const at = bare.indexOf('@');
+  const domain = (at < 0 ? bare : bare.slice(at + 1)).toLowerCase();
+  if (!domain || domain.length > MAX_PART || /[\s@/"&'<>\\]/.test(domain)) return undefined;
+  let local: string | undefined;
+  if (at >= 0) {
+    local = prepareLocalpart(bare.slice(0, at));
+    if (local === undefined) return undefined; // includes an empty localpart ("@domain")
   }
+  let resource: string | undefined;
+  if (slash >= 0) {
+    resource = prepareResourcepart(value.slice(slash + 1));
+    if (resource === undefined) return undefined; // includes an empty resourcepart ("domain/")
+  }
+  // @xmpp/jid XEP-0106-escapes a localpart with a backslash that starts no escape sequence (every
+  // other character it escapes is refused above); such a JID would not stay the same through
+  // `bare()`, so it is refused too — a deliberate restriction beyond RFC 7622.
+  if (local !== undefined && detectEscape(local)) return undefined;
+  return new JID(local, domain, resource);
 }
 
 /** `user@domain` for a user, lower-cased as @xmpp/jid normalises it. */

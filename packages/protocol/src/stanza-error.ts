@@ -1,6 +1,7 @@
 // RFC 6120 §8.3: stanza errors, their defined conditions and default error types.
 import xml, { type Element } from '@xmpp/xml';
 import { NS } from './ns.js';
+import { boundedText } from './error-text.js';
 
 export type StanzaErrorType = 'auth' | 'cancel' | 'continue' | 'modify' | 'wait';
 
@@ -45,6 +46,7 @@ export class StanzaError extends Error {
     text?: string,
     options: { type?: StanzaErrorType; application?: Element } = {},
   ) {
+    text = boundedText(text);
     super(text ? `${condition}: ${text}` : condition);
     this.name = 'StanzaError';
     this.condition = condition;

@@ -1,6 +1,7 @@
 // RFC 6120 §4.9: stream errors. A stream error is unrecoverable: the stream is closed after it.
 import xml, { type Element } from '@xmpp/xml';
 import { NS } from './ns.js';
+import { boundedText } from './error-text.js';
 
 /** RFC 6120 §4.9.3 defined conditions. */
 export const STREAM_ERROR_CONDITIONS = [
@@ -40,6 +41,7 @@ export class StreamError extends Error {
   readonly seeOtherHost?: string;
 
   constructor(condition: StreamErrorCondition, text?: string, seeOtherHost?: string) {
+    text = boundedText(text);
     super(text ? `${condition}: ${text}` : condition);
     this.name = 'StreamError';
     this.condition = condition;

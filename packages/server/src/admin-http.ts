@@ -1,14 +1,18 @@
-// The admin port's Koa app (loopback by default): the admin router plus the token it checks.
+// The admin port's Koa app (loopback by default): the admin page, then the admin API with its
+// authentication, health, readiness and /metrics. Also the first-start bootstrap: the API token
+// and, with no admin account yet, a first `admin` account whose generated password is printed once.
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
 import Koa from 'koa';
-import { createAdminRouter, renderErrors } from '@deskchat/admin';
-import type { Core, Logger } from '@deskchat/core';
+import { LOAD_LIMITS_KEY, createAdminApi, hashPassword, renderErrors, type LoadLimitControl, type ReadinessCheck, type UserAdminService } from '@deskchat/admin';
+import { parseLoadLimits, type AdminStores, type Core, type LoadLimits, type Logger } from '@deskchat/core';
 import { PRESENCE_SOURCES_SERVICE, type PresenceSourceService } from '@deskchat/im';
 import { FILE_POLICY_SERVICE, type FilePolicyService } from '@deskchat/files';
 import type { ServerConfig } from './config.js';
+import type { NodeMetrics } from './metrics/node-metrics.js';
+import type { PromMetrics } from './metrics/prom-metrics.js';
 import { serveStatic, webAppDir } from './static-files.js';
 
 /**
@@ -26,18 +30,85 @@ export function adminToken(config: ServerConfig, log: Logger): string {
   return token;
 }
 
-export function createAdminServer(core: Core, token: string, log: Logger): http.Server {
+/** design §8: a first admin account, printed once, when there is none (admin.createFirstAdmin). */
+export async function createFirstAdmin(config: ServerConfig, stores: AdminStores, log: Logger): Promise<void> {
+  if (!config.admin.createFirstAdmin || (await stores.admins.listAdmins()).length > 0) return;
+  const password = randomBytes(15).toString('base64url');
+  const now = Date.now();
+  if (!(await stores.admins.createAdmin({ name: 'admin', passwordHash: await hashPassword(password), createdAt: now, passwordChangedAt: now }))) return;
+  await stores.audit.append({ at: now, actor: 'system', action: 'admin.add', target: 'admin', newValue: { name: 'admin', reason: 'first start' } });
+  log.warn({ admin: 'admin' }, 'no admin account: created "admin" with a generated password (shown once; change it with `deskchat admin passwd admin`)');
+  process.stdout.write(`Admin page sign-in: admin / ${password}\n`);
+}
+
+/** Load limits saved from the admin page win over the config file's (they were set later, on purpose). */
+export async function applySavedLoadLimits(core: Core, log: Logger): Promise<void> {
+  const saved = await core.stores.settings.get(LOAD_LIMITS_KEY);
+  if (!saved) return;
+  try {
+    core.loadLimit.configure(parseLoadLimits(saved.value as Record<string, unknown>));
+  } catch (err) {
+    log.error({ err: (err as Error).message }, 'ignoring the saved load limits: they no longer validate');
+  }
+}
+
+export interface AdminServerDeps {
+  core: Core;
+  config: ServerConfig;
+  token: string;
+  adminStores: AdminStores;
+  users: UserAdminService;
+  metrics: PromMetrics;
+  nodeMetrics: NodeMetrics;
+  log: Logger;
+}
+
+export function createAdminServer(deps: AdminServerDeps): http.Server {
+  const { core, config, log } = deps;
   const app = new Koa();
   app.proxy = false;
   app.on('error', (err: Error) => log.error({ err }, 'admin API failure'));
-  const router = createAdminRouter({
-    token,
+  const loadLimit: LoadLimitControl = {
+    current: () => core.loadLimit.current,
+    apply: (limits: LoadLimits) => core.loadLimit.configure(limits),
+    status: () => ({ sessions: core.sessions.size, isRefusing: core.loadLimit.isAtLimit(core.sessions.size), refusals: core.loadLimit.refusals }),
+  };
+  const api = createAdminApi({
+    token: deps.token,
+    stores: deps.adminStores,
+    settings: core.stores.settings,
     presenceSources: () => core.services.get(PRESENCE_SOURCES_SERVICE) as PresenceSourceService | undefined,
+    users: () => deps.users,
+    loadLimit,
     filePolicy: () => core.services.get(FILE_POLICY_SERVICE) as FilePolicyService | undefined,
+    allowInsecureChatUrls: config.admin.allowInsecureChatUrls,
+    metricsPublic: config.admin.metricsPublic,
+    sessionTimeouts: { idleMs: config.admin.sessionIdleMinutes * 60_000, absoluteMs: 12 * 3_600_000 },
+    metrics: () => deps.metrics.scrape(),
+    status: () => deps.nodeMetrics.status(),
+    readiness: () => readiness(core),
+    onSignIn: (result) => deps.nodeMetrics.adminSignIn(result),
   });
-  // The admin page (packages/web), when it was built; its API calls carry their own authorization.
+  // The admin page (packages/web), when it was built; its API calls carry the session cookie and CSRF header.
   const page = webAppDir('admin');
   if (page) app.use(serveStatic(page, { mount: '/', headers: { 'Content-Security-Policy': "default-src 'self'; frame-ancestors 'none'", 'X-Frame-Options': 'DENY' } }));
-  app.use(renderErrors).use(router.routes()).use(router.allowedMethods());
+  app.use(renderErrors).use(api.middleware);
   return http.createServer(app.callback());
+}
+
+/** /readyz: storage answers, and the node is under its load limit (with the cluster: Redis reachable). */
+async function readiness(core: Core): Promise<Record<string, ReadinessCheck>> {
+  let storage: ReadinessCheck;
+  try {
+    await core.stores.accounts.countAccounts();
+    storage = { ok: true };
+  } catch (err) {
+    storage = { ok: false, detail: (err as Error).message };
+  }
+  const isRefusing = core.loadLimit.isAtLimit(core.sessions.size);
+  const { maxSessionsPerNode } = core.loadLimit.current;
+  return {
+    storage,
+    loadLimit: isRefusing ? { ok: false, detail: `${core.sessions.size} sessions: at limits.maxSessionsPerNode (${maxSessionsPerNode}), refusing sign-ins` } : { ok: true },
+  };
 }

@@ -69,6 +69,40 @@ describe('deskchat start', () => {
     expect(output()).toMatch(/shutting down/);
   });
 
+  it('lets the unbind hooks of signed-in users run before unloading modules on SIGTERM: no error is logged (issue #7 §3)', async () => {
+    const dir = tempDir();
+    const port = await freePort();
+    const { child, output } = await startCli(dir, port);
+    expect(runCli(['user', 'add', 'dora', '--password', 'pw-dora'], dir, port).status).toBe(0);
+    const dora = await signIn(port, 'dora', 'pw-dora', 'desk');
+    const { xml } = await import('@xmpp/client');
+    await dora.send(xml('presence', {}, xml('show', {}, 'chat')));
+    await dora.iqCaller.request(xml('iq', { type: 'get', to: 'localhost' }, xml('ping', { xmlns: 'urn:xmpp:ping' }))); // presence handled
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    child.kill('SIGTERM');
+    expect(await exited).toBe(0);
+    const errors = output().split('\n').filter((line) => /"level":(50|60)/.test(line));
+    expect(errors).toEqual([]);
+  });
+
+  it('is linked as `npx deskchat` through the committed launcher, whatever was built at install time (issue #7 §6)', () => {
+    const linked = path.join(repoRoot, 'node_modules/.bin/deskchat');
+    expect(fs.realpathSync(linked)).toBe(path.join(repoRoot, 'packages/server/bin/deskchat.js'));
+    const help = spawnSync(linked, ['--help'], { encoding: 'utf8', timeout: 20_000 });
+    expect(help.status).toBe(0);
+    expect(help.stdout).toMatch(/^Usage: deskchat <command>/);
+  });
+
+  it("builds only what the server needs for npm start, and nothing when it is up to date (issue #7 §6)", () => {
+    const pkg = JSON.parse(fs.readFileSync(path.join(repoRoot, 'package.json'), 'utf8')) as { scripts: Record<string, string> };
+    expect(pkg.scripts.start).toMatch(/^tsc -b packages\/server && /);
+    const tsc = path.join(repoRoot, 'node_modules/typescript/bin/tsc');
+    const build = spawnSync(process.execPath, [tsc, '-b', 'packages/server', '--verbose'], { cwd: repoRoot, encoding: 'utf8', timeout: 60_000 });
+    expect(build.status).toBe(0);
+    expect(build.stdout).not.toMatch(/Building project/);
+    expect(build.stdout).not.toMatch(/bench|testing/);
+  });
+
   it('fails at once with a clear message when the port is busy', async () => {
     const port = await freePort();
     const blocker = net.createServer().listen({ host: '127.0.0.1', port });

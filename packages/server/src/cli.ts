@@ -1,10 +1,13 @@
 #!/usr/bin/env node
 // The `deskchat` command: `deskchat start`, `deskchat user …`. Exit codes: 0 ok, 1 failure, 2 usage.
 import { OptionsError } from '@deskchat/core';
+import { RedisConnectError, RedisNotPersistentError } from '@deskchat/redis';
 import { loadConfig } from './config.js';
 import { createLogger } from './logger.js';
+import { runMigrateCommand } from './migrate/migrate-command.js';
 import { ListenError, startNode } from './node.js';
 import { runUserCommand } from './users/user-commands.js';
+import { runAdminCommand } from './admins/admin-commands.js';
 
 const USAGE = `Usage: deskchat <command> [--config FILE]
 
@@ -16,6 +19,14 @@ Commands:
   user remove <username>
   user list
   user import <file.csv>             header row: username,password[,name,email]
+  admin add|passwd <name> [--password-stdin]
+                                     admin page accounts (prompts, or generates and prints a password)
+  admin remove <name> | admin list
+  admin token create|revoke <name>   API tokens for automation (shown once, stored hashed)
+  admin token list
+  migrate --from-sqlite DIR [--redis-url URL] [--key-prefix P]
+                                     copy a single node's data into Redis (DESKCHAT_REDIS_URL,
+                                     DESKCHAT_REDIS_PASSWORD, DESKCHAT_REDIS_PREFIX)
 
 Configuration: deskchat.yaml (or --config / DESKCHAT_CONFIG) and DESKCHAT_* environment variables.`;
 
@@ -28,8 +39,12 @@ async function main(argv: string[]): Promise<number> {
     process.stdout.write(`${USAGE}\n`);
     return command ? 0 : 2;
   }
+  // Before the node's configuration: migrating needs only a Redis, and DESKCHAT_REDIS_URL alone
+  // would make the configuration ask for the rest of a cluster node's settings.
+  if (command === 'migrate') return runMigrateCommand(rest, { env: process.env, stdout: process.stdout, stderr: process.stderr });
   const config = loadConfig({ file: configFile });
   if (command === 'start') return start(config);
+  if (command === 'admin') return runAdminCommand(rest, { config, stdin: process.stdin, stdout: process.stdout, stderr: process.stderr });
   if (command === 'user') return runUserCommand(rest, { config, stdin: process.stdin, stdout: process.stdout, stderr: process.stderr });
   process.stderr.write(`deskchat: unknown command '${command}'\n\n${USAGE}\n`);
   return 2;
@@ -54,7 +69,9 @@ main(process.argv.slice(2)).then(
     process.exitCode = code;
   },
   (err: unknown) => {
-    if (err instanceof OptionsError || err instanceof ListenError) process.stderr.write(`deskchat: ${err.message}\n`);
+    // Expected failures print their message alone (a Redis unreachable at start: issue 8 §8).
+    const isExpected = err instanceof OptionsError || err instanceof ListenError || err instanceof RedisConnectError || err instanceof RedisNotPersistentError;
+    if (isExpected) process.stderr.write(`deskchat: ${err.message}\n`);
     else process.stderr.write(`deskchat: ${(err as Error)?.stack ?? String(err)}\n`);
     process.exitCode = 1;
   },

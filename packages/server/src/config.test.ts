@@ -28,11 +28,23 @@ describe('server configuration', () => {
     [{ search: { ldap: { url: 'http://x' } } }, /^search\.ldap\.url/],
     [{ colour: 'blue' }, /^colour: unknown setting/],
     [{ admin: { token: 'short' } }, /^admin\.token/],
+    [{ admin: { allowInsecureChatUrls: 'sometimes' } }, /^admin\.allowInsecureChatUrls: must be true or false/],
+    [{ admin: { sessionIdleMinutes: 0 } }, /^admin\.sessionIdleMinutes: must be an integer 1\.\.1440/],
+    [{ limits: { maxSessionsPerNode: 100, restoreSessionsPerNode: 200 } }, /^limits\.restoreSessionsPerNode: must not be more than maxSessionsPerNode \(100\)/],
     [{ files: { maxBytes: 0 } }, /^files\.maxBytes: must be an integer/],
     [{ files: { refusedTypes: ['exe', '../x'] } }, /^files\.refusedTypes\[1\]/],
     [{ files: { proxyPort: 'x' } }, /^files\.proxyPort/],
   ])('refuses %j with a message naming the key', (raw, message) => {
     expect(() => parseConfig(raw as Record<string, unknown>, '/srv')).toThrow(message);
+  });
+
+  it('reads the administration keys and the load limits, with their defaults', () => {
+    const defaults = parseConfig({}, '/srv');
+    expect(defaults.admin).toMatchObject({ allowInsecureChatUrls: false, metricsPublic: false, sessionIdleMinutes: 30, createFirstAdmin: true });
+    expect(defaults.core.limits).toMatchObject({ maxSessionsPerNode: 0, restoreSessionsPerNode: 0 });
+    const set = parseConfig({ admin: { metricsPublic: 'true', sessionIdleMinutes: '15' }, limits: { maxSessionsPerNode: 5000 } }, '/srv');
+    expect(set.admin).toMatchObject({ metricsPublic: true, sessionIdleMinutes: 15 });
+    expect(set.core.limits).toMatchObject({ maxSessionsPerNode: 5000, restoreSessionsPerNode: 4500 });
   });
 
   it('passes module sections to their modules and turns on LDAP sign-in', () => {

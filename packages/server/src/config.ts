@@ -3,11 +3,12 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import YAML from 'yaml';
-import { OptionsError, checkInteger, parseCoreOptions, type CoreOptions } from '@deskchat/core';
+import { OptionsError, checkBoolean, checkInteger, parseCoreOptions, type CoreOptions } from '@deskchat/core';
 import { parseC2sOptions, type C2sOptions } from '@deskchat/c2s';
 import { parseBoshOptions, parseHttpOptions, type BoshOptions, type HttpOptions } from '@deskchat/bosh';
 import { parseFilesOptions, type FilesOptions } from '@deskchat/files';
 import { MODULE_SECTIONS, parseModuleConfig, type ModuleConfig } from './module-config.js';
+import { CLUSTER_ENV_KEYS, parseClusterConfig, type ClusterConfig } from './cluster-config.js';
 
 export interface ListenOptions {
   host: string;
@@ -20,13 +21,28 @@ export interface ServerConfig {
   c2s: C2sOptions & ListenOptions & { directTlsPort: number };
   http: ListenOptions & HttpOptions;
   bosh: BoshOptions;
-  admin: ListenOptions & { token?: string };
+  admin: ListenOptions & AdminConfig;
   tls?: { certFile: string; keyFile: string };
   log: { level: 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal' | 'silent' };
   /** IM module options and the optional LDAP password check. */
   im: ModuleConfig;
+  /** Cluster mode (Redis, node pairs); undefined for a single node on SQLite. */
+  cluster?: ClusterConfig;
   /** File transfer: the policy's configured defaults, HTTP upload, the SOCKS5 proxy (docs/files.md). */
   files: FilesOptions;
+}
+
+export interface AdminConfig {
+  /** The bootstrap bearer token (DESKCHAT_ADMIN_TOKEN); generated into <dataDir>/admin-token when absent. */
+  token?: string;
+  /** Accept http:// chat server URLs (development only). */
+  allowInsecureChatUrls: boolean;
+  /** Serve /metrics without credentials (for a Prometheus on a trusted network). */
+  metricsPublic: boolean;
+  /** Admin page sessions end after this many idle minutes. */
+  sessionIdleMinutes: number;
+  /** With no admin account yet, create `admin` with a generated password printed once at start. */
+  createFirstAdmin: boolean;
 }
 
 /** Environment variables and the config keys they override. */
@@ -42,12 +58,14 @@ export const ENV_KEYS: Record<string, string> = {
   DESKCHAT_ADMIN_PORT: 'admin.port',
   DESKCHAT_ADMIN_HOST: 'admin.host',
   DESKCHAT_ADMIN_TOKEN: 'admin.token',
+  DESKCHAT_ADMIN_METRICS_PUBLIC: 'admin.metricsPublic',
   DESKCHAT_TLS_CERT: 'tls.cert',
   DESKCHAT_TLS_KEY: 'tls.key',
   DESKCHAT_REQUIRE_TLS: 'requireTls',
   DESKCHAT_LOG_LEVEL: 'log.level',
   DESKCHAT_FILES_PUBLIC_URL: 'files.publicUrl',
   DESKCHAT_FILES_PROXY_PORT: 'files.proxyPort',
+  ...CLUSTER_ENV_KEYS,
 };
 
 const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;
@@ -67,9 +85,9 @@ export function loadConfig(options: { file?: string; env?: NodeJS.ProcessEnv; cw
 }
 
 export function parseConfig(raw: Record<string, unknown>, cwd: string): ServerConfig {
-  const known = new Set<string>(['domain', 'dataDir', 'requireTls', 'xml', 'limits', 'resourceConflict', 'version', 'c2s', 'http', 'bosh', 'admin', 'tls', 'log', 'files', ...MODULE_SECTIONS]);
+  const known = new Set<string>(['domain', 'dataDir', 'requireTls', 'xml', 'limits', 'resourceConflict', 'version', 'c2s', 'http', 'bosh', 'admin', 'tls', 'log', 'cluster', 'files', ...MODULE_SECTIONS]);
   for (const key of Object.keys(raw)) if (!known.has(key)) throw new OptionsError(key, 'unknown setting');
-  const { c2s = {}, http = {}, bosh, admin = {}, tls, log = {}, dataDir, roster, offline, messaging, vcard, search, auth, files, ...coreRaw } = raw as Record<string, Record<string, unknown> | undefined>;
+  const { c2s = {}, http = {}, bosh, admin = {}, tls, log = {}, dataDir, cluster, roster, offline, messaging, vcard, search, auth, privateXml, files, ...coreRaw } = raw as Record<string, Record<string, unknown> | undefined>;
   const c2sIn = object('c2s', c2s);
   const httpIn = object('http', http);
   const adminIn = object('admin', admin);
@@ -79,13 +97,16 @@ export function parseConfig(raw: Record<string, unknown>, cwd: string): ServerCo
   const token = adminIn.token;
   if (token !== undefined && (typeof token !== 'string' || token.length < 16)) throw new OptionsError('admin.token', 'must be a string of at least 16 characters');
   const { keepaliveInterval, idleTimeout } = c2sIn;
+  const c2sPort = port('c2s.port', c2sIn.port, 5222);
+  const clusterConfig = parseClusterConfig(cluster === undefined ? undefined : object('cluster', cluster), c2sPort);
   return {
+    ...(clusterConfig ? { cluster: clusterConfig } : {}),
     core: parseCoreOptions(coreRaw as Record<string, unknown>),
     dataDir: path.resolve(cwd, typeof dataDir === 'string' && dataDir ? dataDir : 'data'),
     c2s: {
       ...parseC2sOptions({ keepaliveInterval, idleTimeout }),
       host: host('c2s.host', c2sIn.host, '::'),
-      port: port('c2s.port', c2sIn.port, 5222),
+      port: c2sPort,
       directTlsPort: port('c2s.directTlsPort', c2sIn.directTlsPort, 5223),
     },
     http: {
@@ -94,10 +115,18 @@ export function parseConfig(raw: Record<string, unknown>, cwd: string): ServerCo
       ...parseHttpOptions({ corsOrigins: httpIn.corsOrigins, trustProxy: httpIn.trustProxy }),
     },
     bosh: parseBoshOptions(object('bosh', bosh)),
-    admin: { host: host('admin.host', adminIn.host, '127.0.0.1'), port: port('admin.port', adminIn.port, 5281), token: token as string | undefined },
+    admin: {
+      host: host('admin.host', adminIn.host, '127.0.0.1'),
+      port: port('admin.port', adminIn.port, 5281),
+      token: token as string | undefined,
+      allowInsecureChatUrls: adminIn.allowInsecureChatUrls === undefined ? false : checkBoolean('admin.allowInsecureChatUrls', adminIn.allowInsecureChatUrls),
+      metricsPublic: adminIn.metricsPublic === undefined ? false : checkBoolean('admin.metricsPublic', adminIn.metricsPublic),
+      sessionIdleMinutes: adminIn.sessionIdleMinutes === undefined ? 30 : checkInteger('admin.sessionIdleMinutes', adminIn.sessionIdleMinutes, 1, 24 * 60),
+      createFirstAdmin: adminIn.createFirstAdmin === undefined ? true : checkBoolean('admin.createFirstAdmin', adminIn.createFirstAdmin),
+    },
     tls: parseTls(tls, cwd),
     log: { level: level as ServerConfig['log']['level'] },
-    im: parseModuleConfig({ roster, offline, messaging, vcard, search, auth }),
+    im: parseModuleConfig({ roster, offline, messaging, vcard, search, auth, privateXml }),
     files: parseFilesOptions(files, 'files'),
   };
 }

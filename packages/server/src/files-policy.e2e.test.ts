@@ -51,14 +51,14 @@ describe('the file policy on a running node', () => {
   it('takes an administrator\'s policy at once, and refuses a bad one with the key that is wrong', async () => {
     const put = await fetch(policyUrl(), { method: 'PUT', headers: auth, body: JSON.stringify({ maxBytes: 1000, allowedTypes: ['pdf'] }) });
     expect(put.status).toBe(200);
-    expect(await put.json()).toMatchObject({ source: 'admin', updatedBy: 'admin-api', policy: { maxBytes: 1000, allowedTypes: ['pdf'], refusedTypes: ['exe', 'bat'] } });
+    expect(await put.json()).toMatchObject({ source: 'admin', updatedBy: 'token:bootstrap', policy: { maxBytes: 1000, allowedTypes: ['pdf'], refusedTypes: ['exe', 'bat'] } });
     await expect(maxFileSize()).resolves.toBe('1000');
     expect(StanzaError.fromStanza(await slot('notes.txt', 10))).toMatchObject({ condition: 'not-acceptable', text: expect.stringContaining('accepted types: pdf (files.allowedTypes)') });
     const tooLarge = await slot('report.pdf', 1001);
     expect(tooLarge.getChild('error')!.getChild('file-too-large', NS_UPLOAD)!.getChildText('max-file-size')).toBe('1000');
     const bad = await fetch(policyUrl(), { method: 'PUT', headers: auth, body: JSON.stringify({ maxBytes: 1000, allowedTypes: ['pdf', 'a b'] }) });
     expect(bad.status).toBe(400);
-    expect(await bad.json()).toMatchObject({ error: 'bad-request', reason: expect.stringMatching(/^files\.allowedTypes\[1\]: must be a file extension/) });
+    expect(await bad.json()).toMatchObject({ error: 'invalid', reason: expect.stringMatching(/^allowedTypes\[1\]: must be a file extension/), fields: { 'allowedTypes[1]': expect.stringMatching(/^must be a file extension/) } });
     await expect(maxFileSize()).resolves.toBe('1000');
   });
 

@@ -9,7 +9,8 @@ import { xml, type Client } from '@xmpp/client';
 import type { Element } from '@xmpp/xml';
 import { NS } from '@deskchat/protocol';
 import { silentLogger } from '@deskchat/core';
-import { signIn, startTestNode, stopClient, type TestNode } from './__tests__/e2e-helpers.js';
+import { eventually } from '@deskchat/testing';
+import { RawConnection, STREAM_HEADER, signIn, startTestNode, stopClient, type TestNode } from './__tests__/e2e-helpers.js';
 import { startNode, type RunningNode } from './node.js';
 
 const CARBONS = 'urn:xmpp:carbons:2';
@@ -81,7 +82,7 @@ const chat = (to: string, body: string) => xml('message', { to, type: 'chat' }, 
 
 beforeAll(async () => {
   server = await startTestNode();
-  for (const user of ['alice', 'bob', 'carol', 'dave']) await server.addUser(user, `pw-${user}`);
+  for (const user of ['alice', 'bob', 'carol', 'dave', 'erin']) await server.addUser(user, `pw-${user}`);
 });
 
 afterAll(async () => {
@@ -159,6 +160,32 @@ describe('XEP-0160 offline messages over TCP', () => {
     expect(delivered[0].attrs.from).toBe('alice@localhost/offline');
     expect(delivered[0].getChild('delay', DELAY)?.attrs.from).toBe('localhost');
     expect(Date.parse(delivered[0].getChild('delay', DELAY)!.attrs.stamp)).toBeLessThanOrEqual(Date.now());
-    await expect(restarted.core.stores.offline.countMessages('dave')).resolves.toBe(0);
+    await eventually(async () => (await restarted!.core.stores.offline.countMessages('dave')) === 0, 'queue emptied after the receipt');
+  });
+
+  it('keeps offline messages whose recipient dropped the connection before acknowledging them, and delivers them at the next sign-in', async () => {
+    const port = restarted?.ports.c2s ?? server.port;
+    const core = (restarted ?? server.node).core;
+    const alice = await online('alice', 'offline-burst');
+    for (let i = 1; i <= 200; i++) await alice.xmpp.send(chat('erin@localhost', `burst ${i}`));
+    await sync(alice.xmpp);
+    await expect(core.stores.offline.countMessages('erin')).resolves.toBe(200);
+
+    // A client that signs in, says it is available and is gone before reading (or answering) anything.
+    const raw = await RawConnection.connect(port);
+    raw.write(STREAM_HEADER);
+    await raw.waitFor(/<\/stream:features>/);
+    raw.write(`<auth xmlns='urn:ietf:params:xml:ns:xmpp-sasl' mechanism='PLAIN'>${Buffer.from('\0erin\0pw-erin').toString('base64')}</auth>`);
+    await raw.waitFor(/<success/);
+    raw.write(STREAM_HEADER);
+    await raw.waitFor(/urn:ietf:params:xml:ns:xmpp-bind/);
+    raw.write("<iq type='set' id='b1'><bind xmlns='urn:ietf:params:xml:ns:xmpp-bind'><resource>flaky</resource></bind></iq><presence/>");
+    await raw.waitFor(/burst 1</);
+    raw.destroy();
+
+    const erin = await online('erin', 'steady');
+    const delivered = await erin.inbox.until('burst 200', 10_000);
+    expect(delivered.filter((m) => m.startsWith('original:burst'))).toHaveLength(200);
+    await eventually(async () => (await core.stores.offline.countMessages('erin')) === 0, 'queue emptied after the receipt', 5000);
   });
 });

@@ -4,6 +4,7 @@ import { OptionsError, checkBoolean } from '@deskchat/core';
 import {
   parseMessageDeliveryOptions,
   parseOfflineOptions,
+  parsePrivateXmlOptions,
   parseRosterOptions,
   parseSearchOptions,
   parseVCardOptions,
@@ -17,7 +18,7 @@ export interface ModuleConfig {
   ldapAuth?: LdapOptions;
 }
 
-export const MODULE_SECTIONS = ['roster', 'offline', 'messaging', 'vcard', 'search', 'auth'] as const;
+export const MODULE_SECTIONS = ['roster', 'offline', 'messaging', 'vcard', 'search', 'auth', 'privateXml'] as const;
 
 type Raw = Record<string, unknown> | undefined;
 
@@ -33,6 +34,7 @@ export function parseModuleConfig(raw: Record<string, Raw>): ModuleConfig {
     'message-delivery': { ...parseMessageDeliveryOptions(raw.messaging, 'messaging') },
     vcard: { ...parseVCardOptions(raw.vcard, 'vcard') },
     search: { ...search },
+    'private-xml': { ...parsePrivateXmlOptions(raw.privateXml, 'privateXml') },
   };
   return { modules, ...(isLdapAuth ? { ldapAuth: search.ldap } : {}) };
 }

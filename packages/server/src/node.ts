@@ -1,20 +1,28 @@
 // The composition root of one node: stores, core, modules, listeners. Holds no protocol logic.
 import fs from 'node:fs';
 import type { Server } from 'node:net';
+import type { BoshService } from '@deskchat/bosh';
 import { Core, coreModules, defaultMechanisms, type Logger } from '@deskchat/core';
 import { createC2sServers } from '@deskchat/c2s';
 import { createLdapPasswordVerifier, imModules } from '@deskchat/im';
 import { openSqliteStores } from '@deskchat/storage-sqlite';
 import { filesModules, PROXY_SERVICE, type Socks5Proxy } from '@deskchat/files';
 import type { ServerConfig } from './config.js';
+import { ConnectionGuard } from './connection-guard.js';
 import { createHttpSurface } from './http.js';
-import { adminToken, createAdminServer } from './admin-http.js';
+import { adminToken, applySavedLoadLimits, createAdminServer, createFirstAdmin } from './admin-http.js';
+import { instrumentNode } from './metrics/node-metrics.js';
+import { PromMetrics } from './metrics/prom-metrics.js';
+import { createUserAdminService } from './users/user-admin-service.js';
 import { downloadPasswordVerifier } from './download-auth.js';
 
 export interface RunningNode {
   readonly core: Core;
+  readonly metrics: PromMetrics;
   /** Bound ports (useful when the config asked for port 0). */
   readonly ports: { c2s: number; directTls?: number; http: number; admin: number; proxy: number };
+  /** The BOSH connection manager (tests and metrics look at its sessions). */
+  readonly bosh: BoshService;
   close(): Promise<void>;
 }
 
@@ -29,7 +37,10 @@ export async function startNode(config: ServerConfig, log: Logger): Promise<Runn
   // With LDAP sign-in, passwords are checked by a bind and only PLAIN can be offered.
   const ldapVerifier = config.im.ldapAuth ? createLdapPasswordVerifier(config.im.ldapAuth) : undefined;
   const mechanisms = defaultMechanisms(ldapVerifier);
-  const core = new Core({ options: { ...config.core, requireTls: config.core.requireTls && !!tls }, stores, log, mechanisms });
+  const metrics = new PromMetrics();
+  const core = new Core({ options: { ...config.core, requireTls: config.core.requireTls && !!tls }, stores, log, mechanisms, metrics });
+  await applySavedLoadLimits(core, log);
+  await core.start();
   for (const module of coreModules) await core.load(module);
   for (const module of imModules) await core.load(module, config.im.modules[module.name]);
   // Upload and download URLs name the HTTP port as clients reach it: files.publicUrl, or this
@@ -39,8 +50,14 @@ export async function startNode(config: ServerConfig, log: Logger): Promise<Runn
   for (const module of filesModules(config.files, publicUrl)) await core.load(module);
   const c2s = createC2sServers(core, tls, config.c2s);
   const httpSurface = createHttpSurface(core, config, tls, { verifyPassword: downloadPasswordVerifier(core, ldapVerifier) });
+  // Descriptors for the client ports are capped so that the admin port and storage always get theirs.
+  const guard = new ConnectionGuard(config.core.limits, log);
+  const proxy = core.services.get(PROXY_SERVICE) as Socks5Proxy;
+  for (const server of [c2s.starttls, c2s.directTls, httpSurface.server, proxy.server]) if (server) guard.guard(server);
   // The admin API (design §6): its own port, bound to loopback by default.
-  const admin = createAdminServer(core, adminToken(config, log), log);
+  const nodeMetrics = instrumentNode({ core, metrics, bosh: httpSurface.bosh, offlineQueue: () => stores.offline.countAllMessages() });
+  await createFirstAdmin(config, stores, log);
+  const admin = createAdminServer({ core, config, token: adminToken(config, log), adminStores: stores, users: createUserAdminService(stores), metrics, nodeMetrics, log });
   const listening: Server[] = [];
   const closeAll = async () => {
     await core.shutdown();
@@ -58,11 +75,13 @@ export async function startNode(config: ServerConfig, log: Logger): Promise<Runn
     ports.http = await listen(httpSurface.server, config.http.host, config.http.port, 'http.port');
     boundHttpUrl = httpUrl(config, !!tls, ports.http);
     // The XEP-0065 proxy (design §2) on its own port; module unload (core.shutdown) closes it.
-    ports.proxy = await listen((core.services.get(PROXY_SERVICE) as Socks5Proxy).server, config.files.proxy.host, config.files.proxy.port, 'files.proxyPort');
+    ports.proxy = await listen(proxy.server, config.files.proxy.host, config.files.proxy.port, 'files.proxyPort');
     ports.admin = await listen(admin, config.admin.host, config.admin.port, 'admin.port');
     listening.push(admin);
-    log.info({ domain: core.domain, ...ports, tls: !!tls, dataDir: config.dataDir }, 'DeskChat node started');
-    return { core, ports, close: closeAll };
+    // After listening, an accept error (EMFILE, ENFILE) is logged and the server goes on accepting.
+    for (const server of [...listening, httpSurface.server, proxy.server]) server.on('error', (err) => log.error({ err }, 'a listening socket failed'));
+    log.info({ domain: core.domain, ...ports, tls: !!tls, dataDir: config.dataDir, maxConnections: guard.maxConnections }, 'DeskChat node started');
+    return { core, metrics, ports, bosh: httpSurface.bosh, close: closeAll };
   } catch (err) {
     await closeAll();
     throw err;

@@ -134,7 +134,7 @@ describe('the WebSocket endpoint (RFC 7395)', () => {
   it.each([
     ['a stanza before <open/>', [`<message xmlns='jabber:client'/>`], 'bad-format'],
     ['a message that is not XML', [OPEN, '<message><body>'], 'not-well-formed'],
-    ['a stanza over xml.maxStanzaBytes', [OPEN, `<message xmlns='jabber:client'><body>${'x'.repeat(300 * 1024)}</body></message>`], 'policy-violation'],
+    ['a stanza over xml.maxStanzaBytesBeforeAuth', [OPEN, `<message xmlns='jabber:client'><body>${'x'.repeat(20 * 1024)}</body></message>`], 'policy-violation'],
     ['a stanza before authentication', [OPEN, `<message xmlns='jabber:client' to='bob@localhost'/>`], 'not-authorized'],
   ])('ends the stream after %s with a stream error and <close/>', async (_, frames, condition) => {
     const raw = await RawSocket.open(server.httpPort);
@@ -144,6 +144,13 @@ describe('the WebSocket endpoint (RFC 7395)', () => {
     expect(raw.frames.findIndex(isClose)).toBeGreaterThan(raw.frames.indexOf(error));
     expect(raw.frames[0].name).toBe('open'); // an error still comes after our <open/>
     await raw.waitClosed();
+  });
+
+  it('cuts a connection whose frame passes twice the pre-auth stanza limit before authentication (RFC 6455 §7.4.1 1009, issue #7 §2)', async () => {
+    const raw = await RawSocket.open(server.httpPort);
+    raw.ws.send(OPEN);
+    raw.ws.send(`<message xmlns='jabber:client'><body>${'x'.repeat(300 * 1024)}</body></message>`);
+    expect(await raw.waitClosed()).toBe(1009); // message too big: the rest is never read
   });
 
   it('sends a client to another node with <close see-other-uri/> (§3.6.1)', async () => {

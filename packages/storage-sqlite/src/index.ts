@@ -6,7 +6,9 @@ import { SqliteOfflineStore } from './sqlite-offline-store.js';
 import { SqlitePrivateXmlStore } from './sqlite-private-xml-store.js';
 import { SqliteRosterStore } from './sqlite-roster-store.js';
 import { SqliteSettingsStore } from './sqlite-settings-store.js';
+import { SqlitePresenceStateStore } from './sqlite-presence-state-store.js';
 import { SqliteVCardStore } from './sqlite-vcard-store.js';
+import { SqliteAdminAccountStore, SqliteApiTokenStore, SqliteAuditLog } from './sqlite-admin-stores.js';
 import { SqliteFileStore } from './sqlite-file-store.js';
 
 export { openDatabase, DATABASE_FILE, type OpenDatabaseOptions } from './open-database.js';
@@ -16,7 +18,10 @@ export { SqliteOfflineStore } from './sqlite-offline-store.js';
 export { SqlitePrivateXmlStore } from './sqlite-private-xml-store.js';
 export { SqliteRosterStore } from './sqlite-roster-store.js';
 export { SqliteSettingsStore } from './sqlite-settings-store.js';
+export { SqlitePresenceStateStore } from './sqlite-presence-state-store.js';
 export { SqliteVCardStore } from './sqlite-vcard-store.js';
+export { SqliteAdminAccountStore, SqliteApiTokenStore, SqliteAuditLog } from './sqlite-admin-stores.js';
+export { openSqliteExport, type SqliteAdminExport, type SqliteExport, type SqliteUserExport } from './sqlite-export.js';
 export { SqliteFileStore } from './sqlite-file-store.js';
 
 export interface SqliteStores {
@@ -25,7 +30,12 @@ export interface SqliteStores {
   privateXml: SqlitePrivateXmlStore;
   roster: SqliteRosterStore;
   settings: SqliteSettingsStore;
+  presenceState: SqlitePresenceStateStore;
   vcards: SqliteVCardStore;
+  /** Administration (core's AdminStores): admin accounts, API tokens, audit log. */
+  admins: SqliteAdminAccountStore;
+  apiTokens: SqliteApiTokenStore;
+  audit: SqliteAuditLog;
   /** Metadata in the database, bytes in `<dataDir>/files/`. */
   files: SqliteFileStore;
   /** Closes the shared connection; the stores must not be used afterwards. */
@@ -38,5 +48,18 @@ export interface SqliteStores {
  */
 export function openSqliteStores(dataDir: string): SqliteStores {
   const db = openDatabase(dataDir);
-  return { accounts: new SqliteAccountStore(db), offline: new SqliteOfflineStore(db), privateXml: new SqlitePrivateXmlStore(db), roster: new SqliteRosterStore(db), settings: new SqliteSettingsStore(db), vcards: new SqliteVCardStore(db), files: new SqliteFileStore(db, join(dataDir, 'files')), close: () => db.close() };
+  return {
+    accounts: new SqliteAccountStore(db),
+    offline: new SqliteOfflineStore(db),
+    privateXml: new SqlitePrivateXmlStore(db),
+    roster: new SqliteRosterStore(db),
+    settings: new SqliteSettingsStore(db),
+    presenceState: new SqlitePresenceStateStore(db),
+    vcards: new SqliteVCardStore(db),
+    admins: new SqliteAdminAccountStore(db),
+    apiTokens: new SqliteApiTokenStore(db),
+    audit: new SqliteAuditLog(db),
+    files: new SqliteFileStore(db, join(dataDir, 'files')),
+    close: () => db.close(),
+  };
 }

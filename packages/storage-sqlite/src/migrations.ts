@@ -150,6 +150,73 @@ export const MIGRATIONS: readonly Migration[] = [
   },
   {
     version: 7,
+    description: 'presence kept across restarts: last seen and outside sources (phone, calendar)',
+    up(db) {
+      // Sources are re-sent by their integrations only on change, so losing them on a restart would
+      // leave an agent "on the phone" or "in a meeting" wrong until the next change.
+      db.exec(`
+        CREATE TABLE presence_sources (
+          username TEXT NOT NULL,
+          source TEXT NOT NULL,
+          state TEXT NOT NULL,
+          PRIMARY KEY (username, source)
+        ) STRICT;
+        CREATE TABLE presence_last_seen (
+          username TEXT NOT NULL PRIMARY KEY,
+          stanza TEXT NOT NULL,
+          at INTEGER NOT NULL
+        ) STRICT;
+      `);
+    },
+  },
+  {
+    version: 8,
+    description: 'administration: admin accounts, API tokens (hashes only) and the audit log',
+    up(db) {
+      // Old and new values of audit entries are JSON text (NULL: nothing before / nothing left).
+      db.exec(`
+        CREATE TABLE admin_accounts (
+          name TEXT NOT NULL PRIMARY KEY,
+          password_hash TEXT NOT NULL,
+          created_at INTEGER NOT NULL,
+          password_changed_at INTEGER NOT NULL
+        ) STRICT;
+        CREATE TABLE api_tokens (
+          name TEXT NOT NULL PRIMARY KEY,
+          hash TEXT NOT NULL UNIQUE,
+          created_at INTEGER NOT NULL,
+          created_by TEXT NOT NULL
+        ) STRICT;
+        CREATE TABLE audit_log (
+          id INTEGER PRIMARY KEY AUTOINCREMENT,
+          at INTEGER NOT NULL,
+          actor TEXT NOT NULL,
+          action TEXT NOT NULL,
+          target TEXT,
+          old_value TEXT CHECK (old_value IS NULL OR json_valid(old_value)),
+          new_value TEXT CHECK (new_value IS NULL OR json_valid(new_value))
+        ) STRICT;
+      `);
+    },
+  },
+  {
+    version: 9,
+    description: 'byte sizes of offline messages and private XML, for per-user quotas',
+    up(db) {
+      // The UTF-8 size of each stored text, kept beside it so that a quota check sums integers
+      // instead of reading every stored stanza (issue #7 §2); the index makes the count and the sum
+      // of one user's queue an index-only scan.
+      db.exec(`
+        ALTER TABLE offline_messages ADD COLUMN bytes INTEGER NOT NULL DEFAULT 0;
+        UPDATE offline_messages SET bytes = length(CAST(stanza AS BLOB));
+        CREATE INDEX offline_messages_user_bytes ON offline_messages (username, bytes);
+        ALTER TABLE private_xml ADD COLUMN bytes INTEGER NOT NULL DEFAULT 0;
+        UPDATE private_xml SET bytes = length(CAST(xml AS BLOB));
+      `);
+    },
+  },
+  {
+    version: 10,
     description: 'stored files (XEP-0363 uploads): metadata here, bytes on disk beside the database',
     up(db) {
       // One row per file keyed by its unguessable id; the bytes are `<dataDir>/files/<id>`. The

@@ -113,6 +113,18 @@ describe('migrate (PRAGMA user_version)', () => {
     expect(tables(db)).not.toContain('later_a');
   });
 
+  it('step 6 records the UTF-8 size of messages and private XML stored before it (per-user byte quotas, issue #7 §2)', async () => {
+    const dir = freshDir();
+    const db = new (await import('better-sqlite3')).default(join(dir, 'old.sqlite'));
+    openDbs.push(db);
+    migrate(db, MIGRATIONS.slice(0, 5));
+    db.prepare("INSERT INTO offline_messages (username, stanza, stored_at) VALUES ('bob', '<message>ü</message>', 1)").run();
+    db.prepare("INSERT INTO private_xml (username, key, xml) VALUES ('bob', 'k', '<k>üü</k>')").run();
+    migrate(db);
+    expect(db.prepare('SELECT bytes FROM offline_messages').get()).toEqual({ bytes: Buffer.byteLength('<message>ü</message>') });
+    expect(db.prepare('SELECT bytes FROM private_xml').get()).toEqual({ bytes: Buffer.byteLength('<k>üü</k>') });
+  });
+
   it('rejects a step list that is not numbered 1, 2, 3, …', () => {
     const db = open(freshDir());
     expect(() => migrate(db, [...MIGRATIONS, step(SCHEMA_VERSION + 2, 'SELECT 1')])).toThrow(/must be 1, 2, 3/);

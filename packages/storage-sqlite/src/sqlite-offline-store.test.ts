@@ -16,8 +16,8 @@ describe('SqliteOfflineStore durability', () => {
     const dir = mkdtempSync(join(tmpdir(), 'deskchat-offline-'));
     try {
       const first = openSqliteStores(dir);
-      await first.offline.storeMessage('bob', { stanza: '<message><body>1</body></message>', storedAt: 10 }, 5);
-      await first.offline.storeMessage('bob', { stanza: '<message><body>2</body></message>', storedAt: 20 }, 5);
+      await first.offline.storeMessage('bob', { stanza: '<message><body>1</body></message>', storedAt: 10 }, { maxMessages: 5, maxBytes: 1_000_000 });
+      await first.offline.storeMessage('bob', { stanza: '<message><body>2</body></message>', storedAt: 20 }, { maxMessages: 5, maxBytes: 1_000_000 });
       first.close();
 
       const second = openSqliteStores(dir);
@@ -29,6 +29,20 @@ describe('SqliteOfflineStore durability', () => {
       second.close();
     } finally {
       rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('SqliteOfflineStore.countAllMessages (the offline queue size on /metrics)', () => {
+  it('counts the stored messages of every user', async () => {
+    const { store, cleanup } = await freshStores((s) => s.offline)();
+    try {
+      await expect(store.countAllMessages()).resolves.toBe(0);
+      await store.storeMessage('alice', { stanza: '<message/>', storedAt: 1 }, { maxMessages: 10, maxBytes: 10_000 });
+      await store.storeMessage('bob', { stanza: '<message/>', storedAt: 2 }, { maxMessages: 10, maxBytes: 10_000 });
+      await expect(store.countAllMessages()).resolves.toBe(2);
+    } finally {
+      await cleanup();
     }
   });
 });

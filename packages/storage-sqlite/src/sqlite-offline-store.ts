@@ -1,7 +1,7 @@
 // OfflineStore on SQLite: XEP-0160 offline messages, oldest first, with a per-user limit.
 // Same contract as core's MemoryOfflineStore (see @deskchat/testing offlineStoreContract).
 import type { Database, Statement } from 'better-sqlite3';
-import type { OfflineMessage, OfflineStore } from '@deskchat/core';
+import type { OfflineMessage, OfflineQuota, OfflineStore } from '@deskchat/core';
 
 interface Row {
   id: number;
@@ -11,20 +11,23 @@ interface Row {
 
 /** Expects a database opened (and migrated) by `openDatabase`; statements are prepared once. */
 export class SqliteOfflineStore implements OfflineStore {
-  private readonly insertUnderLimit: Statement<[{ username: string; stanza: string; storedAt: number; limit: number }]>;
+  private readonly insertUnderLimit: Statement<[{ username: string; stanza: string; storedAt: number; bytes: number; maxMessages: number; maxBytes: number }]>;
   private readonly selectAll: Statement<[string], Row>;
   private readonly count: Statement<[string], { n: number }>;
+  private readonly countEvery: Statement<[], { n: number }>;
   private readonly removeOne: Statement<[string, number]>;
   private readonly removeAll: Statement<[string]>;
   private readonly removeMany: (username: string, ids: number[]) => void;
 
   constructor(db: Database) {
     // One statement, so the count and the insert are atomic even with another connection writing.
-    this.insertUnderLimit = db.prepare(`INSERT INTO offline_messages (username, stanza, stored_at)
-      SELECT @username, @stanza, @storedAt
-      WHERE (SELECT count(*) FROM offline_messages WHERE username = @username) < @limit`);
+    this.insertUnderLimit = db.prepare(`INSERT INTO offline_messages (username, stanza, stored_at, bytes)
+      SELECT @username, @stanza, @storedAt, @bytes
+      FROM (SELECT count(*) AS n, coalesce(sum(bytes), 0) AS total FROM offline_messages WHERE username = @username)
+      WHERE n < @maxMessages AND total + @bytes <= @maxBytes`);
     this.selectAll = db.prepare('SELECT id, stanza, stored_at FROM offline_messages WHERE username = ? ORDER BY id');
     this.count = db.prepare('SELECT count(*) AS n FROM offline_messages WHERE username = ?');
+    this.countEvery = db.prepare('SELECT count(*) AS n FROM offline_messages');
     this.removeOne = db.prepare('DELETE FROM offline_messages WHERE username = ? AND id = ?');
     this.removeAll = db.prepare('DELETE FROM offline_messages WHERE username = ?');
     // One transaction for a delivered batch: one fsync, and a crash leaves all or none removed.
@@ -33,8 +36,10 @@ export class SqliteOfflineStore implements OfflineStore {
     });
   }
 
-  async storeMessage(username: string, message: Omit<OfflineMessage, 'id'>, limit: number): Promise<boolean> {
-    return this.insertUnderLimit.run({ username, stanza: message.stanza, storedAt: message.storedAt, limit }).changes === 1;
+  async storeMessage(username: string, message: Omit<OfflineMessage, 'id'>, quota: OfflineQuota): Promise<boolean> {
+    const { maxMessages, maxBytes } = quota;
+    const bytes = Buffer.byteLength(message.stanza);
+    return this.insertUnderLimit.run({ username, stanza: message.stanza, storedAt: message.storedAt, bytes, maxMessages, maxBytes }).changes === 1;
   }
 
   async listMessages(username: string): Promise<OfflineMessage[]> {
@@ -43,6 +48,11 @@ export class SqliteOfflineStore implements OfflineStore {
 
   async countMessages(username: string): Promise<number> {
     return this.count.get(username)!.n;
+  }
+
+  /** Every stored message of every user (the offline queue size on /metrics); not part of the port. */
+  async countAllMessages(): Promise<number> {
+    return this.countEvery.get()!.n;
   }
 
   async removeMessages(username: string, ids: number[]): Promise<void> {

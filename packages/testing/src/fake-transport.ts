@@ -2,7 +2,7 @@
 // elements in, and resolves waiters when a matching element arrives.
 import type { Element } from '@xmpp/xml';
 import type { StreamError } from '@deskchat/protocol';
-import type { Transport, TransportKind } from '@deskchat/core';
+import type { NodeAddress, Transport, TransportKind } from '@deskchat/core';
 
 type Waiter = { match: (el: Element) => boolean; resolve: (el: Element) => void; reject: (e: Error) => void; timer: NodeJS.Timeout };
 
@@ -13,7 +13,14 @@ export class FakeTransport implements Transport {
   readonly sent: Element[] = [];
   readonly headers: Record<string, string>[] = [];
   closedWith: StreamError | 'closed' | undefined;
+  /**
+   * Answers what a client library answers by itself (a XEP-0199 ping from the server): return true
+   * to take the element, which then stays out of `next()` and `drain()` (it is still in `sent`).
+   */
+  autoReply?: (element: Element) => boolean;
   resets = 0;
+  /** Where `seeOther` sent the client (BOSH- and WebSocket-like fakes only). */
+  redirectedTo?: NodeAddress;
   private secure: boolean;
   private readonly tlsAvailable: boolean;
   private unread: Element[] = [];
@@ -21,10 +28,19 @@ export class FakeTransport implements Transport {
 
   constructor(options: { kind?: TransportKind; remoteAddress?: string; secure?: boolean; canStartTls?: boolean } = {}) {
     this.kind = options.kind ?? 'tcp';
+    // Like the real transports: BOSH and WebSocket have their own redirect signal, TCP has none.
+    if (this.kind !== 'tcp') {
+      this.seeOther = (target: NodeAddress) => {
+        this.redirectedTo = target;
+        this.closedWith ??= 'closed';
+      };
+    }
     this.remoteAddress = options.remoteAddress ?? '127.0.0.1';
     this.secure = options.secure ?? false;
     this.tlsAvailable = options.canStartTls ?? false;
   }
+
+  seeOther?: (target: NodeAddress, text: string) => void;
 
   isSecure(): boolean {
     return this.secure;
@@ -40,6 +56,7 @@ export class FakeTransport implements Transport {
   }
   send(element: Element): void {
     this.sent.push(element);
+    if (this.autoReply?.(element)) return;
     const index = this.waiters.findIndex((w) => w.match(element));
     if (index >= 0) {
       const [waiter] = this.waiters.splice(index, 1);

@@ -1,8 +1,14 @@
 // The in-process harness (conventions §11, level 2): a real Core with its modules and memory
 // stores, and clients that negotiate real streams over FakeTransport. Stanzas in, stanzas out.
+//
+// Cluster mode: with `nodes: 2` (or DESKCHAT_HARNESS_NODES=2 in the environment, which the jest
+// project 'im-two-nodes' sets) the harness runs that many Cores sharing one set of stores and one
+// in-memory session directory, presence store, node bus and locks, and places successive
+// connections on successive nodes — so a test written for one node runs with its users (and even
+// one user's resources) split across nodes, exactly as a cluster would route them.
 import xml, { type Element } from '@xmpp/xml';
 import { NS, StanzaError, type JID } from '@deskchat/protocol';
-import { Core, coreModules, deriveCredentials, memoryStores, DEFAULT_CORE_OPTIONS, type CoreOptions, type Module, type Session } from '@deskchat/core';
+import { Core, coreModules, deriveCredentials, memorySharedState, memoryStores, DEFAULT_CORE_OPTIONS, type CoreOptions, type Module, type Session, type Stores } from '@deskchat/core';
 import { FakeTransport } from './fake-transport.js';
 
 export interface HarnessClient {
@@ -19,17 +25,40 @@ export interface HarnessClient {
 
 let counter = 0;
 
-export class Harness {
-  readonly core: Core;
+export interface HarnessOptions {
+  core?: Partial<CoreOptions>;
+  modules?: Module<any>[];
+  /** Cores sharing stores and volatile state (default: DESKCHAT_HARNESS_NODES, else 1). */
+  nodes?: number;
+  /** Stores to use instead of the in-memory ones (e.g. a deliberately slow one). */
+  stores?: Partial<Stores>;
+  /** Modules that differ per node (e.g. the cluster module, which knows which node it runs on), loaded first. */
+  nodeModules?: (node: string, index: number) => Module<any>[];
+}
 
-  private constructor(core: Core) {
-    this.core = core;
+export class Harness {
+  /** The first node (every node shares its stores). */
+  readonly core: Core;
+  readonly cores: Core[];
+  private connections = 0;
+
+  private constructor(cores: Core[]) {
+    this.cores = cores;
+    this.core = cores[0];
   }
 
-  static async create(options: { core?: Partial<CoreOptions>; modules?: Module<any>[] } = {}): Promise<Harness> {
-    const core = new Core({ options: { ...DEFAULT_CORE_OPTIONS, ...options.core }, stores: memoryStores() });
-    for (const module of [...coreModules, ...(options.modules ?? [])]) await core.load(module);
-    return new Harness(core);
+  static async create(options: HarnessOptions = {}): Promise<Harness> {
+    const count = options.nodes ?? Number(process.env.DESKCHAT_HARNESS_NODES ?? 1);
+    const stores = { ...memoryStores(), ...options.stores };
+    const shared = memorySharedState(stores.presenceState);
+    const cores: Core[] = [];
+    for (let i = 0; i < count; i++) {
+      const core = new Core({ options: { ...DEFAULT_CORE_OPTIONS, ...options.core }, stores, shared, node: count === 1 ? 'local' : `node${i + 1}` });
+      await core.start();
+      for (const module of [...(options.nodeModules?.(core.node, i) ?? []), ...coreModules, ...(options.modules ?? [])]) await core.load(module);
+      cores.push(core);
+    }
+    return new Harness(cores);
   }
 
   async addUser(username: string, password = 'secret'): Promise<void> {
@@ -37,15 +66,16 @@ export class Harness {
   }
 
   /** Opens a stream, authenticates with PLAIN (over a loopback fake) and binds `resource`. */
-  async connect(username: string, options: { password?: string; resource?: string; transport?: FakeTransport } = {}): Promise<HarnessClient> {
+  async connect(username: string, options: { password?: string; resource?: string; transport?: FakeTransport; node?: number } = {}): Promise<HarnessClient> {
     const transport = options.transport ?? new FakeTransport();
-    const session = this.core.createSession(transport);
-    await session.onStreamOpen({ to: this.core.domain, version: '1.0', xmlns: NS.CLIENT, 'xmlns:stream': NS.STREAM });
+    const core = this.cores[(options.node ?? this.connections++) % this.cores.length];
+    const session = core.createSession(transport);
+    await session.onStreamOpen({ to: core.domain, version: '1.0', xmlns: NS.CLIENT, 'xmlns:stream': NS.STREAM });
     const auth = Buffer.from(`\0${username}\0${options.password ?? 'secret'}`).toString('base64');
     await session.onElement(xml('auth', { xmlns: NS.SASL, mechanism: 'PLAIN' }, auth));
     const outcome = await transport.next((el) => el.attrs.xmlns === NS.SASL);
     if (outcome.name !== 'success') throw new Error(`authentication failed: ${outcome.toString()}`);
-    await session.onStreamOpen({ to: this.core.domain, version: '1.0', xmlns: NS.CLIENT });
+    await session.onStreamOpen({ to: core.domain, version: '1.0', xmlns: NS.CLIENT });
     const resource = options.resource ?? `r${++counter}`;
     await session.onElement(xml('iq', { type: 'set', id: 'bind' }, xml('bind', { xmlns: NS.BIND }, xml('resource', {}, resource))));
     const bound = await transport.next((el) => el.name === 'iq' && el.attrs.id === 'bind');
@@ -57,6 +87,12 @@ export class Harness {
 
 function makeClient(session: Session, transport: FakeTransport): HarnessClient {
   let ids = 0;
+  // Like every client library, answer the server's pings (XEP-0199 §4.2), e.g. its check after an offline batch.
+  transport.autoReply ??= (el) => {
+    if (el.name !== 'iq' || el.attrs.type !== 'get' || !el.getChild('ping', NS.PING)) return false;
+    queueMicrotask(() => void session.onElement(xml('iq', { type: 'result', id: el.attrs.id, to: el.attrs.from })));
+    return true;
+  };
   const client: HarnessClient = {
     session,
     transport,

@@ -7,8 +7,15 @@ export { rosterStoreContract, type RosterStoreFixture } from './contracts/roster
 export { FakeTransport } from './fake-transport.js';
 export { Harness, type HarnessClient } from './harness.js';
 export { freePort } from './ports.js';
-export { stanzaMatching, isStanzaError } from './matchers.js';
+export { stanzaMatching, isStanzaError, eventually } from './matchers.js';
 export { privateXmlStoreContract, type PrivateXmlStoreFixture } from './contracts/private-xml-store-contract.js';
 export { settingsStoreContract, type SettingsStoreFixture } from './contracts/settings-store-contract.js';
 export { launchChromium, artifactDir, CHROMIUM_PATH, type TestBrowser } from './chromium.js';
+export { sessionDirectoryContract, type SessionDirectoryFixture } from './contracts/session-directory-contract.js';
+export { presenceStoreContract, type PresenceStoreFixture } from './contracts/presence-store-contract.js';
+export { coordinationContract, type CoordinationFixture } from './contracts/coordination-contracts.js';
+export { clusterRegistryContract, testNode, type ClusterRegistryFixture } from './contracts/cluster-registry-contract.js';
+export { adminStoresContract, type AdminStoresFixture } from './contracts/admin-stores-contract.js';
+export { startRedisServer, REDIS_SERVER, REDIS_CLI, type RedisTestServer, type RedisTestServerOptions } from './redis-server.js';
+export { startRedisSentinelGroup, type RedisSentinelGroup, type RedisSentinelGroupOptions } from './redis-sentinel.js';
 export { fileStoreContract, newFile, chunksOf, collect, type FileStoreFixture } from './contracts/file-store-contract.js';

@@ -11,3 +11,16 @@ export function stanzaMatching(name: string, attrs: Record<string, string | unde
 export function isStanzaError(el: Element, condition: string): boolean {
   return el.attrs.type === 'error' && StanzaError.fromStanza(el)?.condition === condition;
 }
+
+/**
+ * Resolves once `condition` holds, checking after each turn of the event loop (and then every few
+ * milliseconds): for effects that follow a reply asynchronously (a store emptied after a receipt).
+ * Fails with `what` if it does not hold within `timeoutMs`. A wait for a positive fact, never a sleep.
+ */
+export async function eventually(condition: () => boolean | Promise<boolean>, what = 'condition', timeoutMs = 2000): Promise<void> {
+  const start = Date.now();
+  for (let turn = 0; !(await condition()); turn++) {
+    if (Date.now() - start > timeoutMs) throw new Error(`${what}: not true within ${timeoutMs} ms`);
+    await new Promise((resolve) => (turn < 20 ? setImmediate(resolve) : setTimeout(resolve, 5)));
+  }
+}

@@ -1,6 +1,7 @@
 // In-process BOSH test kit: a real Core (the testing package's harness, passed in by the test) and
 // a BoshService with an injected clock and no sweep timer, fed parsed bodies and answering into fake
 // HTTP responses. No sockets, no sleeping.
+import { EventEmitter } from 'node:events';
 import type { ServerResponse } from 'node:http';
 import xml, { type Element } from '@xmpp/xml';
 import { parseDocument, type Core } from '@deskchat/core';
@@ -8,8 +9,8 @@ import { BoshService } from '../bosh-service.js';
 import { HTTPBIND_NS, XBOSH_NS } from '../constants.js';
 import { DEFAULT_BOSH_OPTIONS, type BoshOptions } from '../options.js';
 
-/** The part of node's ServerResponse the connection manager uses. */
-export class FakeResponse {
+/** The part of node's ServerResponse the connection manager uses; `destroy()` is the client closing the connection. */
+export class FakeResponse extends EventEmitter {
   status?: number;
   body?: string;
   headers: Record<string, unknown> = {};
@@ -25,10 +26,13 @@ export class FakeResponse {
   end(body: string): void {
     this.body = body;
     this.writableEnded = true;
+    this.emit('close');
   }
 
   destroy(): void {
+    if (this.destroyed) return;
     this.destroyed = true;
+    this.emit('close');
   }
 
   get isAnswered(): boolean {

@@ -1,66 +1,47 @@
-// XEP-0030 services hosted as `domain/resource` (api.discoService): listed in the domain's
-// disco#items, each answering disco#info with its own identities, features and XEP-0128 forms.
+// XEP-0030 for accounts (issue #7 §7): disco#info of a bare JID answers the account itself and the
+// contacts subscribed to its presence; anyone else gets service-unavailable whether or not the
+// account exists (XEP-0030 §8); disco#items of a bare JID is an empty result for everyone.
 import { describe, it, expect, beforeEach } from '@jest/globals';
 import xml from '@xmpp/xml';
 import { NS } from '@deskchat/protocol';
 import { Harness, isStanzaError, type HarnessClient } from '@deskchat/testing';
-import { loadModule, type Module } from '../module-api.js';
 
 let harness: Harness;
-let alice: HarnessClient;
-let limit = 100;
-const uploadLike: Module = {
-  name: 'upload-like',
-  setup(api) {
-    api.discoService('upload', 'HTTP upload', () => ({
-      identities: [{ category: 'store', type: 'file', name: 'HTTP upload' }],
-      features: ['urn:example:upload', NS.DISCO_INFO],
-      extensions: [xml('x', { xmlns: 'jabber:x:data', type: 'result' }, xml('field', { var: 'max' }, xml('value', {}, String(limit))))],
-    }));
-  },
-};
-
-const info = (to: string) => alice.iq(xml('iq', { type: 'get', to }, xml('query', { xmlns: NS.DISCO_INFO })));
-const items = (to: string) => alice.iq(xml('iq', { type: 'get', to }, xml('query', { xmlns: NS.DISCO_ITEMS })));
-
+let bob: HarnessClient;
 beforeEach(async () => {
-  harness = await Harness.create({ modules: [uploadLike] });
-  await harness.addUser('alice');
-  alice = await harness.connect('alice');
+  harness = await Harness.create();
+  for (const user of ['alice', 'bob', 'carol']) await harness.addUser(user);
+  bob = await harness.connect('bob');
+  // alice shares her presence with carol only (RFC 6121: carol is in alice's roster with subscription 'from').
+  await harness.core.stores.roster.setItem('alice', { jid: 'carol@localhost', groups: [], subscription: 'from', isPendingOut: false, isPreApproved: false });
 });
 
-describe('services of the server (XEP-0030 §4)', () => {
-  it("lists each service as an item of the domain, with its name", async () => {
-    const reply = await items('localhost');
-    expect(reply.getChild('query', NS.DISCO_ITEMS)!.getChildren('item').map((i) => i.attrs)).toEqual([{ jid: 'localhost/upload', name: 'HTTP upload' }]);
+const info = (client: HarnessClient, to: string) => client.iq(xml('iq', { type: 'get', to }, xml('query', { xmlns: NS.DISCO_INFO })));
+const items = (client: HarnessClient, to: string) => client.iq(xml('iq', { type: 'get', to }, xml('query', { xmlns: NS.DISCO_ITEMS })));
+
+describe('disco#info of a bare JID (XEP-0030 §3.1, §8)', () => {
+  it('answers service-unavailable to a user without a subscription, the same as for an unknown account', async () => {
+    const unsubscribed = await info(bob, 'alice@localhost');
+    const unknown = await info(bob, 'nobody@localhost');
+    expect(isStanzaError(unsubscribed, 'service-unavailable')).toBe(true);
+    expect(unknown.getChild('error')!.toString()).toBe(unsubscribed.getChild('error')!.toString());
   });
 
-  it('answers disco#info of the service from its JID with its identity, features and form, built per request (§3.1, XEP-0128)', async () => {
-    limit = 42;
-    const reply = await info('localhost/upload');
-    expect(reply.attrs).toMatchObject({ type: 'result', from: 'localhost/upload' });
-    const query = reply.getChild('query', NS.DISCO_INFO)!;
-    expect(query.getChildren('identity').map((i) => i.attrs)).toEqual([{ category: 'store', type: 'file', name: 'HTTP upload' }]);
-    expect(query.getChildren('feature').map((f) => f.attrs.var)).toEqual([NS.DISCO_INFO, 'urn:example:upload']);
-    expect(query.getChild('x', 'jabber:x:data')!.getChild('field')!.getChildText('value')).toBe('42');
+  it('answers the account identity to a subscribed contact and to the account itself', async () => {
+    const carol = await harness.connect('carol');
+    const toContact = await info(carol, 'alice@localhost');
+    expect(toContact.getChild('query', NS.DISCO_INFO)?.getChild('identity')?.attrs).toMatchObject({ category: 'account', type: 'registered' });
+    const alice = await harness.connect('alice');
+    expect((await info(alice, 'alice@localhost')).attrs.type).toBe('result');
   });
+});
 
-  it('keeps the server identity on the domain and gives a service no items of its own', async () => {
-    const domain = (await info('localhost')).getChild('query', NS.DISCO_INFO)!;
-    expect(domain.getChildren('identity').map((i) => i.attrs.category)).toEqual(['server']);
-    expect((await items('localhost/upload')).getChild('query', NS.DISCO_ITEMS)!.getChildren('item')).toEqual([]);
-  });
-
-  it('answers item-not-found for a resource of the domain that no module serves', async () => {
-    expect(isStanzaError(await info('localhost/nothing'), 'item-not-found')).toBe(true);
-  });
-
-  it('removes the service from items and info when its module is unloaded', async () => {
-    const other: Module = { name: 'proxy-like', setup: (api) => api.discoService('proxy', 'Proxy', () => ({ identities: [{ category: 'proxy', type: 'bytestreams' }], features: [] })) };
-    const loaded = await loadModule(harness.core, other);
-    expect((await items('localhost')).getChild('query', NS.DISCO_ITEMS)!.getChildren('item')).toHaveLength(2);
-    loaded.unload();
-    expect((await items('localhost')).getChild('query', NS.DISCO_ITEMS)!.getChildren('item').map((i) => i.attrs.jid)).toEqual(['localhost/upload']);
-    expect(isStanzaError(await info('localhost/proxy'), 'item-not-found')).toBe(true);
+describe('disco#items of a bare JID (XEP-0030 §8)', () => {
+  it('is an empty result for an unknown and for an unsubscribed account alike', async () => {
+    for (const to of ['alice@localhost', 'nobody@localhost']) {
+      const reply = await items(bob, to);
+      expect(reply.attrs.type).toBe('result');
+      expect(reply.getChild('query', NS.DISCO_ITEMS)?.children).toEqual([]);
+    }
   });
 });

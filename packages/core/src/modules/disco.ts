@@ -12,8 +12,8 @@ export const discoModule: Module = {
     api.iq(NS.DISCO_INFO, 'query', {
       async get({ payload, from, to }) {
         if (payload.attrs.node) throw new StanzaError('item-not-found', 'no such node');
-        if (to.resource) return serviceInfo(await api.core.hooks.collect('disco/service-info', { from, resource: to.resource }));
-        const features = [...new Set(await api.core.hooks.collect('disco/host-features', { from }))].sort();
+        if (to.resource) return serviceInfo(await api.collect('disco/service-info', { from, resource: to.resource }));
+        const features = [...new Set(await api.collect('disco/host-features', { from }))].sort();
         return xml(
           'query',
           { xmlns: NS.DISCO_INFO },
@@ -26,23 +26,34 @@ export const discoModule: Module = {
       async get({ payload, from, to }) {
         if (payload.attrs.node) throw new StanzaError('item-not-found', 'no such node');
         // A service entity has no items of its own.
-        const items = to.resource ? [] : await api.core.hooks.collect('disco/host-items', { from });
+        const items = to.resource ? [] : await api.collect('disco/host-items', { from });
         return xml('query', { xmlns: NS.DISCO_ITEMS }, ...items.map((item) => xml('item', item.name ? { jid: item.jid, name: item.name } : { jid: item.jid })));
       },
     });
-    // XEP-0030 §3.1 / RFC 6121: an account's bare JID answers disco#info with the account identity.
+    // XEP-0030 §3.1 / RFC 6121: an account's bare JID answers disco#info with the account identity —
+    // to the account itself and to contacts subscribed to its presence. XEP-0030 §8 (issue #7 §7):
+    // anyone else gets service-unavailable, whether or not the account exists, so that disco cannot
+    // be used to find accounts or probe users who did not share their presence.
     api.iq(
       NS.DISCO_INFO,
       'query',
       {
         async get({ to, from }) {
-          const isSelf = to.equals(from.bare());
-          if (!isSelf && !(await api.stores.accounts.hasAccount(to.local))) throw new StanzaError('service-unavailable');
+          if (!to.equals(from.bare()) && !(await isSubscribed(from.bare().toString(), to.local))) throw new StanzaError('service-unavailable');
           return xml('query', { xmlns: NS.DISCO_INFO }, xml('identity', { category: 'account', type: 'registered' }));
         },
       },
       'account',
     );
+    // XEP-0030 §8: disco#items of a bare JID is an empty result for everyone (an account publishes
+    // no items here), the same for an unknown account as for an unsubscribed one.
+    api.iq(NS.DISCO_ITEMS, 'query', { get: () => xml('query', { xmlns: NS.DISCO_ITEMS }) }, 'account');
+
+    /** Whether `contact` may see `username`'s presence (RFC 6121 subscription 'from' or 'both' in the user's roster). */
+    const isSubscribed = async (contact: string, username: string): Promise<boolean> => {
+      const item = await api.stores.roster.getItem(username, contact);
+      return item?.subscription === 'from' || item?.subscription === 'both';
+    };
   },
 };
 

@@ -7,7 +7,7 @@ import type { Module } from '../module-api.js';
 export const versionModule: Module = {
   name: 'version',
   setup(api) {
-    const { name, version, hideOs } = api.core.options.version;
+    const { name, version, hideOs } = api.coreOptions.version;
     api.discoFeature(NS.VERSION);
     api.iq(NS.VERSION, 'query', {
       get: () =>

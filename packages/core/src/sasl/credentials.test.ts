@@ -12,10 +12,12 @@ describe('password checks against stored SCRAM keys', () => {
     await expect(checkPasswordAsync('SHA-256', credential, 'pencil')).resolves.toBe(false);
   });
 
-  it('normalises the password (NFKC) the same way in both', async () => {
-    const composed = 'ﬁle'; // U+FB01 LATIN SMALL LIGATURE FI becomes "fi" under NFKC
-    const stored = deriveScramCredential('SHA-1', 'file', Buffer.from('c2FsdHNhbHQ=', 'base64'), 4096);
-    expect(checkPassword('SHA-1', stored, composed)).toBe(true);
-    await expect(checkPasswordAsync('SHA-1', stored, composed)).resolves.toBe(true);
+  it('prepares the password with PRECIS OpaqueString the same way in both (RFC 8265 §4.2: NFC, non-ASCII spaces to SPACE)', async () => {
+    const stored = deriveScramCredential('SHA-1', 'caf\u00e9 au lait', Buffer.from('c2FsdHNhbHQ=', 'base64'), 4096);
+    const typed = 'cafe\u0301\u00a0au lait'; // decomposed é and a NO-BREAK SPACE
+    expect(checkPassword('SHA-1', stored, typed)).toBe(true);
+    await expect(checkPasswordAsync('SHA-1', stored, typed)).resolves.toBe(true);
+    // OpaqueString maps no compatibility characters (unlike the NFKC used before): the ligature stays itself.
+    expect(checkPassword('SHA-1', deriveScramCredential('SHA-1', 'file', Buffer.from('c2FsdHNhbHQ=', 'base64'), 4096), '\ufb01le')).toBe(false);
   });
 });

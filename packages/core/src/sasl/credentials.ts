@@ -1,7 +1,17 @@
 // RFC 5802 §3: derive the server-side SCRAM keys from a password, and check a password against them
 // (used by PLAIN, so that no plaintext ever needs to be stored).
 import { createHash, createHmac, pbkdf2, pbkdf2Sync, randomBytes, timingSafeEqual } from 'node:crypto';
+import { prepareOpaqueString } from '@deskchat/protocol';
 import type { Credentials, ScramCredential, ScramHash } from '../storage/accounts.js';
+
+/**
+ * Normalize(password) of RFC 5802 §2.2, with the PRECIS OpaqueString profile that replaces SASLprep
+ * (RFC 8265 §4.2; issue #7 §5). A password the profile refuses (a control, an unassigned code point)
+ * cannot be set; checking one is done on its raw text, which matches no stored key made this way.
+ */
+export function preparePassword(password: string): string {
+  return prepareOpaqueString(password) ?? password;
+}
 
 /** Node's digest names for the SCRAM hashes. */
 export const DIGEST: Record<ScramHash, 'sha1' | 'sha256'> = { 'SHA-1': 'sha1', 'SHA-256': 'sha256' };
@@ -20,9 +30,7 @@ export function digest(hash: ScramHash, data: Buffer): Buffer {
 
 /** SaltedPassword := Hi(Normalize(password), salt, i) with Hi = PBKDF2-HMAC. */
 export function saltedPassword(hash: ScramHash, password: string, salt: Buffer, iterations: number): Buffer {
-  // SASLprep (RFC 4013) is approximated by NFKC normalisation, which covers the mapping step for
-  // the passwords users type; prohibited code points are rejected at account creation.
-  return pbkdf2Sync(Buffer.from(password.normalize('NFKC'), 'utf8'), salt, iterations, KEY_LENGTH[hash], DIGEST[hash]);
+  return pbkdf2Sync(Buffer.from(preparePassword(password), 'utf8'), salt, iterations, KEY_LENGTH[hash], DIGEST[hash]);
 }
 
 export function deriveScramCredential(
@@ -64,7 +72,7 @@ export function checkPassword(hash: ScramHash, credential: ScramCredential, pass
 export function checkPasswordAsync(hash: ScramHash, credential: ScramCredential, password: string): Promise<boolean> {
   const salt = Buffer.from(credential.salt, 'base64');
   return new Promise((resolve, reject) => {
-    pbkdf2(Buffer.from(password.normalize('NFKC'), 'utf8'), salt, credential.iterations, KEY_LENGTH[hash], DIGEST[hash], (err, salted) => {
+    pbkdf2(Buffer.from(preparePassword(password), 'utf8'), salt, credential.iterations, KEY_LENGTH[hash], DIGEST[hash], (err, salted) => {
       if (err) return reject(err);
       const storedKey = digest(hash, hmac(hash, salted, 'Client Key'));
       const expected = Buffer.from(credential.storedKey, 'base64');

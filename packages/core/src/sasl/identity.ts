@@ -1,14 +1,15 @@
 // RFC 6120 §6.3.7 (the authcid is a simple user name), §6.3.8 (authorization identity), §6.5.10 and
 // RFC 5802 §7 server-error-value (do not disclose why, e.g. that an account does not exist).
 import { randomBytes } from 'node:crypto';
+import { parseJid, prepareLocalpart } from '@deskchat/protocol';
 import type { ScramCredential, ScramHash } from '../storage/accounts.js';
 import { DEFAULT_ITERATIONS, hmac } from './credentials.js';
 import { SaslFailure } from './types.js';
 import type { SaslContext } from './types.js';
 
-/** Store keys are lower-case localparts; NFKC stands in for SASLprep as in credentials.ts. */
+/** Store keys are prepared localparts (PRECIS UsernameCaseMapped); '' when the name cannot be one. */
 export function normaliseUsername(username: string): string {
-  return username.normalize('NFKC').toLowerCase();
+  return prepareLocalpart(username) ?? '';
 }
 
 /**
@@ -16,8 +17,9 @@ export function normaliseUsername(username: string): string {
  * account's bare JID (no resource); anything else is `invalid-authzid`.
  */
 export function isOwnAuthzid(authzid: string, username: string, domain: string): boolean {
-  const normalised = normaliseUsername(authzid);
-  return normalised === username || normalised === `${username}@${domain.toLowerCase()}`;
+  if (!authzid.includes('@')) return normaliseUsername(authzid) === username;
+  const jid = parseJid(authzid);
+  return jid !== undefined && !jid.resource && jid.local === username && jid.domain === domain.toLowerCase();
 }
 
 /** Per-process secret for fake credentials: an attacker cannot predict or recompute them. */

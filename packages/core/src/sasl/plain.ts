@@ -54,11 +54,13 @@ class PlainExchange implements SaslExchange {
     // 1. message = [authzid] UTF8NUL authcid UTF8NUL passwd
     const { authzid, authcid, password } = parsePlainMessage(clientData);
     const username = normaliseUsername(authcid);
-    if (username === '') throw new SaslFailure('malformed-request', 'the authcid is empty (RFC 4616 §2)');
+    if (username === '') throw new SaslFailure('malformed-request', 'the authcid is empty or not a username (RFC 4616 §2, RFC 8265 §3.3)');
     // 2. The authzid depends only on what the client sent, so refusing it first reveals nothing.
     if (authzid !== '' && !isOwnAuthzid(authzid, username, this.context.domain)) {
       throw new SaslFailure('invalid-authzid', 'an account may only act as itself (RFC 6120 §6.3.8)');
     }
+    // The throttle decides once the username is known (issue #7 §4: per address and username).
+    await this.context.admit?.(username);
     if (this.verifyPassword) return this.authenticateExternally(username, password);
     // 3. Check the password against the stored SHA-256 credential; an unknown user is checked
     //    against a fake one, so that both failures cost one key derivation (RFC 6120 §6.5.10).

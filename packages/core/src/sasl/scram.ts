@@ -74,11 +74,13 @@ class ScramExchange implements SaslExchange {
     // 1. Parse (gs2 header, username, client nonce); 'p=' and 'm=' are refused there.
     const message = parseClientFirst(clientData);
     const username = normaliseUsername(message.username);
-    if (username === '') throw new SaslFailure('malformed-request', 'the username is empty (RFC 5802 §5.1)');
+    if (username === '') throw new SaslFailure('malformed-request', 'the username is empty or not a username (RFC 5802 §5.1, RFC 8265 §3.3)');
     // 2. The authzid depends only on what the client sent, so refusing it now reveals nothing.
     if (message.authzid !== undefined && !isOwnAuthzid(message.authzid, username, this.context.domain)) {
       throw new SaslFailure('invalid-authzid', 'an account may only act as itself (RFC 6120 §6.3.8)');
     }
+    // The throttle decides once the username is known (issue #7 §4: per address and username).
+    await this.context.admit?.(username);
     // 3. Salt and iteration count of the account, or a fake but stable pair for an unknown user
     //    (RFC 5802 §7: the server may hide the reason for a failure); the failure comes at the end.
     const { credential, isKnown } = await lookUpCredential(this.context, this.hash, username);

@@ -34,6 +34,11 @@ export interface SaslContext {
   /** The peer is on a loopback address. */
   isLoopback: boolean;
   accounts: AccountStore;
+  /**
+   * Called by a mechanism as soon as it knows the (prepared) username, before any password work;
+   * throws SaslFailure('temporary-auth-failure') when that user is locked out from this address.
+   */
+  admit?(username: string): Promise<void>;
 }
 
 export type SaslStep =

@@ -1,13 +1,16 @@
 // In-memory reference implementation of OfflineStore (XEP-0160). Same contract as SQLite and Redis.
-import type { OfflineMessage, OfflineStore } from './offline.js';
+import type { OfflineMessage, OfflineQuota, OfflineStore } from './offline.js';
 
 export class MemoryOfflineStore implements OfflineStore {
   private readonly byUser = new Map<string, OfflineMessage[]>();
   private lastId = 0;
 
-  async storeMessage(username: string, message: Omit<OfflineMessage, 'id'>, limit: number): Promise<boolean> {
+  async storeMessage(username: string, message: Omit<OfflineMessage, 'id'>, quota: OfflineQuota): Promise<boolean> {
     const queue = this.byUser.get(username) ?? [];
-    if (queue.length >= limit) return false;
+    if (queue.length >= quota.maxMessages) return false;
+    let bytes = Buffer.byteLength(message.stanza);
+    for (const m of queue) bytes += Buffer.byteLength(m.stanza);
+    if (bytes > quota.maxBytes) return false;
     queue.push({ id: ++this.lastId, stanza: message.stanza, storedAt: message.storedAt });
     this.byUser.set(username, queue);
     return true;

@@ -1,5 +1,5 @@
 // In-memory reference implementation of PrivateXmlStore. Same contract as SQLite and Redis.
-import type { PrivateXmlStore } from './private-xml.js';
+import type { PrivateXmlQuota, PrivateXmlStore } from './private-xml.js';
 
 export class MemoryPrivateXmlStore implements PrivateXmlStore {
   private readonly items = new Map<string, Map<string, string>>();
@@ -8,10 +8,21 @@ export class MemoryPrivateXmlStore implements PrivateXmlStore {
     return this.items.get(username)?.get(key);
   }
 
-  async setItem(username: string, key: string, xml: string): Promise<void> {
+  async setItem(username: string, key: string, xml: string, quota?: PrivateXmlQuota): Promise<boolean> {
     let forUser = this.items.get(username);
+    if (quota) {
+      let items = 1;
+      let bytes = Buffer.byteLength(xml);
+      for (const [k, v] of forUser ?? []) {
+        if (k === key) continue;
+        items++;
+        bytes += Buffer.byteLength(v);
+      }
+      if (items > quota.maxItems || bytes > quota.maxBytes) return false;
+    }
     if (!forUser) this.items.set(username, (forUser = new Map()));
     forUser.set(key, xml);
+    return true;
   }
 
   async removeItem(username: string, key: string): Promise<boolean> {

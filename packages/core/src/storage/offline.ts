@@ -11,12 +11,19 @@ export interface OfflineMessage {
   storedAt: number;
 }
 
+/** Per-user bounds of the offline queue (issue #7 §2: a count alone let one sender fill 230 MB). */
+export interface OfflineQuota {
+  maxMessages: number;
+  /** UTF-8 bytes of all the user's stored stanzas together, this one included. */
+  maxBytes: number;
+}
+
 export interface OfflineStore {
   /**
-   * Appends a message for `username` unless they already have `limit` messages stored; returns
-   * whether it was stored. The count check and the insert are one atomic step.
+   * Appends a message for `username` unless that would pass `quota` (messages or bytes); returns
+   * whether it was stored. The quota check and the insert are one atomic step.
    */
-  storeMessage(username: string, message: Omit<OfflineMessage, 'id'>, limit: number): Promise<boolean>;
+  storeMessage(username: string, message: Omit<OfflineMessage, 'id'>, quota: OfflineQuota): Promise<boolean>;
   /** The user's stored messages, oldest first (empty when there are none). */
   listMessages(username: string): Promise<OfflineMessage[]>;
   countMessages(username: string): Promise<number>;

@@ -3,6 +3,7 @@
 import xml, { type Element } from '@xmpp/xml';
 import { NS, StreamError } from '@deskchat/protocol';
 import type { Session } from '../session.js';
+import { clip } from '../xml/chars.js';
 import { SaslFailure, type SaslContext, type SaslExchange, type SaslFailureCondition } from '../sasl/types.js';
 
 const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
@@ -10,12 +11,26 @@ const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
 export class SaslNegotiation {
   private exchange?: SaslExchange;
   private failures = 0;
+  /** The username of the attempt in progress, once the mechanism has read it (for the throttle). */
+  private claimed?: string;
 
   constructor(private readonly session: Session) {}
 
   private context(): SaslContext {
     const { core } = this.session;
-    return { domain: core.domain, isSecure: this.session.isSecure, isLoopback: this.session.isLoopback, accounts: core.stores.accounts };
+    const address = this.session.transport.remoteAddress;
+    return {
+      domain: core.domain,
+      isSecure: this.session.isSecure,
+      isLoopback: this.session.isLoopback,
+      accounts: core.stores.accounts,
+      admit: async (username) => {
+        this.claimed = username;
+        if (!(await core.signIns.isAllowed(address, username))) {
+          throw new SaslFailure('temporary-auth-failure', 'too many failed sign-ins for this user from this address; try again later (limits.authFailuresPerUser)');
+        }
+      },
+    };
   }
 
   mechanismsElement(): Element {
@@ -35,13 +50,16 @@ export class SaslNegotiation {
         this.exchange = undefined;
         return this.fail('aborted');
       default:
-        throw new StreamError('unsupported-stanza-type', `unexpected SASL element <${el.name}/>`);
+        throw new StreamError('unsupported-stanza-type', `unexpected SASL element <${clip(el.name)}/>`);
     }
   }
 
   private async auth(el: Element): Promise<void> {
-    if (this.session.core.authThrottle.isBlocked(this.session.transport.remoteAddress)) {
-      return this.fail('temporary-auth-failure', 'too many failed sign-ins from this address; try again later', false);
+    // A sign-in starts here: past the node's load limit it is refused before any credential is checked.
+    this.session.core.loadLimit.admit(this.session.core.sessions.size);
+    this.claimed = undefined;
+    if (!(await this.session.core.signIns.isAddressAllowed(this.session.transport.remoteAddress))) {
+      return this.fail('temporary-auth-failure', 'too many failed sign-ins from this address; try again later (limits.authFailuresPerAddress)', false);
     }
     const context = this.context();
     const mechanism = this.session.core.mechanisms.find((m) => m.name === el.attrs.mechanism && m.isOffered(context));
@@ -70,6 +88,7 @@ export class SaslNegotiation {
       }
       this.exchange = undefined;
       this.session.transport.send(xml('success', { xmlns: NS.SASL }, ...(result.data?.length ? [result.data.toString('base64')] : [])));
+      await this.session.core.signIns.recordSuccess(this.session.transport.remoteAddress, result.username);
       await this.session.onAuthenticated(result.username);
     } catch (err) {
       if (!(err instanceof SaslFailure)) throw err;
@@ -83,9 +102,10 @@ export class SaslNegotiation {
     const children = [xml(condition)];
     if (text) children.push(xml('text', { 'xml:lang': 'en' }, text));
     this.session.transport.send(xml('failure', { xmlns: NS.SASL }, ...children));
+    void this.session.core.hooks.notify('session/auth-failed', { session: this.session, condition });
     if (condition === 'not-authorized') {
       this.session.log.info({}, 'authentication failed');
-      this.session.core.authThrottle.recordFailure(this.session.transport.remoteAddress);
+      void this.session.core.signIns.recordFailure(this.session.transport.remoteAddress, this.claimed ?? '').catch((err: unknown) => this.session.log.error({ err }, 'could not count a failed sign-in'));
     }
     if (countsAsAttempt && condition !== 'aborted' && ++this.failures >= this.session.core.options.limits.authAttemptsPerStream) {
       this.session.close(new StreamError('policy-violation', 'too many failed authentication attempts'));

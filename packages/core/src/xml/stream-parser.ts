@@ -3,7 +3,7 @@
 // stream restarts (§4.3.3), XML restrictions (§11.1) and stream errors (§4.9.3).
 import { TextDecoder } from 'node:util';
 import { NS, StreamError } from '@deskchat/protocol';
-import { isAllSpace } from './chars.js';
+import { clip, isAllSpace } from './chars.js';
 import { ElementBuilder } from './element-builder.js';
 import { XmlTokenizer } from './tokenizer.js';
 import { DEFAULT_XML_LIMITS, type StreamParserHandlers, type XmlLimits } from './types.js';
@@ -58,6 +58,11 @@ export class XmppStreamParser {
     if (error) this.handlers.onError(error);
   }
 
+  /** Limits for the stanzas that start after this call (the stanza size before and after authentication). */
+  setLimits(limits: XmlLimits): void {
+    this.tokenizer.setLimits(limits);
+  }
+
   /** RFC 6120 §4.3.3: a new stream on the same connection; buffered partial input is dropped. */
   reset(): void {
     this.tokenizer.reset();
@@ -107,14 +112,14 @@ export class XmppStreamParser {
   private checkStreamElement(name: string, attrs: Record<string, string>): void {
     const colon = name.indexOf(':');
     if (name.slice(colon + 1) !== 'stream') {
-      this.tokenizer.fail('invalid-namespace', `the root element must be <stream:stream/>, not <${name}/> (RFC 6120 §4.8.1)`);
+      this.tokenizer.fail('invalid-namespace', `the root element must be <stream:stream/>, not <${clip(name)}/> (RFC 6120 §4.8.1)`);
     }
     if (colon < 0) {
       this.tokenizer.fail('bad-namespace-prefix', 'the stream element must carry a namespace prefix (RFC 6120 §4.8.5)');
     }
     const ns = attrs[`xmlns:${name.slice(0, colon)}`];
     if (ns === undefined) {
-      this.tokenizer.fail('bad-namespace-prefix', `namespace prefix '${name.slice(0, colon)}' is not declared`);
+      this.tokenizer.fail('bad-namespace-prefix', `namespace prefix '${clip(name.slice(0, colon))}' is not declared`);
     }
     if (ns !== NS.STREAM) {
       this.tokenizer.fail('invalid-namespace', `the streams namespace must be ${NS.STREAM} (RFC 6120 §4.8.1)`);

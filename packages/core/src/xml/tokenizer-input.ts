@@ -50,8 +50,13 @@ export abstract class TokenizerInput {
   private entity = '';
   private entityReturn = TEXT;
 
-  constructor(protected readonly limits: XmlLimits) {
+  constructor(protected limits: XmlLimits) {
     this.limitAt = limits.maxStanzaBytes;
+  }
+
+  /** New limits from the next stanza (or the next reset) on: a stream gets more room once authenticated. */
+  setLimits(limits: XmlLimits): void {
+    this.limits = limits;
   }
 
   fail(condition: StreamErrorCondition, text: string): never {

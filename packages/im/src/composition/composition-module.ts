@@ -2,9 +2,14 @@
 // (in-meeting) folded into one presence that subscribers see in any unmodified RFC 6121 client.
 // It rides on the presence module's 'presence/pre-broadcast' seam: every presence the server
 // sends for a user gets the server-owned stanzas added (composed at priority 127, sources at −1).
+//
+// What each server-owned resource last published is a record in the shared PresenceStore (as for
+// any resource), swapped atomically: whichever node broadcasts a change sends it, exactly once,
+// and an unchanged composed presence is not sent again. Outside sources live there too, so a
+// phone state set through any node's admin API composes everywhere, and survives a restart.
 import type { Element } from '@xmpp/xml';
 import { withAttrs } from '@deskchat/protocol';
-import type { Module } from '@deskchat/core';
+import { SERVER_OWNED, type Module } from '@deskchat/core';
 import { PRESENCE_SERVICE, type PresenceService } from '../presence/presence-service.js';
 import type { PresenceBroadcast } from '../presence/events.js';
 import { privateKey } from '../private/private-xml-module.js';
@@ -27,6 +32,12 @@ interface OutsideSources {
   calendar?: CalendarState;
 }
 
+/** A server-owned stanza and whether publishing it changes what was published before. */
+interface Published {
+  stanza: Element;
+  isChanged: boolean;
+}
+
 export const compositionModule: Module<CompositionOptions> = {
   name: 'composition',
   defaults: DEFAULT_COMPOSITION_OPTIONS,
@@ -39,86 +50,68 @@ export const compositionModule: Module<CompositionOptions> = {
       if (!service) throw new Error('the composition module needs the presence module, loaded before it');
       return service;
     };
-    // Volatile by design: a phone or calendar state is re-sent by its integration; in a cluster it moves to Redis.
-    const outside = new Map<string, OutsideSources>();
-    /** Source resources whose available presence went out, so that their unavailable follows. */
-    const announced = new Map<string, Set<SourceName>>();
-    const lastManual = new Map<string, string>();
-    /** What each server-owned resource last broadcast per user, so that unchanged presence is not re-sent. */
-    const lastBroadcast = new Map<string, Map<string, string>>();
-    const SEEN = 'composition:seen';
 
-    /**
-     * A broadcast carries a server-owned stanza only when it changed. A resource that has not been
-     * sent the current ones yet (its initial presence triggered this) gets the unchanged ones alone.
-     */
-    const changedOnly = async (username: string, stanzas: Element[], session: PresenceBroadcast['session']): Promise<Element[]> => {
-      const last = lastBroadcast.get(username) ?? new Map<string, string>();
-      lastBroadcast.set(username, last);
-      const isNewSession = session !== undefined && session.data.get(SEEN) !== true;
-      session?.data.set(SEEN, true);
-      const changed: Element[] = [];
-      for (const stanza of stanzas) {
-        const text = stanza.toString();
-        if (last.get(stanza.attrs.from) !== text) changed.push(stanza);
-        else if (isNewSession) await session!.deliver(withAttrs(stanza, { to: session!.jid!.toString() }));
-        last.set(stanza.attrs.from, text);
-      }
-      return changed;
-    };
-
-    const resourcesOf = (username: string): ResourcePresence[] =>
-      presence()
-        .availableResourcesOf(username)
+    const resourcesOf = async (username: string): Promise<ResourcePresence[]> =>
+      (await presence().availableResourcesOf(username))
         .filter((r) => !serverOwned.has(r.jid.resource))
         .map((r) => ({ resource: r.jid.resource, show: showOf(r.presence), status: r.presence.getChildText('status') ?? undefined, priority: r.priority }));
+    const sourcesOf = async (username: string): Promise<OutsideSources> => (await api.presence.getSources(username)) as OutsideSources;
+    const composedFor = async (username: string) => compose({ resources: await resourcesOf(username), ...(await sourcesOf(username)) });
 
-    const composedFor = (username: string) => compose({ resources: resourcesOf(username), ...outside.get(username) });
+    /** Records what a server-owned resource publishes now; says whether that differs from before. */
+    const publish = async (username: string, resource: string, stanza: Element): Promise<Published> => {
+      const text = stanza.toString();
+      if (stanza.attrs.type === 'unavailable') {
+        return { stanza, isChanged: (await api.presence.clearAvailable(username, resource, SERVER_OWNED)) !== undefined };
+      }
+      return { stanza, isChanged: (await api.presence.setAvailable(username, resource, SERVER_OWNED, text)) !== text };
+    };
 
-    /** The server-owned stanzas to send with a broadcast, a snapshot or a revoke. */
-    const serverStanzas = (username: string, reason: PresenceBroadcast['reason']): Element[] => {
-      const composed = composedFor(username);
-      const out = [composedStanza(api.jid(username, names.composed), reason === 'revoke' ? { ...composed, isAvailable: false } : composed)];
-      const sources = outside.get(username) ?? {};
+    /** The server-owned stanzas for a broadcast (recorded), a snapshot or a revoke (not recorded). */
+    const serverStanzas = async (username: string, reason: PresenceBroadcast['reason']): Promise<Published[]> => {
+      const composed = await composedFor(username);
+      const sources = await sourcesOf(username);
       const active: Record<SourceName, string | undefined> = {
         phone: sources.phone === 'on-call' ? PHONE_STATUS : undefined,
         calendar: sources.calendar === 'in-meeting' ? MEETING_STATUS : undefined,
       };
-      const sent = announced.get(username) ?? new Set<SourceName>();
+      const wanted: [resource: string, stanza: Element][] = [];
+      const composedJid = api.jid(username, names.composed);
+      wanted.push([names.composed, composedStanza(composedJid, reason === 'revoke' ? { ...composed, isAvailable: false } : composed)]);
       for (const source of Object.keys(active) as SourceName[]) {
         const from = api.jid(username, names[source]);
         const status = active[source];
-        if (status && composed.isAvailable && reason !== 'revoke') {
-          out.push(sourceStanza(from, status));
-          if (reason === 'broadcast') sent.add(source);
-        } else if (sent.has(source) || reason === 'revoke') {
-          out.push(unavailableFrom(from));
-          if (reason === 'broadcast') sent.delete(source);
-        }
+        if (status && composed.isAvailable && reason !== 'revoke') wanted.push([names[source], sourceStanza(from, status)]);
+        else if (reason !== 'snapshot') wanted.push([names[source], unavailableFrom(from)]);
       }
-      announced.set(username, sent);
-      return out;
+      if (reason !== 'broadcast') return wanted.map(([, stanza]) => ({ stanza, isChanged: true }));
+      return Promise.all(wanted.map(([resource, stanza]) => publish(username, resource, stanza)));
     };
 
     /** design.md §3: the server keeps each user's last manual state so that any client can ask for it (XEP-0049). */
-    const keepManualState = async ({ username, session }: PresenceBroadcast): Promise<void> => {
+    const keepManualState = async (username: string, trigger: NonNullable<PresenceBroadcast['trigger']>): Promise<void> => {
       // Only an available resource states a choice; signing out must not overwrite it.
-      const stanza = session?.jid ? presence().lastPresenceOf(session.jid) : undefined;
+      const stanza = await presence().lastPresenceOf(trigger.resource);
       if (!stanza) return;
       const element = manualStateElement(showOf(stanza), stanza.getChildText('status') ?? undefined);
       const serialized = element.toString();
-      if (lastManual.get(username) === serialized) return;
-      lastManual.set(username, serialized);
+      if ((await api.stores.privateXml.getItem(username, privateKey(element))) === serialized) return;
       await api.stores.privateXml.setItem(username, privateKey(element), serialized);
     };
 
     api.hook(
       'presence/pre-broadcast',
       async (payload) => {
+        const { username, reason, trigger } = payload;
         payload.stanzas = payload.stanzas.filter((s) => !serverOwned.has(s.attrs.from?.split('/')[1]));
-        const own = serverStanzas(payload.username, payload.reason);
-        payload.stanzas.push(...(payload.reason === 'broadcast' ? await changedOnly(payload.username, own, payload.session) : own));
-        if (payload.reason === 'broadcast' && payload.session) await keepManualState(payload);
+        const own = await serverStanzas(username, reason);
+        // A broadcast carries a server-owned stanza only when it changed. A resource that has not
+        // been sent the current ones yet (its initial presence triggered this) gets the unchanged ones alone.
+        for (const { stanza, isChanged } of own) {
+          if (isChanged) payload.stanzas.push(stanza);
+          else if (trigger?.isInitial && stanza.attrs.type !== 'unavailable') await api.router.deliver(trigger.resource, withAttrs(stanza, { to: trigger.resource.toString() }));
+        }
+        if (reason === 'broadcast' && trigger) await keepManualState(username, trigger);
         return false; // later handlers still see the result
       },
       10,
@@ -128,17 +121,15 @@ export const compositionModule: Module<CompositionOptions> = {
       async setSource(username, source, state) {
         if (!(await api.stores.accounts.hasAccount(username))) return false;
         if (state !== undefined && !SOURCE_STATES[source].includes(state)) throw new Error(`invalid ${source} state '${state}'`);
-        const current = { ...outside.get(username), [source]: state };
-        if (current.phone === undefined && current.calendar === undefined) outside.delete(username);
-        else outside.set(username, current as OutsideSources);
+        await api.presence.setSource(username, source, state);
         // Republish through the seam; with no resource online the user stays unavailable.
-        if (resourcesOf(username).length > 0) await presence().broadcastFor(username, composedStanza(api.jid(username, names.composed), composedFor(username)));
+        if ((await resourcesOf(username)).length > 0) await presence().broadcastFor(username, composedStanza(api.jid(username, names.composed), await composedFor(username)));
         return true;
       },
       async report(username): Promise<PresenceReport | undefined> {
         if (!(await api.stores.accounts.hasAccount(username))) return undefined;
-        const resources = resourcesOf(username);
-        const sources = outside.get(username) ?? {};
+        const resources = await resourcesOf(username);
+        const sources = await sourcesOf(username);
         return { username, composed: compose({ resources, ...sources }), sources: { resources, ...sources } };
       },
     };

@@ -19,7 +19,7 @@ export const vcardModule: Module<VCardOptions> = {
   name: 'vcard',
   defaults: DEFAULT_VCARD_OPTIONS,
   setup(api) {
-    const { vcards, accounts } = api.stores;
+    const { vcards } = api.stores;
     api.discoFeature(NS_VCARD); // XEP-0054 §4
     api.iq(
       NS_VCARD,
@@ -30,11 +30,11 @@ export const vcardModule: Module<VCardOptions> = {
           if (stored) return parseStored(stored.xml);
           // XEP-0054 §3.1: for one's own vCard, an empty <vCard/> is allowed (and is what clients expect).
           if (isOwnAccount) return emptyVCard();
-          // RFC 6121 §8.5.1: an IQ to a bare JID with no such account gets service-unavailable.
-          if (!(await accounts.hasAccount(to.local))) throw new StanzaError('service-unavailable');
           // XEP-0054 §3.3: "If no vCard exists or the user does not exist, the server MUST return a
-          // stanza error, which SHOULD be service-unavailable or item-not-found."
-          throw new StanzaError('item-not-found', 'this user has not published a vCard (XEP-0054 §3.3)');
+          // stanza error, which SHOULD be service-unavailable or item-not-found." One answer for both,
+          // the one RFC 6121 §8.5.1 gives for a missing account, so that a vCard request cannot tell
+          // whether an account exists (issue #7 §7).
+          throw new StanzaError('service-unavailable');
         },
         async set({ payload, to, isOwnAccount }) {
           if (!isOwnAccount) throw new StanzaError('forbidden', "a user may set only their own vCard (XEP-0054 §3.2)");

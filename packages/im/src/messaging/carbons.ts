@@ -7,21 +7,14 @@
 // <received/> carbon at all, and one locked to a device yields carbons for the others. For a
 // message between two resources of the same user, each other resource gets one <sent/> copy.
 import xml, { type Element } from '@xmpp/xml';
-import { NS, StanzaError, withAttrs } from '@deskchat/protocol';
+import { NS, StanzaError, withAttrs, type JID } from '@deskchat/protocol';
 import type { Module, Session } from '@deskchat/core';
 import './events.js';
 import { isCarbonEligible } from './message-rules.js';
 import { MESSAGING_NS } from './namespaces.js';
 
-/** Key in `Session.data`: true while the session has carbons enabled. */
-export const CARBONS_ENABLED = 'carbons';
-
-export function hasCarbonsEnabled(session: Session): boolean {
-  return session.data.get(CARBONS_ENABLED) === true;
-}
-
-function carbon(direction: 'received' | 'sent', original: Element, to: Session): Element {
-  const attrs: Record<string, string> = { from: to.jid!.bare().toString(), to: to.jid!.toString() };
+function carbon(direction: 'received' | 'sent', original: Element, to: JID): Element {
+  const attrs: Record<string, string> = { from: to.bare().toString(), to: to.toString() };
   // §7–8: the wrapper SHOULD keep the original's type; 'from' MUST be the user's bare JID.
   if (original.attrs.type) attrs.type = original.attrs.type;
   // XEP-0297 §3: the forwarded stanza is qualified by jabber:client. A shallow copy, so that the
@@ -33,37 +26,38 @@ function carbon(direction: 'received' | 'sent', original: Element, to: Session):
 export const carbonsModule: Module = {
   name: 'carbons',
   setup(api) {
-    const { core } = api;
+    const { router } = api;
     api.discoFeature(MESSAGING_NS.CARBONS);
 
     // §4–5: an IQ-set from the client's own stream (no 'to', its bare JID, or the server).
-    // §10.1: repeated enables or disables are not errors.
+    // §10.1: repeated enables or disables are not errors. The flag lives in the session directory,
+    // so that a copy is made whichever node routes the message.
     const toggle = (enabled: boolean) => ({
-      set: ({ origin }: { origin?: Session }) => {
+      set: async ({ origin }: { origin?: Session }) => {
         if (!origin) throw new StanzaError('not-allowed', 'carbons are enabled by a client of this server (XEP-0280 §4.1)');
-        origin.data.set(CARBONS_ENABLED, enabled);
+        await origin.setFlags({ carbons: enabled });
       },
     });
     api.iq(MESSAGING_NS.CARBONS, 'enable', toggle(true));
     api.iq(MESSAGING_NS.CARBONS, 'disable', toggle(false));
 
-    const enabledResources = (username: string, except: Set<Session>) =>
-      core.sessions.forUser(username).filter((s) => hasCarbonsEnabled(s) && s.presence.isAvailable && !except.has(s));
+    const enabledResources = async (username: string, except: Set<string>) =>
+      (await router.resourcesOf(username)).filter((r) => r.carbons && r.isAvailable && !except.has(r.jid.toString()));
 
     api.hook('message/routed', async ({ stanza, to, origin, recipients }) => {
       if (!isCarbonEligible(stanza)) return;
-      const skip = new Set(recipients);
-      const sender = origin?.username;
-      const copies: Promise<void>[] = [];
-      if (origin && sender) {
+      const skip = new Set(recipients.map((jid) => jid.toString()));
+      const sender = origin?.jid;
+      const copies: Promise<boolean>[] = [];
+      if (sender) {
         // §8: to the sender's other resources, whether or not the sending client enabled carbons.
-        for (const s of enabledResources(sender, new Set([...skip, origin]))) copies.push(s.deliver(carbon('sent', stanza, s)));
+        for (const r of await enabledResources(sender.local, new Set([...skip, sender.toString()]))) copies.push(router.deliver(r.jid, carbon('sent', stanza, r.jid)));
       }
       // §7: to the recipient's resources that did not get the original. None when nobody got it
       // (stored offline: the copy would arrive again with the offline flush; or bounced). A user
       // writing to themselves already had the <sent/> copies above.
-      if (recipients.length > 0 && to.local && to.local !== sender) {
-        for (const s of enabledResources(to.local, skip)) copies.push(s.deliver(carbon('received', stanza, s)));
+      if (recipients.length > 0 && to.local && to.local !== sender?.local) {
+        for (const r of await enabledResources(to.local, skip)) copies.push(router.deliver(r.jid, carbon('received', stanza, r.jid)));
       }
       await Promise.all(copies);
     });

@@ -1,73 +1,72 @@
-// ChatLocks, the IM&P forking lock table (chat-locks.ts), as a pure unit with an injected clock.
+// ChatLocks, the IM&P forking lock rules (chat-locks.ts), over the in-memory ChatLockStore with an
+// injected clock.
 import { describe, it, expect } from '@jest/globals';
-import type { Session } from '@deskchat/core';
-
+import { MemoryChatLockStore } from '@deskchat/core';
 import { ChatLocks } from './chat-locks.js';
 
-const session = (username: string, resource: string) => ({ username, jid: { resource } }) as unknown as Session;
+const holder = async (locks: ChatLocks, user: string, contact: string) => (await locks.locked(user, contact))?.sessionId;
 
 describe('ChatLocks', () => {
-  it('locks a contact to the session the user answered from, per contact', () => {
-    const locks = new ChatLocks(0, () => 0);
-    const laptop = session('bob', 'laptop');
-    locks.lock('bob', 'alice@localhost', laptop);
-    expect(locks.lockedSession('bob', 'alice@localhost')).toBe(laptop);
-    expect(locks.lockedSession('bob', 'carol@localhost')).toBeUndefined();
-    expect(locks.lockedSession('dave', 'alice@localhost')).toBeUndefined();
+  it('locks a contact to the session the user answered from, per contact', async () => {
+    const locks = new ChatLocks(new MemoryChatLockStore(), 0, () => 0);
+    await locks.lock('bob', 'alice@localhost', 'laptop', 's1');
+    await expect(locks.locked('bob', 'alice@localhost')).resolves.toEqual({ resource: 'laptop', sessionId: 's1', lastActive: 0 });
+    await expect(locks.locked('bob', 'carol@localhost')).resolves.toBeUndefined();
+    await expect(locks.locked('dave', 'alice@localhost')).resolves.toBeUndefined();
   });
 
-  it('lets a lock lapse after the idle time since the last message, and never with idle time 0', () => {
+  it('lets a lock lapse after the idle time since the last message, and never with idle time 0', async () => {
     let now = 0;
-    const laptop = session('bob', 'laptop');
-    const locks = new ChatLocks(1000, () => now);
-    locks.lock('bob', 'alice@localhost', laptop);
+    const store = new MemoryChatLockStore();
+    const locks = new ChatLocks(store, 1000, () => now);
+    await locks.lock('bob', 'alice@localhost', 'laptop', 's1');
     now = 900;
-    locks.touch('bob', 'alice@localhost', laptop);
+    await locks.touch('bob', 'alice@localhost', 's1');
     now = 1800;
-    expect(locks.lockedSession('bob', 'alice@localhost')).toBe(laptop);
+    await expect(holder(locks, 'bob', 'alice@localhost')).resolves.toBe('s1');
     now = 1900;
-    expect(locks.lockedSession('bob', 'alice@localhost')).toBeUndefined();
-    expect(locks.size).toBe(0);
+    await expect(holder(locks, 'bob', 'alice@localhost')).resolves.toBeUndefined();
+    expect(store.size).toBe(0);
 
-    const forever = new ChatLocks(0, () => now);
-    forever.lock('bob', 'alice@localhost', laptop);
+    const forever = new ChatLocks(new MemoryChatLockStore(), 0, () => now);
+    await forever.lock('bob', 'alice@localhost', 'laptop', 's1');
     now = 1e12;
-    expect(forever.lockedSession('bob', 'alice@localhost')).toBe(laptop);
+    await expect(holder(forever, 'bob', 'alice@localhost')).resolves.toBe('s1');
   });
 
-  it('does not refresh a lock through a message that went to another session', () => {
+  it('does not refresh a lock through a message that went to another session', async () => {
     let now = 0;
-    const locks = new ChatLocks(1000, () => now);
-    locks.lock('bob', 'alice@localhost', session('bob', 'laptop'));
+    const locks = new ChatLocks(new MemoryChatLockStore(), 1000, () => now);
+    await locks.lock('bob', 'alice@localhost', 'laptop', 's1');
     now = 900;
-    locks.touch('bob', 'alice@localhost', session('bob', 'phone'));
+    await locks.touch('bob', 'alice@localhost', 's2');
     now = 1000;
-    expect(locks.lockedSession('bob', 'alice@localhost')).toBeUndefined();
+    await expect(holder(locks, 'bob', 'alice@localhost')).resolves.toBeUndefined();
   });
 
-  it('releases every lock held by a session that went away, and nothing else', () => {
-    const locks = new ChatLocks(0, () => 0);
-    const laptop = session('bob', 'laptop');
-    const phone = session('bob', 'phone');
-    locks.lock('bob', 'alice@localhost', laptop);
-    locks.lock('bob', 'carol@localhost', laptop);
-    locks.lock('bob', 'dave@localhost', phone);
-    locks.releaseSession(laptop);
-    expect(locks.size).toBe(1);
-    expect(locks.lockedSession('bob', 'dave@localhost')).toBe(phone);
-    locks.releaseSession(phone);
-    expect(locks.size).toBe(0);
+  it('releases every lock held by a session that went away, and nothing else', async () => {
+    const store = new MemoryChatLockStore();
+    const locks = new ChatLocks(store, 0, () => 0);
+    await locks.lock('bob', 'alice@localhost', 'laptop', 's1');
+    await locks.lock('bob', 'carol@localhost', 'laptop', 's1');
+    await locks.lock('bob', 'dave@localhost', 'phone', 's2');
+    await locks.releaseSession('bob', 's1');
+    expect(store.size).toBe(1);
+    await expect(holder(locks, 'bob', 'dave@localhost')).resolves.toBe('s2');
+    await locks.releaseSession('bob', 's2');
+    expect(store.size).toBe(0);
   });
 
-  it('sweeps lapsed locks so that quiet conversations do not pile up', () => {
+  it('sweeps lapsed locks so that quiet conversations do not pile up', async () => {
     let now = 0;
-    const locks = new ChatLocks(1000, () => now);
-    locks.lock('bob', 'alice@localhost', session('bob', 'laptop'));
+    const store = new MemoryChatLockStore();
+    const locks = new ChatLocks(store, 1000, () => now);
+    await locks.lock('bob', 'alice@localhost', 'laptop', 's1');
     now = 500;
-    locks.lock('carol', 'alice@localhost', session('carol', 'pc'));
+    await locks.lock('carol', 'alice@localhost', 'pc', 's3');
     now = 1200;
-    locks.sweep();
-    expect(locks.size).toBe(1);
-    expect(locks.lockedSession('carol', 'alice@localhost')).toBeDefined();
+    await locks.sweep();
+    expect(store.size).toBe(1);
+    await expect(holder(locks, 'carol', 'alice@localhost')).resolves.toBe('s3');
   });
 });

@@ -4,16 +4,17 @@ import type { JID } from '@deskchat/protocol';
 import type { Session } from '@deskchat/core';
 
 /**
- * A chat or normal message passed through the IM delivery rules. `recipients` are the local
- * sessions that got the original: empty when it went on to the fallback (offline storage, or an
- * error for an unknown or unreachable user). Carbons (XEP-0280 §7–8) copy it to everyone else.
+ * A chat or normal message passed through the IM delivery rules. `recipients` are the full JIDs
+ * that got the original (on any node): empty when it went on to the fallback (offline storage, or
+ * an error for an unknown or unreachable user). Carbons (XEP-0280 §7–8) copy it to everyone else.
  */
 export interface RoutedMessage {
   stanza: Element;
   from: JID;
   to: JID;
+  /** The local session that sent it, when a client of this node did. */
   origin?: Session;
-  recipients: Session[];
+  recipients: JID[];
 }
 
 declare module '@deskchat/core' {

@@ -6,7 +6,7 @@ import { messageDeliveryModule } from './delivery.js';
 import { offlineModule } from './offline.js';
 
 export type { RoutedMessage } from './events.js';
-export { carbonsModule, hasCarbonsEnabled, CARBONS_ENABLED } from './carbons.js';
+export { carbonsModule } from './carbons.js';
 export { messageDeliveryModule } from './delivery.js';
 export { offlineModule } from './offline.js';
 export { ChatLocks } from './chat-locks.js';

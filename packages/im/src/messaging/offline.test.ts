@@ -5,7 +5,8 @@
 import { describe, it, expect, beforeEach } from '@jest/globals';
 import xml, { type Element } from '@xmpp/xml';
 import { NS, StanzaError } from '@deskchat/protocol';
-import { Harness, isStanzaError, stanzaMatching, type HarnessClient } from '@deskchat/testing';
+import { MemoryOfflineStore, type OfflineStore } from '@deskchat/core';
+import { Harness, eventually, isStanzaError, stanzaMatching, type HarnessClient } from '@deskchat/testing';
 import { messagingModules } from './index.js';
 import { MESSAGING_NS as M } from './namespaces.js';
 import { offlineModule } from './offline.js';
@@ -24,8 +25,8 @@ async function bodies(client: HarnessClient): Promise<(string | null)[]> {
 let harness: Harness;
 let alice: HarnessClient;
 
-async function setUp(maxMessagesPerUser = 1000): Promise<void> {
-  const offline = { ...offlineModule, defaults: { maxMessagesPerUser, now: () => STORED_AT } };
+async function setUp(maxMessagesPerUser = 1000, maxBytesPerUser = 16 * 1024 * 1024): Promise<void> {
+  const offline = { ...offlineModule, defaults: { maxMessagesPerUser, maxBytesPerUser, now: () => STORED_AT } };
   harness = await Harness.create({ modules: messagingModules.map((m) => (m.name === offline.name ? offline : m)) });
   await harness.addUser('alice');
   await harness.addUser('bob');
@@ -52,7 +53,7 @@ describe('storing (XEP-0160 §2–3)', () => {
     expect(delivered.getChildText('body')).toBe('while you were out');
     const delay = delivered.getChild('delay', M.DELAY);
     expect(delay?.attrs).toEqual({ xmlns: M.DELAY, from: 'localhost', stamp: '2024-01-02T03:04:05.678Z' });
-    await expect(stored()).resolves.toBe(0);
+    await eventually(async () => (await stored()) === 0, 'offline queue emptied after the receipt');
   });
 
   it('delivers the queue in the order it arrived, once', async () => {
@@ -93,7 +94,34 @@ describe('storing (XEP-0160 §2–3)', () => {
     const phone = await harness.connect('bob', { resource: 'phone' });
     await Promise.all([laptop.send(available()), phone.send(available())]);
     expect([...(await bodies(laptop)), ...(await bodies(phone))]).toEqual(['one', 'two']);
-    await expect(stored()).resolves.toBe(0);
+    await eventually(async () => (await stored()) === 0, 'offline queue emptied after the receipt');
+  });
+
+  it('delivers a message that was being stored while its recipient became available (no race with the flush)', async () => {
+    // An asynchronous store whose write lands only after the recipient's initial presence has
+    // been handled and its (then empty) queue flushed.
+    const memory = new MemoryOfflineStore();
+    let land!: () => void;
+    const landed = new Promise<void>((resolve) => (land = resolve));
+    const slow: OfflineStore = Object.assign(Object.create(memory), {
+      storeMessage: async (...args: Parameters<OfflineStore['storeMessage']>) => {
+        await landed;
+        return memory.storeMessage(...args);
+      },
+    });
+    harness = await Harness.create({ modules: messagingModules, stores: { offline: slow } });
+    await harness.addUser('alice');
+    await harness.addUser('bob');
+    alice = await harness.connect('alice', { resource: 'desk' });
+    await alice.send(available());
+    const sending = alice.send(message('bob@localhost', 'in flight'));
+    const bob = await harness.connect('bob', { resource: 'laptop' });
+    await bob.send(available());
+    land();
+    await sending;
+    const delivered = await bob.next(stanzaMatching('message'));
+    expect(delivered.getChildText('body')).toBe('in flight');
+    await eventually(async () => (await memory.countMessages('bob')) === 0, 'offline queue emptied after the receipt');
   });
 
   it('stores a chat sent to a full JID that is offline, as RFC 6121 §8.5.3.2.1 makes it a bare-JID message', async () => {
@@ -112,6 +140,16 @@ describe('storing (XEP-0160 §2–3)', () => {
     const bob = await harness.connect('bob', { resource: 'laptop' });
     await bob.send(available());
     expect(await bodies(bob)).toEqual(['one', 'two']);
+  });
+
+  it('answers the same service-unavailable once the user\'s stored messages pass offline.maxBytesPerUser (issue #7 §2)', async () => {
+    await setUp(1000, 4096);
+    await alice.send(message('bob@localhost', 'a'.repeat(1500)));
+    await alice.send(message('bob@localhost', 'b'.repeat(1500)));
+    await alice.send(message('bob@localhost', 'c'.repeat(1500), { id: 'too-big' }));
+    const error = await alice.next(stanzaMatching('message', { id: 'too-big' }));
+    expect(isStanzaError(error, 'service-unavailable')).toBe(true);
+    await expect(stored()).resolves.toBe(2);
   });
 });
 

@@ -1,7 +1,20 @@
 // XEP-0160 offline messages: core's fallback fires 'message/offline' for a chat/normal message to
 // an existing user with no available non-negative resource (RFC 6121 §8.5.2.2.1). We store it with
 // a XEP-0203 delay (§2 step 4) and deliver the queue, in order, to the first session that becomes
-// available with priority ≥ 0 (§2 step 5), then delete it. No XEP-0013: the whole queue is flushed.
+// available with priority ≥ 0 (§2 step 5). No XEP-0013: the whole queue is flushed.
+//
+// Nothing is lost on the way:
+//   - A message leaves the store only after proof of receipt: after the batch the server sends the
+//     resource a XEP-0199 ping, and the reply (a result, or an error from a client without ping:
+//     either way the client read everything before it, RFC 6120 streams being ordered) removes
+//     exactly the messages sent. No reply (the connection dropped, the client hung): they stay and
+//     come again at the next sign-in — at least once, never zero times.
+//   - One flush per user at a time on every node (a shared lock), so two devices coming online
+//     together get no duplicates.
+//   - A message stored while its recipient was becoming available (the flush may have read the
+//     queue just before the message landed) is noticed by the storer, which checks availability
+//     after storing and flushes again: core records availability before the flush runs, so one of
+//     the two always sees the other.
 //
 // What the sender sees (and so what it can learn about the account):
 //   stored → nothing; queue full → service-unavailable with a text (§2 step 3); standalone chat
@@ -10,8 +23,9 @@
 //   service-unavailable, with the same text (none) and the same code path as any other
 //   undeliverable message. That an existing offline user's message is accepted silently while an
 //   unknown user's is refused is inherent in offline storage (XEP-0160 §2 steps 3–4).
-import { StanzaError } from '@deskchat/protocol';
-import { parseDocument, type Module, type Session } from '@deskchat/core';
+import xml from '@xmpp/xml';
+import { NS, StanzaError, type JID } from '@deskchat/protocol';
+import { parseDocument, type Module, type Resource } from '@deskchat/core';
 import { offlineDecision, withDelay } from './message-rules.js';
 import { MESSAGING_NS } from './namespaces.js';
 import { DEFAULT_OFFLINE_OPTIONS, type OfflineOptions } from './options.js';
@@ -22,9 +36,44 @@ export const offlineModule: Module<OfflineOptions> = {
   name: 'offline',
   defaults: DEFAULT_OFFLINE_OPTIONS,
   setup(api) {
-    const { core, options } = api;
+    const { options, router } = api;
     const store = api.stores.offline;
     api.discoFeature(MESSAGING_NS.MSGOFFLINE);
+    const receiptTimeoutMs = options.receiptTimeoutSeconds * 1000;
+    // The stored text was accepted once within the stream limits; the delay adds a few bytes.
+    const storedLimits = { ...api.coreOptions.xml, maxStanzaBytes: api.coreOptions.xml.maxStanzaBytes + 1024 };
+
+    /** The queue to each target, then a ping each; the messages go once at least one target answered. */
+    const flush = async (username: string, targets?: JID[]): Promise<void> => {
+      await api.locks.withLock(
+        `offline:${username}`,
+        async () => {
+          const messages = await store.listMessages(username);
+          if (messages.length === 0) return;
+          const to = targets ?? (await router.availableResourcesOf(username)).map((r: Resource) => r.jid);
+          const sent: number[] = [];
+          for (const message of messages) {
+            let stanza;
+            try {
+              stanza = parseDocument(message.stanza, storedLimits);
+            } catch (err) {
+              api.log.warn({ err, user: username, id: message.id }, 'dropping an unreadable offline message');
+              sent.push(message.id);
+              continue;
+            }
+            const delivered = await Promise.all(to.map((jid) => router.deliver(jid, stanza)));
+            if (!delivered.includes(true)) break; // the targets went away: the rest waits for the next sign-in
+            sent.push(message.id);
+          }
+          const receipts = await Promise.all(to.map((jid) => router.request(xml('iq', { type: 'get', to: jid.toString() }, xml('ping', { xmlns: NS.PING })), receiptTimeoutMs)));
+          if (receipts.some((reply) => reply !== undefined)) await store.removeMessages(username, sent);
+          else api.log.info({ user: username, count: sent.length }, 'offline messages not acknowledged: kept for the next sign-in');
+        },
+        { ttlMs: receiptTimeoutMs + 10_000 },
+      );
+    };
+    const flushInBackground = (username: string, targets?: JID[]) =>
+      void flush(username, targets).catch((err) => api.log.error({ err, user: username }, 'offline flush failed'));
 
     api.hook('message/offline', async ({ stanza, to }) => {
       const decision = offlineDecision(stanza);
@@ -32,42 +81,20 @@ export const offlineModule: Module<OfflineOptions> = {
       if (decision === 'refuse') return false;
       const storedAt = options.now();
       const stored = withDelay(stanza, api.domain, storedAt).toString();
-      if (!(await store.storeMessage(to.local, { stanza: stored, storedAt }, options.maxMessagesPerUser))) {
-        api.log.info({ user: to.local, limit: options.maxMessagesPerUser }, 'offline queue full');
+      if (!(await store.storeMessage(to.local, { stanza: stored, storedAt }, { maxMessages: options.maxMessagesPerUser, maxBytes: options.maxBytesPerUser }))) {
+        api.log.info({ user: to.local, maxMessages: options.maxMessagesPerUser, maxBytes: options.maxBytesPerUser }, 'offline queue full');
         throw new StanzaError('service-unavailable', `the recipient's offline message queue is full (XEP-0160 §2)`);
       }
+      // The recipient may have become available while this was being stored (see the top).
+      if ((await router.availableResourcesOf(to.local)).length > 0) flushInBackground(to.local);
       return true;
     });
 
-    // One flush per user at a time, so that two devices coming online together get no duplicates.
-    const flushing = new Set<string>();
-    const flush = async (session: Session) => {
-      const username = session.username!;
-      if (flushing.has(username)) return;
-      flushing.add(username);
-      try {
-        const delivered: number[] = [];
-        for (const message of await store.listMessages(username)) {
-          if (session.state === 'closed') break; // the rest wait for the next available session
-          try {
-            await session.deliver(parseDocument(message.stanza, storedLimits));
-          } catch (err) {
-            api.log.warn({ err, user: username, id: message.id }, 'dropping an unreadable offline message');
-          }
-          delivered.push(message.id);
-        }
-        await store.removeMessages(username, delivered);
-      } finally {
-        flushing.delete(username);
-      }
-    };
-    // The stored text was accepted once within the stream limits; the delay adds a few bytes.
-    const storedLimits = { ...core.options.xml, maxStanzaBytes: core.options.xml.maxStanzaBytes + 1024 };
-
-    // §2 step 5: "when the recipient next sends non-negative available presence".
-    api.hook('session/presence-changed', async ({ session, previous }) => {
-      if (!session.username || reachable(previous) || !reachable(session.presence)) return;
-      await flush(session);
+    // §2 step 5: "when the recipient next sends non-negative available presence". Not awaited:
+    // the ping's answer comes on the same stream, which must keep reading meanwhile.
+    api.hook('session/presence-changed', ({ session, previous }) => {
+      if (!session.jid || reachable(previous) || !reachable(session.presence)) return;
+      flushInBackground(session.jid.local, [session.jid]);
     });
   },
 };

@@ -11,11 +11,15 @@ export interface MessageDeliveryOptions {
 export interface OfflineOptions {
   /** Messages kept per user (XEP-0160 §2 step 3: past it the sender gets service-unavailable). */
   maxMessagesPerUser: number;
+  /** Seconds to wait for the ping after a flushed batch before keeping the messages for the next sign-in. */
+  receiptTimeoutSeconds: number;
+  /** UTF-8 bytes of a user's stored messages together; past it, the same service-unavailable. */
+  maxBytesPerUser: number;
   now: () => number;
 }
 
 export const DEFAULT_MESSAGE_DELIVERY_OPTIONS: MessageDeliveryOptions = { lockIdleSeconds: 300, now: () => Date.now() };
-export const DEFAULT_OFFLINE_OPTIONS: OfflineOptions = { maxMessagesPerUser: 1000, now: () => Date.now() };
+export const DEFAULT_OFFLINE_OPTIONS: OfflineOptions = { maxMessagesPerUser: 1000, maxBytesPerUser: 16 * 1024 * 1024, receiptTimeoutSeconds: 30, now: () => Date.now() };
 
 type Input = Record<string, unknown> | undefined;
 
@@ -40,10 +44,13 @@ export function parseMessageDeliveryOptions(raw: Input, prefix = ''): MessageDel
 }
 
 export function parseOfflineOptions(raw: Input, prefix = ''): OfflineOptions {
-  const r = checkKnown(raw, ['maxMessagesPerUser'], prefix);
+  const r = checkKnown(raw, ['maxMessagesPerUser', 'maxBytesPerUser', 'receiptTimeoutSeconds'], prefix);
   const d = DEFAULT_OFFLINE_OPTIONS;
   return {
     ...d,
+    maxBytesPerUser: r.maxBytesPerUser === undefined ? d.maxBytesPerUser : checkInteger(keyOf(prefix, 'maxBytesPerUser'), r.maxBytesPerUser, 1024, 1024 * 1024 * 1024),
+    receiptTimeoutSeconds:
+      r.receiptTimeoutSeconds === undefined ? d.receiptTimeoutSeconds : checkInteger(keyOf(prefix, 'receiptTimeoutSeconds'), r.receiptTimeoutSeconds, 1, 600),
     maxMessagesPerUser:
       r.maxMessagesPerUser === undefined ? d.maxMessagesPerUser : checkInteger(keyOf(prefix, 'maxMessagesPerUser'), r.maxMessagesPerUser, 0, 1_000_000),
   };

@@ -2,7 +2,7 @@
 // It is the seam for composed presence (design.md §3): whatever leaves the server as "the presence
 // of user X" to subscribers and to X's own resources passes through it first.
 import type { Element } from '@xmpp/xml';
-import type { Session } from '@deskchat/core';
+import type { JID } from '@deskchat/protocol';
 
 export type PresenceBroadcastReason =
   /** A resource's undirected presence changed (initial, update, unavailable, disconnect), or PresenceService.broadcastFor. */
@@ -15,8 +15,8 @@ export type PresenceBroadcastReason =
 export interface PresenceBroadcast {
   username: string;
   reason: PresenceBroadcastReason;
-  /** The resource whose change triggered a 'broadcast' (absent for the others and for broadcastFor). */
-  session?: Session;
+  /** The resource whose own presence triggered a 'broadcast', and whether it was its initial presence (absent for the other reasons and for broadcastFor). */
+  trigger?: { resource: JID; isInitial: boolean };
   /**
    * The stanzas to send, each `from` a full JID of the user (`to` is set per recipient afterwards).
    * Handlers may replace, add or remove entries (e.g. add the composed presence from a

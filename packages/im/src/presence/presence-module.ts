@@ -2,7 +2,7 @@
 // broadcast, directed, unavailable on sign-out and on a broken connection). Needs the roster
 // module loaded first: subscription states live in the roster.
 import xml from '@xmpp/xml';
-import type { Module, StanzaEvent } from '@deskchat/core';
+import type { Module, ModuleApi, StanzaEvent } from '@deskchat/core';
 import { ROSTER_SERVICE, type RosterService } from '../roster/roster-service.js';
 import { PresenceBroadcaster } from './broadcaster.js';
 import { createPresenceService, PRESENCE_SERVICE } from './presence-service.js';
@@ -25,25 +25,29 @@ export const presenceModule: Module<PresenceOptions> = {
   setup(api) {
     const rosters = api.use<RosterService>(ROSTER_SERVICE);
     if (!rosters) throw new Error('the presence module needs the roster module, loaded before it');
-    const broadcaster = new PresenceBroadcaster(api.core, rosters, api.options.now);
-    const subscriptions = new Subscriptions(api.core, rosters, broadcaster);
-    const resources = new ResourcePresence(api.core, rosters, broadcaster);
-    api.provide(PRESENCE_SERVICE, createPresenceService(api.core, rosters, broadcaster));
+    const base = api as ModuleApi<unknown>;
+    const broadcaster = new PresenceBroadcaster(base, rosters, api.options.now);
+    const subscriptions = new Subscriptions(base, rosters, broadcaster);
+    const resources = new ResourcePresence(base, rosters, broadcaster);
+    api.provide(PRESENCE_SERVICE, createPresenceService(base, rosters, broadcaster, resources));
     api.streamFeature('post-auth', () => xml('sub', { xmlns: PRE_APPROVAL_FEATURE }));
 
     // Presence with no 'to' from a client: its own availability (RFC 6121 §4.2, §4.4, §4.5).
     // Other types without a 'to' (probe, subscriptions, error) address nobody and are dropped.
     api.hook('presence/self', async ({ stanza, origin }) => {
-      if (!origin) return true;
-      if (stanza.attrs.type === undefined) await resources.available(origin, stanza);
-      else if (stanza.attrs.type === 'unavailable') await resources.unavailable(origin, stanza);
+      if (!origin?.jid) return true;
+      const resource = { jid: origin.jid, sessionId: origin.id };
+      if (stanza.attrs.type === undefined) await resources.available(resource, stanza);
+      else if (stanza.attrs.type === 'unavailable') await resources.unavailable(resource, stanza);
       return true;
     });
 
     const addressed = async (event: StanzaEvent): Promise<boolean> => {
       const type = event.stanza.attrs.type;
       if (isSubscriptionType(type)) {
-        await subscriptions.fromClient(event.from, event.to, type, event.stanza);
+        // From a client: the user's half (outbound); from the server: the contact's half (inbound).
+        if (event.origin) await subscriptions.fromClient(event.from, event.to, type, event.stanza);
+        else await subscriptions.fromServer(event.from, event.to, type, event.stanza);
         return true;
       }
       // §4.3: probes are the server's business; one from a client is ignored.
@@ -55,8 +59,7 @@ export const presenceModule: Module<PresenceOptions> = {
     };
     api.hook('presence/bare', addressed);
     api.hook('presence/full', addressed);
-
-    api.hook('session/unbound', ({ session }) => resources.unbound(session));
+    api.hook('session/unbound', ({ session }) => resources.unbound({ jid: session.jid!, sessionId: session.id }));
     api.hook('roster/item-removed', (removed) => subscriptions.afterRemoval(removed));
   },
 };

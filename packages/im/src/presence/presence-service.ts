@@ -1,12 +1,14 @@
 // The presence service other modules use (provided as `presence`): who is subscribed to whom
 // (RFC 6121 §2.1.2.5, §3), what a resource last said (§4.3.2), and a way to publish a user's
 // presence to subscribers. Composed presence (design.md §3) is built on it: see events.ts.
+// Every answer comes from the shared stores, so it is the same on every node.
 import type { Element } from '@xmpp/xml';
 import { parseJid, withAttrs, type JID } from '@deskchat/protocol';
-import type { Core } from '@deskchat/core';
+import { clampPriority, type ModuleApi } from '@deskchat/core';
 import type { RosterService } from '../roster/roster-service.js';
 import { hasTo } from '../roster/subscription-state.js';
-import { resourceState, type PresenceBroadcaster } from './broadcaster.js';
+import type { PresenceBroadcaster } from './broadcaster.js';
+import type { ResourcePresence } from './resource-presence.js';
 
 export const PRESENCE_SERVICE = 'presence';
 
@@ -19,12 +21,12 @@ export interface AvailableResource {
 }
 
 export interface PresenceService {
-  /** The last undirected available presence of a connected resource of this node; undefined when unavailable or unknown. */
-  lastPresenceOf(fullJid: JID | string): Element | undefined;
-  /** The user's available resources on this node, with their presence. */
-  availableResourcesOf(username: string): AvailableResource[];
-  /** The last unavailable presence of the user's last resource and when (since this node started); undefined while available or unknown. */
-  lastSeenOf(username: string): { presence: Element; at: number } | undefined;
+  /** The last undirected available presence of a connected resource; undefined when unavailable or unknown. */
+  lastPresenceOf(fullJid: JID | string): Promise<Element | undefined>;
+  /** The user's available resources, on any node, with their presence (server-owned resources excluded). */
+  availableResourcesOf(username: string): Promise<AvailableResource[]>;
+  /** The last unavailable presence of the user's last resource and when; undefined while available or unknown. */
+  lastSeenOf(username: string): Promise<{ presence: Element; at: number } | undefined>;
   /** The user's presence as a probe is answered now (after 'presence/pre-broadcast' with reason 'snapshot'). */
   currentPresenceOf(username: string): Promise<Element[]>;
   /** Bare JIDs allowed to see the user's presence: roster items with 'from' or 'both'. */
@@ -40,29 +42,36 @@ export interface PresenceService {
    * available resource's last presence is sent again (e.g. after a composition input changed).
    */
   broadcastFor(username: string, stanza?: Element): Promise<void>;
+  /**
+   * A bound resource is gone without its session having ended here (its node died, design.md §5):
+   * its presence ends as if the connection had broken (unavailable to subscribers, directed presence).
+   */
+  endResource(jid: JID, sessionId: string): Promise<void>;
 }
 
-export function createPresenceService(core: Core, rosters: RosterService, broadcaster: PresenceBroadcaster): PresenceService {
+export function createPresenceService(api: ModuleApi<unknown>, rosters: RosterService, broadcaster: PresenceBroadcaster, resources: ResourcePresence): PresenceService {
   const bareOf = (jid: JID | string): string | undefined => (typeof jid === 'string' ? parseJid(jid) : jid)?.bare().toString();
   const itemOf = async (username: string, contact: JID | string) => {
     const jid = bareOf(contact);
     return jid === undefined ? undefined : rosters.getItem(username, jid);
   };
+  const availableResourcesOf = async (username: string): Promise<AvailableResource[]> =>
+    (await broadcaster.availablePresence(username)).map((presence) => ({
+      jid: parseJid(presence.attrs.from)!,
+      presence,
+      priority: clampPriority(presence.getChildText('priority')),
+    }));
   return {
-    lastPresenceOf(fullJid) {
+    async lastPresenceOf(fullJid) {
       const jid = typeof fullJid === 'string' ? parseJid(fullJid) : fullJid;
-      const session = jid ? core.router.sessionFor(jid) : undefined;
-      return session ? resourceState(session).available : undefined;
+      if (!jid?.local || !jid.resource) return undefined;
+      return (await availableResourcesOf(jid.local)).find((r) => r.jid.equals(jid))?.presence;
     },
-    availableResourcesOf(username) {
-      return broadcaster.availableSessions(username).map((s) => ({
-        jid: s.jid!,
-        presence: resourceState(s).available!,
-        priority: clampPriority(resourceState(s).available!.getChildText('priority')),
-      }));
-    },
-    lastSeenOf(username) {
-      return broadcaster.availableSessions(username).length > 0 ? undefined : broadcaster.lastSeenOf(username);
+    availableResourcesOf,
+    async lastSeenOf(username) {
+      if ((await broadcaster.availableResources(username)).length > 0) return undefined;
+      const seen = await api.presence.getLastSeen(username);
+      return seen && { presence: broadcaster.read(seen.stanza), at: seen.at };
     },
     currentPresenceOf: (username) => broadcaster.snapshot(username),
     async subscribersOf(username) {
@@ -76,16 +85,9 @@ export function createPresenceService(core: Core, rosters: RosterService, broadc
       return (await itemOf(username, contact)) !== undefined;
     },
     async broadcastFor(username, stanza) {
-      const stanzas = stanza
-        ? [withAttrs(stanza, { to: undefined })]
-        : broadcaster.availableSessions(username).map((s) => resourceState(s).available!);
+      const stanzas = stanza ? [withAttrs(stanza, { to: undefined })] : await broadcaster.availablePresence(username);
       if (stanzas.length > 0) await broadcaster.broadcast(username, stanzas);
     },
+    endResource: (jid, sessionId) => resources.unbound({ jid, sessionId }),
   };
-}
-
-/** RFC 6121 §4.7.2.3: an integer −128..127, 0 when absent or not a number. */
-function clampPriority(text: string | null): number {
-  const n = Number(text ?? 0);
-  return Number.isInteger(n) ? Math.max(-128, Math.min(127, n)) : 0;
 }

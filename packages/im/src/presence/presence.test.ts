@@ -5,7 +5,7 @@
 import { describe, it, expect, beforeEach } from '@jest/globals';
 import xml, { type Element } from '@xmpp/xml';
 import type { Module, Subscription } from '@deskchat/core';
-import { Harness, type HarnessClient } from '@deskchat/testing';
+import { Harness, eventually, type HarnessClient } from '@deskchat/testing';
 import { rosterModule } from '../roster/roster-module.js';
 import { presenceModule } from './presence-module.js';
 import { PRESENCE_SERVICE, type PresenceService } from './presence-service.js';
@@ -277,13 +277,13 @@ describe('the presence service (provided as "presence")', () => {
 
   it('reports the last presence of each resource, the available resources and the last-seen time', async () => {
     const bob = await online(h, 'bob', 'laptop', xml('presence', {}, xml('priority', {}, '5')));
-    expect(service.lastPresenceOf('bob@localhost/laptop')?.getChildText('priority')).toBe('5');
-    expect(service.availableResourcesOf('bob').map((r) => [r.jid.toString(), r.priority])).toEqual([['bob@localhost/laptop', 5]]);
-    expect(service.lastSeenOf('bob')).toBeUndefined();
+    expect((await service.lastPresenceOf('bob@localhost/laptop'))?.getChildText('priority')).toBe('5');
+    expect((await service.availableResourcesOf('bob')).map((r) => [r.jid.toString(), r.priority])).toEqual([['bob@localhost/laptop', 5]]);
+    await expect(service.lastSeenOf('bob')).resolves.toBeUndefined();
     bob.session.onTransportClosed();
-    await settle();
-    expect(service.lastPresenceOf('bob@localhost/laptop')).toBeUndefined();
-    expect(service.lastSeenOf('bob')).toMatchObject({ at: NOW });
+    await eventually(async () => (await service.lastSeenOf('bob')) !== undefined, 'last seen recorded');
+    await expect(service.lastPresenceOf('bob@localhost/laptop')).resolves.toBeUndefined();
+    await expect(service.lastSeenOf('bob')).resolves.toMatchObject({ at: NOW });
     expect((await service.currentPresenceOf('bob')).map((p) => p.attrs.type)).toEqual(['unavailable']);
   });
 

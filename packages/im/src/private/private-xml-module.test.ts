@@ -51,4 +51,23 @@ describe('XEP-0049 private XML storage', () => {
     const kept = await alice.iq(xml('iq', { type: 'get' }, query(xml('big', { xmlns: 'urn:x' }))));
     expect(kept.getChild('query', PRIVATE_NS)!.getChildText('big')).toBe('small');
   });
+
+  it('refuses new elements past privateXml.maxItemsPerUser with resource-constraint, and still replaces stored ones (issue #7 §2)', async () => {
+    for (let i = 0; i < 100; i++) {
+      const reply = await alice.iq(xml('iq', { type: 'set' }, query(xml('n', { xmlns: `urn:x:${i}` }))));
+      expect(reply.attrs.type).toBe('result');
+    }
+    const refused = await alice.iq(xml('iq', { type: 'set' }, query(xml('n', { xmlns: 'urn:x:100' }))));
+    expect(StanzaError.fromStanza(refused)?.condition).toBe('resource-constraint');
+    expect(StanzaError.fromStanza(refused)?.text).toMatch(/private storage is full/);
+    const replaced = await alice.iq(xml('iq', { type: 'set' }, query(xml('n', { xmlns: 'urn:x:7' }, 'new'))));
+    expect(replaced.attrs.type).toBe('result');
+  });
+
+  it('refuses an element that would pass privateXml.maxBytesPerUser with resource-constraint (issue #7 §2)', async () => {
+    const big = 'x'.repeat(60 * 1024);
+    for (let i = 0; i < 17; i++) await alice.iq(xml('iq', { type: 'set' }, query(xml('b', { xmlns: `urn:big:${i}` }, big))));
+    const refused = await alice.iq(xml('iq', { type: 'set' }, query(xml('b', { xmlns: 'urn:big:17' }, big))));
+    expect(StanzaError.fromStanza(refused)?.condition).toBe('resource-constraint');
+  });
 });

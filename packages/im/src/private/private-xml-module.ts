@@ -2,13 +2,28 @@
 // back from any client. Only the user's own account (no 'to', or 'to' their bare JID).
 import xml, { type Element } from '@xmpp/xml';
 import { StanzaError } from '@deskchat/protocol';
-import { parseDocument, type Module } from '@deskchat/core';
+import { OptionsError, checkInteger, parseDocument, type Module } from '@deskchat/core';
 
 export const PRIVATE_NS = 'jabber:iq:private';
 
 export interface PrivateXmlOptions {
   /** Largest stored element in bytes. */
   maxItemBytes: number;
+  /** Elements (namespaces) one user may store (issue #7 §2: one account wrote 117 MB under fresh namespaces). */
+  maxItemsPerUser: number;
+  /** UTF-8 bytes of one user's elements together. */
+  maxBytesPerUser: number;
+}
+
+export const DEFAULT_PRIVATE_XML_OPTIONS: PrivateXmlOptions = { maxItemBytes: 64 * 1024, maxItemsPerUser: 100, maxBytesPerUser: 1024 * 1024 };
+
+/** The `privateXml` config section (conventions §8). */
+export function parsePrivateXmlOptions(raw: Record<string, unknown> | undefined, prefix = 'privateXml'): PrivateXmlOptions {
+  const r = raw ?? {};
+  const d = DEFAULT_PRIVATE_XML_OPTIONS;
+  for (const key of Object.keys(r)) if (!(key in d)) throw new OptionsError(`${prefix}.${key}`, 'unknown option');
+  const int = (key: keyof PrivateXmlOptions, min: number, max: number) => (r[key] === undefined ? d[key] : checkInteger(`${prefix}.${key}`, r[key], min, max));
+  return { maxItemBytes: int('maxItemBytes', 256, 16 * 1024 * 1024), maxItemsPerUser: int('maxItemsPerUser', 1, 100_000), maxBytesPerUser: int('maxBytesPerUser', 1024, 1024 * 1024 * 1024) };
 }
 
 export const privateKey = (el: Element): string => `${el.name} ${el.attrs.xmlns}`;
@@ -27,7 +42,7 @@ function children(query: Element): Element[] {
 
 export const privateXmlModule: Module<PrivateXmlOptions> = {
   name: 'private-xml',
-  defaults: { maxItemBytes: 64 * 1024 },
+  defaults: DEFAULT_PRIVATE_XML_OPTIONS,
   setup(api) {
     const store = api.stores.privateXml;
     const own = (isOwnAccount: boolean) => {
@@ -54,7 +69,13 @@ export const privateXmlModule: Module<PrivateXmlOptions> = {
           if (serialized.some((s) => Buffer.byteLength(s) > api.options.maxItemBytes)) {
             throw new StanzaError('not-acceptable', `a private element may be at most ${api.options.maxItemBytes} bytes`);
           }
-          for (const [i, el] of items.entries()) await store.setItem(from.local, privateKey(el), serialized[i]);
+          const { maxItemsPerUser: maxItems, maxBytesPerUser: maxBytes } = api.options;
+          for (const [i, el] of items.entries()) {
+            if (!(await store.setItem(from.local, privateKey(el), serialized[i], { maxItems, maxBytes }))) {
+              // RFC 6120 §8.3.3.18 resource-constraint: the server lacks the room to store it for this user.
+              throw new StanzaError('resource-constraint', `private storage is full: at most ${maxItems} elements and ${maxBytes} bytes per user`, { type: 'cancel' });
+            }
+          }
           return undefined;
         },
       },

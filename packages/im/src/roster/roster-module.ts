@@ -3,7 +3,7 @@
 // module's; removing an item hands the notices of §2.5.2 to it through 'roster/item-removed'.
 import xml from '@xmpp/xml';
 import { NS, StanzaError } from '@deskchat/protocol';
-import type { Module } from '@deskchat/core';
+import type { Module, ModuleApi } from '@deskchat/core';
 import './events.js';
 import { DEFAULT_ROSTER_OPTIONS, parseRosterOptions, type RosterOptions } from './options.js';
 import { readRosterSet, rosterQuery } from './roster-xml.js';
@@ -18,7 +18,7 @@ export const rosterModule: Module<RosterOptions> = {
   defaults: DEFAULT_ROSTER_OPTIONS,
   setup(api) {
     const options = parseRosterOptions(api.options as unknown as Record<string, unknown>);
-    const rosters = new RosterService(api.core, options);
+    const rosters = new RosterService(api as ModuleApi<unknown>, options);
     api.provide(ROSTER_SERVICE, rosters);
     api.streamFeature('post-auth', () => xml('ver', { xmlns: ROSTER_VERSIONING_FEATURE }));
 
@@ -30,7 +30,7 @@ export const rosterModule: Module<RosterOptions> = {
         // and later changes as pushes; any other 'ver' gets the whole roster.
         async get({ from, payload, isOwnAccount, origin }) {
           if (!isOwnAccount) throw new StanzaError('forbidden', "only the account's own resources may read its roster");
-          if (origin) rosters.markInterested(origin);
+          if (origin) await rosters.markInterested(origin);
           const roster = await rosters.getRoster(from.local);
           if (payload.attrs.ver !== undefined && payload.attrs.ver === String(roster.version)) return undefined;
           return rosterQuery(roster.items, roster.version);
@@ -43,13 +43,13 @@ export const rosterModule: Module<RosterOptions> = {
           const username = from.local;
           const request = readRosterSet(payload, from, options);
           if (request.action === 'update') {
-            await rosters.exclusive(() => rosters.updateItem(username, request));
+            await rosters.exclusive(username, () => rosters.updateItem(username, request));
             return undefined;
           }
-          const removed = await rosters.exclusive(() => rosters.removeItem(username, request.jid));
+          const removed = await rosters.exclusive(username, () => rosters.removeItem(username, request.jid));
           if (!removed) throw new StanzaError('item-not-found', 'no such item in the roster (RFC 6121 §2.5.3)');
-          // Outside the exclusive section: the presence module takes it again to tell the contact.
-          await api.core.hooks.notify('roster/item-removed', {
+          // Outside the exclusive section: the presence module tells the contact, whose roster changes under its own lock.
+          await api.notify('roster/item-removed', {
             username,
             item: removed.item!,
             state: removed.state,

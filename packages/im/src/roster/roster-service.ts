@@ -3,16 +3,15 @@
 // Provided by the roster module as `roster`; the presence module changes subscription states here.
 import { StanzaError, parseJid } from '@deskchat/protocol';
 import type { Element } from '@xmpp/xml';
-import type { Core, Roster, RosterItem, Session, SubscriptionRequest } from '@deskchat/core';
+import type { ModuleApi, Roster, RosterItem, Session, SubscriptionRequest } from '@deskchat/core';
 import type { RosterOptions } from './options.js';
 import { isSameItem, rosterPush } from './roster-xml.js';
-import { SerialQueue } from './serial-queue.js';
 import { needsItem, type SubscriptionState } from './subscription-state.js';
 
 export const ROSTER_SERVICE = 'roster';
 
-/** session.data key: the resource asked for the roster, so it is "interested" (RFC 6121 §2.1.6). */
-const INTERESTED = 'roster:interested';
+/** How long one roster change may hold the user's lock before it lapses (a dead node's lock). */
+const LOCK_TTL_MS = 10_000;
 
 /** What the user's roster holds about one contact. */
 export interface ContactState {
@@ -22,31 +21,27 @@ export interface ContactState {
 }
 
 export class RosterService {
-  private readonly queue = new SerialQueue();
-
   constructor(
-    private readonly core: Core,
+    private readonly api: ModuleApi<unknown>,
     readonly options: RosterOptions,
   ) {}
 
   private get store() {
-    return this.core.stores.roster;
+    return this.api.stores.roster;
   }
 
   /**
-   * Runs a read-modify-write of roster state with no other one on this node in between. Not
-   * re-entrant: code running inside must not call it again (hooks notified inside would deadlock).
+   * Runs a read-modify-write of one user's roster state with no other change of that user's
+   * roster in between, on any node (a per-user lock). Not re-entrant: code inside must not take
+   * it again, and must not wait for a change of another user's roster (route such a change after).
    */
-  exclusive<T>(task: () => Promise<T>): Promise<T> {
-    return this.queue.run(task);
+  exclusive<T>(username: string, task: () => Promise<T>): Promise<T> {
+    return this.api.locks.withLock(`roster:${username}`, task, { ttlMs: LOCK_TTL_MS });
   }
 
-  markInterested(session: Session): void {
-    session.data.set(INTERESTED, true);
-  }
-
-  isInterested(session: Session): boolean {
-    return session.data.get(INTERESTED) === true;
+  /** RFC 6121 §2.1.6: the resource asked for the roster, so it receives pushes from now on. */
+  markInterested(session: Session): Promise<void> {
+    return session.setFlags({ interested: true });
   }
 
   getRoster(username: string): Promise<Roster> {
@@ -137,13 +132,13 @@ export class RosterService {
 
   /** RFC 6121 §2.1.6: a push to every interested resource of the user (and to no other). */
   private async push(username: string, item: RosterItem | { jid: string; subscription: 'remove' }, version: number): Promise<void> {
-    const sessions = this.core.sessions.forUser(username).filter((s) => this.isInterested(s));
-    await Promise.all(sessions.map((s) => s.deliver(rosterPush(s.jid!, version, item))));
+    const resources = (await this.api.router.resourcesOf(username)).filter((r) => r.interested);
+    await Promise.all(resources.map((r) => this.api.router.deliver(r.jid, rosterPush(r.jid, version, item))));
   }
 
   /** Whether `jid` names an account of this server (only those can hold a roster here). */
   localUser(jid: string): string | undefined {
     const parsed = parseJid(jid);
-    return parsed?.local && !parsed.resource && parsed.domain === this.core.domain ? parsed.local : undefined;
+    return parsed?.local && !parsed.resource && parsed.domain === this.api.domain ? parsed.local : undefined;
   }
 }

@@ -3,6 +3,7 @@
 // prohibits control characters), limited to 1023 characters like the localpart.
 import { randomBytes } from 'node:crypto';
 import { isValidUsername, normalizeUsername } from '@deskchat/core';
+import { prepareOpaqueString } from '@deskchat/protocol';
 
 export const MAX_PASSWORD_LENGTH = 1023;
 const MAX_NAME_LENGTH = 1023;
@@ -20,6 +21,7 @@ export function passwordProblem(password: string): string | undefined {
   if (password.length === 0) return 'empty password';
   if ([...password].length > MAX_PASSWORD_LENGTH) return `password longer than ${MAX_PASSWORD_LENGTH} characters`;
   if (CONTROL.test(password)) return 'password contains a control character';
+  if (prepareOpaqueString(password) === undefined) return 'password contains a character PRECIS OpaqueString refuses (RFC 8265 §4.2)';
   return undefined;
 }
 

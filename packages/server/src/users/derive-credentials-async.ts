@@ -3,7 +3,7 @@
 // (the import of thousands of accounts is bound by these 2 × 4096 PBKDF2 iterations per account).
 import { createHash, createHmac, pbkdf2, randomBytes } from 'node:crypto';
 import { promisify } from 'node:util';
-import { DEFAULT_ITERATIONS, type Credentials, type ScramCredential, type ScramHash } from '@deskchat/core';
+import { DEFAULT_ITERATIONS, preparePassword, type Credentials, type ScramCredential, type ScramHash } from '@deskchat/core';
 
 const pbkdf2Async = promisify(pbkdf2);
 const DIGEST: Record<ScramHash, 'sha1' | 'sha256'> = { 'SHA-1': 'sha1', 'SHA-256': 'sha256' };
@@ -11,8 +11,8 @@ const KEY_LENGTH: Record<ScramHash, number> = { 'SHA-1': 20, 'SHA-256': 32 };
 
 async function deriveScramCredentialAsync(hash: ScramHash, password: string, iterations: number): Promise<ScramCredential> {
   const salt = randomBytes(16);
-  // Same NFKC approximation of SASLprep (RFC 4013) as core's saltedPassword, or logins would fail.
-  const input = Buffer.from(password.normalize('NFKC'), 'utf8');
+  // The same preparation (PRECIS OpaqueString) as core's saltedPassword, or logins would fail.
+  const input = Buffer.from(preparePassword(password), 'utf8');
   // SaltedPassword := Hi(Normalize(password), salt, i); ClientKey := HMAC(SaltedPassword, "Client Key");
   // StoredKey := H(ClientKey); ServerKey := HMAC(SaltedPassword, "Server Key").
   const salted = await pbkdf2Async(input, salt, iterations, KEY_LENGTH[hash], DIGEST[hash]);

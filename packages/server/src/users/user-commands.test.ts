@@ -162,7 +162,7 @@ describe('deskchat user remove', () => {
     const stores = openSqliteStores(join(dir, 'data'));
     await stores.roster.setItem('alice', { jid: 'bob@localhost', groups: ['Team'], subscription: 'both', isPendingOut: false, isPreApproved: false });
     await stores.vcards.setVCard('alice', { xml: '<vCard xmlns="vcard-temp"><FN>Alice</FN></vCard>', fields: { fn: 'Alice' } });
-    await stores.offline.storeMessage('alice', { stanza: '<message/>', storedAt: 1 }, 10);
+    await stores.offline.storeMessage('alice', { stanza: '<message/>', storedAt: 1 }, { maxMessages: 10, maxBytes: 1_000_000 });
     await stores.privateXml.setItem('alice', 'x urn:x', '<x xmlns="urn:x"/>');
     stores.close();
     expect((await run(['remove', 'alice'])).code).toBe(0);

@@ -39,6 +39,21 @@ export function privateXmlStoreContract(name: string, makeStore: () => Promise<P
       await expect(store.getItem('bob', 'b urn:x')).resolves.toBeUndefined();
     });
 
+    it('reports that an item was stored, and refuses one past the quota of items or bytes (issue #7 §2)', async () => {
+      const a = '<a xmlns="urn:x">ü</a>'; // 'ü' is two bytes in UTF-8
+      const size = Buffer.byteLength(a);
+      const quota = { maxItems: 2, maxBytes: size * 2 };
+      await expect(store.setItem('alice', 'a urn:x', a, quota)).resolves.toBe(true);
+      await expect(store.setItem('alice', 'b urn:x', a.replace(/a/g, 'b'), quota)).resolves.toBe(true);
+      await expect(store.setItem('alice', 'c urn:x', '<c xmlns="urn:x"/>', quota)).resolves.toBe(false); // a third item
+      await expect(store.setItem('alice', 'b urn:x', `<b xmlns="urn:x">${'ü'.repeat(10)}</b>`, quota)).resolves.toBe(false); // too many bytes
+      await expect(store.setItem('alice', 'b urn:x', '<b xmlns="urn:x"/>', quota)).resolves.toBe(true); // a replacement is not a new item
+      await expect(store.getItem('alice', 'b urn:x')).resolves.toBe('<b xmlns="urn:x"/>');
+      await expect(store.getItem('alice', 'c urn:x')).resolves.toBeUndefined();
+      await expect(store.setItem('bob', 'c urn:x', '<c xmlns="urn:x"/>', quota)).resolves.toBe(true);
+      await expect(store.setItem('alice', 'c urn:x', '<c xmlns="urn:x"/>')).resolves.toBe(true); // no quota given: none applies
+    });
+
     it('removes one item, reporting whether there was one', async () => {
       await store.setItem('alice', 'a urn:x', '<a xmlns="urn:x"/>');
       await expect(store.removeItem('alice', 'a urn:x')).resolves.toBe(true);

@@ -1,0 +1,39 @@
+// Volatile, shared state behind ports (design.md §4): in memory on a single node (or Cores
+// sharing one process), Redis in a cluster.
+import type { ChatLockStore } from './chat-lock-store.js';
+import type { LockService } from './locks.js';
+import { MemoryChatLockStore } from './memory-chat-lock-store.js';
+import { MemoryLocks } from './memory-locks.js';
+import { MemoryNodeBus } from './memory-node-bus.js';
+import { MemoryPresenceStore } from './memory-presence-store.js';
+import type { PresenceStateStore } from '../storage/presence-state.js';
+import { MemorySessionDirectory } from './memory-session-directory.js';
+import type { NodeBus } from './node-bus.js';
+import type { PresenceStore } from './presence-store.js';
+import type { SessionDirectory } from './session-directory.js';
+
+export type { DirectoryEntry, EntryFlags, RegisterResult, RegisterRules, SessionDirectory } from './session-directory.js';
+export { SERVER_OWNED, type AvailableRecord, type LastSeen, type PresenceStore } from './presence-store.js';
+export type { BusHandler, BusMessage, NodeBus } from './node-bus.js';
+export type { LockOptions, LockService } from './locks.js';
+export type { ChatLock, ChatLockStore } from './chat-lock-store.js';
+export { MemorySessionDirectory, MemoryPresenceStore, MemoryNodeBus, MemoryLocks, MemoryChatLockStore };
+
+export interface SharedState {
+  directory: SessionDirectory;
+  presence: PresenceStore;
+  bus: NodeBus;
+  locks: LockService;
+  chatLocks: ChatLockStore;
+}
+
+/** Shared state for one node (last seen and outside sources kept in `presenceState`), or for several Cores in one process when passed to each. */
+export function memorySharedState(presenceState?: PresenceStateStore): SharedState {
+  return {
+    directory: new MemorySessionDirectory(),
+    presence: new MemoryPresenceStore(presenceState),
+    bus: new MemoryNodeBus(),
+    locks: new MemoryLocks(),
+    chatLocks: new MemoryChatLockStore(),
+  };
+}

@@ -1,0 +1,80 @@
+// In-memory reference implementation of PresenceStore. Same contract as Redis. Last seen and the
+// outside sources go to a PresenceStateStore (durable on a single node: SQLite), everything else
+// stays in memory and dies with the process, as presence should.
+import { MemoryPresenceStateStore } from '../storage/memory-presence-state.js';
+import type { PresenceStateStore } from '../storage/presence-state.js';
+import type { AvailableRecord, LastSeen, PresenceStore } from './presence-store.js';
+
+export class MemoryPresenceStore implements PresenceStore {
+  private readonly available = new Map<string, Map<string, AvailableRecord>>();
+  private readonly directed = new Map<string, { sessionId: string; targets: Set<string> }>();
+
+  constructor(private readonly durable: PresenceStateStore = new MemoryPresenceStateStore()) {}
+  async setAvailable(username: string, resource: string, sessionId: string, stanza: string): Promise<string | undefined> {
+    let records = this.available.get(username);
+    if (!records) this.available.set(username, (records = new Map()));
+    const previous = records.get(resource);
+    records.set(resource, { resource, sessionId, stanza });
+    return previous?.stanza;
+  }
+
+  async clearAvailable(username: string, resource: string, sessionId: string): Promise<string | undefined> {
+    const records = this.available.get(username);
+    const record = records?.get(resource);
+    if (!record || record.sessionId !== sessionId) return undefined;
+    records!.delete(resource);
+    if (records!.size === 0) this.available.delete(username);
+    return record.stanza;
+  }
+
+  async getAvailable(username: string, resource: string): Promise<AvailableRecord | undefined> {
+    const record = this.available.get(username)?.get(resource);
+    return record && { ...record };
+  }
+
+  async availableOf(username: string): Promise<AvailableRecord[]> {
+    return [...(this.available.get(username)?.values() ?? [])].map((r) => ({ ...r }));
+  }
+
+  async addDirected(username: string, resource: string, sessionId: string, target: string): Promise<void> {
+    const key = `${username}/${resource}`;
+    const current = this.directed.get(key);
+    if (current?.sessionId === sessionId) current.targets.add(target);
+    else this.directed.set(key, { sessionId, targets: new Set([target]) });
+  }
+
+  async removeDirected(username: string, resource: string, sessionId: string, target: string): Promise<void> {
+    const current = this.directed.get(`${username}/${resource}`);
+    if (current?.sessionId === sessionId) current.targets.delete(target);
+  }
+
+  async takeDirected(username: string, resource: string, sessionId: string): Promise<string[]> {
+    const key = `${username}/${resource}`;
+    const current = this.directed.get(key);
+    if (current?.sessionId !== sessionId) return [];
+    this.directed.delete(key);
+    return [...current.targets];
+  }
+
+  setLastSeen(username: string, lastSeen: LastSeen): Promise<void> {
+    return this.durable.setLastSeen(username, lastSeen);
+  }
+
+  getLastSeen(username: string): Promise<LastSeen | undefined> {
+    return this.durable.getLastSeen(username);
+  }
+
+  setSource(username: string, source: string, state: string | undefined): Promise<void> {
+    return this.durable.setSource(username, source, state);
+  }
+
+  getSources(username: string): Promise<Record<string, string>> {
+    return this.durable.getSources(username);
+  }
+
+  async removeUser(username: string): Promise<void> {
+    this.available.delete(username);
+    for (const key of this.directed.keys()) if (key.startsWith(`${username}/`)) this.directed.delete(key);
+    await this.durable.removeUser(username);
+  }
+}

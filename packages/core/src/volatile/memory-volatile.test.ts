@@ -1,0 +1,11 @@
+// The in-memory shared-state ports against their contract suites (packages/testing/src/contracts).
+import { coordinationContract, presenceStoreContract, sessionDirectoryContract } from '@deskchat/testing';
+import { MemoryChatLockStore, MemoryLocks, MemoryNodeBus, MemoryPresenceStore, MemorySessionDirectory } from './index.js';
+
+sessionDirectoryContract('memory', async () => ({ directory: new MemorySessionDirectory() }));
+presenceStoreContract('memory', async () => ({ store: new MemoryPresenceStore() }));
+coordinationContract('memory', async () => {
+  const bus = new MemoryNodeBus();
+  const locks = new MemoryLocks();
+  return { bus: [bus, bus], locks: [locks, locks], chatLocks: new MemoryChatLockStore() };
+});

@@ -1,0 +1,237 @@
+// One Redis connection per node (node-redis), shared by every store, with the behaviour issue 8 §8
+// asks for:
+// - At start, `connectRedis` keeps trying for `startTimeoutMs`, then throws RedisConnectError with
+//   a message the server prints before exiting 1 (a refused password or certificate fails at once).
+// - While running, losing Redis never crashes the node: node-redis's 'error' events are always
+//   listened to, commands are not queued while disconnected (`disableOfflineQueue`), so a store
+//   call fails at once with RedisUnavailableError instead of hanging; node-redis reconnects with
+//   backoff and the stores work again when Redis returns.
+// - A Redis that keeps the socket open but stops answering (SIGSTOP, a partition) is noticed by a
+//   health PING every `healthCheckIntervalMs`; until one is answered again, calls fail fast. Every
+//   call also has its own deadline (`commandTimeoutMs`). With nothing else written, the socket then
+//   goes idle and node-redis's `socketTimeout` drops it and reconnects, so a dead peer is not
+//   waited on for the minutes TCP would take.
+import { EventEmitter } from 'node:events';
+import { createClient, type RedisClientType } from 'redis';
+import { silentLogger, type Logger } from '@deskchat/core';
+import { backoffDelay } from './backoff.js';
+import { RedisConnectError, RedisUnavailableError, isErrorLike, isUnavailability } from './errors.js';
+import { KeySpace } from './keys.js';
+import { parseEndpoint, redactUrl, type RedisOptions } from './options.js';
+
+export type RedisClient = RedisClientType;
+
+export interface RedisConnectionEvents {
+  /** Redis stopped answering; `reason` is for the log. Store calls fail until 'available'. */
+  unavailable: [reason: string];
+  available: [];
+}
+
+export class RedisConnection extends EventEmitter<RedisConnectionEvents> {
+  readonly keys: KeySpace;
+  /** The URL without its password, for messages. */
+  readonly url: string;
+  private isUp = true;
+  private reason = '';
+  private isPinging = false;
+  private isClosed = false;
+  private readonly healthTimer: NodeJS.Timeout;
+
+  /** Use `connectRedis`. */
+  constructor(
+    readonly client: RedisClient,
+    readonly options: RedisOptions,
+    private readonly log: Logger,
+    events: ClientEvents,
+  ) {
+    super();
+    this.keys = new KeySpace(options.keyPrefix);
+    this.url = redactUrl(options.url);
+    events.error = (err) => this.markDown(describe(err));
+    events.ready = () => this.markUp();
+    this.healthTimer = setInterval(() => void this.checkHealth(), options.healthCheckIntervalMs);
+    this.healthTimer.unref();
+  }
+
+  /** False from the moment Redis is seen gone or hung until it answers again. */
+  get isAvailable(): boolean {
+    return this.isUp && this.client.isReady;
+  }
+
+  /**
+   * Runs one store operation. Fails with RedisUnavailableError at once while Redis is unavailable,
+   * and after `commandTimeoutMs` (or `options.timeoutMs`, for bulk work) without a reply; other
+   * errors (bugs) propagate unchanged.
+   */
+  async run<T>(what: string, operation: (client: RedisClient) => Promise<T>, options: { timeoutMs?: number } = {}): Promise<T> {
+    if (this.isClosed) throw new RedisUnavailableError(`${what}: the Redis connection is closed`);
+    if (!this.isAvailable) throw new RedisUnavailableError(`${what}: Redis at ${this.url} is unavailable (${this.reason || 'reconnecting'})`);
+    const ms = options.timeoutMs ?? this.options.commandTimeoutMs;
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new RedisUnavailableError(`${what}: no reply from Redis at ${this.url} within ${ms} ms`)), ms);
+    });
+    try {
+      return await Promise.race([operation(this.client), deadline]);
+    } catch (err) {
+      if (err instanceof RedisUnavailableError) {
+        void this.checkHealth(); // a silent server: find out now rather than at the next tick
+        throw err;
+      }
+      if (isUnavailability(err)) throw new RedisUnavailableError(`${what}: ${describe(err)}`, { cause: err });
+      throw err;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /** Closes the connection (QUIT, or drop it when Redis does not answer); later calls fail. */
+  async close(): Promise<void> {
+    if (this.isClosed) return;
+    this.isClosed = true;
+    clearInterval(this.healthTimer);
+    if (!this.client.isOpen) return;
+    if (!this.client.isReady) {
+      this.client.destroy();
+      return;
+    }
+    let timer: NodeJS.Timeout | undefined;
+    const tooLong = new Promise<void>((resolve) => (timer = setTimeout(resolve, this.options.commandTimeoutMs)));
+    await Promise.race([this.client.close().catch(() => undefined), tooLong]);
+    clearTimeout(timer);
+    if (this.client.isOpen) this.client.destroy();
+  }
+
+  private async checkHealth(): Promise<void> {
+    // One PING at a time: a PING that hangs is itself the news (it resolves when the server wakes up).
+    if (this.isPinging || this.isClosed || !this.client.isReady) return;
+    this.isPinging = true;
+    let timer: NodeJS.Timeout | undefined;
+    const ping = this.client.ping();
+    try {
+      await Promise.race([
+        ping,
+        new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`no PONG within ${this.options.commandTimeoutMs} ms`)), this.options.commandTimeoutMs))),
+      ]);
+      this.markUp();
+    } catch (err) {
+      this.markDown(describe(err));
+      // Keep the flag until this PING settles, so that a hung server gets no second one.
+      await ping.then(() => this.markUp(), () => undefined);
+    } finally {
+      clearTimeout(timer);
+      this.isPinging = false;
+    }
+  }
+
+  private markDown(reason: string): void {
+    if (this.isClosed) return;
+    if (!this.isUp) {
+      this.log.debug({ err: reason }, 'redis still unavailable');
+      return;
+    }
+    this.isUp = false;
+    this.reason = reason;
+    this.log.warn({ redis: this.url, err: reason }, 'redis unavailable: store calls fail until it answers again; reconnecting with backoff');
+    this.emit('unavailable', reason);
+  }
+
+  private markUp(): void {
+    if (this.isUp || this.isClosed || !this.client.isReady) return;
+    this.isUp = true;
+    this.log.info({ redis: this.url }, 'redis available again');
+    this.emit('available');
+  }
+}
+
+export interface ConnectRedisDeps {
+  log?: Logger;
+}
+
+/**
+ * Connects to Redis, trying for `options.startTimeoutMs`. Throws RedisConnectError with a message
+ * meant for the operator when Redis cannot be reached in that time or refuses the credentials.
+ */
+export async function connectRedis(options: RedisOptions, deps: ConnectRedisDeps = {}): Promise<RedisConnection> {
+  const log = (deps.log ?? silentLogger).child({ component: 'redis' });
+  const endpoint = parseEndpoint(options.url, options.password);
+  const url = redactUrl(options.url);
+  const startedAt = Date.now();
+  let hasConnected = false;
+  let lastError: unknown;
+  // Long enough that the health PINGs keep a working socket busy; short enough to drop a dead one.
+  const socketTimeout = Math.max(3 * options.healthCheckIntervalMs, 2 * options.commandTimeoutMs);
+  const reconnectStrategy = (retries: number, cause: Error): number | Error => {
+    lastError = cause;
+    if (hasConnected) return backoffDelay(retries, options.reconnect);
+    const remaining = options.startTimeoutMs - (Date.now() - startedAt);
+    // A new Error made here: node-redis tests `instanceof Error`, which a socket error from another
+    // realm (node core inside jest's VM) fails, and it would then be taken for a delay.
+    if (isCredentialError(cause) || isCertificateError(cause) || remaining <= 0) return new Error(describe(cause), { cause });
+    // The last wait of the start window ends with it, so that giving up is not late by a whole backoff step.
+    return Math.min(backoffDelay(retries, options.reconnect), remaining);
+  };
+  const common = { host: endpoint.host, port: endpoint.port, connectTimeout: options.connectTimeoutMs, socketTimeout, keepAlive: true, reconnectStrategy };
+  const client: RedisClient = createClient({
+    socket: endpoint.isTls
+      ? { ...common, tls: true as const, servername: endpoint.host, rejectUnauthorized: options.tls.rejectUnauthorized, ...(options.tls.ca ? { ca: options.tls.ca } : {}) }
+      : { ...common, tls: false as const },
+    ...(endpoint.username ? { username: endpoint.username } : {}),
+    ...(endpoint.password !== undefined ? { password: endpoint.password } : {}),
+    database: endpoint.database,
+    disableOfflineQueue: true,
+    name: 'deskchat',
+  }) as RedisClient;
+  // Before connect(): a client without an 'error' listener throws the error and crashes the process.
+  // Listeners are attached once and never removed (node-redis's client object is a proxy, on
+  // which `off` does not reach the emitter); what they call is switched instead.
+  const events: ClientEvents = {
+    error: (err) => {
+      lastError = err;
+      log.debug({ err: describe(err) }, 'redis connection attempt failed');
+    },
+    ready: () => undefined,
+  };
+  client.on('error', (err: Error) => events.error(err));
+  client.on('ready', () => events.ready());
+  try {
+    await client.connect();
+  } catch (err) {
+    if (client.isOpen) client.destroy();
+    const cause = lastError ?? err;
+    const why = isCredentialError(cause)
+      ? `refused the credentials (${describe(cause)}); check the password in the URL or cluster.redis.password`
+      : isCertificateError(cause)
+        ? `presented a certificate this node does not trust (${describe(cause)}); check cluster.redis.tls`
+        : `is unreachable (${describe(cause)}) after ${Math.round((Date.now() - startedAt) / 100) / 10} s`;
+    throw new RedisConnectError(`Redis at ${url} ${why}`, url, { cause });
+  }
+  hasConnected = true;
+  log.info({ redis: url, keyPrefix: options.keyPrefix }, 'connected to redis');
+  return new RedisConnection(client, options, log, events);
+}
+
+/** What the client's 'error' and 'ready' listeners call: the start-up handlers, then the connection's. */
+interface ClientEvents {
+  error(err: Error): void;
+  ready(): void;
+}
+
+/** A certificate problem is a setting to fix, not an outage to wait out (node's TLS error codes). */
+function isCertificateError(err: unknown): boolean {
+  const code = isErrorLike(err) ? (err as NodeJS.ErrnoException).code : undefined;
+  return typeof code === 'string' && /CERT|SELF_SIGNED|UNABLE_TO_VERIFY/.test(code);
+}
+
+function isCredentialError(err: unknown): boolean {
+  return isErrorLike(err) && /^(WRONGPASS|NOAUTH|NOPERM)\b|invalid password|invalid username-password/i.test(err.message);
+}
+
+/** A short description of a node-redis error for logs and messages (never the password: node-redis does not put it in messages). */
+function describe(err: unknown): string {
+  if (!isErrorLike(err)) return String(err);
+  const code = (err as NodeJS.ErrnoException).code;
+  const inner = (err as { originalError?: unknown; socketError?: unknown }).socketError;
+  if (isErrorLike(inner) && inner !== err) return describe(inner);
+  return code && !err.message.includes(code) ? `${code}: ${err.message}` : err.message || err.name;
+}

@@ -1,0 +1,43 @@
+// The key layout's hash tags (Redis Cluster spec, "Hash tags"): one tag per user, never empty,
+// never cut short by a brace in the username, never shared by two usernames.
+import { describe, expect, it } from '@jest/globals';
+import { KeySpace, tagToUsername, userTag } from './keys.js';
+
+describe('userTag', () => {
+  it('keeps ordinary usernames readable, and escapes only %, { and }', () => {
+    expect(userTag('alice')).toBe('alice');
+    expect(userTag('jürgen 😀')).toBe('jürgen 😀');
+    expect(userTag('a{b}c%d')).toBe('a%7Bb%7Dc%25d');
+  });
+
+  it('is reversible, so two usernames never share a tag', () => {
+    for (const u of ['a{b}c%d', '%7B', '}', '{}', '%', 'plain']) expect(tagToUsername(userTag(u))).toBe(u);
+    expect(userTag('%7B')).not.toBe(userTag('{'));
+  });
+});
+
+describe('KeySpace', () => {
+  const keys = new KeySpace('dc:');
+
+  it('puts every key of a user under the user\'s tag', () => {
+    const user = keys.user('a}b');
+    for (const key of Object.values(user)) expect(key.startsWith('dc:user:{a%7Db}:')).toBe(true);
+    expect(keys.allOfUser('a}b')).toHaveLength(11);
+  });
+
+  it('names the global keys, the settings and the administration each in one slot of their own', () => {
+    expect([keys.accountIndex, keys.settings, keys.settingsRevision]).toEqual(['dc:accounts', 'dc:{settings}:values', 'dc:{settings}:revision']);
+    expect([keys.admins, keys.apiTokens, keys.apiTokenHashes, keys.audit, keys.auditLastId]).toEqual(['dc:{admin}:admins', 'dc:{admin}:tokens', 'dc:{admin}:token-hashes', 'dc:{admin}:audit', 'dc:{admin}:audit:last-id']);
+  });
+
+  it('reads a username back from an account key, and nothing from other keys', () => {
+    expect(keys.usernameOfAccountKey(keys.user('a{b}%').account)).toBe('a{b}%');
+    expect(keys.usernameOfAccountKey(keys.user('alice').vcard)).toBeUndefined();
+    expect(keys.usernameOfAccountKey('other:user:{alice}:account')).toBeUndefined();
+  });
+
+  it('escapes glob characters of the prefix in the SCAN pattern, and refuses braces in it', () => {
+    expect(new KeySpace('a*[b]?\\:').accountKeyPattern()).toBe('a\\*\\[b\\]\\?\\\\:user:{*}:account');
+    expect(() => new KeySpace('x{y}')).toThrow(/braces/);
+  });
+});

@@ -1,0 +1,49 @@
+// Every durable store of core on one Redis connection (the Redis counterpart of storage-sqlite's
+// openSqliteStores): what the server plugs into core's `Stores` and `AdminStores` in cluster mode.
+import type { AdminStores, Stores } from '@deskchat/core';
+import type { RedisConnection } from './connection.js';
+import { RedisAccountStore } from './stores/redis-account-store.js';
+import { RedisAdminAccountStore, RedisApiTokenStore, RedisAuditLog } from './stores/redis-admin-stores.js';
+import { RedisOfflineStore } from './stores/redis-offline-store.js';
+import { RedisPresenceStateStore } from './stores/redis-presence-state-store.js';
+import { RedisPrivateXmlStore } from './stores/redis-private-xml-store.js';
+import { RedisRosterStore } from './stores/redis-roster-store.js';
+import { RedisSettingsStore } from './stores/redis-settings-store.js';
+import { RedisVCardStore } from './stores/redis-vcard-store.js';
+
+/**
+ * Core's stores but `files`: stored files have no Redis backend yet (issue #10 keeps them behind the
+ * FileStore port for the cluster work), so a cluster node composes them itself.
+ */
+export interface RedisStores extends Omit<Stores, 'files'> {
+  accounts: RedisAccountStore;
+  offline: RedisOfflineStore;
+  privateXml: RedisPrivateXmlStore;
+  roster: RedisRosterStore;
+  settings: RedisSettingsStore;
+  vcards: RedisVCardStore;
+  presenceState: RedisPresenceStateStore;
+}
+
+export interface RedisAdminStores extends AdminStores {
+  admins: RedisAdminAccountStore;
+  apiTokens: RedisApiTokenStore;
+  audit: RedisAuditLog;
+}
+
+export function openRedisStores(redis: RedisConnection): RedisStores {
+  return {
+    accounts: new RedisAccountStore(redis),
+    offline: new RedisOfflineStore(redis),
+    privateXml: new RedisPrivateXmlStore(redis),
+    roster: new RedisRosterStore(redis),
+    settings: new RedisSettingsStore(redis),
+    vcards: new RedisVCardStore(redis),
+    presenceState: new RedisPresenceStateStore(redis),
+  };
+}
+
+/** The administration stores (core keeps them apart from `Stores`), shared by every node. */
+export function openRedisAdminStores(redis: RedisConnection): RedisAdminStores {
+  return { admins: new RedisAdminAccountStore(redis), apiTokens: new RedisApiTokenStore(redis), audit: new RedisAuditLog(redis) };
+}

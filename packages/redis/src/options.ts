@@ -1,0 +1,123 @@
+// Redis connection options: type, defaults and a parser that names the offending key (conventions
+// §8). The server maps DESKCHAT_REDIS_URL / DESKCHAT_REDIS_PASSWORD onto `cluster.redis.url` /
+// `cluster.redis.password` (issue 8 §3) and hands the section to `parseRedisOptions`.
+// URL form (IANA "redis" and "rediss" URI schemes): redis://[[user]:password@]host[:port][/db];
+// rediss:// is the same over TLS.
+import { OptionsError, checkBoolean, checkInteger } from '@deskchat/core';
+
+export interface RedisOptions {
+  /** `redis://…` or `rediss://…` (TLS). */
+  url: string;
+  /** Overrides the URL's password, so the URL can sit in a config file without the secret. */
+  password?: string;
+  /**
+   * Put before every key (conventions §7), so that several deployments or test runs can share one
+   * Redis. Braces are refused: the `{…}` hash tags inside our keys must stay the only ones.
+   */
+  keyPrefix: string;
+  /** At start, how long to keep trying before `connectRedis` gives up with `RedisConnectError`. */
+  startTimeoutMs: number;
+  /** TCP (and TLS) connect timeout of one attempt. */
+  connectTimeoutMs: number;
+  /** A store call without a reply after this long fails with `RedisUnavailableError`. */
+  commandTimeoutMs: number;
+  /** How often the connection pings Redis to notice a server that stopped answering (SIGSTOP, partition). */
+  healthCheckIntervalMs: number;
+  /** Exponential backoff between reconnection attempts, with jitter. */
+  reconnect: { minDelayMs: number; maxDelayMs: number };
+  /** For `rediss://`: extra CA (PEM text, read by the server) and whether to check the certificate. */
+  tls: { ca?: string; rejectUnauthorized: boolean };
+}
+
+export const DEFAULT_REDIS_OPTIONS: Omit<RedisOptions, 'url'> = {
+  keyPrefix: 'deskchat:',
+  startTimeoutMs: 10_000,
+  connectTimeoutMs: 3000,
+  commandTimeoutMs: 2000,
+  healthCheckIntervalMs: 1000,
+  reconnect: { minDelayMs: 100, maxDelayMs: 5000 },
+  tls: { rejectUnauthorized: true },
+};
+
+/** What the socket layer needs, taken from the URL and the options. */
+export interface RedisEndpoint {
+  host: string;
+  port: number;
+  isTls: boolean;
+  username?: string;
+  password?: string;
+  database: number;
+}
+
+const PREFIX = /^[^{}\s]{0,64}$/;
+
+/** Validates raw input (config file section or admin API) into RedisOptions; `prefix` is this section's key path. */
+export function parseRedisOptions(raw: Record<string, unknown> | undefined, prefix = 'cluster.redis'): RedisOptions {
+  const key = (k: string) => (prefix ? `${prefix}.${k}` : k);
+  const r = raw ?? {};
+  const d = DEFAULT_REDIS_OPTIONS;
+  if (typeof r.url !== 'string' || r.url === '') throw new OptionsError(key('url'), 'is required (redis://host:6379 or rediss://host:6380)');
+  parseEndpoint(r.url, undefined, key('url'));
+  if (r.password !== undefined && typeof r.password !== 'string') throw new OptionsError(key('password'), 'must be a string');
+  const keyPrefix = r.keyPrefix ?? d.keyPrefix;
+  if (typeof keyPrefix !== 'string' || !PREFIX.test(keyPrefix)) {
+    throw new OptionsError(key('keyPrefix'), `must be at most 64 characters without spaces or braces (they would break the {user} hash tags); got ${JSON.stringify(keyPrefix)}`);
+  }
+  const reconnect = (r.reconnect ?? {}) as Record<string, unknown>;
+  const tls = (r.tls ?? {}) as Record<string, unknown>;
+  const minDelayMs = int(reconnect.minDelayMs, d.reconnect.minDelayMs, key('reconnect.minDelayMs'), 10, 60_000);
+  const maxDelayMs = int(reconnect.maxDelayMs, d.reconnect.maxDelayMs, key('reconnect.maxDelayMs'), minDelayMs, 300_000);
+  if (tls.ca !== undefined && typeof tls.ca !== 'string') throw new OptionsError(key('tls.ca'), 'must be PEM text');
+  return {
+    url: r.url,
+    ...(r.password === undefined || r.password === '' ? {} : { password: r.password }),
+    keyPrefix,
+    startTimeoutMs: int(r.startTimeoutMs, d.startTimeoutMs, key('startTimeoutMs'), 0, 600_000),
+    connectTimeoutMs: int(r.connectTimeoutMs, d.connectTimeoutMs, key('connectTimeoutMs'), 100, 60_000),
+    commandTimeoutMs: int(r.commandTimeoutMs, d.commandTimeoutMs, key('commandTimeoutMs'), 50, 60_000),
+    healthCheckIntervalMs: int(r.healthCheckIntervalMs, d.healthCheckIntervalMs, key('healthCheckIntervalMs'), 50, 60_000),
+    reconnect: { minDelayMs, maxDelayMs },
+    tls: {
+      ...(typeof tls.ca === 'string' ? { ca: tls.ca } : {}),
+      rejectUnauthorized: tls.rejectUnauthorized === undefined ? true : checkBoolean(key('tls.rejectUnauthorized'), tls.rejectUnauthorized),
+    },
+  };
+}
+
+/** Splits a redis:// or rediss:// URL; `password` (the separate option) wins over the URL's. */
+export function parseEndpoint(url: string, password?: string, key = 'cluster.redis.url'): RedisEndpoint {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw new OptionsError(key, `must be a URL such as redis://host:6379/0 (got ${JSON.stringify(redactUrl(url))})`);
+  }
+  if (parsed.protocol !== 'redis:' && parsed.protocol !== 'rediss:') {
+    throw new OptionsError(key, `must start with redis:// or rediss:// (TLS); got ${parsed.protocol}//`);
+  }
+  if (!parsed.hostname) throw new OptionsError(key, 'names no host');
+  const path = parsed.pathname.replace(/^\//, '');
+  const database = path === '' ? 0 : Number(path);
+  if (!Number.isInteger(database) || database < 0 || database > 65535) throw new OptionsError(key, `the path must be a database number such as /0 (got /${path})`);
+  const isTls = parsed.protocol === 'rediss:';
+  const urlPassword = parsed.password ? decodeURIComponent(parsed.password) : undefined;
+  const endpoint: RedisEndpoint = {
+    host: parsed.hostname.replace(/^\[(.*)\]$/, '$1'),
+    port: parsed.port ? Number(parsed.port) : 6379,
+    isTls,
+    database,
+  };
+  if (parsed.username) endpoint.username = decodeURIComponent(parsed.username);
+  const secret = password ?? urlPassword;
+  if (secret !== undefined) endpoint.password = secret;
+  return endpoint;
+}
+
+/** The URL with any password replaced by `***`, for logs and error messages. */
+export function redactUrl(url: string): string {
+  return url.replace(/^(rediss?:\/\/[^:@/]*:)[^@/]*@/i, '$1***@');
+}
+
+function int(value: unknown, fallback: number, key: string, min: number, max: number): number {
+  return value === undefined ? fallback : checkInteger(key, value, min, max);
+}

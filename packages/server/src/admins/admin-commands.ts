@@ -1,0 +1,191 @@
+// `deskchat admin add|passwd|remove|list` and `deskchat admin token create|revoke|list`: admin
+// accounts and API tokens on the node's SQLite database (WAL: works while the server runs; a
+// removed admin or changed password ends that admin's page sessions on the next request).
+// Passwords: a no-echo prompt typed twice on a terminal, or the first line of stdin with
+// --password-stdin, or else generated and printed once. Tokens are printed once and stored hashed.
+// Every change is written to the audit log as `cli`. Exit codes: 0 ok, 1 failure, 2 usage.
+import { parseArgs } from 'node:util';
+import { ADMIN_NAME_RULE, adminPasswordProblem, generateApiToken, hashPassword, parseAdminName, parseTokenName, tokenHash } from '@deskchat/admin';
+import type { AdminStores } from '@deskchat/core';
+import { openSqliteStores, type SqliteStores } from '@deskchat/storage-sqlite';
+import { CommandError, UsageError } from '../users/command-error.js';
+import { generatePassword } from '../users/account-fields.js';
+import { readFirstLine, readHiddenLines } from '../users/read-password.js';
+import type { UserCommandIo } from '../users/user-commands.js';
+
+interface Context extends UserCommandIo {
+  positionals: string[];
+  values: Record<string, string | boolean | undefined>;
+  stores(): AdminStores;
+  now(): number;
+}
+
+interface Command {
+  usage: string;
+  positionals: number;
+  options: Record<string, { type: 'string' | 'boolean' }>;
+  run(ctx: Context): Promise<number>;
+}
+
+const ACTOR = 'cli';
+const iso = (ms: number) => new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
+
+function requireName(raw: string, what = 'admin'): string {
+  const name = what === 'admin' ? parseAdminName(raw) : parseTokenName(raw);
+  if (!name) throw new CommandError(`invalid ${what} name '${raw}': ${what === 'admin' ? ADMIN_NAME_RULE : ADMIN_NAME_RULE.replace('an admin name', `a ${what} name`)}`);
+  return name;
+}
+
+/** The new password and whether it was generated (then the command prints it once). */
+async function choosePassword(ctx: Context, name: string): Promise<{ password: string; isGenerated: boolean }> {
+  let password: string;
+  if (ctx.values['password-stdin'] === true) password = await readFirstLine(ctx.stdin);
+  else if (ctx.stdin.isTTY) {
+    const [first, second] = await readHiddenLines(ctx.stdin, ctx.stderr, [`Password for admin ${name}: `, 'Repeat password: ']);
+    if (first !== second) throw new CommandError('the passwords do not match');
+    password = first!;
+  } else return { password: generatePassword(), isGenerated: true };
+  const problem = adminPasswordProblem(password);
+  if (problem) throw new CommandError(problem);
+  return { password, isGenerated: false };
+}
+
+const PASSWORD_OPTIONS = { 'password-stdin': { type: 'boolean' } } as const;
+
+const COMMANDS: Record<string, Command> = {
+  add: {
+    usage: 'admin add <name> [--password-stdin]',
+    positionals: 1,
+    options: PASSWORD_OPTIONS,
+    async run(ctx) {
+      const name = requireName(ctx.positionals[0]!);
+      if (await ctx.stores().admins.getAdmin(name)) throw new CommandError(`admin ${name} already exists`);
+      const { password, isGenerated } = await choosePassword(ctx, name);
+      const at = ctx.now();
+      if (!(await ctx.stores().admins.createAdmin({ name, passwordHash: await hashPassword(password), createdAt: at, passwordChangedAt: at }))) throw new CommandError(`admin ${name} already exists`);
+      await ctx.stores().audit.append({ at, actor: ACTOR, action: 'admin.add', target: name, newValue: { name } });
+      if (isGenerated) ctx.stdout.write(`Generated password for admin ${name}: ${password}\n`);
+      ctx.stderr.write(`admin ${name} added\n`);
+      return 0;
+    },
+  },
+  passwd: {
+    usage: 'admin passwd <name> [--password-stdin]',
+    positionals: 1,
+    options: PASSWORD_OPTIONS,
+    async run(ctx) {
+      const name = requireName(ctx.positionals[0]!);
+      if (!(await ctx.stores().admins.getAdmin(name))) throw new CommandError(`no such admin ${name}`);
+      const { password, isGenerated } = await choosePassword(ctx, name);
+      const at = ctx.now();
+      await ctx.stores().admins.setPasswordHash(name, await hashPassword(password), at);
+      await ctx.stores().audit.append({ at, actor: ACTOR, action: 'admin.password.change', target: name });
+      if (isGenerated) ctx.stdout.write(`Generated password for admin ${name}: ${password}\n`);
+      ctx.stderr.write(`password of admin ${name} changed; their page sessions have ended\n`);
+      return 0;
+    },
+  },
+  remove: {
+    usage: 'admin remove <name>',
+    positionals: 1,
+    options: {},
+    async run(ctx) {
+      const name = requireName(ctx.positionals[0]!);
+      const admins = await ctx.stores().admins.listAdmins();
+      if (!admins.some((a) => a.name === name)) throw new CommandError(`no such admin ${name}`);
+      if (admins.length === 1) throw new CommandError(`admin ${name} is the last admin account; add another one first`);
+      await ctx.stores().admins.removeAdmin(name);
+      await ctx.stores().audit.append({ at: ctx.now(), actor: ACTOR, action: 'admin.remove', target: name, oldValue: { name } });
+      ctx.stderr.write(`admin ${name} removed\n`);
+      return 0;
+    },
+  },
+  list: {
+    usage: 'admin list',
+    positionals: 0,
+    options: {},
+    async run(ctx) {
+      const admins = await ctx.stores().admins.listAdmins();
+      for (const a of admins) ctx.stdout.write(`${a.name}\t${iso(a.createdAt)}\t${iso(a.passwordChangedAt)}\n`);
+      ctx.stderr.write(`${admins.length} admin${admins.length === 1 ? '' : 's'}\n`);
+      return 0;
+    },
+  },
+  'token create': {
+    usage: 'admin token create <name>',
+    positionals: 1,
+    options: {},
+    async run(ctx) {
+      const name = requireName(ctx.positionals[0]!, 'token');
+      const token = generateApiToken();
+      const at = ctx.now();
+      if (!(await ctx.stores().apiTokens.createToken({ name, hash: tokenHash(token), createdAt: at, createdBy: ACTOR }))) throw new CommandError(`a token named ${name} exists; revoke it first`);
+      await ctx.stores().audit.append({ at, actor: ACTOR, action: 'token.create', target: name });
+      ctx.stdout.write(`${token}\n`);
+      ctx.stderr.write(`token ${name} created: this is the only time it is shown (Authorization: Bearer <token>)\n`);
+      return 0;
+    },
+  },
+  'token revoke': {
+    usage: 'admin token revoke <name>',
+    positionals: 1,
+    options: {},
+    async run(ctx) {
+      const name = requireName(ctx.positionals[0]!, 'token');
+      if (!(await ctx.stores().apiTokens.revokeToken(name))) throw new CommandError(`no token named ${name}`);
+      await ctx.stores().audit.append({ at: ctx.now(), actor: ACTOR, action: 'token.revoke', target: name });
+      ctx.stderr.write(`token ${name} revoked\n`);
+      return 0;
+    },
+  },
+  'token list': {
+    usage: 'admin token list',
+    positionals: 0,
+    options: {},
+    async run(ctx) {
+      const tokens = await ctx.stores().apiTokens.listTokens();
+      for (const t of tokens) ctx.stdout.write(`${t.name}\t${iso(t.createdAt)}\t${t.createdBy}\n`);
+      ctx.stderr.write(`${tokens.length} token${tokens.length === 1 ? '' : 's'}\n`);
+      return 0;
+    },
+  },
+};
+
+export const ADMIN_USAGE = `Usage:\n${Object.values(COMMANDS)
+  .map((c) => `  deskchat ${c.usage}`)
+  .join('\n')}\n\nWithout --password-stdin, add and passwd prompt on a terminal, and otherwise generate a password and print it.`;
+
+export async function runAdminCommand(args: string[], io: UserCommandIo & { now?: () => number }): Promise<number> {
+  if (args[0] === '--help' || args[0] === 'help') {
+    io.stdout.write(`${ADMIN_USAGE}\n`);
+    return 0;
+  }
+  const [first, ...afterFirst] = args;
+  const key = first === 'token' ? `token ${afterFirst[0] ?? ''}` : first;
+  const rest = first === 'token' ? afterFirst.slice(1) : afterFirst;
+  const command = key !== undefined ? COMMANDS[key] : undefined;
+  if (!command) {
+    io.stderr.write(`deskchat: ${first === undefined ? 'missing admin command' : `unknown admin command '${args.slice(0, first === 'token' ? 2 : 1).join(' ')}'`}\n\n${ADMIN_USAGE}\n`);
+    return 2;
+  }
+  let stores: SqliteStores | undefined;
+  try {
+    let parsed;
+    try {
+      parsed = parseArgs({ args: rest, options: command.options, allowPositionals: true, strict: true });
+    } catch (err) {
+      throw new UsageError((err as Error).message);
+    }
+    if (parsed.positionals.length < command.positionals) throw new UsageError('missing argument');
+    if (parsed.positionals.length > command.positionals) throw new UsageError(`unexpected argument '${parsed.positionals[command.positionals]}'`);
+    const open = () => (stores ??= openSqliteStores(io.config.dataDir));
+    return await command.run({ ...io, positionals: parsed.positionals, values: parsed.values as Context['values'], stores: open, now: io.now ?? Date.now });
+  } catch (err) {
+    if (!(err instanceof CommandError)) throw err;
+    const usage = err instanceof UsageError ? `\n\nUsage: deskchat ${command.usage}` : '';
+    io.stderr.write(`deskchat: ${err.message}${usage}\n`);
+    return err.exitCode;
+  } finally {
+    stores?.close();
+  }
+}

@@ -1,0 +1,73 @@
+// The `cluster` section of the configuration (cluster-config.ts) and its environment variables.
+import { describe, expect, it } from '@jest/globals';
+import { OptionsError } from '@deskchat/core';
+import { loadConfig, parseConfig } from './config.js';
+import { nodeAddress } from './cluster-config.js';
+
+const base = { redisUrl: 'redis://127.0.0.1:6390/0', node: 'imp1a', pair: 'pair1', publicUrl: 'https://imp1a.example.com:5280' };
+const parse = (cluster: Record<string, unknown>) => parseConfig({ cluster }, '/tmp');
+
+describe('cluster configuration', () => {
+  it('is single-node mode without a Redis URL', () => {
+    expect(parseConfig({}, '/tmp').cluster).toBeUndefined();
+    expect(parse({ node: 'imp1a' }).cluster).toBeUndefined();
+  });
+
+  it('reads a cluster node with its defaults and derives its public addresses', () => {
+    const config = parse(base).cluster!;
+    expect(config).toEqual({ ...base, keyPrefix: 'deskchat:', publicHost: 'imp1a.example.com', publicC2sPort: 5222, redirect: true, heartbeatSeconds: 2, deadAfterSeconds: 6, allowVolatileRedis: false });
+    expect(nodeAddress(config)).toEqual({
+      host: 'imp1a.example.com',
+      port: 5222,
+      bosh: 'https://imp1a.example.com:5280/http-bind',
+      websocket: 'wss://imp1a.example.com:5280/xmpp-websocket',
+    });
+    expect(nodeAddress(parse({ ...base, publicUrl: 'http://127.0.0.1:7001/', publicC2sPort: 7002 }).cluster!)).toEqual({
+      host: '127.0.0.1',
+      port: 7002,
+      bosh: 'http://127.0.0.1:7001/http-bind',
+      websocket: 'ws://127.0.0.1:7001/xmpp-websocket',
+    });
+  });
+
+  it('takes every setting from the environment', () => {
+    const config = loadConfig({
+      cwd: '/tmp',
+      env: {
+        DESKCHAT_REDIS_URL: 'rediss://cache.example.com:6380',
+        DESKCHAT_REDIS_PASSWORD: 's3cret',
+        DESKCHAT_REDIS_PREFIX: 'dc1:',
+        DESKCHAT_NODE: 'imp2b',
+        DESKCHAT_PAIR: 'pair2',
+        DESKCHAT_PUBLIC_URL: 'https://imp2b.example.com:5280',
+        DESKCHAT_PUBLIC_HOST: 'xmpp-imp2b.example.com',
+        DESKCHAT_PUBLIC_C2S_PORT: '15222',
+        DESKCHAT_CLUSTER_REDIRECT: 'false',
+      },
+    }).cluster!;
+    expect(config).toMatchObject({ redisUrl: 'rediss://cache.example.com:6380', redisPassword: 's3cret', keyPrefix: 'dc1:', node: 'imp2b', pair: 'pair2', publicHost: 'xmpp-imp2b.example.com', publicC2sPort: 15222, redirect: false });
+  });
+
+  it.each([
+    [{ ...base, redisUrl: 'http://x' }, 'cluster.redisUrl'],
+    [{ ...base, node: undefined }, 'cluster.node'],
+    [{ ...base, node: 'Imp 1' }, 'cluster.node'],
+    [{ ...base, pair: undefined }, 'cluster.pair'],
+    [{ ...base, publicUrl: undefined }, 'cluster.publicUrl'],
+    [{ ...base, publicUrl: 'ftp://x' }, 'cluster.publicUrl'],
+    [{ ...base, publicUrl: 'https://x:5280/?a=1' }, 'cluster.publicUrl'],
+    [{ ...base, heartbeatSeconds: 5, deadAfterSeconds: 5 }, 'cluster.deadAfterSeconds'],
+    [{ ...base, publicC2sPort: 70000 }, 'cluster.publicC2sPort'],
+    [{ ...base, keyPrefix: 'a b' }, 'cluster.keyPrefix'],
+    [{ ...base, nodes: 4 }, 'cluster.nodes'],
+  ])('names the key of a bad value: %j → %s', (cluster, key) => {
+    let error: unknown;
+    try {
+      parse(cluster as Record<string, unknown>);
+    } catch (err) {
+      error = err;
+    }
+    expect(error).toBeInstanceOf(OptionsError);
+    expect((error as OptionsError).key).toBe(key);
+  });
+});

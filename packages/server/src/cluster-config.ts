@@ -1,0 +1,96 @@
+// The `cluster` section (design.md §5; issue "Cluster of primary/secondary node pairs"): present,
+// and with a Redis URL, the node joins a cluster; absent, nothing changes (one node, SQLite).
+// Every key has an environment variable (ENV_KEYS in config.ts) and a message naming it.
+import { OptionsError, checkBoolean, checkInteger, type NodeAddress } from '@deskchat/core';
+
+export interface ClusterConfig {
+  /** redis://[user:password@]host:port[/db] or rediss:// (TLS). */
+  redisUrl: string;
+  /** A password kept out of the URL (DESKCHAT_REDIS_PASSWORD). */
+  redisPassword?: string;
+  /** Prefix of every key this cluster writes (several clusters may share one Redis). */
+  keyPrefix: string;
+  /** This node's unique name. */
+  node: string;
+  /** The pair it belongs to (two nodes per pair). */
+  pair: string;
+  /** This node's base URL as clients reach it, e.g. https://imp1.example.com:5280. */
+  publicUrl: string;
+  /** Host and port TCP clients use (default: the URL's host and the c2s port). */
+  publicHost: string;
+  publicC2sPort: number;
+  /** false: any node serves any user (no redirect after authentication). */
+  redirect: boolean;
+  heartbeatSeconds: number;
+  deadAfterSeconds: number;
+  /** Start even when Redis persists nothing (AOF and RDB off); loud warning. */
+  allowVolatileRedis: boolean;
+}
+
+export const CLUSTER_ENV_KEYS: Record<string, string> = {
+  DESKCHAT_REDIS_URL: 'cluster.redisUrl',
+  DESKCHAT_REDIS_PASSWORD: 'cluster.redisPassword',
+  DESKCHAT_REDIS_PREFIX: 'cluster.keyPrefix',
+  DESKCHAT_NODE: 'cluster.node',
+  DESKCHAT_PAIR: 'cluster.pair',
+  DESKCHAT_PUBLIC_URL: 'cluster.publicUrl',
+  DESKCHAT_PUBLIC_HOST: 'cluster.publicHost',
+  DESKCHAT_PUBLIC_C2S_PORT: 'cluster.publicC2sPort',
+  DESKCHAT_CLUSTER_REDIRECT: 'cluster.redirect',
+};
+
+const NAME = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
+
+function name(key: string, value: unknown): string {
+  if (typeof value !== 'string' || !NAME.test(value)) throw new OptionsError(key, `must be a name of lower-case letters, digits and '-' (got ${JSON.stringify(value)})`);
+  return value;
+}
+
+/** Parses `cluster`; undefined when no Redis URL is set (single-node mode). */
+export function parseClusterConfig(raw: Record<string, unknown> | undefined, c2sPort: number): ClusterConfig | undefined {
+  if (raw === undefined || raw.redisUrl === undefined || raw.redisUrl === '') return undefined;
+  const known = ['redisUrl', 'redisPassword', 'keyPrefix', 'node', 'pair', 'publicUrl', 'publicHost', 'publicC2sPort', 'redirect', 'heartbeatSeconds', 'deadAfterSeconds', 'allowVolatileRedis'];
+  for (const key of Object.keys(raw)) if (!known.includes(key)) throw new OptionsError(`cluster.${key}`, 'unknown setting');
+  const redisUrl = raw.redisUrl;
+  if (typeof redisUrl !== 'string' || !/^rediss?:\/\/[^/\s]+(\/\d+)?\/?$/.test(redisUrl)) {
+    throw new OptionsError('cluster.redisUrl', `must be redis://host:port[/db] or rediss://… (got ${JSON.stringify(redisUrl)})`);
+  }
+  if (raw.node === undefined) throw new OptionsError('cluster.node', 'is required in cluster mode (DESKCHAT_NODE): this node\'s unique name');
+  if (raw.pair === undefined) throw new OptionsError('cluster.pair', 'is required in cluster mode (DESKCHAT_PAIR): the pair this node belongs to');
+  if (typeof raw.publicUrl !== 'string') throw new OptionsError('cluster.publicUrl', 'is required in cluster mode (DESKCHAT_PUBLIC_URL): this node\'s base URL as clients reach it, e.g. https://imp1.example.com:5280');
+  let url: URL;
+  try {
+    url = new URL(raw.publicUrl);
+  } catch {
+    throw new OptionsError('cluster.publicUrl', `is not a URL (got ${JSON.stringify(raw.publicUrl)})`);
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new OptionsError('cluster.publicUrl', 'must be an http:// or https:// URL');
+  if (url.search || url.hash || url.username || url.password) throw new OptionsError('cluster.publicUrl', 'must have no query, fragment or credentials');
+  const heartbeatSeconds = raw.heartbeatSeconds === undefined ? 2 : checkInteger('cluster.heartbeatSeconds', raw.heartbeatSeconds, 1, 60);
+  const deadAfterSeconds = raw.deadAfterSeconds === undefined ? 6 : checkInteger('cluster.deadAfterSeconds', raw.deadAfterSeconds, 2, 600);
+  if (deadAfterSeconds <= heartbeatSeconds) throw new OptionsError('cluster.deadAfterSeconds', `must be more than cluster.heartbeatSeconds (${heartbeatSeconds})`);
+  const publicHost = raw.publicHost === undefined ? url.hostname.replace(/^\[|\]$/g, '') : String(raw.publicHost);
+  if (!/^[0-9a-zA-Z.:_-]+$/.test(publicHost)) throw new OptionsError('cluster.publicHost', 'must be a host name or IP address');
+  const keyPrefix = raw.keyPrefix === undefined ? 'deskchat:' : String(raw.keyPrefix);
+  if (!/^[A-Za-z0-9:_.-]{0,64}$/.test(keyPrefix)) throw new OptionsError('cluster.keyPrefix', 'must be up to 64 letters, digits, ":", "_", "." or "-"');
+  return {
+    redisUrl,
+    ...(raw.redisPassword === undefined || raw.redisPassword === '' ? {} : { redisPassword: String(raw.redisPassword) }),
+    keyPrefix,
+    node: name('cluster.node', raw.node),
+    pair: name('cluster.pair', raw.pair),
+    publicUrl: url.toString().replace(/\/$/, ''),
+    publicHost,
+    publicC2sPort: raw.publicC2sPort === undefined ? c2sPort : checkInteger('cluster.publicC2sPort', raw.publicC2sPort, 1, 65535),
+    redirect: raw.redirect === undefined ? true : checkBoolean('cluster.redirect', raw.redirect),
+    heartbeatSeconds,
+    deadAfterSeconds,
+    allowVolatileRedis: raw.allowVolatileRedis === undefined ? false : checkBoolean('cluster.allowVolatileRedis', raw.allowVolatileRedis),
+  };
+}
+
+/** How clients reach this node: BOSH at /http-bind, WebSocket at /xmpp-websocket, TCP at publicHost:publicC2sPort. */
+export function nodeAddress(config: ClusterConfig): NodeAddress {
+  const ws = config.publicUrl.replace(/^http/, 'ws');
+  return { host: config.publicHost, port: config.publicC2sPort, bosh: `${config.publicUrl}/http-bind`, websocket: `${ws}/xmpp-websocket` };
+}

@@ -1,0 +1,94 @@
+// The admin API's user operations (@deskchat/admin's UserAdminService) on the CLI's own rules and
+// code: the same username and password checks, SCRAM keys derived on the thread pool, account
+// removal with all the user's data, and the CSV import of `deskchat user import`.
+import { failures, type UserAdminService } from '@deskchat/admin';
+import type { AccountSummary, Stores } from '@deskchat/core';
+import { addUser, changePassword, removeUser } from './account-commands.js';
+import { generatePassword, parseUsername } from './account-fields.js';
+import { CommandError } from './command-error.js';
+import { importRows } from './csv-import.js';
+import { readImportRows } from './import-rows.js';
+
+const SCAN_PAGE = 1000;
+
+export function createUserAdminService(stores: Stores): UserAdminService {
+  const { accounts } = stores;
+
+  /** Maps the CLI's failures to a 400 naming the field (or 409 for a taken name). */
+  async function asHttp<T>(field: string, run: () => Promise<T>): Promise<T> {
+    try {
+      return await run();
+    } catch (err) {
+      if (!(err instanceof CommandError)) throw err;
+      if (/already exists/.test(err.message)) throw failures.conflict(err.message);
+      const named = /password/.test(err.message) ? 'password' : /^invalid email/.test(err.message) ? 'email' : /^name /.test(err.message) ? 'name' : field;
+      throw failures.invalid({ [named]: err.message });
+    }
+  }
+
+  const optionalString = (field: string, value: unknown): string | undefined => {
+    if (value === undefined || value === null || value === '') return undefined;
+    if (typeof value !== 'string') throw failures.invalid({ [field]: 'must be a string' });
+    return value;
+  };
+
+  return {
+    async list({ search, offset, limit }) {
+      if (!search) return { total: await accounts.countAccounts(), users: await accounts.listAccounts({ offset, limit }) };
+      // The AccountStore port has no search: scan pages in username order (fine for tens of thousands).
+      const needle = search.toLowerCase();
+      const matches: AccountSummary[] = [];
+      for (let at = 0; ; at += SCAN_PAGE) {
+        const page = await accounts.listAccounts({ offset: at, limit: SCAN_PAGE });
+        for (const a of page) if ([a.username, a.name ?? '', a.email ?? ''].some((v) => v.toLowerCase().includes(needle))) matches.push(a);
+        if (page.length < SCAN_PAGE) break;
+      }
+      return { total: matches.length, users: matches.slice(offset, offset + limit) };
+    },
+
+    async add(user) {
+      if (typeof user.username !== 'string' || user.username === '') throw failures.invalid({ username: 'required' });
+      const given = optionalString('password', user.password);
+      const password = given ?? generatePassword();
+      const username = await asHttp('username', () => addUser(accounts, { username: user.username as string, password, name: optionalString('name', user.name), email: optionalString('email', user.email) }));
+      return given === undefined ? { username, generatedPassword: password } : { username };
+    },
+
+    async remove(raw) {
+      if (!parseUsername(raw)) return false;
+      try {
+        await removeUser(stores, raw);
+        return true;
+      } catch (err) {
+        if (err instanceof CommandError) return false;
+        throw err;
+      }
+    },
+
+    async setPassword(raw, value) {
+      const username = parseUsername(raw);
+      if (!username || !(await accounts.hasAccount(username))) return undefined;
+      const given = optionalString('password', value);
+      const password = given ?? generatePassword();
+      await asHttp('password', () => changePassword(accounts, username, password));
+      return given === undefined ? { username, generatedPassword: password } : { username };
+    },
+
+    prepareImport(csv) {
+      let read: ReturnType<typeof readImportRows>;
+      try {
+        read = readImportRows(csv);
+      } catch (err) {
+        if (err instanceof CommandError) throw failures.invalid({ file: err.message });
+        throw err;
+      }
+      return {
+        total: read.rows.length,
+        async run(onProgress) {
+          const { imported, skipped } = await importRows(accounts, read.rows, { onProgress });
+          return { imported, skipped, errors: read.errors };
+        },
+      };
+    },
+  };
+}

@@ -1,0 +1,107 @@
+// Reads a node's whole database, user by user, for `deskchat migrate --from-sqlite` (single node →
+// Redis cluster). Read-only: the database is opened without write access, so a migration cannot
+// change the node it copies from. "Every user" means every username found in any table, not only
+// those with an account: a user who signs in through LDAP has a roster and vCard but no account row.
+// The store ports cannot list private XML keys, nor give out password and token hashes in a
+// listing, so a few queries here read the tables directly.
+import type { Account, AdminAccount, ApiToken, AuditEntry, LastSeen, OfflineMessage, Roster, StoredSetting, StoredVCard, SubscriptionRequest } from '@deskchat/core';
+import { openDatabase } from './open-database.js';
+import { SqliteAccountStore } from './sqlite-account-store.js';
+import { SqliteAuditLog } from './sqlite-admin-stores.js';
+import { SqliteOfflineStore } from './sqlite-offline-store.js';
+import { SqlitePresenceStateStore } from './sqlite-presence-state-store.js';
+import { SqliteRosterStore } from './sqlite-roster-store.js';
+import { SqliteSettingsStore } from './sqlite-settings-store.js';
+import { SqliteVCardStore } from './sqlite-vcard-store.js';
+
+export interface SqliteUserExport {
+  username: string;
+  account?: Account;
+  vcard?: StoredVCard;
+  /** Items in JID order with the roster's XEP-0237 version. */
+  roster: Roster;
+  /** Unanswered subscription requests, oldest first. */
+  requests: SubscriptionRequest[];
+  /** Offline messages with their ids, oldest first. */
+  offline: OfflineMessage[];
+  /** XEP-0049 items: key → element XML. */
+  privateXml: Record<string, string>;
+  /** The last unavailable presence and its time. */
+  lastSeen?: LastSeen;
+  /** Outside presence sources (phone, calendar) → state. */
+  presenceSources: Record<string, string>;
+}
+
+/** Administration data: admin accounts with their password hashes, API tokens with theirs, the whole audit log (oldest first). */
+export interface SqliteAdminExport {
+  admins: AdminAccount[];
+  apiTokens: ApiToken[];
+  audit: AuditEntry[];
+}
+
+export interface SqliteExport {
+  /** How many users `users()` will yield. */
+  countUsers(): number;
+  /** Every user with any stored data, in username order. */
+  users(): AsyncGenerator<SqliteUserExport>;
+  settings(): Promise<Record<string, StoredSetting>>;
+  admin(): Promise<SqliteAdminExport>;
+  close(): void;
+}
+
+const USERNAMES = `SELECT username FROM accounts UNION SELECT username FROM vcards UNION SELECT username FROM roster_items
+  UNION SELECT username FROM roster_versions UNION SELECT username FROM subscription_requests
+  UNION SELECT username FROM offline_messages UNION SELECT username FROM private_xml
+  UNION SELECT username FROM presence_last_seen UNION SELECT username FROM presence_sources`;
+
+/** Opens `<dataDir>/deskchat.sqlite` read-only (it must exist and be at this build's schema version). */
+export function openSqliteExport(dataDir: string): SqliteExport {
+  const db = openDatabase(dataDir, { readonly: true });
+  const accounts = new SqliteAccountStore(db);
+  const vcards = new SqliteVCardStore(db);
+  const roster = new SqliteRosterStore(db);
+  const offline = new SqliteOfflineStore(db);
+  const settings = new SqliteSettingsStore(db);
+  const presence = new SqlitePresenceStateStore(db);
+  const audit = new SqliteAuditLog(db);
+  // The ports hide password and token hashes from listings; a migration must copy them.
+  const admins = db.prepare<[], { name: string; password_hash: string; created_at: number; password_changed_at: number }>('SELECT * FROM admin_accounts ORDER BY name');
+  const tokens = db.prepare<[], { name: string; hash: string; created_at: number; created_by: string }>('SELECT * FROM api_tokens ORDER BY name');
+  const count = db.prepare<[], { n: number }>(`SELECT count(*) AS n FROM (${USERNAMES})`);
+  // UNION sorts with the BINARY collation: code point order, as the account list is ordered.
+  const names = db.prepare<[], { username: string }>(`${USERNAMES} ORDER BY username`);
+  const privateItems = db.prepare<[string], { key: string; xml: string }>('SELECT key, xml FROM private_xml WHERE username = ? ORDER BY key');
+  return {
+    countUsers: () => count.get()!.n,
+    async *users() {
+      for (const { username } of names.all()) {
+        const user: SqliteUserExport = {
+          username,
+          roster: await roster.getRoster(username),
+          requests: await roster.getRequests(username),
+          offline: await offline.listMessages(username),
+          privateXml: Object.fromEntries(privateItems.all(username).map((row) => [row.key, row.xml])),
+          presenceSources: await presence.getSources(username),
+        };
+        const lastSeen = await presence.getLastSeen(username);
+        if (lastSeen) user.lastSeen = lastSeen;
+        const account = await accounts.getAccount(username);
+        if (account) user.account = account;
+        const vcard = await vcards.getVCard(username);
+        if (vcard) user.vcard = vcard;
+        yield user;
+      }
+    },
+    settings: () => settings.list(),
+    async admin() {
+      const entries: AuditEntry[] = [];
+      for (let page = await audit.list({ limit: 1000 }); page.length > 0; page = await audit.list({ before: page.at(-1)!.id, limit: 1000 })) entries.push(...page);
+      return {
+        admins: admins.all().map((r) => ({ name: r.name, passwordHash: r.password_hash, createdAt: r.created_at, passwordChangedAt: r.password_changed_at })),
+        apiTokens: tokens.all().map((r) => ({ name: r.name, hash: r.hash, createdAt: r.created_at, createdBy: r.created_by })),
+        audit: entries.reverse(),
+      };
+    },
+    close: () => db.close(),
+  };
+}
