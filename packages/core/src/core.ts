@@ -15,14 +15,15 @@ import { DEFAULT_CORE_OPTIONS, type CoreOptions } from './options.js';
 import { Router } from './router.js';
 import { defaultMechanisms } from './sasl/index.js';
 import type { SaslMechanism } from './sasl/types.js';
-import { Session } from './session.js';
+import { Session, type SessionPresence } from './session.js';
 import { RateLimitedSignIns, memorySignInCounters, type SignInCounters, type SignInLimiter } from './stream/sign-in-limiter.js';
 import { SessionRegistry } from './session-registry.js';
 import { memoryStores, type Stores } from './stores.js';
 import type { Transport } from './transport.js';
 import type { XmlLimits } from './xml/types.js';
 import { parseDocument } from './xml/index.js';
-import { memorySharedState, type BusMessage, type ChatLockStore, type LockService, type NodeBus, type PresenceStore, type SessionDirectory, type SharedState } from './volatile/index.js';
+import type { NodeAddress } from './cluster/cluster-registry.js';
+import { memorySharedState, type BoshStateStore, type BusMessage, type ChatLockStore, type LockService, type NodeBus, type PresenceStore, type SessionDirectory, type SharedState } from './volatile/index.js';
 
 export interface CoreInit {
   options?: CoreOptions;
@@ -49,6 +50,8 @@ export class Core {
   readonly bus: NodeBus;
   readonly locks: LockService;
   readonly chatLocks: ChatLockStore;
+  /** BOSH state another node can adopt; undefined on a single node. */
+  readonly boshState?: BoshStateStore;
   readonly hooks: HookBus;
   readonly router: Router;
   readonly iq: IqDispatcher;
@@ -85,6 +88,7 @@ export class Core {
     this.bus = shared.bus;
     this.locks = shared.locks;
     this.chatLocks = shared.chatLocks;
+    this.boshState = shared.boshState;
     this.mechanisms = init.mechanisms ?? defaultMechanisms();
     this.metrics = init.metrics ?? noopMetrics;
     this.loadLimit = new SessionLoadLimit(this.options.limits);
@@ -155,7 +159,11 @@ export class Core {
     );
   }
 
-  /** A bound session ended: it leaves the registry and the directory, then modules are told ('session/unbound'). */
+  /**
+   * A bound session ended: it leaves the registry and the directory, then modules are told
+   * ('session/unbound'). A session that another node has adopted meanwhile (its directory entry,
+   * same session id, now names that node) continues there: nothing of it is ended here.
+   */
   unbind(session: Session, error?: StreamError): void {
     this.sessions.remove(session);
     this.iq.abandon(session.jid!.toString());
@@ -164,13 +172,32 @@ export class Core {
       (async () => {
         const { local, resource } = session.jid!;
         try {
-          await this.directory.unregister(local, resource, session.id);
+          const entry = await this.directory.get(local, resource);
+          if (entry?.sessionId === session.id && entry.node !== this.node) return; // adopted elsewhere
+          await this.directory.unregister(local, resource, session.id, this.node);
         } catch (err) {
           this.log.error({ err }, 'could not remove a session from the directory');
         }
         await this.hooks.notify('session/unbound', { session, error });
       })(),
     );
+  }
+
+  /**
+   * A session continued from another node (a BOSH session whose node died, design.md §5): bound at
+   * once under its old id and full JID, with no negotiation and nothing broadcast — for its
+   * contacts it never went away. The caller has moved its directory entry here.
+   */
+  adoptSession(transport: Transport, state: { sessionId: string; username: string; resource: string; streamId: string; presence: SessionPresence }): Session {
+    const session = new Session(this, transport, state.sessionId);
+    session.restore(state.username, this.jid(state.username, state.resource), state.streamId, state.presence);
+    if (!this.admission.admit(transport.remoteAddress)) {
+      session.isAdmitted = true;
+      this.admission.authenticated(transport.remoteAddress);
+    }
+    this.streams.add(session);
+    this.sessions.add(session);
+    return session;
   }
 
   /** Closes a session wherever it is: here directly, on another node by an order over the bus. */
@@ -184,12 +211,34 @@ export class Core {
   }
 
   /**
-   * Closes every stream with `system-shutdown` (RFC 6120 §4.9.3.22), lets their unbind hooks and
-   * redeliveries finish (they need the modules), then unloads modules and leaves the bus.
+   * Stops serving without stopping the process (design.md §5 fencing: this node was declared dead,
+   * or lost the shared store for longer than that takes): every stream ends with `system-shutdown`
+   * and new ones are refused until `resumeServing()`.
    */
-  async shutdown(text = 'the server is shutting down'): Promise<void> {
+  fence(text: string): void {
     this.admission.isClosing = true;
     for (const session of [...this.streams]) session.close(new StreamError('system-shutdown', text));
+  }
+
+  resumeServing(): void {
+    this.admission.isClosing = false;
+  }
+
+  get isServing(): boolean {
+    return !this.admission.isClosing;
+  }
+
+  /**
+   * Closes every stream with `system-shutdown` (RFC 6120 §4.9.3.22) — or, with `handOver`, sends
+   * each to that node (see-other-host / see-other-uri: a graceful stop in a cluster) — lets their
+   * unbind hooks and redeliveries finish (they need the modules), then unloads modules and leaves the bus.
+   */
+  async shutdown(text = 'the server is shutting down', handOver?: NodeAddress): Promise<void> {
+    this.admission.isClosing = true;
+    for (const session of [...this.streams]) {
+      if (handOver && session.state !== 'closed') session.redirect(handOver, text);
+      else session.close(new StreamError('system-shutdown', text));
+    }
     while (this.inFlight.size > 0) await Promise.all([...this.inFlight]);
     for (const module of this.modules.splice(0).reverse()) module.unload();
     await this.unsubscribe?.();
@@ -210,6 +259,8 @@ export class Core {
         if (session?.id === message.sessionId) session.close(new StreamError(message.condition as StreamError['condition'], message.text, message.seeOther));
       } else if (message.type === 'iq-reply') {
         await this.iq.onReply(parseDocument(message.stanza, this.forwardedLimits));
+      } else if (message.type === 'poke') {
+        await this.hooks.notify('bus/poke', { id: message.id });
       }
     } catch (err) {
       this.log.error({ err, type: message.type }, 'could not handle a message from the node bus');

@@ -10,6 +10,7 @@ import { OriginPolicy, attachWebSocket, createBoshEndpoint, type BoshService, ty
 import { createPublicRouter } from '@deskchat/admin';
 import { createFilesRouter, expectContinue, FILE_UPLOAD_SERVICE, type UploadService } from '@deskchat/files';
 import type { ServerConfig } from './config.js';
+import { serveGadgetSpec } from './gadget-spec.js';
 import { serveStatic, webAppDir } from './static-files.js';
 
 export interface HttpSurface {
@@ -47,6 +48,8 @@ export function createHttpSurface(core: Core, config: ServerConfig, tls?: { cert
   app.use(files.allowedMethods());
   // The desktop-chat gadget (packages/web), when it was built.
   const chat = webAppDir('chat');
+  const gadgetSpec = chat ? serveGadgetSpec(chat) : undefined;
+  if (gadgetSpec) app.use(gadgetSpec);
   if (chat) app.use(serveStatic(chat, { mount: '/chat/' }));
   else core.log.warn({}, 'the desktop-chat gadget is not built (npm run build): /chat/ is not served');
   // BOSH is served by its own lean handler (no Koa context per held request, issue #7 §8); Koa gets the rest.

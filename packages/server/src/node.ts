@@ -1,12 +1,14 @@
-// The composition root of one node: stores, core, modules, listeners. Holds no protocol logic.
+// The composition root of one node: backend (SQLite, or Redis in a cluster), core, modules,
+// listeners, cluster membership. Holds no protocol logic.
 import fs from 'node:fs';
 import type { Server } from 'node:net';
 import type { BoshService } from '@deskchat/bosh';
-import { Core, coreModules, defaultMechanisms, type Logger } from '@deskchat/core';
+import { Core, Membership, clusterModule, coreModules, defaultMechanisms, type Logger, type NodeAddress } from '@deskchat/core';
 import { createC2sServers } from '@deskchat/c2s';
 import { createLdapPasswordVerifier, imModules } from '@deskchat/im';
-import { openSqliteStores } from '@deskchat/storage-sqlite';
+import { openBackend, type ClusterBackend } from './backend.js';
 import { filesModules, PROXY_SERVICE, type Socks5Proxy } from '@deskchat/files';
+import { downloadPasswordVerifier } from './download-auth.js';
 import type { ServerConfig } from './config.js';
 import { ConnectionGuard } from './connection-guard.js';
 import { createHttpSurface } from './http.js';
@@ -14,7 +16,6 @@ import { adminToken, applySavedLoadLimits, createAdminServer, createFirstAdmin }
 import { instrumentNode } from './metrics/node-metrics.js';
 import { PromMetrics } from './metrics/prom-metrics.js';
 import { createUserAdminService } from './users/user-admin-service.js';
-import { downloadPasswordVerifier } from './download-auth.js';
 
 export interface RunningNode {
   readonly core: Core;
@@ -23,31 +24,62 @@ export interface RunningNode {
   readonly ports: { c2s: number; directTls?: number; http: number; admin: number; proxy: number };
   /** The BOSH connection manager (tests and metrics look at its sessions). */
   readonly bosh: BoshService;
+  /** In a cluster: this node's membership (heartbeats, fencing, takeovers) and the cluster's registry. */
+  readonly membership?: Membership;
+  readonly cluster?: ClusterBackend;
   close(): Promise<void>;
 }
 
 export class ListenError extends Error {}
 
 export async function startNode(config: ServerConfig, log: Logger): Promise<RunningNode> {
-  const stores = openSqliteStores(config.dataDir);
-  // Leftovers of uploads cut by a crash; only here, never in the CLI, which shares the store.
-  stores.files.recover();
+  // Upload and download URLs name the HTTP port as clients reach it: files.publicUrl, else this
+  // node's public URL in a cluster (each node serves the files uploaded to it), else this node's
+  // address once the port is bound (http.port may be 0).
+  let boundHttpUrl: string | undefined;
+  const publicUrl = () => config.files.publicUrl ?? config.cluster?.publicUrl ?? boundHttpUrl ?? httpUrl(config, !!tls, config.http.port);
+  const backend = await openBackend(config, log);
+  const { stores, cluster } = backend;
   const tls = config.tls && { cert: fs.readFileSync(config.tls.certFile), key: fs.readFileSync(config.tls.keyFile) };
   // Requiring TLS only makes sense where there is a certificate to offer.
   // With LDAP sign-in, passwords are checked by a bind and only PLAIN can be offered.
   const ldapVerifier = config.im.ldapAuth ? createLdapPasswordVerifier(config.im.ldapAuth) : undefined;
   const mechanisms = defaultMechanisms(ldapVerifier);
   const metrics = new PromMetrics();
-  const core = new Core({ options: { ...config.core, requireTls: config.core.requireTls && !!tls }, stores, log, mechanisms, metrics });
-  await applySavedLoadLimits(core, log);
-  await core.start();
-  for (const module of coreModules) await core.load(module);
-  for (const module of imModules) await core.load(module, config.im.modules[module.name]);
-  // Upload and download URLs name the HTTP port as clients reach it: files.publicUrl, or this
-  // node's address once the port is bound (http.port may be 0).
-  let boundHttpUrl: string | undefined;
-  const publicUrl = () => config.files.publicUrl ?? boundHttpUrl ?? httpUrl(config, !!tls, config.http.port);
-  for (const module of filesModules(config.files, publicUrl)) await core.load(module);
+  const core = new Core({
+    options: { ...config.core, requireTls: config.core.requireTls && !!tls },
+    stores,
+    log,
+    mechanisms,
+    metrics,
+    ...(backend.shared ? { shared: backend.shared } : {}),
+    ...(backend.signInCounters ? { signInCounters: backend.signInCounters } : {}),
+    ...(cluster ? { node: cluster.config.node } : {}),
+  });
+  let membership: Membership | undefined;
+  try {
+    await applySavedLoadLimits(core, log);
+    if (cluster) {
+      // Before serving anything: a unique name in a pair with room (ClusterJoinError otherwise).
+      membership = new Membership(core, {
+        registry: cluster.registry,
+        self: cluster.self,
+        heartbeatMs: cluster.config.heartbeatSeconds * 1000,
+        deadAfterMs: cluster.config.deadAfterSeconds * 1000,
+      });
+      await membership.join();
+    }
+    await core.start();
+    if (cluster) await core.load(clusterModule({ registry: cluster.registry, self: cluster.self, redirect: cluster.config.redirect }));
+    for (const module of coreModules) await core.load(module);
+    for (const module of imModules) await core.load(module, config.im.modules[module.name]);
+    for (const module of filesModules(config.files, publicUrl)) await core.load(module);
+  } catch (err) {
+    await membership?.leave();
+    await core.shutdown().catch(() => undefined);
+    await backend.close();
+    throw err;
+  }
   const c2s = createC2sServers(core, tls, config.c2s);
   const httpSurface = createHttpSurface(core, config, tls, { verifyPassword: downloadPasswordVerifier(core, ldapVerifier) });
   // Descriptors for the client ports are capped so that the admin port and storage always get theirs.
@@ -55,14 +87,32 @@ export async function startNode(config: ServerConfig, log: Logger): Promise<Runn
   const proxy = core.services.get(PROXY_SERVICE) as Socks5Proxy;
   for (const server of [c2s.starttls, c2s.directTls, httpSurface.server, proxy.server]) if (server) guard.guard(server);
   // The admin API (design §6): its own port, bound to loopback by default.
-  const nodeMetrics = instrumentNode({ core, metrics, bosh: httpSurface.bosh, offlineQueue: () => stores.offline.countAllMessages() });
-  await createFirstAdmin(config, stores, log);
-  const admin = createAdminServer({ core, config, token: adminToken(config, log), adminStores: stores, users: createUserAdminService(stores), metrics, nodeMetrics, log });
+  const nodeMetrics = instrumentNode({ core, metrics, bosh: httpSurface.bosh, ...(backend.offlineCount ? { offlineQueue: backend.offlineCount } : {}) });
+  await createFirstAdmin(config, backend.adminStores, log);
+  const admin = createAdminServer({
+    core,
+    config,
+    token: adminToken(config, log),
+    adminStores: backend.adminStores,
+    users: createUserAdminService(stores),
+    metrics,
+    nodeMetrics,
+    log,
+    ...(backend.adminRateLimiter ? { rateLimiter: backend.adminRateLimiter } : {}),
+  });
   const listening: Server[] = [];
   const closeAll = async () => {
-    await core.shutdown();
+    // A graceful stop in a cluster hands over at once: out of the registry (the peer serves this
+    // node's users without waiting), and every client sent to the peer.
+    let handOver: NodeAddress | undefined;
+    if (membership && cluster) {
+      await membership.leave();
+      const nodes = await cluster.registry.nodes().catch(() => []);
+      handOver = nodes.find((n) => n.pair === cluster.self.pair && n.name !== cluster.self.name && n.isAlive);
+    }
+    await core.shutdown(handOver ? `this node is stopping: continue on ${handOver.host}` : undefined, handOver);
     await Promise.all([httpSurface.close(), ...listening.map((s) => new Promise((resolve) => s.close(resolve)))]);
-    stores.close();
+    await backend.close();
   };
   try {
     const ports = { c2s: await listen(c2s.starttls, config.c2s.host, config.c2s.port, 'c2s.port') } as RunningNode['ports'];
@@ -80,8 +130,9 @@ export async function startNode(config: ServerConfig, log: Logger): Promise<Runn
     listening.push(admin);
     // After listening, an accept error (EMFILE, ENFILE) is logged and the server goes on accepting.
     for (const server of [...listening, httpSurface.server, proxy.server]) server.on('error', (err) => log.error({ err }, 'a listening socket failed'));
-    log.info({ domain: core.domain, ...ports, tls: !!tls, dataDir: config.dataDir, maxConnections: guard.maxConnections }, 'DeskChat node started');
-    return { core, metrics, ports, bosh: httpSurface.bosh, close: closeAll };
+    membership?.start();
+    log.info({ domain: core.domain, ...ports, tls: !!tls, dataDir: config.dataDir, maxConnections: guard.maxConnections, ...(cluster ? { node: cluster.self.name, pair: cluster.self.pair } : {}) }, 'DeskChat node started');
+    return { core, metrics, ports, bosh: httpSurface.bosh, ...(membership ? { membership } : {}), ...(cluster ? { cluster } : {}), close: closeAll };
   } catch (err) {
     await closeAll();
     throw err;

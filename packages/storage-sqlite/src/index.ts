@@ -63,3 +63,12 @@ export function openSqliteStores(dataDir: string): SqliteStores {
     close: () => db.close(),
   };
 }
+
+/**
+ * Only the stored files (metadata in `<dataDir>/deskchat.sqlite`, bytes in `<dataDir>/files/`),
+ * for a cluster node whose other stores are on Redis: a node keeps the files uploaded to it.
+ */
+export function openSqliteFileStore(dataDir: string): { files: SqliteFileStore; close(): void } {
+  const db = openDatabase(dataDir);
+  return { files: new SqliteFileStore(db, join(dataDir, 'files')), close: () => db.close() };
+}
