@@ -52,7 +52,11 @@ allow_unencrypted_plain_auth = true
 consider_bosh_secure = true
 consider_websocket_secure = true
 bosh_max_inactivity = 120
+-- XEP-0363 for the file-transfer scenario: files of any size the bench sends, as often as it runs.
+http_file_share_size_limit = 1024*1024*1024
+http_file_share_daily_quota = 1024*1024*1024*1024
 VirtualHost "localhost"
+Component "upload.localhost" "http_file_share"
 EOF
     # One user through prosodyctl (checks the config and the account format), the rest written
     # directly in the same internal_plain format: prosodyctl costs ~0.3 s a user.

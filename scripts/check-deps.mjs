@@ -14,11 +14,12 @@ const ALLOWED = {
   im: ['protocol', 'core'],
   muc: ['protocol', 'core'],
   'storage-sqlite': ['protocol', 'core'],
+  files: ['protocol', 'core'],
   redis: ['protocol', 'core'],
   admin: ['protocol', 'core', 'im'],
   web: ['protocol'],
   testing: ['protocol', 'core'],
-  server: ['protocol', 'core', 'c2s', 'bosh', 'im', 'muc', 'storage-sqlite', 'redis', 'admin'],
+  server: ['protocol', 'core', 'c2s', 'bosh', 'im', 'muc', 'files', 'storage-sqlite', 'redis', 'admin'],
   bench: ['protocol'],
 };
 const NODE_FREE = new Set(['protocol', 'web']);

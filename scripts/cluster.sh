@@ -8,7 +8,7 @@
 #   scripts/cluster.sh status [--dir DIR]                                processes and `deskchat cluster status`
 #   scripts/cluster.sh topology [--base-port N]                          the nodes as JSON lines
 # Node i (0..3) listens on 127.0.0.1: HTTP (BOSH, WebSocket, /chat/) base+10i, admin base+10i+1,
-# c2s base+10i+2, direct TLS base+10i+3. Redis on base+90 unless --redis-port. Logs, data and pids
+# c2s base+10i+2, direct TLS base+10i+3, the XEP-0065 file proxy base+10i+4. Redis on base+90 unless --redis-port. Logs, data and pids
 # go to DIR (default ./cluster-data). Every node shares one admin token (DIR/admin-token).
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
@@ -61,6 +61,7 @@ up() {
       DESKCHAT_PUBLIC_URL="http://127.0.0.1:$http" DESKCHAT_DATA_DIR="$dir/nodes/$name" \
       DESKCHAT_HTTP_HOST=127.0.0.1 DESKCHAT_HTTP_PORT="$http" DESKCHAT_ADMIN_PORT=$((http + 1)) \
       DESKCHAT_C2S_HOST=127.0.0.1 DESKCHAT_C2S_PORT=$((http + 2)) DESKCHAT_C2S_TLS_PORT=$((http + 3)) \
+      DESKCHAT_FILES_PROXY_PORT=$((http + 4)) \
       DESKCHAT_ADMIN_TOKEN="$(cat "$dir/admin-token")" DESKCHAT_CORS_ORIGINS='*' \
       nohup node "$root/packages/server/dist/cli.js" start >"$dir/logs/$name.log" 2>&1 &
     echo $! >"$dir/pids/$name.pid"

@@ -14,6 +14,7 @@ import { presenceRoutes } from './presence-routes.js';
 import type { RateLimiterAbstract } from 'rate-limiter-flexible';
 import { DEFAULT_RATE_LIMIT, memoryRateLimiter, rateLimit, type RateLimit } from './rate-limit.js';
 import { adminRoutes } from './routes/admin-routes.js';
+import { filePolicyRoutes, type FilePolicyAdminService } from './routes/file-policy-routes.js';
 import { healthRoutes, type HealthOptions } from './routes/health-routes.js';
 import { settingsRoutes, type LoadLimitControl } from './routes/settings-routes.js';
 import { userRoutes, type UserAdminService } from './routes/user-routes.js';
@@ -26,6 +27,8 @@ export interface AdminApiOptions extends HealthOptions {
   presenceSources: () => PresenceSourceService | undefined;
   users?: () => UserAdminService | undefined;
   loadLimit?: LoadLimitControl;
+  /** The file-transfer policy (GET/PUT/DELETE /api/v1/settings/files). */
+  filePolicy?: () => FilePolicyAdminService | undefined;
   /** admin.allowInsecureChatUrls: accept http:// chat server URLs (development only). */
   allowInsecureChatUrls?: boolean;
   /** admin.metricsPublic: /metrics without credentials. */
@@ -64,6 +67,7 @@ export function createAdminApi(options: AdminApiOptions): AdminApi {
   userRoutes(router, options.users ?? (() => undefined), options.stores.audit);
   adminRoutes(router, options.stores, now);
   presenceRoutes(router, options.presenceSources);
+  filePolicyRoutes(router, options.filePolicy ?? (() => undefined), options.stores.audit);
 
   const limiter = options.rateLimiter ?? memoryRateLimiter(options.rateLimit ?? DEFAULT_RATE_LIMIT);
   const chain: Middleware[] = [rateLimit(limiter), authenticate({ bootstrapToken: options.token, stores: options.stores, sessions, isPublic }), router.routes() as Middleware, router.allowedMethods() as Middleware];

@@ -14,3 +14,4 @@ export { generateApiToken, tokenHash } from './auth/api-token.js';
 export { SESSION_COOKIE } from './auth/authenticate.js';
 export { DEFAULT_SESSION_TIMEOUTS, type SessionTimeouts } from './auth/admin-sessions.js';
 export { DEFAULT_SIGN_IN_THROTTLE, type SignInThrottleOptions } from './auth/sign-in-throttle.js';
+export type { FilePolicyAdminService } from './routes/file-policy-routes.js';

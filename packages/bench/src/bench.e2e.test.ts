@@ -40,7 +40,7 @@ describe('npm run bench (tiny scale against a DeskChat node on free ports)', () 
 
   beforeAll(async () => {
     expect(fs.existsSync(cli)).toBe(true); // built by `tsc -b`, as `npm test` does first
-    output = await bench(['all', '--users', '6', '--sessions', '6', '--pairs', '3', '--rate', '30', '--duration', '1', '--hold', '2', '--contacts', '2', '--ping-rate', '10', '--wait', '10', '--workers', '2', '--max-seconds', '140']);
+    output = await bench(['all', '--users', '6', '--sessions', '6', '--pairs', '3', '--rate', '30', '--duration', '1', '--hold', '2', '--contacts', '2', '--ping-rate', '10', '--wait', '10', '--files', '2', '--file-mb', '1', '--workers', '2', '--max-seconds', '140']);
   }, 160_000);
 
   it('runs every scenario and exits 0 with one line per figure and the JSON path', () => {
@@ -50,6 +50,7 @@ describe('npm run bench (tiny scale against a DeskChat node on free ports)', () 
       ['idle-hold', 'deskchat'],
       ['messages', 'deskchat'],
       ['presence-fanout', 'deskchat'],
+      ['file-transfer', 'deskchat'],
     ]);
     expect(output.stdout).toMatch(/^login +bosh @ 30\/s +deskchat +sign-ins\/s /m);
     expect(output.stdout).toMatch(/^# JSON: /m);
@@ -82,6 +83,15 @@ describe('npm run bench (tiny scale against a DeskChat node on free ports)', () 
     expect(figure(fanout, 'tcp 6 × 2', 'contacts ready')).toBe(12);
     expect(figure(fanout, 'tcp 6 × 2 @ 30 changes/s', 'lost')).toBe(0);
     expect(figure(fanout, 'tcp 6 × 2 @ 30 changes/s', 'deliveries/s')).toBeGreaterThan(0);
+  });
+
+  it('uploads and downloads every file through XEP-0363, with MiB/s and the server\'s peak memory', () => {
+    const files = output.runs.find((r) => r.scenario === 'file-transfer');
+    for (const direction of ['upload', 'download']) {
+      expect([direction, figure(files, '2 × 1 MiB', `${direction} failures`)]).toEqual([direction, 0]);
+      expect(figure(files, '2 × 1 MiB', `${direction} MB/s`)).toBeGreaterThan(0);
+      expect(figure(files, '2 × 1 MiB', `server RSS peak (${direction})`)).toEqual(expect.any(Number));
+    }
   });
 
   it('refuses a target that is not on loopback, with usage exit code 2', async () => {

@@ -51,13 +51,19 @@ export async function startDeskChat(launch: DeskChatLaunch): Promise<LaunchedSer
     DESKCHAT_HTTP_PORT: String(httpPort),
     DESKCHAT_ADMIN_HOST: '127.0.0.1',
     DESKCHAT_ADMIN_PORT: String(adminPort),
+    DESKCHAT_FILES_PROXY_PORT: '0', // the SOCKS5 proxy is not measured here; 7777 may be taken
     // Quiet by default; DESKCHAT_BENCH_LOG_LEVEL=debug keeps the server's story of a failed run.
     DESKCHAT_LOG_LEVEL: process.env.DESKCHAT_BENCH_LOG_LEVEL ?? 'warn',
   };
   // Every generated client comes from 127.0.0.1, which here stands for thousands of client
   // addresses: the node's per-address caps (issue #7 §2) are lifted so that they are not what is measured.
+  // The file-transfer scenario sends files of any --file-mb, as often as it is run.
   const perAddress = 1_000_000;
-  fs.writeFileSync(path.join(runDir, 'deskchat.yaml'), `limits: { streamsPerAddress: ${perAddress}, unauthenticatedPerAddress: ${perAddress}, connectionsPerAddress: ${perAddress} }\n`);
+  fs.writeFileSync(
+    path.join(runDir, 'deskchat.yaml'),
+    `limits: { streamsPerAddress: ${perAddress}, unauthenticatedPerAddress: ${perAddress}, connectionsPerAddress: ${perAddress} }\n` +
+      'files: { maxBytes: 1073741824, quotaBytesPerUser: 0, maxFilesPerDay: 0 }\n',
+  );
   const logFile = path.join(runDir, 'server.log');
   const out = fs.openSync(logFile, 'a');
   const profile = launch.cpuProfDir ? ['--cpu-prof', '--cpu-prof-dir', path.resolve(launch.cpuProfDir)] : [];

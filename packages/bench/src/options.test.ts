@@ -17,6 +17,12 @@ describe('parseOptions', () => {
     expect(() => parseOptions(['idle-hold', '--hold', '3600'])).toThrow('--hold: must be an integer 1..600');
     expect(() => parseOptions(['messages', '--rate', '100,abc'])).toThrow('--rate');
     expect(() => parseOptions(['messages', '--max-seconds', '0'])).toThrow('--max-seconds');
+    expect(() => parseOptions(['file-transfer', '--file-mb', '201'])).toThrow('--file-mb: must be an integer 1..200');
+    expect(() => parseOptions(['file-transfer', '--files', '0'])).toThrow('--files: must be an integer 1..200');
+  });
+
+  it('reads the file-transfer sizes', () => {
+    expect(parseOptions(['file-transfer', '--files', '16', '--file-mb', '50'])).toMatchObject({ scenarios: ['file-transfer'], files: 16, fileMb: 50 });
   });
 
   it('rejects unknown scenarios, transports and options, and an odd contact count', () => {

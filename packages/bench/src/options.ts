@@ -2,7 +2,7 @@
 // targets limited to loopback addresses.
 import type { TransportName } from './xmpp-connection.js';
 
-export const SCENARIOS = ['login', 'idle-hold', 'messages', 'presence-fanout'] as const;
+export const SCENARIOS = ['login', 'idle-hold', 'messages', 'presence-fanout', 'file-transfer'] as const;
 export type ScenarioName = (typeof SCENARIOS)[number];
 
 export interface ServerAddress {
@@ -31,6 +31,10 @@ export interface BenchOptions {
   holdS: number;
   transports?: TransportName[];
   contacts: number;
+  /** file-transfer: files uploaded (and downloaded) at once, one per user. */
+  files?: number;
+  /** file-transfer: MiB per file. */
+  fileMb?: number;
   pingRate: number;
   wait: number;
   p99Limit?: number;
@@ -46,7 +50,7 @@ export class UsageError extends Error {}
 
 export const USAGE = `Usage: npm run bench -- <scenario>[,<scenario>…] | all [options]
 
-Scenarios: login, idle-hold, messages, presence-fanout (all: each at its defaults, one after another)
+Scenarios: login, idle-hold, messages, presence-fanout, file-transfer (all: each at its defaults, one after another)
 
 Server (default: a DeskChat node from packages/server/dist on free loopback ports, fresh data):
   --target HOST:C2S:HTTP      a running server instead (users <prefix>1..N with --password must exist)
@@ -67,6 +71,8 @@ Load (every run is bounded in count and time):
   --hold S          idle-hold seconds (30)                                max 600
   --transport LIST  bosh,ws,tcp (messages: all three; login, idle-hold: bosh; presence: tcp)
   --contacts K      presence-fanout contacts per user, even (10)
+  --files N         file-transfer: parallel XEP-0363 uploads, then downloads (16)   max 200
+  --file-mb M       file-transfer: MiB per file (5)                      max 200
   --ping-rate R     idle-hold pings/s over all sessions (50)
   --wait S          BOSH wait (60)
   --p99-limit MS    p99 bound for the best step (messages: bosh 200, else 100; presence 100)
@@ -125,6 +131,8 @@ export function parseOptions(argv: string[]): BenchOptions {
       case '--hold': options.holdS = integer(flag, value, 1, 600); break;
       case '--transport': options.transports = value.split(',').map(transport); break;
       case '--contacts': options.contacts = even(flag, integer(flag, value, 2, 200)); break;
+      case '--files': options.files = integer(flag, value, 1, 200); break;
+      case '--file-mb': options.fileMb = integer(flag, value, 1, 200); break;
       case '--ping-rate': options.pingRate = integer(flag, value, 0, 10_000); break;
       case '--wait': options.wait = integer(flag, value, 1, 300); break;
       case '--p99-limit': options.p99Limit = integer(flag, value, 1, 60_000); break;

@@ -34,6 +34,19 @@ export type HostedService = (event: StanzaEvent) => void | Promise<void>;
  */
 export type AdoptionVerdict = { redirect: NodeAddress; isOwner?: boolean } | { refuse: string };
 
+/** An XEP-0030 item of the server's domain: a service of this server (`domain/resource`). */
+export interface DiscoItem {
+  jid: string;
+  name?: string;
+}
+
+/** XEP-0030 info of a service entity; `extensions` are XEP-0128 data forms (type 'result'). */
+export interface DiscoInfo {
+  identities: { category: string; type: string; name?: string }[];
+  features: string[];
+  extensions?: Element[];
+}
+
 export interface DeliveryEvent {
   stanza: Element;
   session: Session;
@@ -66,8 +79,10 @@ export interface HookEvents {
   'stream-features/post-auth': Collect<{ session: Session }, Element>;
   /** XEP-0030 features of the server itself. */
   'disco/host-features': Collect<{ from: JID }, string>;
-  /** XEP-0030 §4: items of the server itself (`<item jid=… name=…/>`), e.g. the services hosted on subdomains. */
-  'disco/host-items': Collect<{ from: JID }, Element>;
+  /** XEP-0030 items of the server's domain (the services registered with `api.discoService`). */
+  'disco/host-items': Collect<{ from: JID }, DiscoItem>;
+  /** XEP-0030 info of the service `domain/resource`; each handler answers only for its own resource. */
+  'disco/service-info': Collect<{ from: JID; resource: string }, DiscoInfo>;
   /** SASL succeeded; a dispatch handler may refuse to serve the user here (e.g. another node is its home) by returning true after closing the session. */
   'session/authenticated': Dispatch<{ session: Session }>;
   /** A SASL attempt failed (`not-authorized`, `temporary-auth-failure` when throttled, …); for metrics and logs. */

@@ -18,7 +18,7 @@ const echoService: Module = {
       if (event.stanza.name === 'message' && event.stanza.attrs.type !== 'error') throw new StanzaError('not-acceptable', 'no messages here');
       if (event.stanza.name === 'iq') await api.router.deliver(event.from, iqResult(event.stanza));
     });
-    api.hook('disco/host-items', () => xml('item', { jid: 'echo.localhost', name: 'Echo' }));
+    api.hook('disco/host-items', () => ({ jid: 'echo.localhost', name: 'Echo' }));
   },
 };
 

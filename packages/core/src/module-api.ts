@@ -5,7 +5,7 @@
 import type { Element } from '@xmpp/xml';
 import type { JID } from '@deskchat/protocol';
 import type { Core } from './core.js';
-import type { HookEvents } from './hook-events.js';
+import type { DiscoInfo, HookEvents } from './hook-events.js';
 import type { CollectItem, HookHandler, HookName } from './hooks.js';
 import type { IqHandlers, IqScope } from './iq-dispatcher.js';
 import type { Logger } from './log.js';
@@ -76,6 +76,14 @@ export interface ModuleApi<O> {
   hostService(domain: string, service: HostedService): void;
   /** Adds features to the server's disco#info (XEP-0030). */
   discoFeature(...features: string[]): void;
+  /**
+   * A service of this server addressed as `domain/resource` and listed in the domain's disco#items
+   * (XEP-0030), such as the XEP-0363 upload service or the XEP-0065 proxy. A JID without a
+   * localpart is the server to the router, so IQs to it reach host-scope `iq` handlers (which may
+   * read `to.resource`). Its disco#info is `info(from)`, built on each request so that a form can
+   * carry a value that changes at run time.
+   */
+  discoService(resource: string, name: string, info: (from: JID) => DiscoInfo | Promise<DiscoInfo>): void;
   /** A repeating timer, cleared on unload (unref'd: it never keeps the process alive). */
   timer(intervalMs: number, tick: () => void): void;
   /** Typed services shared between modules. */
@@ -132,6 +140,10 @@ export async function loadModule<O>(core: Core, module: Module<O>, options?: Par
       cleanups.push(() => core.hostedServices.delete(name));
     },
     discoFeature: (...features) => cleanups.push(core.hooks.on('disco/host-features', () => features)),
+    discoService: (resource, name, info) => {
+      cleanups.push(core.hooks.on('disco/host-items', () => ({ jid: `${core.domain}/${resource}`, name })));
+      cleanups.push(core.hooks.on('disco/service-info', (event) => (event.resource === resource ? info(event.from) : undefined)));
+    },
     timer: (intervalMs, tick) => {
       const handle = setInterval(tick, intervalMs);
       handle.unref?.();

@@ -16,6 +16,8 @@ import { MemoryPresenceStateStore } from './storage/memory-presence-state.js';
 import { MemorySettingsStore } from './storage/memory-settings.js';
 import type { MucRoomStore } from './storage/muc-rooms.js';
 import { MemoryMucRoomStore } from './storage/memory-muc-rooms.js';
+import type { FileStore } from './storage/files.js';
+import { MemoryFileStore } from './storage/memory-files.js';
 
 export interface Stores {
   accounts: AccountStore;
@@ -33,18 +35,22 @@ export interface Stores {
   presenceState: PresenceStateStore;
   /** XEP-0045 rooms: configuration, subject, affiliations (the muc package). */
   mucRooms: MucRoomStore;
+  /** Stored files and their metadata (XEP-0363 uploads, file offers). */
+  files: FileStore;
 }
 
 export function memoryStores(): Stores {
-  return { accounts: new MemoryAccountStore(), vcards: new MemoryVCardStore(), offline: new MemoryOfflineStore(), roster: new MemoryRosterStore(), privateXml: new MemoryPrivateXmlStore(), settings: new MemorySettingsStore(), presenceState: new MemoryPresenceStateStore(), mucRooms: new MemoryMucRoomStore() };
+  return { accounts: new MemoryAccountStore(), vcards: new MemoryVCardStore(), offline: new MemoryOfflineStore(), roster: new MemoryRosterStore(), privateXml: new MemoryPrivateXmlStore(), settings: new MemorySettingsStore(), presenceState: new MemoryPresenceStateStore(), mucRooms: new MemoryMucRoomStore(), files: new MemoryFileStore() };
 }
 
 /**
  * Account removal: the account and everything stored for the user in every durable store, so
  * that a new account with the same name starts clean. Returns whether the account existed.
  */
-export async function removeAccount(stores: Stores, username: string): Promise<boolean> {
+export async function removeAccount(stores: Omit<Stores, 'files'> & Partial<Pick<Stores, 'files'>>, username: string): Promise<boolean> {
   const existed = await stores.accounts.removeAccount(username);
   await Promise.all([stores.vcards, stores.offline, stores.roster, stores.privateXml, stores.presenceState].map((store) => store.removeUser(username)));
+  // Stored files too, where the stores have them (a Redis cluster has no FileStore of its own yet).
+  await stores.files?.removeOwner(username);
   return existed;
 }

@@ -18,7 +18,7 @@ export const mucModule: Module<MucOptions> = {
     if (!options.enabled) return;
     const service = new MucService({ api, options, service: `${options.subdomain}.${api.domain}` });
     api.hostService(service.ctx.service, (event) => service.handle(event));
-    api.hook('disco/host-items', () => xml('item', { jid: service.ctx.service, name: 'Group chat' }));
+    api.hook('disco/host-items', () => ({ jid: service.ctx.service, name: 'Group chat' }));
     api.hook('session/unbound', ({ session }) => (session.jid ? service.sessionEnded(session.jid.toString(), session.id) : undefined));
     // A dead node's sessions, cleaned by the node that takes over (core/cluster/takeover.ts): no ghost occupants.
     api.hook('session/lost', ({ username, resource, sessionId }) => service.sessionEnded(api.jid(username, resource).toString(), sessionId));

@@ -9,6 +9,7 @@ import Koa from 'koa';
 import { LOAD_LIMITS_KEY, createAdminApi, hashPassword, renderErrors, type LoadLimitControl, type ReadinessCheck, type UserAdminService } from '@deskchat/admin';
 import { parseLoadLimits, type AdminStores, type Core, type LoadLimits, type Logger } from '@deskchat/core';
 import { PRESENCE_SOURCES_SERVICE, type PresenceSourceService } from '@deskchat/im';
+import { FILE_POLICY_SERVICE, type FilePolicyService } from '@deskchat/files';
 import type { RateLimiterAbstract } from 'rate-limiter-flexible';
 import type { ServerConfig } from './config.js';
 import type { NodeMetrics } from './metrics/node-metrics.js';
@@ -82,6 +83,7 @@ export function createAdminServer(deps: AdminServerDeps): http.Server {
     presenceSources: () => core.services.get(PRESENCE_SOURCES_SERVICE) as PresenceSourceService | undefined,
     users: () => deps.users,
     loadLimit,
+    filePolicy: () => core.services.get(FILE_POLICY_SERVICE) as FilePolicyService | undefined,
     allowInsecureChatUrls: config.admin.allowInsecureChatUrls,
     metricsPublic: config.admin.metricsPublic,
     sessionTimeouts: { idleMs: config.admin.sessionIdleMinutes * 60_000, absoluteMs: 12 * 3_600_000 },

@@ -6,7 +6,7 @@ import { randomUUID } from 'node:crypto';
 import type { RateLimiterAbstract } from 'rate-limiter-flexible';
 import type { AdminStores, ClusterRegistry, Logger, NodeInfo, SharedState, SignInCounters, Stores } from '@deskchat/core';
 import { connectRedis, openRedisAdminStores, openRedisSharedState, openRedisStores, parseRedisOptions, redisRequestRateLimiter, redisSignInCounters, requirePersistence } from '@deskchat/redis';
-import { openSqliteStores } from '@deskchat/storage-sqlite';
+import { openSqliteFileStore, openSqliteStores } from '@deskchat/storage-sqlite';
 import { nodeAddress, type ClusterConfig } from './cluster-config.js';
 import type { ServerConfig } from './config.js';
 
@@ -34,19 +34,26 @@ export interface Backend {
 export async function openBackend(config: ServerConfig, log: Logger): Promise<Backend> {
   if (!config.cluster) {
     const stores = openSqliteStores(config.dataDir);
+    // Leftovers of uploads cut by a crash; only in the server, never in the CLI, which shares the store.
+    stores.files.recover();
     return { stores, adminStores: stores, offlineCount: () => stores.offline.countAllMessages(), isStoreAvailable: () => true, close: async () => stores.close() };
   }
   const cluster = config.cluster;
   const redisOptions = parseRedisOptions({ url: cluster.redisUrl, ...(cluster.redisPassword ? { password: cluster.redisPassword } : {}), keyPrefix: cluster.keyPrefix }, 'cluster');
   // Unreachable at start: RedisConnectError, printed by the CLI as a message with exit 1.
   const redis = await connectRedis(redisOptions, { log });
+  // Stored files have no Redis backend yet (issue #10): each node keeps the files uploaded to it
+  // on its own disk, with their metadata in its own SQLite file, and its upload URLs name this node
+  // (cluster.publicUrl), so a file is served by the node that holds it — and not while it is down.
+  const local = openSqliteFileStore(config.dataDir);
+  local.files.recover();
   try {
     // Durable data in Redis needs persistence (AOF or snapshots) unless the operator says otherwise.
     await requirePersistence(redis, { allowVolatileRedis: cluster.allowVolatileRedis }, log);
     const shared = openRedisSharedState(redis, { node: cluster.node, log });
     const self: NodeInfo = { name: cluster.node, pair: cluster.pair, instance: randomUUID(), startedAt: Date.now(), ...nodeAddress(cluster) };
     return {
-      stores: openRedisStores(redis),
+      stores: { ...openRedisStores(redis), files: local.files },
       adminStores: openRedisAdminStores(redis),
       shared,
       signInCounters: redisSignInCounters(redis, config.core.limits),
@@ -56,10 +63,12 @@ export async function openBackend(config: ServerConfig, log: Logger): Promise<Ba
       close: async () => {
         await shared.close();
         await redis.close();
+        local.close();
       },
     };
   } catch (err) {
     await redis.close();
+    local.close();
     throw err;
   }
 }

@@ -13,7 +13,7 @@ const cli = path.join(repoRoot, 'packages/server/dist/cli.js');
 const children: ChildProcess[] = [];
 
 function env(dataDir: string, port: number, extra: Record<string, string> = {}): NodeJS.ProcessEnv {
-  return { ...process.env, DESKCHAT_DATA_DIR: dataDir, DESKCHAT_C2S_PORT: String(port), DESKCHAT_C2S_HOST: '127.0.0.1', DESKCHAT_C2S_TLS_PORT: '0', DESKCHAT_HTTP_PORT: '0', DESKCHAT_ADMIN_PORT: '0', DESKCHAT_LOG_LEVEL: 'info', ...extra };
+  return { ...process.env, DESKCHAT_DATA_DIR: dataDir, DESKCHAT_C2S_PORT: String(port), DESKCHAT_C2S_HOST: '127.0.0.1', DESKCHAT_C2S_TLS_PORT: '0', DESKCHAT_HTTP_PORT: '0', DESKCHAT_ADMIN_PORT: '0', DESKCHAT_FILES_PROXY_PORT: '0', DESKCHAT_LOG_LEVEL: 'info', ...extra };
 }
 
 /** Starts `deskchat start` and resolves once it logs that it started. */

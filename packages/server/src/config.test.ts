@@ -10,6 +10,7 @@ describe('server configuration', () => {
     expect([config.c2s.port, config.http.port, config.admin.port, config.admin.host]).toEqual([5222, 5280, 5281, '127.0.0.1']);
     expect(config.im.modules.roster).toMatchObject({ maxContacts: 500 });
     expect(config.im.ldapAuth).toBeUndefined();
+    expect(config.files).toMatchObject({ expiryHours: 72, policy: { enabled: true, maxBytes: 5 * 1024 * 1024 }, proxy: { port: 7777 } });
   });
 
   it('reads the muc section (group chat on by default at conference.<domain>) and its environment switch', () => {
@@ -19,9 +20,10 @@ describe('server configuration', () => {
   });
 
   it('takes environment overrides', () => {
-    const config = loadConfig({ env: { DESKCHAT_DOMAIN: 'Chat.Example.com', DESKCHAT_C2S_PORT: '15222' }, cwd: '/nonexistent-dir' });
+    const config = loadConfig({ env: { DESKCHAT_DOMAIN: 'Chat.Example.com', DESKCHAT_C2S_PORT: '15222', DESKCHAT_FILES_PROXY_PORT: '0', DESKCHAT_FILES_PUBLIC_URL: 'https://files.example.com' }, cwd: '/nonexistent-dir' });
     expect(config.core.domain).toBe('chat.example.com');
     expect(config.c2s.port).toBe(15222);
+    expect(config.files).toMatchObject({ publicUrl: 'https://files.example.com', proxy: { port: 0 } });
   });
 
   it.each([
@@ -37,6 +39,9 @@ describe('server configuration', () => {
     [{ admin: { allowInsecureChatUrls: 'sometimes' } }, /^admin\.allowInsecureChatUrls: must be true or false/],
     [{ admin: { sessionIdleMinutes: 0 } }, /^admin\.sessionIdleMinutes: must be an integer 1\.\.1440/],
     [{ limits: { maxSessionsPerNode: 100, restoreSessionsPerNode: 200 } }, /^limits\.restoreSessionsPerNode: must not be more than maxSessionsPerNode \(100\)/],
+    [{ files: { maxBytes: 0 } }, /^files\.maxBytes: must be an integer/],
+    [{ files: { refusedTypes: ['exe', '../x'] } }, /^files\.refusedTypes\[1\]/],
+    [{ files: { proxyPort: 'x' } }, /^files\.proxyPort/],
   ])('refuses %j with a message naming the key', (raw, message) => {
     expect(() => parseConfig(raw as Record<string, unknown>, '/srv')).toThrow(message);
   });

@@ -7,6 +7,7 @@ import { OptionsError, checkBoolean, checkInteger, parseCoreOptions, type CoreOp
 import { parseC2sOptions, type C2sOptions } from '@deskchat/c2s';
 import { parseBoshOptions, parseHttpOptions, type BoshOptions, type HttpOptions } from '@deskchat/bosh';
 import { parseMucOptions, type MucOptions } from '@deskchat/muc';
+import { parseFilesOptions, type FilesOptions } from '@deskchat/files';
 import { MODULE_SECTIONS, parseModuleConfig, type ModuleConfig } from './module-config.js';
 import { CLUSTER_ENV_KEYS, parseClusterConfig, type ClusterConfig } from './cluster-config.js';
 
@@ -30,6 +31,8 @@ export interface ServerConfig {
   muc: MucOptions;
   /** Cluster mode (Redis, node pairs); undefined for a single node on SQLite. */
   cluster?: ClusterConfig;
+  /** File transfer: the policy's configured defaults, HTTP upload, the SOCKS5 proxy (docs/files.md). */
+  files: FilesOptions;
 }
 
 export interface AdminConfig {
@@ -64,6 +67,8 @@ export const ENV_KEYS: Record<string, string> = {
   DESKCHAT_REQUIRE_TLS: 'requireTls',
   DESKCHAT_LOG_LEVEL: 'log.level',
   DESKCHAT_MUC_ENABLED: 'muc.enabled',
+  DESKCHAT_FILES_PUBLIC_URL: 'files.publicUrl',
+  DESKCHAT_FILES_PROXY_PORT: 'files.proxyPort',
   ...CLUSTER_ENV_KEYS,
 };
 
@@ -84,9 +89,9 @@ export function loadConfig(options: { file?: string; env?: NodeJS.ProcessEnv; cw
 }
 
 export function parseConfig(raw: Record<string, unknown>, cwd: string): ServerConfig {
-  const known = new Set<string>(['domain', 'dataDir', 'requireTls', 'xml', 'limits', 'resourceConflict', 'version', 'c2s', 'http', 'bosh', 'admin', 'tls', 'log', 'cluster', 'muc', ...MODULE_SECTIONS]);
+  const known = new Set<string>(['domain', 'dataDir', 'requireTls', 'xml', 'limits', 'resourceConflict', 'version', 'c2s', 'http', 'bosh', 'admin', 'tls', 'log', 'cluster', 'muc', 'files', ...MODULE_SECTIONS]);
   for (const key of Object.keys(raw)) if (!known.has(key)) throw new OptionsError(key, 'unknown setting');
-  const { c2s = {}, http = {}, bosh, admin = {}, tls, log = {}, dataDir, cluster, muc, roster, offline, messaging, vcard, search, auth, privateXml, ...coreRaw } = raw as Record<string, Record<string, unknown> | undefined>;
+  const { c2s = {}, http = {}, bosh, admin = {}, tls, log = {}, dataDir, cluster, muc, roster, offline, messaging, vcard, search, auth, privateXml, files, ...coreRaw } = raw as Record<string, Record<string, unknown> | undefined>;
   const c2sIn = object('c2s', c2s);
   const httpIn = object('http', http);
   const adminIn = object('admin', admin);
@@ -127,6 +132,7 @@ export function parseConfig(raw: Record<string, unknown>, cwd: string): ServerCo
     log: { level: level as ServerConfig['log']['level'] },
     im: parseModuleConfig({ roster, offline, messaging, vcard, search, auth, privateXml }),
     muc: parseMucOptions(muc, 'muc'),
+    files: parseFilesOptions(files, 'files'),
   };
 }
 

@@ -1,7 +1,7 @@
 // Descriptors are the one resource every connection takes before anyone has said anything (issue
 // #7 §2: 21,000 idle connections exhausted the 20,000-file limit and for 60 s the node refused
 // every connection, the admin port included). The guard counts the connections of the client ports
-// (c2s, direct TLS, HTTP for BOSH and WebSocket) and closes a new one at once past the node's cap
+// (c2s, direct TLS, HTTP for BOSH and WebSocket, the XEP-0065 proxy) and closes a new one at once past the node's cap
 // (the process's file limit less `limits.descriptorReserve`, kept for the admin port, health
 // checks, storage and logs) or past `limits.connectionsPerAddress`. The admin port is not guarded.
 import fs from 'node:fs';

@@ -12,7 +12,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { client, xml, type Client } from '@xmpp/client';
 import type { Element } from '@xmpp/xml';
-import { deriveCredentials, type Stores } from '@deskchat/core';
+import { deriveCredentials } from '@deskchat/core';
 import { RedisClusterRegistry, connectRedis, openRedisStores, parseRedisOptions, type RedisConnection } from '@deskchat/redis';
 import { startRedisServer, type RedisTestServer } from '@deskchat/testing';
 import { writeFileSync } from 'node:fs';
@@ -32,7 +32,7 @@ const CLUSTER_ENV = { DESKCHAT_HEARTBEAT_SECONDS: '1', DESKCHAT_DEAD_AFTER_SECON
 
 let redis: RedisTestServer;
 let connection: RedisConnection;
-let stores: Stores;
+let stores: ReturnType<typeof openRedisStores>;
 let imp1a: NodeProcess;
 let imp1b: NodeProcess;
 let imp2a: NodeProcess;

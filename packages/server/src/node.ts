@@ -8,6 +8,8 @@ import { createC2sServers } from '@deskchat/c2s';
 import { createLdapPasswordVerifier, imModules } from '@deskchat/im';
 import { openBackend, type ClusterBackend } from './backend.js';
 import { mucModule } from '@deskchat/muc';
+import { filesModules, PROXY_SERVICE, type Socks5Proxy } from '@deskchat/files';
+import { downloadPasswordVerifier } from './download-auth.js';
 import type { ServerConfig } from './config.js';
 import { ConnectionGuard } from './connection-guard.js';
 import { createHttpSurface } from './http.js';
@@ -20,7 +22,7 @@ export interface RunningNode {
   readonly core: Core;
   readonly metrics: PromMetrics;
   /** Bound ports (useful when the config asked for port 0). */
-  readonly ports: { c2s: number; directTls?: number; http: number; admin: number };
+  readonly ports: { c2s: number; directTls?: number; http: number; admin: number; proxy: number };
   /** The BOSH connection manager (tests and metrics look at its sessions). */
   readonly bosh: BoshService;
   /** In a cluster: this node's membership (heartbeats, fencing, takeovers) and the cluster's registry. */
@@ -32,12 +34,18 @@ export interface RunningNode {
 export class ListenError extends Error {}
 
 export async function startNode(config: ServerConfig, log: Logger): Promise<RunningNode> {
+  // Upload and download URLs name the HTTP port as clients reach it: files.publicUrl, else this
+  // node's public URL in a cluster (each node serves the files uploaded to it), else this node's
+  // address once the port is bound (http.port may be 0).
+  let boundHttpUrl: string | undefined;
+  const publicUrl = () => config.files.publicUrl ?? config.cluster?.publicUrl ?? boundHttpUrl ?? httpUrl(config, !!tls, config.http.port);
   const backend = await openBackend(config, log);
   const { stores, cluster } = backend;
   const tls = config.tls && { cert: fs.readFileSync(config.tls.certFile), key: fs.readFileSync(config.tls.keyFile) };
   // Requiring TLS only makes sense where there is a certificate to offer.
   // With LDAP sign-in, passwords are checked by a bind and only PLAIN can be offered.
-  const mechanisms = defaultMechanisms(config.im.ldapAuth && createLdapPasswordVerifier(config.im.ldapAuth));
+  const ldapVerifier = config.im.ldapAuth ? createLdapPasswordVerifier(config.im.ldapAuth) : undefined;
+  const mechanisms = defaultMechanisms(ldapVerifier);
   const metrics = new PromMetrics();
   const core = new Core({
     options: { ...config.core, requireTls: config.core.requireTls && !!tls },
@@ -67,6 +75,7 @@ export async function startNode(config: ServerConfig, log: Logger): Promise<Runn
     for (const module of coreModules) await core.load(module);
     for (const module of imModules) await core.load(module, config.im.modules[module.name]);
     if (config.muc.enabled) await core.load(mucModule, config.muc);
+    for (const module of filesModules(config.files, publicUrl)) await core.load(module);
   } catch (err) {
     await membership?.leave();
     await core.shutdown().catch(() => undefined);
@@ -74,10 +83,11 @@ export async function startNode(config: ServerConfig, log: Logger): Promise<Runn
     throw err;
   }
   const c2s = createC2sServers(core, tls, config.c2s);
-  const httpSurface = createHttpSurface(core, config, tls);
+  const httpSurface = createHttpSurface(core, config, tls, { verifyPassword: downloadPasswordVerifier(core, ldapVerifier) });
   // Descriptors for the client ports are capped so that the admin port and storage always get theirs.
   const guard = new ConnectionGuard(config.core.limits, log);
-  for (const server of [c2s.starttls, c2s.directTls, httpSurface.server]) if (server) guard.guard(server);
+  const proxy = core.services.get(PROXY_SERVICE) as Socks5Proxy;
+  for (const server of [c2s.starttls, c2s.directTls, httpSurface.server, proxy.server]) if (server) guard.guard(server);
   // The admin API (design §6): its own port, bound to loopback by default.
   const nodeMetrics = instrumentNode({ core, metrics, bosh: httpSurface.bosh, ...(backend.offlineCount ? { offlineQueue: backend.offlineCount } : {}) });
   await createFirstAdmin(config, backend.adminStores, log);
@@ -115,10 +125,13 @@ export async function startNode(config: ServerConfig, log: Logger): Promise<Runn
     }
     // BOSH and WebSocket (design §6): HTTPS when a certificate is configured.
     ports.http = await listen(httpSurface.server, config.http.host, config.http.port, 'http.port');
+    boundHttpUrl = httpUrl(config, !!tls, ports.http);
+    // The XEP-0065 proxy (design §2) on its own port; module unload (core.shutdown) closes it.
+    ports.proxy = await listen(proxy.server, config.files.proxy.host, config.files.proxy.port, 'files.proxyPort');
     ports.admin = await listen(admin, config.admin.host, config.admin.port, 'admin.port');
     listening.push(admin);
     // After listening, an accept error (EMFILE, ENFILE) is logged and the server goes on accepting.
-    for (const server of [...listening, httpSurface.server]) server.on('error', (err) => log.error({ err }, 'a listening socket failed'));
+    for (const server of [...listening, httpSurface.server, proxy.server]) server.on('error', (err) => log.error({ err }, 'a listening socket failed'));
     membership?.start();
     log.info({ domain: core.domain, ...ports, tls: !!tls, dataDir: config.dataDir, maxConnections: guard.maxConnections, ...(cluster ? { node: cluster.self.name, pair: cluster.self.pair } : {}) }, 'DeskChat node started');
     return { core, metrics, ports, bosh: httpSurface.bosh, ...(membership ? { membership } : {}), ...(cluster ? { cluster } : {}), close: closeAll };
@@ -126,6 +139,12 @@ export async function startNode(config: ServerConfig, log: Logger): Promise<Runn
     await closeAll();
     throw err;
   }
+}
+
+/** http(s)://host:port of the HTTP port: http.host when it is a specific address, else the domain. */
+function httpUrl(config: ServerConfig, isTls: boolean, port: number): string {
+  const host = ['::', '0.0.0.0'].includes(config.http.host) ? config.core.domain : config.http.host;
+  return `${isTls ? 'https' : 'http'}://${host.includes(':') ? `[${host}]` : host}:${port}`;
 }
 
 function listen(server: Server, host: string, port: number, key: string): Promise<number> {

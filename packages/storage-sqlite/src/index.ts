@@ -1,4 +1,5 @@
 // @deskchat/storage-sqlite: core's durable storage ports on embedded SQLite (single node).
+import { join } from 'node:path';
 import { openDatabase } from './open-database.js';
 import { SqliteAccountStore } from './sqlite-account-store.js';
 import { SqliteOfflineStore } from './sqlite-offline-store.js';
@@ -9,6 +10,7 @@ import { SqlitePresenceStateStore } from './sqlite-presence-state-store.js';
 import { SqliteVCardStore } from './sqlite-vcard-store.js';
 import { SqliteAdminAccountStore, SqliteApiTokenStore, SqliteAuditLog } from './sqlite-admin-stores.js';
 import { SqliteMucRoomStore } from './sqlite-muc-room-store.js';
+import { SqliteFileStore } from './sqlite-file-store.js';
 
 export { openDatabase, DATABASE_FILE, type OpenDatabaseOptions } from './open-database.js';
 export { SCHEMA_VERSION } from './migrations.js';
@@ -22,6 +24,7 @@ export { SqliteVCardStore } from './sqlite-vcard-store.js';
 export { SqliteAdminAccountStore, SqliteApiTokenStore, SqliteAuditLog } from './sqlite-admin-stores.js';
 export { SqliteMucRoomStore } from './sqlite-muc-room-store.js';
 export { openSqliteExport, type SqliteAdminExport, type SqliteExport, type SqliteUserExport } from './sqlite-export.js';
+export { SqliteFileStore } from './sqlite-file-store.js';
 
 export interface SqliteStores {
   accounts: SqliteAccountStore;
@@ -37,11 +40,16 @@ export interface SqliteStores {
   admins: SqliteAdminAccountStore;
   apiTokens: SqliteApiTokenStore;
   audit: SqliteAuditLog;
+  /** Metadata in the database, bytes in `<dataDir>/files/`. */
+  files: SqliteFileStore;
   /** Closes the shared connection; the stores must not be used afterwards. */
   close(): void;
 }
 
-/** Opens (creating and migrating if needed) `<dataDir>/deskchat.sqlite` and every store on one connection. */
+/**
+ * Opens (creating and migrating if needed) `<dataDir>/deskchat.sqlite` and every store on one
+ * connection; stored files' bytes live in `<dataDir>/files/`.
+ */
 export function openSqliteStores(dataDir: string): SqliteStores {
   const db = openDatabase(dataDir);
   return {
@@ -56,6 +64,16 @@ export function openSqliteStores(dataDir: string): SqliteStores {
     admins: new SqliteAdminAccountStore(db),
     apiTokens: new SqliteApiTokenStore(db),
     audit: new SqliteAuditLog(db),
+    files: new SqliteFileStore(db, join(dataDir, 'files')),
     close: () => db.close(),
   };
+}
+
+/**
+ * Only the stored files (metadata in `<dataDir>/deskchat.sqlite`, bytes in `<dataDir>/files/`),
+ * for a cluster node whose other stores are on Redis: a node keeps the files uploaded to it.
+ */
+export function openSqliteFileStore(dataDir: string): { files: SqliteFileStore; close(): void } {
+  const db = openDatabase(dataDir);
+  return { files: new SqliteFileStore(db, join(dataDir, 'files')), close: () => db.close() };
 }

@@ -244,6 +244,43 @@ export const MIGRATIONS: readonly Migration[] = [
       `);
     },
   },
+  {
+    version: 11,
+    description: 'stored files (XEP-0363 uploads): metadata here, bytes on disk beside the database',
+    up(db) {
+      // One row per file keyed by its unguessable id; the bytes are `<dataDir>/files/<id>`. The
+      // indexes serve the two queries the upload policy runs: expiry (`expired`) and an owner's
+      // usage (`usage`: files since a moment, bytes held). The recipients of an offer and those who
+      // declined it are rows of their own (listed in insertion order), removed with the file. No
+      // foreign key to accounts: the FileStore port's removeOwner() handles account removal.
+      db.exec(`
+        CREATE TABLE files (
+          id TEXT NOT NULL PRIMARY KEY,
+          owner TEXT NOT NULL,
+          name TEXT NOT NULL,
+          size INTEGER NOT NULL CHECK (size >= 0),
+          type TEXT NOT NULL,
+          created_at INTEGER NOT NULL,
+          expires_at INTEGER NOT NULL,
+          state TEXT NOT NULL CHECK (state IN ('pending', 'complete')),
+          completed_at INTEGER,
+          sha256 TEXT
+        ) STRICT;
+        CREATE INDEX files_by_expiry ON files (expires_at);
+        CREATE INDEX files_by_owner ON files (owner, created_at);
+        CREATE TABLE file_recipients (
+          file_id TEXT NOT NULL REFERENCES files (id) ON DELETE CASCADE,
+          jid TEXT NOT NULL,
+          UNIQUE (file_id, jid)
+        ) STRICT;
+        CREATE TABLE file_declines (
+          file_id TEXT NOT NULL REFERENCES files (id) ON DELETE CASCADE,
+          jid TEXT NOT NULL,
+          UNIQUE (file_id, jid)
+        ) STRICT;
+      `);
+    },
+  },
 ];
 
 /** The schema version this build writes and understands. */

@@ -20,3 +20,4 @@ export { mucRoomStoreContract, mucOccupantStoreContract, type MucRoomStoreFixtur
 export { startRedisServer, REDIS_SERVER, REDIS_CLI, type RedisTestServer, type RedisTestServerOptions } from './redis-server.js';
 export { startRedisSentinelGroup, type RedisSentinelGroup, type RedisSentinelGroupOptions } from './redis-sentinel.js';
 export { boshStateContract, type BoshStateFixture } from './contracts/bosh-state-contract.js';
+export { fileStoreContract, newFile, chunksOf, collect, type FileStoreFixture } from './contracts/file-store-contract.js';

@@ -5,10 +5,12 @@ import { idleHold } from './idle-hold.js';
 import { login } from './login.js';
 import { messages } from './messages.js';
 import { presenceFanout } from './presence-fanout.js';
+import { fileTransfer } from './file-transfer.js';
 
 export const SCENARIO_TABLE: Record<ScenarioName, Scenario> = {
   login,
   'idle-hold': idleHold,
   messages,
   'presence-fanout': presenceFanout,
+  'file-transfer': fileTransfer,
 };

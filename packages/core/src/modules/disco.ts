@@ -1,6 +1,8 @@
-// XEP-0030 service discovery for the server itself (and the bare-JID account identity).
+// XEP-0030 service discovery for the server itself, the services it hosts as `domain/resource`
+// (`api.discoService`: listed in the domain's items), and the bare-JID account identity.
 import xml from '@xmpp/xml';
 import { NS, StanzaError } from '@deskchat/protocol';
+import type { DiscoInfo } from '../hook-events.js';
 import type { Module } from '../module-api.js';
 
 export const discoModule: Module = {
@@ -8,8 +10,9 @@ export const discoModule: Module = {
   setup(api) {
     api.discoFeature(NS.DISCO_INFO, NS.DISCO_ITEMS);
     api.iq(NS.DISCO_INFO, 'query', {
-      async get({ payload, from }) {
+      async get({ payload, from, to }) {
         if (payload.attrs.node) throw new StanzaError('item-not-found', 'no such node');
+        if (to.resource) return serviceInfo(await api.collect('disco/service-info', { from, resource: to.resource }));
         const features = [...new Set(await api.collect('disco/host-features', { from }))].sort();
         return xml(
           'query',
@@ -20,9 +23,11 @@ export const discoModule: Module = {
       },
     });
     api.iq(NS.DISCO_ITEMS, 'query', {
-      async get({ payload, from }) {
+      async get({ payload, from, to }) {
         if (payload.attrs.node) throw new StanzaError('item-not-found', 'no such node');
-        return xml('query', { xmlns: NS.DISCO_ITEMS }, ...(await api.collect('disco/host-items', { from })));
+        // A service entity has no items of its own.
+        const items = to.resource ? [] : await api.collect('disco/host-items', { from });
+        return xml('query', { xmlns: NS.DISCO_ITEMS }, ...items.map((item) => xml('item', item.name ? { jid: item.jid, name: item.name } : { jid: item.jid })));
       },
     });
     // XEP-0030 §3.1 / RFC 6121: an account's bare JID answers disco#info with the account identity —
@@ -51,3 +56,16 @@ export const discoModule: Module = {
     };
   },
 };
+
+/** The info of one service (XEP-0030 §3.1), or item-not-found when no module serves that resource. */
+function serviceInfo(found: DiscoInfo[]) {
+  const info = found[0];
+  if (!info) throw new StanzaError('item-not-found', 'no such service on this server');
+  return xml(
+    'query',
+    { xmlns: NS.DISCO_INFO },
+    ...info.identities.map((i) => xml('identity', i.name ? { category: i.category, type: i.type, name: i.name } : { category: i.category, type: i.type })),
+    ...[...new Set(info.features)].sort().map((f) => xml('feature', { var: f })),
+    ...(info.extensions ?? []),
+  );
+}

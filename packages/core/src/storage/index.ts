@@ -19,3 +19,5 @@ export type { ApiToken, ApiTokenStore, ApiTokenSummary } from './api-tokens.js';
 export type { AuditEntry, AuditLog, AuditQuery } from './audit-log.js';
 export { MemoryAdminAccountStore, MemoryApiTokenStore, MemoryAuditLog, memoryAdminStores, type AdminStores } from './memory-admin-stores.js';
 export { StoreUnavailableError, isStoreUnavailable } from './store-unavailable.js';
+export { FileStoreError, type FileState, type FileStore, type FileStoreErrorCode, type NewFile, type OwnerUsage, type StoredFile } from './files.js';
+export { MemoryFileStore } from './memory-files.js';

@@ -45,6 +45,8 @@ export async function startTestNode(options: { tls?: boolean; raw?: Record<strin
       ...options.raw,
       http: { host: '127.0.0.1', port: 0, ...(options.raw?.http as Record<string, unknown> | undefined) },
       admin: { host: '127.0.0.1', port: 0, token: ADMIN_TOKEN, createFirstAdmin: false, ...(options.raw?.admin as Record<string, unknown> | undefined) },
+      // The XEP-0065 proxy on a free loopback port too (its default, 7777, may be taken).
+      files: { proxyPort: 0, proxyHost: '127.0.0.1', ...(options.raw?.files as Record<string, unknown> | undefined) },
     },
     dataDir,
   );
