@@ -22,6 +22,8 @@ import { memoryStores, type Stores } from './stores.js';
 import type { Transport } from './transport.js';
 import type { XmlLimits } from './xml/types.js';
 import { parseDocument } from './xml/index.js';
+import { SmService } from './stream/sm/sm-service.js';
+import { systemClock, type Clock } from './stream/sm/sm-options.js';
 import { memorySharedState, type BusMessage, type ChatLockStore, type LockService, type NodeBus, type PresenceStore, type SessionDirectory, type SharedState } from './volatile/index.js';
 
 export interface CoreInit {
@@ -36,6 +38,8 @@ export interface CoreInit {
   metrics?: Metrics;
   /** Failed-sign-in counters (rate-limiter-flexible); in memory by default, Redis-backed in a cluster. */
   signInCounters?: SignInCounters;
+  /** Timers of stream management (hibernation, ack requests); tests inject a manual clock. */
+  clock?: Clock;
 }
 
 export class Core {
@@ -67,6 +71,8 @@ export class Core {
   readonly streams = new Set<Session>();
   /** Node-wide and per-address stream limits (admission.ts). */
   readonly admission: Admission;
+  /** XEP-0198 stream management: the feature, enable, acks, hibernation and resumption (stream/sm/). */
+  readonly sm: SmService;
   private readonly preAuthXml: XmlLimits;
   /** Work that must finish before modules are unloaded: unbind hooks, redelivery of what a dead stream held. */
   private readonly inFlight = new Set<Promise<unknown>>();
@@ -95,6 +101,7 @@ export class Core {
     this.hooks = new HookBus(this.log);
     this.router = new Router(this);
     this.iq = new IqDispatcher(this);
+    this.sm = new SmService(this, shared.resumption, init.clock ?? systemClock);
   }
 
   /** Joins the node bus (stanzas and orders for this node's sessions). Call once, before serving. */
@@ -155,20 +162,29 @@ export class Core {
     );
   }
 
-  /** A bound session ended: it leaves the registry and the directory, then modules are told ('session/unbound'). */
+  /**
+   * A bound session ended: it leaves the registry and the directory, then modules are told
+   * ('session/unbound'). With stream management, its unacknowledged stanzas are routed again
+   * afterwards (XEP-0198 §4) — unless another stream has resumed the session meanwhile, in which
+   * case nothing of it ends here (XEP-0198 §5).
+   */
   unbind(session: Session, error?: StreamError): void {
     this.sessions.remove(session);
-    this.iq.abandon(session.jid!.toString());
+    const jid = session.jid!;
+    if (!session.sm) this.iq.abandon(jid.toString());
     // Tracked, so that shutdown unloads modules only after their unbind handlers ran.
     this.track(
       (async () => {
-        const { local, resource } = session.jid!;
+        const sm = session.sm ? await this.sm.ended(session) : undefined;
+        if (sm?.isTakenOver) return;
+        if (sm) this.iq.abandon(jid.toString());
         try {
-          await this.directory.unregister(local, resource, session.id);
+          await this.directory.unregister(jid.local, jid.resource, session.id);
         } catch (err) {
           this.log.error({ err }, 'could not remove a session from the directory');
         }
         await this.hooks.notify('session/unbound', { session, error });
+        if (sm && sm.unacked.length > 0) this.sm.redeliver(session, sm.unacked);
       })(),
     );
   }
@@ -190,6 +206,7 @@ export class Core {
   async shutdown(text = 'the server is shutting down'): Promise<void> {
     this.admission.isClosing = true;
     for (const session of [...this.streams]) session.close(new StreamError('system-shutdown', text));
+    this.sm.closeHibernated(new StreamError('system-shutdown', text));
     while (this.inFlight.size > 0) await Promise.all([...this.inFlight]);
     for (const module of this.modules.splice(0).reverse()) module.unload();
     await this.unsubscribe?.();

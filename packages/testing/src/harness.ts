@@ -8,7 +8,7 @@
 // one user's resources) split across nodes, exactly as a cluster would route them.
 import xml, { type Element } from '@xmpp/xml';
 import { NS, StanzaError, type JID } from '@deskchat/protocol';
-import { Core, coreModules, deriveCredentials, memorySharedState, memoryStores, DEFAULT_CORE_OPTIONS, type CoreOptions, type Module, type Session, type Stores } from '@deskchat/core';
+import { Core, coreModules, deriveCredentials, memorySharedState, memoryStores, DEFAULT_CORE_OPTIONS, type Clock, type CoreOptions, type Module, type Session, type SharedState, type Stores } from '@deskchat/core';
 import { FakeTransport } from './fake-transport.js';
 
 export interface HarnessClient {
@@ -34,17 +34,22 @@ export interface HarnessOptions {
   stores?: Partial<Stores>;
   /** Modules that differ per node (e.g. the cluster module, which knows which node it runs on), loaded first. */
   nodeModules?: (node: string, index: number) => Module<any>[];
+  /** The clock of stream management's timers (a ManualClock lets a test run them without waiting). */
+  clock?: Clock;
 }
 
 export class Harness {
   /** The first node (every node shares its stores). */
   readonly core: Core;
   readonly cores: Core[];
+  /** The volatile state every node shares (session directory, presence, bus, resumable streams…). */
+  readonly shared: SharedState;
   private connections = 0;
 
-  private constructor(cores: Core[]) {
+  private constructor(cores: Core[], shared: SharedState) {
     this.cores = cores;
     this.core = cores[0];
+    this.shared = shared;
   }
 
   static async create(options: HarnessOptions = {}): Promise<Harness> {
@@ -53,12 +58,12 @@ export class Harness {
     const shared = memorySharedState(stores.presenceState);
     const cores: Core[] = [];
     for (let i = 0; i < count; i++) {
-      const core = new Core({ options: { ...DEFAULT_CORE_OPTIONS, ...options.core }, stores, shared, node: count === 1 ? 'local' : `node${i + 1}` });
+      const core = new Core({ options: { ...DEFAULT_CORE_OPTIONS, ...options.core }, stores, shared, node: count === 1 ? 'local' : `node${i + 1}`, clock: options.clock });
       await core.start();
       for (const module of [...(options.nodeModules?.(core.node, i) ?? []), ...coreModules, ...(options.modules ?? [])]) await core.load(module);
       cores.push(core);
     }
-    return new Harness(cores);
+    return new Harness(cores, shared);
   }
 
   async addUser(username: string, password = 'secret'): Promise<void> {
@@ -67,6 +72,20 @@ export class Harness {
 
   /** Opens a stream, authenticates with PLAIN (over a loopback fake) and binds `resource`. */
   async connect(username: string, options: { password?: string; resource?: string; transport?: FakeTransport; node?: number } = {}): Promise<HarnessClient> {
+    const { session, transport } = await this.authenticate(username, options);
+    const resource = options.resource ?? `r${++counter}`;
+    await session.onElement(xml('iq', { type: 'set', id: 'bind' }, xml('bind', { xmlns: NS.BIND }, xml('resource', {}, resource))));
+    const bound = await transport.next((el) => el.name === 'iq' && el.attrs.id === 'bind');
+    if (bound.attrs.type !== 'result') throw new Error(`bind failed: ${StanzaError.fromStanza(bound)?.condition}`);
+    transport.drain();
+    return makeClient(session, transport);
+  }
+
+  /**
+   * Opens a stream and authenticates with PLAIN, stopping at the restarted stream's features
+   * (taken from the transport): the point where a client binds, or resumes (XEP-0198 §5).
+   */
+  async authenticate(username: string, options: { password?: string; transport?: FakeTransport; node?: number } = {}): Promise<{ session: Session; transport: FakeTransport; features: Element }> {
     const transport = options.transport ?? new FakeTransport();
     const core = this.cores[(options.node ?? this.connections++) % this.cores.length];
     const session = core.createSession(transport);
@@ -75,12 +94,14 @@ export class Harness {
     await session.onElement(xml('auth', { xmlns: NS.SASL, mechanism: 'PLAIN' }, auth));
     const outcome = await transport.next((el) => el.attrs.xmlns === NS.SASL);
     if (outcome.name !== 'success') throw new Error(`authentication failed: ${outcome.toString()}`);
-    await session.onStreamOpen({ to: core.domain, version: '1.0', xmlns: NS.CLIENT });
-    const resource = options.resource ?? `r${++counter}`;
-    await session.onElement(xml('iq', { type: 'set', id: 'bind' }, xml('bind', { xmlns: NS.BIND }, xml('resource', {}, resource))));
-    const bound = await transport.next((el) => el.name === 'iq' && el.attrs.id === 'bind');
-    if (bound.attrs.type !== 'result') throw new Error(`bind failed: ${StanzaError.fromStanza(bound)?.condition}`);
     transport.drain();
+    await session.onStreamOpen({ to: core.domain, version: '1.0', xmlns: NS.CLIENT });
+    const features = await transport.next((el) => el.name === 'stream:features');
+    return { session, transport, features };
+  }
+
+  /** A client for a session that did not bind through `connect` (e.g. one that resumed a stream). */
+  client(session: Session, transport: FakeTransport): HarnessClient {
     return makeClient(session, transport);
   }
 }

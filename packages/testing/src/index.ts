@@ -6,6 +6,7 @@ export { offlineStoreContract, type OfflineStoreFixture } from './contracts/offl
 export { rosterStoreContract, type RosterStoreFixture } from './contracts/roster-store-contract.js';
 export { FakeTransport } from './fake-transport.js';
 export { Harness, type HarnessClient } from './harness.js';
+export { ManualClock } from './manual-clock.js';
 export { freePort } from './ports.js';
 export { stanzaMatching, isStanzaError, eventually } from './matchers.js';
 export { privateXmlStoreContract, type PrivateXmlStoreFixture } from './contracts/private-xml-store-contract.js';
@@ -14,6 +15,7 @@ export { launchChromium, artifactDir, CHROMIUM_PATH, type TestBrowser } from './
 export { sessionDirectoryContract, type SessionDirectoryFixture } from './contracts/session-directory-contract.js';
 export { presenceStoreContract, type PresenceStoreFixture } from './contracts/presence-store-contract.js';
 export { coordinationContract, type CoordinationFixture } from './contracts/coordination-contracts.js';
+export { streamResumptionStoreContract, type StreamResumptionStoreFixture } from './contracts/stream-resumption-store-contract.js';
 export { clusterRegistryContract, testNode, type ClusterRegistryFixture } from './contracts/cluster-registry-contract.js';
 export { adminStoresContract, type AdminStoresFixture } from './contracts/admin-stores-contract.js';
 export { startRedisServer, REDIS_SERVER, REDIS_CLI, type RedisTestServer, type RedisTestServerOptions } from './redis-server.js';

@@ -11,13 +11,16 @@ import { MemorySessionDirectory } from './memory-session-directory.js';
 import type { NodeBus } from './node-bus.js';
 import type { PresenceStore } from './presence-store.js';
 import type { SessionDirectory } from './session-directory.js';
+import { MemoryStreamResumptionStore } from './memory-stream-resumption-store.js';
+import type { StreamResumptionStore } from './stream-resumption-store.js';
 
 export type { DirectoryEntry, EntryFlags, RegisterResult, RegisterRules, SessionDirectory } from './session-directory.js';
 export { SERVER_OWNED, type AvailableRecord, type LastSeen, type PresenceStore } from './presence-store.js';
 export type { BusHandler, BusMessage, NodeBus } from './node-bus.js';
 export type { LockOptions, LockService } from './locks.js';
 export type { ChatLock, ChatLockStore } from './chat-lock-store.js';
-export { MemorySessionDirectory, MemoryPresenceStore, MemoryNodeBus, MemoryLocks, MemoryChatLockStore };
+export type { ClaimRequest, ResumableStream, StreamResumptionStore } from './stream-resumption-store.js';
+export { MemorySessionDirectory, MemoryPresenceStore, MemoryNodeBus, MemoryLocks, MemoryChatLockStore, MemoryStreamResumptionStore };
 
 export interface SharedState {
   directory: SessionDirectory;
@@ -25,6 +28,8 @@ export interface SharedState {
   bus: NodeBus;
   locks: LockService;
   chatLocks: ChatLockStore;
+  /** XEP-0198 resumable streams (stream/sm/). */
+  resumption: StreamResumptionStore;
 }
 
 /** Shared state for one node (last seen and outside sources kept in `presenceState`), or for several Cores in one process when passed to each. */
@@ -35,5 +40,6 @@ export function memorySharedState(presenceState?: PresenceStateStore): SharedSta
     bus: new MemoryNodeBus(),
     locks: new MemoryLocks(),
     chatLocks: new MemoryChatLockStore(),
+    resumption: new MemoryStreamResumptionStore(),
   };
 }
