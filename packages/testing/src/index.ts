@@ -5,8 +5,9 @@ export { startLdapServer, sshaPassword, type LdapTestServer, type LdapTestUser }
 export { offlineStoreContract, type OfflineStoreFixture } from './contracts/offline-store-contract.js';
 export { rosterStoreContract, type RosterStoreFixture } from './contracts/roster-store-contract.js';
 export { FakeTransport } from './fake-transport.js';
-export { Harness, type HarnessClient } from './harness.js';
+export { Harness, type HarnessClient, type HarnessOptions } from './harness.js';
 export { ManualClock } from './manual-clock.js';
+export * as sm from './stream-management.js';
 export { freePort } from './ports.js';
 export { stanzaMatching, isStanzaError, eventually } from './matchers.js';
 export { privateXmlStoreContract, type PrivateXmlStoreFixture } from './contracts/private-xml-store-contract.js';
