@@ -51,6 +51,8 @@ export class Session {
   sm?: StreamManagement;
   /** The server or the client ended the stream on purpose (not a lost connection, which a resumable stream survives). */
   private isClosingDeliberately = false;
+  /** The client closed its stream cleanly (`</stream:stream>`, `<close/>`): the transport called `close()` with no error. */
+  isClosedByClient = false;
   /** A resumption is running: a connection lost meanwhile is handled when it is done. */
   private resuming?: { lost?: { error?: StreamError } };
   private readonly sasl: SaslNegotiation;
@@ -336,6 +338,7 @@ export class Session {
     else this.log.debug({}, 'stream closed');
     this.releaseStream();
     const isLost = error ? error.condition === 'connection-timeout' : !this.isClosingDeliberately;
+    this.isClosedByClient = this.isClosingDeliberately && !error;
     if (wasBound && isLost && this.sm?.isResumable) {
       this.state = 'hibernated';
       this.core.sm.hibernate(this);
@@ -373,10 +376,12 @@ export class Session {
   /**
    * A transport hands back what it could not deliver, once this session is closed (a client that
    * stopped reading, BOSH inactivity): see core's `redeliver` (undelivered.ts). With stream
-   * management they are still in its queue, which decides what happens to them.
+   * management they are still in its queue, which decides what happens to them — except after a
+   * clean close by the client, when the queue keeps only what was never written (see
+   * StreamManagement.end).
    */
   returnUndelivered(stanzas: Element[]): void {
-    if (this.sm) return;
+    if (this.sm && !this.isClosedByClient) return;
     this.core.redeliver(this, stanzas);
   }
 }

@@ -108,7 +108,7 @@ export class SmService {
   /** The session ended (closed, expired, or found resumed elsewhere): what became of its stream management. */
   async ended(session: Session): Promise<SmEnd> {
     this.forget(session);
-    return session.sm!.end();
+    return session.sm!.end(session.isClosedByClient);
   }
 
   /** This node no longer holds the session (ended, or continued by another stream). */

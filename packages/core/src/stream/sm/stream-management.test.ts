@@ -287,6 +287,20 @@ describe('unfinished streams (§7) and resumption (§5)', () => {
     await expect(harness.shared.resumption.get(id)).resolves.toBeUndefined();
   });
 
+  it('counts what was written as delivered when the client closes its stream cleanly (RFC 6120 §4.4), unlike a lost connection', async () => {
+    const { harness } = await smWorld();
+    const [alice, other, bob] = [await harness.connect('alice', { resource: 'desk' }), await harness.connect('alice', { resource: 'phone' }), await harness.connect('bob')];
+    await other.send(xml('presence'));
+    await enable(alice);
+    await bob.send(chat('alice@localhost/desk', 'written, not acknowledged'));
+    await alice.next(hasBody('written, not acknowledged'));
+    alice.session.close(); // what the transport does on </stream:stream>
+    await bob.send(chat('alice@localhost/phone', 'marker'));
+    await other.next(hasBody('marker'));
+    await harness.core.shutdown();
+    expect(bodies(other.transport)).toEqual(['marker']);
+  });
+
   it('hibernates on connection-timeout (a silent connection is a lost one)', async () => {
     const { harness } = await smWorld();
     const alice = await harness.connect('alice');

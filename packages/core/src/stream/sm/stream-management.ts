@@ -40,6 +40,8 @@ export class StreamManagement {
   private tail: Promise<void> = Promise.resolve();
   /** Another stream resumed this session: nothing more is written here. */
   private isTakenOver = false;
+  /** Stanzas handed to the transport of a live stream (a clean close counts them as delivered, see `end`). */
+  private readonly written = new WeakSet<Element>();
   private isInboundWritePending = false;
   private isAckWritePending = false;
   /** An <r/> went out and its <a/> has not come back. */
@@ -152,8 +154,15 @@ export class StreamManagement {
    * The session is ending: after every pending write, the record is removed (or found claimed by a
    * resumption, in which case nothing of the session ends here) and the unacknowledged stanzas are
    * returned for the router (§4: treated as if sent to an unavailable resource).
+   *
+   * When the client closed its stream cleanly, the stanzas written to it before our closing tag
+   * count as delivered, as they do without stream management: RFC 6120 §4.4 has the client read
+   * on until the server closes too, and clients that acknowledge too few (xmpp.js 0.14 does not
+   * count the IQ replies its own IQ handling consumes) would otherwise get their last messages
+   * again at their other resources or from offline storage at every sign-out. Only what never
+   * went out goes back to the router then (the transport hands back what it could not write).
    */
-  async end(): Promise<SmEnd> {
+  async end(isCleanClose = false): Promise<SmEnd> {
     this.stop();
     await this.tail;
     if (this.isTakenOver) return { isTakenOver: true };
@@ -166,7 +175,8 @@ export class StreamManagement {
       }
       if (!ended) return { isTakenOver: true };
     }
-    return { isTakenOver: false, unacked: this.queue.stanzas() };
+    const unacked = this.queue.stanzas();
+    return { isTakenOver: false, unacked: isCleanClose ? unacked.filter((el) => !this.written.has(el)) : unacked };
   }
 
   /** Asks for an ack (§4): at once after a burst, else within `sm.ackRequestInterval`; one outstanding at a time. */
@@ -199,7 +209,9 @@ export class StreamManagement {
   }
 
   private write(el: Element): void {
-    if (this.session.state === 'bound' && !this.isTakenOver) this.session.transport.send(el);
+    if (this.session.state !== 'bound' || this.isTakenOver) return;
+    this.session.transport.send(el);
+    this.written.add(el);
   }
 
   private enqueue(step: () => Promise<void>): void {
