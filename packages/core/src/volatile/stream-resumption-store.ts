@@ -13,6 +13,23 @@
 // Stanzas are serialized XML; the i-th of `unacked` (from 0) is outbound stanza number
 // acked + i + 1 (mod 2^32). The store does not bound the queue: the serving node does
 // (limits.maxOutputBytes) before it pushes.
+//
+// Write volume: one `push` per stanza sent to the client, one `setInbound` per stanza from it (the
+// caller coalesces those waiting), one `ack` per <a/>; a stanza is written to the client only once
+// its `push` resolved, so a backend's latency adds to delivery latency on resumable streams.
+//
+// For a Redis backend (the contract suite is the specification):
+//   - one record per SM-ID (e.g. a hash for the fields and a list for `unacked`) under one hash
+//     tag, and a per-node set of SM-IDs for `ofNode` (kept in step by `create`, `claim`, `end`);
+//   - every write compares the epoch atomically (a Lua script, or WATCH/MULTI): `push` RPUSH,
+//     `ack` LTRIM of (h − acked) mod 2^32 entries, `claim` checks username, epoch and
+//     expiresAt > now then bumps the epoch, moves the node set entry and clears the expiry; `end`
+//     returns and deletes;
+//   - a TTL, so that records of a dead node that nobody claims or ends do not stay forever: past
+//     `expiresAt` once hibernated, and something generous (e.g. a day, renewed by writes) while a
+//     stream is attached. A takeover of a dead node should leave its sessions that have a live
+//     record to stream management (they may be resumed on the pair peer) and, once the record
+//     lapses or a claim fails, end them as usual (unavailable, what `unacked` held to the router).
 
 export interface ResumableStream {
   /** The SM-ID given to the client in `<enabled id/>`: opaque, random, never reused. */

@@ -5,6 +5,7 @@ import { describe, it, expect } from '@jest/globals';
 import xml from '@xmpp/xml';
 import { NS, StreamError } from '@deskchat/protocol';
 import { FakeTransport, sm as t } from '@deskchat/testing';
+import type { MemoryNodeBus } from '../../volatile/index.js';
 
 const { smWorld, enable, lose, chat, bodies, hasBody, resumeStream, failedCondition, isSm, SM } = t;
 const MAX = 2 ** 32;
@@ -453,6 +454,24 @@ describe('resumption on another node (design §5, the harness with two Cores)', 
     expect(bodies(transport)).toEqual(['away 1', 'away 2', 'away 3', 'from node 1', 'marker']);
     expect(unbound).toEqual([]);
     await expect(harness.shared.resumption.get(id)).resolves.toMatchObject({ node: 'node2', epoch: 1, inbound: 1 });
+  });
+
+  it('resumes on node 2 after node 1 died (it hears nothing any more): the session continues, the order to close waits for node 1', async () => {
+    const { harness } = await smWorld({ nodes: 2 });
+    const alice = await harness.connect('alice', { resource: 'desk', node: 0 });
+    const bob = await harness.connect('bob', { node: 1 });
+    const id = (await enable(alice)).attrs.id;
+    await bob.send(chat('alice@localhost/desk', 'unread when node 1 died'));
+    await alice.next(hasBody('unread when node 1 died'));
+    // Node 1 dies: off the bus, nothing of it runs again (its connection and timers die with it).
+    await (harness.cores[0] as unknown as { unsubscribe(): Promise<void> }).unsubscribe();
+    const { transport, answer } = await resumeStream(harness, 'alice', id, 0, 1);
+    expect(answer.attrs).toMatchObject({ previd: id, h: '0' });
+    await bob.send(chat('alice@localhost/desk', 'after'));
+    await transport.next(hasBody('after'));
+    expect(bodies(transport)).toEqual(['unread when node 1 died', 'after']);
+    await expect(harness.core.directory.get('alice', 'desk')).resolves.toMatchObject({ node: 'node2', sessionId: alice.session.id });
+    await expect((harness.shared.bus as MemoryNodeBus).drain('node1')).resolves.toEqual([expect.objectContaining({ type: 'close', condition: 'conflict', sessionId: alice.session.id })]);
   });
 
   it('closes the former stream on node 1 with conflict when it is still open, without ending the session there', async () => {
