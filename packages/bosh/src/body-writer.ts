@@ -63,6 +63,6 @@ export function uriElement(uri: string): string {
 }
 
 /** A terminate response for a request that belongs to no session. */
-export function terminateBody(condition: TerminalCondition, text?: string): string {
-  return buildBody(terminateAttrs(condition), reasonElement(text));
+export function terminateBody(condition: TerminalCondition, text?: string, uri?: string): string {
+  return buildBody(terminateAttrs(condition), (uri ? uriElement(uri) : '') + reasonElement(text));
 }

@@ -52,6 +52,11 @@ export class BoshService {
     this.sessions = init.store ?? new MemoryBoshSessionStore();
     this.now = init.clock ?? Date.now;
     this.terminations = core.metrics.counter({ name: 'deskchat_bosh_terminations_total', help: 'BOSH sessions ended, by XEP-0124 terminal condition', labelNames: ['condition'] });
+    // In a cluster: a session becomes continuable once bound; another node's poke means its shared outbox grew.
+    core.hooks.on('session/bound', ({ session }) => {
+      if (session.transport instanceof BoshSession) session.transport.persist();
+    });
+    core.hooks.on('bus/poke', ({ id }) => this.sessions.get(id)?.pull());
     const interval = init.sweepIntervalMs ?? 500;
     if (interval > 0) {
       this.sweepTimer = setInterval(() => this.sweep(), interval);
@@ -66,6 +71,7 @@ export class BoshService {
       request = readBoshRequest(body);
       if (request.sid === undefined) return this.create(request, http);
       const session = this.sessions.get(request.sid);
+      if (!session && this.core.boshState) return void this.adopt(request, http);
       if (!session) throw new BoshError('item-not-found', `no session '${request.sid}' (XEP-0124 §17.2)`);
       // §19.1: a secure session never continues over an unencrypted connection; closing it must not end the session.
       if (session.isSecure() && !http.isSecure) return void http.res.destroy();
@@ -133,15 +139,66 @@ export class BoshService {
     bosh.start(request, http.res, now);
   }
 
+  /**
+   * A request for a session this node does not hold, in a cluster (issue "Failover"): the node that
+   * served it died and the client resent its request here. Continue the session if the cluster says
+   * this node may (the user's home, or its backup while the home is down; the old node dead),
+   * otherwise send the client where it should go, or item-not-found for a session nobody has.
+   */
+  private async adopt(request: BoshRequest, http: BoshHttpRequest): Promise<void> {
+    const sid = request.sid!;
+    try {
+      const state = await this.core.boshState!.load(sid);
+      if (!state) throw new BoshError('item-not-found', `no session '${sid}' (XEP-0124 §17.2)`);
+      const { record } = state;
+      if (record.params.isSecure && !http.isSecure) return void http.res.destroy();
+      if (record.node !== this.core.node) {
+        for (const verdict of await this.core.hooks.collect('session/adoption', { username: record.username, fromNode: record.node })) {
+          if ('redirect' in verdict) throw new BoshError('see-other-uri', `this session continues at ${verdict.redirect.bosh}`, verdict.redirect.bosh);
+          throw new BoshError('item-not-found', verdict.refuse);
+        }
+        if (!(await this.core.boshState!.claim(sid, record.node, this.core.node))) throw new BoshError('item-not-found', `session '${sid}' was taken over by another node`);
+      }
+      const entry = await this.core.directory.get(record.username, record.resource);
+      if (entry?.sessionId !== record.sessionId || !(await this.core.directory.move(record.username, record.resource, record.sessionId, this.core.node))) {
+        await this.core.boshState!.remove(sid);
+        throw new BoshError('item-not-found', `session '${sid}' has ended`);
+      }
+      if (this.sessions.get(sid)) return this.handleKnown(request, http); // adopted by a parallel request meanwhile
+      const now = this.now();
+      const p = record.params;
+      const params = { ...p, sid, remoteAddress: http.remoteAddress, keys: record.expectedKey ? new KeySequence(record.expectedKey) : undefined };
+      const log = this.core.log.child({ sid });
+      const bosh = BoshSession.adopt(this, params, state, log, now);
+      this.sessions.add(bosh);
+      bosh.session = this.core.adoptSession(bosh, {
+        sessionId: record.sessionId,
+        username: record.username,
+        resource: record.resource,
+        streamId: record.streamId,
+        presence: { isAvailable: entry.isAvailable, priority: entry.priority },
+      });
+      bosh.session.log.info({ from: record.node }, 'BOSH session continued on this node after its node failed');
+      bosh.receive(request, http.res, now);
+      this.markDirty(bosh);
+    } catch (err) {
+      this.refuse(http.res, err, false);
+    }
+  }
+
+  private handleKnown(request: BoshRequest, http: BoshHttpRequest): void {
+    this.sessions.get(request.sid!)!.receive(request, http.res, this.now());
+  }
+
   /** A terminate for a request that belongs to no session (or could not be read). */
   private refuse(res: ServerResponse, err: unknown, isLegacy: boolean): void {
     if (!(err instanceof BoshError)) {
       this.core.log.error({ err }, 'unexpected failure handling a BOSH request');
       err = new BoshError('internal-server-error');
     }
-    const { condition, text } = err as BoshError;
+    const { condition, text, uri } = err as BoshError;
     this.terminations.inc({ condition });
-    this.reply(res, terminateStatus(condition, isLegacy), DEFAULT_CONTENT_TYPE, terminateBody(condition, text));
+    this.reply(res, terminateStatus(condition, isLegacy), DEFAULT_CONTENT_TYPE, terminateBody(condition, text, uri));
   }
 
   reply(res: ServerResponse, status: number, contentType: string, body: string): void {

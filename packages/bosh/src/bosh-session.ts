@@ -12,7 +12,8 @@
 import type { ServerResponse } from 'node:http';
 import type { Element } from '@xmpp/xml';
 import { StreamError } from '@deskchat/protocol';
-import type { NodeAddress, Session, Transport } from '@deskchat/core';
+import type { BoshProgress, BoshState, NodeAddress, Session, Transport } from '@deskchat/core';
+import { BoshPersistence } from './bosh-persistence.js';
 import { ActivityRules } from './activity-rules.js';
 import { streamHeader, type BoshRequest } from './body-reader.js';
 import { buildBody, reasonElement, renderAttrs, serializePayload, streamErrorPayload, terminateAttrs, uriElement } from './body-writer.js';
@@ -85,6 +86,8 @@ export class BoshSession implements Transport {
    * payloads inside it, handed back to core if nobody comes for them.
    */
   private terminated?: { body: string; status: number; unsent?: string[] };
+  /** In a cluster: what the session writes to shared state so that another node can continue it. */
+  private persistence?: BoshPersistence;
 
   constructor(
     private readonly service: BoshService,
@@ -96,6 +99,60 @@ export class BoshSession implements Transport {
     this.window = new RidWindow(params.firstRid, params.requests);
     this.rules = new ActivityRules(params);
     this.lastResponseAt = now;
+  }
+
+  /**
+   * A session continued on this node after the node serving it died (issue "Failover"): its
+   * parameters, rid window, responses and outbox come from shared state; its core session is
+   * adopted by the caller. The rid that node processed without answering waits for its resend.
+   */
+  static adopt(service: BoshService, params: BoshSessionParams, state: BoshState, log: Session['log'], now: number): BoshSession {
+    const bosh = new BoshSession(service, params, now);
+    const { record } = state;
+    const hasResponse = state.responses.some((r) => r.rid === record.highestRid);
+    bosh.window.restore(record.highestRid, state.responses, !hasResponse && record.highestRid !== params.firstRid);
+    if (!hasResponse && record.highestRid !== params.firstRid) {
+      // Held again when the client resends it (§14.3); its payloads were already handled.
+      (bosh.detached ??= new Map()).set(record.highestRid, new HeldRequest(record.highestRid, undefined as unknown as ServerResponse, now + params.wait * 1000, '', false));
+    }
+    for (const entry of state.outbox) bosh.out.push(entry.xml);
+    bosh.isOpening = false;
+    bosh.isCreationAnswered = true;
+    bosh.persistence = new BoshPersistence(service.core.boshState!, params.sid, log, state.outbox);
+    return bosh;
+  }
+
+  /** In a cluster, once bound: from now on the session can be continued by another node. */
+  persist(): void {
+    const store = this.service.core.boshState;
+    const jid = this.session.jid;
+    if (!store || !jid || this.persistence || this.terminated) return;
+    this.persistence = new BoshPersistence(store, this.sid, this.session.log);
+    const p = this.params;
+    this.persistence.save({
+      sid: this.sid,
+      node: this.service.core.node,
+      username: jid.local,
+      resource: jid.resource,
+      sessionId: this.session.id,
+      streamId: this.session.streamId,
+      params: { firstRid: p.firstRid, wait: p.wait, hold: p.hold, requests: p.requests, inactivity: p.inactivity, polling: p.polling, maxPause: p.maxPause, ver: p.ver, contentType: p.contentType, isAckEnabled: p.isAckEnabled, isSecure: p.isSecure },
+      ...this.progress(this.service.now()),
+    });
+    void this.session.setFlags({ resumeId: this.sid });
+  }
+
+  /** Stanzas another node appended to the shared outbox (a poke): into the memory queue, in order. */
+  pull(): void {
+    void this.persistence?.pull((entries) => {
+      for (const entry of entries) this.out.push(entry.xml);
+      this.service.markDirty(this);
+    });
+  }
+
+  private progress(now: number): BoshProgress {
+    const key = this.params.keys?.next;
+    return { highestRid: this.window.highest, lastActivity: now, ...(key ? { expectedKey: key } : {}) };
   }
 
   /** Requests held on live connections (a closed one is not counted: it is detached); a gauge on /metrics. */
@@ -206,7 +263,11 @@ export class BoshSession implements Transport {
     if (this.params.keys && !this.params.keys.accept(request.key, request.newkey)) {
       return this.terminate('item-not-found', { text: 'the key does not continue the key sequence (XEP-0124 §15.4)', res });
     }
-    if (this.params.isAckEnabled) this.window.acknowledge(request.ack ?? rid - 1);
+    if (this.params.isAckEnabled) {
+      const ack = request.ack ?? rid - 1;
+      this.window.acknowledge(ack);
+      this.persistence?.acknowledge(ack);
+    }
     this.pauseMs = undefined; // §10: back to normal on the next request
     let attrs = '';
     if (request.pause !== undefined) {
@@ -228,6 +289,12 @@ export class BoshSession implements Transport {
       this.enqueue(() => this.session.onStreamOpen(header));
     }
     const { payloads } = request;
+    // In a cluster the rid is recorded before its payloads are handled: a resend to another node must not handle them twice.
+    if (payloads.length > 0 && this.persistence) {
+      const persistence = this.persistence;
+      const progress = this.progress(now);
+      this.enqueue(() => persistence.received(progress));
+    }
     if (payloads.length > 0) this.enqueue(() => this.deliver(payloads));
     if (request.isTerminate) {
       this.isTerminating = true;
@@ -284,11 +351,15 @@ export class BoshSession implements Transport {
       attrs += ` ack='${this.window.highest}'`; // §9.1: later requests arrived while this one was held
     }
     const payload = held.isPause ? '' : this.out.take(this.service.options.maxResponseBytes);
+    const count = held.isPause ? 0 : this.out.lastTaken;
     const body = buildBody(attrs, payload);
     this.window.answered(held.rid, body, now, !held.isPause);
     this.rules.answered(held.rid, payload !== '');
     this.lastResponseAt = now;
-    this.service.reply(held.res, 200, this.params.contentType, body);
+    if (!this.persistence) return this.service.reply(held.res, 200, this.params.contentType, body);
+    // In a cluster the response is recorded (and its stanzas leave the shared outbox) before it is written.
+    const res = held.res;
+    void this.persistence.responded(held.rid, body, count, this.progress(now), now).then(() => this.service.reply(res, 200, this.params.contentType, body));
   }
 
   /** The service's sweep: `wait` expiry, gaps that never fill, inactivity (§10). */
@@ -313,6 +384,7 @@ export class BoshSession implements Transport {
       // §10: end the session without telling the client; a later request gets item-not-found.
       this.terminated = { body: '', status: 200 };
       this.service.remove(this);
+      this.forget();
       this.session.onTransportClosed(new StreamError('connection-timeout', 'no BOSH request within the inactivity period (XEP-0124 §10)'));
       this.handBack(this.out.takeAll());
     }
@@ -351,9 +423,16 @@ export class BoshSession implements Transport {
     this.lastResponseAt = this.service.now();
     targets.forEach((res, i) => this.service.reply(res, status, this.params.contentType, i === 0 ? full : this.terminated!.body));
     if (targets.length > 0) this.service.remove(this);
+    this.forget();
     const cause = options.cause ?? (condition ? new StreamError('undefined-condition', `BOSH ${condition}${options.text ? `: ${options.text}` : ''}`) : undefined);
     this.session?.onTransportClosed(cause);
     if (isHandedBack) this.handBack(queued);
+  }
+
+  /** The session ended for good: nobody may continue it elsewhere. */
+  private forget(): void {
+    this.persistence?.remove();
+    this.persistence = undefined;
   }
 
   private deliverTerminate(res: ServerResponse): void {
@@ -393,7 +472,9 @@ export class BoshSession implements Transport {
 
   send(element: Element): void {
     if (this.terminated) return;
-    this.out.push(serializePayload(element));
+    const text = serializePayload(element);
+    this.out.push(text);
+    this.persistence?.appended(text);
     // A client that stops asking (or pauses, §10) must not make the node hold without bound (issue #7 §2).
     const max = this.service.core.options.limits.maxOutputBytes;
     if (this.out.bytes > max) {

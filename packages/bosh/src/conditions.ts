@@ -42,6 +42,8 @@ export class BoshError extends Error {
   constructor(
     readonly condition: TerminalCondition,
     readonly text?: string,
+    /** For see-other-uri (§17.2): where the client should continue. */
+    readonly uri?: string,
   ) {
     super(text ? `${condition}: ${text}` : condition);
     this.name = 'BoshError';

@@ -5,9 +5,14 @@ import { createHash } from 'node:crypto';
 export class KeySequence {
   private expected: string;
 
-  /** @param newkey K(n), the `newkey` of the session creation request */
+  /** @param newkey K(n), the `newkey` of the session creation request (or, continuing a session on another node, the hash it expects next) */
   constructor(newkey: string) {
     this.expected = newkey.toLowerCase();
+  }
+
+  /** What the next key must hash to (kept in shared state, so that another node can continue the sequence). */
+  get next(): string {
+    return this.expected;
   }
 
   /** §15.4: verifies `key` and moves along the sequence (or to the new one); false means item-not-found. */

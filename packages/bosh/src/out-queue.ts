@@ -11,6 +11,8 @@ export class OutQueue {
   private items: string[] = [];
   /** UTF-16 units queued (the size measure of the transports' output bounds). */
   bytes = 0;
+  /** How many payloads the last `take` took (the shared outbox removes as many). */
+  lastTaken = 0;
 
   get length(): number {
     return this.items.length;
@@ -24,9 +26,13 @@ export class OutQueue {
   /** Payloads for one response, oldest first, up to `maxBytes` (always at least one). */
   take(maxBytes: number): string {
     const items = this.items;
-    if (items.length === 0) return '';
+    if (items.length === 0) {
+      this.lastTaken = 0;
+      return '';
+    }
     if (this.bytes <= maxBytes) {
       const all = items.length === 1 ? items[0] : items.join('');
+      this.lastTaken = items.length;
       this.items = [];
       this.bytes = 0;
       return all;
@@ -35,6 +41,7 @@ export class OutQueue {
     let count = 1;
     while (count < items.length && size + items[count].length <= maxBytes) size += items[count++].length;
     this.bytes -= size;
+    this.lastTaken = count;
     return items.splice(0, count).join('');
   }
 

@@ -22,7 +22,7 @@ export interface CachedResponse {
 }
 
 /** A buffered response and its rid. */
-interface Cached extends CachedResponse {
+export interface Cached extends CachedResponse {
   rid: number;
 }
 
@@ -46,6 +46,17 @@ export class RidWindow {
   ) {
     this.highest = firstRid;
     this.unanswered.push(firstRid);
+  }
+
+  /**
+   * Continuing a session on another node (issue "Failover"): where the rids stand, the responses
+   * the client may ask for again, and — when the last processed rid has no response yet — that rid
+   * as received and unanswered, so that its resend is held rather than processed again.
+   */
+  restore(highest: number, responses: readonly Cached[], isHighestPending: boolean): void {
+    this.highest = highest;
+    this.cache = [...responses].sort((a, b) => a.rid - b.rid);
+    this.unanswered = isHighestPending ? [highest] : [];
   }
 
   classify(rid: number): RidVerdict {

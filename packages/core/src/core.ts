@@ -15,7 +15,7 @@ import { DEFAULT_CORE_OPTIONS, type CoreOptions } from './options.js';
 import { Router } from './router.js';
 import { defaultMechanisms } from './sasl/index.js';
 import type { SaslMechanism } from './sasl/types.js';
-import { Session } from './session.js';
+import { Session, type SessionPresence } from './session.js';
 import { RateLimitedSignIns, memorySignInCounters, type SignInCounters, type SignInLimiter } from './stream/sign-in-limiter.js';
 import { SessionRegistry } from './session-registry.js';
 import { memoryStores, type Stores } from './stores.js';
@@ -24,7 +24,8 @@ import type { XmlLimits } from './xml/types.js';
 import { parseDocument } from './xml/index.js';
 import { SmService } from './stream/sm/sm-service.js';
 import { systemClock, type Clock } from './stream/sm/sm-options.js';
-import { memorySharedState, type BusMessage, type ChatLockStore, type LockService, type NodeBus, type PresenceStore, type SessionDirectory, type SharedState } from './volatile/index.js';
+import type { NodeAddress } from './cluster/cluster-registry.js';
+import { MemoryStreamResumptionStore, memorySharedState, type BoshStateStore, type BusMessage, type ChatLockStore, type LockService, type NodeBus, type PresenceStore, type SessionDirectory, type SharedState } from './volatile/index.js';
 
 export interface CoreInit {
   options?: CoreOptions;
@@ -53,6 +54,8 @@ export class Core {
   readonly bus: NodeBus;
   readonly locks: LockService;
   readonly chatLocks: ChatLockStore;
+  /** BOSH state another node can adopt; undefined on a single node. */
+  readonly boshState?: BoshStateStore;
   readonly hooks: HookBus;
   readonly router: Router;
   readonly iq: IqDispatcher;
@@ -91,6 +94,7 @@ export class Core {
     this.bus = shared.bus;
     this.locks = shared.locks;
     this.chatLocks = shared.chatLocks;
+    this.boshState = shared.boshState;
     this.mechanisms = init.mechanisms ?? defaultMechanisms();
     this.metrics = init.metrics ?? noopMetrics;
     this.loadLimit = new SessionLoadLimit(this.options.limits);
@@ -101,7 +105,7 @@ export class Core {
     this.hooks = new HookBus(this.log);
     this.router = new Router(this);
     this.iq = new IqDispatcher(this);
-    this.sm = new SmService(this, shared.resumption, init.clock ?? systemClock);
+    this.sm = new SmService(this, shared.resumption ?? new MemoryStreamResumptionStore(), init.clock ?? systemClock);
   }
 
   /** Joins the node bus (stanzas and orders for this node's sessions). Call once, before serving. */
@@ -165,8 +169,9 @@ export class Core {
   /**
    * A bound session ended: it leaves the registry and the directory, then modules are told
    * ('session/unbound'). With stream management, its unacknowledged stanzas are routed again
-   * afterwards (XEP-0198 §4) — unless another stream has resumed the session meanwhile, in which
-   * case nothing of it ends here (XEP-0198 §5).
+   * afterwards (XEP-0198 §4). A session that continues elsewhere — resumed by another stream
+   * (XEP-0198 §5: its resumption record was claimed), or adopted by another node (BOSH: its
+   * directory entry, same session id, now names that node) — ends nothing here.
    */
   unbind(session: Session, error?: StreamError): void {
     this.sessions.remove(session);
@@ -179,7 +184,9 @@ export class Core {
         if (sm?.isTakenOver) return;
         if (sm) this.iq.abandon(jid.toString());
         try {
-          await this.directory.unregister(jid.local, jid.resource, session.id);
+          const entry = await this.directory.get(jid.local, jid.resource);
+          if (entry?.sessionId === session.id && entry.node !== this.node) return; // adopted elsewhere
+          await this.directory.unregister(jid.local, jid.resource, session.id, this.node);
         } catch (err) {
           this.log.error({ err }, 'could not remove a session from the directory');
         }
@@ -187,6 +194,23 @@ export class Core {
         if (sm && sm.unacked.length > 0) this.sm.redeliver(session, sm.unacked);
       })(),
     );
+  }
+
+  /**
+   * A session continued from another node (a BOSH session whose node died, design.md §5): bound at
+   * once under its old id and full JID, with no negotiation and nothing broadcast — for its
+   * contacts it never went away. The caller has moved its directory entry here.
+   */
+  adoptSession(transport: Transport, state: { sessionId: string; username: string; resource: string; streamId: string; presence: SessionPresence }): Session {
+    const session = new Session(this, transport, state.sessionId);
+    session.restore(state.username, this.jid(state.username, state.resource), state.streamId, state.presence);
+    if (!this.admission.admit(transport.remoteAddress)) {
+      session.isAdmitted = true;
+      this.admission.authenticated(transport.remoteAddress);
+    }
+    this.streams.add(session);
+    this.sessions.add(session);
+    return session;
   }
 
   /** Closes a session wherever it is: here directly, on another node by an order over the bus. */
@@ -200,12 +224,37 @@ export class Core {
   }
 
   /**
-   * Closes every stream with `system-shutdown` (RFC 6120 §4.9.3.22), lets their unbind hooks and
-   * redeliveries finish (they need the modules), then unloads modules and leaves the bus.
+   * Stops serving without stopping the process (design.md §5 fencing: this node was declared dead,
+   * or lost the shared store for longer than that takes): every stream ends with `system-shutdown`
+   * and new ones are refused until `resumeServing()`.
    */
-  async shutdown(text = 'the server is shutting down'): Promise<void> {
+  fence(text: string): void {
     this.admission.isClosing = true;
     for (const session of [...this.streams]) session.close(new StreamError('system-shutdown', text));
+    this.sm.closeHibernated(new StreamError('system-shutdown', text));
+  }
+
+  resumeServing(): void {
+    this.admission.isClosing = false;
+  }
+
+  get isServing(): boolean {
+    return !this.admission.isClosing;
+  }
+
+  /**
+   * Closes every stream with `system-shutdown` (RFC 6120 §4.9.3.22) — or, with `handOver`, sends
+   * each to that node (see-other-host / see-other-uri: a graceful stop in a cluster) — lets their
+   * unbind hooks and redeliveries finish (they need the modules), then unloads modules and leaves the bus.
+   */
+  async shutdown(text = 'the server is shutting down', handOver?: NodeAddress): Promise<void> {
+    this.admission.isClosing = true;
+    for (const session of [...this.streams]) {
+      if (handOver && session.state !== 'closed') session.redirect(handOver, text);
+      else session.close(new StreamError('system-shutdown', text));
+    }
+    // Hibernated sessions end too (their unacknowledged messages go to offline storage): nothing
+    // would be left to end them once this node is gone.
     this.sm.closeHibernated(new StreamError('system-shutdown', text));
     while (this.inFlight.size > 0) await Promise.all([...this.inFlight]);
     for (const module of this.modules.splice(0).reverse()) module.unload();
@@ -227,6 +276,8 @@ export class Core {
         if (session?.id === message.sessionId) session.close(new StreamError(message.condition as StreamError['condition'], message.text, message.seeOther));
       } else if (message.type === 'iq-reply') {
         await this.iq.onReply(parseDocument(message.stanza, this.forwardedLimits));
+      } else if (message.type === 'poke') {
+        await this.hooks.notify('bus/poke', { id: message.id });
       }
     } catch (err) {
       this.log.error({ err, type: message.type }, 'could not handle a message from the node bus');

@@ -8,6 +8,7 @@
 import type { Element } from '@xmpp/xml';
 import type { JID, StreamError } from '@deskchat/protocol';
 import type { Session, SessionPresence } from './session.js';
+import type { NodeAddress } from './cluster/cluster-registry.js';
 
 export interface StanzaEvent {
   stanza: Element;
@@ -18,6 +19,9 @@ export interface StanzaEvent {
   /** The local session the stanza came from, when it came from one. */
   origin?: Session;
 }
+
+/** The cluster's answer to an adoption: go to another node, or refuse (the session's node is alive and serving it). */
+export type AdoptionVerdict = { redirect: NodeAddress } | { refuse: string };
 
 export interface DeliveryEvent {
   stanza: Element;
@@ -62,4 +66,18 @@ export interface HookEvents {
   'session/presence-changed': Notify<{ session: Session; previous: SessionPresence }>;
   /** The session is gone (closed by either side or broken); `error` is the stream error it ended with, if any. */
   'session/unbound': Notify<{ session: Session; error?: StreamError }>;
+  /**
+   * A bound resource of another node is gone with its node (design.md §5 takeover): it has left the
+   * directory; modules end what they kept for it as for 'session/unbound' (presence: unavailable to
+   * subscribers; chat locks released). Fired on the node that takes over, once per resource.
+   */
+  'session/lost': Notify<{ username: string; resource: string; sessionId: string; node: string }>;
+  /** The node bus asked this node to look at shared state kept for a session it holds (`id`: a BOSH sid). */
+  'bus/poke': Notify<{ id: string }>;
+  /**
+   * May this node continue a session of `username` that `fromNode` was serving (a BOSH resend after
+   * that node died)? Collect: the cluster module answers where the client should go instead, or
+   * that it must not be adopted; no answer means yes (a single node, or redirects off).
+   */
+  'session/adoption': Collect<{ username: string; fromNode: string }, AdoptionVerdict>;
 }

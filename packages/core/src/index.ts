@@ -44,5 +44,7 @@ export type { ClusterRegistry, JoinResult, NodeAddress, NodeInfo, NodeStatus } f
 export { MemoryClusterRegistry } from './cluster/memory-cluster-registry.js';
 export { homesOf, isServing, redirectTarget, balancedNode, pairsOf, hashIndex, type Homes } from './cluster/homes.js';
 export { clusterModule, CLUSTER_NS, DOMAIN_BASED_NAME_NS, type ClusterOptions } from './cluster/cluster-module.js';
+export { Membership, ClusterJoinError, type MembershipOptions } from './cluster/membership.js';
+export { takeOver, mayTakeOver, type TakeoverResult } from './cluster/takeover.js';
 export { noopMetrics, type Metrics, type MetricSpec, type MetricLabels, type MetricSample, type Counter, type Gauge, type Histogram } from './metrics.js';
 export { SessionLoadLimit, parseLoadLimits, DEFAULT_LOAD_LIMITS, LOAD_LIMIT_TEXT, type LoadLimits } from './load-limit.js';

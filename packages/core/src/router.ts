@@ -86,6 +86,13 @@ export class Router {
     }
     const entry = await this.core.directory.get(to.local, to.resource);
     if (!entry || entry.node === this.core.node) return false;
+    // A BOSH session that another node could continue: the stanza goes to its durable outbox first
+    // (safe even if its node has just died), then its node is asked to look.
+    if (entry.transport === 'bosh' && entry.resumeId && this.core.boshState) {
+      if ((await this.core.boshState.append(entry.resumeId, [stanza.toString()])).length === 0) return false;
+      await this.core.bus.publish(entry.node, { type: 'poke', id: entry.resumeId });
+      return true;
+    }
     await this.core.bus.publish(entry.node, { type: 'stanza', to: to.toString(), stanza: stanza.toString() });
     return true;
   }

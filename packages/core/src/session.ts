@@ -13,6 +13,7 @@ import { SaslNegotiation } from './stream/sasl-negotiation.js';
 import { handleBind } from './stream/bind.js';
 import { prepareOutgoing } from './stream/stanza-checks.js';
 import type { EntryFlags } from './volatile/index.js';
+import { StoreUnavailableError } from './storage/store-unavailable.js';
 import { clip } from './xml/chars.js';
 import type { NodeAddress } from './cluster/cluster-registry.js';
 import type { StreamManagement } from './stream/sm/stream-management.js';
@@ -31,8 +32,8 @@ export interface SessionPresence {
 }
 
 export class Session {
-  /** Random; replaced once if this stream resumes a session (XEP-0198 §5), whose id it continues. */
-  id = randomBytes(8).toString('hex');
+  /** Random, or the id of the session this one continues: adopted from another node (BOSH), or resumed by this stream (XEP-0198 §5, replaced once). */
+  id: string;
   log: Logger;
   state: SessionState = 'opening';
   /** Stream id of the current stream (new on each restart). */
@@ -62,7 +63,10 @@ export class Session {
   constructor(
     readonly core: Core,
     readonly transport: Transport,
+    /** A session adopted from another node keeps its id (it owns directory entries and presence records). */
+    id?: string,
   ) {
+    this.id = id ?? randomBytes(8).toString('hex');
     this.log = new TaggedLogger(core.log, { session: this.id, transport: transport.kind, remote: transport.remoteAddress });
     this.sasl = new SaslNegotiation(this);
     this.armNegotiationTimer(core.options.limits.authTimeout, 'no authentication within limits.authTimeout');
@@ -148,6 +152,8 @@ export class Session {
       await this.handleElement(el);
     } catch (err) {
       if (err instanceof StreamError) return this.close(err);
+      // The cluster's shared store is unreachable (Redis down): say so, and let the client retry later.
+      if (err instanceof StoreUnavailableError) return this.close(new StreamError('internal-server-error', 'the cluster store is unavailable; try again shortly'));
       this.log.error({ err }, 'unexpected failure handling an element');
       this.close(new StreamError('internal-server-error'));
     }
@@ -227,6 +233,14 @@ export class Session {
     // One tagged logger per session (not a backend child: those cost memory per session), replaced once the JID is known.
     this.log = new TaggedLogger(this.core.log, { session: this.id, transport: this.transport.kind, remote: this.transport.remoteAddress, jid: jid.toString() });
     this.log.info({}, 'session bound');
+  }
+
+  /** A session adopted from another node (Core.adoptSession): bound at once, negotiation long done. */
+  restore(username: string, jid: JID, streamId: string, presence: SessionPresence): void {
+    this.username = username;
+    this.streamId = streamId;
+    this.presence = presence;
+    this.onBound(jid);
   }
 
   /**

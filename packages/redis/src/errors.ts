@@ -1,7 +1,8 @@
-// The failures of this package (conventions §4: typed values, one registry). Callers see three:
+// The failures of this package (conventions §4: typed values, one registry). Callers see four:
 // - RedisUnavailableError (a StoreUnavailableError of core): Redis is down, hung, loading or
 //   failing over while the node runs; the caller maps it (stream error internal-server-error with
 //   a text, IQ error wait/internal-server-error, HTTP 503) and may retry later.
+// - RedisLockTimeoutError (also a StoreUnavailableError): RedisLocks waited past its bound.
 // - RedisConnectError: Redis unreachable (or refusing our password) at start; the server prints
 //   the message and exits 1 (issue 8 §8).
 // - RedisNotPersistentError: cluster mode on a Redis that would lose durable data (issue 8 §2).
@@ -13,6 +14,17 @@ export class RedisUnavailableError extends StoreUnavailableError {
   constructor(message: string, options?: { cause?: unknown }) {
     super('redis', message, options);
     this.name = 'RedisUnavailableError';
+  }
+}
+
+/**
+ * A lock (RedisLocks) was not acquired within its wait bound: other holders kept it, or Redis was too
+ * slow. A StoreUnavailableError too — "try again later" is what a caller should do with it.
+ */
+export class RedisLockTimeoutError extends StoreUnavailableError {
+  constructor(message: string) {
+    super('redis', message);
+    this.name = 'RedisLockTimeoutError';
   }
 }
 

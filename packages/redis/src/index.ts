@@ -1,10 +1,11 @@
-// @deskchat/redis: core's durable storage ports on Redis (node-redis) for a cluster of nodes, the
-// connection they share, the persistence check and the migration import. The volatile ports
-// (session directory, presence, node bus, BOSH sessions, node liveness) come next.
+// @deskchat/redis: core's storage ports on Redis (node-redis) for a cluster of nodes — the durable
+// stores and the shared state (session directory, presence, node bus, locks, chat locks, cluster
+// registry, rate limiters) —, the connection they share, the persistence check and the migration
+// import.
 export { connectRedis, RedisConnection, type ConnectRedisDeps, type RedisClient, type RedisConnectionEvents } from './connection.js';
 export { DEFAULT_REDIS_OPTIONS, parseEndpoint, parseRedisOptions, redactUrl, type RedisEndpoint, type RedisOptions } from './options.js';
-export { RedisConnectError, RedisNotPersistentError, RedisUnavailableError, isUnavailability } from './errors.js';
-export { KeySpace, userTag, tagToUsername, type UserKeys } from './keys.js';
+export { RedisConnectError, RedisLockTimeoutError, RedisNotPersistentError, RedisUnavailableError, isUnavailability } from './errors.js';
+export { KeySpace, userTag, tagToUsername, type BoshKeys, type LockKeys, type NodeKeys, type UserKeys, type UserVolatileKeys } from './keys.js';
 export { backoffDelay, type BackoffOptions } from './backoff.js';
 export { checkPersistence, requirePersistence, persistenceFromConfig, persistenceFromInfo, type PersistenceReport } from './persistence.js';
 export { openRedisAdminStores, openRedisStores, type RedisAdminStores, type RedisStores } from './open-stores.js';
@@ -18,3 +19,12 @@ export { RedisSettingsStore } from './stores/redis-settings-store.js';
 export { RedisVCardStore } from './stores/redis-vcard-store.js';
 export { reindexAccounts, type ReindexResult } from './maintenance.js';
 export { importAdmin, importSettings, importUser, importedRosterVersion, type AdminData, type UserData } from './import.js';
+export { openRedisSharedState, type RedisSharedState, type RedisSharedStateOptions } from './open-shared-state.js';
+export { RedisSessionDirectory, type RedisSessionDirectoryOptions } from './volatile/redis-session-directory.js';
+export { RedisPresenceStore } from './volatile/redis-presence-store.js';
+export { RedisNodeBus, type RedisNodeBusOptions } from './volatile/redis-node-bus.js';
+export { RedisLocks, type RedisLocksOptions } from './volatile/redis-locks.js';
+export { RedisChatLockStore } from './volatile/redis-chat-lock-store.js';
+export { RedisBoshStateStore } from './volatile/redis-bosh-state.js';
+export { RedisClusterRegistry } from './cluster/redis-cluster-registry.js';
+export { RedisRateLimiter, redisRequestRateLimiter, redisSignInCounters, type RequestRate } from './volatile/rate-limiters.js';

@@ -3,11 +3,13 @@
 // slot), that only the documented global keys have none, and that the key prefix keeps two
 // deployments sharing one Redis apart.
 import { describe, expect, it } from '@jest/globals';
-import { deriveCredentials, removeAccount } from '@deskchat/core';
+import { RateLimitedSignIns, deriveCredentials, removeAccount } from '@deskchat/core';
 import { allKeys, hashTagOf, redisOptions, useRedisServer } from './__tests__/redis-fixture.js';
 import { connectRedis, type RedisConnection } from './connection.js';
 import { userTag } from './keys.js';
+import { openRedisSharedState } from './open-shared-state.js';
 import { openRedisAdminStores, openRedisStores } from './open-stores.js';
+import { redisSignInCounters } from './volatile/rate-limiters.js';
 
 const fixture = useRedisServer();
 
@@ -56,6 +58,62 @@ describe('key layout (README.md)', () => {
     }
     expect(hashTagOf('test:{settings}:values')).toBe(hashTagOf('test:{settings}:revision'));
     expect(new Set(keys.filter((k) => k.startsWith('test:{admin}')).map(hashTagOf))).toEqual(new Set(['admin']));
+  });
+
+  it('writes exactly the documented shared-state keys: per user under {user}, per node under {node}, per lock under {lock}, the registry in {cluster}', async () => {
+    const redis = await fixture.fresh();
+    const shared = openRedisSharedState(redis, { node: 'imp1a' });
+    const awkward = 'a}b{c%d';
+    for (const user of ['alice', awkward]) {
+      await shared.directory.register({ username: user, resource: 'desk', sessionId: 's1', node: 'imp1a', transport: 'tcp', isAvailable: true, priority: 0, carbons: false, interested: false, boundAt: 1 }, { maxPerUser: 5, onConflict: 'replace' });
+      await shared.presence.setAvailable(user, 'desk', 's1', '<presence/>');
+      await shared.presence.addDirected(user, 'desk', 's1', 'room@conference.localhost/x');
+      await shared.chatLocks.lock(user, 'bob@localhost', { resource: 'desk', sessionId: 's1', lastActive: 1 });
+    }
+    await shared.bus.publish('imp1b', { type: 'iq-reply', stanza: '<iq type="result" id="x"/>' });
+    const off = await shared.bus.subscribe('imp1a', () => undefined);
+    await shared.registry.join({ name: 'imp1a', pair: 'pair1', instance: 'i1', host: 'h', port: 5222, bosh: 'https://h/http-bind', websocket: 'wss://h/ws', startedAt: 1 }, 10_000);
+    await shared.registry.assign('alice', 'imp1a');
+    // A lock being waited for: its holder key, queue and waiters.
+    let release!: () => void;
+    const held = shared.locks.withLock('roster:alice', () => new Promise<void>((r) => (release = r)));
+    const waiting = openRedisSharedState(redis, { node: 'imp1b' }).locks.withLock('roster:alice', async () => undefined);
+    while ((await redis.client.exists('test:lock:{roster:alice}:queue')) === 0) await new Promise((r) => setTimeout(r, 5));
+    await new RateLimitedSignIns(redisSignInCounters(redis, { authFailuresPerUser: 5, authFailuresPerAddress: 50, authLockoutSeconds: 60 })).recordFailure('10.0.0.1', 'alice');
+
+    const keys = await allKeys(redis);
+    const perUser = (t: string) => ['chat-locks', 'presence:available', 'presence:directed', 'sessions'].map((s) => `test:user:{${t}}:${s}`);
+    expect(keys).toEqual(
+      [
+        ...perUser('alice'),
+        ...perUser('a%7Db%7Bc%25d'),
+        'test:node:{imp1a}:sessions',
+        'test:node:{imp1a}:bus:listener',
+        'test:node:{imp1b}:bus',
+        'test:lock:{roster:alice}',
+        'test:lock:{roster:alice}:queue',
+        'test:lock:{roster:alice}:waiters',
+        'test:{cluster}:alive:imp1a',
+        'test:{cluster}:assigned-counts',
+        'test:{cluster}:assignments',
+        'test:{cluster}:last-seen',
+        'test:{cluster}:nodes',
+        'test:{chat-locks}:idle',
+        'test:rate:sign-in-address:10.0.0.1',
+        'test:rate:sign-in-user:10.0.0.1\u0000alice',
+      ].sort(),
+    );
+    for (const [prefix, tag] of [['test:user:{alice}', 'alice'], ['test:node:{imp1a}', 'imp1a'], ['test:lock:{roster:alice}', 'roster:alice'], ['test:{cluster}', 'cluster']]) {
+      expect(new Set(keys.filter((k) => k.startsWith(prefix!)).map(hashTagOf))).toEqual(new Set([tag]));
+    }
+    // TTLs: liveness and locks lapse by themselves; the directory, presence and assignments do not.
+    for (const k of ['test:node:{imp1a}:bus:listener', 'test:lock:{roster:alice}', 'test:lock:{roster:alice}:queue', 'test:{cluster}:alive:imp1a', 'test:rate:sign-in-address:10.0.0.1']) {
+      expect(await redis.client.pTTL(k)).toBeGreaterThan(0);
+    }
+    for (const k of ['test:user:{alice}:sessions', 'test:node:{imp1a}:sessions', 'test:node:{imp1b}:bus', 'test:{cluster}:assignments']) expect(await redis.client.pTTL(k)).toBe(-1);
+    release();
+    await Promise.all([held, waiting]);
+    await off();
   });
 
   it('removes every key of a user on account removal, and only theirs', async () => {

@@ -30,6 +30,22 @@ describe('KeySpace', () => {
     expect([keys.admins, keys.apiTokens, keys.apiTokenHashes, keys.audit, keys.auditLastId]).toEqual(['dc:{admin}:admins', 'dc:{admin}:tokens', 'dc:{admin}:token-hashes', 'dc:{admin}:audit', 'dc:{admin}:audit:last-id']);
   });
 
+  it("names the shared state: a user's under the user's tag (not in allOfUser), a node's under the node's, a lock's under the lock's", () => {
+    expect(Object.values(keys.userVolatile('a}b'))).toEqual(['dc:user:{a%7Db}:sessions', 'dc:user:{a%7Db}:presence:available', 'dc:user:{a%7Db}:presence:directed', 'dc:user:{a%7Db}:chat-locks']);
+    for (const key of Object.values(keys.userVolatile('a}b'))) expect(keys.allOfUser('a}b')).not.toContain(key);
+    expect(keys.node('imp{1}')).toEqual({ sessions: 'dc:node:{imp%7B1%7D}:sessions', bus: 'dc:node:{imp%7B1%7D}:bus', busListener: 'dc:node:{imp%7B1%7D}:bus:listener', bosh: 'dc:node:{imp%7B1%7D}:bosh' });
+    expect(keys.bosh('s{1}')).toEqual({ record: 'dc:bosh:{s%7B1%7D}:record', outbox: 'dc:bosh:{s%7B1%7D}:outbox', responses: 'dc:bosh:{s%7B1%7D}:responses' });
+    expect(keys.lock('roster:a}b')).toEqual({ holder: 'dc:lock:{roster:a%7Db}', queue: 'dc:lock:{roster:a%7Db}:queue', waiters: 'dc:lock:{roster:a%7Db}:waiters' });
+    expect([keys.clusterNodes, keys.clusterLastSeen, keys.clusterAssignments, keys.clusterAssignedCounts, keys.clusterAlive('imp1a')]).toEqual([
+      'dc:{cluster}:nodes',
+      'dc:{cluster}:last-seen',
+      'dc:{cluster}:assignments',
+      'dc:{cluster}:assigned-counts',
+      'dc:{cluster}:alive:imp1a',
+    ]);
+    expect([keys.chatLocksIdle, keys.rateLimiter('sign-in-user')]).toEqual(['dc:{chat-locks}:idle', 'dc:rate:sign-in-user']);
+  });
+
   it('reads a username back from an account key, and nothing from other keys', () => {
     expect(keys.usernameOfAccountKey(keys.user('a{b}%').account)).toBe('a{b}%');
     expect(keys.usernameOfAccountKey(keys.user('alice').vcard)).toBeUndefined();

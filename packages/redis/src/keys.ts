@@ -3,7 +3,9 @@
 // Cluster spec, "Hash tags"), so all of one user's keys share a slot and one MULTI or Lua script
 // may touch any of them, on a single Redis today and on a sharded Cluster later. Global keys are
 // few and documented as the exceptions: the account index; the settings and the administration
-// stores, each in one slot of their own.
+// stores, each in one slot of their own; the cluster registry (slot `{cluster}`) and the chat
+// locks' idle index. Per-node state (the node's session index, its bus stream) is under the
+// node's own tag `node:{<node>}:…`, and each named lock under its own `lock:{<name>}` tag.
 
 /**
  * A username as a hash tag: `%`, `{` and `}` are percent-encoded, so the tag is never empty, never
@@ -45,6 +47,53 @@ export interface UserKeys {
   presenceSources: string;
 }
 
+/**
+ * The shared (volatile) state of one user, all in the slot of `{tag}` like the durable keys, but
+ * not part of `allOfUser`: account removal and the migration leave live sessions alone.
+ */
+export interface UserVolatileKeys {
+  /** Hash: resource → DirectoryEntry JSON. Written by RedisSessionDirectory. */
+  sessions: string;
+  /** Hash: resource → JSON {sessionId, stanza}. Written by RedisPresenceStore. */
+  presenceAvailable: string;
+  /** Hash: resource → JSON {sessionId, targets}. Written by RedisPresenceStore. */
+  presenceDirected: string;
+  /** Hash: contact bare JID → ChatLock JSON. Written by RedisChatLockStore. */
+  chatLocks: string;
+}
+
+/** The keys of one node; all in the slot of the node's tag. */
+export interface NodeKeys {
+  /** Hash: JSON [username, resource] → "<ms>:<sessionId>" — the directory entries this node holds (a takeover's list). */
+  sessions: string;
+  /** Stream: the node's bus messages not handled yet (field `m`: BusMessage JSON). */
+  bus: string;
+  /** String with a PX TTL: the token of the subscriber reading `bus` (present while it is alive). */
+  busListener: string;
+  /** Set: the sids of the BOSH sessions this node serves (a dead node's orphans, for its takeover). */
+  bosh: string;
+}
+
+/** The keys of one BOSH session that another node can continue; all in the slot of `{bosh:<sid>}`. */
+export interface BoshKeys {
+  /** String: the session's BoshStateRecord JSON (with `lastSeq`, the outbox's counter). */
+  record: string;
+  /** Hash: seq → stanza, the stanzas not sent yet. */
+  outbox: string;
+  /** Hash: rid → JSON {body, sentAt}, responses not acknowledged yet. */
+  responses: string;
+}
+
+/** The keys of one named lock; all in the slot of the lock's tag. */
+export interface LockKeys {
+  /** String with a PX TTL: the holder's token. */
+  holder: string;
+  /** Sorted set: waiting tokens by arrival (microseconds of Redis time). */
+  queue: string;
+  /** Hash: waiting token → the ms (Redis time) after which a waiter that stopped asking is dropped. */
+  waiters: string;
+}
+
 export class KeySpace {
   /** Sorted set, every score 0 (so members sort by bytes = code point order): the usernames with an account. Global. */
   readonly accountIndex: string;
@@ -62,6 +111,16 @@ export class KeySpace {
   readonly audit: string;
   /** String counter: the last audit entry id. */
   readonly auditLastId: string;
+  /** Cluster registry, all in slot `{cluster}`: hash node name → NodeInfo JSON. */
+  readonly clusterNodes: string;
+  /** Hash: node name → ms (Redis time) of its last join or heartbeat. */
+  readonly clusterLastSeen: string;
+  /** Hash: username → node name (the user's home). */
+  readonly clusterAssignments: string;
+  /** Hash: node name → number of users assigned to it (kept with `clusterAssignments` by Lua). */
+  readonly clusterAssignedCounts: string;
+  /** Sorted set: JSON [username, contact] scored by the chat lock's lastActive (what `sweep` looks at). Slot `{chat-locks}`. */
+  readonly chatLocksIdle: string;
 
   constructor(readonly prefix: string) {
     if (/[{}]/.test(prefix)) throw new Error(`redis key prefix ${JSON.stringify(prefix)} must not contain braces`);
@@ -73,6 +132,41 @@ export class KeySpace {
     this.apiTokenHashes = `${prefix}{admin}:token-hashes`;
     this.audit = `${prefix}{admin}:audit`;
     this.auditLastId = `${prefix}{admin}:audit:last-id`;
+    this.clusterNodes = `${prefix}{cluster}:nodes`;
+    this.clusterLastSeen = `${prefix}{cluster}:last-seen`;
+    this.clusterAssignments = `${prefix}{cluster}:assignments`;
+    this.clusterAssignedCounts = `${prefix}{cluster}:assigned-counts`;
+    this.chatLocksIdle = `${prefix}{chat-locks}:idle`;
+  }
+
+  /** String with a PX TTL: the instance of a live node (slot `{cluster}`, so that join checks it in one script). */
+  clusterAlive(node: string): string {
+    return `${this.prefix}{cluster}:alive:${node}`;
+  }
+
+  userVolatile(username: string): UserVolatileKeys {
+    const base = `${this.prefix}user:{${userTag(username)}}:`;
+    return { sessions: `${base}sessions`, presenceAvailable: `${base}presence:available`, presenceDirected: `${base}presence:directed`, chatLocks: `${base}chat-locks` };
+  }
+
+  node(name: string): NodeKeys {
+    const base = `${this.prefix}node:{${userTag(name)}}:`;
+    return { sessions: `${base}sessions`, bus: `${base}bus`, busListener: `${base}bus:listener`, bosh: `${base}bosh` };
+  }
+
+  bosh(sid: string): BoshKeys {
+    const base = `${this.prefix}bosh:{${userTag(sid)}}:`;
+    return { record: `${base}record`, outbox: `${base}outbox`, responses: `${base}responses` };
+  }
+
+  lock(name: string): LockKeys {
+    const base = `${this.prefix}lock:{${userTag(name)}}`;
+    return { holder: base, queue: `${base}:queue`, waiters: `${base}:waiters` };
+  }
+
+  /** rate-limiter-flexible's keyPrefix for one limiter: its keys are `<P>rate:<name>:<key>`, each a single-key step (any slot). */
+  rateLimiter(name: string): string {
+    return `${this.prefix}rate:${name}`;
   }
 
   user(username: string): UserKeys {

@@ -9,6 +9,7 @@ import Koa from 'koa';
 import { LOAD_LIMITS_KEY, createAdminApi, hashPassword, renderErrors, type LoadLimitControl, type ReadinessCheck, type UserAdminService } from '@deskchat/admin';
 import { parseLoadLimits, type AdminStores, type Core, type LoadLimits, type Logger } from '@deskchat/core';
 import { PRESENCE_SOURCES_SERVICE, type PresenceSourceService } from '@deskchat/im';
+import type { RateLimiterAbstract } from 'rate-limiter-flexible';
 import type { ServerConfig } from './config.js';
 import type { NodeMetrics } from './metrics/node-metrics.js';
 import type { PromMetrics } from './metrics/prom-metrics.js';
@@ -60,6 +61,8 @@ export interface AdminServerDeps {
   metrics: PromMetrics;
   nodeMetrics: NodeMetrics;
   log: Logger;
+  /** In a cluster: one request-rate count for every node (rate-limiter-flexible on Redis). */
+  rateLimiter?: RateLimiterAbstract;
 }
 
 export function createAdminServer(deps: AdminServerDeps): http.Server {
@@ -85,6 +88,7 @@ export function createAdminServer(deps: AdminServerDeps): http.Server {
     metrics: () => deps.metrics.scrape(),
     status: () => deps.nodeMetrics.status(),
     readiness: () => readiness(core),
+    ...(deps.rateLimiter ? { rateLimiter: deps.rateLimiter } : {}),
     onSignIn: (result) => deps.nodeMetrics.adminSignIn(result),
   });
   // The admin page (packages/web), when it was built; its API calls carry the session cookie and CSRF header.
@@ -107,6 +111,8 @@ async function readiness(core: Core): Promise<Record<string, ReadinessCheck>> {
   const { maxSessionsPerNode } = core.loadLimit.current;
   return {
     storage,
+    // Fenced (cut off from the cluster, or declared dead): not serving until it is back.
+    serving: core.isServing ? { ok: true } : { ok: false, detail: 'fenced: this node is out of the cluster until its store answers again' },
     loadLimit: isRefusing ? { ok: false, detail: `${core.sessions.size} sessions: at limits.maxSessionsPerNode (${maxSessionsPerNode}), refusing sign-ins` } : { ok: true },
   };
 }

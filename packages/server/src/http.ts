@@ -9,6 +9,7 @@ import type { Core } from '@deskchat/core';
 import { OriginPolicy, attachWebSocket, createBoshEndpoint, type BoshService, type WebSocketEndpoint } from '@deskchat/bosh';
 import { createPublicRouter } from '@deskchat/admin';
 import type { ServerConfig } from './config.js';
+import { serveGadgetSpec } from './gadget-spec.js';
 import { serveStatic, webAppDir } from './static-files.js';
 
 export interface HttpSurface {
@@ -33,6 +34,8 @@ export function createHttpSurface(core: Core, config: ServerConfig, tls?: { cert
   app.use(publicRouter.routes());
   // The desktop-chat gadget (packages/web), when it was built.
   const chat = webAppDir('chat');
+  const gadgetSpec = chat ? serveGadgetSpec(chat) : undefined;
+  if (gadgetSpec) app.use(gadgetSpec);
   if (chat) app.use(serveStatic(chat, { mount: '/chat/' }));
   else core.log.warn({}, 'the desktop-chat gadget is not built (npm run build): /chat/ is not served');
   // BOSH is served by its own lean handler (no Koa context per held request, issue #7 §8); Koa gets the rest.

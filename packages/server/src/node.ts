@@ -1,11 +1,12 @@
-// The composition root of one node: stores, core, modules, listeners. Holds no protocol logic.
+// The composition root of one node: backend (SQLite, or Redis in a cluster), core, modules,
+// listeners, cluster membership. Holds no protocol logic.
 import fs from 'node:fs';
 import type { Server } from 'node:net';
 import type { BoshService } from '@deskchat/bosh';
-import { Core, coreModules, defaultMechanisms, type Logger } from '@deskchat/core';
+import { Core, Membership, clusterModule, coreModules, defaultMechanisms, type Logger, type NodeAddress } from '@deskchat/core';
 import { createC2sServers } from '@deskchat/c2s';
 import { createLdapPasswordVerifier, imModules } from '@deskchat/im';
-import { openSqliteStores } from '@deskchat/storage-sqlite';
+import { openBackend, type ClusterBackend } from './backend.js';
 import type { ServerConfig } from './config.js';
 import { ConnectionGuard } from './connection-guard.js';
 import { createHttpSurface } from './http.js';
@@ -21,37 +22,87 @@ export interface RunningNode {
   readonly ports: { c2s: number; directTls?: number; http: number; admin: number };
   /** The BOSH connection manager (tests and metrics look at its sessions). */
   readonly bosh: BoshService;
+  /** In a cluster: this node's membership (heartbeats, fencing, takeovers) and the cluster's registry. */
+  readonly membership?: Membership;
+  readonly cluster?: ClusterBackend;
   close(): Promise<void>;
 }
 
 export class ListenError extends Error {}
 
 export async function startNode(config: ServerConfig, log: Logger): Promise<RunningNode> {
-  const stores = openSqliteStores(config.dataDir);
+  const backend = await openBackend(config, log);
+  const { stores, cluster } = backend;
   const tls = config.tls && { cert: fs.readFileSync(config.tls.certFile), key: fs.readFileSync(config.tls.keyFile) };
   // Requiring TLS only makes sense where there is a certificate to offer.
   // With LDAP sign-in, passwords are checked by a bind and only PLAIN can be offered.
   const mechanisms = defaultMechanisms(config.im.ldapAuth && createLdapPasswordVerifier(config.im.ldapAuth));
   const metrics = new PromMetrics();
-  const core = new Core({ options: { ...config.core, requireTls: config.core.requireTls && !!tls }, stores, log, mechanisms, metrics });
-  await applySavedLoadLimits(core, log);
-  await core.start();
-  for (const module of coreModules) await core.load(module);
-  for (const module of imModules) await core.load(module, config.im.modules[module.name]);
+  const core = new Core({
+    options: { ...config.core, requireTls: config.core.requireTls && !!tls },
+    stores,
+    log,
+    mechanisms,
+    metrics,
+    ...(backend.shared ? { shared: backend.shared } : {}),
+    ...(backend.signInCounters ? { signInCounters: backend.signInCounters } : {}),
+    ...(cluster ? { node: cluster.config.node } : {}),
+  });
+  let membership: Membership | undefined;
+  try {
+    await applySavedLoadLimits(core, log);
+    if (cluster) {
+      // Before serving anything: a unique name in a pair with room (ClusterJoinError otherwise).
+      membership = new Membership(core, {
+        registry: cluster.registry,
+        self: cluster.self,
+        heartbeatMs: cluster.config.heartbeatSeconds * 1000,
+        deadAfterMs: cluster.config.deadAfterSeconds * 1000,
+      });
+      await membership.join();
+    }
+    await core.start();
+    if (cluster) await core.load(clusterModule({ registry: cluster.registry, self: cluster.self, redirect: cluster.config.redirect }));
+    for (const module of coreModules) await core.load(module);
+    for (const module of imModules) await core.load(module, config.im.modules[module.name]);
+  } catch (err) {
+    await membership?.leave();
+    await core.shutdown().catch(() => undefined);
+    await backend.close();
+    throw err;
+  }
   const c2s = createC2sServers(core, tls, config.c2s);
   const httpSurface = createHttpSurface(core, config, tls);
   // Descriptors for the client ports are capped so that the admin port and storage always get theirs.
   const guard = new ConnectionGuard(config.core.limits, log);
   for (const server of [c2s.starttls, c2s.directTls, httpSurface.server]) if (server) guard.guard(server);
   // The admin API (design §6): its own port, bound to loopback by default.
-  const nodeMetrics = instrumentNode({ core, metrics, bosh: httpSurface.bosh, offlineQueue: () => stores.offline.countAllMessages() });
-  await createFirstAdmin(config, stores, log);
-  const admin = createAdminServer({ core, config, token: adminToken(config, log), adminStores: stores, users: createUserAdminService(stores), metrics, nodeMetrics, log });
+  const nodeMetrics = instrumentNode({ core, metrics, bosh: httpSurface.bosh, ...(backend.offlineCount ? { offlineQueue: backend.offlineCount } : {}) });
+  await createFirstAdmin(config, backend.adminStores, log);
+  const admin = createAdminServer({
+    core,
+    config,
+    token: adminToken(config, log),
+    adminStores: backend.adminStores,
+    users: createUserAdminService(stores),
+    metrics,
+    nodeMetrics,
+    log,
+    ...(backend.adminRateLimiter ? { rateLimiter: backend.adminRateLimiter } : {}),
+  });
   const listening: Server[] = [];
   const closeAll = async () => {
-    await core.shutdown();
+    // A graceful stop in a cluster hands over at once: out of the registry (the peer serves this
+    // node's users without waiting), and every client sent to the peer.
+    let handOver: NodeAddress | undefined;
+    if (membership && cluster) {
+      await membership.leave();
+      const nodes = await cluster.registry.nodes().catch(() => []);
+      handOver = nodes.find((n) => n.pair === cluster.self.pair && n.name !== cluster.self.name && n.isAlive);
+    }
+    await core.shutdown(handOver ? `this node is stopping: continue on ${handOver.host}` : undefined, handOver);
     await Promise.all([httpSurface.close(), ...listening.map((s) => new Promise((resolve) => s.close(resolve)))]);
-    stores.close();
+    await backend.close();
   };
   try {
     const ports = { c2s: await listen(c2s.starttls, config.c2s.host, config.c2s.port, 'c2s.port') } as RunningNode['ports'];
@@ -66,8 +117,9 @@ export async function startNode(config: ServerConfig, log: Logger): Promise<Runn
     listening.push(admin);
     // After listening, an accept error (EMFILE, ENFILE) is logged and the server goes on accepting.
     for (const server of [...listening, httpSurface.server]) server.on('error', (err) => log.error({ err }, 'a listening socket failed'));
-    log.info({ domain: core.domain, ...ports, tls: !!tls, dataDir: config.dataDir, maxConnections: guard.maxConnections }, 'DeskChat node started');
-    return { core, metrics, ports, bosh: httpSurface.bosh, close: closeAll };
+    membership?.start();
+    log.info({ domain: core.domain, ...ports, tls: !!tls, dataDir: config.dataDir, maxConnections: guard.maxConnections, ...(cluster ? { node: cluster.self.name, pair: cluster.self.pair } : {}) }, 'DeskChat node started');
+    return { core, metrics, ports, bosh: httpSurface.bosh, ...(membership ? { membership } : {}), ...(cluster ? { cluster } : {}), close: closeAll };
   } catch (err) {
     await closeAll();
     throw err;

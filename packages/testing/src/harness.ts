@@ -8,7 +8,7 @@
 // one user's resources) split across nodes, exactly as a cluster would route them.
 import xml, { type Element } from '@xmpp/xml';
 import { NS, StanzaError, type JID } from '@deskchat/protocol';
-import { Core, coreModules, deriveCredentials, memorySharedState, memoryStores, DEFAULT_CORE_OPTIONS, type Clock, type CoreOptions, type Module, type Session, type SharedState, type Stores } from '@deskchat/core';
+import { Core, MemoryBoshStateStore, coreModules, deriveCredentials, memorySharedState, memoryStores, DEFAULT_CORE_OPTIONS, type Clock, type CoreOptions, type Module, type Session, type SharedState, type Stores } from '@deskchat/core';
 import { FakeTransport } from './fake-transport.js';
 
 export interface HarnessClient {
@@ -34,6 +34,8 @@ export interface HarnessOptions {
   stores?: Partial<Stores>;
   /** Modules that differ per node (e.g. the cluster module, which knows which node it runs on), loaded first. */
   nodeModules?: (node: string, index: number) => Module<any>[];
+  /** Each node's shared state (e.g. Redis, one connection per node) instead of one in-memory set for all. */
+  shared?: (node: string, index: number) => SharedState;
   /** The clock of stream management's timers (a ManualClock lets a test run them without waiting). */
   clock?: Clock;
 }
@@ -42,28 +44,44 @@ export class Harness {
   /** The first node (every node shares its stores). */
   readonly core: Core;
   readonly cores: Core[];
-  /** The volatile state every node shares (session directory, presence, bus, resumable streams…). */
-  readonly shared: SharedState;
   private connections = 0;
 
-  private constructor(cores: Core[], shared: SharedState) {
+  private constructor(cores: Core[]) {
     this.cores = cores;
     this.core = cores[0];
-    this.shared = shared;
   }
 
   static async create(options: HarnessOptions = {}): Promise<Harness> {
     const count = options.nodes ?? Number(process.env.DESKCHAT_HARNESS_NODES ?? 1);
     const stores = { ...memoryStores(), ...options.stores };
-    const shared = memorySharedState(stores.presenceState);
+    // Several nodes can continue each other's BOSH sessions (issue "Failover"); one has nobody to hand them to.
+    const memoryShared = options.shared ? undefined : { ...memorySharedState(stores.presenceState), ...(count > 1 ? { boshState: new MemoryBoshStateStore() } : {}) };
     const cores: Core[] = [];
     for (let i = 0; i < count; i++) {
-      const core = new Core({ options: { ...DEFAULT_CORE_OPTIONS, ...options.core }, stores, shared, node: count === 1 ? 'local' : `node${i + 1}`, clock: options.clock });
+      const node = count === 1 ? 'local' : `node${i + 1}`;
+      const core = new Core({ options: { ...DEFAULT_CORE_OPTIONS, ...options.core }, stores, shared: memoryShared ?? options.shared!(node, i), node, clock: options.clock });
       await core.start();
       for (const module of [...(options.nodeModules?.(core.node, i) ?? []), ...coreModules, ...(options.modules ?? [])]) await core.load(module);
       cores.push(core);
     }
-    return new Harness(cores, shared);
+    return new Harness(cores);
+  }
+
+  /**
+   * What a crashed process looks like from outside: node `index` stops reading the bus and its
+   * sessions simply stop (no stream is closed, nothing is unregistered). Its registration, directory
+   * entries and presence stay in the shared state for a takeover to clean up.
+   */
+  async crash(index: number): Promise<void> {
+    const core = this.cores[index] as unknown as { unsubscribe?: () => Promise<void>; streams: Set<unknown>; sessions: { remove(s: unknown): void } };
+    await core.unsubscribe?.();
+    core.unsubscribe = undefined;
+    for (const session of [...this.cores[index].streams, ...this.cores[index].sm.hibernated]) {
+      (session as { state: string }).state = 'closed';
+      this.cores[index].streams.delete(session);
+      this.cores[index].sm.hibernated.delete(session);
+      this.cores[index].sessions.remove(session);
+    }
   }
 
   async addUser(username: string, password = 'secret'): Promise<void> {

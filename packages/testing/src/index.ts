@@ -21,3 +21,4 @@ export { clusterRegistryContract, testNode, type ClusterRegistryFixture } from '
 export { adminStoresContract, type AdminStoresFixture } from './contracts/admin-stores-contract.js';
 export { startRedisServer, REDIS_SERVER, REDIS_CLI, type RedisTestServer, type RedisTestServerOptions } from './redis-server.js';
 export { startRedisSentinelGroup, type RedisSentinelGroup, type RedisSentinelGroupOptions } from './redis-sentinel.js';
+export { boshStateContract, type BoshStateFixture } from './contracts/bosh-state-contract.js';

@@ -78,14 +78,15 @@ export class BoshKit<H extends KitHarness = KitHarness> {
   private constructor(
     readonly harness: H,
     options: BoshOptions,
+    core: Core,
   ) {
-    this.service = new BoshService(harness.core, options, { clock: () => this.now, sweepIntervalMs: 0 });
+    this.service = new BoshService(core, options, { clock: () => this.now, sweepIntervalMs: 0 });
   }
 
-  /** Users alice and bob (password `secret`) on the harness, and a service with `options`. */
-  static async create<H extends KitHarness>(harness: H, options: Partial<BoshOptions> = {}): Promise<BoshKit<H>> {
-    for (const user of ['alice', 'bob']) await harness.addUser(user);
-    return new BoshKit(harness, { ...DEFAULT_BOSH_OPTIONS, ...options });
+  /** Users alice and bob (password `secret`) on the harness, and a service with `options` (on `core`, the harness's first by default). */
+  static async create<H extends KitHarness>(harness: H, options: Partial<BoshOptions> = {}, core: Core = harness.core): Promise<BoshKit<H>> {
+    if (core === harness.core) for (const user of ['alice', 'bob']) await harness.addUser(user);
+    return new BoshKit(harness, { ...DEFAULT_BOSH_OPTIONS, ...options }, core);
   }
 
   post(text: string, options: { isSecure?: boolean } = {}): FakeResponse {

@@ -8,8 +8,7 @@
 //   2. Serving. After authentication a node that is not serving the user (not its home, nor its
 //      backup while the home is dead) sends the client to the one that is: see-other-host (TCP),
 //      see-other-uri (BOSH terminate, WebSocket <close/>). `redirect: false` serves anyone anywhere.
-//   3. Liveness. The node heartbeats in the registry; if its registration was taken over (it was
-//      declared dead), it stops serving at once rather than act on stale state.
+// Liveness, fencing and takeovers are the server's Membership (membership.ts), not this module.
 import xml, { type Element } from '@xmpp/xml';
 import type { Module } from '../module-api.js';
 import type { Session } from '../session.js';
@@ -26,11 +25,6 @@ export interface ClusterOptions {
   self: NodeInfo;
   /** false: every node serves every user (no redirects after authentication). */
   redirect: boolean;
-  heartbeatMs: number;
-  /** A node is dead once this long has passed since its last heartbeat. */
-  deadAfterMs: number;
-  /** Called when the node learns it was declared dead by the others (it must stop serving). */
-  onFenced?: (reason: string) => void;
 }
 
 function addressElement(name: 'home' | 'backup', node: NodeStatus): Element {
@@ -68,6 +62,19 @@ export function clusterModule(options: ClusterOptions): Module {
         return [addressElement('home', found.home), ...(found.backup ? [addressElement('backup', found.backup)] : [])];
       });
 
+      // A BOSH session whose node went away may continue here only where the user is served, and
+      // only if that node is really gone (two nodes must never serve one session).
+      api.hook('session/adoption', async ({ username, fromNode }) => {
+        const [assignment, nodes] = await Promise.all([registry.assignmentOf(username), registry.nodes()]);
+        const from = nodes.find((n) => n.name === fromNode);
+        if (from?.isAlive) return { redirect: from };
+        if (!options.redirect) return undefined;
+        const found = homesOf(username, assignment, nodes);
+        if (!found || isServing(self.name, found)) return undefined;
+        const target = redirectTarget(found);
+        return target ? { redirect: target } : undefined;
+      });
+
       // Runs first: a node that does not serve the user sends the client on before anything is bound here.
       api.hook(
         'session/authenticated',
@@ -87,14 +94,6 @@ export function clusterModule(options: ClusterOptions): Module {
         1000,
       );
 
-      api.timer(options.heartbeatMs, () => {
-        void registry.heartbeat(self.name, self.instance, options.deadAfterMs).then(
-          (isOwn) => {
-            if (!isOwn) options.onFenced?.('this node was declared dead by the cluster');
-          },
-          (err) => api.log.warn({ err }, 'cluster heartbeat failed'),
-        );
-      });
     },
   };
 }

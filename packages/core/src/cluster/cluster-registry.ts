@@ -36,7 +36,11 @@ export interface ClusterRegistry {
    * another instance heartbeats, or when the pair already has two other nodes.
    */
   join(node: NodeInfo, ttlMs: number): Promise<JoinResult>;
-  /** Renews the node's liveness; false when its registration now belongs to another instance (it must stop serving). */
+  /**
+   * Renews the node's liveness; false when its registration lapsed (it was declared dead: others may
+   * have taken its duties over) or now belongs to another instance. Either way the node must stop
+   * serving what it holds (fencing) and join again.
+   */
   heartbeat(name: string, instance: string, ttlMs: number): Promise<boolean>;
   /** A clean stop: the node is marked dead at once (its pair peer takes over without waiting for the TTL). */
   leave(name: string, instance: string): Promise<void>;

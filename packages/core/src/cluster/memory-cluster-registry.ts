@@ -25,7 +25,8 @@ export class MemoryClusterRegistry implements ClusterRegistry {
 
   async heartbeat(name: string, instance: string, ttlMs: number): Promise<boolean> {
     const current = this.registrations.get(name);
-    if (!current || current.info.instance !== instance) return false;
+    // Lapsed: the others may already have taken this node's duties over; it must not carry on as if alive.
+    if (!current || current.info.instance !== instance || !this.isAlive(current)) return false;
     const at = this.now();
     current.lastSeen = at;
     current.expiresAt = at + ttlMs;

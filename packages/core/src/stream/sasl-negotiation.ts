@@ -88,8 +88,11 @@ export class SaslNegotiation {
       }
       this.exchange = undefined;
       this.session.transport.send(xml('success', { xmlns: NS.SASL }, ...(result.data?.length ? [result.data.toString('base64')] : [])));
-      await this.session.core.signIns.recordSuccess(this.session.transport.remoteAddress, result.username);
-      await this.session.onAuthenticated(result.username);
+      // The parser restarts before anything is awaited: the client's new stream header may follow
+      // <success/> at once, and must meet a fresh parser (RFC 6120 §6.4.6).
+      const authenticated = this.session.onAuthenticated(result.username);
+      await this.session.core.signIns.recordSuccess(this.session.transport.remoteAddress, result.username).catch((err: unknown) => this.session.log.warn({ err }, 'could not reset the failed sign-in count'));
+      await authenticated;
     } catch (err) {
       if (!(err instanceof SaslFailure)) throw err;
       return this.fail(err.condition, err.text);

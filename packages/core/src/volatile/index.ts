@@ -8,6 +8,8 @@ import { MemoryNodeBus } from './memory-node-bus.js';
 import { MemoryPresenceStore } from './memory-presence-store.js';
 import type { PresenceStateStore } from '../storage/presence-state.js';
 import { MemorySessionDirectory } from './memory-session-directory.js';
+import { MemoryBoshStateStore } from './memory-bosh-state.js';
+import type { BoshStateStore } from './bosh-state.js';
 import type { NodeBus } from './node-bus.js';
 import type { PresenceStore } from './presence-store.js';
 import type { SessionDirectory } from './session-directory.js';
@@ -19,8 +21,9 @@ export { SERVER_OWNED, type AvailableRecord, type LastSeen, type PresenceStore }
 export type { BusHandler, BusMessage, NodeBus } from './node-bus.js';
 export type { LockOptions, LockService } from './locks.js';
 export type { ChatLock, ChatLockStore } from './chat-lock-store.js';
+export type { BoshOutboxEntry, BoshParamsRecord, BoshProgress, BoshResponseRecord, BoshState, BoshStateRecord, BoshStateStore } from './bosh-state.js';
 export type { ClaimRequest, ResumableStream, StreamResumptionStore } from './stream-resumption-store.js';
-export { MemorySessionDirectory, MemoryPresenceStore, MemoryNodeBus, MemoryLocks, MemoryChatLockStore, MemoryStreamResumptionStore };
+export { MemorySessionDirectory, MemoryPresenceStore, MemoryNodeBus, MemoryLocks, MemoryChatLockStore, MemoryBoshStateStore, MemoryStreamResumptionStore };
 
 export interface SharedState {
   directory: SessionDirectory;
@@ -28,8 +31,17 @@ export interface SharedState {
   bus: NodeBus;
   locks: LockService;
   chatLocks: ChatLockStore;
-  /** XEP-0198 resumable streams (stream/sm/). */
-  resumption: StreamResumptionStore;
+  /**
+   * BOSH session state another node can adopt (issue "Failover"); absent on a single node, where
+   * nobody else could continue a session and keeping it would only cost.
+   */
+  boshState?: BoshStateStore;
+  /**
+   * XEP-0198 resumable streams (stream/sm/). In memory on a single node; shared (Redis) so that a
+   * stream can be resumed on another node. Absent: each Core keeps its own in memory (streams then
+   * resume only on the node that served them).
+   */
+  resumption?: StreamResumptionStore;
 }
 
 /** Shared state for one node (last seen and outside sources kept in `presenceState`), or for several Cores in one process when passed to each. */

@@ -24,11 +24,19 @@ export class MemorySessionDirectory implements SessionDirectory {
     return true;
   }
 
-  async unregister(username: string, resource: string, sessionId: string): Promise<boolean> {
+  async unregister(username: string, resource: string, sessionId: string, node?: string): Promise<boolean> {
     const resources = this.byUser.get(username);
-    if (resources?.get(resource)?.sessionId !== sessionId) return false;
+    const entry = resources?.get(resource);
+    if (!resources || entry?.sessionId !== sessionId || (node !== undefined && entry.node !== node)) return false;
     resources.delete(resource);
     if (resources.size === 0) this.byUser.delete(username);
+    return true;
+  }
+
+  async move(username: string, resource: string, sessionId: string, node: string): Promise<boolean> {
+    const entry = this.byUser.get(username)?.get(resource);
+    if (!entry || entry.sessionId !== sessionId) return false;
+    entry.node = node;
     return true;
   }
 

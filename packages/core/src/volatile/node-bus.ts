@@ -14,7 +14,9 @@ export type BusMessage =
   /** Close the local session `sessionId` of the full JID with a stream error (e.g. conflict, see-other-host). */
   | { type: 'close'; username: string; resource: string; sessionId: string; condition: string; text?: string; seeOther?: string }
   /** The result or error answering an IQ this node sent (its id names the node, see iq-requests.ts). */
-  | { type: 'iq-reply'; stanza: string };
+  | { type: 'iq-reply'; stanza: string }
+  /** Something for a session waits in shared state (a BOSH outbox): the holder should look (`id`: the BOSH sid). */
+  | { type: 'poke'; id: string };
 
 export type BusHandler = (message: BusMessage) => void | Promise<void>;
 

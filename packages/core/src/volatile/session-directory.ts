@@ -26,10 +26,12 @@ export interface DirectoryEntry {
   interested: boolean;
   /** Milliseconds since the epoch. */
   boundAt: number;
+  /** What another node needs to continue the session if this one dies (the BOSH sid), when it can be continued. */
+  resumeId?: string;
 }
 
 /** The fields of an entry a session changes after binding. */
-export type EntryFlags = Partial<Pick<DirectoryEntry, 'isAvailable' | 'priority' | 'carbons' | 'interested'>>;
+export type EntryFlags = Partial<Pick<DirectoryEntry, 'isAvailable' | 'priority' | 'carbons' | 'interested' | 'resumeId'>>;
 
 export interface RegisterRules {
   /** RFC 6120 §7.6.2.1: bound resources per user, across the cluster. */
@@ -50,10 +52,12 @@ export interface SessionDirectory {
    * a replaced entry) nothing changes.
    */
   register(entry: DirectoryEntry, rules: RegisterRules): Promise<RegisterResult>;
-  /** Changes flags of the entry, if it still belongs to `sessionId`; false when it does not. */
+  /** Changes flags (or the resume id) of the entry, if it still belongs to `sessionId`; false when it does not. */
   update(username: string, resource: string, sessionId: string, flags: EntryFlags): Promise<boolean>;
-  /** Removes the entry, if it still belongs to `sessionId`; false when it does not. */
-  unregister(username: string, resource: string, sessionId: string): Promise<boolean>;
+  /** Removes the entry, if it still belongs to `sessionId` (and, given `node`, is still held there); false when it does not. */
+  unregister(username: string, resource: string, sessionId: string, node?: string): Promise<boolean>;
+  /** The session continues on another node (a BOSH session adopted after its node died): its entry moves there. */
+  move(username: string, resource: string, sessionId: string, node: string): Promise<boolean>;
   get(username: string, resource: string): Promise<DirectoryEntry | undefined>;
   /** Every bound resource of the user, on any node. */
   resourcesOf(username: string): Promise<DirectoryEntry[]>;

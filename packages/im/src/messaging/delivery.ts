@@ -89,6 +89,7 @@ export const messageDeliveryModule: Module<MessageDeliveryOptions> = {
 
     // The lock lasts until the locked resource goes away or stops taking bare-JID messages.
     api.hook('session/unbound', ({ session }) => locks.releaseSession(session.jid!.local, session.id));
+    api.hook('session/lost', ({ username, sessionId }) => locks.releaseSession(username, sessionId));
     api.hook('session/presence-changed', async ({ session }) => {
       if (!session.presence.isAvailable || session.presence.priority < 0) await locks.releaseSession(session.jid!.local, session.id);
     });

@@ -3,11 +3,13 @@
 //   - a stream not resumed in time ends like any other: unavailable to contacts, and its
 //     unacknowledged messages go to offline storage (§4), delivered once at the next sign-in;
 //   - offline messages keep their own proof of receipt (the XEP-0199 ping after the batch,
-//     offline.ts): a lost stream holding them neither loses them nor stores them twice.
+//     offline.ts): a lost stream holding them neither loses them nor stores them twice;
+//   - when the node holding the stream dies, the takeover leaves it to be resumed on another node
+//     until its timeout (no unavailable, nothing lost), then ends it like any other.
 // Runs on one node and (project im-two-nodes) with users spread over two Cores.
 import { describe, it, expect, beforeEach } from '@jest/globals';
 import xml, { type Element } from '@xmpp/xml';
-import type { Subscription } from '@deskchat/core';
+import { takeOver, type Subscription } from '@deskchat/core';
 import { NS } from '@deskchat/protocol';
 import { eventually, sm, type Harness, type HarnessClient, type ManualClock } from '@deskchat/testing';
 import { imModules } from '../index.js';
@@ -129,5 +131,47 @@ describe('offline messages on a stream that is lost (offline.ts keeps its ping a
     await again.next(hasBody('left for you'));
     await eventually(async () => (await stored()) === 0, 'offline storage emptied by the receipt');
     expect(bodies(again.transport)).toEqual(['left for you']);
+  });
+});
+
+describe('a resumable stream whose node dies (cluster takeover, design §5)', () => {
+  /** alice (stream management, available) on node 2, bob on node 1; node 2 dies holding a message alice never acknowledged, and one more is sent in the gap. */
+  async function nodeDies(): Promise<{ bob: HarnessClient; id: string; survivor: Harness['core'] }> {
+    ({ harness, clock } = await smWorld({ nodes: 2, modules: imModules }));
+    await link('alice', 'bob', 'both');
+    const bob = await harness.connect('bob', { resource: 'laptop', node: 0 });
+    await bob.send(xml('presence'));
+    const alice = await harness.connect('alice', { resource: 'desk', node: 1 });
+    const id = (await enable(alice)).attrs.id;
+    await alice.send(status('here'));
+    await bob.next((el) => el.name === 'presence' && el.attrs.from === 'alice@localhost/desk');
+    await bob.send(chat('alice@localhost/desk', 'unacknowledged'));
+    await alice.next(hasBody('unacknowledged'));
+    await harness.crash(1);
+    await bob.send(chat('alice@localhost/desk', 'in the gap'));
+    const survivor = harness.cores[0];
+    await expect(takeOver(survivor, 'node2', clock.now())).resolves.toEqual({ sessions: 0, stanzas: 1 });
+    return { bob, id, survivor };
+  }
+
+  it('leaves it to be resumed on the survivor: no unavailable, what it held and what came in the gap arrive once', async () => {
+    const { bob, id, survivor } = await nodeDies();
+    const { session, transport, answer } = await resumeStream(harness, 'alice', id, 0, 0);
+    expect(answer.name).toBe('resumed');
+    expect(session.core).toBe(survivor);
+    await takeOver(survivor, 'node2', clock.now()); // the next heartbeat: what waited on the dead node's bus goes on
+    await bob.send(chat('alice@localhost/desk', 'marker'));
+    await transport.next(hasBody('marker'));
+    expect(bodies(transport)).toEqual(['unacknowledged', 'in the gap', 'marker']);
+    expect(bob.transport.sent.filter((el) => el.name === 'presence' && el.attrs.from === 'alice@localhost/desk').map((el) => el.attrs.type ?? 'available')).toEqual(['available']);
+  });
+
+  it('ends it once its resumption timeout has passed: unavailable to contacts, what it held stored offline', async () => {
+    const { bob, survivor } = await nodeDies();
+    await expect(takeOver(survivor, 'node2', clock.now() + 299_000)).resolves.toMatchObject({ sessions: 0 });
+    await expect(takeOver(survivor, 'node2', clock.now() + 300_000)).resolves.toMatchObject({ sessions: 1 });
+    await bob.next((el) => el.name === 'presence' && el.attrs.from === 'alice@localhost/desk' && el.attrs.type === 'unavailable');
+    await eventually(async () => (await stored()) === 2, 'both messages in offline storage');
+    expect((await harness.core.stores.offline.listMessages('alice')).map((m) => m.stanza.match(/<body>([^<]*)/)?.[1])).toEqual(['unacknowledged', 'in the gap']);
   });
 });

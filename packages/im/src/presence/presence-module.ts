@@ -60,6 +60,8 @@ export const presenceModule: Module<PresenceOptions> = {
     api.hook('presence/bare', addressed);
     api.hook('presence/full', addressed);
     api.hook('session/unbound', ({ session }) => resources.unbound({ jid: session.jid!, sessionId: session.id }));
+    // A resource of a dead node, taken over by this node (design.md §5): no ghost presence.
+    api.hook('session/lost', ({ username, resource, sessionId }) => resources.unbound({ jid: api.jid(username, resource), sessionId }));
     api.hook('roster/item-removed', (removed) => subscriptions.afterRemoval(removed));
   },
 };

@@ -80,6 +80,15 @@ export function clusterRegistryContract(name: string, make: () => Promise<Cluste
       await expect(f.registry.heartbeat('imp1a', 'new', f.ttl.long)).resolves.toBe(true);
     });
 
+    it('answers false to the heartbeat of a node whose registration lapsed (declared dead), until it joins again', async () => {
+      await f.registry.join(testNode('imp1a', 'pair1'), f.ttl.short);
+      await f.advance(f.ttl.short + 50);
+      await expect(f.registry.heartbeat('imp1a', 'imp1a-1', f.ttl.short)).resolves.toBe(false);
+      expect((await f.registry.nodes())[0].isAlive).toBe(false);
+      await expect(f.registry.join(testNode('imp1a', 'pair1'), f.ttl.long)).resolves.toEqual({ status: 'joined' });
+      await expect(f.registry.heartbeat('imp1a', 'imp1a-1', f.ttl.long)).resolves.toBe(true);
+    });
+
     it('marks a node that leaves dead at once, and ignores a leave by another instance', async () => {
       await f.registry.join(testNode('imp1a', 'pair1'), f.ttl.long);
       await f.registry.leave('imp1a', 'someone-else');

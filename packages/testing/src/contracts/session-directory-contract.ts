@@ -103,6 +103,18 @@ export function sessionDirectoryContract(name: string, make: () => Promise<Sessi
       await expect(directory.entriesOfNode('imp1a')).resolves.toEqual([]);
     });
 
+    it('moves an entry to another node for its own session only, and keeps the resume id', async () => {
+      await directory.register(entry('alice', 'web', 's1', 'imp1a', { transport: 'bosh', resumeId: 'sid-1' }), rules);
+      await expect(directory.move('alice', 'web', 'other', 'imp1b')).resolves.toBe(false);
+      await expect(directory.move('alice', 'web', 's1', 'imp1b')).resolves.toBe(true);
+      await expect(directory.get('alice', 'web')).resolves.toMatchObject({ node: 'imp1b', sessionId: 's1', resumeId: 'sid-1' });
+      expect(sorted(await directory.entriesOfNode('imp1a'))).toEqual([]);
+      expect(sorted(await directory.entriesOfNode('imp1b'))).toEqual(['alice/web@imp1b:s1']);
+      // The old node's late cleanup names itself and changes nothing.
+      await expect(directory.unregister('alice', 'web', 's1', 'imp1a')).resolves.toBe(false);
+      await expect(directory.unregister('alice', 'web', 's1', 'imp1b')).resolves.toBe(true);
+    });
+
     it('returns copies: changing a returned entry changes nothing stored', async () => {
       await directory.register(entry('alice', 'desk', 's1'), rules);
       const got = (await directory.get('alice', 'desk'))!;

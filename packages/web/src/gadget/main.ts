@@ -1,5 +1,11 @@
-// The desktop-chat gadget (issue: the desktop-chat gadget). Placeholder until the gadget lands.
-import { WEB_APPS } from '../shared/apps.js';
+// The desktop-chat gadget (issue #12): served at /chat/ by every node, on its own page, in an
+// <iframe>, or through the OpenSocial definition at /chat/gadget.xml. Reads where the chat servers
+// are (docs/gadget.md), then starts.
+import { resolveChatServers } from './connection/servers.js';
+import { App } from './app.js';
 
 const root = document.getElementById('app');
-if (root) root.textContent = WEB_APPS.chat.title;
+if (root) {
+  const servers = resolveChatServers({ pageUrl: location.href, fetch: (url, init) => fetch(url, init) });
+  new App(root, servers).start();
+}

@@ -14,12 +14,12 @@
 //   6. This stream becomes the session: registered locally, <resumed/> sent, then the stanzas
 //      not acknowledged, then anything routed to it meanwhile.
 //   7. The former stream is closed with conflict (§5) without ending the session: on this node
-//      directly, on another through core.closeSession (its node finds the record claimed and
-//      leaves the session alone); the directory entry moves to this node.
+//      directly; on another, the directory entry moves to this node and the former node is told
+//      through core.closeSession (it finds the record claimed and leaves the session alone).
 import type { Element } from '@xmpp/xml';
 import { StreamError } from '@deskchat/protocol';
 import type { Session } from '../../session.js';
-import type { DirectoryEntry, ResumableStream } from '../../volatile/index.js';
+import type { ResumableStream } from '../../volatile/index.js';
 import { parseDocument } from '../../xml/index.js';
 import { parseSeq, seqDistance } from './counters.js';
 import { failedElement, handledCountTooHigh, resumedElement } from './elements.js';
@@ -69,9 +69,10 @@ export async function resume(service: SmService, session: Session, el: Element):
     // 7.
     const conflict = new StreamError('conflict', 'this session was resumed by another stream (XEP-0198 §5)');
     if (predecessor && predecessor !== session) predecessor.detach(conflict);
-    const moved: DirectoryEntry = { ...entry, node: core.node, transport: session.transport.kind };
-    const result = await core.directory.register(moved, { maxPerUser: core.options.limits.sessionsPerUser, onConflict: 'replace' });
-    if (result.status === 'registered' && result.replaced && result.replaced.node !== core.node) await core.closeSession(result.replaced, conflict);
+    if (record.node !== core.node) {
+      await core.directory.move(record.username, record.resource, record.sessionId, core.node);
+      await core.closeSession(former, conflict);
+    }
     session.log.info({ from: record.node, resent: sm.unackedCount }, 'stream resumed (XEP-0198)');
     await core.hooks.notify('session/resumed', { session, previousNode: record.node });
   });

@@ -12,7 +12,7 @@ import { StreamError } from '@deskchat/protocol';
 import type { Core } from '../../core.js';
 import type { Session } from '../../session.js';
 import type { StreamResumptionStore } from '../../volatile/index.js';
-import type { XmlLimits } from '../../xml/index.js';
+import { parseDocument, type XmlLimits } from '../../xml/index.js';
 import { parseSeq } from './counters.js';
 import { SM_NS, enabledElement, failedElement, smFeature } from './elements.js';
 import { resume } from './resume.js';
@@ -86,10 +86,14 @@ export class SmService {
       return;
     }
     session.sm = new StreamManagement(session, this, { id, epoch: 0, maxSeconds, inbound: 0, acked: 0, unacked: [] });
-    if (id) this.local.set(id, session);
     // Written before anything counted: the client starts counting what it receives after <enabled/> (§4).
     session.transport.send(enabledElement(id ? { id, max: maxSeconds } : {}));
     session.log.debug({ resumable: id !== undefined, max: maxSeconds }, 'stream management enabled');
+    if (id) {
+      this.local.set(id, session);
+      // The directory entry names the record, so that a takeover of this node, should it die, leaves the session to be resumed (takeover.ts).
+      await session.setFlags({ resumeId: id });
+    }
   }
 
   /** The resumption timeout: the client's `max` when it asks for one, within `sm.maxResumptionTimeout`. */
@@ -125,11 +129,7 @@ export class SmService {
    * lost nor stored twice.
    */
   redeliver(session: Session, unacked: Element[]): void {
-    const domain = this.core.domain;
-    this.core.redeliver(
-      session,
-      unacked.filter((el) => !el.getChildren('delay', DELAY_NS).some((d) => d.attrs.from === domain)),
-    );
+    this.core.redeliver(session, this.unstored(unacked));
   }
 
   /**
@@ -143,6 +143,37 @@ export class SmService {
     const holder = this.core.sessions.get(jid.local, jid.resource);
     if (now && holder && holder !== from && holder.state !== 'closed') return holder.write(stanza);
     await this.core.router.redeliver([stanza]);
+  }
+
+  /**
+   * A takeover of the dead node `dead` (cluster/takeover.ts) meets one of its sessions whose
+   * directory entry names the resumption record `id`: 'waiting' while the client may still resume
+   * it here or on another node (a record the node held with its connection up gets its resumption
+   * timeout from now); otherwise the record is ended and what it still held for the client is
+   * returned, for `routeAgain` once the session has been ended (an unknown record: nothing).
+   */
+  async takeOver(id: string, dead: string, now: number): Promise<'waiting' | Element[]> {
+    const record = await this.store.get(id);
+    if (!record) return [];
+    if (record.node !== dead) return 'waiting'; // resumed elsewhere; its directory entry is about to move
+    if (record.expiresAt === undefined) {
+      await this.store.hibernate(id, record.epoch, now + record.maxSeconds * 1000);
+      return 'waiting';
+    }
+    if (record.expiresAt > now) return 'waiting';
+    const ended = await this.store.end(id, record.epoch);
+    return ended ? ended.unacked.map((text) => parseDocument(text, this.storedLimits)) : [];
+  }
+
+  /** §4 for a session of a dead node (see `takeOver`), as `redeliver` does for this node's; returns the messages routed again. */
+  async routeAgain(unacked: Element[]): Promise<number> {
+    return this.core.router.redeliver(this.unstored(unacked));
+  }
+
+  /** Leaves out messages that came from offline storage (the server's own XEP-0203 delay): storage keeps them until their own proof of receipt. */
+  private unstored(unacked: Element[]): Element[] {
+    const domain = this.core.domain;
+    return unacked.filter((el) => !el.getChildren('delay', DELAY_NS).some((d) => d.attrs.from === domain));
   }
 
   outputBoundError(limit: number): StreamError {

@@ -58,7 +58,7 @@ describe('enabling (§3)', () => {
     expect(enabled.name).toBe('enabled');
     expect(enabled.attrs.id).toBeUndefined();
     expect(enabled.attrs.resume).toBeUndefined();
-    expect(harness.shared.resumption).toMatchObject({ size: 0 });
+    expect(harness.core.sm.store).toMatchObject({ size: 0 });
   });
 
   it('answers <failed><unexpected-request/></failed> before binding, and the stream goes on to bind', async () => {
@@ -165,9 +165,9 @@ describe('acks and counters (§4)', () => {
     const id = (await enable(alice)).attrs.id;
     lose(alice);
     // Move the stored stream to the edge of the counters: three stanzas numbered 4294967295, 0 and 1.
-    const stored = (await harness.shared.resumption.get(id))!;
+    const stored = (await harness.core.sm.store.get(id))!;
     const pending = ['a', 'b', 'c'].map((b) => chat(alice.jid.toString(), b, { from: bob.jid.toString() }).toString());
-    await harness.shared.resumption.create({ ...stored, inbound: MAX - 1, acked: MAX - 2, unacked: pending });
+    await harness.core.sm.store.create({ ...stored, inbound: MAX - 1, acked: MAX - 2, unacked: pending });
     // The client read the first two (h = 0 after 4294967295).
     const { session, transport, answer } = await resumeStream(harness, 'alice', id, 0);
     expect(answer.attrs).toMatchObject({ previd: id, h: String(MAX - 1) });
@@ -284,8 +284,8 @@ describe('unfinished streams (§7) and resumption (§5)', () => {
     alice.session.close();
     expect(alice.session.state).toBe('closed');
     await harness.core.shutdown(); // waits for the unbinding
-    expect(harness.shared.resumption).toMatchObject({ size: 0 });
-    await expect(harness.shared.resumption.get(id)).resolves.toBeUndefined();
+    expect(harness.core.sm.store).toMatchObject({ size: 0 });
+    await expect(harness.core.sm.store.get(id)).resolves.toBeUndefined();
   });
 
   it('counts what was written as delivered when the client closes its stream cleanly (RFC 6120 §4.4), unlike a lost connection', async () => {
@@ -422,7 +422,7 @@ describe('unfinished streams (§7) and resumption (§5)', () => {
     lose(alice);
     await harness.core.shutdown();
     expect(unbound).toEqual(['alice@localhost/desk:system-shutdown']);
-    expect(harness.shared.resumption).toMatchObject({ size: 0 });
+    expect(harness.core.sm.store).toMatchObject({ size: 0 });
   });
 });
 
@@ -453,7 +453,7 @@ describe('resumption on another node (design §5, the harness with two Cores)', 
     await transport.next(hasBody('marker'));
     expect(bodies(transport)).toEqual(['away 1', 'away 2', 'away 3', 'from node 1', 'marker']);
     expect(unbound).toEqual([]);
-    await expect(harness.shared.resumption.get(id)).resolves.toMatchObject({ node: 'node2', epoch: 1, inbound: 1 });
+    await expect(harness.core.sm.store.get(id)).resolves.toMatchObject({ node: 'node2', epoch: 1, inbound: 1 });
   });
 
   it('resumes on node 2 after node 1 died (it hears nothing any more): the session continues, the order to close waits for node 1', async () => {
@@ -463,15 +463,14 @@ describe('resumption on another node (design §5, the harness with two Cores)', 
     const id = (await enable(alice)).attrs.id;
     await bob.send(chat('alice@localhost/desk', 'unread when node 1 died'));
     await alice.next(hasBody('unread when node 1 died'));
-    // Node 1 dies: off the bus, nothing of it runs again (its connection and timers die with it).
-    await (harness.cores[0] as unknown as { unsubscribe(): Promise<void> }).unsubscribe();
+    await harness.crash(0); // off the bus; its connection and timers die with it
     const { transport, answer } = await resumeStream(harness, 'alice', id, 0, 1);
     expect(answer.attrs).toMatchObject({ previd: id, h: '0' });
     await bob.send(chat('alice@localhost/desk', 'after'));
     await transport.next(hasBody('after'));
     expect(bodies(transport)).toEqual(['unread when node 1 died', 'after']);
     await expect(harness.core.directory.get('alice', 'desk')).resolves.toMatchObject({ node: 'node2', sessionId: alice.session.id });
-    await expect((harness.shared.bus as MemoryNodeBus).drain('node1')).resolves.toEqual([expect.objectContaining({ type: 'close', condition: 'conflict', sessionId: alice.session.id })]);
+    await expect((harness.core.bus as MemoryNodeBus).drain('node1')).resolves.toEqual([expect.objectContaining({ type: 'close', condition: 'conflict', sessionId: alice.session.id })]);
   });
 
   it('closes the former stream on node 1 with conflict when it is still open, without ending the session there', async () => {

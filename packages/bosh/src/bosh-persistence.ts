@@ -1,0 +1,99 @@
+// What a BOSH session writes to shared state so that another node can continue it (issue
+// "Failover", design.md §5), in the order it happens, on one promise chain per session:
+//   - bind: the record (negotiated parameters, the bound resource, where the rids stand);
+//   - every stanza for the client: appended to the durable outbox before anything else;
+//   - a request with payloads: its rid, before the payloads are handled (a resend of it to another
+//     node must not handle them twice);
+//   - every response: recorded for its rid, taking its stanzas out of the outbox in the same step,
+//     before the bytes are written to the client (a node that dies in between leaves the response
+//     for the client to ask again, XEP-0124 §14.3);
+//   - acknowledgements: responses the client has (§9.2) are dropped;
+//   - a session that ends for good: removed.
+// A single node has no shared BOSH state and writes nothing (no BoshPersistence at all).
+import type { BoshOutboxEntry, BoshProgress, BoshStateRecord, BoshStateStore, Logger } from '@deskchat/core';
+
+export class BoshPersistence {
+  private chain: Promise<unknown> = Promise.resolve();
+  /**
+   * One slot per stanza in the session's memory queue, in queue order. Its sequence number is filled
+   * in by the append step; steps run in order, so it is known by the time a response step reads it.
+   */
+  private slots: { seq?: number }[] = [];
+  private readonly known = new Set<number>();
+  private lastSeq: number;
+
+  constructor(
+    private readonly store: BoshStateStore,
+    readonly sid: string,
+    private readonly log: Logger,
+    restored: BoshOutboxEntry[] = [],
+  ) {
+    for (const entry of restored) this.remember(entry.seq);
+    this.slots.push(...restored.map((e) => ({ seq: e.seq })));
+    this.lastSeq = restored.reduce((max, e) => Math.max(max, e.seq), 0);
+  }
+
+  /** Runs `step` after every earlier one; a failure is logged (the node keeps serving; fencing handles a lost store). */
+  private then<T>(what: string, step: () => Promise<T>): Promise<T | undefined> {
+    const run = this.chain.then(step).catch((err: unknown) => {
+      this.log.warn({ err, sid: this.sid, what }, 'could not keep BOSH state in the shared store');
+      return undefined;
+    });
+    this.chain = run;
+    return run;
+  }
+
+  save(record: BoshStateRecord): void {
+    void this.then('save', () => this.store.save(record));
+  }
+
+  /** A stanza entered the memory queue (at its end). */
+  appended(xml: string): void {
+    const slot: { seq?: number } = {};
+    this.slots.push(slot);
+    void this.then('append', async () => {
+      const [seq] = await this.store.append(this.sid, [xml]);
+      slot.seq = seq;
+      if (seq !== undefined) this.remember(seq);
+    });
+  }
+
+  /**
+   * Stanzas others appended for this session (a poke): `onFresh` gets those not in memory yet, in
+   * order, at the moment their slots are added, so that the memory queue and the slots stay aligned.
+   */
+  pull(onFresh: (entries: BoshOutboxEntry[]) => void): Promise<void> {
+    return this.then('pull', async () => {
+      const fresh = (await this.store.outboxAfter(this.sid, this.lastSeq)).filter((e) => !this.known.has(e.seq));
+      for (const entry of fresh) this.remember(entry.seq);
+      this.slots.push(...fresh.map((e) => ({ seq: e.seq })));
+      if (fresh.length > 0) onFresh(fresh);
+    }).then(() => undefined);
+  }
+
+  received(progress: BoshProgress): Promise<void> {
+    return this.then('received', () => this.store.received(this.sid, progress)).then(() => undefined);
+  }
+
+  /** A response carrying the first `count` queued stanzas is about to be written: resolves once it is recorded. */
+  responded(rid: number, body: string, count: number, progress: BoshProgress, now: number): Promise<void> {
+    const taken = this.slots.splice(0, count);
+    return this.then('respond', () => this.store.responded(this.sid, { rid, body, sentAt: now }, taken.flatMap((s) => (s.seq === undefined ? [] : [s.seq])), progress)).then(() => undefined);
+  }
+
+  acknowledge(rid: number): void {
+    void this.then('acknowledge', () => this.store.acknowledge(this.sid, rid));
+  }
+
+  /** The session ended for good: nobody may adopt it. */
+  remove(): void {
+    void this.then('remove', () => this.store.remove(this.sid));
+  }
+
+  private remember(seq: number): void {
+    this.known.add(seq);
+    if (seq > this.lastSeq) this.lastSeq = seq;
+    // Only recent numbers matter for deduplication.
+    if (this.known.size > 4096) this.known.delete(this.known.values().next().value!);
+  }
+}

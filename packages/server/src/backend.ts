@@ -1,0 +1,65 @@
+// Where a node keeps its state (design.md §4): one node on embedded SQLite with its volatile state
+// in memory; a cluster node on Redis (durable stores with persistence, and the shared state: session
+// directory, presence, node bus, locks, BOSH sessions, the cluster registry). The server decides
+// once, from `cluster.redisUrl`; nothing else in the node depends on which it is.
+import { randomUUID } from 'node:crypto';
+import type { RateLimiterAbstract } from 'rate-limiter-flexible';
+import type { AdminStores, ClusterRegistry, Logger, NodeInfo, SharedState, SignInCounters, Stores } from '@deskchat/core';
+import { connectRedis, openRedisAdminStores, openRedisSharedState, openRedisStores, parseRedisOptions, redisRequestRateLimiter, redisSignInCounters, requirePersistence } from '@deskchat/redis';
+import { openSqliteStores } from '@deskchat/storage-sqlite';
+import { nodeAddress, type ClusterConfig } from './cluster-config.js';
+import type { ServerConfig } from './config.js';
+
+export interface ClusterBackend {
+  config: ClusterConfig;
+  registry: ClusterRegistry;
+  self: NodeInfo;
+}
+
+export interface Backend {
+  stores: Stores;
+  adminStores: AdminStores;
+  /** Shared volatile state; undefined: core's in-memory default (a single node). */
+  shared?: SharedState;
+  signInCounters?: SignInCounters;
+  adminRateLimiter?: RateLimiterAbstract;
+  cluster?: ClusterBackend;
+  /** Offline messages stored, for /metrics (undefined where counting them all is not cheap). */
+  offlineCount?: () => Promise<number>;
+  /** Whether the shared store answers (readiness). */
+  isStoreAvailable(): boolean;
+  close(): Promise<void>;
+}
+
+export async function openBackend(config: ServerConfig, log: Logger): Promise<Backend> {
+  if (!config.cluster) {
+    const stores = openSqliteStores(config.dataDir);
+    return { stores, adminStores: stores, offlineCount: () => stores.offline.countAllMessages(), isStoreAvailable: () => true, close: async () => stores.close() };
+  }
+  const cluster = config.cluster;
+  const redisOptions = parseRedisOptions({ url: cluster.redisUrl, ...(cluster.redisPassword ? { password: cluster.redisPassword } : {}), keyPrefix: cluster.keyPrefix }, 'cluster');
+  // Unreachable at start: RedisConnectError, printed by the CLI as a message with exit 1.
+  const redis = await connectRedis(redisOptions, { log });
+  try {
+    // Durable data in Redis needs persistence (AOF or snapshots) unless the operator says otherwise.
+    await requirePersistence(redis, { allowVolatileRedis: cluster.allowVolatileRedis }, log);
+    const shared = openRedisSharedState(redis, { node: cluster.node, log });
+    const self: NodeInfo = { name: cluster.node, pair: cluster.pair, instance: randomUUID(), startedAt: Date.now(), ...nodeAddress(cluster) };
+    return {
+      stores: openRedisStores(redis),
+      adminStores: openRedisAdminStores(redis),
+      shared,
+      signInCounters: redisSignInCounters(redis, config.core.limits),
+      adminRateLimiter: redisRequestRateLimiter(redis, { perSecond: 200, burst: 400 }),
+      cluster: { config: cluster, registry: shared.registry, self },
+      isStoreAvailable: () => redis.isAvailable,
+      close: async () => {
+        await shared.close();
+        await redis.close();
+      },
+    };
+  } catch (err) {
+    await redis.close();
+    throw err;
+  }
+}
