@@ -225,8 +225,8 @@ export class Core {
 
   /**
    * Stops serving without stopping the process (design.md §5 fencing: this node was declared dead,
-   * or lost the shared store for longer than that takes): every stream ends with `system-shutdown`
-   * and new ones are refused until `resumeServing()`.
+   * or lost the shared store for longer than that takes): every stream (and hibernated XEP-0198
+   * session) ends with `system-shutdown` and new ones are refused until `resumeServing()`.
    */
   fence(text: string): void {
     this.admission.isClosing = true;
