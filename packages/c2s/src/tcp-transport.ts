@@ -56,7 +56,8 @@ export class TcpTransport implements Transport {
       {
         onStreamOpen: (_name, attrs) => this.enqueue(() => this.session.onStreamOpen(attrs)),
         onElement: (el) => this.enqueue(() => this.session.onElement(el)),
-        onStreamClose: () => this.enqueue(async () => this.close()),
+        // The client closed its stream: the session ends (XEP-0198 §7: unlike a lost connection, which a resumable stream survives).
+        onStreamClose: () => this.enqueue(async () => this.session.close()),
         onError: (error) => this.enqueue(async () => this.session.close(error)),
       },
       core.xmlLimits(false),

@@ -23,8 +23,10 @@ import type { Transport } from './transport.js';
 import type { HostedService } from './hook-events.js';
 import type { XmlLimits } from './xml/types.js';
 import { parseDocument } from './xml/index.js';
+import { SmService } from './stream/sm/sm-service.js';
+import { systemClock, type Clock } from './stream/sm/sm-options.js';
 import type { NodeAddress } from './cluster/cluster-registry.js';
-import { memorySharedState, type BoshStateStore, type BusMessage, type ChatLockStore, type LockService, type MucOccupantStore, type NodeBus, type PresenceStore, type SessionDirectory, type SharedState } from './volatile/index.js';
+import { MemoryStreamResumptionStore, memorySharedState, type BoshStateStore, type BusMessage, type ChatLockStore, type LockService, type MucOccupantStore, type NodeBus, type PresenceStore, type SessionDirectory, type SharedState } from './volatile/index.js';
 
 export interface CoreInit {
   options?: CoreOptions;
@@ -38,6 +40,8 @@ export interface CoreInit {
   metrics?: Metrics;
   /** Failed-sign-in counters (rate-limiter-flexible); in memory by default, Redis-backed in a cluster. */
   signInCounters?: SignInCounters;
+  /** Timers of stream management (hibernation, ack requests); tests inject a manual clock. */
+  clock?: Clock;
 }
 
 export class Core {
@@ -74,6 +78,8 @@ export class Core {
   readonly streams = new Set<Session>();
   /** Node-wide and per-address stream limits (admission.ts). */
   readonly admission: Admission;
+  /** XEP-0198 stream management: the feature, enable, acks, hibernation and resumption (stream/sm/). */
+  readonly sm: SmService;
   private readonly preAuthXml: XmlLimits;
   /** Work that must finish before modules are unloaded: unbind hooks, redelivery of what a dead stream held. */
   private readonly inFlight = new Set<Promise<unknown>>();
@@ -104,6 +110,7 @@ export class Core {
     this.hooks = new HookBus(this.log);
     this.router = new Router(this);
     this.iq = new IqDispatcher(this);
+    this.sm = new SmService(this, shared.resumption ?? new MemoryStreamResumptionStore(), init.clock ?? systemClock);
   }
 
   /** Joins the node bus (stanzas and orders for this node's sessions). Call once, before serving. */
@@ -166,24 +173,30 @@ export class Core {
 
   /**
    * A bound session ended: it leaves the registry and the directory, then modules are told
-   * ('session/unbound'). A session that another node has adopted meanwhile (its directory entry,
-   * same session id, now names that node) continues there: nothing of it is ended here.
+   * ('session/unbound'). With stream management, its unacknowledged stanzas are routed again
+   * afterwards (XEP-0198 §4). A session that continues elsewhere — resumed by another stream
+   * (XEP-0198 §5: its resumption record was claimed), or adopted by another node (BOSH: its
+   * directory entry, same session id, now names that node) — ends nothing here.
    */
   unbind(session: Session, error?: StreamError): void {
     this.sessions.remove(session);
-    this.iq.abandon(session.jid!.toString());
+    const jid = session.jid!;
+    if (!session.sm) this.iq.abandon(jid.toString());
     // Tracked, so that shutdown unloads modules only after their unbind handlers ran.
     this.track(
       (async () => {
-        const { local, resource } = session.jid!;
+        const sm = session.sm ? await this.sm.ended(session) : undefined;
+        if (sm?.isTakenOver) return;
+        if (sm) this.iq.abandon(jid.toString());
         try {
-          const entry = await this.directory.get(local, resource);
+          const entry = await this.directory.get(jid.local, jid.resource);
           if (entry?.sessionId === session.id && entry.node !== this.node) return; // adopted elsewhere
-          await this.directory.unregister(local, resource, session.id, this.node);
+          await this.directory.unregister(jid.local, jid.resource, session.id, this.node);
         } catch (err) {
           this.log.error({ err }, 'could not remove a session from the directory');
         }
         await this.hooks.notify('session/unbound', { session, error });
+        if (sm && sm.unacked.length > 0) this.sm.redeliver(session, sm.unacked);
       })(),
     );
   }
@@ -217,12 +230,13 @@ export class Core {
 
   /**
    * Stops serving without stopping the process (design.md §5 fencing: this node was declared dead,
-   * or lost the shared store for longer than that takes): every stream ends with `system-shutdown`
-   * and new ones are refused until `resumeServing()`.
+   * or lost the shared store for longer than that takes): every stream (and hibernated XEP-0198
+   * session) ends with `system-shutdown` and new ones are refused until `resumeServing()`.
    */
   fence(text: string): void {
     this.admission.isClosing = true;
     for (const session of [...this.streams]) session.close(new StreamError('system-shutdown', text));
+    this.sm.closeHibernated(new StreamError('system-shutdown', text));
   }
 
   resumeServing(): void {
@@ -244,6 +258,9 @@ export class Core {
       if (handOver && session.state !== 'closed') session.redirect(handOver, text);
       else session.close(new StreamError('system-shutdown', text));
     }
+    // Hibernated sessions end too (their unacknowledged messages go to offline storage): nothing
+    // would be left to end them once this node is gone.
+    this.sm.closeHibernated(new StreamError('system-shutdown', text));
     while (this.inFlight.size > 0) await Promise.all([...this.inFlight]);
     for (const module of this.modules.splice(0).reverse()) module.unload();
     await this.unsubscribe?.();

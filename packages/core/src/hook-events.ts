@@ -88,6 +88,8 @@ export interface HookEvents {
   /** A SASL attempt failed (`not-authorized`, `temporary-auth-failure` when throttled, …); for metrics and logs. */
   'session/auth-failed': Notify<{ session: Session; condition: string }>;
   'session/bound': Notify<{ session: Session }>;
+  /** XEP-0198 §5: a new stream continues a bound session (same session id and full JID); `previousNode` held it before. No session/bound, no session/unbound. */
+  'session/resumed': Notify<{ session: Session; previousNode: string }>;
   /** A bound session's own (undirected) presence changed availability or priority; `previous` is what it was. */
   'session/presence-changed': Notify<{ session: Session; previous: SessionPresence }>;
   /** The session is gone (closed by either side or broken); `error` is the stream error it ended with, if any. */

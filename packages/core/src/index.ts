@@ -27,6 +27,11 @@ export {
 } from './options.js';
 export { Router, type Resource } from './router.js';
 export { Session, clampPriority, type SessionState, type SessionPresence } from './session.js';
+export { SmService, SM_NS } from './stream/sm/sm-service.js';
+export { StreamManagement } from './stream/sm/stream-management.js';
+export { DEFAULT_SM_OPTIONS, systemClock, type Clock, type SmOptions } from './stream/sm/sm-options.js';
+export { parseSmOptions } from './stream/sm/parse-sm-options.js';
+export { SEQ_MODULUS, nextSeq, seqDistance, parseSeq } from './stream/sm/counters.js';
 export { SessionRegistry } from './session-registry.js';
 export { memoryStores, removeAccount, type Stores } from './stores.js';
 export { isLoopbackAddress, type Transport, type TransportKind } from './transport.js';

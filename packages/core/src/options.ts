@@ -2,6 +2,8 @@
 import type { XmlLimits } from './xml/types.js';
 import { DEFAULT_XML_LIMITS } from './xml/types.js';
 import { parseLoadLimits } from './load-limit.js';
+import { DEFAULT_SM_OPTIONS, type SmOptions } from './stream/sm/sm-options.js';
+import { parseSmOptions } from './stream/sm/parse-sm-options.js';
 
 export interface CoreOptions {
   /** The XMPP domain this server serves (RFC 7622 domainpart). */
@@ -49,6 +51,8 @@ export interface CoreOptions {
   };
   /** RFC 6120 §7.7.2.2: a bind to a resource in use either replaces the old session or is refused. */
   resourceConflict: 'replace' | 'refuse';
+  /** XEP-0198 stream management (stream/sm/). */
+  sm: SmOptions;
   version: { name: string; version: string; hideOs: boolean };
 }
 
@@ -75,6 +79,7 @@ export const DEFAULT_CORE_OPTIONS: CoreOptions = {
     restoreSessionsPerNode: 0,
   },
   resourceConflict: 'replace',
+  sm: DEFAULT_SM_OPTIONS,
   version: { name: 'DeskChat', version: '0.1.0', hideOs: true },
 };
 
@@ -127,6 +132,7 @@ export function parseCoreOptions(raw: Input, prefix = ''): CoreOptions {
   const xmlIn = section(key('xml'), r.xml) ?? {};
   const limitsIn = section(key('limits'), r.limits) ?? {};
   const versionIn = section(key('version'), r.version) ?? {};
+  const smIn = section(key('sm'), r.sm);
   const conflict = r.resourceConflict ?? d.resourceConflict;
   if (conflict !== 'replace' && conflict !== 'refuse') throw new OptionsError(key('resourceConflict'), "must be 'replace' or 'refuse'");
   return {
@@ -156,6 +162,7 @@ export function parseCoreOptions(raw: Input, prefix = ''): CoreOptions {
       maxOutputBytes: int(limitsIn.maxOutputBytes, d.limits.maxOutputBytes, key('limits.maxOutputBytes'), 16 * 1024, 1024 * 1024 * 1024),
     },
     resourceConflict: conflict,
+    sm: parseSmOptions(smIn, key('sm')),
     version: {
       name: typeof versionIn.name === 'string' ? versionIn.name : d.version.name,
       version: typeof versionIn.version === 'string' ? versionIn.version : d.version.version,

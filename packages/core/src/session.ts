@@ -1,5 +1,7 @@
 // One client stream (RFC 6120 §4–7) behind any transport: header, features, STARTTLS, SASL,
-// bind, then stanzas handed to the router. State: opening → authenticated → bound → closed.
+// bind, then stanzas handed to the router. State: opening → authenticated → bound → closed, and
+// with XEP-0198 resumption bound → hibernated (connection lost) → closed or resumed by another
+// stream (stream/sm/).
 import { randomBytes } from 'node:crypto';
 import xml, { type Element } from '@xmpp/xml';
 import { NS, StreamError, StanzaError, errorReply, parseJid, type JID } from '@deskchat/protocol';
@@ -14,8 +16,10 @@ import type { EntryFlags } from './volatile/index.js';
 import { StoreUnavailableError } from './storage/store-unavailable.js';
 import { clip } from './xml/chars.js';
 import type { NodeAddress } from './cluster/cluster-registry.js';
+import type { StreamManagement } from './stream/sm/stream-management.js';
 
-export type SessionState = 'opening' | 'open' | 'authenticated' | 'bound' | 'closed';
+/** `hibernated`: bound, its connection lost, resumable (XEP-0198 §5); stanzas to it wait in its stream management queue. */
+export type SessionState = 'opening' | 'open' | 'authenticated' | 'bound' | 'hibernated' | 'closed';
 
 /**
  * The session's own availability as delivery sees it (RFC 6121 §8.5): written to the session
@@ -28,7 +32,8 @@ export interface SessionPresence {
 }
 
 export class Session {
-  readonly id: string;
+  /** Random, or the id of the session this one continues: adopted from another node (BOSH), or resumed by this stream (XEP-0198 §5, replaced once). */
+  id: string;
   log: Logger;
   state: SessionState = 'opening';
   /** Stream id of the current stream (new on each restart). */
@@ -43,6 +48,14 @@ export class Session {
   readonly data = new Map<string, unknown>();
   /** Counted by core's admission (limits per node and per address); a refused stream is not. */
   isAdmitted = false;
+  /** XEP-0198 stream management, once enabled or resumed on this stream. */
+  sm?: StreamManagement;
+  /** The server or the client ended the stream on purpose (not a lost connection, which a resumable stream survives). */
+  private isClosingDeliberately = false;
+  /** The client closed its stream cleanly (`</stream:stream>`, `<close/>`): the transport called `close()` with no error. */
+  isClosedByClient = false;
+  /** A resumption is running: a connection lost meanwhile is handled when it is done. */
+  private resuming?: { lost?: { error?: StreamError } };
   private readonly sasl: SaslNegotiation;
   private redirectOnRestart?: StreamError;
   private negotiationTimer?: NodeJS.Timeout;
@@ -125,6 +138,9 @@ export class Session {
       features.cnode(xml('bind', { xmlns: NS.BIND }));
       // RFC 3921 session establishment is still sent by older clients; advertised as optional (RFC 6121 Appendix E).
       features.cnode(xml('session', { xmlns: NS.SESSION }, xml('optional')));
+      // XEP-0198 §2: after <bind/> (enabled after binding, or a resumption instead of binding).
+      const sm = this.core.sm.feature(this);
+      if (sm) features.cnode(sm);
       for (const el of await this.core.hooks.collect('stream-features/post-auth', { session: this })) features.cnode(el);
     }
     return features;
@@ -148,6 +164,7 @@ export class Session {
     const ns = el.attrs.xmlns;
     if (ns === NS.TLS && el.name === 'starttls') return this.startTls();
     if (this.mustStartTls) throw new StreamError('policy-violation', 'STARTTLS is required before anything else (RFC 6120 §5.3.1)');
+    if (ns === NS.SM) return this.core.sm.handle(this, el);
     if (ns === NS.SASL) {
       if (this.state !== 'open') throw new StreamError('policy-violation', 'already authenticated');
       return this.sasl.handle(el);
@@ -161,6 +178,7 @@ export class Session {
       throw new StreamError('not-authorized', 'bind a resource first (RFC 6120 §7)');
     }
     await this.handleStanza(el);
+    this.sm?.onInbound(); // XEP-0198 §4: handled
   }
 
   private async startTls(): Promise<void> {
@@ -182,6 +200,28 @@ export class Session {
     this.armNegotiationTimer(this.core.options.limits.negotiationTimeout, 'no resource bound within limits.negotiationTimeout');
     this.transport.resetStream();
     await this.core.hooks.dispatch('session/authenticated', { session: this });
+  }
+
+  /** XEP-0198 §5: this stream continues a bound session (its id, full JID and availability). */
+  onResumed(sessionId: string, jid: JID, presence: SessionPresence): void {
+    this.id = sessionId;
+    this.presence = presence;
+    this.onBound(jid);
+  }
+
+  /**
+   * Runs a XEP-0198 resumption: if the connection is lost meanwhile, that is handled once the
+   * resumption is done, on whatever state it left (a resumed session hibernates again).
+   */
+  async whileResuming(task: () => Promise<void>): Promise<void> {
+    this.resuming = {};
+    try {
+      await task();
+    } finally {
+      const lost = this.resuming.lost;
+      this.resuming = undefined;
+      if (lost) this.onTransportClosed(lost.error);
+    }
   }
 
   /** Called by bind with the JID now routed to this session. */
@@ -243,13 +283,19 @@ export class Session {
     if (this.state === 'closed') return this.core.redeliver(this, [stanza]);
     if (await this.core.hooks.dispatch('pre-stanza/deliver', { stanza, session: this })) return;
     if ((this.state as SessionState) === 'closed') return this.core.redeliver(this, [stanza]);
-    this.transport.send(stanza);
+    this.write(stanza);
+  }
+
+  /** Writes to the client; with stream management, stanzas are counted and kept until acknowledged (a hibernated session only keeps them). */
+  write(el: Element): void {
+    if (this.sm) this.sm.send(el);
+    else this.transport.send(el);
   }
 
   /** Replies to a stanza this session sent with an error (never to an error, RFC 6120 §8.3.1). */
   replyError(stanza: Element, error: StanzaError): void {
     if (stanza.attrs.type === 'error' || this.state === 'closed') return;
-    this.transport.send(errorReply(stanza, error));
+    this.write(errorReply(stanza, error));
   }
 
   /**
@@ -272,35 +318,84 @@ export class Session {
     else this.close(error);
   }
 
-  /** Closes the stream (with an error if given) and unregisters. Idempotent. */
+  /**
+   * Closes the stream (with an error if given) and unregisters: the session ends, also a
+   * resumable one — except on connection-timeout, a lost connection. A hibernated session (no
+   * connection left) ends. Idempotent.
+   */
   close(error?: StreamError): void {
     if (this.state === 'closed') return;
+    if (this.state === 'hibernated') {
+      this.state = 'closed';
+      this.core.unbind(this, error);
+      return;
+    }
+    this.isClosingDeliberately = true;
     this.transport.close(error);
     this.onTransportClosed(error);
   }
 
-  /** The transport is gone (client closed, socket broke, BOSH inactivity). */
+  /**
+   * The transport is gone (client closed, socket broke, BOSH inactivity). A bound stream with
+   * resumable stream management whose connection was lost — not closed by either side, or timed
+   * out — hibernates instead of ending (XEP-0198 §7).
+   */
   onTransportClosed(error?: StreamError): void {
-    if (this.state === 'closed') return;
+    if (this.state === 'closed' || this.state === 'hibernated') return;
+    if (this.resuming) {
+      this.resuming.lost ??= { error };
+      return;
+    }
     const wasBound = this.state === 'bound';
-    const wasAuthenticated = this.isAuthenticated;
-    this.state = 'closed';
     clearTimeout(this.negotiationTimer);
     if (error) this.log.info({ condition: error.condition, text: error.text }, 'stream closed with error');
     else this.log.debug({}, 'stream closed');
-    this.core.streams.delete(this);
-    if (this.isAdmitted) {
-      this.isAdmitted = false;
-      this.core.admission.released(this.transport.remoteAddress, wasAuthenticated);
+    this.releaseStream();
+    const isLost = error ? error.condition === 'connection-timeout' : !this.isClosingDeliberately;
+    this.isClosedByClient = this.isClosingDeliberately && !error;
+    if (wasBound && isLost && this.sm?.isResumable) {
+      this.state = 'hibernated';
+      this.core.sm.hibernate(this);
+      return;
     }
+    this.state = 'closed';
     if (wasBound) this.core.unbind(this, error);
   }
 
   /**
+   * XEP-0198 §5: another stream on this node resumed this session. This stream closes (with
+   * `error`, conflict, if its connection is still up) and nothing of the session ends: no unbind.
+   */
+  detach(error: StreamError): void {
+    if (this.state === 'closed') return;
+    const wasLive = this.state !== 'hibernated';
+    this.state = 'closed';
+    this.sm?.detach();
+    this.core.sm.forget(this);
+    if (!wasLive) return;
+    this.log.info({}, 'stream replaced by a resumption');
+    this.transport.close(error);
+    this.releaseStream();
+  }
+
+  /** The connection no longer counts: shutdown's list and admission. */
+  private releaseStream(): void {
+    this.core.streams.delete(this);
+    if (this.isAdmitted) {
+      this.isAdmitted = false;
+      this.core.admission.released(this.transport.remoteAddress, this.username !== undefined);
+    }
+  }
+
+  /**
    * A transport hands back what it could not deliver, once this session is closed (a client that
-   * stopped reading, BOSH inactivity): see core's `redeliver` (undelivered.ts).
+   * stopped reading, BOSH inactivity): see core's `redeliver` (undelivered.ts). With stream
+   * management they are still in its queue, which decides what happens to them — except after a
+   * clean close by the client, when the queue keeps only what was never written (see
+   * StreamManagement.end).
    */
   returnUndelivered(stanzas: Element[]): void {
+    if (this.sm && !this.isClosedByClient) return;
     this.core.redeliver(this, stanzas);
   }
 }

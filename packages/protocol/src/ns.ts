@@ -14,6 +14,8 @@ export const NS = {
   DISCO_ITEMS: 'http://jabber.org/protocol/disco#items',
   PING: 'urn:xmpp:ping',
   VERSION: 'jabber:iq:version',
+  /** XEP-0198 stream management (acks and resumption). */
+  SM: 'urn:xmpp:sm:3',
   /** DeskChat's own stream feature naming a user's home and backup nodes (design.md §5). */
   HOME_NODE: 'urn:deskchat:home-node:0',
 } as const;

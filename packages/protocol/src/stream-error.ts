@@ -39,14 +39,17 @@ export class StreamError extends Error {
   readonly text?: string;
   /** For `see-other-host`: the host[:port] the client should reconnect to (RFC 6120 §4.9.3.19). */
   readonly seeOtherHost?: string;
+  /** RFC 6120 §4.9.4: an application-specific condition (e.g. XEP-0198 `<handled-count-too-high/>`). */
+  readonly appCondition?: Element;
 
-  constructor(condition: StreamErrorCondition, text?: string, seeOtherHost?: string) {
+  constructor(condition: StreamErrorCondition, text?: string, seeOtherHost?: string, appCondition?: Element) {
     text = boundedText(text);
     super(text ? `${condition}: ${text}` : condition);
     this.name = 'StreamError';
     this.condition = condition;
     this.text = text;
     this.seeOtherHost = seeOtherHost;
+    this.appCondition = appCondition;
   }
 
   /** The `<stream:error/>` element (namespace of the `stream:` prefix). */
@@ -56,6 +59,7 @@ export class StreamError extends Error {
       : xml(this.condition, { xmlns: NS.STREAM_ERRORS });
     const children: Element[] = [condition];
     if (this.text) children.push(xml('text', { xmlns: NS.STREAM_ERRORS, 'xml:lang': 'en' }, this.text));
+    if (this.appCondition) children.push(this.appCondition);
     return xml('stream:error', {}, ...children);
   }
 

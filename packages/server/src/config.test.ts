@@ -42,6 +42,10 @@ describe('server configuration', () => {
     [{ files: { maxBytes: 0 } }, /^files\.maxBytes: must be an integer/],
     [{ files: { refusedTypes: ['exe', '../x'] } }, /^files\.refusedTypes\[1\]/],
     [{ files: { proxyPort: 'x' } }, /^files\.proxyPort/],
+    [{ sm: { resumptionTimeout: 'long' } }, /^sm\.resumptionTimeout: must be an integer 1\.\.86400/],
+    [{ sm: { enabled: 'maybe' } }, /^sm\.enabled: must be true or false/],
+    [{ sm: { resumptionTimeout: 300, maxResumptionTimeout: 100 } }, /^sm\.maxResumptionTimeout: must be at least sm\.resumptionTimeout \(300\)/],
+    [{ sm: { ackEvery: 3 } }, /^sm\.ackEvery: unknown setting/],
   ])('refuses %j with a message naming the key', (raw, message) => {
     expect(() => parseConfig(raw as Record<string, unknown>, '/srv')).toThrow(message);
   });
@@ -53,6 +57,12 @@ describe('server configuration', () => {
     const set = parseConfig({ admin: { metricsPublic: 'true', sessionIdleMinutes: '15' }, limits: { maxSessionsPerNode: 5000 } }, '/srv');
     expect(set.admin).toMatchObject({ metricsPublic: true, sessionIdleMinutes: 15 });
     expect(set.core.limits).toMatchObject({ maxSessionsPerNode: 5000, restoreSessionsPerNode: 4500 });
+  });
+
+  it('reads the stream management keys (XEP-0198), with their defaults', () => {
+    expect(parseConfig({}, '/srv').core.sm).toEqual({ enabled: true, resumptionTimeout: 300, maxResumptionTimeout: 600, ackRequestInterval: 5, ackRequestBurst: 5 });
+    const set = parseConfig({ sm: { enabled: false, resumptionTimeout: '120', maxResumptionTimeout: 240, ackRequestInterval: 30, ackRequestBurst: 10 } }, '/srv');
+    expect(set.core.sm).toEqual({ enabled: false, resumptionTimeout: 120, maxResumptionTimeout: 240, ackRequestInterval: 30, ackRequestBurst: 10 });
   });
 
   it('passes module sections to their modules and turns on LDAP sign-in', () => {

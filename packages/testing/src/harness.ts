@@ -8,7 +8,7 @@
 // one user's resources) split across nodes, exactly as a cluster would route them.
 import xml, { type Element } from '@xmpp/xml';
 import { NS, StanzaError, type JID } from '@deskchat/protocol';
-import { Core, MemoryBoshStateStore, coreModules, deriveCredentials, memorySharedState, memoryStores, DEFAULT_CORE_OPTIONS, type CoreOptions, type Module, type Session, type SharedState, type Stores } from '@deskchat/core';
+import { Core, MemoryBoshStateStore, coreModules, deriveCredentials, memorySharedState, memoryStores, DEFAULT_CORE_OPTIONS, type Clock, type CoreOptions, type Module, type Session, type SharedState, type Stores } from '@deskchat/core';
 import { FakeTransport } from './fake-transport.js';
 
 export interface HarnessClient {
@@ -36,6 +36,8 @@ export interface HarnessOptions {
   nodeModules?: (node: string, index: number) => Module<any>[];
   /** Each node's shared state (e.g. Redis, one connection per node) instead of one in-memory set for all. */
   shared?: (node: string, index: number) => SharedState;
+  /** The clock of stream management's timers (a ManualClock lets a test run them without waiting). */
+  clock?: Clock;
 }
 
 export class Harness {
@@ -57,7 +59,7 @@ export class Harness {
     const cores: Core[] = [];
     for (let i = 0; i < count; i++) {
       const node = count === 1 ? 'local' : `node${i + 1}`;
-      const core = new Core({ options: { ...DEFAULT_CORE_OPTIONS, ...options.core }, stores, shared: memoryShared ?? options.shared!(node, i), node });
+      const core = new Core({ options: { ...DEFAULT_CORE_OPTIONS, ...options.core }, stores, shared: memoryShared ?? options.shared!(node, i), node, clock: options.clock });
       await core.start();
       for (const module of [...(options.nodeModules?.(core.node, i) ?? []), ...coreModules, ...(options.modules ?? [])]) await core.load(module);
       cores.push(core);
@@ -74,9 +76,10 @@ export class Harness {
     const core = this.cores[index] as unknown as { unsubscribe?: () => Promise<void>; streams: Set<unknown>; sessions: { remove(s: unknown): void } };
     await core.unsubscribe?.();
     core.unsubscribe = undefined;
-    for (const session of [...this.cores[index].streams]) {
+    for (const session of [...this.cores[index].streams, ...this.cores[index].sm.hibernated]) {
       (session as { state: string }).state = 'closed';
       this.cores[index].streams.delete(session);
+      this.cores[index].sm.hibernated.delete(session);
       this.cores[index].sessions.remove(session);
     }
   }
@@ -87,6 +90,20 @@ export class Harness {
 
   /** Opens a stream, authenticates with PLAIN (over a loopback fake) and binds `resource`. */
   async connect(username: string, options: { password?: string; resource?: string; transport?: FakeTransport; node?: number } = {}): Promise<HarnessClient> {
+    const { session, transport } = await this.authenticate(username, options);
+    const resource = options.resource ?? `r${++counter}`;
+    await session.onElement(xml('iq', { type: 'set', id: 'bind' }, xml('bind', { xmlns: NS.BIND }, xml('resource', {}, resource))));
+    const bound = await transport.next((el) => el.name === 'iq' && el.attrs.id === 'bind');
+    if (bound.attrs.type !== 'result') throw new Error(`bind failed: ${StanzaError.fromStanza(bound)?.condition}`);
+    transport.drain();
+    return makeClient(session, transport);
+  }
+
+  /**
+   * Opens a stream and authenticates with PLAIN, stopping at the restarted stream's features
+   * (taken from the transport): the point where a client binds, or resumes (XEP-0198 §5).
+   */
+  async authenticate(username: string, options: { password?: string; transport?: FakeTransport; node?: number } = {}): Promise<{ session: Session; transport: FakeTransport; features: Element }> {
     const transport = options.transport ?? new FakeTransport();
     const core = this.cores[(options.node ?? this.connections++) % this.cores.length];
     const session = core.createSession(transport);
@@ -95,12 +112,14 @@ export class Harness {
     await session.onElement(xml('auth', { xmlns: NS.SASL, mechanism: 'PLAIN' }, auth));
     const outcome = await transport.next((el) => el.attrs.xmlns === NS.SASL);
     if (outcome.name !== 'success') throw new Error(`authentication failed: ${outcome.toString()}`);
-    await session.onStreamOpen({ to: core.domain, version: '1.0', xmlns: NS.CLIENT });
-    const resource = options.resource ?? `r${++counter}`;
-    await session.onElement(xml('iq', { type: 'set', id: 'bind' }, xml('bind', { xmlns: NS.BIND }, xml('resource', {}, resource))));
-    const bound = await transport.next((el) => el.name === 'iq' && el.attrs.id === 'bind');
-    if (bound.attrs.type !== 'result') throw new Error(`bind failed: ${StanzaError.fromStanza(bound)?.condition}`);
     transport.drain();
+    await session.onStreamOpen({ to: core.domain, version: '1.0', xmlns: NS.CLIENT });
+    const features = await transport.next((el) => el.name === 'stream:features');
+    return { session, transport, features };
+  }
+
+  /** A client for a session that did not bind through `connect` (e.g. one that resumed a stream). */
+  client(session: Session, transport: FakeTransport): HarnessClient {
     return makeClient(session, transport);
   }
 }

@@ -5,7 +5,9 @@ export { startLdapServer, sshaPassword, type LdapTestServer, type LdapTestUser }
 export { offlineStoreContract, type OfflineStoreFixture } from './contracts/offline-store-contract.js';
 export { rosterStoreContract, type RosterStoreFixture } from './contracts/roster-store-contract.js';
 export { FakeTransport } from './fake-transport.js';
-export { Harness, type HarnessClient } from './harness.js';
+export { Harness, type HarnessClient, type HarnessOptions } from './harness.js';
+export { ManualClock } from './manual-clock.js';
+export * as sm from './stream-management.js';
 export { freePort } from './ports.js';
 export { stanzaMatching, isStanzaError, eventually } from './matchers.js';
 export { privateXmlStoreContract, type PrivateXmlStoreFixture } from './contracts/private-xml-store-contract.js';
@@ -14,6 +16,7 @@ export { launchChromium, artifactDir, CHROMIUM_PATH, type TestBrowser } from './
 export { sessionDirectoryContract, type SessionDirectoryFixture } from './contracts/session-directory-contract.js';
 export { presenceStoreContract, type PresenceStoreFixture } from './contracts/presence-store-contract.js';
 export { coordinationContract, type CoordinationFixture } from './contracts/coordination-contracts.js';
+export { streamResumptionStoreContract, type StreamResumptionStoreFixture } from './contracts/stream-resumption-store-contract.js';
 export { clusterRegistryContract, testNode, type ClusterRegistryFixture } from './contracts/cluster-registry-contract.js';
 export { adminStoresContract, type AdminStoresFixture } from './contracts/admin-stores-contract.js';
 export { mucRoomStoreContract, mucOccupantStoreContract, type MucRoomStoreFixture, type MucOccupantStoreFixture } from './contracts/muc-stores-contract.js';

@@ -10,6 +10,10 @@
 // client resends its request to the peer, which adopts the session with nothing lost and nothing
 // broadcast. One that nobody adopts within its `inactivity` ends then, as any idle BOSH session
 // would: unavailable to subscribers, its outbox routed again (other resources, offline storage).
+// TCP and WebSocket streams that enabled XEP-0198 resumption likewise wait for the client to resume
+// them on another node (stream/sm/) until their resumption timeout, counted from the first look
+// when the node died with the connection up; then they end the same way, their unacknowledged
+// stanzas routed again.
 // Running it again finds nothing left to do, so a crash of the taker mid-way is repaired by the next.
 import { parseDocument } from '../xml/index.js';
 import type { Core } from '../core.js';
@@ -45,9 +49,12 @@ export async function takeOver(core: Core, dead: string, now: number = Date.now(
       for (const entry of entries) {
         const bosh = entry.transport === 'bosh' && entry.resumeId && core.boshState ? await core.boshState.load(entry.resumeId) : undefined;
         if (bosh && bosh.record.node === dead && now - bosh.record.lastActivity < bosh.record.params.inactivity * 1000) continue; // waits to be adopted
+        const resumable = entry.transport !== 'bosh' && entry.resumeId ? await core.sm.takeOver(entry.resumeId, dead, now) : undefined;
+        if (resumable === 'waiting') continue; // waits to be resumed (XEP-0198)
         if (!(await core.directory.unregister(entry.username, entry.resource, entry.sessionId, dead))) continue;
         sessions++;
         await core.hooks.notify('session/lost', { username: entry.username, resource: entry.resource, sessionId: entry.sessionId, node: dead });
+        if (resumable) stanzas += await core.sm.routeAgain(resumable);
         if (bosh) {
           // Nobody continued it in time: what it still had for the client goes to other resources or offline storage.
           await core.boshState!.remove(entry.resumeId!);

@@ -15,6 +15,8 @@ import type { BoshStateStore } from './bosh-state.js';
 import type { NodeBus } from './node-bus.js';
 import type { PresenceStore } from './presence-store.js';
 import type { SessionDirectory } from './session-directory.js';
+import { MemoryStreamResumptionStore } from './memory-stream-resumption-store.js';
+import type { StreamResumptionStore } from './stream-resumption-store.js';
 
 export type { DirectoryEntry, EntryFlags, RegisterResult, RegisterRules, SessionDirectory } from './session-directory.js';
 export { SERVER_OWNED, type AvailableRecord, type LastSeen, type PresenceStore } from './presence-store.js';
@@ -23,7 +25,8 @@ export type { LockOptions, LockService } from './locks.js';
 export type { ChatLock, ChatLockStore } from './chat-lock-store.js';
 export type { MucOccupant, MucOccupantStore, MucRole } from './muc-occupants.js';
 export type { BoshOutboxEntry, BoshParamsRecord, BoshProgress, BoshResponseRecord, BoshState, BoshStateRecord, BoshStateStore } from './bosh-state.js';
-export { MemorySessionDirectory, MemoryPresenceStore, MemoryNodeBus, MemoryLocks, MemoryChatLockStore, MemoryBoshStateStore, MemoryMucOccupantStore };
+export type { ClaimRequest, ResumableStream, StreamResumptionStore } from './stream-resumption-store.js';
+export { MemorySessionDirectory, MemoryPresenceStore, MemoryNodeBus, MemoryLocks, MemoryChatLockStore, MemoryBoshStateStore, MemoryMucOccupantStore, MemoryStreamResumptionStore };
 
 export interface SharedState {
   directory: SessionDirectory;
@@ -38,6 +41,12 @@ export interface SharedState {
    * nobody else could continue a session and keeping it would only cost.
    */
   boshState?: BoshStateStore;
+  /**
+   * XEP-0198 resumable streams (stream/sm/). In memory on a single node; shared (Redis) so that a
+   * stream can be resumed on another node. Absent: each Core keeps its own in memory (streams then
+   * resume only on the node that served them).
+   */
+  resumption?: StreamResumptionStore;
 }
 
 /** Shared state for one node (last seen and outside sources kept in `presenceState`), or for several Cores in one process when passed to each. */
@@ -49,5 +58,6 @@ export function memorySharedState(presenceState?: PresenceStateStore): SharedSta
     locks: new MemoryLocks(),
     chatLocks: new MemoryChatLockStore(),
     mucOccupants: new MemoryMucOccupantStore(),
+    resumption: new MemoryStreamResumptionStore(),
   };
 }
