@@ -4,7 +4,7 @@
 // once, from `cluster.redisUrl`; nothing else in the node depends on which it is.
 import { randomUUID } from 'node:crypto';
 import type { RateLimiterAbstract } from 'rate-limiter-flexible';
-import type { AdminStores, ClusterRegistry, Logger, NodeInfo, SharedState, SignInCounters, Stores } from '@deskchat/core';
+import type { AdminStores, ClusterRegistry, Logger, Metrics, NodeInfo, SharedState, SignInCounters, Stores } from '@deskchat/core';
 import { connectRedis, openRedisAdminStores, openRedisSharedState, openRedisStores, parseRedisOptions, redisRequestRateLimiter, redisSignInCounters, requirePersistence } from '@deskchat/redis';
 import { openSqliteStores } from '@deskchat/storage-sqlite';
 import { nodeAddress, type ClusterConfig } from './cluster-config.js';
@@ -31,7 +31,8 @@ export interface Backend {
   close(): Promise<void>;
 }
 
-export async function openBackend(config: ServerConfig, log: Logger): Promise<Backend> {
+/** `metrics`: where Redis's latency and errors are counted (RedisConnection.run). */
+export async function openBackend(config: ServerConfig, log: Logger, metrics?: Metrics): Promise<Backend> {
   if (!config.cluster) {
     const stores = openSqliteStores(config.dataDir);
     return { stores, adminStores: stores, offlineCount: () => stores.offline.countAllMessages(), isStoreAvailable: () => true, close: async () => stores.close() };
@@ -39,7 +40,7 @@ export async function openBackend(config: ServerConfig, log: Logger): Promise<Ba
   const cluster = config.cluster;
   const redisOptions = parseRedisOptions({ url: cluster.redisUrl, ...(cluster.redisPassword ? { password: cluster.redisPassword } : {}), keyPrefix: cluster.keyPrefix }, 'cluster');
   // Unreachable at start: RedisConnectError, printed by the CLI as a message with exit 1.
-  const redis = await connectRedis(redisOptions, { log });
+  const redis = await connectRedis(redisOptions, { log, ...(metrics ? { metrics } : {}) });
   try {
     // Durable data in Redis needs persistence (AOF or snapshots) unless the operator says otherwise.
     await requirePersistence(redis, { allowVolatileRedis: cluster.allowVolatileRedis }, log);

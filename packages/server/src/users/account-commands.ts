@@ -68,19 +68,23 @@ export async function removeUser(stores: Stores, rawUsername: string): Promise<s
   return username;
 }
 
-/** Writes one line per account, in username order, a page at a time; returns how many. */
-export async function listUsers(accounts: AccountStore, writeLine: (line: string) => void, pageSize = LIST_PAGE_SIZE): Promise<number> {
+/**
+ * Writes one line per account, in username order, a page at a time; returns how many. With
+ * `nodesOf` (a cluster) each line ends with the user's home node.
+ */
+export async function listUsers(accounts: AccountStore, writeLine: (line: string) => void, nodesOf?: (usernames: string[]) => Promise<(string | undefined)[]>, pageSize = LIST_PAGE_SIZE): Promise<number> {
   let count = 0;
   for (;;) {
     const page = await accounts.listAccounts({ offset: count, limit: pageSize });
-    for (const account of page) writeLine(formatUserLine(account));
+    const nodes = nodesOf ? await nodesOf(page.map((a) => a.username)) : undefined;
+    page.forEach((account, i) => writeLine(formatUserLine(account, nodes && (nodes[i] ?? ''))));
     count += page.length;
     if (page.length < pageSize) return count;
   }
 }
 
-/** username, name, email and creation time (ISO 8601, UTC), tab separated; absent fields are empty. */
-export function formatUserLine(account: AccountSummary): string {
+/** username, name, email, creation time (ISO 8601, UTC) and, in a cluster, the home node; tab separated; absent fields are empty. */
+export function formatUserLine(account: AccountSummary, node?: string): string {
   const created = new Date(account.createdAt).toISOString().replace(/\.\d{3}Z$/, 'Z');
-  return [account.username, account.name ?? '', account.email ?? '', created].join('\t');
+  return [account.username, account.name ?? '', account.email ?? '', created, ...(node !== undefined ? [node] : [])].join('\t');
 }
