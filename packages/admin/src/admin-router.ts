@@ -15,6 +15,7 @@ import type { RateLimiterAbstract } from 'rate-limiter-flexible';
 import { DEFAULT_RATE_LIMIT, memoryRateLimiter, rateLimit, type RateLimit } from './rate-limit.js';
 import { adminRoutes } from './routes/admin-routes.js';
 import { filePolicyRoutes, type FilePolicyAdminService } from './routes/file-policy-routes.js';
+import { clusterRoutes, type ClusterAdminService } from './routes/cluster-routes.js';
 import { healthRoutes, type HealthOptions } from './routes/health-routes.js';
 import { settingsRoutes, type LoadLimitControl } from './routes/settings-routes.js';
 import { userRoutes, type UserAdminService } from './routes/user-routes.js';
@@ -26,6 +27,8 @@ export interface AdminApiOptions extends HealthOptions {
   settings: SettingsStore;
   presenceSources: () => PresenceSourceService | undefined;
   users?: () => UserAdminService | undefined;
+  /** Nodes, pairs and users on nodes; undefined on a single node (those routes answer 404 "not a cluster"). */
+  cluster?: () => ClusterAdminService | undefined;
   loadLimit?: LoadLimitControl;
   /** The file-transfer policy (GET/PUT/DELETE /api/v1/settings/files). */
   filePolicy?: () => FilePolicyAdminService | undefined;
@@ -65,6 +68,7 @@ export function createAdminApi(options: AdminApiOptions): AdminApi {
   authRoutes(router, { stores: options.stores, sessions, throttle, idleSeconds: Math.round(timeouts.idleMs / 1000), onSignIn: options.onSignIn });
   settingsRoutes(router, { settings: options.settings, audit: options.stores.audit, allowInsecureChatUrls: !!options.allowInsecureChatUrls, loadLimit: options.loadLimit });
   userRoutes(router, options.users ?? (() => undefined), options.stores.audit);
+  clusterRoutes(router, options.cluster ?? (() => undefined), options.stores.audit);
   adminRoutes(router, options.stores, now);
   presenceRoutes(router, options.presenceSources);
   filePolicyRoutes(router, options.filePolicy ?? (() => undefined), options.stores.audit);

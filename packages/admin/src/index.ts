@@ -8,6 +8,7 @@ export { CHAT_SERVERS_KEY, BOSH_PATHS, parseChatServers, type ChatServers } from
 export { LOAD_LIMITS_KEY, type LoadLimitControl } from './routes/settings-routes.js';
 export type { UserAdminService, PreparedImport, ImportReport } from './routes/user-routes.js';
 export type { ReadinessCheck } from './routes/health-routes.js';
+export type { ClusterAdminService, ClusterView, ClusterNodeView, ClusterPairView, NodeAssignment, Rebalance } from './routes/cluster-routes.js';
 export { hashPassword, verifyPassword, DEFAULT_SCRYPT_COST, type ScryptCost } from './auth/password-hash.js';
 export { parseAdminName, parseTokenName, adminPasswordProblem, ADMIN_NAME_RULE } from './auth/admin-names.js';
 export { generateApiToken, tokenHash } from './auth/api-token.js';

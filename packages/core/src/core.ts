@@ -278,7 +278,9 @@ export class Core {
         else await this.router.redeliver([stanza]);
       } else if (message.type === 'close') {
         const session = this.sessions.get(message.username, message.resource);
-        if (session?.id === message.sessionId) session.close(new StreamError(message.condition as StreamError['condition'], message.text, message.seeOther));
+        if (session?.id !== message.sessionId) return;
+        if (message.redirect) session.redirect(message.redirect, message.text ?? `continue on ${message.redirect.host}`);
+        else session.close(new StreamError(message.condition as StreamError['condition'], message.text, message.seeOther));
       } else if (message.type === 'iq-reply') {
         await this.iq.onReply(parseDocument(message.stanza, this.forwardedLimits));
       } else if (message.type === 'poke') {

@@ -11,9 +11,13 @@
 //   call also has its own deadline (`commandTimeoutMs`). With nothing else written, the socket then
 //   goes idle and node-redis's `socketTimeout` drops it and reconnects, so a dead peer is not
 //   waited on for the minutes TCP would take.
+// - Every call is measured here and nowhere else (core's metrics port, issue 11 "Redis latency and
+//   errors"): its duration by operation (the `what` each store names: a fixed set) and its failures
+//   by operation and kind. The node bus's blocking reads have their own connection and are not
+//   calls, so they do not skew the latencies.
 import { EventEmitter } from 'node:events';
 import { createClient, type RedisClientType } from 'redis';
-import { silentLogger, type Logger } from '@deskchat/core';
+import { noopMetrics, silentLogger, type Counter, type Histogram, type Logger, type Metrics } from '@deskchat/core';
 import { backoffDelay } from './backoff.js';
 import { RedisConnectError, RedisUnavailableError, isErrorLike, isUnavailability } from './errors.js';
 import { KeySpace } from './keys.js';
@@ -27,6 +31,9 @@ export interface RedisConnectionEvents {
   available: [];
 }
 
+/** deskchat_redis_command_seconds: from well under a millisecond (loopback) to the command deadline. */
+const LATENCY_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5];
+
 export class RedisConnection extends EventEmitter<RedisConnectionEvents> {
   readonly keys: KeySpace;
   /** The URL without its password, for messages. */
@@ -36,6 +43,8 @@ export class RedisConnection extends EventEmitter<RedisConnectionEvents> {
   private isPinging = false;
   private isClosed = false;
   private readonly healthTimer: NodeJS.Timeout;
+  private readonly latency: Histogram;
+  private readonly failures: Counter;
 
   /** Use `connectRedis`. */
   constructor(
@@ -43,8 +52,15 @@ export class RedisConnection extends EventEmitter<RedisConnectionEvents> {
     readonly options: RedisOptions,
     private readonly log: Logger,
     events: ClientEvents,
+    metrics: Metrics = noopMetrics,
   ) {
     super();
+    this.latency = metrics.histogram({ name: 'deskchat_redis_command_seconds', help: 'Duration of each store call on Redis (one command, pipeline or script, RedisConnection.run), by operation', labelNames: ['operation'], buckets: LATENCY_BUCKETS });
+    this.failures = metrics.counter({
+      name: 'deskchat_redis_errors_total',
+      help: 'Store calls on Redis that failed, by operation and kind (unavailable: refused at once while Redis is down; timeout: no reply within the deadline; connection: the connection broke; error: an error reply)',
+      labelNames: ['operation', 'kind'],
+    });
     this.keys = new KeySpace(options.keyPrefix);
     this.url = redactUrl(options.url);
     events.error = (err) => this.markDown(describe(err));
@@ -64,24 +80,33 @@ export class RedisConnection extends EventEmitter<RedisConnectionEvents> {
    * errors (bugs) propagate unchanged.
    */
   async run<T>(what: string, operation: (client: RedisClient) => Promise<T>, options: { timeoutMs?: number } = {}): Promise<T> {
-    if (this.isClosed) throw new RedisUnavailableError(`${what}: the Redis connection is closed`);
-    if (!this.isAvailable) throw new RedisUnavailableError(`${what}: Redis at ${this.url} is unavailable (${this.reason || 'reconnecting'})`);
+    if (this.isClosed || !this.isAvailable) {
+      this.failures.inc({ operation: what, kind: 'unavailable' });
+      throw new RedisUnavailableError(this.isClosed ? `${what}: the Redis connection is closed` : `${what}: Redis at ${this.url} is unavailable (${this.reason || 'reconnecting'})`);
+    }
     const ms = options.timeoutMs ?? this.options.commandTimeoutMs;
     let timer: NodeJS.Timeout | undefined;
     const deadline = new Promise<never>((_, reject) => {
       timer = setTimeout(() => reject(new RedisUnavailableError(`${what}: no reply from Redis at ${this.url} within ${ms} ms`)), ms);
     });
+    const started = performance.now();
     try {
       return await Promise.race([operation(this.client), deadline]);
     } catch (err) {
       if (err instanceof RedisUnavailableError) {
+        this.failures.inc({ operation: what, kind: 'timeout' });
         void this.checkHealth(); // a silent server: find out now rather than at the next tick
         throw err;
       }
-      if (isUnavailability(err)) throw new RedisUnavailableError(`${what}: ${describe(err)}`, { cause: err });
+      if (isUnavailability(err)) {
+        this.failures.inc({ operation: what, kind: 'connection' });
+        throw new RedisUnavailableError(`${what}: ${describe(err)}`, { cause: err });
+      }
+      this.failures.inc({ operation: what, kind: 'error' });
       throw err;
     } finally {
       clearTimeout(timer);
+      this.latency.observe((performance.now() - started) / 1000, { operation: what });
     }
   }
 
@@ -146,6 +171,8 @@ export class RedisConnection extends EventEmitter<RedisConnectionEvents> {
 
 export interface ConnectRedisDeps {
   log?: Logger;
+  /** Where each call's latency and failures are counted (the node's /metrics); nothing by default. */
+  metrics?: Metrics;
 }
 
 /**
@@ -208,7 +235,7 @@ export async function connectRedis(options: RedisOptions, deps: ConnectRedisDeps
   }
   hasConnected = true;
   log.info({ redis: url, keyPrefix: options.keyPrefix }, 'connected to redis');
-  return new RedisConnection(client, options, log, events);
+  return new RedisConnection(client, options, log, events, deps.metrics);
 }
 
 /** What the client's 'error' and 'ready' listeners call: the start-up handlers, then the connection's. */

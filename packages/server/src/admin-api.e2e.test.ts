@@ -102,6 +102,27 @@ describe('users over the admin API', () => {
   });
 });
 
+describe('a single node has no cluster', () => {
+  it('answers 404 "not a cluster" on the cluster routes, keeps users without a node, and has no Redis readiness check', async () => {
+    for (const [path, method, json] of [
+      ['/api/v1/cluster', 'GET', undefined],
+      ['/api/v1/users/hal/node', 'PUT', { node: 'imp1a' }],
+      ['/api/v1/cluster/pairs/pair1/rebalance', 'POST', undefined],
+    ] as const) {
+      const response = await api(path, { method, json });
+      expect(response.status).toBe(404);
+      expect(((await response.json()) as { reason: string }).reason).toMatch(/^not a cluster/);
+    }
+    const refused = await api('/api/v1/users', { method: 'POST', json: { username: 'nel', password: 'pw', node: 'imp1a' } });
+    expect(refused.status).toBe(400);
+    expect(((await refused.json()) as { fields: Record<string, string> }).fields.node).toMatch(/^not a cluster/);
+    const users = (await (await api('/api/v1/users')).json()) as { users: Record<string, unknown>[] };
+    expect(users.users.every((u) => !('node' in u))).toBe(true);
+    const ready = (await (await api('/readyz', { token: null })).json()) as { checks: Record<string, unknown> };
+    expect(Object.keys(ready.checks).sort()).toEqual(['loadLimit', 'serving', 'storage']);
+  });
+});
+
 describe('public chat-servers copy on the HTTP port', () => {
   it("answers this node's BOSH URL before a save and the saved URLs after it, without credentials", async () => {
     const url = `http://127.0.0.1:${server.httpPort}/api/v1/public/chat-servers`;

@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
 import Koa from 'koa';
-import { LOAD_LIMITS_KEY, createAdminApi, hashPassword, renderErrors, type LoadLimitControl, type ReadinessCheck, type UserAdminService } from '@deskchat/admin';
+import { LOAD_LIMITS_KEY, createAdminApi, hashPassword, renderErrors, type ClusterAdminService, type LoadLimitControl, type ReadinessCheck, type UserAdminService } from '@deskchat/admin';
 import { parseLoadLimits, type AdminStores, type Core, type LoadLimits, type Logger } from '@deskchat/core';
 import { PRESENCE_SOURCES_SERVICE, type PresenceSourceService } from '@deskchat/im';
 import { FILE_POLICY_SERVICE, type FilePolicyService } from '@deskchat/files';
@@ -59,6 +59,10 @@ export interface AdminServerDeps {
   token: string;
   adminStores: AdminStores;
   users: UserAdminService;
+  /** In a cluster: nodes, pairs, users on nodes (absent: those routes answer "not a cluster"). */
+  cluster?: ClusterAdminService;
+  /** Whether the shared store answers (in a cluster: Redis), for /readyz. */
+  isStoreAvailable?: () => boolean;
   metrics: PromMetrics;
   nodeMetrics: NodeMetrics;
   log: Logger;
@@ -82,6 +86,7 @@ export function createAdminServer(deps: AdminServerDeps): http.Server {
     settings: core.stores.settings,
     presenceSources: () => core.services.get(PRESENCE_SOURCES_SERVICE) as PresenceSourceService | undefined,
     users: () => deps.users,
+    cluster: () => deps.cluster,
     loadLimit,
     filePolicy: () => core.services.get(FILE_POLICY_SERVICE) as FilePolicyService | undefined,
     allowInsecureChatUrls: config.admin.allowInsecureChatUrls,
@@ -89,7 +94,7 @@ export function createAdminServer(deps: AdminServerDeps): http.Server {
     sessionTimeouts: { idleMs: config.admin.sessionIdleMinutes * 60_000, absoluteMs: 12 * 3_600_000 },
     metrics: () => deps.metrics.scrape(),
     status: () => deps.nodeMetrics.status(),
-    readiness: () => readiness(core),
+    readiness: () => readiness(core, deps.cluster ? deps.isStoreAvailable : undefined),
     ...(deps.rateLimiter ? { rateLimiter: deps.rateLimiter } : {}),
     onSignIn: (result) => deps.nodeMetrics.adminSignIn(result),
   });
@@ -101,7 +106,7 @@ export function createAdminServer(deps: AdminServerDeps): http.Server {
 }
 
 /** /readyz: storage answers, and the node is under its load limit (with the cluster: Redis reachable). */
-async function readiness(core: Core): Promise<Record<string, ReadinessCheck>> {
+async function readiness(core: Core, isRedisAvailable?: () => boolean): Promise<Record<string, ReadinessCheck>> {
   let storage: ReadinessCheck;
   try {
     await core.stores.accounts.countAccounts();
@@ -113,6 +118,9 @@ async function readiness(core: Core): Promise<Record<string, ReadinessCheck>> {
   const { maxSessionsPerNode } = core.loadLimit.current;
   return {
     storage,
+    // In a cluster the connection's own view (health PINGs, failed calls): false from the moment
+    // Redis is seen gone or hung, before a store call here would notice.
+    ...(isRedisAvailable ? { redis: isRedisAvailable() ? { ok: true } : { ok: false, detail: 'Redis is unreachable: the cluster\'s shared state and stores are unavailable' } } : {}),
     // Fenced (cut off from the cluster, or declared dead): not serving until it is back.
     serving: core.isServing ? { ok: true } : { ok: false, detail: 'fenced: this node is out of the cluster until its store answers again' },
     loadLimit: isRefusing ? { ok: false, detail: `${core.sessions.size} sessions: at limits.maxSessionsPerNode (${maxSessionsPerNode}), refusing sign-ins` } : { ok: true },

@@ -1,7 +1,8 @@
 // The admin page in Debian's Chromium against a real node (issue "Administration", proof): sign in;
 // edit the chat server URLs; Revert restores the saved values; Save persists across a page reload
 // and a server restart; an invalid URL shows its reason and saves nothing; a user added on the page
-// signs in with an XMPP client. Screenshots of each page go to test-artifacts/admin-page/.
+// signs in with an XMPP client; the Cluster page says a single node has none. Screenshots of each
+// page go to test-artifacts/admin-page/.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { BrowserContext, Page } from 'playwright-core';
 import { hashPassword } from '@deskchat/admin';
@@ -126,6 +127,17 @@ describe('admin page in Chromium', () => {
     await page.locator('#audit-table td', { hasText: 'settings.chat-servers.update' }).waitFor();
     await expect(page.locator('#audit-table td', { hasText: 'user.add' }).count()).resolves.toBe(1);
     await page.screenshot({ path: `${shots}/audit.png` });
+  });
+
+  it('says on the Cluster and Users pages that a single node has no cluster', async () => {
+    await page.getByRole('link', { name: 'Cluster' }).click();
+    await page.locator('#cluster-note', { hasText: 'This node runs alone, not in a cluster' }).waitFor();
+    await expect(page.getByRole('button', { name: /^Rebalance/ }).count()).resolves.toBe(0);
+    await page.screenshot({ path: `${shots}/cluster-single-node.png` });
+    await page.getByRole('link', { name: 'Users' }).click();
+    await page.locator('#users-node-note', { hasText: 'users have no node to assign' }).waitFor();
+    await expect(page.locator('#users-table th').allTextContents()).resolves.toEqual(['Username', 'Name', 'E-mail', 'Created', '']);
+    await expect(page.locator('#new-node').count()).resolves.toBe(0);
   });
 
   it('is readable on a narrow window', async () => {

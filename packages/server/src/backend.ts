@@ -4,7 +4,7 @@
 // once, from `cluster.redisUrl`; nothing else in the node depends on which it is.
 import { randomUUID } from 'node:crypto';
 import type { RateLimiterAbstract } from 'rate-limiter-flexible';
-import type { AdminStores, ClusterRegistry, Logger, NodeInfo, SharedState, SignInCounters, Stores } from '@deskchat/core';
+import type { AdminStores, ClusterRegistry, Logger, Metrics, NodeInfo, SharedState, SignInCounters, Stores } from '@deskchat/core';
 import { connectRedis, openRedisAdminStores, openRedisSharedState, openRedisStores, parseRedisOptions, redisRequestRateLimiter, redisSignInCounters, requirePersistence } from '@deskchat/redis';
 import { openSqliteFileStore, openSqliteStores } from '@deskchat/storage-sqlite';
 import { nodeAddress, type ClusterConfig } from './cluster-config.js';
@@ -31,7 +31,8 @@ export interface Backend {
   close(): Promise<void>;
 }
 
-export async function openBackend(config: ServerConfig, log: Logger): Promise<Backend> {
+/** `metrics`: where Redis's latency and errors are counted (RedisConnection.run). */
+export async function openBackend(config: ServerConfig, log: Logger, metrics?: Metrics): Promise<Backend> {
   if (!config.cluster) {
     const stores = openSqliteStores(config.dataDir);
     // Leftovers of uploads cut by a crash; only in the server, never in the CLI, which shares the store.
@@ -41,7 +42,7 @@ export async function openBackend(config: ServerConfig, log: Logger): Promise<Ba
   const cluster = config.cluster;
   const redisOptions = parseRedisOptions({ url: cluster.redisUrl, ...(cluster.redisPassword ? { password: cluster.redisPassword } : {}), keyPrefix: cluster.keyPrefix }, 'cluster');
   // Unreachable at start: RedisConnectError, printed by the CLI as a message with exit 1.
-  const redis = await connectRedis(redisOptions, { log });
+  const redis = await connectRedis(redisOptions, { log, ...(metrics ? { metrics } : {}) });
   // Stored files have no Redis backend yet (issue #10): each node keeps the files uploaded to it
   // on its own disk, with their metadata in its own SQLite file, and its upload URLs name this node
   // (cluster.publicUrl), so a file is served by the node that holds it — and not while it is down.

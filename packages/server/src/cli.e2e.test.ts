@@ -1,12 +1,13 @@
 // The `deskchat` command as a newcomer uses it: start on the embedded store, add users while it
 // runs, sign in; SIGTERM closes streams with system-shutdown (RFC 6120 §4.9.3.22) and exits 0;
-// a busy port and a bad setting stop the start with a message that names the key.
+// a busy port and a bad setting stop the start with a message that names the key; in a cluster the
+// administration commands need only DESKCHAT_REDIS_URL.
 import { describe, it, expect, afterEach } from '@jest/globals';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import net from 'node:net';
-import { freePort } from '@deskchat/testing';
+import { freePort, startRedisServer } from '@deskchat/testing';
 import { RawConnection, STREAM_HEADER, repoRoot, signIn, stopClient, tempDir } from './__tests__/e2e-helpers.js';
 
 const cli = path.join(repoRoot, 'packages/server/dist/cli.js');
@@ -139,5 +140,23 @@ describe('deskchat start', () => {
     await Promise.all([stopClient(bob), stopClient(carol)]);
     expect(output()).toContain('session bound');
     expect(output()).not.toContain('4111-SECRET');
+  });
+
+  it('runs the user and cluster commands on a cluster\'s Redis given DESKCHAT_REDIS_URL alone (no node name)', async () => {
+    const redis = await startRedisServer();
+    try {
+      const dir = tempDir();
+      const cluster = { DESKCHAT_REDIS_URL: redis.url };
+      const added = runCli(['user', 'add', 'alice', '--password', 'pw-alice'], dir, 5222, cluster);
+      expect([added.status, added.stderr]).toEqual([0, 'user alice added (no node has joined the cluster yet: the first node it signs in on keeps it)\n']);
+      expect(fs.existsSync(path.join(dir, 'deskchat.sqlite'))).toBe(false); // not on SQLite
+      const status = runCli(['cluster', 'status'], dir, 5222, cluster);
+      expect([status.status, status.stdout, status.stderr]).toEqual([0, 'NODE  PAIR  STATE  LAST HEARTBEAT  SESSIONS  USERS\n', '0 nodes (0 alive) in 0 pairs\n']);
+      const single = runCli(['cluster', 'status'], dir, 5222);
+      expect(single.status).toBe(1);
+      expect(single.stderr).toMatch(/^deskchat: cluster status needs a cluster/);
+    } finally {
+      await redis.stop();
+    }
   });
 });

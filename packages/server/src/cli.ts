@@ -2,7 +2,8 @@
 // The `deskchat` command: `deskchat start`, `deskchat user …`. Exit codes: 0 ok, 1 failure, 2 usage.
 import { OptionsError } from '@deskchat/core';
 import { RedisConnectError, RedisNotPersistentError } from '@deskchat/redis';
-import { loadConfig } from './config.js';
+import { loadConfig, loadToolConfig } from './config.js';
+import { runClusterCommand } from './cluster/cluster-commands.js';
 import { createLogger } from './logger.js';
 import { runMigrateCommand } from './migrate/migrate-command.js';
 import { ListenError, startNode } from './node.js';
@@ -13,22 +14,28 @@ const USAGE = `Usage: deskchat <command> [--config FILE]
 
 Commands:
   start                              start a node (embedded SQLite store in dataDir)
-  user add <username> [--password P] [--name N] [--email E]
-                                     add a user (prompts, or generates and prints a password)
+  user add <username> [--password P] [--name N] [--email E] [--node NODE]
+                                     add a user (prompts, or generates and prints a password);
+                                     in a cluster on NODE, else on the least loaded node
   user passwd <username> [--password P]
   user remove <username>
-  user list
+  user list                          (in a cluster with each user's node)
   user import <file.csv>             header row: username,password[,name,email]
+  user assign <username> <node>      cluster: move a user (signed-in sessions follow)
   admin add|passwd <name> [--password-stdin]
                                      admin page accounts (prompts, or generates and prints a password)
   admin remove <name> | admin list
   admin token create|revoke <name>   API tokens for automation (shown once, stored hashed)
   admin token list
+  cluster status                     cluster: nodes, pairs, alive or dead, sessions, users
+  cluster rebalance <pair>           cluster: spread a pair's users evenly over its two nodes
   migrate --from-sqlite DIR [--redis-url URL] [--key-prefix P]
                                      copy a single node's data into Redis (DESKCHAT_REDIS_URL,
                                      DESKCHAT_REDIS_PASSWORD, DESKCHAT_REDIS_PREFIX)
 
-Configuration: deskchat.yaml (or --config / DESKCHAT_CONFIG) and DESKCHAT_* environment variables.`;
+Configuration: deskchat.yaml (or --config / DESKCHAT_CONFIG) and DESKCHAT_* environment variables.
+In a cluster (cluster.redisUrl or DESKCHAT_REDIS_URL) the user, admin and cluster commands work on
+its Redis; they need no node name.`;
 
 async function main(argv: string[]): Promise<number> {
   const configIndex = argv.indexOf('--config');
@@ -42,10 +49,12 @@ async function main(argv: string[]): Promise<number> {
   // Before the node's configuration: migrating needs only a Redis, and DESKCHAT_REDIS_URL alone
   // would make the configuration ask for the rest of a cluster node's settings.
   if (command === 'migrate') return runMigrateCommand(rest, { env: process.env, stdout: process.stdout, stderr: process.stderr });
-  const config = loadConfig({ file: configFile });
-  if (command === 'start') return start(config);
-  if (command === 'admin') return runAdminCommand(rest, { config, stdin: process.stdin, stdout: process.stdout, stderr: process.stderr });
-  if (command === 'user') return runUserCommand(rest, { config, stdin: process.stdin, stdout: process.stdout, stderr: process.stderr });
+  if (command === 'start') return start(loadConfig({ file: configFile }));
+  // The administration commands are not a node: in a cluster they need only its Redis.
+  const io = () => ({ config: loadToolConfig({ file: configFile }), stdin: process.stdin, stdout: process.stdout, stderr: process.stderr });
+  if (command === 'admin') return runAdminCommand(rest, io());
+  if (command === 'user') return runUserCommand(rest, io());
+  if (command === 'cluster') return runClusterCommand(rest, io());
   process.stderr.write(`deskchat: unknown command '${command}'\n\n${USAGE}\n`);
   return 2;
 }

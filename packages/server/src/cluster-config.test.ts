@@ -1,7 +1,7 @@
 // The `cluster` section of the configuration (cluster-config.ts) and its environment variables.
 import { describe, expect, it } from '@jest/globals';
 import { OptionsError } from '@deskchat/core';
-import { loadConfig, parseConfig } from './config.js';
+import { loadConfig, loadToolConfig, parseConfig, parseToolConfig } from './config.js';
 import { nodeAddress } from './cluster-config.js';
 
 const base = { redisUrl: 'redis://127.0.0.1:6390/0', node: 'imp1a', pair: 'pair1', publicUrl: 'https://imp1a.example.com:5280' };
@@ -69,5 +69,16 @@ describe('cluster configuration', () => {
     }
     expect(error).toBeInstanceOf(OptionsError);
     expect((error as OptionsError).key).toBe(key);
+  });
+
+  it('gives the administration commands the cluster\'s store from DESKCHAT_REDIS_URL alone (they are not a node)', () => {
+    const env = { DESKCHAT_REDIS_URL: 'redis://10.0.0.5:6379/2', DESKCHAT_REDIS_PREFIX: 'dc1:' };
+    expect(() => loadConfig({ cwd: '/tmp', env })).toThrow(/cluster\.node: is required/);
+    expect(loadToolConfig({ cwd: '/tmp', env }).cluster).toEqual({ redisUrl: 'redis://10.0.0.5:6379/2', keyPrefix: 'dc1:' });
+    // A node's full section is accepted as it is; its store settings are still checked.
+    expect(parseToolConfig({ cluster: { ...base, redisPassword: 'pw' } }, '/tmp').cluster).toEqual({ redisUrl: base.redisUrl, redisPassword: 'pw', keyPrefix: 'deskchat:' });
+    expect(() => parseToolConfig({ cluster: { redisUrl: 'http://x' } }, '/tmp')).toThrow(/cluster\.redisUrl/);
+    expect(() => parseToolConfig({ cluster: { redisUrl: base.redisUrl, nodes: 4 } }, '/tmp')).toThrow(/cluster\.nodes: unknown setting/);
+    expect(parseToolConfig({}, '/tmp').cluster).toBeUndefined();
   });
 });

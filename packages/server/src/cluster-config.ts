@@ -3,13 +3,17 @@
 // Every key has an environment variable (ENV_KEYS in config.ts) and a message naming it.
 import { OptionsError, checkBoolean, checkInteger, type NodeAddress } from '@deskchat/core';
 
-export interface ClusterConfig {
+/** Where a cluster keeps its state: all that the administration commands (`deskchat user|admin|cluster …`) need. */
+export interface ClusterStoreConfig {
   /** redis://[user:password@]host:port[/db] or rediss:// (TLS). */
   redisUrl: string;
   /** A password kept out of the URL (DESKCHAT_REDIS_PASSWORD). */
   redisPassword?: string;
   /** Prefix of every key this cluster writes (several clusters may share one Redis). */
   keyPrefix: string;
+}
+
+export interface ClusterConfig extends ClusterStoreConfig {
   /** This node's unique name. */
   node: string;
   /** The pair it belongs to (two nodes per pair). */
@@ -48,15 +52,28 @@ function name(key: string, value: unknown): string {
   return value;
 }
 
-/** Parses `cluster`; undefined when no Redis URL is set (single-node mode). */
-export function parseClusterConfig(raw: Record<string, unknown> | undefined, c2sPort: number): ClusterConfig | undefined {
+const KNOWN = ['redisUrl', 'redisPassword', 'keyPrefix', 'node', 'pair', 'publicUrl', 'publicHost', 'publicC2sPort', 'redirect', 'heartbeatSeconds', 'deadAfterSeconds', 'allowVolatileRedis'];
+
+/**
+ * The store half of `cluster` (what the administration commands need: they are not a node, so the
+ * node's name, pair and public URL may be absent); undefined when no Redis URL is set.
+ */
+export function parseClusterStoreConfig(raw: Record<string, unknown> | undefined): ClusterStoreConfig | undefined {
   if (raw === undefined || raw.redisUrl === undefined || raw.redisUrl === '') return undefined;
-  const known = ['redisUrl', 'redisPassword', 'keyPrefix', 'node', 'pair', 'publicUrl', 'publicHost', 'publicC2sPort', 'redirect', 'heartbeatSeconds', 'deadAfterSeconds', 'allowVolatileRedis'];
-  for (const key of Object.keys(raw)) if (!known.includes(key)) throw new OptionsError(`cluster.${key}`, 'unknown setting');
+  for (const key of Object.keys(raw)) if (!KNOWN.includes(key)) throw new OptionsError(`cluster.${key}`, 'unknown setting');
   const redisUrl = raw.redisUrl;
   if (typeof redisUrl !== 'string' || !/^rediss?:\/\/[^/\s]+(\/\d+)?\/?$/.test(redisUrl)) {
     throw new OptionsError('cluster.redisUrl', `must be redis://host:port[/db] or rediss://… (got ${JSON.stringify(redisUrl)})`);
   }
+  const keyPrefix = raw.keyPrefix === undefined ? 'deskchat:' : String(raw.keyPrefix);
+  if (!/^[A-Za-z0-9:_.-]{0,64}$/.test(keyPrefix)) throw new OptionsError('cluster.keyPrefix', 'must be up to 64 letters, digits, ":", "_", "." or "-"');
+  return { redisUrl, ...(raw.redisPassword === undefined || raw.redisPassword === '' ? {} : { redisPassword: String(raw.redisPassword) }), keyPrefix };
+}
+
+/** Parses `cluster`; undefined when no Redis URL is set (single-node mode). */
+export function parseClusterConfig(raw: Record<string, unknown> | undefined, c2sPort: number): ClusterConfig | undefined {
+  const store = parseClusterStoreConfig(raw);
+  if (raw === undefined || store === undefined) return undefined;
   if (raw.node === undefined) throw new OptionsError('cluster.node', 'is required in cluster mode (DESKCHAT_NODE): this node\'s unique name');
   if (raw.pair === undefined) throw new OptionsError('cluster.pair', 'is required in cluster mode (DESKCHAT_PAIR): the pair this node belongs to');
   if (typeof raw.publicUrl !== 'string') throw new OptionsError('cluster.publicUrl', 'is required in cluster mode (DESKCHAT_PUBLIC_URL): this node\'s base URL as clients reach it, e.g. https://imp1.example.com:5280');
@@ -73,12 +90,8 @@ export function parseClusterConfig(raw: Record<string, unknown> | undefined, c2s
   if (deadAfterSeconds <= heartbeatSeconds) throw new OptionsError('cluster.deadAfterSeconds', `must be more than cluster.heartbeatSeconds (${heartbeatSeconds})`);
   const publicHost = raw.publicHost === undefined ? url.hostname.replace(/^\[|\]$/g, '') : String(raw.publicHost);
   if (!/^[0-9a-zA-Z.:_-]+$/.test(publicHost)) throw new OptionsError('cluster.publicHost', 'must be a host name or IP address');
-  const keyPrefix = raw.keyPrefix === undefined ? 'deskchat:' : String(raw.keyPrefix);
-  if (!/^[A-Za-z0-9:_.-]{0,64}$/.test(keyPrefix)) throw new OptionsError('cluster.keyPrefix', 'must be up to 64 letters, digits, ":", "_", "." or "-"');
   return {
-    redisUrl,
-    ...(raw.redisPassword === undefined || raw.redisPassword === '' ? {} : { redisPassword: String(raw.redisPassword) }),
-    keyPrefix,
+    ...store,
     node: name('cluster.node', raw.node),
     pair: name('cluster.pair', raw.pair),
     publicUrl: url.toString().replace(/\/$/, ''),

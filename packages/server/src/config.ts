@@ -9,7 +9,7 @@ import { parseBoshOptions, parseHttpOptions, type BoshOptions, type HttpOptions 
 import { parseMucOptions, type MucOptions } from '@deskchat/muc';
 import { parseFilesOptions, type FilesOptions } from '@deskchat/files';
 import { MODULE_SECTIONS, parseModuleConfig, type ModuleConfig } from './module-config.js';
-import { CLUSTER_ENV_KEYS, parseClusterConfig, type ClusterConfig } from './cluster-config.js';
+import { CLUSTER_ENV_KEYS, parseClusterConfig, parseClusterStoreConfig, type ClusterConfig, type ClusterStoreConfig } from './cluster-config.js';
 
 export interface ListenOptions {
   host: string;
@@ -34,6 +34,13 @@ export interface ServerConfig {
   /** File transfer: the policy's configured defaults, HTTP upload, the SOCKS5 proxy (docs/files.md). */
   files: FilesOptions;
 }
+
+/**
+ * What the administration commands (`deskchat user|admin|cluster …`) run on: the same file and
+ * environment, validated the same way, except that in a cluster they need only its store (they are
+ * not a node: DESKCHAT_REDIS_URL alone is enough). A ServerConfig is one.
+ */
+export type ToolConfig = Omit<ServerConfig, 'cluster'> & { cluster?: ClusterStoreConfig };
 
 export interface AdminConfig {
   /** The bootstrap bearer token (DESKCHAT_ADMIN_TOKEN); generated into <dataDir>/admin-token when absent. */
@@ -76,8 +83,19 @@ const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'
 const DEV_CERT = 'certs/localhost.crt';
 const DEV_KEY = 'certs/localhost.key';
 
+type LoadOptions = { file?: string; env?: NodeJS.ProcessEnv; cwd?: string };
+
 /** Reads the config file (if any) and the environment, and validates everything. Throws OptionsError. */
-export function loadConfig(options: { file?: string; env?: NodeJS.ProcessEnv; cwd?: string } = {}): ServerConfig {
+export function loadConfig(options: LoadOptions = {}): ServerConfig {
+  return parseConfig(readRaw(options), options.cwd ?? process.cwd());
+}
+
+/** loadConfig for the administration commands (ToolConfig). */
+export function loadToolConfig(options: LoadOptions = {}): ToolConfig {
+  return parseToolConfig(readRaw(options), options.cwd ?? process.cwd());
+}
+
+function readRaw(options: LoadOptions): Record<string, unknown> {
   const env = options.env ?? process.env;
   const cwd = options.cwd ?? process.cwd();
   const file = options.file ?? env.DESKCHAT_CONFIG ?? firstExisting(cwd, ['deskchat.yaml', 'deskchat.yml', 'deskchat.json']);
@@ -85,10 +103,18 @@ export function loadConfig(options: { file?: string; env?: NodeJS.ProcessEnv; cw
   for (const [variable, key] of Object.entries(ENV_KEYS)) {
     if (env[variable] !== undefined && env[variable] !== '') setPath(raw, key, env[variable]);
   }
-  return parseConfig(raw, cwd);
+  return raw;
 }
 
 export function parseConfig(raw: Record<string, unknown>, cwd: string): ServerConfig {
+  return parseWith(raw, cwd, (cluster, c2sPort) => parseClusterConfig(cluster, c2sPort));
+}
+
+export function parseToolConfig(raw: Record<string, unknown>, cwd: string): ToolConfig {
+  return parseWith(raw, cwd, (cluster) => parseClusterStoreConfig(cluster));
+}
+
+function parseWith<C>(raw: Record<string, unknown>, cwd: string, parseCluster: (raw: Record<string, unknown> | undefined, c2sPort: number) => C | undefined): Omit<ServerConfig, 'cluster'> & { cluster?: C } {
   const known = new Set<string>(['domain', 'dataDir', 'requireTls', 'xml', 'limits', 'resourceConflict', 'sm', 'version', 'c2s', 'http', 'bosh', 'admin', 'tls', 'log', 'cluster', 'muc', 'files', ...MODULE_SECTIONS]);
   for (const key of Object.keys(raw)) if (!known.has(key)) throw new OptionsError(key, 'unknown setting');
   const { c2s = {}, http = {}, bosh, admin = {}, tls, log = {}, dataDir, cluster, muc, roster, offline, messaging, vcard, search, auth, privateXml, files, ...coreRaw } = raw as Record<string, Record<string, unknown> | undefined>;
@@ -102,7 +128,7 @@ export function parseConfig(raw: Record<string, unknown>, cwd: string): ServerCo
   if (token !== undefined && (typeof token !== 'string' || token.length < 16)) throw new OptionsError('admin.token', 'must be a string of at least 16 characters');
   const { keepaliveInterval, idleTimeout } = c2sIn;
   const c2sPort = port('c2s.port', c2sIn.port, 5222);
-  const clusterConfig = parseClusterConfig(cluster === undefined ? undefined : object('cluster', cluster), c2sPort);
+  const clusterConfig = parseCluster(cluster === undefined ? undefined : object('cluster', cluster), c2sPort);
   return {
     ...(clusterConfig ? { cluster: clusterConfig } : {}),
     core: parseCoreOptions(coreRaw as Record<string, unknown>),

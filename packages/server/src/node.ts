@@ -17,6 +17,9 @@ import { adminToken, applySavedLoadLimits, createAdminServer, createFirstAdmin }
 import { instrumentNode } from './metrics/node-metrics.js';
 import { PromMetrics } from './metrics/prom-metrics.js';
 import { createUserAdminService } from './users/user-admin-service.js';
+import { ClusterAdmin } from './cluster/cluster-admin.js';
+import { createClusterAdminService } from './cluster/cluster-admin-service.js';
+import { instrumentCluster } from './metrics/cluster-metrics.js';
 
 export interface RunningNode {
   readonly core: Core;
@@ -39,14 +42,14 @@ export async function startNode(config: ServerConfig, log: Logger): Promise<Runn
   // address once the port is bound (http.port may be 0).
   let boundHttpUrl: string | undefined;
   const publicUrl = () => config.files.publicUrl ?? config.cluster?.publicUrl ?? boundHttpUrl ?? httpUrl(config, !!tls, config.http.port);
-  const backend = await openBackend(config, log);
+  const metrics = new PromMetrics();
+  const backend = await openBackend(config, log, metrics);
   const { stores, cluster } = backend;
   const tls = config.tls && { cert: fs.readFileSync(config.tls.certFile), key: fs.readFileSync(config.tls.keyFile) };
   // Requiring TLS only makes sense where there is a certificate to offer.
   // With LDAP sign-in, passwords are checked by a bind and only PLAIN can be offered.
   const ldapVerifier = config.im.ldapAuth ? createLdapPasswordVerifier(config.im.ldapAuth) : undefined;
   const mechanisms = defaultMechanisms(ldapVerifier);
-  const metrics = new PromMetrics();
   const core = new Core({
     options: { ...config.core, requireTls: config.core.requireTls && !!tls },
     stores,
@@ -90,13 +93,18 @@ export async function startNode(config: ServerConfig, log: Logger): Promise<Runn
   for (const server of [c2s.starttls, c2s.directTls, httpSurface.server, proxy.server]) if (server) guard.guard(server);
   // The admin API (design §6): its own port, bound to loopback by default.
   const nodeMetrics = instrumentNode({ core, metrics, bosh: httpSurface.bosh, ...(backend.offlineCount ? { offlineQueue: backend.offlineCount } : {}) });
+  // Users on nodes, for the admin API: the rules `deskchat user|cluster …` run (cluster/cluster-admin.ts).
+  const clusterAdmin = cluster && new ClusterAdmin({ registry: cluster.registry, directory: core.directory, bus: core.bus }, stores.accounts);
+  if (cluster) instrumentCluster(metrics, { core, registry: cluster.registry, self: cluster.self });
   await createFirstAdmin(config, backend.adminStores, log);
   const admin = createAdminServer({
     core,
     config,
     token: adminToken(config, log),
     adminStores: backend.adminStores,
-    users: createUserAdminService(stores),
+    users: createUserAdminService(stores, clusterAdmin),
+    ...(clusterAdmin && cluster ? { cluster: createClusterAdminService(clusterAdmin, cluster.self.name) } : {}),
+    isStoreAvailable: () => backend.isStoreAvailable(),
     metrics,
     nodeMetrics,
     log,

@@ -1,8 +1,10 @@
 // Chat users on the admin API. The account rules (RFC 7622 usernames, RFC 4013 passwords, SCRAM
 // keys derived on the thread pool, CSV import) are the CLI's: the server hands them in as a
 // UserAdminService, so the page, the API and `deskchat user …` agree on every rule.
-//   GET    /api/v1/users?search=&offset=&limit=      {"total", "users": [{username, name, email, createdAt}]}
-//   POST   /api/v1/users                             {"username", "password"?, "name"?, "email"?}
+//   GET    /api/v1/users?search=&offset=&limit=      {"total", "users": [{username, name, email, createdAt, node?}]}
+//   POST   /api/v1/users                             {"username", "password"?, "name"?, "email"?, "node"?}
+// In a cluster each user has a home node (`node` in the list); a new one goes to the node given, else
+// to the least loaded one (cluster-routes.ts moves users).
 //   DELETE /api/v1/users/{username}
 //   PUT    /api/v1/users/{username}/password          {"password"?}   (none: one is generated and shown once)
 //   POST   /api/v1/users/import   (text/csv)          202 {"id", "total"}; then
@@ -27,9 +29,13 @@ export interface PreparedImport {
 }
 
 export interface UserAdminService {
-  list(query: { search?: string; offset: number; limit: number }): Promise<{ total: number; users: AccountSummary[] }>;
-  /** Throws HttpError (400 naming the field, 409 when taken). Returns the generated password when none was given. */
-  add(user: { username: unknown; password?: unknown; name?: unknown; email?: unknown }): Promise<{ username: string; generatedPassword?: string }>;
+  /** In a cluster each user carries its home node (absent until assigned). */
+  list(query: { search?: string; offset: number; limit: number }): Promise<{ total: number; users: (AccountSummary & { node?: string })[] }>;
+  /**
+   * Throws HttpError (400 naming the field, 409 when taken). Returns the generated password when
+   * none was given and, in a cluster, the node the user was assigned to (`node` if given).
+   */
+  add(user: { username: unknown; password?: unknown; name?: unknown; email?: unknown; node?: unknown }): Promise<{ username: string; generatedPassword?: string; node?: string }>;
   /** false: no such user. */
   remove(username: string): Promise<boolean>;
   /** undefined: no such user. */
@@ -65,8 +71,8 @@ export function userRoutes(router: Router, users: () => UserAdminService | undef
 
   router.post('/api/v1/users', async (ctx) => {
     const body = objectBody(await readJson(ctx));
-    const result = await service().add({ username: body.username, password: body.password, name: body.name, email: body.email });
-    await recordChange(audit, ctx, { action: 'user.add', target: result.username, newValue: { username: result.username, name: body.name ?? null, email: body.email ?? null } });
+    const result = await service().add({ username: body.username, password: body.password, name: body.name, email: body.email, node: body.node });
+    await recordChange(audit, ctx, { action: 'user.add', target: result.username, newValue: { username: result.username, name: body.name ?? null, email: body.email ?? null, ...(result.node ? { node: result.node } : {}) } });
     ctx.status = 201;
     ctx.body = result;
   });

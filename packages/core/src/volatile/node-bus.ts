@@ -8,11 +8,17 @@
 // published in the gap between a node's death and its takeover is not lost (Redis: one stream
 // per node, not pub/sub, which would drop it).
 
+import type { NodeAddress } from '../cluster/cluster-registry.js';
+
 export type BusMessage =
   /** Deliver a stanza (serialized XML) to the local session of the full JID `to`. */
   | { type: 'stanza'; to: string; stanza: string }
-  /** Close the local session `sessionId` of the full JID with a stream error (e.g. conflict, see-other-host). */
-  | { type: 'close'; username: string; resource: string; sessionId: string; condition: string; text?: string; seeOther?: string }
+  /**
+   * Close the local session `sessionId` of the full JID with a stream error (e.g. conflict,
+   * see-other-host); with `redirect`, send it to that node instead (Session.redirect: see-other-host
+   * over TCP, see-other-uri over BOSH and WebSocket), as when an administrator moves a signed-in user.
+   */
+  | { type: 'close'; username: string; resource: string; sessionId: string; condition: string; text?: string; seeOther?: string; redirect?: NodeAddress }
   /** The result or error answering an IQ this node sent (its id names the node, see iq-requests.ts). */
   | { type: 'iq-reply'; stanza: string }
   /** Something for a session waits in shared state (a BOSH outbox): the holder should look (`id`: the BOSH sid). */

@@ -57,13 +57,11 @@ describe('redisSignInCounters', () => {
   it('fails with RedisUnavailableError while Redis is down (not a "no points left" answer)', async () => {
     const redis = await fixture.fresh();
     const signIns = new RateLimitedSignIns(redisSignInCounters(redis, limits));
-    const limiter = redisRequestRateLimiter(redis, { perSecond: 10, burst: 20 });
     await fixture.server.kill();
     try {
       await expect(signIns.isAllowed('10.0.0.1', 'alice')).rejects.toBeInstanceOf(RedisUnavailableError);
       await expect(signIns.recordFailure('10.0.0.1', 'alice')).rejects.toBeInstanceOf(RedisUnavailableError);
       await expect(signIns.recordSuccess('10.0.0.1', 'alice')).rejects.toBeInstanceOf(RedisUnavailableError);
-      await expect(limiter.consume('10.0.0.1')).rejects.toBeInstanceOf(RedisUnavailableError);
     } finally {
       await fixture.server.restart();
     }
@@ -88,6 +86,19 @@ describe('redisRequestRateLimiter', () => {
       expect(await allKeys(redis)).toEqual(['test:rate:admin-api:127.0.0.1', 'test:rate:admin-api:127.0.0.2']);
     } finally {
       await other.close();
+    }
+  });
+
+  it('counts in memory on each node while Redis is down, so that the admin port (and /readyz) keeps answering', async () => {
+    const redis = await fixture.fresh();
+    const limiter = redisRequestRateLimiter(redis, { perSecond: 1, burst: 2 });
+    await fixture.server.kill();
+    try {
+      await expect(limiter.consume('10.0.0.1')).resolves.toMatchObject({ remainingPoints: 1 });
+      await expect(limiter.consume('10.0.0.1')).resolves.toMatchObject({ remainingPoints: 0 });
+      await expect(limiter.consume('10.0.0.1')).rejects.toBeInstanceOf(RateLimiterRes);
+    } finally {
+      await fixture.server.restart();
     }
   });
 });

@@ -1,29 +1,25 @@
 // `deskchat admin add|passwd|remove|list` and `deskchat admin token create|revoke|list`: admin
-// accounts and API tokens on the node's SQLite database (WAL: works while the server runs; a
-// removed admin or changed password ends that admin's page sessions on the next request).
+// accounts and API tokens on the node's SQLite database (WAL: works while the server runs), or on
+// the cluster's Redis (command-backend.ts); a removed admin or changed password ends that admin's
+// page sessions on the next request.
 // Passwords: a no-echo prompt typed twice on a terminal, or the first line of stdin with
 // --password-stdin, or else generated and printed once. Tokens are printed once and stored hashed.
 // Every change is written to the audit log as `cli`. Exit codes: 0 ok, 1 failure, 2 usage.
-import { parseArgs } from 'node:util';
 import { ADMIN_NAME_RULE, adminPasswordProblem, generateApiToken, hashPassword, parseAdminName, parseTokenName, tokenHash } from '@deskchat/admin';
 import type { AdminStores } from '@deskchat/core';
-import { openSqliteStores, type SqliteStores } from '@deskchat/storage-sqlite';
-import { CommandError, UsageError } from '../users/command-error.js';
+import { CommandError } from '../users/command-error.js';
+import { runCommand, type CommandSpec, type ParsedArgs } from '../users/command-runner.js';
 import { generatePassword } from '../users/account-fields.js';
 import { readFirstLine, readHiddenLines } from '../users/read-password.js';
 import type { UserCommandIo } from '../users/user-commands.js';
 
-interface Context extends UserCommandIo {
-  positionals: string[];
-  values: Record<string, string | boolean | undefined>;
-  stores(): AdminStores;
+interface Context extends UserCommandIo, ParsedArgs {
+  /** Opens the store on first use (SQLite, or the cluster's Redis). */
+  stores(): Promise<AdminStores>;
   now(): number;
 }
 
-interface Command {
-  usage: string;
-  positionals: number;
-  options: Record<string, { type: 'string' | 'boolean' }>;
+interface Command extends CommandSpec {
   run(ctx: Context): Promise<number>;
 }
 
@@ -59,11 +55,12 @@ const COMMANDS: Record<string, Command> = {
     options: PASSWORD_OPTIONS,
     async run(ctx) {
       const name = requireName(ctx.positionals[0]!);
-      if (await ctx.stores().admins.getAdmin(name)) throw new CommandError(`admin ${name} already exists`);
+      const stores = await ctx.stores();
+      if (await stores.admins.getAdmin(name)) throw new CommandError(`admin ${name} already exists`);
       const { password, isGenerated } = await choosePassword(ctx, name);
       const at = ctx.now();
-      if (!(await ctx.stores().admins.createAdmin({ name, passwordHash: await hashPassword(password), createdAt: at, passwordChangedAt: at }))) throw new CommandError(`admin ${name} already exists`);
-      await ctx.stores().audit.append({ at, actor: ACTOR, action: 'admin.add', target: name, newValue: { name } });
+      if (!(await stores.admins.createAdmin({ name, passwordHash: await hashPassword(password), createdAt: at, passwordChangedAt: at }))) throw new CommandError(`admin ${name} already exists`);
+      await stores.audit.append({ at, actor: ACTOR, action: 'admin.add', target: name, newValue: { name } });
       if (isGenerated) ctx.stdout.write(`Generated password for admin ${name}: ${password}\n`);
       ctx.stderr.write(`admin ${name} added\n`);
       return 0;
@@ -75,11 +72,12 @@ const COMMANDS: Record<string, Command> = {
     options: PASSWORD_OPTIONS,
     async run(ctx) {
       const name = requireName(ctx.positionals[0]!);
-      if (!(await ctx.stores().admins.getAdmin(name))) throw new CommandError(`no such admin ${name}`);
+      const stores = await ctx.stores();
+      if (!(await stores.admins.getAdmin(name))) throw new CommandError(`no such admin ${name}`);
       const { password, isGenerated } = await choosePassword(ctx, name);
       const at = ctx.now();
-      await ctx.stores().admins.setPasswordHash(name, await hashPassword(password), at);
-      await ctx.stores().audit.append({ at, actor: ACTOR, action: 'admin.password.change', target: name });
+      await stores.admins.setPasswordHash(name, await hashPassword(password), at);
+      await stores.audit.append({ at, actor: ACTOR, action: 'admin.password.change', target: name });
       if (isGenerated) ctx.stdout.write(`Generated password for admin ${name}: ${password}\n`);
       ctx.stderr.write(`password of admin ${name} changed; their page sessions have ended\n`);
       return 0;
@@ -91,11 +89,12 @@ const COMMANDS: Record<string, Command> = {
     options: {},
     async run(ctx) {
       const name = requireName(ctx.positionals[0]!);
-      const admins = await ctx.stores().admins.listAdmins();
+      const stores = await ctx.stores();
+      const admins = await stores.admins.listAdmins();
       if (!admins.some((a) => a.name === name)) throw new CommandError(`no such admin ${name}`);
       if (admins.length === 1) throw new CommandError(`admin ${name} is the last admin account; add another one first`);
-      await ctx.stores().admins.removeAdmin(name);
-      await ctx.stores().audit.append({ at: ctx.now(), actor: ACTOR, action: 'admin.remove', target: name, oldValue: { name } });
+      await stores.admins.removeAdmin(name);
+      await stores.audit.append({ at: ctx.now(), actor: ACTOR, action: 'admin.remove', target: name, oldValue: { name } });
       ctx.stderr.write(`admin ${name} removed\n`);
       return 0;
     },
@@ -105,7 +104,8 @@ const COMMANDS: Record<string, Command> = {
     positionals: 0,
     options: {},
     async run(ctx) {
-      const admins = await ctx.stores().admins.listAdmins();
+      const stores = await ctx.stores();
+      const admins = await stores.admins.listAdmins();
       for (const a of admins) ctx.stdout.write(`${a.name}\t${iso(a.createdAt)}\t${iso(a.passwordChangedAt)}\n`);
       ctx.stderr.write(`${admins.length} admin${admins.length === 1 ? '' : 's'}\n`);
       return 0;
@@ -117,10 +117,11 @@ const COMMANDS: Record<string, Command> = {
     options: {},
     async run(ctx) {
       const name = requireName(ctx.positionals[0]!, 'token');
+      const stores = await ctx.stores();
       const token = generateApiToken();
       const at = ctx.now();
-      if (!(await ctx.stores().apiTokens.createToken({ name, hash: tokenHash(token), createdAt: at, createdBy: ACTOR }))) throw new CommandError(`a token named ${name} exists; revoke it first`);
-      await ctx.stores().audit.append({ at, actor: ACTOR, action: 'token.create', target: name });
+      if (!(await stores.apiTokens.createToken({ name, hash: tokenHash(token), createdAt: at, createdBy: ACTOR }))) throw new CommandError(`a token named ${name} exists; revoke it first`);
+      await stores.audit.append({ at, actor: ACTOR, action: 'token.create', target: name });
       ctx.stdout.write(`${token}\n`);
       ctx.stderr.write(`token ${name} created: this is the only time it is shown (Authorization: Bearer <token>)\n`);
       return 0;
@@ -132,8 +133,9 @@ const COMMANDS: Record<string, Command> = {
     options: {},
     async run(ctx) {
       const name = requireName(ctx.positionals[0]!, 'token');
-      if (!(await ctx.stores().apiTokens.revokeToken(name))) throw new CommandError(`no token named ${name}`);
-      await ctx.stores().audit.append({ at: ctx.now(), actor: ACTOR, action: 'token.revoke', target: name });
+      const stores = await ctx.stores();
+      if (!(await stores.apiTokens.revokeToken(name))) throw new CommandError(`no token named ${name}`);
+      await stores.audit.append({ at: ctx.now(), actor: ACTOR, action: 'token.revoke', target: name });
       ctx.stderr.write(`token ${name} revoked\n`);
       return 0;
     },
@@ -143,7 +145,8 @@ const COMMANDS: Record<string, Command> = {
     positionals: 0,
     options: {},
     async run(ctx) {
-      const tokens = await ctx.stores().apiTokens.listTokens();
+      const stores = await ctx.stores();
+      const tokens = await stores.apiTokens.listTokens();
       for (const t of tokens) ctx.stdout.write(`${t.name}\t${iso(t.createdAt)}\t${t.createdBy}\n`);
       ctx.stderr.write(`${tokens.length} token${tokens.length === 1 ? '' : 's'}\n`);
       return 0;
@@ -168,24 +171,5 @@ export async function runAdminCommand(args: string[], io: UserCommandIo & { now?
     io.stderr.write(`deskchat: ${first === undefined ? 'missing admin command' : `unknown admin command '${args.slice(0, first === 'token' ? 2 : 1).join(' ')}'`}\n\n${ADMIN_USAGE}\n`);
     return 2;
   }
-  let stores: SqliteStores | undefined;
-  try {
-    let parsed;
-    try {
-      parsed = parseArgs({ args: rest, options: command.options, allowPositionals: true, strict: true });
-    } catch (err) {
-      throw new UsageError((err as Error).message);
-    }
-    if (parsed.positionals.length < command.positionals) throw new UsageError('missing argument');
-    if (parsed.positionals.length > command.positionals) throw new UsageError(`unexpected argument '${parsed.positionals[command.positionals]}'`);
-    const open = () => (stores ??= openSqliteStores(io.config.dataDir));
-    return await command.run({ ...io, positionals: parsed.positionals, values: parsed.values as Context['values'], stores: open, now: io.now ?? Date.now });
-  } catch (err) {
-    if (!(err instanceof CommandError)) throw err;
-    const usage = err instanceof UsageError ? `\n\nUsage: deskchat ${command.usage}` : '';
-    io.stderr.write(`deskchat: ${err.message}${usage}\n`);
-    return err.exitCode;
-  } finally {
-    stores?.close();
-  }
+  return runCommand(command, rest, io, (parsed, backend) => command.run({ ...io, ...parsed, stores: async () => (await backend()).adminStores, now: io.now ?? Date.now }));
 }

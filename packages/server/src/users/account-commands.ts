@@ -62,25 +62,29 @@ export async function changePassword(accounts: AccountStore, rawUsername: string
 }
 
 /** Removes the account and all the user's data (roster, vCard, offline messages, private XML). */
-export async function removeUser(stores: Stores, rawUsername: string): Promise<string> {
+export async function removeUser(stores: Parameters<typeof removeAccount>[0], rawUsername: string): Promise<string> {
   const username = requireUsername(rawUsername);
   if (!(await removeAccount(stores, username))) throw new CommandError(`no such user ${username}`);
   return username;
 }
 
-/** Writes one line per account, in username order, a page at a time; returns how many. */
-export async function listUsers(accounts: AccountStore, writeLine: (line: string) => void, pageSize = LIST_PAGE_SIZE): Promise<number> {
+/**
+ * Writes one line per account, in username order, a page at a time; returns how many. With
+ * `nodesOf` (a cluster) each line ends with the user's home node.
+ */
+export async function listUsers(accounts: AccountStore, writeLine: (line: string) => void, nodesOf?: (usernames: string[]) => Promise<(string | undefined)[]>, pageSize = LIST_PAGE_SIZE): Promise<number> {
   let count = 0;
   for (;;) {
     const page = await accounts.listAccounts({ offset: count, limit: pageSize });
-    for (const account of page) writeLine(formatUserLine(account));
+    const nodes = nodesOf ? await nodesOf(page.map((a) => a.username)) : undefined;
+    page.forEach((account, i) => writeLine(formatUserLine(account, nodes && (nodes[i] ?? ''))));
     count += page.length;
     if (page.length < pageSize) return count;
   }
 }
 
-/** username, name, email and creation time (ISO 8601, UTC), tab separated; absent fields are empty. */
-export function formatUserLine(account: AccountSummary): string {
+/** username, name, email, creation time (ISO 8601, UTC) and, in a cluster, the home node; tab separated; absent fields are empty. */
+export function formatUserLine(account: AccountSummary, node?: string): string {
   const created = new Date(account.createdAt).toISOString().replace(/\.\d{3}Z$/, 'Z');
-  return [account.username, account.name ?? '', account.email ?? '', created].join('\t');
+  return [account.username, account.name ?? '', account.email ?? '', created, ...(node !== undefined ? [node] : [])].join('\t');
 }

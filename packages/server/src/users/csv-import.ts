@@ -14,6 +14,8 @@ export interface ImportOptions {
   now?: () => number;
   /** Called after each batch with the rows done so far (imported or skipped) and the rows to do. */
   onProgress?: (done: number, total: number) => void;
+  /** Called after each batch with the usernames it created (a cluster assigns them their nodes). */
+  onCreated?: (usernames: string[]) => Promise<void>;
 }
 
 export interface ImportSummary {
@@ -51,6 +53,7 @@ export async function importRows(accounts: AccountStore, rows: ImportRow[], opti
     // 3. One transaction; `false` means someone (the running server) created the account meanwhile.
     const created = newAccounts.length ? await accounts.createAccounts(newAccounts) : [];
     const count = created.filter(Boolean).length;
+    if (count > 0) await options.onCreated?.(newAccounts.filter((_, i) => created[i]).map((a) => a.username));
     imported += count;
     skipped += batch.length - count;
     options.onProgress?.(start + batch.length, rows.length);

@@ -1,8 +1,11 @@
 // The admin API's user operations (@deskchat/admin's UserAdminService) on the CLI's own rules and
 // code: the same username and password checks, SCRAM keys derived on the thread pool, account
-// removal with all the user's data, and the CSV import of `deskchat user import`.
+// removal with all the user's data, and the CSV import of `deskchat user import`. In a cluster,
+// ClusterAdmin's rules as in `deskchat user add|remove|list`: a new user is assigned a node (the one
+// given, else the least loaded), a removed one loses its assignment, the list shows each user's node.
 import { failures, type UserAdminService } from '@deskchat/admin';
 import type { AccountSummary, Stores } from '@deskchat/core';
+import { UnknownNodeError, type ClusterAdmin } from '../cluster/cluster-admin.js';
 import { addUser, changePassword, removeUser } from './account-commands.js';
 import { generatePassword, parseUsername } from './account-fields.js';
 import { CommandError } from './command-error.js';
@@ -11,7 +14,7 @@ import { readImportRows } from './import-rows.js';
 
 const SCAN_PAGE = 1000;
 
-export function createUserAdminService(stores: Stores): UserAdminService {
+export function createUserAdminService(stores: Stores, cluster?: ClusterAdmin): UserAdminService {
   const { accounts } = stores;
 
   /** Maps the CLI's failures to a 400 naming the field (or 409 for a taken name). */
@@ -32,32 +35,56 @@ export function createUserAdminService(stores: Stores): UserAdminService {
     return value;
   };
 
+  async function find({ search, offset, limit }: { search?: string; offset: number; limit: number }): Promise<{ total: number; users: AccountSummary[] }> {
+    if (!search) return { total: await accounts.countAccounts(), users: await accounts.listAccounts({ offset, limit }) };
+    // The AccountStore port has no search: scan pages in username order (fine for tens of thousands).
+    const needle = search.toLowerCase();
+    const matches: AccountSummary[] = [];
+    for (let at = 0; ; at += SCAN_PAGE) {
+      const page = await accounts.listAccounts({ offset: at, limit: SCAN_PAGE });
+      for (const a of page) if ([a.username, a.name ?? '', a.email ?? ''].some((v) => v.toLowerCase().includes(needle))) matches.push(a);
+      if (page.length < SCAN_PAGE) break;
+    }
+    return { total: matches.length, users: matches.slice(offset, offset + limit) };
+  }
+
+  /** The node a new user asks for: checked before the account exists (400 naming `node`). */
+  async function requestedNode(value: unknown): Promise<string | undefined> {
+    const node = optionalString('node', value);
+    if (node === undefined) return undefined;
+    if (!cluster) throw failures.invalid({ node: 'not a cluster: this node runs alone and has no nodes to choose from' });
+    try {
+      await cluster.requireNode(node);
+    } catch (err) {
+      if (err instanceof UnknownNodeError) throw failures.invalid({ node: err.message });
+      throw err;
+    }
+    return node;
+  }
+
   return {
-    async list({ search, offset, limit }) {
-      if (!search) return { total: await accounts.countAccounts(), users: await accounts.listAccounts({ offset, limit }) };
-      // The AccountStore port has no search: scan pages in username order (fine for tens of thousands).
-      const needle = search.toLowerCase();
-      const matches: AccountSummary[] = [];
-      for (let at = 0; ; at += SCAN_PAGE) {
-        const page = await accounts.listAccounts({ offset: at, limit: SCAN_PAGE });
-        for (const a of page) if ([a.username, a.name ?? '', a.email ?? ''].some((v) => v.toLowerCase().includes(needle))) matches.push(a);
-        if (page.length < SCAN_PAGE) break;
-      }
-      return { total: matches.length, users: matches.slice(offset, offset + limit) };
+    async list(query) {
+      const { total, users } = await find(query);
+      if (!cluster) return { total, users };
+      const nodes = await cluster.nodesOf(users.map((u) => u.username));
+      return { total, users: users.map((u, i) => (nodes[i] ? { ...u, node: nodes[i] } : u)) };
     },
 
     async add(user) {
       if (typeof user.username !== 'string' || user.username === '') throw failures.invalid({ username: 'required' });
       const given = optionalString('password', user.password);
       const password = given ?? generatePassword();
+      const node = await requestedNode(user.node);
       const username = await asHttp('username', () => addUser(accounts, { username: user.username as string, password, name: optionalString('name', user.name), email: optionalString('email', user.email) }));
-      return given === undefined ? { username, generatedPassword: password } : { username };
+      const home = (await cluster?.placeNewUsers([username], node))?.get(username);
+      return { username, ...(given === undefined ? { generatedPassword: password } : {}), ...(home ? { node: home } : {}) };
     },
 
     async remove(raw) {
       if (!parseUsername(raw)) return false;
       try {
-        await removeUser(stores, raw);
+        const username = await removeUser(stores, raw);
+        await cluster?.forget(username);
         return true;
       } catch (err) {
         if (err instanceof CommandError) return false;
@@ -85,7 +112,7 @@ export function createUserAdminService(stores: Stores): UserAdminService {
       return {
         total: read.rows.length,
         async run(onProgress) {
-          const { imported, skipped } = await importRows(accounts, read.rows, { onProgress });
+          const { imported, skipped } = await importRows(accounts, read.rows, { onProgress, ...(cluster ? { onCreated: async (usernames: string[]) => void (await cluster.placeNewUsers(usernames)) } : {}) });
           return { imported, skipped, errors: read.errors };
         },
       };

@@ -1,38 +1,27 @@
-// `deskchat user add|passwd|remove|list|import`: account administration on the node's SQLite
-// database. The database is in WAL mode, so these commands run while the server uses the same
-// data directory. Exit codes: 0 ok, 1 failure, 2 usage.
+// `deskchat user add|passwd|remove|list|import|assign`: account administration on the node's
+// SQLite database (WAL mode: these commands run while the server uses the same data directory), or
+// in a cluster on its Redis (command-backend.ts), where each user also has a home node: `add`
+// places the new user (--node, else the least loaded node), `assign` moves one (its signed-in
+// sessions are sent to the new home), `remove` drops the assignment, `list` shows it.
+// Exit codes: 0 ok, 1 failure, 2 usage.
 import { readFile } from 'node:fs/promises';
-import { parseArgs } from 'node:util';
-import type { AccountStore, Stores } from '@deskchat/core';
-import { openSqliteStores, type SqliteStores } from '@deskchat/storage-sqlite';
-import type { ServerConfig } from '../config.js';
+import type { CommandBackend } from './command-backend.js';
 import { addUser, changePassword, listUsers, removeUser, requireUsername } from './account-commands.js';
 import { CommandError, UsageError } from './command-error.js';
+import { requireCluster, runCommand, type CommandIo, type CommandSpec, type ParsedArgs } from './command-runner.js';
 import { formatSummary, importRows } from './csv-import.js';
 import { readImportRows } from './import-rows.js';
 import { choosePassword } from './password-source.js';
 import { createProgress } from './progress-bar.js';
-import type { PasswordInput } from './read-password.js';
 
-export interface UserCommandIo {
-  config: ServerConfig;
-  stdin: PasswordInput;
-  stdout: NodeJS.WritableStream & { isTTY?: boolean };
-  stderr: NodeJS.WritableStream & { isTTY?: boolean; columns?: number };
+export type UserCommandIo = CommandIo;
+
+interface Context extends CommandIo, ParsedArgs {
+  /** Opens the store on first use (SQLite, or the cluster's Redis); runCommand closes it. */
+  backend(): Promise<CommandBackend>;
 }
 
-interface Context extends UserCommandIo {
-  positionals: string[];
-  values: Record<string, string | boolean | undefined>;
-  /** Opens the SQLite store on first use; runUserCommand closes it. */
-  accounts(): AccountStore;
-  stores(): Stores;
-}
-
-interface Command {
-  usage: string;
-  positionals: number;
-  options: Record<string, { type: 'string' | 'boolean' }>;
+interface Command extends CommandSpec {
   run(ctx: Context): Promise<number>;
 }
 
@@ -40,17 +29,21 @@ const PASSWORD_OPTIONS = { password: { type: 'string' }, 'password-stdin': { typ
 
 const COMMANDS: Record<string, Command> = {
   add: {
-    usage: 'user add <username> [--password P | --password-stdin] [--name N] [--email E]',
+    usage: 'user add <username> [--password P | --password-stdin] [--name N] [--email E] [--node NODE]',
     positionals: 1,
-    options: { ...PASSWORD_OPTIONS, name: { type: 'string' }, email: { type: 'string' } },
+    options: { ...PASSWORD_OPTIONS, name: { type: 'string' }, email: { type: 'string' }, node: { type: 'string' } },
     async run(ctx) {
       const username = requireUsername(ctx.positionals[0]!);
+      const node = ctx.values.node as string | undefined;
+      const backend = await ctx.backend();
       // Checked before prompting, so that nobody types a password twice for nothing.
-      if (await ctx.accounts().hasAccount(username)) throw new CommandError(`user ${username} already exists`);
+      if (node !== undefined) await requireCluster(backend, '--node').requireNode(node);
+      if (await backend.stores.accounts.hasAccount(username)) throw new CommandError(`user ${username} already exists`);
       const { password, isGenerated } = await choosePassword(passwordChoice(ctx), ctx, username);
-      await addUser(ctx.accounts(), { username, password, name: ctx.values.name as string | undefined, email: ctx.values.email as string | undefined });
+      await addUser(backend.stores.accounts, { username, password, name: ctx.values.name as string | undefined, email: ctx.values.email as string | undefined });
       if (isGenerated) ctx.stdout.write(`Generated password for ${username}: ${password}\n`);
-      ctx.stderr.write(`user ${username} added\n`);
+      const home = (await backend.cluster?.placeNewUsers([username], node))?.get(username);
+      ctx.stderr.write(`user ${username} added${home ? ` on node ${home}` : backend.cluster ? ' (no node has joined the cluster yet: the first node it signs in on keeps it)' : ''}\n`);
       return 0;
     },
   },
@@ -60,9 +53,10 @@ const COMMANDS: Record<string, Command> = {
     options: { ...PASSWORD_OPTIONS },
     async run(ctx) {
       const username = requireUsername(ctx.positionals[0]!);
-      if (!(await ctx.accounts().hasAccount(username))) throw new CommandError(`no such user ${username}`);
+      const { accounts } = (await ctx.backend()).stores;
+      if (!(await accounts.hasAccount(username))) throw new CommandError(`no such user ${username}`);
       const { password, isGenerated } = await choosePassword(passwordChoice(ctx), ctx, username);
-      await changePassword(ctx.accounts(), username, password);
+      await changePassword(accounts, username, password);
       if (isGenerated) ctx.stdout.write(`Generated password for ${username}: ${password}\n`);
       ctx.stderr.write(`password of ${username} changed\n`);
       return 0;
@@ -73,7 +67,9 @@ const COMMANDS: Record<string, Command> = {
     positionals: 1,
     options: {},
     async run(ctx) {
-      const username = await removeUser(ctx.stores(), ctx.positionals[0]!);
+      const backend = await ctx.backend();
+      const username = await removeUser(backend.stores, ctx.positionals[0]!);
+      await backend.cluster?.forget(username);
       ctx.stderr.write(`user ${username} removed\n`);
       return 0;
     },
@@ -83,7 +79,10 @@ const COMMANDS: Record<string, Command> = {
     positionals: 0,
     options: {},
     async run(ctx) {
-      const count = await listUsers(ctx.accounts(), (line) => ctx.stdout.write(`${line}\n`));
+      const backend = await ctx.backend();
+      // In a cluster a fifth column: the user's home node (empty until assigned).
+      const cluster = backend.cluster;
+      const count = await listUsers(backend.stores.accounts, (line) => ctx.stdout.write(`${line}\n`), cluster && ((usernames) => cluster.nodesOf(usernames)));
       ctx.stderr.write(`${count} user${count === 1 ? '' : 's'}\n`);
       return 0;
     },
@@ -96,10 +95,16 @@ const COMMANDS: Record<string, Command> = {
       const file = ctx.positionals[0]!;
       // The whole file is checked before the store is touched: a header or CSV syntax error imports nothing.
       const { rows, errors } = readImportRows(await readText(file, ctx.stdin));
+      const backend = await ctx.backend();
+      const cluster = backend.cluster;
       const progress = createProgress(ctx.stderr);
       let result;
       try {
-        result = await importRows(ctx.accounts(), rows, { onProgress: (done, total) => progress.update(done, total) });
+        result = await importRows(backend.stores.accounts, rows, {
+          onProgress: (done, total) => progress.update(done, total),
+          // In a cluster each new user goes to the least loaded node, as with `user add`.
+          ...(cluster ? { onCreated: async (usernames: string[]) => void (await cluster.placeNewUsers(usernames)) } : {}),
+        });
       } finally {
         progress.finish();
       }
@@ -107,6 +112,23 @@ const COMMANDS: Record<string, Command> = {
       for (const line of errorLines) ctx.stderr.write(`${line}\n`);
       ctx.stdout.write(`${summary}\n`);
       return errors.length ? 1 : 0;
+    },
+  },
+  assign: {
+    usage: 'user assign <username> <node>    (cluster: move the user to that node; its signed-in sessions are sent there)',
+    positionals: 2,
+    options: {},
+    async run(ctx) {
+      const username = requireUsername(ctx.positionals[0]!);
+      const backend = await ctx.backend();
+      const result = await requireCluster(backend, 'user assign').assign(username, ctx.positionals[1]!);
+      if (result.previous !== result.node) {
+        await backend.adminStores.audit.append({ at: Date.now(), actor: 'cli', action: 'user.node.assign', target: username, oldValue: { node: result.previous ?? null }, newValue: { node: result.node } });
+      }
+      const from = result.previous === undefined ? 'not assigned before' : result.previous === result.node ? 'already there' : `was ${result.previous}`;
+      const sessions = result.redirected ? `; ${result.redirected} signed-in session${result.redirected === 1 ? '' : 's'} sent to the new home` : '';
+      ctx.stderr.write(`user ${username} assigned to ${result.node} (${from})${sessions}\n`);
+      return 0;
     },
   },
 };
@@ -126,32 +148,7 @@ export async function runUserCommand(args: string[], io: UserCommandIo): Promise
     io.stderr.write(`deskchat: ${name === undefined ? 'missing user command' : `unknown user command '${name}'`}\n\n${USER_USAGE}\n`);
     return 2;
   }
-  let stores: SqliteStores | undefined;
-  try {
-    const { positionals, values } = parseCommandArgs(command, rest);
-    const open = () => (stores ??= openSqliteStores(io.config.dataDir));
-    return await command.run({ ...io, positionals, values, accounts: () => open().accounts, stores: open });
-  } catch (err) {
-    if (!(err instanceof CommandError)) throw err;
-    const usage = err instanceof UsageError ? `\n\nUsage: deskchat ${command.usage}` : '';
-    io.stderr.write(`deskchat: ${err.message}${usage}\n`);
-    return err.exitCode;
-  } finally {
-    stores?.close();
-  }
-}
-
-function parseCommandArgs(command: Command, args: string[]): Pick<Context, 'positionals' | 'values'> {
-  let parsed;
-  try {
-    parsed = parseArgs({ args, options: command.options, allowPositionals: true, strict: true });
-  } catch (err) {
-    throw new UsageError((err as Error).message);
-  }
-  const { positionals, values } = parsed;
-  if (positionals.length < command.positionals) throw new UsageError('missing argument');
-  if (positionals.length > command.positionals) throw new UsageError(`unexpected argument '${positionals[command.positionals]}'`);
-  return { positionals, values: values as Context['values'] };
+  return runCommand(command, rest, io, (parsed, backend) => command.run({ ...io, ...parsed, backend }));
 }
 
 function passwordChoice(ctx: Context): { password?: string; isFromStdin: boolean } {

@@ -1,10 +1,11 @@
 // The admin page (issue "Administration"): sign in, then one page per area, chosen by the URL
 // hash (#/chat-servers, #/users, …) so that reload and the back button keep the place. Pages are a
-// registry: cluster (nodes, pairs) and the file policy slot in here when those issues land.
+// registry: the file policy slots in here when that issue lands.
 import { ApiError, api, setCsrfToken, whenUnauthorized } from './api.js';
 import { h } from './dom.js';
 import { auditPage } from './pages/audit.js';
 import { chatServersPage } from './pages/chat-servers.js';
+import { clusterPage } from './pages/cluster.js';
 import { loadLimitsPage } from './pages/load-limits.js';
 import { statusPage } from './pages/status.js';
 import { usersPage } from './pages/users.js';
@@ -19,6 +20,7 @@ interface Page {
 const PAGES: Page[] = [
   { id: 'chat-servers', title: 'Chat servers', render: chatServersPage },
   { id: 'users', title: 'Users', render: usersPage },
+  { id: 'cluster', title: 'Cluster', render: clusterPage },
   { id: 'load-limits', title: 'Load limits', render: loadLimitsPage },
   { id: 'status', title: 'Live status', render: statusPage },
   { id: 'audit', title: 'Audit log', render: auditPage },

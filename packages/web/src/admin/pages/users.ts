@@ -1,19 +1,30 @@
 // Chat users: search and paging, add (with a generated password when none is given, shown once),
-// reset a password, remove, and bulk import of the CLI's CSV with a progress bar. (Assigning a
-// user's node pair arrives with clustering.)
+// reset a password, remove, and bulk import of the CLI's CSV with a progress bar. In a cluster each
+// user's home node, changed with a select (the user's signed-in sessions are sent there), and a node
+// to add a user on (empty: the least loaded); on a single node a note instead.
 import { ApiError, api } from '../api.js';
+import { nodeOptions, type Cluster } from '../cluster-view.js';
 import { formatTime, h } from '../dom.js';
+import { loadCluster } from './cluster.js';
 
 interface User {
   username: string;
   name?: string;
   email?: string;
   createdAt: number;
+  node?: string;
+}
+
+function nodeSelect(cluster: Cluster, current: string | undefined, props: Record<string, string>): HTMLSelectElement {
+  const select = h('select', props);
+  for (const option of nodeOptions(cluster, current)) select.append(h('option', { value: option.value, selected: option.value === (current ?? '') }, option.label));
+  return select;
 }
 
 const PAGE = 25;
 
 export async function usersPage(root: HTMLElement): Promise<void> {
+  const cluster = await loadCluster();
   let offset = 0;
   let search = '';
   const status = h('p', { className: 'status', role: 'status', 'aria-live': 'polite', id: 'users-status' });
@@ -39,13 +50,33 @@ export async function usersPage(root: HTMLElement): Promise<void> {
           status.textContent = `Removed ${u.username}.`;
           await load();
         });
-        return h('tr', {}, h('td', {}, u.username), h('td', {}, u.name ?? ''), h('td', {}, u.email ?? ''), h('td', {}, formatTime(u.createdAt)), h('td', { className: 'row-actions' }, reset, remove));
+        return h('tr', {}, h('td', {}, u.username), h('td', {}, u.name ?? ''), h('td', {}, u.email ?? ''), h('td', {}, formatTime(u.createdAt)), cluster ? h('td', {}, userNode(cluster, u)) : null, h('td', { className: 'row-actions' }, reset, remove));
       }),
     );
     pager.textContent = total === 0 ? 'No users.' : `${offset + 1}–${offset + users.length} of ${total}`;
     prev.disabled = offset === 0;
     next.disabled = offset + users.length >= total;
   }
+  /** The user's node as a select: choosing another moves the user (PUT …/node), or says why not. */
+  function userNode(c: Cluster, u: User): HTMLSelectElement {
+    const select = nodeSelect(c, u.node, { 'aria-label': `Node of ${u.username}`, 'data-user': u.username });
+    select.addEventListener('change', async () => {
+      if (!select.value) return;
+      try {
+        const result = await api<{ username: string; node: string; redirected: number }>('PUT', `/api/v1/users/${encodeURIComponent(u.username)}/node`, { node: select.value });
+        u.node = result.node;
+        select.querySelector('option[value=""]')?.remove();
+        const sent = result.redirected ? ` (${result.redirected} signed-in session${result.redirected === 1 ? '' : 's'} sent there)` : '';
+        status.textContent = `${result.username} moved to ${result.node}${sent}.`;
+      } catch (err) {
+        if (!(err instanceof ApiError)) throw err;
+        select.value = u.node ?? '';
+        status.textContent = `Not moved: ${err.reason}`;
+      }
+    });
+    return select;
+  }
+
   prev.addEventListener('click', () => void ((offset = Math.max(0, offset - PAGE)), load()));
   next.addEventListener('click', () => void ((offset += PAGE), load()));
 
@@ -68,14 +99,22 @@ export async function usersPage(root: HTMLElement): Promise<void> {
     errors[key] = h('p', { className: 'field-error', id: `new-${key}-error` });
     addForm.append(h('div', { className: 'field' }, h('label', { for: `new-${key}` }, label), inputs[key], errors[key]));
   }
+  let newNode: HTMLSelectElement | undefined;
+  if (cluster) {
+    newNode = nodeSelect(cluster, undefined, { id: 'new-node', name: 'node', 'aria-describedby': 'new-node-error' });
+    newNode.options[0]!.textContent = '— the least loaded node';
+    errors.node = h('p', { className: 'field-error', id: 'new-node-error' });
+    addForm.append(h('div', { className: 'field' }, h('label', { for: 'new-node' }, 'Node'), newNode, errors.node));
+  }
   addForm.append(h('div', { className: 'actions' }, h('button', { type: 'submit', className: 'primary' }, 'Add user')));
   addForm.addEventListener('submit', async (e) => {
     e.preventDefault();
     for (const el of Object.values(errors)) el.textContent = '';
-    const body = Object.fromEntries(Object.entries(inputs).map(([k, el]) => [k, el.value.trim() || undefined]));
+    const body = { ...Object.fromEntries(Object.entries(inputs).map(([k, el]) => [k, el.value.trim() || undefined])), ...(newNode?.value ? { node: newNode.value } : {}) };
     try {
-      const result = await api<{ username: string; generatedPassword?: string }>('POST', '/api/v1/users', body);
-      status.textContent = result.generatedPassword ? `Added ${result.username}. Password (shown once): ${result.generatedPassword}` : `Added ${result.username}.`;
+      const result = await api<{ username: string; generatedPassword?: string; node?: string }>('POST', '/api/v1/users', body);
+      const on = result.node ? ` on ${result.node}` : '';
+      status.textContent = result.generatedPassword ? `Added ${result.username}${on}. Password (shown once): ${result.generatedPassword}` : `Added ${result.username}${on}.`;
       addForm.reset();
       await load();
     } catch (err) {
@@ -120,7 +159,8 @@ export async function usersPage(root: HTMLElement): Promise<void> {
     h('h1', { id: 'page-title' }, 'Users'),
     status,
     searchForm,
-    h('div', { className: 'table-wrap' }, h('table', { 'aria-labelledby': 'page-title' }, h('thead', {}, h('tr', {}, ...['Username', 'Name', 'E-mail', 'Created', ''].map((t) => h('th', { scope: 'col' }, t)))), tbody)),
+    ...(cluster ? [] : [h('p', { className: 'note', id: 'users-node-note' }, 'This node runs alone, not in a cluster: users have no node to assign.')]),
+    h('div', { className: 'table-wrap' }, h('table', { 'aria-labelledby': 'page-title', id: 'users-table' }, h('thead', {}, h('tr', {}, ...['Username', 'Name', 'E-mail', 'Created', ...(cluster ? ['Node'] : []), ''].map((t) => h('th', { scope: 'col' }, t)))), tbody)),
     h('div', { className: 'actions' }, prev, next, pager),
     h('h2', {}, 'Add a user'),
     addForm,
