@@ -126,7 +126,7 @@ export class ClusterNode {
 
   /** Usernames of the sessions bound on this node. */
   sessionUsers(): string[] {
-    return this.node ? this.node.core.sessions.all().map((s) => s.jid?.toString() ?? `${s.username}`) : [];
+    return this.node ? [...this.node.core.sessions.all()].map((s) => s.jid?.toString() ?? `${s.username}`) : [];
   }
 
   warnings(): LogLine[] {
