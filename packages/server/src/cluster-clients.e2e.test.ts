@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { xml, type Client } from '@xmpp/client';
 import type { Element } from '@xmpp/xml';
 import { startRedisServer, type RedisTestServer } from '@deskchat/testing';
-import { signIn, stopClient } from './__tests__/e2e-helpers.js';
+import { stopClient } from './__tests__/e2e-helpers.js';
 import { ClusterNode, eventually } from './__tests__/cluster-helpers.js';
 import { SlixmppClient } from './__tests__/slixmpp-driven.js';
 import { $iq, $msg, $pres, StropheClient, stopAllStrophe } from './__tests__/strophe-client.js';
@@ -23,7 +23,7 @@ const slixmpps: SlixmppClient[] = [];
 const clients: Client[] = [];
 
 async function online(node: ClusterNode, user: string, resource: string): Promise<{ xmpp: Client; stanzas: Element[] }> {
-  const xmpp = await signIn(node.ports.c2s, user, `pw-${user}`, resource);
+  const xmpp = await node.signIn(user, resource);
   clients.push(xmpp);
   const stanzas: Element[] = [];
   xmpp.on('stanza', (el: Element) => void stanzas.push(el));

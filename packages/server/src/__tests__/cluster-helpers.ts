@@ -5,6 +5,7 @@
 import net from 'node:net';
 import { deriveCredentials, type Logger } from '@deskchat/core';
 import { freePort } from '@deskchat/testing';
+import { client, type Client } from '@xmpp/client';
 import type { Element } from '@xmpp/xml';
 import { parseConfig, type ServerConfig } from '../config.js';
 import { startNode, type RunningNode } from '../node.js';
@@ -56,13 +57,19 @@ export class ClusterNode {
   private constructor(
     readonly name: string,
     readonly pair: string,
+    /** The loopback address it listens on (each node may have its own: 127.0.0.0/8 is all loopback). */
+    readonly host: string,
     readonly ports: ClusterNodePorts,
     readonly config: ServerConfig,
   ) {}
 
-  /** Picks free ports, names them in the public URL, and starts the node. */
-  static async start(redisUrl: string, name: string, pair: string, cluster: Record<string, unknown> = {}, raw: Record<string, unknown> = {}): Promise<ClusterNode> {
-    const ports = { c2s: await freePort(), http: await freePort(), admin: await freePort() };
+  /**
+   * Picks free ports on `options.host` (default 127.0.0.1), names them in the public URL, and starts
+   * the node; `cluster` adds to the cluster section, `raw` to the rest of the configuration.
+   */
+  static async start(redisUrl: string, name: string, pair: string, options: { host?: string; cluster?: Record<string, unknown>; raw?: Record<string, unknown> } = {}): Promise<ClusterNode> {
+    const { host = '127.0.0.1', cluster = {}, raw = {} } = options;
+    const ports = { c2s: await freePort(host), http: await freePort(host), admin: await freePort(host) };
     const dataDir = tempDir(`deskchat-${name}-`);
     const config = parseConfig(
       {
@@ -70,14 +77,14 @@ export class ClusterNode {
         log: { level: 'silent' },
         tls: {},
         ...raw,
-        c2s: { host: '127.0.0.1', port: ports.c2s, directTlsPort: 0, ...(raw.c2s as object | undefined) },
-        http: { host: '127.0.0.1', port: ports.http },
-        admin: { host: '127.0.0.1', port: ports.admin, token: ADMIN_TOKEN, createFirstAdmin: false },
-        cluster: { redisUrl, node: name, pair, publicUrl: `http://127.0.0.1:${ports.http}`, heartbeatSeconds: 1, deadAfterSeconds: 3, ...cluster },
+        c2s: { host, port: ports.c2s, directTlsPort: 0, ...(raw.c2s as object | undefined) },
+        http: { host, port: ports.http },
+        admin: { host, port: ports.admin, token: ADMIN_TOKEN, createFirstAdmin: false },
+        cluster: { redisUrl, node: name, pair, publicUrl: `http://${host}:${ports.http}`, heartbeatSeconds: 1, deadAfterSeconds: 3, ...cluster },
       },
       dataDir,
     );
-    const node = new ClusterNode(name, pair, ports, config);
+    const node = new ClusterNode(name, pair, host, ports, config);
     await node.restart();
     return node;
   }
@@ -88,11 +95,11 @@ export class ClusterNode {
   }
 
   get boshUrl(): string {
-    return `http://127.0.0.1:${this.ports.http}/http-bind`;
+    return `http://${this.host}:${this.ports.http}/http-bind`;
   }
 
   get websocketUrl(): string {
-    return `ws://127.0.0.1:${this.ports.http}/xmpp-websocket`;
+    return `ws://${this.host}:${this.ports.http}/xmpp-websocket`;
   }
 
   /** Starts the node (again) with the same configuration. */
@@ -112,6 +119,11 @@ export class ClusterNode {
     await this.running.core.stores.accounts.createAccount({ username, createdAt: Date.now(), credentials: deriveCredentials(password) });
   }
 
+  /** A real xmpp.js client signed in over TCP on this node (reconnection off; see-other-host is followed by xmpp.js itself). */
+  async signIn(username: string, resource: string, password = `pw-${username}`): Promise<Client> {
+    return signInAt(this.host, this.ports.c2s, username, resource, password);
+  }
+
   /** The user's home (durably assigned in the cluster registry). */
   async assign(username: string, node: string): Promise<void> {
     await this.running.cluster!.registry.assign(username, node);
@@ -121,7 +133,7 @@ export class ClusterNode {
   admin(path: string, init: { method?: string; json?: unknown } = {}): Promise<Response> {
     const headers: Record<string, string> = { authorization: `Bearer ${ADMIN_TOKEN}` };
     if (init.json !== undefined) headers['content-type'] = 'application/json';
-    return fetch(`http://127.0.0.1:${this.ports.admin}${path}`, { method: init.method ?? 'GET', headers, ...(init.json !== undefined ? { body: JSON.stringify(init.json) } : {}) });
+    return fetch(`http://${this.host}:${this.ports.admin}${path}`, { method: init.method ?? 'GET', headers, ...(init.json !== undefined ? { body: JSON.stringify(init.json) } : {}) });
   }
 
   /** Usernames of the sessions bound on this node. */
@@ -134,9 +146,18 @@ export class ClusterNode {
   }
 }
 
+/** xmpp.js over TCP at host:port (SCRAM-SHA-1, its strongest mechanism). */
+export async function signInAt(host: string, port: number, username: string, resource: string, password = `pw-${username}`): Promise<Client> {
+  const xmpp = client({ service: `xmpp://${host}:${port}`, domain: 'localhost', username, password, resource });
+  xmpp.on('error', () => {});
+  xmpp.reconnect.stop();
+  await xmpp.start();
+  return xmpp;
+}
+
 /** The features a TCP client gets for a stream whose header announces `from`, before authentication. */
-export async function discoverOverTcp(port: number, from: string): Promise<string> {
-  const raw = await RawConnection.connect(port);
+export async function discoverOverTcp(port: number, from: string, host = '127.0.0.1'): Promise<string> {
+  const raw = await RawConnection.connect(port, host);
   try {
     raw.write(STREAM_HEADER.replace("to='localhost'", `to='localhost' from='${from}'`));
     const received = await raw.waitFor(/<\/stream:features>/, 5000);
@@ -163,7 +184,7 @@ export function readDiscovery(features: Element): Discovered {
 
 /** What discovery should say for a node: its name and the addresses it listens on. */
 export function addressOf(node: ClusterNode): Record<string, string> {
-  return { xmlns: 'urn:deskchat:cluster:0', node: node.name, bosh: node.boshUrl, websocket: node.websocketUrl, host: '127.0.0.1', port: String(node.ports.c2s) };
+  return { xmlns: 'urn:deskchat:cluster:0', node: node.name, bosh: node.boshUrl, websocket: node.websocketUrl, host: node.host, port: String(node.ports.c2s) };
 }
 
 /** Polls `check` until it returns something truthy; fails with `describe()` after the deadline. */
@@ -178,9 +199,9 @@ export async function eventually<T>(check: () => T | Promise<T>, what: string, t
 }
 
 /** Whether something accepts connections on the port (a node that is down refuses them). */
-export function isListening(port: number): Promise<boolean> {
+export function isListening(port: number, host = '127.0.0.1'): Promise<boolean> {
   return new Promise((resolve) => {
-    const socket = net.connect({ host: '127.0.0.1', port }, () => {
+    const socket = net.connect({ host, port }, () => {
       socket.destroy();
       resolve(true);
     });
