@@ -57,13 +57,11 @@ describe('redisSignInCounters', () => {
   it('fails with RedisUnavailableError while Redis is down (not a "no points left" answer)', async () => {
     const redis = await fixture.fresh();
     const signIns = new RateLimitedSignIns(redisSignInCounters(redis, limits));
-    const limiter = redisRequestRateLimiter(redis, { perSecond: 10, burst: 20 });
     await fixture.server.kill();
     try {
       await expect(signIns.isAllowed('10.0.0.1', 'alice')).rejects.toBeInstanceOf(RedisUnavailableError);
       await expect(signIns.recordFailure('10.0.0.1', 'alice')).rejects.toBeInstanceOf(RedisUnavailableError);
       await expect(signIns.recordSuccess('10.0.0.1', 'alice')).rejects.toBeInstanceOf(RedisUnavailableError);
-      await expect(limiter.consume('10.0.0.1')).rejects.toBeInstanceOf(RedisUnavailableError);
     } finally {
       await fixture.server.restart();
     }
@@ -89,5 +87,21 @@ describe('redisRequestRateLimiter', () => {
     } finally {
       await other.close();
     }
+  });
+
+  it('counts on this node alone while Redis is down, so the admin port keeps answering (and refuses past the burst)', async () => {
+    const redis = await fixture.fresh();
+    const limiter = redisRequestRateLimiter(redis, { perSecond: 2, burst: 3 });
+    await fixture.server.kill();
+    try {
+      for (let i = 0; i < 3; i++) await expect(limiter.consume('127.0.0.1')).resolves.toBeDefined();
+      await expect(limiter.consume('127.0.0.1')).rejects.toBeInstanceOf(RateLimiterRes);
+    } finally {
+      await fixture.server.restart();
+    }
+    await fixture.fresh();
+    // Redis counts again once it is back.
+    await expect(limiter.consume('127.0.0.9')).resolves.toMatchObject({ remainingPoints: 2 });
+    expect(await allKeys(redis)).toEqual(['test:rate:admin-api:127.0.0.9']);
   });
 });

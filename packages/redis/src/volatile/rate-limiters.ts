@@ -11,7 +11,7 @@
 // client errors, and callers see the same failure as from any store. A "no points left" answer is
 // still a rejection with a RateLimiterRes, as with the memory limiters.
 import type { SignInCounters, SignInLimits } from '@deskchat/core';
-import { RateLimiterRedis, type IRateLimiterRedisOptions, type RateLimiterAbstract } from 'rate-limiter-flexible';
+import { RateLimiterMemory, RateLimiterRedis, type IRateLimiterRedisOptions, type RateLimiterAbstract } from 'rate-limiter-flexible';
 import type { RedisConnection } from '../connection.js';
 
 type Store = (...args: unknown[]) => Promise<unknown>;
@@ -62,7 +62,12 @@ export interface RequestRate {
   burst: number;
 }
 
-/** The limiter for the admin API's `rateLimiter` option: requests per client address, counted across nodes. */
+/**
+ * The limiter for the admin API's `rateLimiter` option: requests per client address, counted across
+ * nodes. While Redis is unavailable it counts on this node alone (rate-limiter-flexible's insurance
+ * limiter), so that the admin port — its health checks above all — keeps answering during an outage.
+ */
 export function redisRequestRateLimiter(redis: RedisConnection, limit: RequestRate, name = 'admin-api'): RateLimiterAbstract {
-  return new RedisRateLimiter(redis, name, { points: limit.burst, duration: Math.max(1, Math.round(limit.burst / limit.perSecond)) });
+  const window = { points: limit.burst, duration: Math.max(1, Math.round(limit.burst / limit.perSecond)) };
+  return new RedisRateLimiter(redis, name, { ...window, insuranceLimiter: new RateLimiterMemory({ ...window, keyPrefix: name }) });
 }
