@@ -3,28 +3,41 @@
 # engine on the build machines): one Redis with AOF persistence and two node pairs,
 #   pair1: imp1a, imp1b      pair2: imp2a, imp2b
 # Usage:
-#   scripts/cluster.sh up [--base-port N] [--redis-port N] [--dir DIR]   start (builds first)
-#   scripts/cluster.sh down [--dir DIR]                                  stop every process (SIGTERM)
-#   scripts/cluster.sh status [--dir DIR]                                processes and `deskchat cluster status`
+#   scripts/cluster.sh up [--base-port N] [--redis-port N] [--dir DIR] [--no-build]   start (builds first)
+#   scripts/cluster.sh down [--dir DIR]                                  stop every process (SIGTERM, then SIGKILL)
+#   scripts/cluster.sh status [--dir DIR]                                processes, health, `deskchat cluster status`
 #   scripts/cluster.sh topology [--base-port N]                          the nodes as JSON lines
 # Node i (0..3) listens on 127.0.0.1: HTTP (BOSH, WebSocket, /chat/) base+10i, admin base+10i+1,
 # c2s base+10i+2, direct TLS base+10i+3, the XEP-0065 file proxy base+10i+4. Redis on base+90 unless --redis-port. Logs, data and pids
-# go to DIR (default ./cluster-data). Every node shares one admin token (DIR/admin-token).
-set -euo pipefail
+# go to DIR (default ./cluster-data); the ports chosen are kept there, so that status and down need
+# only --dir. Every node shares one admin token (DIR/admin-token). Each node runs in DIR/nodes/NAME
+# (no certificates: plain loopback ports); DIR/deskchat.yaml, when present, is every node's config
+# file (environment variables still win). If a node does not start, `up` stops everything it started.
+set -Eeuo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 command="${1:-}"
 shift || true
-base=7100
+base=""
 redis_port=""
 dir="$root/cluster-data"
+build=1
 while [ $# -gt 0 ]; do
   case "$1" in
     --base-port) base="$2"; shift 2 ;;
     --redis-port) redis_port="$2"; shift 2 ;;
     --dir) dir="$(mkdir -p "$2" && cd "$2" && pwd)"; shift 2 ;;
+    --no-build) build=0; shift ;;
     *) echo "cluster.sh: unknown option $1" >&2; exit 2 ;;
   esac
 done
+# status and down find the ports of the last `up` in DIR.
+if [ "$command" != "up" ] && [ "$command" != "topology" ] && [ -f "$dir/ports" ]; then
+  # shellcheck disable=SC1091
+  . "$dir/ports"
+  base="${base:-$saved_base}"
+  redis_port="${redis_port:-$saved_redis_port}"
+fi
+base="${base:-7100}"
 redis_port="${redis_port:-$((base + 90))}"
 NODES=(imp1a imp1b imp2a imp2b)
 PAIRS=(pair1 pair1 pair2 pair2)
@@ -46,64 +59,104 @@ wait_for() { # url seconds
   return 1
 }
 
+# Whether the process of a pid file runs (and is what we started: not a recycled pid).
+running_pid() { # name
+  local pid
+  pid="$(cat "$dir/pids/$1.pid" 2>/dev/null || true)"
+  [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null && grep -qa -e cli.js -e redis-server "/proc/$pid/cmdline" 2>/dev/null && echo "$pid"
+}
+
 up() {
   mkdir -p "$dir/logs" "$dir/pids" "$dir/redis"
-  (cd "$root" && npm run build --silent)
+  for name in "${NODES[@]}" redis; do
+    if running_pid "$name" >/dev/null; then echo "cluster.sh: $name is already running in $dir (scripts/cluster.sh down --dir $dir)" >&2; exit 1; fi
+  done
+  [ "$build" = 1 ] && (cd "$root" && npm run build --silent)
+  printf 'saved_base=%s\nsaved_redis_port=%s\n' "$base" "$redis_port" > "$dir/ports"
   [ -f "$dir/admin-token" ] || head -c 24 /dev/urandom | base64 | tr -d '/+=' > "$dir/admin-token"
+  chmod 600 "$dir/admin-token"
+  # From here on, a failure stops whatever was started.
+  trap 'echo "cluster.sh: start failed; stopping what was started" >&2; down >/dev/null 2>&1 || true' ERR
   redis-server --port "$redis_port" --bind 127.0.0.1 --dir "$dir/redis" --appendonly yes --save "" \
     --daemonize yes --pidfile "$dir/pids/redis.pid" --logfile "$dir/logs/redis.log"
-  for _ in $(seq 1 50); do redis-cli -p "$redis_port" ping >/dev/null 2>&1 && break; sleep 0.1; done
+  local pong=""
+  for _ in $(seq 1 50); do pong="$(redis-cli -p "$redis_port" ping 2>/dev/null || true)"; [ "$pong" = PONG ] && break; sleep 0.1; done
+  if [ "$pong" != PONG ]; then
+    echo "cluster.sh: Redis did not start on port $redis_port; see $dir/logs/redis.log" >&2
+    tail -5 "$dir/logs/redis.log" >&2 || true
+    false
+  fi
+  local config=()
+  [ -f "$dir/deskchat.yaml" ] && config=(DESKCHAT_CONFIG="$dir/deskchat.yaml")
   for i in "${!NODES[@]}"; do
     local name="${NODES[$i]}" http
     http="$(http_port "$i")"
     mkdir -p "$dir/nodes/$name"
-    DESKCHAT_REDIS_URL="redis://127.0.0.1:$redis_port" DESKCHAT_NODE="$name" DESKCHAT_PAIR="${PAIRS[$i]}" \
+    (cd "$dir/nodes/$name"
+     env "${config[@]}" \
+      DESKCHAT_REDIS_URL="redis://127.0.0.1:$redis_port" DESKCHAT_NODE="$name" DESKCHAT_PAIR="${PAIRS[$i]}" \
       DESKCHAT_PUBLIC_URL="http://127.0.0.1:$http" DESKCHAT_DATA_DIR="$dir/nodes/$name" \
-      DESKCHAT_HTTP_HOST=127.0.0.1 DESKCHAT_HTTP_PORT="$http" DESKCHAT_ADMIN_PORT=$((http + 1)) \
+      DESKCHAT_HTTP_HOST=127.0.0.1 DESKCHAT_HTTP_PORT="$http" DESKCHAT_ADMIN_HOST=127.0.0.1 DESKCHAT_ADMIN_PORT=$((http + 1)) \
       DESKCHAT_C2S_HOST=127.0.0.1 DESKCHAT_C2S_PORT=$((http + 2)) DESKCHAT_C2S_TLS_PORT=$((http + 3)) \
       DESKCHAT_FILES_PROXY_PORT=$((http + 4)) \
-      DESKCHAT_ADMIN_TOKEN="$(cat "$dir/admin-token")" DESKCHAT_CORS_ORIGINS='*' \
+      DESKCHAT_ADMIN_TOKEN="$(cat "$dir/admin-token")" DESKCHAT_CORS_ORIGINS="${DESKCHAT_CORS_ORIGINS:-*}" \
       nohup node "$root/packages/server/dist/cli.js" start >"$dir/logs/$name.log" 2>&1 &
-    echo $! >"$dir/pids/$name.pid"
+      echo $! >"$dir/pids/$name.pid")
   done
   for i in "${!NODES[@]}"; do
-    if ! wait_for "http://127.0.0.1:$(($(http_port "$i") + 1))/healthz" 30; then
+    if ! wait_for "http://127.0.0.1:$(($(http_port "$i") + 1))/healthz" 60; then
       echo "cluster.sh: ${NODES[$i]} did not start; see $dir/logs/${NODES[$i]}.log" >&2
       tail -20 "$dir/logs/${NODES[$i]}.log" >&2 || true
-      exit 1
+      false
     fi
   done
+  trap - ERR
   echo "cluster up: Redis on 127.0.0.1:$redis_port, logs in $dir/logs, admin token in $dir/admin-token"
+  echo "gadget: http://127.0.0.1:$base/chat/   admin page: http://127.0.0.1:$((base + 1))/"
   topology
 }
 
-down() {
-  for name in "${NODES[@]}"; do
-    [ -f "$dir/pids/$name.pid" ] && kill "$(cat "$dir/pids/$name.pid")" 2>/dev/null || true
-  done
-  for name in "${NODES[@]}"; do
-    local pid
-    pid="$(cat "$dir/pids/$name.pid" 2>/dev/null || true)"
-    for _ in $(seq 1 50); do [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null && sleep 0.1 || break; done
-    rm -f "$dir/pids/$name.pid"
-  done
-  if [ -f "$dir/pids/redis.pid" ]; then
-    kill "$(cat "$dir/pids/redis.pid")" 2>/dev/null || true
-    rm -f "$dir/pids/redis.pid"
+# SIGTERM (a graceful stop hands each node's clients to its peer), SIGKILL after 10 s.
+stop_pid() { # name
+  local pid
+  pid="$(running_pid "$1" || true)"
+  if [ -n "$pid" ]; then
+    kill "$pid" 2>/dev/null || true
+    for _ in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    if kill -0 "$pid" 2>/dev/null; then
+      echo "cluster.sh: $1 (pid $pid) did not stop in 10 s; killing it" >&2
+      kill -9 "$pid" 2>/dev/null || true
+      for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    fi
   fi
+  rm -f "$dir/pids/$1.pid"
+}
+
+down() {
+  local name
+  for name in "${NODES[@]}"; do stop_pid "$name" & done
+  wait
+  stop_pid redis
   echo "cluster down"
 }
 
 status() {
-  for name in "${NODES[@]}" redis; do
-    local pid state="stopped"
-    pid="$(cat "$dir/pids/$name.pid" 2>/dev/null || true)"
-    [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null && state="running (pid $pid)"
+  local name pid state
+  for i in "${!NODES[@]}"; do
+    name="${NODES[$i]}"
+    state="stopped"
+    if pid="$(running_pid "$name")"; then
+      state="running (pid $pid), http://127.0.0.1:$(http_port "$i")"
+      if curl -fsS -o /dev/null "http://127.0.0.1:$(($(http_port "$i") + 1))/healthz" 2>/dev/null; then state="$state, healthy"; else state="$state, not answering"; fi
+    fi
     echo "$name: $state"
   done
-  if [ -f "$dir/pids/redis.pid" ]; then
-    DESKCHAT_REDIS_URL="redis://127.0.0.1:$redis_port" DESKCHAT_NODE=cli DESKCHAT_PAIR=cli DESKCHAT_PUBLIC_URL=http://127.0.0.1 \
-      DESKCHAT_DATA_DIR="$dir/nodes/imp1a" node "$root/packages/server/dist/cli.js" cluster status || true
+  state="stopped"
+  if pid="$(running_pid redis)"; then state="running (pid $pid), port $redis_port"; fi
+  echo "redis: $state"
+  if running_pid redis >/dev/null; then
+    (cd "$dir" && DESKCHAT_REDIS_URL="redis://127.0.0.1:$redis_port" DESKCHAT_NODE=cli DESKCHAT_PAIR=cli DESKCHAT_PUBLIC_URL=http://127.0.0.1 \
+      DESKCHAT_DATA_DIR="$dir/nodes/imp1a" node "$root/packages/server/dist/cli.js" cluster status 2>/dev/null) || true
   fi
 }
 
@@ -112,5 +165,5 @@ case "$command" in
   down) down ;;
   status) status ;;
   topology) topology ;;
-  *) sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
+  *) sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
 esac

@@ -5,6 +5,9 @@ import xml from '@xmpp/xml';
 import { NS, StanzaError } from '@deskchat/protocol';
 import { Harness, isStanzaError, stanzaMatching, type HarnessClient } from '@deskchat/testing';
 import type { Module } from './module-api.js';
+import { memoryStores } from './stores.js';
+import { StoreUnavailableError } from './storage/store-unavailable.js';
+import { memorySharedState } from './volatile/index.js';
 
 const chat = (to: string, body = 'hello', type = 'chat') => xml('message', { to, type, id: 'm1' }, xml('body', {}, body));
 const available = (priority = 0) => xml('presence', {}, xml('priority', {}, String(priority)));
@@ -173,5 +176,33 @@ describe('replies on behalf of the account (RFC 6120 §8.1.2.1)', () => {
     const reply = await alice.iq(xml('iq', { type: 'get' }, xml('blocklist', { xmlns: 'urn:xmpp:blocking' })));
     expect(isStanzaError(reply, 'service-unavailable')).toBe(true);
     expect(reply.attrs.from).toBe('alice@localhost');
+  });
+});
+
+describe('while the shared session directory cannot be read (issue 8 §8)', () => {
+  it("delivers between this node's own sessions from the sessions themselves, to full and bare JIDs", async () => {
+    const stores = memoryStores();
+    const shared = memorySharedState(stores.presenceState);
+    let isDown = false;
+    const directory = new Proxy(shared.directory, {
+      get(target, name, receiver) {
+        const value = Reflect.get(target, name, receiver);
+        if (name !== 'resourcesOf' || typeof value !== 'function') return typeof value === 'function' ? value.bind(target) : value;
+        return (...args: unknown[]) => (isDown ? Promise.reject(new StoreUnavailableError('test', 'the directory is down')) : value.apply(target, args));
+      },
+    });
+    const down = await Harness.create({ stores, shared: () => ({ ...shared, directory }) });
+    await down.addUser('alice');
+    await down.addUser('bob');
+    const from = await down.connect('alice', { resource: 'desk' });
+    const to = await down.connect('bob', { resource: 'phone' });
+    await to.send(available(0));
+    isDown = true;
+    await from.send(chat('bob@localhost/phone', 'to the full JID'));
+    expect((await to.next(stanzaMatching('message'))).getChildText('body')).toBe('to the full JID');
+    await from.send(chat('bob@localhost', 'to the bare JID'));
+    expect((await to.next(stanzaMatching('message'))).getChildText('body')).toBe('to the bare JID');
+    // Not a guess about other nodes: a user with no session here has no resources.
+    await expect(down.core.router.resourcesOf('carol')).resolves.toEqual([]);
   });
 });

@@ -8,6 +8,7 @@ import { StanzaError, errorReply, parseJid, withAttrs, type JID } from '@deskcha
 import type { Core } from './core.js';
 import type { HostedService, StanzaEvent } from './hook-events.js';
 import type { Session } from './session.js';
+import { StoreUnavailableError } from './storage/store-unavailable.js';
 import type { DirectoryEntry } from './volatile/index.js';
 
 type Kind = 'message' | 'presence' | 'iq';
@@ -110,9 +111,28 @@ export class Router {
     return true;
   }
 
-  /** Every bound resource of the user, on any node (RFC 6121 §8.5 needs them all). */
+  /**
+   * Every bound resource of the user, on any node (RFC 6121 §8.5 needs them all). While the shared
+   * directory cannot be read (the cluster store is down, issue 8 §8), this node's own sessions:
+   * traffic between users of this node goes on, and the rest fails as before.
+   */
   async resourcesOf(username: string): Promise<Resource[]> {
-    return (await this.core.directory.resourcesOf(username)).map((e) => this.resourceOf(e));
+    let entries: DirectoryEntry[];
+    try {
+      entries = await this.core.directory.resourcesOf(username);
+    } catch (err) {
+      if (!(err instanceof StoreUnavailableError)) throw err;
+      return this.localResourcesOf(username);
+    }
+    return entries.map((e) => this.resourceOf(e));
+  }
+
+  /** The user's resources bound on this node, from the sessions themselves. */
+  private localResourcesOf(username: string): Resource[] {
+    return this.core.sessions
+      .forUser(username)
+      .filter((s) => s.state === 'bound' && s.jid)
+      .map((s) => ({ jid: s.jid!, node: this.core.node, sessionId: s.id, isAvailable: s.presence.isAvailable, priority: s.presence.priority, ...s.flags }));
   }
 
   /** RFC 6121 §8.5.2: the resources that take messages to the bare JID (available, priority ≥ 0). */

@@ -44,6 +44,8 @@ export class Session {
   username?: string;
   jid?: JID;
   presence: SessionPresence = { isAvailable: false, priority: 0 };
+  /** This session's carbons and roster-interest flags as last set (`setFlags`); the directory holds them for the cluster. */
+  readonly flags = { carbons: false, interested: false };
   /** Per-session data for modules that only this node needs, keyed by module. Shared facts go to the session directory (`setFlags`). */
   readonly data = new Map<string, unknown>();
   /** Counted by core's admission (limits per node and per address); a refused stream is not. */
@@ -274,6 +276,9 @@ export class Session {
   /** Changes this session's entry in the session directory (availability, carbons, roster interest). */
   async setFlags(flags: EntryFlags): Promise<void> {
     if (this.state !== 'bound' || !this.jid) return;
+    // Kept here too: while the shared directory cannot be read, the router answers from this node's own sessions.
+    if (flags.carbons !== undefined) this.flags.carbons = flags.carbons;
+    if (flags.interested !== undefined) this.flags.interested = flags.interested;
     await this.core.directory.update(this.jid.local, this.jid.resource, this.id, flags);
   }
 

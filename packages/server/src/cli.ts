@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // The `deskchat` command: `deskchat start`, `deskchat user …`. Exit codes: 0 ok, 1 failure, 2 usage.
-import { OptionsError } from '@deskchat/core';
+import { ClusterJoinError, OptionsError } from '@deskchat/core';
 import { RedisConnectError, RedisNotPersistentError } from '@deskchat/redis';
 import { loadConfig, loadToolConfig } from './config.js';
 import { runClusterCommand } from './cluster/cluster-commands.js';
@@ -78,8 +78,8 @@ main(process.argv.slice(2)).then(
     process.exitCode = code;
   },
   (err: unknown) => {
-    // Expected failures print their message alone (a Redis unreachable at start: issue 8 §8).
-    const isExpected = err instanceof OptionsError || err instanceof ListenError || err instanceof RedisConnectError || err instanceof RedisNotPersistentError;
+    // Expected failures print their message alone (a Redis unreachable at start, a node name in use: issue 8 §8).
+    const isExpected = err instanceof OptionsError || err instanceof ListenError || err instanceof RedisConnectError || err instanceof RedisNotPersistentError || err instanceof ClusterJoinError;
     if (isExpected) process.stderr.write(`deskchat: ${err.message}\n`);
     else process.stderr.write(`deskchat: ${(err as Error)?.stack ?? String(err)}\n`);
     process.exitCode = 1;

@@ -1,7 +1,7 @@
 // ChatLocks, the IM&P forking lock rules (chat-locks.ts), over the in-memory ChatLockStore with an
 // injected clock.
 import { describe, it, expect } from '@jest/globals';
-import { MemoryChatLockStore } from '@deskchat/core';
+import { MemoryChatLockStore, StoreUnavailableError, type ChatLockStore } from '@deskchat/core';
 import { ChatLocks } from './chat-locks.js';
 
 const holder = async (locks: ChatLocks, user: string, contact: string) => (await locks.locked(user, contact))?.sessionId;
@@ -68,5 +68,18 @@ describe('ChatLocks', () => {
     await locks.sweep();
     expect(store.size).toBe(1);
     await expect(holder(locks, 'carol', 'alice@localhost')).resolves.toBe('s3');
+  });
+
+  it('has no locks while the shared store is unreachable (issue 8 §8): chats fork, nothing fails; other errors still do', async () => {
+    const failing = (err: Error): ChatLockStore =>
+      new Proxy({} as ChatLockStore, { get: () => () => Promise.reject(err) });
+    const down = new ChatLocks(failing(new StoreUnavailableError('redis', 'Redis is unavailable')), 1000, () => 0);
+    await expect(down.lock('bob', 'alice@localhost', 'laptop', 's1')).resolves.toBeUndefined();
+    await expect(down.locked('bob', 'alice@localhost')).resolves.toBeUndefined();
+    await expect(down.touch('bob', 'alice@localhost', 's1')).resolves.toBeUndefined();
+    await expect(down.release('bob', 'alice@localhost')).resolves.toBeUndefined();
+    await expect(down.releaseSession('bob', 's1')).resolves.toBeUndefined();
+    const broken = new ChatLocks(failing(new Error('a bug')), 1000, () => 0);
+    await expect(broken.locked('bob', 'alice@localhost')).rejects.toThrow('a bug');
   });
 });

@@ -93,9 +93,9 @@ export class RawConnection {
     socket.on('error', () => {});
   }
 
-  static connect(port: number): Promise<RawConnection> {
+  static connect(port: number, host = '127.0.0.1'): Promise<RawConnection> {
     return new Promise((resolve, reject) => {
-      const socket = net.connect({ host: '127.0.0.1', port }, () => resolve(new RawConnection(socket)));
+      const socket = net.connect({ host, port }, () => resolve(new RawConnection(socket)));
       socket.once('error', reject);
     });
   }

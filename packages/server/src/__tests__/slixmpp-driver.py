@@ -1,0 +1,155 @@
+#!/usr/bin/python3
+# slixmpp (Debian's python3-slixmpp) as a client that an end-to-end test drives step by step: it
+# signs in over plain loopback TCP (SCRAM: slixmpp picks the strongest mechanism offered; no
+# STARTTLS, the test nodes have no certificate), binds, then reads one JSON command a line on stdin
+# and prints one JSON event a line on stdout. Every stanza it receives is printed as XML, so the test
+# asserts on what slixmpp really got; the commands use slixmpp's own APIs where it has them.
+#
+# Commands ({"op": ..., "id": ...}; each answered by {"event": "done", "id": ..., ...} or an error):
+#   message {to, body, type?}          send_message
+#   presence {to?, type?, show?, status?, priority?}   send_presence
+#   roster                             get_roster -> items
+#   vcard {jid}                        xep_0054 get_vcard -> fields
+#   search {text}                      XEP-0055 data-form search on the server -> items
+#   carbons                            xep_0280 enable
+#   raw {xml}                          send_raw
+#   close                              disconnect, then exit 0
+# Events: started, signed-in {jid}, stanza {xml}, done {id, ...}, error {step, message},
+# stream-error {condition, text}, disconnected.
+# Usage: slixmpp-driver.py --host H --port P --jid user@domain/resource --password PW [--timeout S]
+import argparse
+import asyncio
+import json
+import logging
+import os
+import signal
+import sys
+
+try:
+    import slixmpp
+    from slixmpp.plugins.xep_0004.stanza import Form
+    from slixmpp.plugins.xep_0055.stanza import Search
+    from slixmpp import Iq, register_stanza_plugin
+except ImportError:
+    print(json.dumps({'event': 'error', 'step': 'import', 'message': 'python3-slixmpp is missing: run scripts/install-test-deps.sh'}), flush=True)
+    sys.exit(1)
+
+STEP_SECONDS = 10
+
+
+def emit(event, **fields):
+    print(json.dumps({'event': event, **fields}), flush=True)
+
+
+def on_global_timeout(_signum, _frame):
+    emit('error', step='global-timeout', message='the script ran out of time')
+    sys.stdout.flush()
+    os._exit(2)
+
+
+class Driven(slixmpp.ClientXMPP):
+    def __init__(self, args):
+        super().__init__(args.jid, args.password)
+        self.done = asyncio.get_event_loop().create_future()
+        for plugin in ('xep_0004', 'xep_0030', 'xep_0054', 'xep_0280'):
+            self.register_plugin(plugin)
+        register_stanza_plugin(Iq, Search)
+        register_stanza_plugin(Search, Form)
+        # Subscription requests are the test's to answer, in the open.
+        self.roster.auto_authorize = None
+        self.roster.auto_subscribe = False
+        self.add_filter('in', self.show_incoming)
+        self.add_event_handler('session_start', self.on_session_start)
+        self.add_event_handler('stream_error', lambda e: emit('stream-error', condition=e['condition'], text=e['text'] or None))
+        for event in ('failed_all_auth', 'no_auth', 'connection_failed'):
+            self.add_event_handler(event, lambda data, event=event: self.finish(1, event, str(data)))
+        self.add_event_handler('disconnected', self.on_disconnected)
+
+    def show_incoming(self, stanza):
+        if stanza.name in ('message', 'presence', 'iq'):
+            emit('stanza', xml=str(stanza))
+        return stanza
+
+    def finish(self, code, step=None, message=None):
+        if step:
+            emit('error', step=step, message=message)
+        if not self.done.done():
+            self.done.set_result(code)
+
+    def on_disconnected(self, reason):
+        emit('disconnected', reason=str(reason) if reason else None)
+        self.finish(0)
+
+    async def on_session_start(self, _event):
+        emit('signed-in', jid=str(self.boundjid))
+        asyncio.ensure_future(self.read_commands())
+
+    async def read_commands(self):
+        loop = asyncio.get_running_loop()
+        reader = asyncio.StreamReader()
+        await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(reader), sys.stdin)
+        while True:
+            line = await reader.readline()
+            if not line:
+                self.disconnect(wait=2.0)
+                return
+            command = json.loads(line)
+            try:
+                result = await asyncio.wait_for(self.run(command), STEP_SECONDS)
+                emit('done', id=command.get('id'), op=command['op'], **(result or {}))
+            except Exception as error:  # each failure is reported; the client keeps going
+                emit('error', step=command['op'], id=command.get('id'), message=f'{type(error).__name__}: {error}')
+            if command['op'] == 'close':
+                return
+
+    async def run(self, c):
+        op = c['op']
+        if op == 'message':
+            self.send_message(mto=c['to'], mbody=c['body'], mtype=c.get('type', 'chat'))
+        elif op == 'presence':
+            self.send_presence(pto=c.get('to'), ptype=c.get('type'), pshow=c.get('show'), pstatus=c.get('status'), ppriority=c.get('priority'))
+        elif op == 'raw':
+            self.send_raw(c['xml'])
+        elif op == 'roster':
+            iq = await self.get_roster()
+            return {'items': {str(jid): {'subscription': item['subscription'], 'name': item['name'] or None, 'groups': sorted(item['groups'])} for jid, item in iq['roster']['items'].items()}}
+        elif op == 'vcard':
+            iq = await self['xep_0054'].get_vcard(c['jid'], cached=False)
+            vcard = iq.xml.find('{vcard-temp}vCard')
+            return {'fields': {child.tag.split('}')[1]: (child.text or '').strip() for child in vcard if len(child) == 0} if vcard is not None else None}
+        elif op == 'search':
+            search = self.make_iq_set(ito=self.boundjid.domain)
+            search['search']['form'].set_type('submit')
+            search['search']['form'].add_field(var='FORM_TYPE', ftype='hidden', value='jabber:iq:search')
+            search['search']['form'].add_field(var='search', value=c['text'])
+            result = (await search.send())['search']['form']
+            return {'items': [{k: v for k, v in item.items()} for item in result['items']]}
+        elif op == 'carbons':
+            await self['xep_0280'].enable()
+        elif op == 'close':
+            self.disconnect(wait=2.0)
+        else:
+            raise ValueError(f'unknown op {op}')
+        return None
+
+
+async def main(args):
+    client = Driven(args)
+    client.connect((args.host, args.port), force_starttls=False, disable_starttls=True)
+    return await client.done
+
+
+if __name__ == '__main__':
+    parser = argparse.ArgumentParser()
+    parser.add_argument('--host', default='127.0.0.1')
+    parser.add_argument('--port', type=int, required=True)
+    parser.add_argument('--jid', required=True)
+    parser.add_argument('--password', required=True)
+    parser.add_argument('--timeout', type=int, default=60)
+    parser.add_argument('--trace', action='store_true', help='log every stanza sent and received on stderr')
+    args = parser.parse_args()
+    logging.basicConfig(level=logging.DEBUG if args.trace else logging.WARNING, stream=sys.stderr, format='%(levelname)s %(message)s')
+    signal.signal(signal.SIGALRM, on_global_timeout)
+    signal.alarm(args.timeout)
+    emit('started', slixmpp=slixmpp.__version__, python=sys.version.split()[0])
+    sys.exit(asyncio.run(main(args)))
