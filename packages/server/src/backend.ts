@@ -46,15 +46,18 @@ export async function openBackend(config: ServerConfig, log: Logger, metrics?: M
   // Stored files have no Redis backend yet (issue #10): each node keeps the files uploaded to it
   // on its own disk, with their metadata in its own SQLite file, and its upload URLs name this node
   // (cluster.publicUrl), so a file is served by the node that holds it — and not while it is down.
-  const local = openSqliteFileStore(config.dataDir);
-  local.files.recover();
+  let local: ReturnType<typeof openSqliteFileStore> | undefined;
   try {
     // Durable data in Redis needs persistence (AOF or snapshots) unless the operator says otherwise.
     await requirePersistence(redis, { allowVolatileRedis: cluster.allowVolatileRedis }, log);
+    local = openSqliteFileStore(config.dataDir);
+    local.files.recover();
+    const files = local.files;
+    const closeLocal = local.close.bind(local);
     const shared = openRedisSharedState(redis, { node: cluster.node, log });
     const self: NodeInfo = { name: cluster.node, pair: cluster.pair, instance: randomUUID(), startedAt: Date.now(), ...nodeAddress(cluster) };
     return {
-      stores: { ...openRedisStores(redis), files: local.files },
+      stores: { ...openRedisStores(redis), files },
       adminStores: openRedisAdminStores(redis),
       shared,
       signInCounters: redisSignInCounters(redis, config.core.limits),
@@ -64,12 +67,12 @@ export async function openBackend(config: ServerConfig, log: Logger, metrics?: M
       close: async () => {
         await shared.close();
         await redis.close();
-        local.close();
+        closeLocal();
       },
     };
   } catch (err) {
     await redis.close();
-    local.close();
+    local?.close();
     throw err;
   }
 }

@@ -29,7 +29,7 @@ function startCli(env: Record<string, string>, timeoutMs: number): Promise<{ cod
   return new Promise((resolve) => {
     const child = spawn(process.execPath, [CLI, 'start'], {
       cwd: dir,
-      env: { ...process.env, DESKCHAT_DATA_DIR: dir, DESKCHAT_C2S_HOST: '127.0.0.1', DESKCHAT_C2S_PORT: '0', DESKCHAT_C2S_TLS_PORT: '0', DESKCHAT_HTTP_HOST: '127.0.0.1', DESKCHAT_HTTP_PORT: '0', DESKCHAT_ADMIN_PORT: '0', DESKCHAT_ADMIN_TOKEN: 'x'.repeat(24), DESKCHAT_LOG_LEVEL: 'warn', ...env },
+      env: { ...process.env, DESKCHAT_DATA_DIR: dir, DESKCHAT_C2S_HOST: '127.0.0.1', DESKCHAT_C2S_PORT: '0', DESKCHAT_C2S_TLS_PORT: '0', DESKCHAT_HTTP_HOST: '127.0.0.1', DESKCHAT_HTTP_PORT: '0', DESKCHAT_ADMIN_PORT: '0', DESKCHAT_FILES_PROXY_PORT: '0', DESKCHAT_ADMIN_TOKEN: 'x'.repeat(24), DESKCHAT_LOG_LEVEL: 'warn', ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let stdout = '';

@@ -125,11 +125,12 @@ describe('scripts/cluster.sh up', () => {
   it('lets clients find their home by discovery, follow see-other-host and chat across pairs', async () => {
     const [inPair1, inPair2] = namesByPair();
     // Accounts through the admin API of one node are everyone's: the store is Redis.
-    for (const username of [inPair1, inPair2]) {
-      const added = await fetch(`http://127.0.0.1:${adminPort(3)}/api/v1/users`, { method: 'POST', headers: { authorization: `Bearer ${token()}`, 'content-type': 'application/json' }, body: JSON.stringify({ username, password: `pw-${username}` }) });
+    // Each placed on the first node of the pair its name hashes to (as an unassigned user would be found).
+    for (const [username, node] of [[inPair1, 'imp1a'], [inPair2, 'imp2a']]) {
+      const added = await fetch(`http://127.0.0.1:${adminPort(3)}/api/v1/users`, { method: 'POST', headers: { authorization: `Bearer ${token()}`, 'content-type': 'application/json' }, body: JSON.stringify({ username, password: `pw-${username}`, node }) });
       expect(added.status).toBe(201);
     }
-    // Discovery on any node, before authentication: a never-assigned user's home is the first node of the pair its name hashes to.
+    // Discovery on any node, before authentication: the home and its pair peer.
     const first = readDiscovery(parseDocument(await discoverOverTcp(c2sPort(1), `${inPair1}@localhost`)));
     expect(first.home).toMatchObject({ node: 'imp1a', port: String(c2sPort(0)), bosh: `http://127.0.0.1:${httpPort(0)}/http-bind` });
     expect(first.backup).toMatchObject({ node: 'imp1b', port: String(c2sPort(1)) });

@@ -3,6 +3,9 @@
 // see each other's composed presence over TCP with @xmpp/client; discovery and the redirect after
 // authentication on a real stream; a third node for the same pair is refused; Redis without
 // persistence is refused.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { xml, type Client } from '@xmpp/client';
 import type { Element } from '@xmpp/xml';
@@ -109,13 +112,15 @@ describe('a pair of nodes on Redis', () => {
 describe('Redis that keeps nothing', () => {
   it('refuses to start a cluster node on a Redis with no persistence, unless allowed', async () => {
     const volatile = await startRedisServer({ aof: false, rdb: false });
+    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'deskchat-volatile-'));
     const raw = (allowVolatileRedis: boolean) =>
       parseConfig(
         {
-          dataDir: '/tmp/deskchat-volatile',
+          dataDir,
           log: { level: 'silent' },
           c2s: { host: '127.0.0.1', port: 0, directTlsPort: 0 },
           http: { host: '127.0.0.1', port: 0 },
+          files: { proxyPort: 0, proxyHost: '127.0.0.1' },
           admin: { host: '127.0.0.1', port: 0, token: 'x'.repeat(20), createFirstAdmin: false },
           tls: {},
           cluster: { redisUrl: volatile.url, node: 'v1', pair: 'vp', publicUrl: 'http://v1.test:5280', allowVolatileRedis },

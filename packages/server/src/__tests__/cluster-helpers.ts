@@ -79,6 +79,7 @@ export class ClusterNode {
         ...raw,
         c2s: { host, port: ports.c2s, directTlsPort: 0, ...(raw.c2s as object | undefined) },
         http: { host, port: ports.http },
+        files: { proxyPort: 0, proxyHost: host, ...(raw.files as object | undefined) },
         admin: { host, port: ports.admin, token: ADMIN_TOKEN, createFirstAdmin: false },
         cluster: { redisUrl, node: name, pair, publicUrl: `http://${host}:${ports.http}`, heartbeatSeconds: 1, deadAfterSeconds: 3, ...cluster },
       },
