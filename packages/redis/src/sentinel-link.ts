@@ -10,7 +10,7 @@
 //   `RedisClient` and work unchanged, scripts and MULTI included. node-redis retries a call that
 //   met READONLY (a demoted primary) or a broken connection on the new primary (up to 16 times):
 //   like a timed-out call, such a write may or may not have been applied by the old primary.
-// - The health PING and the 'client-error' events of the master client mark the connection
+// - The health PING and the error events of the master client mark the connection
 //   unavailable; calls then fail at once (RedisUnavailableError) until a PING is answered, by the
 //   new primary after a failover ('topology-change' triggers that PING at once).
 // - The node bus's blocking reader gets a Sentinel client of its own (one master connection that
@@ -40,6 +40,10 @@ function sentinelClient(options: RedisOptions, sentinel: RedisSentinelOptions, n
     masterPoolSize: 1,
     // The Sentinels' pub/sub events drive the switch; a periodic look is the safety net if one is missed.
     scanInterval: 5000,
+    // The master connection's errors as 'error' events ("Master Client (host:port): …"): node-redis
+    // does not pass its 'client-error' events on from the inner object, and they are how a dead
+    // primary is noticed at once rather than at the next call's deadline.
+    passthroughClientErrorEvents: true,
     nodeClientOptions: {
       ...(options.password !== undefined ? { password: options.password } : {}),
       disableOfflineQueue: true,
@@ -63,7 +67,6 @@ function sentinelLink(client: Sentinel, options: RedisOptions, sentinel: RedisSe
     execute: (fn) => client._execute(false, (c) => fn(c as unknown as RedisClient)),
     blocking(name): BlockingClient {
       const reader = sentinelClient(options, sentinel, name);
-      reader.on('client-error', (event: { error?: unknown }) => log.debug({ err: describe(event.error) }, 'bus reader: redis master connection error'));
       return {
         xRead: ((...args: unknown[]) => (reader.xRead as (...a: unknown[]) => unknown)(...args)) as RedisClient['xRead'],
         get isOpen() {
@@ -98,14 +101,12 @@ export async function connectSentinel(options: RedisOptions, sentinel: RedisSent
     ready: () => undefined,
   };
   // Before connect(): an 'error' without a listener would crash the process. The Sentinel client
-  // reports a Sentinel it could not ask here; the primary's connection errors come as 'client-error'.
+  // reports here both a Sentinel it could not ask and (passthroughClientErrorEvents) the primary's
+  // connection errors, which mark the connection unavailable.
   client.on('error', (err: unknown) => {
     lastError = err;
-    log.debug({ err: describe(err) }, 'redis sentinel: a sentinel did not answer');
-  });
-  client.on('client-error', (event: { type: string; error: Error }) => {
-    if (event.type === 'MASTER') events.error(event.error);
-    else log.debug({ err: describe(event.error), type: event.type }, 'redis sentinel client error');
+    if (err instanceof Error && err.message.startsWith('Master Client')) events.error(err);
+    else log.debug({ err: describe(err) }, 'redis sentinel: a sentinel did not answer');
   });
   let connection: RedisConnection | undefined;
   client.on('topology-change', (event: TopologyChange) => {

@@ -71,6 +71,7 @@ describe('RedisConnection through Sentinel', () => {
     const oldPort = group.primary.port;
 
     const killedAt = Date.now();
+    redis.once('unavailable', (reason) => process.stdout.write(`unavailable after ${Date.now() - killedAt} ms: ${reason}\n`));
     await group.primary.kill();
     let firstFailure: unknown;
     let attempts = 0;
@@ -80,6 +81,7 @@ describe('RedisConnection through Sentinel', () => {
       try {
         version = await stores.roster.setItem('carol', item('erin@localhost'));
       } catch (err) {
+        if (firstFailure === undefined) process.stdout.write(`first failure after ${Date.now() - killedAt} ms: ${(err as Error).message}\n`);
         firstFailure ??= err;
         if (Date.now() - killedAt > 10_000) throw new Error(`no write succeeded within 10 s of the primary's death (${attempts} attempts; last: ${(err as Error).message})`);
         await sleep(50);
