@@ -110,7 +110,8 @@ export async function connectSentinel(options: RedisOptions, sentinel: RedisSent
   });
   let connection: RedisConnection | undefined;
   client.on('topology-change', (event: TopologyChange) => {
-    if (event.type !== 'MASTER_CHANGE') return;
+    // The first MASTER_CHANGE is the connection being made (logged below), not a switch.
+    if (event.type !== 'MASTER_CHANGE' || !connection) return;
     log.info({ redis: options.url, primary: event.node ? `${event.node.host}:${event.node.port}` : undefined }, 'redis sentinel: following the new primary');
     connection?.primaryChanged();
   });
