@@ -3,7 +3,7 @@
 # engine on the build machines): one Redis with AOF persistence and two node pairs,
 #   pair1: imp1a, imp1b      pair2: imp2a, imp2b
 # Usage:
-#   scripts/cluster.sh up [--base-port N] [--redis-port N] [--dir DIR] [--no-build]   start (builds first)
+#   scripts/cluster.sh up [--base-port N] [--redis-port N] [--dir DIR] [--no-build] [--sentinel]   start (builds first)
 #   scripts/cluster.sh down [--dir DIR]                                  stop every process (SIGTERM, then SIGKILL)
 #   scripts/cluster.sh status [--dir DIR]                                processes, health, `deskchat cluster status`
 #   scripts/cluster.sh topology [--base-port N]                          the nodes as JSON lines
@@ -13,6 +13,10 @@
 # only --dir. Every node shares one admin token (DIR/admin-token). Each node runs in DIR/nodes/NAME
 # (no certificates: plain loopback ports); DIR/deskchat.yaml, when present, is every node's config
 # file (environment variables still win). If a node does not start, `up` stops everything it started.
+# --sentinel: Redis behind Sentinel instead (docs/cluster.md, "Redis behind Sentinel"): the primary
+# on the Redis port, a replica on +1 and three Sentinels on +2..+4 (master name `deskchat`,
+# down after 1 s); the nodes get DESKCHAT_REDIS_SENTINELS and dead-after 12 s, so that a
+# switch-over (`kill -9` the primary) does not fence them.
 set -Eeuo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 command="${1:-}"
@@ -21,12 +25,14 @@ base=""
 redis_port=""
 dir="$root/cluster-data"
 build=1
+sentinel=0
 while [ $# -gt 0 ]; do
   case "$1" in
     --base-port) base="$2"; shift 2 ;;
     --redis-port) redis_port="$2"; shift 2 ;;
     --dir) dir="$(mkdir -p "$2" && cd "$2" && pwd)"; shift 2 ;;
     --no-build) build=0; shift ;;
+    --sentinel) sentinel=1; shift ;;
     *) echo "cluster.sh: unknown option $1" >&2; exit 2 ;;
   esac
 done
@@ -36,11 +42,22 @@ if [ "$command" != "up" ] && [ "$command" != "topology" ] && [ -f "$dir/ports" ]
   . "$dir/ports"
   base="${base:-$saved_base}"
   redis_port="${redis_port:-$saved_redis_port}"
+  sentinel="${saved_sentinel:-0}"
 fi
 base="${base:-7100}"
 redis_port="${redis_port:-$((base + 90))}"
 NODES=(imp1a imp1b imp2a imp2b)
 PAIRS=(pair1 pair1 pair2 pair2)
+SENTINELS=(sentinel1 sentinel2 sentinel3)
+sentinel_list() { echo "127.0.0.1:$((redis_port + 2)),127.0.0.1:$((redis_port + 3)),127.0.0.1:$((redis_port + 4))"; }
+# What the nodes and the CLI are given to find Redis.
+redis_env() {
+  if [ "$sentinel" = 1 ]; then
+    echo "DESKCHAT_REDIS_SENTINELS=$(sentinel_list)" DESKCHAT_REDIS_MASTER_NAME=deskchat DESKCHAT_HEARTBEAT_SECONDS=1 DESKCHAT_DEAD_AFTER_SECONDS=12
+  else
+    echo "DESKCHAT_REDIS_URL=redis://127.0.0.1:$redis_port"
+  fi
+}
 
 http_port() { echo $((base + 10 * $1)); }
 
@@ -68,11 +85,11 @@ running_pid() { # name
 
 up() {
   mkdir -p "$dir/logs" "$dir/pids" "$dir/redis"
-  for name in "${NODES[@]}" redis; do
+  for name in "${NODES[@]}" redis redis-replica "${SENTINELS[@]}"; do
     if running_pid "$name" >/dev/null; then echo "cluster.sh: $name is already running in $dir (scripts/cluster.sh down --dir $dir)" >&2; exit 1; fi
   done
   [ "$build" = 1 ] && (cd "$root" && npm run build --silent)
-  printf 'saved_base=%s\nsaved_redis_port=%s\n' "$base" "$redis_port" > "$dir/ports"
+  printf 'saved_base=%s\nsaved_redis_port=%s\nsaved_sentinel=%s\n' "$base" "$redis_port" "$sentinel" > "$dir/ports"
   [ -f "$dir/admin-token" ] || head -c 24 /dev/urandom | base64 | tr -d '/+=' > "$dir/admin-token"
   chmod 600 "$dir/admin-token"
   # From here on, a failure stops whatever was started.
@@ -86,6 +103,7 @@ up() {
     tail -5 "$dir/logs/redis.log" >&2 || true
     false
   fi
+  [ "$sentinel" = 1 ] && start_sentinels
   local config=()
   [ -f "$dir/deskchat.yaml" ] && config=(DESKCHAT_CONFIG="$dir/deskchat.yaml")
   for i in "${!NODES[@]}"; do
@@ -94,7 +112,7 @@ up() {
     mkdir -p "$dir/nodes/$name"
     (cd "$dir/nodes/$name"
      env "${config[@]}" \
-      DESKCHAT_REDIS_URL="redis://127.0.0.1:$redis_port" DESKCHAT_NODE="$name" DESKCHAT_PAIR="${PAIRS[$i]}" \
+      $(redis_env) DESKCHAT_NODE="$name" DESKCHAT_PAIR="${PAIRS[$i]}" \
       DESKCHAT_PUBLIC_URL="http://127.0.0.1:$http" DESKCHAT_DATA_DIR="$dir/nodes/$name" \
       DESKCHAT_HTTP_HOST=127.0.0.1 DESKCHAT_HTTP_PORT="$http" DESKCHAT_ADMIN_HOST=127.0.0.1 DESKCHAT_ADMIN_PORT=$((http + 1)) \
       DESKCHAT_C2S_HOST=127.0.0.1 DESKCHAT_C2S_PORT=$((http + 2)) DESKCHAT_C2S_TLS_PORT=$((http + 3)) \
@@ -111,9 +129,34 @@ up() {
     fi
   done
   trap - ERR
+  [ "$sentinel" = 1 ] && echo "Redis behind Sentinel: primary $redis_port, replica $((redis_port + 1)), Sentinels $(sentinel_list) (master name deskchat)"
   echo "cluster up: Redis on 127.0.0.1:$redis_port, logs in $dir/logs, admin token in $dir/admin-token"
   echo "gadget: http://127.0.0.1:$base/chat/   admin page: http://127.0.0.1:$((base + 1))/"
   topology
+}
+
+# A replica of the primary and three Sentinels watching it (quorum 2, down after 1 s).
+start_sentinels() {
+  mkdir -p "$dir/redis-replica"
+  redis-server --port $((redis_port + 1)) --bind 127.0.0.1 --dir "$dir/redis-replica" --appendonly yes --save "" \
+    --replicaof 127.0.0.1 "$redis_port" --daemonize yes --pidfile "$dir/pids/redis-replica.pid" --logfile "$dir/logs/redis-replica.log"
+  local n=2 name
+  for name in "${SENTINELS[@]}"; do
+    mkdir -p "$dir/$name"
+    printf '%s\n' "port $((redis_port + n))" "bind 127.0.0.1" "dir $dir/$name" "daemonize yes" \
+      "pidfile $dir/pids/$name.pid" "logfile $dir/logs/$name.log" \
+      "sentinel monitor deskchat 127.0.0.1 $redis_port 2" "sentinel down-after-milliseconds deskchat 1000" \
+      "sentinel failover-timeout deskchat 5000" "sentinel parallel-syncs deskchat 1" > "$dir/$name/sentinel.conf"
+    redis-server "$dir/$name/sentinel.conf" --sentinel
+    n=$((n + 1))
+  done
+  local ok=""
+  for _ in $(seq 1 100); do
+    ok="$(redis-cli -p $((redis_port + 2)) sentinel master deskchat 2>/dev/null | grep -A1 -x num-other-sentinels | tail -1 || true)"
+    [ "$ok" = 2 ] && break
+    sleep 0.1
+  done
+  if [ "$ok" != 2 ]; then echo "cluster.sh: the Sentinels did not find each other; see $dir/logs/sentinel*.log" >&2; false; fi
 }
 
 # SIGTERM (a graceful stop hands each node's clients to its peer), SIGKILL after 10 s.
@@ -136,6 +179,7 @@ down() {
   local name
   for name in "${NODES[@]}"; do stop_pid "$name" & done
   wait
+  for name in "${SENTINELS[@]}" redis-replica; do stop_pid "$name"; done
   stop_pid redis
   echo "cluster down"
 }
@@ -154,8 +198,15 @@ status() {
   state="stopped"
   if pid="$(running_pid redis)"; then state="running (pid $pid), port $redis_port"; fi
   echo "redis: $state"
-  if running_pid redis >/dev/null; then
-    (cd "$dir" && DESKCHAT_REDIS_URL="redis://127.0.0.1:$redis_port" DESKCHAT_NODE=cli DESKCHAT_PAIR=cli DESKCHAT_PUBLIC_URL=http://127.0.0.1 \
+  if [ "$sentinel" = 1 ]; then
+    for name in redis-replica "${SENTINELS[@]}"; do
+      state="stopped"; if pid="$(running_pid "$name")"; then state="running (pid $pid)"; fi
+      echo "$name: $state"
+    done
+    echo "primary according to Sentinel: $(redis-cli -p $((redis_port + 2)) sentinel get-master-addr-by-name deskchat 2>/dev/null | tr '\n' ' ')"
+  fi
+  if running_pid redis >/dev/null || [ "$sentinel" = 1 ]; then
+    (cd "$dir" && env $(redis_env) DESKCHAT_NODE=cli DESKCHAT_PAIR=cli DESKCHAT_PUBLIC_URL=http://127.0.0.1 \
       DESKCHAT_DATA_DIR="$dir/nodes/imp1a" node "$root/packages/server/dist/cli.js" cluster status 2>/dev/null) || true
   fi
 }
@@ -165,5 +216,5 @@ case "$command" in
   down) down ;;
   status) status ;;
   topology) topology ;;
-  *) sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
+  *) sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
 esac

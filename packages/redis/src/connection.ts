@@ -15,6 +15,9 @@
 //   errors"): its duration by operation (the `what` each store names: a fixed set) and its failures
 //   by operation and kind. The node bus's blocking reads have their own connection and are not
 //   calls, so they do not skew the latencies.
+// - Or through Redis Sentinel (issue 14, `options.sentinel`): node-redis's own Sentinel client
+//   (sentinel-link.ts) finds the primary and follows a promotion by itself; `run` then hands the
+//   store the client of the primary it currently knows, so every store works unchanged.
 import { EventEmitter } from 'node:events';
 import { createClient, type RedisClientType } from 'redis';
 import { noopMetrics, silentLogger, type Counter, type Histogram, type Logger, type Metrics } from '@deskchat/core';
@@ -22,8 +25,28 @@ import { backoffDelay } from './backoff.js';
 import { RedisConnectError, RedisUnavailableError, isErrorLike, isUnavailability } from './errors.js';
 import { KeySpace } from './keys.js';
 import { parseEndpoint, redactUrl, type RedisOptions } from './options.js';
+import { connectSentinel } from './sentinel-link.js';
 
 export type RedisClient = RedisClientType;
+
+/** What the node bus needs for its blocking reads: a connection of its own (not yet connected). */
+export interface BlockingClient {
+  xRead: RedisClient['xRead'];
+  readonly isOpen: boolean;
+  connect(): Promise<unknown>;
+  destroy(): unknown;
+  on(event: 'error', listener: (err: Error) => void): unknown;
+}
+
+/** How a RedisConnection reaches the primary: one node-redis client (the default), or Sentinel (sentinel-link.ts). */
+export interface RedisLink {
+  /** Runs `fn` on a client connected to the primary. */
+  execute<T>(fn: (client: RedisClient) => Promise<T>): Promise<T>;
+  /** A new connection for blocking reads, following the primary as this one does. */
+  blocking(name: string): BlockingClient;
+  /** Closes gracefully, or drops the connection after `timeoutMs`. */
+  close(timeoutMs: number): Promise<void>;
+}
 
 export interface RedisConnectionEvents {
   /** Redis stopped answering; `reason` is for the log. Store calls fail until 'available'. */
@@ -53,6 +76,7 @@ export class RedisConnection extends EventEmitter<RedisConnectionEvents> {
     private readonly log: Logger,
     events: ClientEvents,
     metrics: Metrics = noopMetrics,
+    private readonly link: RedisLink = plainLink(client),
   ) {
     super();
     this.latency = metrics.histogram({ name: 'deskchat_redis_command_seconds', help: 'Duration of each store call on Redis (one command, pipeline or script, RedisConnection.run), by operation', labelNames: ['operation'], buckets: LATENCY_BUCKETS });
@@ -86,12 +110,19 @@ export class RedisConnection extends EventEmitter<RedisConnectionEvents> {
     }
     const ms = options.timeoutMs ?? this.options.commandTimeoutMs;
     let timer: NodeJS.Timeout | undefined;
+    let isAbandoned = false;
     const deadline = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new RedisUnavailableError(`${what}: no reply from Redis at ${this.url} within ${ms} ms`)), ms);
+      timer = setTimeout(() => {
+        isAbandoned = true;
+        reject(new RedisUnavailableError(`${what}: no reply from Redis at ${this.url} within ${ms} ms`));
+      }, ms);
     });
+    // Behind Sentinel, node-redis waits for the new primary and then runs the operation: never once
+    // the caller has been told it failed (a write reported as failed must not happen later).
+    const guarded = (client: RedisClient) => (isAbandoned ? Promise.reject(new RedisUnavailableError(`${what}: abandoned after ${ms} ms`)) : operation(client));
     const started = performance.now();
     try {
-      return await Promise.race([operation(this.client), deadline]);
+      return await Promise.race([this.link.execute(guarded), deadline]);
     } catch (err) {
       if (err instanceof RedisUnavailableError) {
         this.failures.inc({ operation: what, kind: 'timeout' });
@@ -115,16 +146,17 @@ export class RedisConnection extends EventEmitter<RedisConnectionEvents> {
     if (this.isClosed) return;
     this.isClosed = true;
     clearInterval(this.healthTimer);
-    if (!this.client.isOpen) return;
-    if (!this.client.isReady) {
-      this.client.destroy();
-      return;
-    }
-    let timer: NodeJS.Timeout | undefined;
-    const tooLong = new Promise<void>((resolve) => (timer = setTimeout(resolve, this.options.commandTimeoutMs)));
-    await Promise.race([this.client.close().catch(() => undefined), tooLong]);
-    clearTimeout(timer);
-    if (this.client.isOpen) this.client.destroy();
+    await this.link.close(this.options.commandTimeoutMs);
+  }
+
+  /** A connection of its own for blocking reads (the node bus's XREAD BLOCK); connect it, destroy it when done. */
+  blockingClient(name: string): BlockingClient {
+    return this.link.blocking(name);
+  }
+
+  /** Called by the Sentinel link: the primary changed (the old one's failures are over). */
+  primaryChanged(): void {
+    void this.checkHealth();
   }
 
   private async checkHealth(): Promise<void> {
@@ -132,7 +164,7 @@ export class RedisConnection extends EventEmitter<RedisConnectionEvents> {
     if (this.isPinging || this.isClosed || !this.client.isReady) return;
     this.isPinging = true;
     let timer: NodeJS.Timeout | undefined;
-    const ping = this.client.ping();
+    const ping = this.link.execute((c) => c.ping());
     try {
       await Promise.race([
         ping,
@@ -181,6 +213,7 @@ export interface ConnectRedisDeps {
  */
 export async function connectRedis(options: RedisOptions, deps: ConnectRedisDeps = {}): Promise<RedisConnection> {
   const log = (deps.log ?? silentLogger).child({ component: 'redis' });
+  if (options.sentinel) return connectSentinel(options, options.sentinel, log, deps.metrics);
   const endpoint = parseEndpoint(options.url, options.password);
   const url = redactUrl(options.url);
   const startedAt = Date.now();
@@ -238,24 +271,44 @@ export async function connectRedis(options: RedisOptions, deps: ConnectRedisDeps
   return new RedisConnection(client, options, log, events, deps.metrics);
 }
 
+/** One node-redis client: commands on it, `duplicate()` for blocking reads. */
+function plainLink(client: RedisClient): RedisLink {
+  return {
+    execute: (fn) => fn(client),
+    blocking: (name) => client.duplicate({ name }) as RedisClient,
+    async close(timeoutMs) {
+      if (!client.isOpen) return;
+      if (!client.isReady) {
+        client.destroy();
+        return;
+      }
+      let timer: NodeJS.Timeout | undefined;
+      const tooLong = new Promise<void>((resolve) => (timer = setTimeout(resolve, timeoutMs)));
+      await Promise.race([client.close().catch(() => undefined), tooLong]);
+      clearTimeout(timer);
+      if (client.isOpen) client.destroy();
+    },
+  };
+}
+
 /** What the client's 'error' and 'ready' listeners call: the start-up handlers, then the connection's. */
-interface ClientEvents {
+export interface ClientEvents {
   error(err: Error): void;
   ready(): void;
 }
 
 /** A certificate problem is a setting to fix, not an outage to wait out (node's TLS error codes). */
-function isCertificateError(err: unknown): boolean {
+export function isCertificateError(err: unknown): boolean {
   const code = isErrorLike(err) ? (err as NodeJS.ErrnoException).code : undefined;
   return typeof code === 'string' && /CERT|SELF_SIGNED|UNABLE_TO_VERIFY/.test(code);
 }
 
-function isCredentialError(err: unknown): boolean {
+export function isCredentialError(err: unknown): boolean {
   return isErrorLike(err) && /^(WRONGPASS|NOAUTH|NOPERM)\b|invalid password|invalid username-password/i.test(err.message);
 }
 
 /** A short description of a node-redis error for logs and messages (never the password: node-redis does not put it in messages). */
-function describe(err: unknown): string {
+export function describe(err: unknown): string {
   if (!isErrorLike(err)) return String(err);
   const code = (err as NodeJS.ErrnoException).code;
   const inner = (err as { originalError?: unknown; socketError?: unknown }).socketError;

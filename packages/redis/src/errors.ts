@@ -82,6 +82,8 @@ export function isUnavailability(err: unknown): boolean {
   if (err instanceof RedisUnavailableError) return true;
   if (err instanceof ErrorReply) return UNAVAILABLE_REPLIES.test(err.message);
   if (CONNECTION_ERRORS.has(err.constructor.name) || CONNECTION_ERRORS.has(err.name)) return true;
+  // node-redis's Sentinel client (createSentinel) while it finds no Sentinel or no healthy primary.
+  if (/^(None of the sentinels are available|no valid master node)/.test(err.message)) return true;
   const code = (err as NodeJS.ErrnoException).code;
   return code !== undefined && NETWORK_CODES.has(code);
 }

@@ -11,7 +11,7 @@ describe('parseRedisOptions', () => {
   });
 
   it('requires a URL and names the key path', () => {
-    expect(() => parseRedisOptions({})).toThrow(new OptionsError('cluster.redis.url', 'is required (redis://host:6379 or rediss://host:6380)'));
+    expect(() => parseRedisOptions({})).toThrow(new OptionsError('cluster.redis.url', 'is required (redis://host:6379 or rediss://host:6380), or sentinels and masterName'));
     expect(() => parseRedisOptions({ url: 'http://x' }, 'redis')).toThrow(/^redis\.url: must start with redis:\/\/ or rediss:\/\//);
     expect(() => parseRedisOptions({ url: 'redis://h/x' })).toThrow(/cluster\.redis\.url: the path must be a database number/);
     expect(() => parseRedisOptions({ url: 'not a url' })).toThrow(/cluster\.redis\.url: must be a URL/);
@@ -28,6 +28,25 @@ describe('parseRedisOptions', () => {
     expect(() => parseRedisOptions({ url: 'redis://h', reconnect: { minDelayMs: 500, maxDelayMs: 100 } })).toThrow(/reconnect\.maxDelayMs: must be an integer 500\.\./);
     expect(() => parseRedisOptions({ url: 'rediss://h', tls: { rejectUnauthorized: 'maybe' } })).toThrow(/tls\.rejectUnauthorized: must be true or false/);
     expect(parseRedisOptions({ url: 'rediss://h', startTimeoutMs: '2500', tls: { rejectUnauthorized: 'false' } })).toMatchObject({ startTimeoutMs: 2500, tls: { rejectUnauthorized: false } });
+  });
+});
+
+describe('parseRedisOptions with Sentinel (issue 14)', () => {
+  it('reads sentinels as host:port,host:port with the master name and the Sentinels\' password', () => {
+    const options = parseRedisOptions({ sentinels: '10.0.0.1:26379, sentinel-b:26380,[::1]:26381', masterName: 'deskchat', sentinelPassword: 's', password: 'data' });
+    expect(options.sentinel).toEqual({ nodes: [{ host: '10.0.0.1', port: 26379 }, { host: 'sentinel-b', port: 26380 }, { host: '::1', port: 26381 }], masterName: 'deskchat', password: 's' });
+    expect(options).toMatchObject({ url: 'redis-sentinel://10.0.0.1:26379,sentinel-b:26380,::1:26381/deskchat', password: 'data' });
+    expect(parseRedisOptions({ sentinels: ['h:1'], masterName: 'm' }).sentinel).toEqual({ nodes: [{ host: 'h', port: 1 }], masterName: 'm' });
+  });
+
+  it('takes a URL or sentinels, not both, and names the key of each mistake', () => {
+    expect(() => parseRedisOptions({ url: 'redis://h', sentinels: 'h:26379', masterName: 'm' })).toThrow(new OptionsError('cluster.redis.sentinels', 'either cluster.redis.url or cluster.redis.sentinels, not both'));
+    expect(() => parseRedisOptions({ sentinels: 'h:26379' })).toThrow(/^cluster\.redis\.masterName: is required with cluster\.redis\.sentinels/);
+    expect(() => parseRedisOptions({ sentinels: 'h', masterName: 'm' })).toThrow(/^cluster\.redis\.sentinels: must be host:port,host:port \(got "h"\)/);
+    expect(() => parseRedisOptions({ sentinels: 'h:0', masterName: 'm' })).toThrow(/^cluster\.redis\.sentinels: /);
+    expect(() => parseRedisOptions({ sentinels: 'h:1,', masterName: 'm' })).toThrow(/^cluster\.redis\.sentinels: must be host:port/);
+    expect(() => parseRedisOptions({ url: 'redis://h', masterName: 'm' })).toThrow(/^cluster\.redis\.masterName: only with cluster\.redis\.sentinels/);
+    expect(() => parseRedisOptions({ sentinels: 'h:1', masterName: 'm', tls: {} })).toThrow(/^cluster\.redis\.tls: is not supported with Sentinel/);
   });
 });
 

@@ -2,12 +2,19 @@
 // §8). The server maps DESKCHAT_REDIS_URL / DESKCHAT_REDIS_PASSWORD onto `cluster.redis.url` /
 // `cluster.redis.password` (issue 8 §3) and hands the section to `parseRedisOptions`.
 // URL form (IANA "redis" and "rediss" URI schemes): redis://[[user]:password@]host[:port][/db];
-// rediss:// is the same over TLS.
+// rediss:// is the same over TLS. Or, instead of a URL, Redis Sentinel (issue 14): `sentinels`
+// (`host:port,host:port`) and `masterName`, and the node follows whichever replica Sentinel
+// promotes (DESKCHAT_REDIS_SENTINELS, DESKCHAT_REDIS_MASTER_NAME, DESKCHAT_REDIS_SENTINEL_PASSWORD).
 import { OptionsError, checkBoolean, checkInteger } from '@deskchat/core';
 
 export interface RedisOptions {
-  /** `redis://…` or `rediss://…` (TLS). */
+  /**
+   * `redis://…` or `rediss://…` (TLS). With `sentinel`, a description for messages only:
+   * `redis-sentinel://host:port,host:port/masterName`.
+   */
   url: string;
+  /** Connect through Redis Sentinel instead of `url` (Sentinel names the primary; `password` is the data nodes'). */
+  sentinel?: RedisSentinelOptions;
   /** Overrides the URL's password, so the URL can sit in a config file without the secret. */
   password?: string;
   /**
@@ -27,6 +34,15 @@ export interface RedisOptions {
   reconnect: { minDelayMs: number; maxDelayMs: number };
   /** For `rediss://`: extra CA (PEM text, read by the server) and whether to check the certificate. */
   tls: { ca?: string; rejectUnauthorized: boolean };
+}
+
+export interface RedisSentinelOptions {
+  /** The Sentinels to ask (at least one; three or more in production). */
+  nodes: Array<{ host: string; port: number }>;
+  /** The name the Sentinels monitor the primary under (`sentinel monitor <name> …`). */
+  masterName: string;
+  /** The Sentinels' own password (`requirepass` in sentinel.conf), when they have one. */
+  password?: string;
 }
 
 export const DEFAULT_REDIS_OPTIONS: Omit<RedisOptions, 'url'> = {
@@ -56,8 +72,20 @@ export function parseRedisOptions(raw: Record<string, unknown> | undefined, pref
   const key = (k: string) => (prefix ? `${prefix}.${k}` : k);
   const r = raw ?? {};
   const d = DEFAULT_REDIS_OPTIONS;
-  if (typeof r.url !== 'string' || r.url === '') throw new OptionsError(key('url'), 'is required (redis://host:6379 or rediss://host:6380)');
-  parseEndpoint(r.url, undefined, key('url'));
+  const hasUrl = r.url !== undefined && r.url !== '';
+  const hasSentinels = r.sentinels !== undefined && r.sentinels !== '';
+  if (hasUrl && hasSentinels) throw new OptionsError(key('sentinels'), `either ${key('url')} or ${key('sentinels')}, not both`);
+  let sentinel: RedisSentinelOptions | undefined;
+  let url: string;
+  if (hasSentinels) {
+    sentinel = parseSentinel(r, key);
+    url = `redis-sentinel://${sentinel.nodes.map((n) => `${n.host}:${n.port}`).join(',')}/${sentinel.masterName}`;
+  } else {
+    if (typeof r.url !== 'string' || r.url === '') throw new OptionsError(key('url'), 'is required (redis://host:6379 or rediss://host:6380), or sentinels and masterName');
+    parseEndpoint(r.url, undefined, key('url'));
+    if (r.masterName !== undefined || r.sentinelPassword !== undefined) throw new OptionsError(key('masterName'), `only with ${key('sentinels')}`);
+    url = r.url;
+  }
   if (r.password !== undefined && typeof r.password !== 'string') throw new OptionsError(key('password'), 'must be a string');
   const keyPrefix = r.keyPrefix ?? d.keyPrefix;
   if (typeof keyPrefix !== 'string' || !PREFIX.test(keyPrefix)) {
@@ -68,8 +96,10 @@ export function parseRedisOptions(raw: Record<string, unknown> | undefined, pref
   const minDelayMs = int(reconnect.minDelayMs, d.reconnect.minDelayMs, key('reconnect.minDelayMs'), 10, 60_000);
   const maxDelayMs = int(reconnect.maxDelayMs, d.reconnect.maxDelayMs, key('reconnect.maxDelayMs'), minDelayMs, 300_000);
   if (tls.ca !== undefined && typeof tls.ca !== 'string') throw new OptionsError(key('tls.ca'), 'must be PEM text');
+  if (sentinel && r.tls !== undefined) throw new OptionsError(key('tls'), 'is not supported with Sentinel yet');
   return {
-    url: r.url,
+    url,
+    ...(sentinel ? { sentinel } : {}),
     ...(r.password === undefined || r.password === '' ? {} : { password: r.password }),
     keyPrefix,
     startTimeoutMs: int(r.startTimeoutMs, d.startTimeoutMs, key('startTimeoutMs'), 0, 600_000),
@@ -82,6 +112,25 @@ export function parseRedisOptions(raw: Record<string, unknown> | undefined, pref
       rejectUnauthorized: tls.rejectUnauthorized === undefined ? true : checkBoolean(key('tls.rejectUnauthorized'), tls.rejectUnauthorized),
     },
   };
+}
+
+/** `sentinels` (`host:port,host:port` or an array of them), `masterName`, `sentinelPassword`. */
+function parseSentinel(r: Record<string, unknown>, key: (k: string) => string): RedisSentinelOptions {
+  const list = Array.isArray(r.sentinels) ? r.sentinels : typeof r.sentinels === 'string' ? r.sentinels.split(',') : undefined;
+  if (!list) throw new OptionsError(key('sentinels'), 'must be host:port,host:port');
+  const nodes = list.map((item) => {
+    const text = String(item).trim();
+    const m = /^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9._-]+):(\d{1,5})$/.exec(text);
+    const port = m ? Number(m[2]) : 0;
+    if (!m || port < 1 || port > 65535) throw new OptionsError(key('sentinels'), `must be host:port,host:port (got ${JSON.stringify(text)})`);
+    return { host: m[1]!.replace(/^\[(.*)\]$/, '$1'), port };
+  });
+  if (nodes.length === 0) throw new OptionsError(key('sentinels'), 'must name at least one Sentinel');
+  if (typeof r.masterName !== 'string' || !/^[A-Za-z0-9._-]{1,128}$/.test(r.masterName)) {
+    throw new OptionsError(key('masterName'), `is required with ${key('sentinels')}: the name the Sentinels monitor the primary under (letters, digits, '.', '_', '-')`);
+  }
+  if (r.sentinelPassword !== undefined && typeof r.sentinelPassword !== 'string') throw new OptionsError(key('sentinelPassword'), 'must be a string');
+  return { nodes, masterName: r.masterName, ...(typeof r.sentinelPassword === 'string' && r.sentinelPassword !== '' ? { password: r.sentinelPassword } : {}) };
 }
 
 /** Splits a redis:// or rediss:// URL; `password` (the separate option) wins over the URL's. */

@@ -1,13 +1,13 @@
 // Where a node keeps its state (design.md §4): one node on embedded SQLite with its volatile state
 // in memory; a cluster node on Redis (durable stores with persistence, and the shared state: session
 // directory, presence, node bus, locks, BOSH sessions, the cluster registry). The server decides
-// once, from `cluster.redisUrl`; nothing else in the node depends on which it is.
+// once, from `cluster.redisUrl` (or `cluster.redisSentinels`: Redis Sentinel); nothing else in the node depends on which it is.
 import { randomUUID } from 'node:crypto';
 import type { RateLimiterAbstract } from 'rate-limiter-flexible';
 import type { AdminStores, ClusterRegistry, Logger, Metrics, NodeInfo, SharedState, SignInCounters, Stores } from '@deskchat/core';
 import { connectRedis, openRedisAdminStores, openRedisSharedState, openRedisStores, parseRedisOptions, redisRequestRateLimiter, redisSignInCounters, requirePersistence } from '@deskchat/redis';
 import { openSqliteFileStore, openSqliteStores } from '@deskchat/storage-sqlite';
-import { nodeAddress, type ClusterConfig } from './cluster-config.js';
+import { nodeAddress, redisOptionsInput, type ClusterConfig } from './cluster-config.js';
 import type { ServerConfig } from './config.js';
 
 export interface ClusterBackend {
@@ -40,7 +40,7 @@ export async function openBackend(config: ServerConfig, log: Logger, metrics?: M
     return { stores, adminStores: stores, offlineCount: () => stores.offline.countAllMessages(), isStoreAvailable: () => true, close: async () => stores.close() };
   }
   const cluster = config.cluster;
-  const redisOptions = parseRedisOptions({ url: cluster.redisUrl, ...(cluster.redisPassword ? { password: cluster.redisPassword } : {}), keyPrefix: cluster.keyPrefix }, 'cluster');
+  const redisOptions = parseRedisOptions(redisOptionsInput(cluster), 'cluster');
   // Unreachable at start: RedisConnectError, printed by the CLI as a message with exit 1.
   const redis = await connectRedis(redisOptions, { log, ...(metrics ? { metrics } : {}) });
   // Stored files have no Redis backend yet (issue #10): each node keeps the files uploaded to it

@@ -2,7 +2,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { OptionsError } from '@deskchat/core';
 import { loadConfig, loadToolConfig, parseConfig, parseToolConfig } from './config.js';
-import { nodeAddress } from './cluster-config.js';
+import { nodeAddress, redisOptionsInput } from './cluster-config.js';
 
 const base = { redisUrl: 'redis://127.0.0.1:6390/0', node: 'imp1a', pair: 'pair1', publicUrl: 'https://imp1a.example.com:5280' };
 const parse = (cluster: Record<string, unknown>) => parseConfig({ cluster }, '/tmp');
@@ -64,6 +64,34 @@ describe('cluster configuration', () => {
     let error: unknown;
     try {
       parse(cluster as Record<string, unknown>);
+    } catch (err) {
+      error = err;
+    }
+    expect(error).toBeInstanceOf(OptionsError);
+    expect((error as OptionsError).key).toBe(key);
+  });
+
+  it('connects through Redis Sentinel with DESKCHAT_REDIS_SENTINELS and DESKCHAT_REDIS_MASTER_NAME instead of a URL (issue 14)', () => {
+    const env = { DESKCHAT_REDIS_SENTINELS: '10.0.0.1:26379,10.0.0.2:26379', DESKCHAT_REDIS_MASTER_NAME: 'deskchat', DESKCHAT_REDIS_SENTINEL_PASSWORD: 'sp', DESKCHAT_REDIS_PASSWORD: 'dp' };
+    const store = loadToolConfig({ cwd: '/tmp', env }).cluster!;
+    expect(store).toEqual({ redisSentinels: '10.0.0.1:26379,10.0.0.2:26379', redisMasterName: 'deskchat', redisSentinelPassword: 'sp', redisPassword: 'dp', keyPrefix: 'deskchat:' });
+    expect(redisOptionsInput(store)).toEqual({ sentinels: '10.0.0.1:26379,10.0.0.2:26379', masterName: 'deskchat', sentinelPassword: 'sp', password: 'dp', keyPrefix: 'deskchat:' });
+    expect(redisOptionsInput(parseToolConfig({ cluster: { redisUrl: base.redisUrl } }, '/tmp').cluster!)).toEqual({ url: base.redisUrl, keyPrefix: 'deskchat:' });
+    const { redisUrl: _url, ...node } = base;
+    expect(parse({ ...node, redisSentinels: 's1:26379', redisMasterName: 'm' }).cluster).toMatchObject({ redisSentinels: 's1:26379', redisMasterName: 'm', node: 'imp1a' });
+  });
+
+  it.each([
+    [{ redisUrl: 'redis://h:6379', redisSentinels: 's:26379', redisMasterName: 'm' }, 'cluster.redisSentinels'],
+    [{ redisSentinels: 's:26379' }, 'cluster.redisMasterName'],
+    [{ redisSentinels: 's', redisMasterName: 'm' }, 'cluster.redisSentinels'],
+    [{ redisSentinels: 's:1,', redisMasterName: 'm' }, 'cluster.redisSentinels'],
+    [{ redisMasterName: 'm' }, 'cluster.redisSentinels'],
+    [{ redisUrl: 'redis://h:6379', redisMasterName: 'm' }, 'cluster.redisMasterName'],
+  ])('names the key of a bad Sentinel setting: %j → %s', (cluster, key) => {
+    let error: unknown;
+    try {
+      parseToolConfig({ cluster }, '/tmp');
     } catch (err) {
       error = err;
     }

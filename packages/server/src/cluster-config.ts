@@ -1,13 +1,20 @@
 // The `cluster` section (design.md §5; issue "Cluster of primary/secondary node pairs"): present,
-// and with a Redis URL, the node joins a cluster; absent, nothing changes (one node, SQLite).
+// and with a Redis URL — or Redis Sentinel: sentinels and a master name (issue 14) — the node joins
+// a cluster; absent, nothing changes (one node, SQLite).
 // Every key has an environment variable (ENV_KEYS in config.ts) and a message naming it.
 import { OptionsError, checkBoolean, checkInteger, type NodeAddress } from '@deskchat/core';
 
 /** Where a cluster keeps its state: all that the administration commands (`deskchat user|admin|cluster …`) need. */
 export interface ClusterStoreConfig {
-  /** redis://[user:password@]host:port[/db] or rediss:// (TLS). */
-  redisUrl: string;
-  /** A password kept out of the URL (DESKCHAT_REDIS_PASSWORD). */
+  /** redis://[user:password@]host:port[/db] or rediss:// (TLS); absent with `redisSentinels`. */
+  redisUrl?: string;
+  /** Redis Sentinel instead of a URL: `host:port,host:port` (DESKCHAT_REDIS_SENTINELS). */
+  redisSentinels?: string;
+  /** The name the Sentinels monitor the primary under (DESKCHAT_REDIS_MASTER_NAME). */
+  redisMasterName?: string;
+  /** The Sentinels' own password (DESKCHAT_REDIS_SENTINEL_PASSWORD). */
+  redisSentinelPassword?: string;
+  /** A password kept out of the URL (DESKCHAT_REDIS_PASSWORD); the data nodes' password behind Sentinel. */
   redisPassword?: string;
   /** Prefix of every key this cluster writes (several clusters may share one Redis). */
   keyPrefix: string;
@@ -34,6 +41,9 @@ export interface ClusterConfig extends ClusterStoreConfig {
 export const CLUSTER_ENV_KEYS: Record<string, string> = {
   DESKCHAT_REDIS_URL: 'cluster.redisUrl',
   DESKCHAT_REDIS_PASSWORD: 'cluster.redisPassword',
+  DESKCHAT_REDIS_SENTINELS: 'cluster.redisSentinels',
+  DESKCHAT_REDIS_MASTER_NAME: 'cluster.redisMasterName',
+  DESKCHAT_REDIS_SENTINEL_PASSWORD: 'cluster.redisSentinelPassword',
   DESKCHAT_REDIS_PREFIX: 'cluster.keyPrefix',
   DESKCHAT_NODE: 'cluster.node',
   DESKCHAT_PAIR: 'cluster.pair',
@@ -52,22 +62,55 @@ function name(key: string, value: unknown): string {
   return value;
 }
 
-const KNOWN = ['redisUrl', 'redisPassword', 'keyPrefix', 'node', 'pair', 'publicUrl', 'publicHost', 'publicC2sPort', 'redirect', 'heartbeatSeconds', 'deadAfterSeconds', 'allowVolatileRedis'];
+const KNOWN = ['redisUrl', 'redisSentinels', 'redisMasterName', 'redisSentinelPassword', 'redisPassword', 'keyPrefix', 'node', 'pair', 'publicUrl', 'publicHost', 'publicC2sPort', 'redirect', 'heartbeatSeconds', 'deadAfterSeconds', 'allowVolatileRedis'];
 
 /**
  * The store half of `cluster` (what the administration commands need: they are not a node, so the
  * node's name, pair and public URL may be absent); undefined when no Redis URL is set.
  */
 export function parseClusterStoreConfig(raw: Record<string, unknown> | undefined): ClusterStoreConfig | undefined {
-  if (raw === undefined || raw.redisUrl === undefined || raw.redisUrl === '') return undefined;
+  const isSet = (v: unknown) => v !== undefined && v !== '';
+  if (raw === undefined || (!isSet(raw.redisUrl) && !isSet(raw.redisSentinels))) {
+    if (raw !== undefined && isSet(raw.redisMasterName)) throw new OptionsError('cluster.redisSentinels', 'is required with cluster.redisMasterName (DESKCHAT_REDIS_SENTINELS: host:port,host:port)');
+    return undefined;
+  }
   for (const key of Object.keys(raw)) if (!KNOWN.includes(key)) throw new OptionsError(`cluster.${key}`, 'unknown setting');
+  const keyPrefix = raw.keyPrefix === undefined ? 'deskchat:' : String(raw.keyPrefix);
+  if (!/^[A-Za-z0-9:_.-]{0,64}$/.test(keyPrefix)) throw new OptionsError('cluster.keyPrefix', 'must be up to 64 letters, digits, ":", "_", "." or "-"');
+  const password = raw.redisPassword === undefined || raw.redisPassword === '' ? {} : { redisPassword: String(raw.redisPassword) };
+  if (isSet(raw.redisSentinels)) {
+    if (isSet(raw.redisUrl)) throw new OptionsError('cluster.redisSentinels', 'either cluster.redisUrl or cluster.redisSentinels (Sentinel), not both');
+    const sentinels = String(raw.redisSentinels);
+    const address = /^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9._-]+):\d{1,5}$/;
+    if (!sentinels.split(',').every((a) => address.test(a.trim()))) {
+      throw new OptionsError('cluster.redisSentinels', `must be host:port,host:port (got ${JSON.stringify(sentinels)})`);
+    }
+    if (typeof raw.redisMasterName !== 'string' || !/^[A-Za-z0-9._-]{1,128}$/.test(raw.redisMasterName)) {
+      throw new OptionsError('cluster.redisMasterName', 'is required with cluster.redisSentinels (DESKCHAT_REDIS_MASTER_NAME): the name the Sentinels monitor the primary under');
+    }
+    const sentinelPassword = raw.redisSentinelPassword === undefined || raw.redisSentinelPassword === '' ? {} : { redisSentinelPassword: String(raw.redisSentinelPassword) };
+    return { redisSentinels: sentinels, redisMasterName: raw.redisMasterName, ...sentinelPassword, ...password, keyPrefix };
+  }
+  if (isSet(raw.redisMasterName) || isSet(raw.redisSentinelPassword)) throw new OptionsError('cluster.redisMasterName', 'only with cluster.redisSentinels');
   const redisUrl = raw.redisUrl;
   if (typeof redisUrl !== 'string' || !/^rediss?:\/\/[^/\s]+(\/\d+)?\/?$/.test(redisUrl)) {
     throw new OptionsError('cluster.redisUrl', `must be redis://host:port[/db] or rediss://… (got ${JSON.stringify(redisUrl)})`);
   }
-  const keyPrefix = raw.keyPrefix === undefined ? 'deskchat:' : String(raw.keyPrefix);
-  if (!/^[A-Za-z0-9:_.-]{0,64}$/.test(keyPrefix)) throw new OptionsError('cluster.keyPrefix', 'must be up to 64 letters, digits, ":", "_", "." or "-"');
-  return { redisUrl, ...(raw.redisPassword === undefined || raw.redisPassword === '' ? {} : { redisPassword: String(raw.redisPassword) }), keyPrefix };
+  return { redisUrl, ...password, keyPrefix };
+}
+
+/**
+ * What `parseRedisOptions` (@deskchat/redis) takes for this cluster: the URL, or the Sentinels and
+ * master name, with the password and key prefix. (The server only maps keys; the redis package checks.)
+ */
+export function redisOptionsInput(c: ClusterStoreConfig): Record<string, unknown> {
+  return {
+    ...(c.redisSentinels !== undefined
+      ? { sentinels: c.redisSentinels, masterName: c.redisMasterName, ...(c.redisSentinelPassword !== undefined ? { sentinelPassword: c.redisSentinelPassword } : {}) }
+      : { url: c.redisUrl }),
+    ...(c.redisPassword !== undefined ? { password: c.redisPassword } : {}),
+    keyPrefix: c.keyPrefix,
+  };
 }
 
 /** Parses `cluster`; undefined when no Redis URL is set (single-node mode). */

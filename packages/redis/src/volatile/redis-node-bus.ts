@@ -24,15 +24,16 @@
 //   the drainer only — except one whose handler was already running when the node stalled, which
 //   the stream still held (delivered at least once).
 //
-// Reading: XREAD BLOCK on a dedicated connection (node-redis `duplicate()`: a blocked connection can
-// run nothing else), from the start of the stream — the backlog first, in order, before `subscribe`
+// Reading: XREAD BLOCK on a dedicated connection (RedisConnection.blockingClient: node-redis
+// `duplicate()`, or a Sentinel client of its own behind Sentinel; a blocked connection can run
+// nothing else), from the start of the stream — the backlog first, in order, before `subscribe`
 // resolves — then each new entry as it is appended, one handler at a time, in order. The block
 // time stays below the connection's socket timeout (a silent socket is dropped and reconnected).
 // While Redis is away the reader retries with backoff; it never throws out of its loop.
 import { randomBytes } from 'node:crypto';
 import { silentLogger, type BusHandler, type BusMessage, type Logger, type NodeBus } from '@deskchat/core';
 import { backoffDelay } from '../backoff.js';
-import type { RedisClient, RedisConnection } from '../connection.js';
+import type { BlockingClient, RedisConnection } from '../connection.js';
 import { RedisUnavailableError, isUnavailability } from '../errors.js';
 import { LuaScript } from '../script.js';
 
@@ -164,7 +165,7 @@ export class RedisNodeBus implements NodeBus {
 class BusSubscription {
   private readonly token = randomBytes(12).toString('base64url');
   private readonly keys: { bus: string; busListener: string };
-  private reader: RedisClient | undefined;
+  private reader: BlockingClient | undefined;
   private lastId = '0';
   /** When the last successful claim or renewal of the listener key was sent (Date.now()). */
   private claimedAt = 0;
@@ -212,8 +213,8 @@ class BusSubscription {
     });
   }
 
-  private async connectReader(): Promise<RedisClient> {
-    const reader = this.redis.client.duplicate({ name: 'deskchat-bus' }) as RedisClient;
+  private async connectReader(): Promise<BlockingClient> {
+    const reader = this.redis.blockingClient('deskchat-bus');
     // Before connect(): without an 'error' listener node-redis throws the error and crashes the process.
     reader.on('error', (err: Error) => this.log.debug({ err: err.message }, 'bus reader connection error'));
     const ms = this.redis.options.connectTimeoutMs + this.redis.options.commandTimeoutMs;

@@ -22,13 +22,14 @@ export interface NodeProcess {
 
 export const ADMIN_TOKEN = 'failover-test-admin-token-0123456789';
 
+/** `redisUrl` '' leaves DESKCHAT_REDIS_URL out (e.g. Redis behind Sentinel, given in `env`). */
 export async function startNodeProcess(options: { name: string; pair: string; redisUrl: string; env?: Record<string, string> }): Promise<NodeProcess> {
   const [c2s, tls, http, admin] = [await freePort(), await freePort(), await freePort(), await freePort()];
   const dataDir = tempDir(`deskchat-${options.name}-`);
   const env: Record<string, string> = {
     ...process.env,
     DESKCHAT_DATA_DIR: dataDir,
-    DESKCHAT_REDIS_URL: options.redisUrl,
+    ...(options.redisUrl ? { DESKCHAT_REDIS_URL: options.redisUrl } : {}),
     DESKCHAT_NODE: options.name,
     DESKCHAT_PAIR: options.pair,
     DESKCHAT_PUBLIC_URL: `http://127.0.0.1:${http}`,

@@ -9,6 +9,7 @@ import { RedisClusterRegistry, RedisConnectError, RedisNodeBus, RedisSessionDire
 import { openSqliteStores } from '@deskchat/storage-sqlite';
 import { ClusterAdmin } from '../cluster/cluster-admin.js';
 import type { ToolConfig } from '../config.js';
+import { redisOptionsInput } from '../cluster-config.js';
 import { CommandError } from './command-error.js';
 
 export interface CommandBackend {
@@ -33,10 +34,9 @@ export async function openCommandBackend(config: ToolConfig, options: CommandBac
     const stores = openSqliteStores(config.dataDir);
     return { stores, adminStores: stores, where: config.dataDir, close: async () => stores.close() };
   }
-  const { redisUrl, redisPassword, keyPrefix } = config.cluster;
   let redisOptions;
   try {
-    redisOptions = parseRedisOptions({ url: redisUrl, password: redisPassword, keyPrefix, startTimeoutMs: options.redisStartTimeoutMs ?? 5000 }, 'cluster');
+    redisOptions = parseRedisOptions({ ...redisOptionsInput(config.cluster), startTimeoutMs: options.redisStartTimeoutMs ?? 5000 }, 'cluster');
   } catch (err) {
     if (err instanceof OptionsError) throw new CommandError(err.message);
     throw err;
