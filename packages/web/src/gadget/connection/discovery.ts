@@ -2,11 +2,12 @@
 // gadget opens announces the user (`from` on the BOSH session creation body, the WebSocket
 // <open/>); a DeskChat cluster answers in the stream features, before authentication, with
 // <home/> and <backup/> in urn:deskchat:cluster:0 (node, bosh, websocket, host, port). The gadget:
-//   1. reads them (`readClusterNodes`) and, when the home is another node, ends that session and
+//   1. reads them (`readClusterNodes` in link.ts) and, when the home is another node, ends that session and
 //      opens one on the home before authenticating (link.ts);
 //   2. caches {home, backup} per user in localStorage, so that the next sign-in starts at the home;
 //   3. orders the servers it tries: home → backup → Primary → Secondary (`failoverOrder`);
 //   4. clears the cache when the server it signed in on names no nodes (not a cluster any more).
+// DOM-free (unit-tested in Node): the storage is injected.
 import { failoverOrder, type ChatServers, type TransportKind } from './servers.js';
 import type { KeyValueStorage } from '../model/tab-session.js';
 
@@ -22,28 +23,6 @@ export interface NodeUrls {
 export interface ClusterNodes {
   home: NodeUrls;
   backup?: NodeUrls;
-}
-
-/** <home/> and <backup/> from a body or stream features (anywhere below `root`); undefined when absent. */
-export function readClusterNodes(root: Element): ClusterNodes | undefined {
-  const read = (name: string): NodeUrls | undefined => {
-    const el = root.getElementsByTagNameNS(CLUSTER_NS, name)[0];
-    if (!el) return undefined;
-    const url = (attr: string) => {
-      const value = el.getAttribute(attr);
-      try {
-        return value ? new URL(value).toString() : undefined;
-      } catch {
-        return undefined;
-      }
-    };
-    const [node, bosh, websocket] = [el.getAttribute('node') ?? undefined, url('bosh'), url('websocket')];
-    return { ...(node ? { node } : {}), ...(bosh ? { bosh } : {}), ...(websocket ? { websocket } : {}) };
-  };
-  const home = read('home');
-  if (!home) return undefined;
-  const backup = read('backup');
-  return backup ? { home, backup } : { home };
 }
 
 /** The URL of a node for the transport in use. */

@@ -15,7 +15,7 @@
 //      resends it to `conn.service`, which the protocol error handler has just changed.
 import { Strophe } from 'strophe.js';
 import { resendUnprocessed, SESSION_KEY, type SavedBoshSession } from './bosh-resume.js';
-import { nodeUrl, readClusterNodes, type ClusterNodes } from './discovery.js';
+import { CLUSTER_NS, nodeUrl, type ClusterNodes, type NodeUrls } from './discovery.js';
 import type { TransportKind } from './servers.js';
 
 export type SignInFailure = 'auth' | 'unreachable' | 'refused' | 'redirect';
@@ -122,6 +122,28 @@ function newConnection(service: string, from?: string): Connection {
     flushSoon();
   };
   return conn;
+}
+
+/** <home/> and <backup/> from a body or stream features (anywhere below `root`); undefined when absent. */
+export function readClusterNodes(root: Element): ClusterNodes | undefined {
+  const read = (name: string): NodeUrls | undefined => {
+    const el = root.getElementsByTagNameNS(CLUSTER_NS, name)[0];
+    if (!el) return undefined;
+    const url = (attr: string) => {
+      const value = el.getAttribute(attr);
+      try {
+        return value ? new URL(value).toString() : undefined;
+      } catch {
+        return undefined;
+      }
+    };
+    const [node, bosh, websocket] = [el.getAttribute('node') ?? undefined, url('bosh'), url('websocket')];
+    return { ...(node ? { node } : {}), ...(bosh ? { bosh } : {}), ...(websocket ? { websocket } : {}) };
+  };
+  const home = read('home');
+  if (!home) return undefined;
+  const backup = read('backup');
+  return backup ? { home, backup } : { home };
 }
 
 /** The <uri/> of a BOSH terminate with condition see-other-uri (XEP-0124 §17.2), if `body` is one. */
