@@ -9,7 +9,10 @@
 //   (b) imp1a is killed with SIGKILL mid-conversation: the gadget shows "Reconnecting…" (role
 //       status), resends the same body (same sid, same rid) to imp1b and continues there without a
 //       new sign-in; the contact's message sent meanwhile shows exactly once; the agent's next
-//       message reaches the contact.
+//       message reaches the contact;
+//   (c) the administrator moves the agent to imp2a: the session ends (see-other-uri, then
+//       item-not-found for the same body there), and the gadget signs in again by itself, with the
+//       credentials it kept in memory, on the new home, in the Do Not Disturb status chosen before.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { client, xml, type Client } from '@xmpp/client';
 import { deriveCredentials } from '@deskchat/core';
@@ -110,7 +113,9 @@ describe('the gadget in a cluster', () => {
     posts.length = 0;
     await gadget.signIn('agent', 'pw-agent');
     expect(new Set(posts.map((p) => p.url))).toEqual(new Set([imp1a.bosh]));
-    expect(attr(posts[0]!.body, 'from')).toBe('agent@localhost');
+    // (The sign-out's own terminate may be seen after the list was cleared: look at creations only.)
+    const created = posts.filter((p) => !attr(p.body, 'sid'));
+    expect(created.map((p) => [p.url, attr(p.body, 'from')])).toEqual([[imp1a.bosh, 'agent@localhost']]);
   }, 30_000);
 
   it('moves to the backup when the home is killed mid-conversation: banner, same session, the message sent meanwhile shown once', async () => {
@@ -157,4 +162,35 @@ describe('the gadget in a cluster', () => {
     await expect(page.locator('#app').getAttribute('data-view')).resolves.toBe('main');
     expect(gadget.errors).toEqual([]);
   }, 60_000);
+
+  it('signs in again in the status chosen when the session cannot continue (moved: see-other-uri, then item-not-found)', async () => {
+    const page = gadget.page;
+    await page.getByRole('button', { name: /^Your state/ }).click();
+    await page.getByRole('menuitem', { name: 'Do Not Disturb…' }).click();
+    await gadget.dialog().getByLabel('Message (optional)').fill('on a call');
+    await gadget.submitDialog('Set');
+    await page.getByRole('button', { name: /^Your state: Do Not Disturb/ }).waitFor();
+    const { sid } = JSON.parse((await page.evaluate(`sessionStorage.getItem('deskchat.bosh')`)) as string) as { sid: string };
+    const mark = posts.length;
+    const presences = inbox.mark();
+    // The administrator moves the agent to imp2a: imp1b ends the BOSH session with see-other-uri.
+    const moved = await fetch(`http://127.0.0.1:${imp1b.admin}/api/v1/users/agent/node`, { method: 'PUT', headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' }, body: JSON.stringify({ node: 'imp2a' }) });
+    expect(moved.status).toBe(200);
+    // Signed in again (the credentials kept in memory), on the new home, in the status chosen.
+    const dnd = await inbox.next((el) => el.is('presence') && el.attrs.from?.startsWith('agent@localhost/') && el.getChildText('show') === 'dnd' && el.getChildText('status') === 'on a call', presences, 20_000);
+    expect(dnd.attrs.type).toBeUndefined();
+    expect(posts.slice(mark).filter((p) => isAuth(p.body)).map((p) => p.url)).toEqual([imp2a.bosh]);
+    // The see-other-uri was followed first: the old session's request went to imp2a as it was.
+    const followed = posts.slice(mark).find((p) => p.url === imp2a.bosh && attr(p.body, 'sid') === sid);
+    expect(posts.slice(mark).find((p) => p.url === imp1b.bosh && p.body === followed?.body)).toBeDefined();
+    await page.getByRole('button', { name: /^Your state: Do Not Disturb/ }).waitFor();
+    await eventually(async () => expect(await sessionsByNode(imp2a)).toMatchObject({ imp1b: 0, imp2a: 2 }), 10_000);
+    const cached = JSON.parse((await page.evaluate(`localStorage.getItem('deskchat.nodes.agent@localhost')`)) as string) as { home: { bosh: string }; backup?: unknown };
+    expect(cached).toEqual({ home: expect.objectContaining({ node: 'imp2a', bosh: imp2a.bosh }) });
+    // The tab's history stayed; the password never reached the storages.
+    expect(await shown('last one')).toBe(1);
+    const stored = (await page.evaluate(`JSON.stringify([Object.values(localStorage), Object.values(sessionStorage)])`)) as string;
+    expect(stored).not.toContain('pw-agent');
+    expect(gadget.errors).toEqual([]);
+  }, 40_000);
 });
