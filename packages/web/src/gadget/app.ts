@@ -121,11 +121,12 @@ export class App {
       const link = await this.connect(target.jid, credentials.password);
       if (this.session !== session) return void link.close(); // signed out meanwhile
       await this.enter(link, undefined, chosen);
-    } catch {
+    } catch (err) {
       if (this.session !== session) return;
       this.credentials = undefined;
       closeMenus();
-      this.showSignIn(TEXT.unreachable);
+      const kind = err instanceof SignInError ? err.kind : undefined;
+      this.showSignIn(kind === 'unreachable' ? TEXT.unreachable : kind === 'auth' ? TEXT.wrongPassword : TEXT.sessionEnded);
     } finally {
       this.showBanner(false);
     }
