@@ -29,10 +29,15 @@ export class GadgetPage {
 
   /** A fresh browser context (own sessionStorage) on the node's /chat/ page. */
   static async open(browser: Browser, node: TestNode, artifacts: string, query = 'domain=localhost', viewport = { width: 900, height: 720 }): Promise<GadgetPage> {
+    return GadgetPage.openAt(browser, `http://127.0.0.1:${node.httpPort}/chat/?${query}`, artifacts, viewport);
+  }
+
+  /** The same, at any address (a node started as a process, for instance). */
+  static async openAt(browser: Browser, url: string, artifacts: string, viewport = { width: 900, height: 720 }): Promise<GadgetPage> {
     const context = await browser.newContext({ viewport });
     const page = await context.newPage();
     const gadget = new GadgetPage(context, page, artifacts);
-    await page.goto(`http://127.0.0.1:${node.httpPort}/chat/?${query}`);
+    await page.goto(url);
     await page.locator('#app[data-view]').waitFor();
     return gadget;
   }

@@ -24,7 +24,7 @@ export const ADMIN_TOKEN = 'failover-test-admin-token-0123456789';
 
 /** `redisUrl` '' leaves DESKCHAT_REDIS_URL out (e.g. Redis behind Sentinel, given in `env`). */
 export async function startNodeProcess(options: { name: string; pair: string; redisUrl: string; env?: Record<string, string> }): Promise<NodeProcess> {
-  const [c2s, tls, http, admin] = [await freePort(), await freePort(), await freePort(), await freePort()];
+  const [c2s, tls, http, admin, filesProxy] = [await freePort(), await freePort(), await freePort(), await freePort(), await freePort()];
   const dataDir = tempDir(`deskchat-${options.name}-`);
   const env: Record<string, string> = {
     ...process.env,
@@ -41,6 +41,8 @@ export async function startNodeProcess(options: { name: string; pair: string; re
     DESKCHAT_ADMIN_PORT: String(admin),
     DESKCHAT_FILES_PROXY_PORT: '0',
     DESKCHAT_ADMIN_TOKEN: ADMIN_TOKEN,
+    // The SOCKS5 proxy's fixed default port (7777) would make nodes on one machine collide.
+    DESKCHAT_FILES_PROXY_PORT: String(filesProxy),
     DESKCHAT_LOG_LEVEL: 'warn',
     ...options.env,
   };

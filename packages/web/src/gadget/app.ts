@@ -1,10 +1,14 @@
 // The gadget's top level: the sign-in form until a session exists, then the contact list and the
 // chat window. Wires views to the session, resumes the tab's BOSH session after a reload, and
 // measures sign-in (performance entry 'deskchat:sign-in', from the submit to the contact list).
+// Failover (docs/gadget.md): while the session moves to another node a "Reconnecting…" banner
+// shows; a session that cannot be continued (item-not-found, the connection lost) is replaced by a
+// new sign-in with the credentials this page kept in memory (never stored), in the status chosen.
 import { configuredOrder, type Discovery } from './connection/discovery.js';
 import { connectLink, resumeLink, SignInError, type Link } from './connection/link.js';
 import { serviceUrl, signInJid, type ChatServers } from './connection/servers.js';
 import { Session } from './session.js';
+import type { ChosenState } from './model/tab-session.js';
 import { TEXT } from './text.js';
 import { chatWindowView } from './ui/chat-window.js';
 import { contactDialogs } from './ui/contact-dialogs.js';
@@ -18,10 +22,20 @@ import { topBar } from './ui/top-bar.js';
 import { ChatClient } from './xmpp/client.js';
 
 const LAST_USER_KEY = 'deskchat.lastUser';
+/** Conditions after which signing in again is worth trying: the session is gone, not refused. */
+const RECOVERABLE = new Set([undefined, 'item-not-found', 'giving-up', 'see-other-uri', 'system-shutdown', 'remote-connection-failed', 'host-gone', 'undefined-condition', 'unknown']);
+
+interface Credentials {
+  username: string;
+  password: string;
+}
 
 export class App {
   private session: Session | undefined;
   private signIn: SignInView | undefined;
+  /** This page's sign-in, in memory only: for signing in again after a lost session. */
+  private credentials: Credentials | undefined;
+  private readonly banner = h('div', { class: 'reconnecting', role: 'status', 'aria-live': 'polite' });
 
   constructor(
     private readonly root: HTMLElement,
@@ -34,7 +48,7 @@ export class App {
   }
 
   start(): void {
-    const resumed = resumeLink();
+    const resumed = resumeLink((jid) => this.discovery.cached?.(jid));
     if (resumed) {
       void this.enter(resumed.link, resumed.recovered);
       return;
@@ -67,10 +81,9 @@ export class App {
       return;
     }
     try {
-      const candidates = (await this.discovery.candidates(target.jid, servers)).map((url) => serviceUrl(url, servers.transport));
-      const link = await connectLink(candidates, target.jid, password, servers.transport);
-      this.discovery.signedIn?.(target.jid, link.service, link.features);
+      const link = await this.connect(target.jid, password);
       sessionStorage.setItem(LAST_USER_KEY, username.trim());
+      this.credentials = { username, password };
       await this.enter(link);
     } catch (err) {
       view.setBusy(false);
@@ -83,21 +96,61 @@ export class App {
     }
   }
 
-  private async enter(link: Link, recovered?: Promise<Element[]>): Promise<void> {
+  /** Discovery: the servers to try (cached home first), then remembers what the server said. */
+  private async connect(jid: string, password: string): Promise<Link> {
+    const servers = await this.servers;
+    const candidates = (await this.discovery.candidates(jid, servers)).map((url) => serviceUrl(url, servers.transport));
+    const link = await connectLink(candidates, jid, password, servers.transport);
+    this.discovery.signedIn?.(jid, link.nodes);
+    return link;
+  }
+
+  private showBanner(isShown: boolean): void {
+    this.banner.textContent = isShown ? TEXT.resuming : '';
+    this.banner.classList.toggle('shown', isShown);
+  }
+
+  /** The session is gone: sign in again with the kept credentials, in the state chosen before. */
+  private async recover(session: Session): Promise<void> {
+    const credentials = this.credentials!;
+    const chosen = session.chosen;
+    this.showBanner(true);
+    try {
+      const servers = await this.servers;
+      const target = signInJid(credentials.username, servers)!;
+      const link = await this.connect(target.jid, credentials.password);
+      if (this.session !== session) return void link.close(); // signed out meanwhile
+      await this.enter(link, undefined, chosen);
+    } catch (err) {
+      if (this.session !== session) return;
+      this.credentials = undefined;
+      closeMenus();
+      const kind = err instanceof SignInError ? err.kind : undefined;
+      this.showSignIn(kind === 'unreachable' ? TEXT.unreachable : kind === 'auth' ? TEXT.wrongPassword : TEXT.sessionEnded);
+    } finally {
+      this.showBanner(false);
+    }
+  }
+
+  private async enter(link: Link, recovered?: Promise<Element[]>, restore?: ChosenState): Promise<void> {
     const client = new ChatClient(link);
     const session = new Session(client);
     this.session = session;
     this.signIn = undefined;
     this.root.dataset.view = 'main';
     const views = this.mainView(session);
-    client.on('lost', () => {
+    link.onMoving((isMoving) => {
+      if (this.session === session) this.showBanner(isMoving);
+    });
+    client.on('lost', (condition) => {
       if (this.session !== session) return;
       session.tab.flush();
+      if (this.credentials && RECOVERABLE.has(condition)) return void this.recover(session);
       closeMenus();
       this.showSignIn(TEXT.sessionEnded);
     });
     try {
-      await session.start(link.isResumed);
+      await session.start(link.isResumed, restore);
     } catch {
       // The roster request failed: the session is gone (the lost handler shows the sign-in form).
       return;
@@ -133,7 +186,7 @@ export class App {
     const bar = topBar(session, () => this.signOut(session));
     const chat = chatWindowView(session);
     const main = h('div', { class: 'gadget' }, bar.el, h('div', { class: 'search-row' }, search.el, addButton), list.el);
-    this.root.replaceChildren(main, chat.el);
+    this.root.replaceChildren(this.banner, main, chat.el);
 
     let frame = 0;
     const renderNow = () => {
@@ -156,6 +209,7 @@ export class App {
   private signOut(session: Session): void {
     closeMenus();
     this.session = undefined;
+    this.credentials = undefined;
     session.signOut();
     delete this.root.dataset.ready;
     this.showSignIn();

@@ -72,15 +72,19 @@ export class Session {
     this.chats.onChange(() => this.changed('chats'));
   }
 
-  /** After sign-in or resume: the roster, then (fresh sign-in only) the initial presence. */
-  async start(isResumed: boolean): Promise<void> {
+  /**
+   * After sign-in or resume: the roster, then (fresh sign-in only) the initial presence: Available,
+   * or `restore` when signing in again after a lost session (the state the user had chosen).
+   */
+  async start(isResumed: boolean, restore?: ChosenState): Promise<void> {
     const saved = this.tab.read();
     if (saved.chats) this.chats.restore(saved.chats);
     if (isResumed && saved.presence) this.presence.restore(saved.presence);
     // A fresh sign-in starts Available (design.md §3); a resumed one keeps the state chosen before.
     if (isResumed && saved.chosen) this.chosen = saved.chosen;
+    if (restore) this.chosen = restore;
     await this.client.fetchRoster();
-    if (!isResumed) this.client.setPresence('available');
+    if (!isResumed) this.client.setPresence(this.chosen.show, this.chosen.status);
     for (const c of this.chats.recent()) this.learnName(c.jid);
     void this.client.fullName(this.client.bare).then((name) => {
       if (name) {
