@@ -39,7 +39,6 @@ export async function startNodeProcess(options: { name: string; pair: string; re
     DESKCHAT_HTTP_HOST: '127.0.0.1',
     DESKCHAT_HTTP_PORT: String(http),
     DESKCHAT_ADMIN_PORT: String(admin),
-    DESKCHAT_FILES_PROXY_PORT: '0',
     DESKCHAT_ADMIN_TOKEN: ADMIN_TOKEN,
     // The SOCKS5 proxy's fixed default port (7777) would make nodes on one machine collide.
     DESKCHAT_FILES_PROXY_PORT: String(filesProxy),
