@@ -39,6 +39,8 @@ export async function startNodeProcess(options: { name: string; pair: string; re
     DESKCHAT_HTTP_PORT: String(http),
     DESKCHAT_ADMIN_PORT: String(admin),
     DESKCHAT_ADMIN_TOKEN: ADMIN_TOKEN,
+    // The XEP-0065 proxy on a free port too (its default, 7777, may be taken, e.g. by another test run).
+    DESKCHAT_FILES_PROXY_PORT: '0',
     DESKCHAT_LOG_LEVEL: 'warn',
     ...options.env,
   };
