@@ -8,11 +8,12 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { client, xml, type Client } from '@xmpp/client';
 import type { Element } from '@xmpp/xml';
 import { deriveCredentials } from '@deskchat/core';
-import { RedisClusterRegistry, RedisStreamResumptionStore, connectRedis, openRedisSharedState, openRedisStores, parseRedisOptions, type RedisConnection } from '@deskchat/redis';
+import { RedisClusterRegistry, RedisSessionDirectory, RedisStreamResumptionStore, connectRedis, openRedisStores, parseRedisOptions, type RedisConnection } from '@deskchat/redis';
 import { startRedisServer, type RedisTestServer } from '@deskchat/testing';
 import { startNodeProcess, type NodeProcess } from './__tests__/node-process.js';
 
-const CLUSTER_ENV = { DESKCHAT_HEARTBEAT_SECONDS: '1', DESKCHAT_DEAD_AFTER_SECONDS: '3' };
+// Dead after 5 s: long enough that a busy machine's late heartbeat does not fence a live node.
+const CLUSTER_ENV = { DESKCHAT_HEARTBEAT_SECONDS: '1', DESKCHAT_DEAD_AFTER_SECONDS: '5' };
 
 type SmClient = Client & { options: { service: string }; streamManagement: { id: string; enabled: boolean; on(event: 'resumed', f: () => void): void } };
 
@@ -95,7 +96,7 @@ describe('XEP-0198 resumption on the pair peer after its node was killed (SIGKIL
 
     // imp1b serves alice once her home is seen dead (her backup); then she resumes there.
     const registry = new RedisClusterRegistry(connection);
-    await until(async () => (await registry.nodes()).some((n) => n.name === 'imp1a' && !n.isAlive), 'imp1a seen dead', 20_000);
+    await until(async () => (await registry.nodes()).some((n) => n.name === 'imp1a' && !n.isAlive), 'imp1a seen dead', 30_000);
     alice.options.service = `xmpp://127.0.0.1:${imp1b.c2s}`;
     let isResumed = false;
     alice.streamManagement.on('resumed', () => void (isResumed = true));
@@ -105,7 +106,7 @@ describe('XEP-0198 resumption on the pair peer after its node was killed (SIGKIL
     expect(alice.streamManagement.id).toBe(previd);
     await expect(store.get(previd)).resolves.toMatchObject({ node: 'imp1b', epoch: 1, sessionId: record!.sessionId });
     // The session, same id, is imp1b's now in the directory.
-    const entry = await openRedisSharedState(connection, { node: 'test' }).directory.get('alice', 'desk');
+    const entry = await new RedisSessionDirectory(connection).get('alice', 'desk');
     expect(entry).toMatchObject({ node: 'imp1b', sessionId: record!.sessionId });
 
     await say('marker');
