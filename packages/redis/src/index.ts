@@ -1,11 +1,11 @@
 // @deskchat/redis: core's storage ports on Redis (node-redis) for a cluster of nodes — the durable
-// stores and the shared state (session directory, presence, node bus, locks, chat locks, cluster
-// registry, rate limiters) —, the connection they share, the persistence check and the migration
-// import.
+// stores and the shared state (session directory, presence, node bus, locks, chat locks, BOSH
+// sessions, XEP-0198 resumable streams, cluster registry, rate limiters) —, the connection they
+// share, the persistence check and the migration import.
 export { connectRedis, RedisConnection, type BlockingClient, type ConnectRedisDeps, type RedisClient, type RedisConnectionEvents, type RedisLink } from './connection.js';
 export { DEFAULT_REDIS_OPTIONS, parseEndpoint, parseRedisOptions, redactUrl, type RedisEndpoint, type RedisOptions, type RedisSentinelOptions } from './options.js';
 export { RedisConnectError, RedisLockTimeoutError, RedisNotPersistentError, RedisUnavailableError, isUnavailability } from './errors.js';
-export { KeySpace, userTag, tagToUsername, type BoshKeys, type LockKeys, type NodeKeys, type UserKeys, type UserVolatileKeys } from './keys.js';
+export { KeySpace, userTag, tagToUsername, type BoshKeys, type LockKeys, type NodeKeys, type StreamResumptionKeys, type UserKeys, type UserVolatileKeys } from './keys.js';
 export { backoffDelay, type BackoffOptions } from './backoff.js';
 export { checkPersistence, requirePersistence, persistenceFromConfig, persistenceFromInfo, type PersistenceReport } from './persistence.js';
 export { openRedisAdminStores, openRedisStores, type RedisAdminStores, type RedisStores } from './open-stores.js';
@@ -28,5 +28,6 @@ export { RedisNodeBus, type RedisNodeBusOptions } from './volatile/redis-node-bu
 export { RedisLocks, type RedisLocksOptions } from './volatile/redis-locks.js';
 export { RedisChatLockStore } from './volatile/redis-chat-lock-store.js';
 export { RedisBoshStateStore } from './volatile/redis-bosh-state.js';
+export { RedisStreamResumptionStore, type RedisStreamResumptionStoreOptions } from './volatile/redis-stream-resumption-store.js';
 export { RedisClusterRegistry } from './cluster/redis-cluster-registry.js';
 export { RedisRateLimiter, redisRequestRateLimiter, redisSignInCounters, type RequestRate } from './volatile/rate-limiters.js';

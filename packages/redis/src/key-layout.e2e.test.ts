@@ -60,7 +60,7 @@ describe('key layout (README.md)', () => {
     expect(new Set(keys.filter((k) => k.startsWith('test:{admin}')).map(hashTagOf))).toEqual(new Set(['admin']));
   });
 
-  it('writes exactly the documented shared-state keys: per user under {user}, per node under {node}, per lock under {lock}, the registry in {cluster}', async () => {
+  it('writes exactly the documented shared-state keys: per user under {user}, per node under {node}, per lock under {lock}, per resumable stream under {SM-ID}, the registry in {cluster}', async () => {
     const redis = await fixture.fresh();
     const shared = openRedisSharedState(redis, { node: 'imp1a' });
     const awkward = 'a}b{c%d';
@@ -79,6 +79,8 @@ describe('key layout (README.md)', () => {
     const held = shared.locks.withLock('roster:alice', () => new Promise<void>((r) => (release = r)));
     const waiting = openRedisSharedState(redis, { node: 'imp1b' }).locks.withLock('roster:alice', async () => undefined);
     while ((await redis.client.exists('test:lock:{roster:alice}:queue')) === 0) await new Promise((r) => setTimeout(r, 5));
+    await shared.resumption.create({ id: 'sm-1', username: 'alice', resource: 'desk', sessionId: 's1', node: 'imp1a', epoch: 0, maxSeconds: 300, inbound: 0, acked: 0, unacked: [] });
+    await shared.resumption.push('sm-1', 0, '<message/>');
     await new RateLimitedSignIns(redisSignInCounters(redis, { authFailuresPerUser: 5, authFailuresPerAddress: 50, authLockoutSeconds: 60 })).recordFailure('10.0.0.1', 'alice');
 
     const keys = await allKeys(redis);
@@ -89,7 +91,10 @@ describe('key layout (README.md)', () => {
         ...perUser('a%7Db%7Bc%25d'),
         'test:node:{imp1a}:sessions',
         'test:node:{imp1a}:bus:listener',
+        'test:node:{imp1a}:sm',
         'test:node:{imp1b}:bus',
+        'test:sm:{sm-1}:record',
+        'test:sm:{sm-1}:unacked',
         'test:lock:{roster:alice}',
         'test:lock:{roster:alice}:queue',
         'test:lock:{roster:alice}:waiters',
@@ -103,14 +108,14 @@ describe('key layout (README.md)', () => {
         'test:rate:sign-in-user:10.0.0.1\u0000alice',
       ].sort(),
     );
-    for (const [prefix, tag] of [['test:user:{alice}', 'alice'], ['test:node:{imp1a}', 'imp1a'], ['test:lock:{roster:alice}', 'roster:alice'], ['test:{cluster}', 'cluster']]) {
+    for (const [prefix, tag] of [['test:user:{alice}', 'alice'], ['test:node:{imp1a}', 'imp1a'], ['test:lock:{roster:alice}', 'roster:alice'], ['test:sm:{sm-1}', 'sm-1'], ['test:{cluster}', 'cluster']]) {
       expect(new Set(keys.filter((k) => k.startsWith(prefix!)).map(hashTagOf))).toEqual(new Set([tag]));
     }
-    // TTLs: liveness and locks lapse by themselves; the directory, presence and assignments do not.
-    for (const k of ['test:node:{imp1a}:bus:listener', 'test:lock:{roster:alice}', 'test:lock:{roster:alice}:queue', 'test:{cluster}:alive:imp1a', 'test:rate:sign-in-address:10.0.0.1']) {
+    // TTLs: liveness, locks and resumable streams lapse by themselves; the directory, presence and assignments do not.
+    for (const k of ['test:sm:{sm-1}:record', 'test:sm:{sm-1}:unacked', 'test:node:{imp1a}:bus:listener', 'test:lock:{roster:alice}', 'test:lock:{roster:alice}:queue', 'test:{cluster}:alive:imp1a', 'test:rate:sign-in-address:10.0.0.1']) {
       expect(await redis.client.pTTL(k)).toBeGreaterThan(0);
     }
-    for (const k of ['test:user:{alice}:sessions', 'test:node:{imp1a}:sessions', 'test:node:{imp1b}:bus', 'test:{cluster}:assignments']) expect(await redis.client.pTTL(k)).toBe(-1);
+    for (const k of ['test:user:{alice}:sessions', 'test:node:{imp1a}:sessions', 'test:node:{imp1a}:sm', 'test:node:{imp1b}:bus', 'test:{cluster}:assignments']) expect(await redis.client.pTTL(k)).toBe(-1);
     release();
     await Promise.all([held, waiting]);
     await off();

@@ -33,8 +33,9 @@ describe('KeySpace', () => {
   it("names the shared state: a user's under the user's tag (not in allOfUser), a node's under the node's, a lock's under the lock's", () => {
     expect(Object.values(keys.userVolatile('a}b'))).toEqual(['dc:user:{a%7Db}:sessions', 'dc:user:{a%7Db}:presence:available', 'dc:user:{a%7Db}:presence:directed', 'dc:user:{a%7Db}:chat-locks']);
     for (const key of Object.values(keys.userVolatile('a}b'))) expect(keys.allOfUser('a}b')).not.toContain(key);
-    expect(keys.node('imp{1}')).toEqual({ sessions: 'dc:node:{imp%7B1%7D}:sessions', bus: 'dc:node:{imp%7B1%7D}:bus', busListener: 'dc:node:{imp%7B1%7D}:bus:listener', bosh: 'dc:node:{imp%7B1%7D}:bosh' });
+    expect(keys.node('imp{1}')).toEqual({ sessions: 'dc:node:{imp%7B1%7D}:sessions', bus: 'dc:node:{imp%7B1%7D}:bus', busListener: 'dc:node:{imp%7B1%7D}:bus:listener', bosh: 'dc:node:{imp%7B1%7D}:bosh', sm: 'dc:node:{imp%7B1%7D}:sm' });
     expect(keys.bosh('s{1}')).toEqual({ record: 'dc:bosh:{s%7B1%7D}:record', outbox: 'dc:bosh:{s%7B1%7D}:outbox', responses: 'dc:bosh:{s%7B1%7D}:responses' });
+    expect(keys.streamResumption('s{1}')).toEqual({ record: 'dc:sm:{s%7B1%7D}:record', unacked: 'dc:sm:{s%7B1%7D}:unacked' });
     expect(keys.lock('roster:a}b')).toEqual({ holder: 'dc:lock:{roster:a%7Db}', queue: 'dc:lock:{roster:a%7Db}:queue', waiters: 'dc:lock:{roster:a%7Db}:waiters' });
     expect([keys.clusterNodes, keys.clusterLastSeen, keys.clusterAssignments, keys.clusterAssignedCounts, keys.clusterAlive('imp1a')]).toEqual([
       'dc:{cluster}:nodes',

@@ -4,8 +4,10 @@
 // may touch any of them, on a single Redis today and on a sharded Cluster later. Global keys are
 // few and documented as the exceptions: the account index; the settings and the administration
 // stores, each in one slot of their own; the cluster registry (slot `{cluster}`) and the chat
-// locks' idle index. Per-node state (the node's session index, its bus stream) is under the
-// node's own tag `node:{<node>}:…`, and each named lock under its own `lock:{<name>}` tag.
+// locks' idle index. Per-node state (the node's session index, its bus stream, its BOSH sessions
+// and resumable streams) is under the node's own tag `node:{<node>}:…`, each named lock under its
+// own `lock:{<name>}` tag, each BOSH session under `bosh:{<sid>}` and each XEP-0198 resumable
+// stream under `sm:{<SM-ID>}`.
 
 /**
  * A username as a hash tag: `%`, `{` and `}` are percent-encoded, so the tag is never empty, never
@@ -72,6 +74,8 @@ export interface NodeKeys {
   busListener: string;
   /** Set: the sids of the BOSH sessions this node serves (a dead node's orphans, for its takeover). */
   bosh: string;
+  /** Hash: SM-ID → ms (Redis time) of the write — the XEP-0198 resumable streams this node serves or holds hibernated (`ofNode`). */
+  sm: string;
 }
 
 /** The keys of one BOSH session that another node can continue; all in the slot of `{bosh:<sid>}`. */
@@ -82,6 +86,14 @@ export interface BoshKeys {
   outbox: string;
   /** Hash: rid → JSON {body, sentAt}, responses not acknowledged yet. */
   responses: string;
+}
+
+/** The keys of one XEP-0198 resumable stream; all in the slot of `{<SM-ID>}` (tagged like a username). */
+export interface StreamResumptionKeys {
+  /** Hash: username, resource, sessionId, node, epoch, maxSeconds, inbound, acked, expiresAt? (ResumableStream without `unacked`). */
+  record: string;
+  /** List: the stanzas sent to the client and not acknowledged, oldest first (absent when empty). */
+  unacked: string;
 }
 
 /** The keys of one named lock; all in the slot of the lock's tag. */
@@ -151,12 +163,18 @@ export class KeySpace {
 
   node(name: string): NodeKeys {
     const base = `${this.prefix}node:{${userTag(name)}}:`;
-    return { sessions: `${base}sessions`, bus: `${base}bus`, busListener: `${base}bus:listener`, bosh: `${base}bosh` };
+    return { sessions: `${base}sessions`, bus: `${base}bus`, busListener: `${base}bus:listener`, bosh: `${base}bosh`, sm: `${base}sm` };
   }
 
   bosh(sid: string): BoshKeys {
     const base = `${this.prefix}bosh:{${userTag(sid)}}:`;
     return { record: `${base}record`, outbox: `${base}outbox`, responses: `${base}responses` };
+  }
+
+  /** A resumable stream's keys, by its SM-ID (XEP-0198 §5): one slot, so every change is one script. */
+  streamResumption(id: string): StreamResumptionKeys {
+    const base = `${this.prefix}sm:{${userTag(id)}}:`;
+    return { record: `${base}record`, unacked: `${base}unacked` };
   }
 
   lock(name: string): LockKeys {

@@ -7,7 +7,10 @@
 //     home is dead, so their backup serves them) and get what arrived meanwhile from offline storage;
 //   - every message a BOSH agent sent (and the server answered) reaches its partner exactly once;
 //   - partners see `unavailable` for the dead node's TCP and WebSocket resources within 10 s, and
-//     nothing at all for the BOSH ones (no flap);
+//     nothing at all for the BOSH ones (no flap). The TCP and WebSocket agents enabled XEP-0198
+//     resumption (xmpp.js does by itself) but sign in again rather than resume
+//     (cluster-resumption.e2e.test.ts resumes): their former sessions wait in Redis for a
+//     resumption until `sm.resumptionTimeout` after the takeover — 1 s here — and then end;
 //   - the last manual status of an agent who signs in again is still kept for any client to read.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { client, xml, type Client } from '@xmpp/client';
@@ -17,6 +20,7 @@ import { RedisClusterRegistry, connectRedis, openRedisStores, parseRedisOptions,
 import { startRedisServer, type RedisTestServer } from '@deskchat/testing';
 import { writeFileSync } from 'node:fs';
 import { WebSocket } from 'ws';
+import { tempDir } from './__tests__/e2e-helpers.js';
 import { FailoverBoshClient } from './__tests__/failover-bosh-client.js';
 import { startNodeProcess, type NodeProcess } from './__tests__/node-process.js';
 
@@ -122,7 +126,10 @@ beforeAll(async () => {
     await stores.roster.setItem(agentName(i), { jid: `${partnerName(i)}@localhost`, ...both });
     await stores.roster.setItem(partnerName(i), { jid: `${agentName(i)}@localhost`, ...both });
   }
-  const cluster = { redisUrl: redis.url, env: { ...CLUSTER_ENV } };
+  // A short resumption timeout: the agents do not resume (above), so their former sessions end soon after the takeover.
+  const config = `${tempDir('deskchat-failover-')}/deskchat.yaml`;
+  writeFileSync(config, 'sm:\n  resumptionTimeout: 1\n');
+  const cluster = { redisUrl: redis.url, env: { ...CLUSTER_ENV, DESKCHAT_CONFIG: config } };
   [imp1a, imp1b, imp2a] = await Promise.all([
     startNodeProcess({ name: 'imp1a', pair: 'pair1', ...cluster }),
     startNodeProcess({ name: 'imp1b', pair: 'pair1', ...cluster }),

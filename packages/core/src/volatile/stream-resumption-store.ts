@@ -18,16 +18,18 @@
 // caller coalesces those waiting), one `ack` per <a/>; a stanza is written to the client only once
 // its `push` resolved, so a backend's latency adds to delivery latency on resumable streams.
 //
-// For a Redis backend (the contract suite is the specification):
-//   - one record per SM-ID (e.g. a hash for the fields and a list for `unacked`) under one hash
-//     tag, and a per-node set of SM-IDs for `ofNode` (kept in step by `create`, `claim`, `end`);
+// What a Redis backend does (@deskchat/redis RedisStreamResumptionStore; the contract suite is the
+// specification):
+//   - one record per SM-ID (a hash for the fields and a list for `unacked`) under one hash tag,
+//     and a per-node index of SM-IDs for `ofNode` (kept in step by `create`, `claim`, `end`);
 //   - every write compares the epoch atomically (a Lua script, or WATCH/MULTI): `push` RPUSH,
 //     `ack` LTRIM of (h − acked) mod 2^32 entries, `claim` checks username, epoch and
 //     expiresAt > now then bumps the epoch, moves the node set entry and clears the expiry; `end`
 //     returns and deletes;
-//   - a TTL, so that records of a dead node that nobody claims or ends do not stay forever: past
-//     `expiresAt` once hibernated, and something generous (e.g. a day, renewed by writes) while a
-//     stream is attached. A takeover of a dead node should leave its sessions that have a live
+//   - a TTL, so that records of a dead node that nobody claims or ends do not stay forever: a
+//     little past `expiresAt` once hibernated (the timeout plus a grace, so that the holder's
+//     expiry or a takeover can still `end` it and route what it held), and something generous (a
+//     day, renewed by writes) while a stream is attached. A takeover of a dead node should leave its sessions that have a live
 //     record to stream management (they may be resumed on the pair peer) and, once the record
 //     lapses or a claim fails, end them as usual (unavailable, what `unacked` held to the router).
 

@@ -78,6 +78,8 @@ export class ClusterNode {
         tls: {},
         ...raw,
         c2s: { host, port: ports.c2s, directTlsPort: 0, ...(raw.c2s as object | undefined) },
+        // The XEP-0065 proxy on a free port too (its default, 7777, may be taken, e.g. by another test run).
+        files: { proxyPort: 0, proxyHost: host, ...(raw.files as object | undefined) },
         http: { host, port: ports.http },
         files: { proxyPort: 0, proxyHost: host, ...(raw.files as object | undefined) },
         admin: { host, port: ports.admin, token: ADMIN_TOKEN, createFirstAdmin: false },
