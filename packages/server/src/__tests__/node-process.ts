@@ -40,6 +40,8 @@ export async function startNodeProcess(options: { name: string; pair: string; re
     DESKCHAT_ADMIN_PORT: String(admin),
     DESKCHAT_ADMIN_TOKEN: ADMIN_TOKEN,
     DESKCHAT_LOG_LEVEL: 'warn',
+    // The SOCKS5 proxy's fixed default port (7777) would clash between the nodes of one machine.
+    DESKCHAT_FILES_PROXY_PORT: '0',
     ...options.env,
   };
   let output = '';
