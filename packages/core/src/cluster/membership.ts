@@ -31,7 +31,8 @@ export class Membership {
   private timer?: NodeJS.Timeout;
   private lastRenewed: number;
   private isFenced = false;
-  private isTicking = false;
+  private isRenewing = false;
+  private isTakingOver = false;
   private readonly now: () => number;
 
   constructor(
@@ -89,15 +90,26 @@ export class Membership {
     await this.options.registry.leave(this.options.self.name, this.options.self.instance).catch(() => undefined);
   }
 
-  /** One heartbeat, then fencing or takeovers as needed (exposed for tests). */
+  /**
+   * One heartbeat, then fencing or takeovers as needed (exposed for tests). A takeover can take
+   * longer than a heartbeat period (it routes again what waited for the dead node): heartbeats go
+   * on meanwhile, else the node taking over would lose its own lease and be declared dead too.
+   */
   async tick(): Promise<void> {
-    if (this.isTicking) return;
-    this.isTicking = true;
+    if (!this.isRenewing) {
+      this.isRenewing = true;
+      try {
+        await this.renew();
+      } finally {
+        this.isRenewing = false;
+      }
+    }
+    if (this.isFenced || this.isTakingOver) return;
+    this.isTakingOver = true;
     try {
-      await this.renew();
-      if (!this.isFenced) await this.takeOverDeadNodes();
+      await this.takeOverDeadNodes();
     } finally {
-      this.isTicking = false;
+      this.isTakingOver = false;
     }
   }
 
