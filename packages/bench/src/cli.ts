@@ -11,12 +11,17 @@ import { REPO_ROOT, type LaunchedServer } from './deskchat-node.js';
 import { USAGE, UsageError, parseOptions, type BenchOptions } from './options.js';
 import { ratioLine, ratios, runLines, type ScenarioRun } from './report.js';
 import { runBench } from './run.js';
+import { FAILOVER_USAGE, parseFailoverOptions, type FailoverOptions } from './failover/failover-options.js';
+import { runFailover, writeFailoverJson } from './failover/failover-run.js';
 
 async function main(argv: string[]): Promise<number> {
   if (argv[0] === '--help' || argv[0] === 'help') {
-    process.stdout.write(`${USAGE}\n`);
+    process.stdout.write(`${USAGE}\n\n${FAILOVER_USAGE}\n`);
     return 0;
   }
+  // The failover scenario runs its own cluster (redis-server and three nodes), not one server
+  // driven by worker processes: it has its own options and runner.
+  if (argv[0] === 'failover') return failover(argv.slice(1));
   let options: BenchOptions;
   try {
     options = parseOptions(argv);
@@ -65,6 +70,30 @@ async function main(argv: string[]): Promise<number> {
   fs.writeFileSync(file, `${JSON.stringify(document, (_key, value) => (typeof value === 'number' && !Number.isFinite(value) ? null : value), 2)}\n`);
   process.stdout.write(`# JSON: ${file}\n`);
   return runs.every((run) => !run.error) ? 0 : 1;
+}
+
+async function failover(argv: string[]): Promise<number> {
+  let options: FailoverOptions;
+  try {
+    options = parseFailoverOptions(argv);
+  } catch (err) {
+    if (!(err instanceof UsageError)) throw err;
+    process.stderr.write(`bench: ${err.message}\n\n${FAILOVER_USAGE}\n`);
+    return 2;
+  }
+  const started = new Date();
+  const commit = gitCommit();
+  process.stdout.write(`# failover on ${os.cpus().length} cores, load ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}, node ${process.version}${commit ? `, DeskChat ${commit}` : ''}\n`);
+  const bound = options.before + options.after + 300;
+  const watchdog = setTimeout(() => {
+    process.stderr.write(`bench: time bound of ${bound} s reached; stopping\n`);
+    process.exit(1);
+  }, bound * 1000);
+  const result = await runFailover(options, (line) => options.isVerbose && process.stderr.write(`${line}\n`));
+  clearTimeout(watchdog);
+  for (const [name, value] of Object.entries(result.figures)) process.stdout.write(`failover  ${name.padEnd(42)} ${value ?? '-'}\n`);
+  process.stdout.write(`# JSON: ${writeFailoverJson(options.json, options, result, started)}\n`);
+  return result.figures['messages lost'] === 0 && result.figures['messages duplicated'] === 0 ? 0 : 1;
 }
 
 /** The checked-out commit, with `+` when the tree has changes, so that figures name the code they measured. */

@@ -85,6 +85,7 @@ export class Core {
   private readonly inFlight = new Set<Promise<unknown>>();
   private readonly modules: LoadedModule[] = [];
   private unsubscribe?: () => Promise<void>;
+  private leaseCheck?: () => boolean;
 
   constructor(init: CoreInit = {}) {
     this.options = init.options ?? DEFAULT_CORE_OPTIONS;
@@ -239,6 +240,16 @@ export class Core {
     this.sm.closeHibernated(new StreamError('system-shutdown', text));
   }
 
+  /** In a cluster, Membership's lease (membership.ts); alone, a node always holds it. */
+  setLeaseCheck(check: () => boolean): void {
+    this.leaseCheck = check;
+  }
+
+  /** Whether this node may serve now; a cluster node whose lease lapsed fences itself here (closing every stream). */
+  holdsLease(): boolean {
+    return this.leaseCheck?.() ?? true;
+  }
+
   resumeServing(): void {
     this.admission.isClosing = false;
   }
@@ -269,6 +280,9 @@ export class Core {
 
   private async onBusMessage(message: BusMessage): Promise<void> {
     try {
+      // A node frozen past its lease must not hand a stanza to a session its peer took over:
+      // fencing closes them all first, so the stanza goes back to the router below.
+      this.holdsLease();
       if (message.type === 'stanza') {
         const stanza = parseDocument(message.stanza, this.forwardedLimits);
         const [local, resource] = splitFullJid(message.to);

@@ -162,6 +162,8 @@ export class Session {
   }
 
   private async handleElement(el: Element): Promise<void> {
+    // A cluster node whose heartbeat lease lapsed fences itself here, closing this stream too.
+    if (!this.core.holdsLease()) return;
     if (this.state === 'closed') return;
     const ns = el.attrs.xmlns;
     if (ns === NS.TLS && el.name === 'starttls') return this.startTls();

@@ -58,6 +58,26 @@ describe('fencing (two nodes never serve the same session)', () => {
     expect(again.session.state).toBe('bound');
   });
 
+  it('fences at the first stanza after its lease lapsed, before any heartbeat ran (a node frozen by SIGSTOP): the stanza is not routed', async () => {
+    const h = await Harness.create({ nodes: 1, modules: [] });
+    for (const u of ['alice', 'bob']) await h.addUser(u);
+    const m = membership(h, 0, 'imp1a');
+    await m.join();
+    const alice = await h.connect('alice');
+    const bob = await h.connect('bob');
+    expect(m.holdsLease()).toBe(true);
+    // Frozen past the dead-after time: no tick ran, and the first thing the node reads is a stanza.
+    now += DEAD_AFTER + 1;
+    await alice.send(xml('message', { to: 'bob@localhost', type: 'chat' }, xml('body', {}, 'stale')));
+    expect((alice.transport.closedWith as StreamError).condition).toBe('system-shutdown');
+    expect((bob.transport.closedWith as StreamError).condition).toBe('system-shutdown');
+    expect(bob.transport.sent.filter((el) => el.name === 'message')).toEqual([]);
+    expect(h.core.isServing).toBe(false);
+    // The next heartbeat (the registry kept it) lifts the fence.
+    await m.tick();
+    expect(h.core.isServing).toBe(true);
+  });
+
   it('fences itself when it cannot reach the registry for longer than the dead-after time, and recovers when it can', async () => {
     const h = await Harness.create({ nodes: 1, modules: [] });
     await h.addUser('alice');

@@ -6,6 +6,10 @@
 //     for longer than `deadAfterMs` (it lost Redis) closes every stream with system-shutdown and
 //     refuses new ones — its peer is taking over, and two nodes must never serve the same session —
 //     then joins again when it can;
+//   - lease: the node serves only while its last renewed heartbeat is younger than `deadAfterMs`.
+//     A node that was frozen (SIGSTOP, a long pause) reads its sockets before its heartbeat timer
+//     runs again, so every stanza from a client or the bus checks the lease first and fences at
+//     once when it has lapsed: the peer may already have taken the sessions over;
 //   - takeover: each tick, a dead node that still owns sessions is taken over (takeover.ts).
 import type { Core } from '../core.js';
 import type { ClusterRegistry, NodeInfo, NodeStatus } from './cluster-registry.js';
@@ -27,7 +31,8 @@ export class Membership {
   private timer?: NodeJS.Timeout;
   private lastRenewed: number;
   private isFenced = false;
-  private isTicking = false;
+  private isRenewing = false;
+  private isTakingOver = false;
   private readonly now: () => number;
 
   constructor(
@@ -36,6 +41,19 @@ export class Membership {
   ) {
     this.now = options.now ?? Date.now;
     this.lastRenewed = this.now();
+    core.setLeaseCheck(() => this.holdsLease());
+  }
+
+  /**
+   * Whether this node may still serve: its last renewed heartbeat is younger than the dead-after
+   * time (else the others may have declared it dead and taken its sessions over). Fences at once
+   * when the lease has lapsed; the next successful heartbeat (or rejoin) lifts the fence.
+   */
+  holdsLease(): boolean {
+    if (this.isFenced) return false;
+    if (this.now() - this.lastRenewed <= this.options.deadAfterMs) return true;
+    this.fence('this node could not renew its heartbeat within cluster.deadAfterSeconds; its sessions may have been taken over');
+    return false;
   }
 
   get name(): string {
@@ -72,21 +90,34 @@ export class Membership {
     await this.options.registry.leave(this.options.self.name, this.options.self.instance).catch(() => undefined);
   }
 
-  /** One heartbeat, then fencing or takeovers as needed (exposed for tests). */
+  /**
+   * One heartbeat, then fencing or takeovers as needed (exposed for tests). A takeover can take
+   * longer than a heartbeat period (it routes again what waited for the dead node): heartbeats go
+   * on meanwhile, else the node taking over would lose its own lease and be declared dead too.
+   */
   async tick(): Promise<void> {
-    if (this.isTicking) return;
-    this.isTicking = true;
+    if (!this.isRenewing) {
+      this.isRenewing = true;
+      try {
+        await this.renew();
+      } finally {
+        this.isRenewing = false;
+      }
+    }
+    if (this.isFenced || this.isTakingOver) return;
+    this.isTakingOver = true;
     try {
-      await this.renew();
-      if (!this.isFenced) await this.takeOverDeadNodes();
+      await this.takeOverDeadNodes();
     } finally {
-      this.isTicking = false;
+      this.isTakingOver = false;
     }
   }
 
   private async renew(): Promise<void> {
     const { registry, self, deadAfterMs } = this.options;
     let isOwn: boolean;
+    // The TTL runs from about when the call was sent: the lease counts from then, not from the answer.
+    const sentAt = this.now();
     try {
       isOwn = await registry.heartbeat(self.name, self.instance, deadAfterMs);
     } catch (err) {
@@ -101,7 +132,7 @@ export class Membership {
       const result = await registry.join(self, deadAfterMs).catch(() => undefined);
       if (result?.status !== 'joined') return;
     }
-    this.lastRenewed = this.now();
+    this.lastRenewed = sentAt;
     if (this.isFenced) {
       this.isFenced = false;
       this.core.resumeServing();

@@ -1,0 +1,159 @@
+// The processes of a failover run (docs/cluster.md): a redis-server with AOF (the cluster refuses a
+// Redis that does not persist) and DeskChat nodes (`deskchat start` from the built server package)
+// on free loopback ports, as the server's failover e2e test starts them
+// (packages/server/src/__tests__/node-process.ts). The bench is a client: it imports no server or
+// test code, so this is that logic again, written for a script rather than for jest.
+import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { REPO_ROOT, freePorts, waitForPort } from '../deskchat-node.js';
+
+const SERVER_CLI = path.join(REPO_ROOT, 'packages/server/dist/cli.js');
+const REDIS_SERVER = process.env.REDIS_SERVER ?? '/usr/bin/redis-server';
+
+export interface Process {
+  readonly child: ChildProcess;
+  readonly logFile: string;
+  stop(): Promise<void>;
+}
+
+export interface RedisProcess extends Process {
+  readonly url: string;
+}
+
+export interface ClusterNodeProcess extends Process {
+  readonly name: string;
+  readonly c2s: number;
+  readonly http: number;
+  readonly admin: number;
+  readonly bosh: string;
+  kill(signal: NodeJS.Signals): void;
+}
+
+const ADMIN_TOKEN = 'failover-bench-admin-token-0123456789';
+
+/** Makes `node` the user's home through the admin API (`PUT /api/v1/users/:name/node`, docs/cluster.md). */
+export async function assignHome(adminPort: number, user: string, node: string): Promise<void> {
+  const res = await fetch(`http://127.0.0.1:${adminPort}/api/v1/users/${user}/node`, {
+    method: 'PUT',
+    headers: { Authorization: `Bearer ${ADMIN_TOKEN}`, 'Content-Type': 'application/json' },
+    body: JSON.stringify({ node }),
+  });
+  if (!res.ok) throw new Error(`assigning ${user} to ${node}: HTTP ${res.status} ${await res.text()}`);
+}
+
+const children = new Set<ChildProcess>();
+// An interrupted run must not leave servers behind.
+process.once('exit', () => {
+  for (const child of children) child.kill('SIGKILL');
+});
+
+function track(child: ChildProcess): ChildProcess {
+  children.add(child);
+  child.once('exit', () => children.delete(child));
+  return child;
+}
+
+async function stopChild(child: ChildProcess, signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  child.kill(signal);
+  const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+  await exited;
+  clearTimeout(timer);
+}
+
+export async function startRedis(runDir: string): Promise<RedisProcess> {
+  if (!fs.existsSync(REDIS_SERVER)) throw new Error(`${REDIS_SERVER} is missing: the failover scenario needs redis-server (apt-get install redis-server)`);
+  const [port] = await freePorts(1);
+  const dir = path.join(runDir, 'redis');
+  fs.mkdirSync(dir, { recursive: true });
+  const conf = path.join(dir, 'redis.conf');
+  fs.writeFileSync(conf, [`port ${port}`, 'bind 127.0.0.1', `dir ${dir}`, 'daemonize no', 'protected-mode no', 'appendonly yes', 'appendfsync everysec', 'save ""'].join('\n') + '\n');
+  const logFile = path.join(dir, 'redis.log');
+  const out = fs.openSync(logFile, 'a');
+  const child = track(spawn(REDIS_SERVER, [conf], { cwd: dir, stdio: ['ignore', out, out] }));
+  fs.closeSync(out);
+  await waitForPort(port, child, logFile, 10_000, 'redis-server did not listen');
+  return { child, logFile, url: `redis://127.0.0.1:${port}`, stop: () => stopChild(child) };
+}
+
+function nodeEnv(runDir: string, redisUrl: string, extra: Record<string, string>): NodeJS.ProcessEnv {
+  const env = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('DESKCHAT_')));
+  return { ...env, DESKCHAT_REDIS_URL: redisUrl, DESKCHAT_DATA_DIR: path.join(runDir, 'cli-data'), DESKCHAT_LOG_LEVEL: process.env.DESKCHAT_BENCH_LOG_LEVEL ?? 'warn', ...extra };
+}
+
+/** `deskchat user import` on the cluster's Redis; users stay unassigned, and the node each first signs in on keeps it. */
+export async function importUsers(runDir: string, redisUrl: string, users: string[], password: string): Promise<void> {
+  const csv = path.join(runDir, 'users.csv');
+  fs.writeFileSync(csv, `username,password\n${users.map((u) => `${u},${password}`).join('\n')}\n`);
+  const child = track(spawn(process.execPath, [SERVER_CLI, 'user', 'import', csv], { cwd: runDir, env: nodeEnv(runDir, redisUrl, {}), stdio: ['ignore', 'pipe', 'pipe'] }));
+  let output = '';
+  child.stdout!.on('data', (d) => (output += d));
+  child.stderr!.on('data', (d) => (output += d));
+  const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+  if (code !== 0) throw new Error(`deskchat user import failed (${code}): ${output.slice(-2000)}`);
+}
+
+export interface NodeLaunch {
+  runDir: string;
+  redisUrl: string;
+  name: string;
+  pair: string;
+  heartbeatSeconds: number;
+  deadAfterSeconds: number;
+}
+
+export async function startClusterNode(launch: NodeLaunch): Promise<ClusterNodeProcess> {
+  if (!fs.existsSync(SERVER_CLI)) throw new Error(`${SERVER_CLI} is missing: build first (npm run build)`);
+  const [c2s, tls, http, admin] = await freePorts(4);
+  const dir = path.join(launch.runDir, launch.name);
+  fs.mkdirSync(path.join(dir, 'data'), { recursive: true });
+  // Every generated client comes from 127.0.0.1: the per-address caps are lifted, as for the other scenarios.
+  const perAddress = 1_000_000;
+  fs.writeFileSync(path.join(dir, 'deskchat.yaml'), `limits: { streamsPerAddress: ${perAddress}, unauthenticatedPerAddress: ${perAddress}, connectionsPerAddress: ${perAddress} }\n`);
+  const env = nodeEnv(launch.runDir, launch.redisUrl, {
+    DESKCHAT_DATA_DIR: path.join(dir, 'data'),
+    DESKCHAT_NODE: launch.name,
+    DESKCHAT_PAIR: launch.pair,
+    DESKCHAT_PUBLIC_URL: `http://127.0.0.1:${http}`,
+    DESKCHAT_C2S_HOST: '127.0.0.1',
+    DESKCHAT_C2S_PORT: String(c2s),
+    DESKCHAT_C2S_TLS_PORT: String(tls),
+    DESKCHAT_HTTP_HOST: '127.0.0.1',
+    DESKCHAT_HTTP_PORT: String(http),
+    DESKCHAT_ADMIN_HOST: '127.0.0.1',
+    DESKCHAT_ADMIN_PORT: String(admin),
+    DESKCHAT_ADMIN_TOKEN: ADMIN_TOKEN,
+    DESKCHAT_FILES_PROXY_PORT: '0',
+    DESKCHAT_HEARTBEAT_SECONDS: String(launch.heartbeatSeconds),
+    DESKCHAT_DEAD_AFTER_SECONDS: String(launch.deadAfterSeconds),
+  });
+  const logFile = path.join(dir, 'server.log');
+  const out = fs.openSync(logFile, 'a');
+  const child = track(spawn(process.execPath, [SERVER_CLI, 'start'], { cwd: dir, env, stdio: ['ignore', out, out] }));
+  fs.closeSync(out);
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`${launch.name} exited at start: ${fs.readFileSync(logFile, 'utf8').slice(-2000)}`);
+    if (await fetch(`http://127.0.0.1:${admin}/healthz`).then((r) => r.ok, () => false)) break;
+    if (Date.now() > deadline) throw new Error(`${launch.name} did not start: ${fs.readFileSync(logFile, 'utf8').slice(-2000)}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return {
+    name: launch.name,
+    child,
+    logFile,
+    c2s,
+    http,
+    admin,
+    bosh: `http://127.0.0.1:${http}/http-bind`,
+    kill: (signal) => void child.kill(signal),
+    stop: () => stopChild(child),
+  };
+}
+
+export function newRunDir(): string {
+  return fs.mkdtempSync(path.join(os.tmpdir(), 'deskchat-bench-failover-'));
+}
