@@ -82,7 +82,6 @@ export class ClusterNode {
         files: { proxyPort: 0, proxyHost: host, ...(raw.files as object | undefined) },
         http: { host, port: ports.http },
         // The SOCKS5 proxy's fixed default port (7777) would clash between nodes (and other servers) of one machine.
-        files: { proxyPort: 0, ...(raw.files as object | undefined) },
         admin: { host, port: ports.admin, token: ADMIN_TOKEN, createFirstAdmin: false },
         cluster: { redisUrl, node: name, pair, publicUrl: `http://${host}:${ports.http}`, heartbeatSeconds: 1, deadAfterSeconds: 3, ...cluster },
       },

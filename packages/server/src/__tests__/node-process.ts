@@ -43,8 +43,6 @@ export async function startNodeProcess(options: { name: string; pair: string; re
     // The SOCKS5 proxy's fixed default port (7777) would make nodes on one machine collide.
     DESKCHAT_FILES_PROXY_PORT: String(filesProxy),
     DESKCHAT_LOG_LEVEL: 'warn',
-    // The SOCKS5 proxy's fixed default port (7777) would clash between the nodes of one machine.
-    DESKCHAT_FILES_PROXY_PORT: '0',
     ...options.env,
   };
   let output = '';
