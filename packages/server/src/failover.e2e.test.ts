@@ -239,12 +239,13 @@ describe('a node killed mid-conversation (SIGKILL)', () => {
       const got = agent.received.filter((b) => b !== `p${i}-end`).sort((a, b) => Number(a.split('-')[1]) - Number(b.split('-')[1]));
       const unique = [...new Set(got)];
       expect([agent.name, agent.kind, unique]).toEqual([agent.name, agent.kind, expected]);
-      // BOSH: exactly once (the shared outbox). TCP and WebSocket without XEP-0198: a stanza the dead
-      // node wrote to the socket but had not yet marked delivered on the bus cannot be told apart
-      // from one the client never got, so it comes again — only those in flight at the kill
-      // (the bus deletes an entry just after its handler ran).
+      // BOSH: exactly once (the shared outbox). TCP and WebSocket agents sign in again here instead of
+      // resuming (cluster-resumption.e2e.test.ts resumes, exactly once): what the dead node had
+      // written but the client had not acknowledged yet (XEP-0198, acks asked every few stanzas) or
+      // the bus had not marked handled cannot be told apart from what the client never got, so it
+      // comes again — at least once, bounded by the unacknowledged window at the kill.
       if (agent.kind === 'bosh') expect([agent.name, got.length]).toEqual([agent.name, unique.length]);
-      else expect([agent.name, got.length - unique.length, got.length - unique.length <= 5]).toEqual([agent.name, got.length - unique.length, true]);
+      else expect([agent.name, got.length - unique.length, got.length - unique.length <= 12]).toEqual([agent.name, got.length - unique.length, true]);
     }
     // In parallel: a request that carries a stanza is held like a poll (hold = 1) until something comes back or `wait` ends.
     await Promise.all(

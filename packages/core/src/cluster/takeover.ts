@@ -5,7 +5,8 @@
 //      presence; chat locks released);
 //   2. whatever waits for the dead node on the bus (published between its death and now) is routed
 //      again: a stanza for one of its sessions goes through Router.redeliver (the user's other
-//      resources or offline storage), so that nothing sent in the gap is lost.
+//      resources or offline storage), so that nothing sent in the gap is lost — except a stanza for
+//      a session still waiting to be continued (below), which joins that session's own queue.
 // BOSH sessions that another node can continue (their state is in shared state) are not ended: the
 // client resends its request to the peer, which adopts the session with nothing lost and nothing
 // broadcast. One that nobody adopts within its `inactivity` ends then, as any idle BOSH session
@@ -46,11 +47,23 @@ export async function takeOver(core: Core, dead: string, now: number = Date.now(
       const entries = await core.directory.entriesOfNode(dead);
       let sessions = 0;
       let stanzas = 0;
+      // Sessions left to be continued elsewhere, by full JID: what waits for them on the bus joins
+      // their own queue instead of being routed again (it would come back to them, tick after tick).
+      const waiting = new Map<string, (xml: string) => Promise<boolean>>();
       for (const entry of entries) {
+        const jid = `${entry.username}@${core.domain}/${entry.resource}`;
         const bosh = entry.transport === 'bosh' && entry.resumeId && core.boshState ? await core.boshState.load(entry.resumeId) : undefined;
-        if (bosh && bosh.record.node === dead && now - bosh.record.lastActivity < bosh.record.params.inactivity * 1000) continue; // waits to be adopted
+        if (bosh && bosh.record.node === dead && now - bosh.record.lastActivity < bosh.record.params.inactivity * 1000) {
+          const sid = entry.resumeId!;
+          waiting.set(jid, async (xml) => (await core.boshState!.append(sid, [xml])).length > 0);
+          continue; // waits to be adopted
+        }
         const resumable = entry.transport !== 'bosh' && entry.resumeId ? await core.sm.takeOver(entry.resumeId, dead, now) : undefined;
-        if (resumable === 'waiting') continue; // waits to be resumed (XEP-0198)
+        if (resumable === 'waiting') {
+          const id = entry.resumeId!;
+          waiting.set(jid, (xml) => core.sm.holdForResumption(id, xml));
+          continue; // waits to be resumed (XEP-0198)
+        }
         if (!(await core.directory.unregister(entry.username, entry.resource, entry.sessionId, dead))) continue;
         sessions++;
         await core.hooks.notify('session/lost', { username: entry.username, resource: entry.resource, sessionId: entry.sessionId, node: dead });
@@ -70,6 +83,8 @@ export async function takeOver(core: Core, dead: string, now: number = Date.now(
       for (const message of await core.bus.drain(dead)) {
         if (message.type !== 'stanza') continue; // close orders and IQ replies have nobody left to go to
         try {
+          const hold = waiting.get(message.to);
+          if (hold && (await hold(message.stanza))) continue;
           stanzas += await core.router.redeliver([read(message.stanza)]);
         } catch (err) {
           core.log.warn({ err, dead }, 'could not route again a stanza left for a dead node');

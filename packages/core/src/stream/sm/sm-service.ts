@@ -165,6 +165,17 @@ export class SmService {
     return ended ? ended.unacked.map((text) => parseDocument(text, this.storedLimits)) : [];
   }
 
+  /**
+   * A stanza that waited on a dead node's bus for a stream still waiting to be resumed: into its
+   * resumption record, where the resuming client gets it (routing it again would come back to the
+   * same waiting session, and copies to the user's other resources every time). False when the
+   * record is gone or was claimed meanwhile: the caller routes it as usual.
+   */
+  async holdForResumption(id: string, stanza: string): Promise<boolean> {
+    const record = await this.store.get(id);
+    return record !== undefined && record.expiresAt !== undefined && (await this.store.push(id, record.epoch, stanza));
+  }
+
   /** §4 for a session of a dead node (see `takeOver`), as `redeliver` does for this node's; returns the messages routed again. */
   async routeAgain(unacked: Element[]): Promise<number> {
     return this.core.router.redeliver(this.unstored(unacked));
