@@ -1,11 +1,12 @@
 // The admin page (issue "Administration"): sign in, then one page per area, chosen by the URL
 // hash (#/chat-servers, #/users, …) so that reload and the back button keep the place. Pages are a
-// registry: the file policy slots in here when that issue lands.
+// registry.
 import { ApiError, api, setCsrfToken, whenUnauthorized } from './api.js';
 import { h } from './dom.js';
 import { auditPage } from './pages/audit.js';
 import { chatServersPage } from './pages/chat-servers.js';
 import { clusterPage } from './pages/cluster.js';
+import { filePolicyPage } from './pages/file-policy.js';
 import { loadLimitsPage } from './pages/load-limits.js';
 import { statusPage } from './pages/status.js';
 import { usersPage } from './pages/users.js';
@@ -22,6 +23,7 @@ const PAGES: Page[] = [
   { id: 'users', title: 'Users', render: usersPage },
   { id: 'cluster', title: 'Cluster', render: clusterPage },
   { id: 'load-limits', title: 'Load limits', render: loadLimitsPage },
+  { id: 'file-policy', title: 'File policy', render: filePolicyPage },
   { id: 'status', title: 'Live status', render: statusPage },
   { id: 'audit', title: 'Audit log', render: auditPage },
 ];
