@@ -122,7 +122,7 @@ describe('File policy page in Chromium', () => {
     await page.locator('#files-maxBytes-error', { hasText: 'must be an integer 1..1099511627776' }).waitFor();
     await expect(page.getByLabel('Maximum file size (bytes)').getAttribute('aria-invalid')).resolves.toBe('true');
     await expect(page.locator('#files-status').textContent()).resolves.toMatch(/^Not saved: maxBytes: must be an integer/);
-    await expect(page.evaluate(() => document.activeElement?.id)).resolves.toBe('files-maxBytes');
+    await expect(page.evaluate<string | undefined>('document.activeElement?.id')).resolves.toBe('files-maxBytes');
     expect((await storedPolicy()).policy).toMatchObject({ maxBytes: 50000 });
 
     await page.getByLabel('Maximum file size (bytes)').fill('60000');

@@ -6,78 +6,9 @@
 import { ApiError, api } from '../api.js';
 import { formatTime, h } from '../dom.js';
 import { SettingsForm } from '../settings-form.js';
-
-interface Policy {
-  enabled: boolean;
-  maxBytes: number;
-  allowedTypes: string[];
-  refusedTypes: string[];
-  maxFilesPerDay: number;
-  quotaBytesPerUser: number;
-}
-
-interface Report {
-  policy: Policy;
-  source: 'config' | 'admin';
-  defaults: Policy;
-  updatedAt?: number;
-  updatedBy?: string;
-}
-
-type Key = keyof Policy;
-type Values = Record<Key, string>;
-
-const FIELDS: { key: Key; label: string; hint: string; kind: 'check' | 'number' | 'list' }[] = [
-  { key: 'enabled', label: 'Allow file transfer', hint: 'Unticked refuses every transfer, on every path (uploads, SI and Jingle offers, proxy, in-band)', kind: 'check' },
-  { key: 'maxBytes', label: 'Maximum file size (bytes)', hint: 'The largest file; announced to clients as max-file-size', kind: 'number' },
-  { key: 'allowedTypes', label: 'Allowed types', hint: 'Extensions separated by commas, e.g. pdf, png, docx; when set, nothing else is accepted (empty: all types not refused)', kind: 'list' },
-  { key: 'refusedTypes', label: 'Refused types', hint: 'Extensions separated by commas; used only when Allowed types is empty', kind: 'list' },
-  { key: 'maxFilesPerDay', label: 'Files per user per day (0: no limit)', hint: 'Uploads one user may start in any 24 hours', kind: 'number' },
-  { key: 'quotaBytesPerUser', label: 'Quota per user (bytes, 0: no limit)', hint: 'Bytes one user may hold on the server until their files expire', kind: 'number' },
-];
+import { FILE_POLICY_FIELDS as FIELDS, describeDefault, problemsByField, toValues, type FilePolicyKey as Key, type FilePolicyReport as Report, type FilePolicyValues as Values } from '../file-policy-view.js';
 
 const PATH = '/api/v1/settings/files';
-
-function toValues(p: Policy): Values {
-  return {
-    enabled: String(p.enabled),
-    maxBytes: String(p.maxBytes),
-    allowedTypes: p.allowedTypes.join(', '),
-    refusedTypes: p.refusedTypes.join(', '),
-    maxFilesPerDay: String(p.maxFilesPerDay),
-    quotaBytesPerUser: String(p.quotaBytesPerUser),
-  };
-}
-
-function describeDefault(key: Key, p: Policy): string {
-  const v = p[key];
-  if (typeof v === 'boolean') return v ? 'allowed' : 'refused';
-  if (Array.isArray(v)) return v.length ? v.join(', ') : 'none';
-  return key === 'maxBytes' || key === 'quotaBytesPerUser' ? `${v} (${formatBytes(v)})` : String(v);
-}
-
-/** 5242880 → "5 MiB"; for the hints beside byte counts. */
-export function formatBytes(n: number): string {
-  if (n === 0) return 'no limit';
-  const units = ['bytes', 'KiB', 'MiB', 'GiB', 'TiB'];
-  let i = 0;
-  let v = n;
-  while (v >= 1024 && i < units.length - 1) {
-    v /= 1024;
-    i++;
-  }
-  return `${Number.isInteger(v) ? v : v.toFixed(1)} ${units[i]}`;
-}
-
-/** The API names list items (`allowedTypes[1]`); the form has one field per list. */
-export function problemsByField(fields: Record<string, string>): Partial<Values> {
-  const out: Partial<Values> = {};
-  for (const [name, reason] of Object.entries(fields)) {
-    const key = name.replace(/\[\d+\]$/, '') as Key;
-    if (FIELDS.some((f) => f.key === key) && out[key] === undefined) out[key] = reason;
-  }
-  return out;
-}
 
 export async function filePolicyPage(root: HTMLElement): Promise<void> {
   const report = await api<Report>('GET', PATH);
