@@ -1,8 +1,9 @@
 // The admin page's File policy (issue #11) in Debian's Chromium against a real node: sign in, open
 // File policy, change the maximum size and the allowed types, Save; a reload shows the saved values;
 // Revert discards an unsaved edit; an invalid value shows the API's reason next to its field and
-// saves nothing; the change is in the audit log; and XMPP clients feel it at once: an XEP-0363 slot
-// for a file larger than the new maximum is refused. Screenshots go to test-artifacts/admin-file-policy/.
+// saves nothing; a change without the CSRF token is refused; the page fits a narrow window; the
+// change is in the audit log; and XMPP clients feel it at once: an XEP-0363 slot for a file larger
+// than the new maximum is refused. Screenshots go to test-artifacts/admin-file-policy/.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { BrowserContext, Page } from 'playwright-core';
 import { xml, type Client } from '@xmpp/client';
@@ -137,6 +138,25 @@ describe('File policy page in Chromium', () => {
     await page.getByRole('button', { name: 'Revert' }).click();
     await expect(page.locator('#files-allowedTypes-error').textContent()).resolves.toBe('');
     await expect(page.getByLabel('Allowed types').inputValue()).resolves.toBe('pdf, png, txt');
+  });
+
+  it('needs the session\'s CSRF token to change the policy, as every page does', async () => {
+    // The page's own cookie without the X-CSRF-Token header the page's api() adds.
+    const status = await page.evaluate<number>(
+      `fetch('/api/v1/settings/files', { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ maxBytes: 1 }) }).then((r) => r.status)`,
+    );
+    expect(status).toBe(403);
+    expect((await storedPolicy()).policy).toMatchObject({ maxBytes: 50000 });
+  });
+
+  it('is readable on a narrow window', async () => {
+    await page.setViewportSize({ width: 380, height: 800 });
+    await page.goto(`${adminUrl()}#/file-policy`);
+    await page.getByRole('heading', { name: 'File policy' }).waitFor();
+    const overflow = await page.evaluate<number>('document.documentElement.scrollWidth - window.innerWidth');
+    expect(overflow).toBeLessThanOrEqual(0);
+    await page.screenshot({ path: `${shots}/file-policy-narrow.png`, fullPage: true });
+    await page.setViewportSize({ width: 1280, height: 900 });
   });
 
   it('has the change in the audit log, once', async () => {
