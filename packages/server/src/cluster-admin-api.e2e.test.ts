@@ -152,7 +152,12 @@ describe('metrics and readiness of a cluster node', () => {
     const bobSocket = await TextSocket.plain(a.port);
     sockets.push(bobSocket);
     await signInRaw(bobSocket, 'bob', 'pw-bob', 'desk');
-    const read = await metrics(a);
+    // The first heartbeat comes one heartbeat period after the node started serving.
+    let read = await metrics(a);
+    for (let waited = 0; read('deskchat_redis_command_seconds', { operation: 'clusterHeartbeat' }) === 0 && waited < 5000; waited += 100) {
+      await new Promise((r) => setTimeout(r, 100));
+      read = await metrics(a);
+    }
     expect(read('deskchat_redis_command_seconds', { operation: 'register' })).toBeGreaterThan(0);
     expect(read('deskchat_redis_command_seconds', { operation: 'clusterHeartbeat' })).toBeGreaterThan(0);
     expect(read('deskchat_cluster_nodes', { state: 'alive' })).toBe(2);
