@@ -114,7 +114,10 @@ describe('the admin page of a cluster in Chromium', () => {
     page.once('dialog', (dialog) => void dialog.accept());
     await page.getByRole('button', { name: 'Rebalance pair1' }).click();
     await page.locator('#cluster-status', { hasText: 'Moved 1 user of pair1 (now imp1a 3, imp1b 3): u1 imp1a → imp1b.' }).waitFor();
-    await expect(row('imp1b').locator('td').nth(3).textContent()).resolves.toBe('3');
+    // The table is refreshed after the status line: wait for its new count.
+    const assigned = row('imp1b').locator('td').nth(3);
+    for (let waited = 0; (await assigned.textContent()) !== '3' && waited < 5000; waited += 100) await new Promise((r) => setTimeout(r, 100));
+    await expect(assigned.textContent()).resolves.toBe('3');
     // The dismissed confirmation did nothing: one rebalance in the audit log, the accepted one.
     const audit = await api<{ action: string; actor: string }[]>('/api/v1/audit?limit=50');
     expect(audit.filter((e) => e.action === 'cluster.rebalance')).toEqual([expect.objectContaining({ actor: 'admin:root' })]);
