@@ -179,7 +179,7 @@ describe('a client that authenticates on a node that does not serve it', () => {
     expect(close.attrs).toEqual({ xmlns: FRAMING, 'see-other-uri': imp1a.websocketUrl });
     await eventually(() => raw.closed(), 'the WebSocket closed');
     // A real client at that URI signs in on the home.
-    const alice = client({ service: close.attrs['see-other-uri'], domain: 'localhost', username: 'alice', password: 'pw-alice', resource: 'ws' });
+    const alice = client({ timeout: 15000, service: close.attrs['see-other-uri'], domain: 'localhost', username: 'alice', password: 'pw-alice', resource: 'ws' });
     alice.on('error', () => {});
     alice.reconnect.stop();
     await alice.start();

@@ -68,7 +68,7 @@ beforeAll(async () => {
     startNodeProcess({ name: 'imp1b', pair: 'pair1', ...cluster }),
     startNodeProcess({ name: 'imp2a', pair: 'pair2', ...cluster }),
   ]);
-  contact = client({ service: `xmpp://127.0.0.1:${imp2a.c2s}`, domain: 'localhost', username: 'contact', password: 'pw-contact', resource: 'desk' });
+  contact = client({ timeout: 15000, service: `xmpp://127.0.0.1:${imp2a.c2s}`, domain: 'localhost', username: 'contact', password: 'pw-contact', resource: 'desk' });
   contact.on('error', () => {});
   contact.reconnect.stop();
   inbox = new Inbox(contact);

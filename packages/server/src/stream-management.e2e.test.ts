@@ -68,7 +68,7 @@ function inbox(xmpp: Client): string[] {
 
 /** An @xmpp/client that stream management made resumable; resolves once <enabled/> came back. */
 async function resumableAlice(service: string, resource: string): Promise<{ alice: SmClient; bodies: string[] }> {
-  const alice = client({ service, domain: 'localhost', username: 'alice', password: 'pw-alice', resource }) as SmClient;
+  const alice = client({ service, domain: 'localhost', username: 'alice', password: 'pw-alice', resource, timeout: 15000 }) as SmClient; // xmpp.js's 2 s stream-open timeout is missed on a loaded machine
   alice.on('error', () => {});
   alice.reconnect.stop();
   const bodies = inbox(alice);

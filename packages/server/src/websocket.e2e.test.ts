@@ -75,7 +75,7 @@ afterAll(async () => {
 
 describe('@xmpp/client over WebSocket (RFC 7395)', () => {
   it('signs in, binds, fetches the roster, chats with a TCP client and ends cleanly', async () => {
-    const alice = client({ service: `ws://127.0.0.1:${server.httpPort}/xmpp-websocket`, domain: 'localhost', username: 'alice', password: 'pw-alice', resource: 'ws' });
+    const alice = client({ timeout: 15000, service: `ws://127.0.0.1:${server.httpPort}/xmpp-websocket`, domain: 'localhost', username: 'alice', password: 'pw-alice', resource: 'ws' });
     alice.on('error', () => {});
     alice.reconnect.stop();
     await alice.start();

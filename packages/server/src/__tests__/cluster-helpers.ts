@@ -151,7 +151,7 @@ export class ClusterNode {
 
 /** xmpp.js over TCP at host:port (SCRAM-SHA-1, its strongest mechanism). */
 export async function signInAt(host: string, port: number, username: string, resource: string, password = `pw-${username}`): Promise<Client> {
-  const xmpp = client({ service: `xmpp://${host}:${port}`, domain: 'localhost', username, password, resource });
+  const xmpp = client({ timeout: 15000, service: `xmpp://${host}:${port}`, domain: 'localhost', username, password, resource });
   xmpp.on('error', () => {});
   xmpp.reconnect.stop();
   await xmpp.start();
