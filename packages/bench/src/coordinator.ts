@@ -11,12 +11,18 @@ import { ResourceWatch, usageBetween, type WatchSample } from './proc-stats.js';
 import type { Scenario, WorkerInit } from './scenario.js';
 import type { Account } from './clients.js';
 import type { Endpoint } from './xmpp-connection.js';
+import type { Placement } from './placement.js';
 
 export interface TargetServer {
   name: string;
   endpoint: Endpoint;
   account: Account;
   pid?: number;
+  /** Cluster mode: every node's endpoint (`endpoint` is the first) and the placement of users on them. */
+  endpoints?: Endpoint[];
+  placement?: Placement;
+  /** Cluster mode: the node and Redis processes, whose CPU and memory are added up as the server's. */
+  pids?: number[];
 }
 
 export interface ServerUsage {
@@ -67,7 +73,7 @@ export class Coordinator {
     let first = 0;
     for (let i = 0; i < count; i++) {
       const share = Math.round((groups * (i + 1)) / count) * groupSize - first;
-      const init: WorkerInit = { scenario: scenario.name, endpoint: this.target.endpoint, account: this.target.account, first, count: Math.min(share, users - first), totalUsers: users, workerIndex: i, boshWait: options.boshWait };
+      const init: WorkerInit = { scenario: scenario.name, endpoint: this.target.endpoint, endpoints: this.target.endpoints, placement: this.target.placement, account: this.target.account, first, count: Math.min(share, users - first), totalUsers: users, workerIndex: i, boshWait: options.boshWait };
       first += init.count;
       this.workers.push(this.spawn(init));
     }
@@ -78,7 +84,7 @@ export class Coordinator {
   async phase(name: string, args: unknown | ((worker: WorkerInit) => unknown), timeoutMs: number): Promise<PhaseOutcome> {
     const started = performance.now();
     const cpuStart = process.cpuUsage();
-    const watch = new ResourceWatch(this.target.pid).start();
+    const watch = new ResourceWatch(this.target.pids ?? (this.target.pid === undefined ? [] : [this.target.pid])).start();
     let reports: PhaseReport[];
     try {
       reports = await Promise.all(this.workers.map((worker) => this.call(worker, name, typeof args === 'function' ? (args as (w: WorkerInit) => unknown)(worker.init) : args, timeoutMs)));

@@ -16,6 +16,16 @@ import type { TargetServer } from './coordinator.js';
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 const SERVER_CLI = path.join(REPO_ROOT, 'packages/server/dist/cli.js');
 
+/**
+ * The config file of every bench node. Every generated client comes from 127.0.0.1, which here
+ * stands for thousands of client addresses: the node's per-address caps (issue #7 §2) are lifted so
+ * that they are not what is measured. The file-transfer scenario sends files of any --file-mb, as
+ * often as it is run.
+ */
+export const BENCH_NODE_CONFIG =
+  'limits: { streamsPerAddress: 1000000, unauthenticatedPerAddress: 1000000, connectionsPerAddress: 1000000 }\n' +
+  'files: { maxBytes: 1073741824, quotaBytesPerUser: 0, maxFilesPerDay: 0 }\n';
+
 export interface LaunchedServer extends TargetServer {
   stop(): Promise<void>;
 }
@@ -55,15 +65,7 @@ export async function startDeskChat(launch: DeskChatLaunch): Promise<LaunchedSer
     // Quiet by default; DESKCHAT_BENCH_LOG_LEVEL=debug keeps the server's story of a failed run.
     DESKCHAT_LOG_LEVEL: process.env.DESKCHAT_BENCH_LOG_LEVEL ?? 'warn',
   };
-  // Every generated client comes from 127.0.0.1, which here stands for thousands of client
-  // addresses: the node's per-address caps (issue #7 §2) are lifted so that they are not what is measured.
-  // The file-transfer scenario sends files of any --file-mb, as often as it is run.
-  const perAddress = 1_000_000;
-  fs.writeFileSync(
-    path.join(runDir, 'deskchat.yaml'),
-    `limits: { streamsPerAddress: ${perAddress}, unauthenticatedPerAddress: ${perAddress}, connectionsPerAddress: ${perAddress} }\n` +
-      'files: { maxBytes: 1073741824, quotaBytesPerUser: 0, maxFilesPerDay: 0 }\n',
-  );
+  fs.writeFileSync(path.join(runDir, 'deskchat.yaml'), BENCH_NODE_CONFIG);
   const logFile = path.join(runDir, 'server.log');
   const out = fs.openSync(logFile, 'a');
   const profile = launch.cpuProfDir ? ['--cpu-prof', '--cpu-prof-dir', path.resolve(launch.cpuProfDir)] : [];

@@ -21,6 +21,14 @@ describe('parseOptions', () => {
     expect(() => parseOptions(['file-transfer', '--files', '0'])).toThrow('--files: must be an integer 1..200');
   });
 
+  it('reads cluster mode: node count, placement, and nothing else to drive', () => {
+    expect(parseOptions(['messages', '--cluster', '4'])).toMatchObject({ clusterNodes: 4, placement: 'spread' });
+    expect(parseOptions(['messages', '--cluster', '2', '--placement', 'same'])).toMatchObject({ clusterNodes: 2, placement: 'same' });
+    expect(() => parseOptions(['messages', '--cluster', '5'])).toThrow('--cluster: must be an integer 1..4');
+    expect(() => parseOptions(['messages', '--cluster', '4', '--placement', 'random'])).toThrow("unknown placement 'random' (spread, same)");
+    expect(() => parseOptions(['messages', '--cluster', '4', '--target', '127.0.0.1:5222:5280'])).toThrow('--cluster starts its own nodes');
+  });
+
   it('reads the file-transfer sizes', () => {
     expect(parseOptions(['file-transfer', '--files', '16', '--file-mb', '50'])).toMatchObject({ scenarios: ['file-transfer'], files: 16, fileMb: 50 });
   });

@@ -1,5 +1,6 @@
 // Command-line options of `npm run bench`, each bounded so that every run stops by itself, and
 // targets limited to loopback addresses.
+import { PLACEMENTS, type Placement } from './placement.js';
 import type { TransportName } from './xmpp-connection.js';
 
 export const SCENARIOS = ['login', 'idle-hold', 'messages', 'presence-fanout', 'file-transfer'] as const;
@@ -17,6 +18,10 @@ export interface BenchOptions {
   target?: ServerAddress;
   /** Another server to run the same scenarios against: Prosody started by scripts/bench-prosody.sh, or an address. */
   compare?: 'prosody' | ServerAddress;
+  /** DeskChat as this many node processes in pairs on one redis-server (issue #8 §9), instead of one node. */
+  clusterNodes?: number;
+  /** Which node each user signs in on in cluster mode (placement.ts). */
+  placement: Placement;
   domain: string;
   password: string;
   userPrefix: string;
@@ -61,6 +66,12 @@ Server (default: a DeskChat node from packages/server/dist on free loopback port
   --domain D (localhost)  --password P (bench-pass)  --user-prefix P (u)
   --bosh-path P (/http-bind)  --ws-path P (/xmpp-websocket)
   --server-prof DIR           run DeskChat under node --cpu-prof, profile written to DIR at exit
+  --cluster N                 DeskChat as N nodes (1..4, in pairs: imp1a imp1b imp2a imp2b, as
+                              scripts/cluster.sh names them) on one redis-server started for the run;
+                              server CPU and memory figures are the sum of the nodes and Redis
+  --placement spread|same     cluster mode: user i on node i mod N, so a messages pair and ring
+                              contacts sit on different nodes (spread, the default), or both users
+                              of a pair on one node (same: the same-node figure of a cluster)
 Load (every run is bounded in count and time):
   --users N         login users (1000), presence-fanout users (500)       max 40000
   --sessions N      idle-hold sessions (1000)                              max 40000
@@ -101,6 +112,7 @@ export function parseOptions(argv: string[]): BenchOptions {
     contacts: 10,
     pingRate: 50,
     wait: 60,
+    placement: 'spread',
     maxSeconds: 900,
     isVerbose: false,
   };
@@ -123,6 +135,8 @@ export function parseOptions(argv: string[]): BenchOptions {
       case '--bosh-path': options.boshPath = path(flag, value); break;
       case '--ws-path': options.wsPath = path(flag, value); break;
       case '--server-prof': options.serverProf = value; break;
+      case '--cluster': options.clusterNodes = integer(flag, value, 1, 4); break;
+      case '--placement': options.placement = placement(value); break;
       case '--users': options.users = integer(flag, value, 2, 40_000); break;
       case '--sessions': options.sessions = integer(flag, value, 1, 40_000); break;
       case '--pairs': options.pairs = integer(flag, value, 1, 10_000); break;
@@ -143,6 +157,7 @@ export function parseOptions(argv: string[]): BenchOptions {
       default: throw new UsageError(`unknown option ${flag}`);
     }
   }
+  if (options.clusterNodes !== undefined && (options.target || options.compare)) throw new UsageError('--cluster starts its own nodes: it does not go with --target or --compare');
   if (serverPid !== undefined) {
     if (!options.target) throw new UsageError('--server-pid goes with --target');
     options.target.pid = serverPid;
@@ -153,6 +168,11 @@ export function parseOptions(argv: string[]): BenchOptions {
 function scenarioName(name: string): ScenarioName {
   if (!(SCENARIOS as readonly string[]).includes(name)) throw new UsageError(`unknown scenario '${name}' (${SCENARIOS.join(', ')})`);
   return name as ScenarioName;
+}
+
+function placement(name: string): Placement {
+  if (!(PLACEMENTS as readonly string[]).includes(name)) throw new UsageError(`unknown placement '${name}' (${PLACEMENTS.join(', ')})`);
+  return name as Placement;
 }
 
 function transport(name: string): TransportName {

@@ -1,7 +1,7 @@
 // Reading procfs (proc(5)): /proc/PID/stat CPU ticks, /proc/PID/status VmRSS, /proc/stat.
 import { describe, it, expect } from '@jest/globals';
 import os from 'node:os';
-import { machineBusyPercent, parseMachineStat, parseStatTicks, parseStatusRss } from './proc-stats.js';
+import { machineBusyPercent, parseMachineStat, parseStatTicks, parseStatusRss, sampleProcess, sampleProcesses } from './proc-stats.js';
 
 describe('procfs readers', () => {
   it('adds utime and stime (fields 14 and 15) even when the command name holds spaces and parentheses', () => {
@@ -20,5 +20,15 @@ describe('procfs readers', () => {
     const after = parseMachineStat('cpu  200 0 200 1400 200 0 0 0 0 0\n');
     expect(machineBusyPercent(before, after)).toBeCloseTo(20 * os.cpus().length);
     expect(machineBusyPercent(before, before)).toBeNaN();
+  });
+
+  it("adds a cluster's processes up, leaving out the ones that are gone", () => {
+    const own = sampleProcess(process.pid)!;
+    const parent = sampleProcess(process.ppid)!;
+    const both = sampleProcesses([process.pid, process.ppid, 2 ** 22 + 1])!;
+    expect(both.rss).toBeGreaterThanOrEqual(own.rss + parent.rss - 64 * 1024 * 1024);
+    expect(both.rss).toBeGreaterThan(Math.max(own.rss, parent.rss));
+    expect(sampleProcesses([2 ** 22 + 1])).toBeUndefined();
+    expect(sampleProcesses([])).toBeUndefined();
   });
 });

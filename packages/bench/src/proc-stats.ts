@@ -82,12 +82,19 @@ export interface WatchSample {
   machine?: MachineSample;
 }
 
-/** Samples the server process and the machine every 250 ms while a phase runs. */
+/** The sum over several processes (a cluster's nodes and Redis), or undefined when none is there. */
+export function sampleProcesses(pids: readonly number[]): ProcessSample | undefined {
+  const samples = pids.map(sampleProcess).filter((s): s is ProcessSample => s !== undefined);
+  if (samples.length === 0) return undefined;
+  return { rss: samples.reduce((sum, s) => sum + s.rss, 0), cpuSeconds: samples.reduce((sum, s) => sum + s.cpuSeconds, 0) };
+}
+
+/** Samples the server's processes (added up) and the machine every 250 ms while a phase runs. */
 export class ResourceWatch {
   readonly samples: WatchSample[] = [];
   private timer?: NodeJS.Timeout;
 
-  constructor(private readonly pid: number | undefined) {}
+  constructor(private readonly pids: readonly number[]) {}
 
   start(intervalMs = 250): this {
     this.take();
@@ -102,7 +109,7 @@ export class ResourceWatch {
   }
 
   private take(): void {
-    this.samples.push({ at: performance.timeOrigin + performance.now(), process: this.pid === undefined ? undefined : sampleProcess(this.pid), machine: sampleMachine() });
+    this.samples.push({ at: performance.timeOrigin + performance.now(), process: sampleProcesses(this.pids), machine: sampleMachine() });
   }
 }
 

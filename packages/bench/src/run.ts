@@ -1,6 +1,7 @@
 // Runs the chosen scenarios against one server after another (DeskChat first, then the server to
 // compare with), each scenario with its own worker processes, and collects the results.
 import { Coordinator } from './coordinator.js';
+import { startDeskChatCluster } from './deskchat-cluster.js';
 import { startDeskChat, type LaunchedServer } from './deskchat-node.js';
 import { externalServer, startProsody } from './peer-server.js';
 import type { BenchOptions } from './options.js';
@@ -21,10 +22,13 @@ export async function runBench(options: BenchOptions, hooks: RunHooks): Promise<
   const needsHttp = scenarios.some((s) => s.needsHttp(options));
   const account = { prefix: options.userPrefix, password: options.password };
   const paths = { boshPath: options.boshPath, wsPath: options.wsPath };
+  const launch = { users, account, domain: options.domain, ...paths, needsHttp, cpuProfDir: options.serverProf, accountsDir: options.accountsDir, log: hooks.log };
+  const nodes = options.clusterNodes;
+  const startOurs = nodes === undefined ? () => startDeskChat(launch) : () => startDeskChatCluster({ ...launch, nodes, placement: options.placement });
   const servers: { name: string; start(): Promise<LaunchedServer> }[] = [
     options.target
       ? { name: 'target', start: async () => externalServer('target', options.target!, options.domain, account, paths) }
-      : { name: 'deskchat', start: () => startDeskChat({ users, account, domain: options.domain, ...paths, needsHttp, cpuProfDir: options.serverProf, accountsDir: options.accountsDir, log: hooks.log }) },
+      : { name: 'deskchat', start: startOurs },
   ];
   const compare = options.compare;
   if (compare === 'prosody') servers.push({ name: 'prosody', start: () => startProsody(users, account, paths, hooks.log) });

@@ -6,10 +6,14 @@ import type { Recorder } from './phase-report.js';
 import type { BenchOptions } from './options.js';
 import type { Coordinator } from './coordinator.js';
 import type { Endpoint, XmppConnection } from './xmpp-connection.js';
+import type { Placement } from './placement.js';
 
 export interface WorkerInit {
   scenario: string;
   endpoint: Endpoint;
+  /** Cluster mode: every node's endpoint; each user signs in on the node `placement` gives it. */
+  endpoints?: Endpoint[];
+  placement?: Placement;
   account: Account;
   /** This worker's users are [first, first + count) of totalUsers. */
   first: number;

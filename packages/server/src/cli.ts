@@ -20,7 +20,9 @@ Commands:
   user passwd <username> [--password P]
   user remove <username>
   user list                          (in a cluster with each user's node)
-  user import <file.csv>             header row: username,password[,name,email]
+  user import <file.csv> [--node NODE]
+                                     header row: username,password[,name,email];
+                                     in a cluster on NODE, else each on the least loaded node
   user assign <username> <node>      cluster: move a user (signed-in sessions follow)
   admin add|passwd <name> [--password-stdin]
                                      admin page accounts (prompts, or generates and prints a password)

@@ -13,7 +13,7 @@ import path from 'node:path';
 import { connectTcp } from '../tcp-client.js';
 import { attr, childText, tagName } from '../stanzas.js';
 import type { Endpoint, XmppConnection } from '../xmpp-connection.js';
-import { assignHome, importUsers, newRunDir, startClusterNode, startRedis, type ClusterNodeProcess, type Process } from './cluster-processes.js';
+import { assignHome, importUsers, newRunDir, startClusterNode, startRedis, type ClusterNodeProcess, type Process } from '../cluster-processes.js';
 import type { FailoverOptions } from './failover-options.js';
 import { MovingBoshClient } from './moving-bosh-client.js';
 

@@ -2,6 +2,7 @@
 // bound, or paced at a rate), closing them, and waiting for a condition with a deadline.
 import { connect } from '../clients.js';
 import { pace } from '../pacer.js';
+import { endpointOfUser } from '../placement.js';
 import { epochNow, type Recorder } from '../phase-report.js';
 import { presence } from '../stanzas.js';
 import type { WorkerContext } from '../scenario.js';
@@ -23,7 +24,8 @@ export interface SignInOptions {
 /** Signs in one user; records `name` latency from `dueAt`; stores the connection. */
 async function signIn(context: WorkerContext, local: number, options: SignInOptions, recorder: Recorder, name: string, dueAt: number): Promise<void> {
   try {
-    const connection = await connect(options.transport, context.init.endpoint, context.init.account, context.init.first + local, { wait: context.init.boshWait });
+    const index = context.init.first + local;
+    const connection = await connect(options.transport, endpointOfUser(context.init, index), context.init.account, index, { wait: context.init.boshWait });
     context.connections[local] = connection;
     connection.onClose = (reason) => {
       context.recorder.count('dropped');

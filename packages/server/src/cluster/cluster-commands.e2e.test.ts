@@ -106,6 +106,20 @@ describe('deskchat user in cluster mode (Redis)', () => {
     ]);
   });
 
+  it('imports a CSV onto the node given with --node, and refuses an unknown node before creating anyone', async () => {
+    const imported = await user(['import', '-', '--node', 'imp2a'], { input: 'username,password\nbob,pw\ncarol,pw\n' });
+    expect(imported.out).toBe('imported 2, skipped 0 (already exist), errors 0\n');
+    const rows = (await user(['list'])).out.trimEnd().split('\n').map((l) => l.split('\t'));
+    expect(rows.map((r) => [r[0], r[4]])).toEqual([
+      ['bob', 'imp2a'],
+      ['carol', 'imp2a'],
+    ]);
+    const refused = await user(['import', '-', '--node', 'imp9z'], { input: 'username,password\ndave,pw\n' });
+    expect(refused.code).toBe(2);
+    expect(refused.err).toContain("deskchat: unknown node 'imp9z'");
+    await expect(openRedisStores(connection).accounts.hasAccount('dave')).resolves.toBe(false);
+  });
+
   it('assigns a user to another node, sending each session on a node that no longer serves it there (see-other-host)', async () => {
     await user(['add', 'alice', '--password', 'pw', '--node', 'imp1b']);
     const onOld = await signedIn('alice', 'imp1b', 'desk');

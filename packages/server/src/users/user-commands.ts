@@ -88,22 +88,24 @@ const COMMANDS: Record<string, Command> = {
     },
   },
   import: {
-    usage: 'user import <file.csv>    (header row: username,password[,name,email]; - reads standard input)',
+    usage: 'user import <file.csv> [--node NODE]    (header row: username,password[,name,email]; - reads standard input)',
     positionals: 1,
-    options: {},
+    options: { node: { type: 'string' } },
     async run(ctx) {
       const file = ctx.positionals[0]!;
+      const node = ctx.values.node as string | undefined;
       // The whole file is checked before the store is touched: a header or CSV syntax error imports nothing.
       const { rows, errors } = readImportRows(await readText(file, ctx.stdin));
       const backend = await ctx.backend();
       const cluster = backend.cluster;
+      if (node !== undefined) await requireCluster(backend, '--node').requireNode(node);
       const progress = createProgress(ctx.stderr);
       let result;
       try {
         result = await importRows(backend.stores.accounts, rows, {
           onProgress: (done, total) => progress.update(done, total),
-          // In a cluster each new user goes to the least loaded node, as with `user add`.
-          ...(cluster ? { onCreated: async (usernames: string[]) => void (await cluster.placeNewUsers(usernames)) } : {}),
+          // In a cluster each new user goes to NODE, or else to the least loaded node, as with `user add`.
+          ...(cluster ? { onCreated: async (usernames: string[]) => void (await cluster.placeNewUsers(usernames, node)) } : {}),
         });
       } finally {
         progress.finish();

@@ -1,5 +1,6 @@
-// The processes of a failover run (docs/cluster.md): a redis-server with AOF (the cluster refuses a
-// Redis that does not persist) and DeskChat nodes (`deskchat start` from the built server package)
+// The processes of a cluster run (the failover scenario, and any scenario with --cluster;
+// docs/cluster.md): a redis-server with AOF (the cluster refuses a Redis that does not persist)
+// and DeskChat nodes (`deskchat start` from the built server package)
 // on free loopback ports, as the server's failover e2e test starts them
 // (packages/server/src/__tests__/node-process.ts). The bench is a client: it imports no server or
 // test code, so this is that logic again, written for a script rather than for jest.
@@ -7,7 +8,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { REPO_ROOT, freePorts, waitForPort } from '../deskchat-node.js';
+import { BENCH_NODE_CONFIG, REPO_ROOT, freePorts, waitForPort } from './deskchat-node.js';
 
 const SERVER_CLI = path.join(REPO_ROOT, 'packages/server/dist/cli.js');
 const REDIS_SERVER = process.env.REDIS_SERVER ?? '/usr/bin/redis-server';
@@ -20,9 +21,11 @@ export interface Process {
 
 export interface RedisProcess extends Process {
   readonly url: string;
+  readonly pid: number;
 }
 
 export interface ClusterNodeProcess extends Process {
+  readonly pid: number;
   readonly name: string;
   readonly c2s: number;
   readonly http: number;
@@ -76,7 +79,7 @@ export async function startRedis(runDir: string): Promise<RedisProcess> {
   const child = track(spawn(REDIS_SERVER, [conf], { cwd: dir, stdio: ['ignore', out, out] }));
   fs.closeSync(out);
   await waitForPort(port, child, logFile, 10_000, 'redis-server did not listen');
-  return { child, logFile, url: `redis://127.0.0.1:${port}`, stop: () => stopChild(child) };
+  return { child, logFile, pid: child.pid!, url: `redis://127.0.0.1:${port}`, stop: () => stopChild(child) };
 }
 
 function nodeEnv(runDir: string, redisUrl: string, extra: Record<string, string>): NodeJS.ProcessEnv {
@@ -84,11 +87,15 @@ function nodeEnv(runDir: string, redisUrl: string, extra: Record<string, string>
   return { ...env, DESKCHAT_REDIS_URL: redisUrl, DESKCHAT_DATA_DIR: path.join(runDir, 'cli-data'), DESKCHAT_LOG_LEVEL: process.env.DESKCHAT_BENCH_LOG_LEVEL ?? 'warn', ...extra };
 }
 
-/** `deskchat user import` on the cluster's Redis; users stay unassigned, and the node each first signs in on keeps it. */
-export async function importUsers(runDir: string, redisUrl: string, users: string[], password: string): Promise<void> {
+/**
+ * `deskchat user import` on the cluster's Redis. With `node`, every user goes to that node (which
+ * must have started); without, users imported before any node started stay unassigned, and the
+ * node each first signs in on keeps it.
+ */
+export async function importUsers(runDir: string, redisUrl: string, users: string[], password: string, node?: string): Promise<void> {
   const csv = path.join(runDir, 'users.csv');
   fs.writeFileSync(csv, `username,password\n${users.map((u) => `${u},${password}`).join('\n')}\n`);
-  const child = track(spawn(process.execPath, [SERVER_CLI, 'user', 'import', csv], { cwd: runDir, env: nodeEnv(runDir, redisUrl, {}), stdio: ['ignore', 'pipe', 'pipe'] }));
+  const child = track(spawn(process.execPath, [SERVER_CLI, 'user', 'import', csv, ...(node ? ['--node', node] : [])], { cwd: runDir, env: nodeEnv(runDir, redisUrl, {}), stdio: ['ignore', 'pipe', 'pipe'] }));
   let output = '';
   child.stdout!.on('data', (d) => (output += d));
   child.stderr!.on('data', (d) => (output += d));
@@ -103,6 +110,8 @@ export interface NodeLaunch {
   pair: string;
   heartbeatSeconds: number;
   deadAfterSeconds: number;
+  /** The XMPP domain (default: the server's, localhost). */
+  domain?: string;
 }
 
 export async function startClusterNode(launch: NodeLaunch): Promise<ClusterNodeProcess> {
@@ -110,11 +119,10 @@ export async function startClusterNode(launch: NodeLaunch): Promise<ClusterNodeP
   const [c2s, tls, http, admin] = await freePorts(4);
   const dir = path.join(launch.runDir, launch.name);
   fs.mkdirSync(path.join(dir, 'data'), { recursive: true });
-  // Every generated client comes from 127.0.0.1: the per-address caps are lifted, as for the other scenarios.
-  const perAddress = 1_000_000;
-  fs.writeFileSync(path.join(dir, 'deskchat.yaml'), `limits: { streamsPerAddress: ${perAddress}, unauthenticatedPerAddress: ${perAddress}, connectionsPerAddress: ${perAddress} }\n`);
+  fs.writeFileSync(path.join(dir, 'deskchat.yaml'), BENCH_NODE_CONFIG);
   const env = nodeEnv(launch.runDir, launch.redisUrl, {
     DESKCHAT_DATA_DIR: path.join(dir, 'data'),
+    ...(launch.domain ? { DESKCHAT_DOMAIN: launch.domain } : {}),
     DESKCHAT_NODE: launch.name,
     DESKCHAT_PAIR: launch.pair,
     DESKCHAT_PUBLIC_URL: `http://127.0.0.1:${http}`,
@@ -143,6 +151,7 @@ export async function startClusterNode(launch: NodeLaunch): Promise<ClusterNodeP
   }
   return {
     name: launch.name,
+    pid: child.pid!,
     child,
     logFile,
     c2s,
@@ -154,6 +163,6 @@ export async function startClusterNode(launch: NodeLaunch): Promise<ClusterNodeP
   };
 }
 
-export function newRunDir(): string {
-  return fs.mkdtempSync(path.join(os.tmpdir(), 'deskchat-bench-failover-'));
+export function newRunDir(kind = 'failover'): string {
+  return fs.mkdtempSync(path.join(os.tmpdir(), `deskchat-bench-${kind}-`));
 }
