@@ -20,8 +20,13 @@ export class BoshPersistence {
    * in by the append step; steps run in order, so it is known by the time a response step reads it.
    */
   private slots: { seq?: number }[] = [];
-  private readonly known = new Set<number>();
-  private lastSeq: number;
+  /**
+   * The outbox entries this session holds in memory: every seq it appended, pulled or restored,
+   * until the response carrying it takes it out of the shared outbox. A pull takes every other
+   * entry there. (Not "everything above the highest seq seen": another node's append may get a
+   * lower number than a local append that finishes first, and would then never be pulled.)
+   */
+  private readonly inMemory = new Set<number>();
 
   constructor(
     private readonly store: BoshStateStore,
@@ -29,9 +34,8 @@ export class BoshPersistence {
     private readonly log: Logger,
     restored: BoshOutboxEntry[] = [],
   ) {
-    for (const entry of restored) this.remember(entry.seq);
+    for (const entry of restored) this.inMemory.add(entry.seq);
     this.slots.push(...restored.map((e) => ({ seq: e.seq })));
-    this.lastSeq = restored.reduce((max, e) => Math.max(max, e.seq), 0);
   }
 
   /** Runs `step` after every earlier one; a failure is logged (the node keeps serving; fencing handles a lost store). */
@@ -55,7 +59,7 @@ export class BoshPersistence {
     void this.then('append', async () => {
       const [seq] = await this.store.append(this.sid, [xml]);
       slot.seq = seq;
-      if (seq !== undefined) this.remember(seq);
+      if (seq !== undefined) this.inMemory.add(seq);
     });
   }
 
@@ -65,8 +69,8 @@ export class BoshPersistence {
    */
   pull(onFresh: (entries: BoshOutboxEntry[]) => void): Promise<void> {
     return this.then('pull', async () => {
-      const fresh = (await this.store.outboxAfter(this.sid, this.lastSeq)).filter((e) => !this.known.has(e.seq));
-      for (const entry of fresh) this.remember(entry.seq);
+      const fresh = (await this.store.outboxAfter(this.sid, 0)).filter((e) => !this.inMemory.has(e.seq));
+      for (const entry of fresh) this.inMemory.add(entry.seq);
       this.slots.push(...fresh.map((e) => ({ seq: e.seq })));
       if (fresh.length > 0) onFresh(fresh);
     }).then(() => undefined);
@@ -79,7 +83,12 @@ export class BoshPersistence {
   /** A response carrying the first `count` queued stanzas is about to be written: resolves once it is recorded. */
   responded(rid: number, body: string, count: number, progress: BoshProgress, now: number): Promise<void> {
     const taken = this.slots.splice(0, count);
-    return this.then('respond', () => this.store.responded(this.sid, { rid, body, sentAt: now }, taken.flatMap((s) => (s.seq === undefined ? [] : [s.seq])), progress)).then(() => undefined);
+    return this.then('respond', async () => {
+      const seqs = taken.flatMap((s) => (s.seq === undefined ? [] : [s.seq]));
+      await this.store.responded(this.sid, { rid, body, sentAt: now }, seqs, progress);
+      // Out of the shared outbox now, so no later pull can see them again.
+      for (const seq of seqs) this.inMemory.delete(seq);
+    }).then(() => undefined);
   }
 
   acknowledge(rid: number): void {
@@ -89,12 +98,5 @@ export class BoshPersistence {
   /** The session ended for good: nobody may adopt it. */
   remove(): void {
     void this.then('remove', () => this.store.remove(this.sid));
-  }
-
-  private remember(seq: number): void {
-    this.known.add(seq);
-    if (seq > this.lastSeq) this.lastSeq = seq;
-    // Only recent numbers matter for deduplication.
-    if (this.known.size > 4096) this.known.delete(this.known.values().next().value!);
   }
 }
