@@ -112,6 +112,8 @@ export interface NodeLaunch {
   deadAfterSeconds: number;
   /** The XMPP domain (default: the server's, localhost). */
   domain?: string;
+  /** Directory for node --cpu-prof output (--server-prof), written when the node stops. */
+  cpuProfDir?: string;
 }
 
 export async function startClusterNode(launch: NodeLaunch): Promise<ClusterNodeProcess> {
@@ -140,7 +142,8 @@ export async function startClusterNode(launch: NodeLaunch): Promise<ClusterNodeP
   });
   const logFile = path.join(dir, 'server.log');
   const out = fs.openSync(logFile, 'a');
-  const child = track(spawn(process.execPath, [SERVER_CLI, 'start'], { cwd: dir, env, stdio: ['ignore', out, out] }));
+  const profile = launch.cpuProfDir ? ['--cpu-prof', '--cpu-prof-dir', path.resolve(launch.cpuProfDir)] : [];
+  const child = track(spawn(process.execPath, [...profile, SERVER_CLI, 'start'], { cwd: dir, env, stdio: ['ignore', out, out] }));
   fs.closeSync(out);
   const deadline = Date.now() + 30_000;
   for (;;) {

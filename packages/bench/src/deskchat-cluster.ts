@@ -33,7 +33,7 @@ export async function startDeskChatCluster(launch: DeskChatLaunch & { nodes: num
   try {
     redis = await startRedis(runDir);
     const redisUrl = redis.url;
-    nodes.push(...(await Promise.all(NODES.slice(0, launch.nodes).map((n) => startClusterNode({ runDir, redisUrl, domain: launch.domain, ...n, heartbeatSeconds: HEARTBEAT_SECONDS, deadAfterSeconds: DEAD_AFTER_SECONDS })))));
+    nodes.push(...(await Promise.all(NODES.slice(0, launch.nodes).map((n) => startClusterNode({ runDir, redisUrl, domain: launch.domain, cpuProfDir: launch.cpuProfDir, ...n, heartbeatSeconds: HEARTBEAT_SECONDS, deadAfterSeconds: DEAD_AFTER_SECONDS })))));
     // Each user's home is the node the placement signs it in on, so no sign-in is redirected.
     launch.log(`importing ${launch.users} bench users into Redis (${redisUrl}), placed ${launch.placement} over ${nodes.length} nodes`);
     for (const [k, node] of nodes.entries()) {

@@ -82,4 +82,93 @@ describe('ChatLocks', () => {
     const broken = new ChatLocks(failing(new Error('a bug')), 1000, () => 0);
     await expect(broken.locked('bob', 'alice@localhost')).rejects.toThrow('a bug');
   });
+
+  describe('writes left out within a tenth of the idle time (a conversation locks and touches the same lock with every message)', () => {
+    /** The in-memory store, counting the writes that reach it. */
+    const counting = () => {
+      const store = new MemoryChatLockStore();
+      const writes: string[] = [];
+      const counted = new Proxy(store, {
+        get(target, name, receiver) {
+          const value = Reflect.get(target, name, receiver) as unknown;
+          if (typeof value !== 'function') return value;
+          return (...args: unknown[]) => {
+            if (name === 'lock' || name === 'touch') writes.push(`${String(name)} ${String(args[2] && typeof args[2] === 'object' ? (args[2] as { sessionId: string }).sessionId : args[2])}`);
+            return (value as (...a: unknown[]) => unknown).apply(target, args);
+          };
+        },
+      });
+      return { store, counted, writes };
+    };
+
+    it('writes a lock by the same session once per refresh window, and its touches only after it', async () => {
+      let now = 0;
+      const { counted, writes } = counting();
+      const locks = new ChatLocks(counted, 1000, () => now);
+      for (now = 0; now < 100; now += 10) {
+        await locks.lock('bob', 'alice@localhost', 'laptop', 's1');
+        await locks.touch('bob', 'alice@localhost', 's1');
+      }
+      expect(writes).toEqual(['lock s1']);
+      now = 100;
+      await locks.touch('bob', 'alice@localhost', 's1');
+      await locks.lock('bob', 'alice@localhost', 'laptop', 's1');
+      expect(writes).toEqual(['lock s1', 'touch s1', 'lock s1']);
+    });
+
+    it('writes at once a lock to another session (the user answered from another device)', async () => {
+      let now = 0;
+      const { counted, writes } = counting();
+      const locks = new ChatLocks(counted, 1000, () => now);
+      await locks.lock('bob', 'alice@localhost', 'laptop', 's1');
+      now = 1;
+      await locks.lock('bob', 'alice@localhost', 'phone', 's2');
+      now = 2;
+      await locks.lock('bob', 'alice@localhost', 'laptop', 's1');
+      expect(writes).toEqual(['lock s1', 'lock s2', 'lock s1']);
+      await expect(holder(locks, 'bob', 'alice@localhost')).resolves.toBe('s1');
+    });
+
+    it('writes at once after the lock was released, by the session going away or by the rule', async () => {
+      let now = 0;
+      const { counted, writes } = counting();
+      const locks = new ChatLocks(counted, 1000, () => now);
+      await locks.lock('bob', 'alice@localhost', 'laptop', 's1');
+      await locks.releaseSession('bob', 's1');
+      now = 1;
+      await locks.lock('bob', 'alice@localhost', 'laptop', 's1');
+      await expect(holder(locks, 'bob', 'alice@localhost')).resolves.toBe('s1');
+      await locks.release('bob', 'alice@localhost');
+      now = 2;
+      await locks.lock('bob', 'alice@localhost', 'laptop', 's1');
+      await expect(holder(locks, 'bob', 'alice@localhost')).resolves.toBe('s1');
+      expect(writes).toEqual(['lock s1', 'lock s1', 'lock s1']);
+    });
+
+    it('keeps a refreshed lock alive to within the window of its idle time', async () => {
+      let now = 0;
+      const locks = new ChatLocks(new MemoryChatLockStore(), 1000, () => now);
+      await locks.lock('bob', 'alice@localhost', 'laptop', 's1');
+      for (now = 0; now <= 950; now += 50) await locks.touch('bob', 'alice@localhost', 's1');
+      now = 1850; // 900 after the last write (at 900 or later), well inside the idle time of 1000
+      await expect(holder(locks, 'bob', 'alice@localhost')).resolves.toBe('s1');
+    });
+
+    it('does not remember a write the unreachable store did not take', async () => {
+      const store = new MemoryChatLockStore();
+      let isDown = true;
+      const flaky = new Proxy(store, {
+        get(target, name, receiver) {
+          const value = Reflect.get(target, name, receiver) as unknown;
+          if (typeof value !== 'function') return value;
+          return (...args: unknown[]) => (isDown ? Promise.reject(new StoreUnavailableError('redis', 'Redis is unavailable')) : (value as (...a: unknown[]) => unknown).apply(target, args));
+        },
+      });
+      const locks = new ChatLocks(flaky, 1000, () => 0);
+      await locks.lock('bob', 'alice@localhost', 'laptop', 's1');
+      isDown = false;
+      await locks.lock('bob', 'alice@localhost', 'laptop', 's1');
+      await expect(holder(locks, 'bob', 'alice@localhost')).resolves.toBe('s1');
+    });
+  });
 });

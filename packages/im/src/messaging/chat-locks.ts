@@ -23,16 +23,40 @@ async function orWithout<T>(operation: Promise<T>, fallback: T): Promise<T> {
   }
 }
 
+/** The longest a refresh of the same lock by the same session may be left out (see `refreshMs`). */
+const MAX_REFRESH_MS = 30_000;
+
 export class ChatLocks {
+  /**
+   * Writes are skipped when they would change nothing that matters: in a conversation every
+   * message would otherwise lock and touch the same lock again (four Redis round trips of about
+   * seven per message in a cluster). A lock or touch by the session that this node wrote less
+   * than `refreshMs` ago is left out; the lock's lastActive then lags by at most that much, so it
+   * may lapse up to a tenth of the idle time early. This holds across nodes because every session
+   * of a user is on the user's home node (docs/cluster.md), which is therefore the only writer of
+   * that user's locks; after a move the sessions, and so their ids, are new.
+   */
+  private readonly refreshMs: number;
+  /** (user, contact) → the session this node last locked it to, and when. */
+  private readonly lockedHere = new Map<string, { sessionId: string; at: number }>();
+  /** (user, contact, session) → when this node last touched it. */
+  private readonly touchedHere = new Map<string, number>();
+
   constructor(
     private readonly store: ChatLockStore,
     private readonly idleMs: number,
     private readonly now: () => number,
-  ) {}
+  ) {
+    this.refreshMs = idleMs > 0 ? Math.min(idleMs / 10, MAX_REFRESH_MS) : MAX_REFRESH_MS;
+  }
 
   /** The user answered `contact` from a resource: lock that contact's chats to it. */
-  lock(username: string, contact: string, resource: string, sessionId: string): Promise<void> {
-    return orWithout(this.store.lock(username, contact, { resource, sessionId, lastActive: this.now() }), undefined);
+  async lock(username: string, contact: string, resource: string, sessionId: string): Promise<void> {
+    const key = `${username}\0${contact}`;
+    const now = this.now();
+    const last = this.lockedHere.get(key);
+    if (last && last.sessionId === sessionId && now - last.at < this.refreshMs) return;
+    if (await orWithout(this.store.lock(username, contact, { resource, sessionId, lastActive: now }).then(() => true), false)) this.lockedHere.set(key, { sessionId, at: now });
   }
 
   /** The lock for a chat from `contact`, unless it has lapsed (then it is dropped). */
@@ -47,21 +71,38 @@ export class ChatLocks {
   }
 
   /** A message of this conversation went through the session: the lock on it stays fresh. */
-  touch(username: string, contact: string, sessionId: string): Promise<void> {
-    return orWithout(this.store.touch(username, contact, sessionId, this.now()), undefined);
+  async touch(username: string, contact: string, sessionId: string): Promise<void> {
+    if (this.idleMs === 0) return; // lastActive matters only for idle expiry
+    const now = this.now();
+    const key = `${username}\0${contact}\0${sessionId}`;
+    const locked = this.lockedHere.get(`${username}\0${contact}`);
+    const last = Math.max(this.touchedHere.get(key) ?? -Infinity, locked?.sessionId === sessionId ? locked.at : -Infinity);
+    if (now - last < this.refreshMs) return;
+    if (await orWithout(this.store.touch(username, contact, sessionId, now).then(() => true), false)) this.touchedHere.set(key, now);
   }
 
-  release(username: string, contact: string): Promise<void> {
-    return orWithout(this.store.release(username, contact), undefined);
+  async release(username: string, contact: string): Promise<void> {
+    this.forget((key) => key === `${username}\0${contact}` || key.startsWith(`${username}\0${contact}\0`));
+    await orWithout(this.store.release(username, contact), undefined);
   }
 
   /** The session went away or stopped being available: every lock on it is released. */
-  releaseSession(username: string, sessionId: string): Promise<void> {
-    return orWithout(this.store.releaseSession(username, sessionId), undefined);
+  async releaseSession(username: string, sessionId: string): Promise<void> {
+    for (const [key, last] of this.lockedHere) if (last.sessionId === sessionId && key.startsWith(`${username}\0`)) this.lockedHere.delete(key);
+    for (const key of this.touchedHere.keys()) if (key.startsWith(`${username}\0`) && key.endsWith(`\0${sessionId}`)) this.touchedHere.delete(key);
+    await orWithout(this.store.releaseSession(username, sessionId), undefined);
   }
 
-  /** Drops lapsed locks (a periodic sweep, so that idle conversations do not accumulate). */
+  /** Drops lapsed locks (a periodic sweep, so that idle conversations do not accumulate), and what this node remembers of old writes. */
   async sweep(): Promise<void> {
+    const before = this.now() - this.refreshMs;
+    for (const [key, last] of this.lockedHere) if (last.at < before) this.lockedHere.delete(key);
+    for (const [key, at] of this.touchedHere) if (at < before) this.touchedHere.delete(key);
     if (this.idleMs > 0) await this.store.sweep(this.now() - this.idleMs);
+  }
+
+  private forget(matches: (key: string) => boolean): void {
+    for (const key of this.lockedHere.keys()) if (matches(key)) this.lockedHere.delete(key);
+    for (const key of this.touchedHere.keys()) if (matches(key)) this.touchedHere.delete(key);
   }
 }
