@@ -64,6 +64,11 @@ export class Coordinator {
     private readonly log: (line: string) => void,
   ) {}
 
+  /** The server's processes whose CPU and memory are measured (a cluster's nodes and Redis), or none. */
+  get serverPids(): number[] {
+    return this.target.pids ?? (this.target.pid === undefined ? [] : [this.target.pid]);
+  }
+
   /** Forks enough workers for `users` users and gives each a contiguous share (a multiple of groupSize). */
   async start(scenario: Scenario, users: number, options: { socketsPerUser: number; workers?: number; boshWait: number }): Promise<void> {
     const groupSize = scenario.groupSize ?? 1;
@@ -84,7 +89,7 @@ export class Coordinator {
   async phase(name: string, args: unknown | ((worker: WorkerInit) => unknown), timeoutMs: number): Promise<PhaseOutcome> {
     const started = performance.now();
     const cpuStart = process.cpuUsage();
-    const watch = new ResourceWatch(this.target.pids ?? (this.target.pid === undefined ? [] : [this.target.pid])).start();
+    const watch = new ResourceWatch(this.serverPids).start();
     let reports: PhaseReport[];
     try {
       reports = await Promise.all(this.workers.map((worker) => this.call(worker, name, typeof args === 'function' ? (args as (w: WorkerInit) => unknown)(worker.init) : args, timeoutMs)));

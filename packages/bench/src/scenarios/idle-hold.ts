@@ -5,7 +5,7 @@
 import { latency, type Coordinator } from '../coordinator.js';
 import type { BenchOptions } from '../options.js';
 import { epochNow, type Recorder } from '../phase-report.js';
-import { sampleProcess } from '../proc-stats.js';
+import { sampleProcesses } from '../proc-stats.js';
 import { pingIq } from '../stanzas.js';
 import { attr } from '../xml-split.js';
 import type { Figure, Scenario, WorkerContext } from '../scenario.js';
@@ -89,8 +89,7 @@ export const idleHold: Scenario = {
   async run(coordinator: Coordinator, options: BenchOptions) {
     const sessions = options.sessions;
     const rate = options.rates?.[0] ?? DEFAULT_RATE;
-    const pid = coordinator.target.pid;
-    const baseline = pid === undefined ? undefined : sampleProcess(pid);
+    const baseline = sampleProcesses(coordinator.serverPids);
     const ramp = await coordinator.phase(
       'ramp',
       (w: { count: number }) => ({ rate: share(rate, w.count, sessions), pingRate: share(options.pingRate, w.count, sessions) }),
