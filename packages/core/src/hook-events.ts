@@ -69,6 +69,8 @@ export interface HookEvents {
   'iq/full': Dispatch<StanzaEvent>;
   /** A chat/normal message for a user with no available resource (RFC 6121 §8.5.2.2.1); true = stored. */
   'message/offline': Dispatch<StanzaEvent>;
+  /** A top-level element of a bound stream that is neither a stanza nor core's (e.g. XEP-0352 <inactive/>); true = handled, else unsupported-stanza-type. */
+  'stream/nonza': Dispatch<{ session: Session; element: Element }>;
   /** Before a stanza is written to a local session; true = swallowed (e.g. a duplicate carbon). */
   'pre-stanza/deliver': Dispatch<DeliveryEvent>;
   /** Stream features offered before authentication (after TLS, when required). */
@@ -88,6 +90,8 @@ export interface HookEvents {
   /** A SASL attempt failed (`not-authorized`, `temporary-auth-failure` when throttled, …); for metrics and logs. */
   'session/auth-failed': Notify<{ session: Session; condition: string }>;
   'session/bound': Notify<{ session: Session }>;
+  /** XEP-0198 §5: the session's connection was lost and it waits to be resumed; what is written to it now waits in its stream management queue. */
+  'session/hibernated': Notify<{ session: Session }>;
   /** XEP-0198 §5: a new stream continues a bound session (same session id and full JID); `previousNode` held it before. No session/bound, no session/unbound. */
   'session/resumed': Notify<{ session: Session; previousNode: string }>;
   /** A bound session's own (undirected) presence changed availability or priority; `previous` is what it was. */

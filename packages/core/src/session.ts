@@ -174,6 +174,8 @@ export class Session {
       return this.sasl.handle(el);
     }
     const isStanza = el.name === 'iq' || el.name === 'message' || el.name === 'presence';
+    // Not counted by XEP-0198 (§4: only stanzas are).
+    if (!isStanza && this.state === 'bound' && (await this.core.hooks.dispatch('stream/nonza', { session: this, element: el }))) return;
     if (!isStanza) throw new StreamError('unsupported-stanza-type', `<${clip(el.name)}/> is not a stanza this stream accepts`);
     if (ns !== undefined && ns !== NS.CLIENT) throw new StreamError('invalid-namespace', `stanzas must be in ${NS.CLIENT}`);
     if (!this.isAuthenticated) throw new StreamError('not-authorized', 'authenticate first (RFC 6120 §6)');
@@ -363,6 +365,7 @@ export class Session {
     if (wasBound && isLost && this.sm?.isResumable) {
       this.state = 'hibernated';
       this.core.sm.hibernate(this);
+      void this.core.hooks.notify('session/hibernated', { session: this });
       return;
     }
     this.state = 'closed';

@@ -6,9 +6,10 @@ import { rosterModule } from './roster/roster-module.js';
 import { presenceModule } from './presence/presence-module.js';
 import { privateXmlModule } from './private/private-xml-module.js';
 import { compositionModule } from './composition/composition-module.js';
+import { csiModule } from './csi/csi-module.js';
 
 /** The IM modules a node loads, in load order. */
-export const imModules: Module<any>[] = [rosterModule, presenceModule, compositionModule, ...messagingModules, vcardModule, searchModule, privateXmlModule];
+export const imModules: Module<any>[] = [rosterModule, presenceModule, compositionModule, ...messagingModules, csiModule, vcardModule, searchModule, privateXmlModule];
 export { compose, sameComposed, PHONE_STATUS, MEETING_STATUS, type ComposedPresence, type PresenceSources, type ResourcePresence, type Show, type PhoneState, type CalendarState } from './composition/compose.js';
 export { SOURCE_STATES, PRESENCE_SOURCES_SERVICE, type PresenceSourceService, type PresenceReport, type SourceName } from './composition/source-service.js';
 export * from './messaging/index.js';
@@ -23,5 +24,6 @@ export { presenceModule, PRE_APPROVAL_FEATURE, DEFAULT_PRESENCE_OPTIONS, type Pr
 export { PRESENCE_SERVICE, type PresenceService, type AvailableResource } from './presence/presence-service.js';
 export type { PresenceBroadcast, PresenceBroadcastReason } from './presence/events.js';
 export { privateXmlModule, parsePrivateXmlOptions, DEFAULT_PRIVATE_XML_OPTIONS, PRIVATE_NS, type PrivateXmlOptions } from './private/private-xml-module.js';
+export { csiModule, holdKey, CSI_NS, MAX_HELD } from './csi/csi-module.js';
 export { compositionModule, DEFAULT_COMPOSITION_OPTIONS, type CompositionOptions } from './composition/composition-module.js';
 export { COMPOSITION_NS } from './composition/composed-stanzas.js';
