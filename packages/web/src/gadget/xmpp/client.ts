@@ -81,7 +81,7 @@ export class ChatClient {
     for (const listener of this.listeners[event]) (listener as (...a: Parameters<ClientEvents[K]>) => void)(...args);
   }
 
-  /** Every stanza Strophe receives (and those recovered after a reload) comes through here. Returns true to stay installed. */
+  /** Every stanza Strophe receives (those recovered after a reload too, see Link.deliver) comes through here. Returns true to stay installed. */
   dispatch(el: Element): boolean {
     try {
       if (el.localName === 'message') this.onMessage(el);
