@@ -180,16 +180,21 @@ export function chatWindowView(session: Session): ChatWindowView {
         ),
       );
     }
-    // A file's state changes after it was drawn (uploaded, declined, accepted): redraw its card.
+    // A file's state changes after it was drawn (uploaded, declined, accepted): redraw its card,
+    // staying at the end of the conversation if the agent was there (a refusal's text grows it).
+    const wasAtEnd = messages.scrollHeight - messages.scrollTop - messages.clientHeight < 40;
+    let isRedrawn = false;
     for (const m of list) {
       if (!m.file) continue;
       const li = messages.querySelector<HTMLElement>(`[data-id="${CSS.escape(m.id)}"]`);
-      if (!li || li.dataset.key === fileCardKey(m)) continue;
+      if (!li || li.dataset.key === fileCardKey(m, name)) continue;
       const hadFocus = li.contains(document.activeElement);
       const card = fileCard(m, m.dir === 'out' ? TEXT.you : name, name, fileActions);
       li.replaceWith(card);
+      isRedrawn = true;
       if (hadFocus) (card.querySelector('button') ?? input).focus();
     }
+    if (isRedrawn && wasAtEnd) messages.scrollTop = messages.scrollHeight;
     // A bounce arrives after the message was drawn: mark it in place.
     for (const m of list) {
       if (m.error === undefined || m.dir !== 'out' || m.file) continue;

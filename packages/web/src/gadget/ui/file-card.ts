@@ -10,9 +10,9 @@ export interface FileActions {
   decline(id: string): void;
 }
 
-/** What decides the card's look: redrawn when it changes. */
-export function fileCardKey(m: ChatMessage): string {
-  return `${m.file?.state}|${m.file?.reason ?? ''}|${m.error ?? '-'}`;
+/** What decides the card's look (the contact's name too: it may arrive after the history): redrawn when it changes. */
+export function fileCardKey(m: ChatMessage, contact: string): string {
+  return `${m.file?.state}|${m.file?.reason ?? ''}|${m.error ?? '-'}|${contact}`;
 }
 
 export function fileCard(m: ChatMessage, who: string, contact: string, actions: FileActions): HTMLLIElement {
@@ -22,7 +22,7 @@ export function fileCard(m: ChatMessage, who: string, contact: string, actions: 
   const reason = file.reason ?? (m.error !== undefined ? TEXT.notDelivered(m.error || undefined) : undefined);
   return h(
     'li',
-    { class: `msg file ${m.dir}`, 'data-id': m.id, 'data-state': file.state, 'data-key': fileCardKey(m) },
+    { class: `msg file ${m.dir}`, 'data-id': m.id, 'data-state': file.state, 'data-key': fileCardKey(m, contact) },
     h('span', { class: 'who' }, who),
     h('time', { datetime: new Date(m.at).toISOString() }, timeOfDay(m.at)),
     h(
