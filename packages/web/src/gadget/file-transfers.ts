@@ -4,10 +4,23 @@
 // Decline tells the sender). Every step is a message in the conversation, so it is kept with the
 // history across a reload.
 import { checkFile } from './model/file-policy.js';
-import type { ChatStore, ChatMessage } from './model/chats.js';
+import type { ChatStore, ChatMessage, FileTransfer } from './model/chats.js';
 import { TEXT } from './text.js';
-import { newId, XmppError, type ChatClient } from './xmpp/client.js';
+import { newId, XmppError, type ChatClient, type IncomingMessage } from './xmpp/client.js';
 import { FileClient, HttpError, type UploadService } from './xmpp/file-client.js';
+
+/** An offer received, as the chat keeps it until the user accepts or declines it. */
+export function offeredFile(file: NonNullable<IncomingMessage['file']>): FileTransfer {
+  return {
+    name: file.name,
+    url: file.url,
+    state: 'incoming',
+    from: file.sender,
+    ...(file.size !== undefined ? { size: file.size } : {}),
+    ...(file.type ? { type: file.type } : {}),
+    ...(file.offerId ? { offerId: file.offerId } : {}),
+  };
+}
 
 /** Where the upload service stands: not asked yet, none, disabled by the administrator, usable. */
 export type UploadStatus = 'pending' | 'none' | 'disabled' | 'enabled';
@@ -74,9 +87,9 @@ export class FileTransfers {
     }
   }
 
+  /** A file offered to the user, by its message id. */
   private offer(jid: string, id: string): ChatMessage | undefined {
-    const message = this.chats.conversation(jid)?.messages.find((m) => m.id === id && m.dir === 'in' && m.file?.url);
-    return message;
+    return this.chats.conversation(jid)?.messages.find((m) => m.id === id && m.dir === 'in' && m.file?.url);
   }
 
   /** Accept: the file goes to `save` (the browser's downloads); an expired or declined one is explained. */

@@ -1,7 +1,7 @@
 // One signed-in session: the XMPP client and the models it feeds (roster, presence, chats), the
 // user's chosen state, and the tab's saved copy. Views read from here and subscribe to `onChange`;
 // nothing here touches the DOM except through the views' callbacks.
-import { FileTransfers } from './file-transfers.js';
+import { FileTransfers, offeredFile } from './file-transfers.js';
 import { ChatStore } from './model/chats.js';
 import { OFFLINE, PresenceBook, summarize, type ContactPresence, type ResourcePresence } from './model/presence.js';
 import { localpart, Roster, type RosterChange } from './model/roster.js';
@@ -66,8 +66,7 @@ export class Session {
     });
     client.on('message', (message) => {
       const { file } = message;
-      const offered = file && { name: file.name, url: file.url, state: 'incoming' as const, from: file.sender, ...(file.size !== undefined ? { size: file.size } : {}), ...(file.type ? { type: file.type } : {}), ...(file.offerId ? { offerId: file.offerId } : {}) };
-      const isNew = this.chats.received(message.from, { id: message.id, body: message.body, at: message.at, ...(offered ? { file: offered } : {}) }, { isDnd: this.isDnd() });
+      const isNew = this.chats.received(message.from, { id: message.id, body: message.body, at: message.at, ...(file ? { file: offeredFile(file) } : {}) }, { isDnd: this.isDnd() });
       if (isNew) {
         this.learnName(message.from);
         this.onIncoming?.(message.from, file ? TEXT.fileOffered(file.name) : message.body);
