@@ -7,7 +7,7 @@ import { NS, StanzaError } from '@deskchat/protocol';
 import { chunksOf, stanzaMatching, type HarnessClient } from '@deskchat/testing';
 import { filesKit, requestSlot, slotUrl, BASE_URL, type FilesKit } from '../__tests__/files-kit.js';
 import { NS_HTTP_UPLOAD } from '../refusals.js';
-import { NS_FILE_OFFER, NS_OOB } from './upload-module.js';
+import { NS_FILE_OFFER, NS_FILE_POLICY, NS_OOB } from './upload-module.js';
 
 let kit: FilesKit;
 let alice: HarnessClient;
@@ -19,6 +19,16 @@ beforeEach(async () => {
 const info = (to: string) => alice.iq(xml('iq', { type: 'get', to }, xml('query', { xmlns: NS.DISCO_INFO })));
 const formValue = (reply: ReturnType<typeof xml>, field: string) =>
   reply.getChild('query', NS.DISCO_INFO)!.getChild('x', 'jabber:x:data')?.getChildren('field').find((f) => f.attrs.var === field)?.getChildText('value');
+/** The values of a field in the disco#info form whose FORM_TYPE is `formType` (XEP-0128). */
+const formValues = (reply: ReturnType<typeof xml>, formType: string, field: string) =>
+  reply
+    .getChild('query', NS.DISCO_INFO)!
+    .getChildren('x', 'jabber:x:data')
+    .find((x) => x.getChildren('field').some((f) => f.attrs.var === 'FORM_TYPE' && f.getChildText('value') === formType))
+    ?.getChildren('field')
+    .find((f) => f.attrs.var === field)
+    ?.getChildren('value')
+    .map((v) => v.getText());
 const storedFile = async (url: string) => kit.harness.core.stores.files.get(kit.uploads.idOf(url)!);
 
 describe('discovery (XEP-0363 §2)', () => {
@@ -39,6 +49,20 @@ describe('discovery (XEP-0363 §2)', () => {
     await kit.policies.set({ enabled: false }, 'admin');
     const disabled = (await info('localhost/upload')).getChild('query', NS.DISCO_INFO)!;
     expect(disabled.getChildren('feature').map((f) => f.attrs.var)).not.toContain(NS_HTTP_UPLOAD);
+    expect(disabled.getChildren('x', 'jabber:x:data')).toEqual([]);
+  });
+
+  it('advertises the type lists in a form of its own (urn:deskchat:file-policy:0), following the administrator', async () => {
+    const reply = await info('localhost/upload');
+    expect(formValues(reply, NS_FILE_POLICY, 'allowed-types')).toEqual([]);
+    expect(formValues(reply, NS_FILE_POLICY, 'refused-types')).toEqual(['exe', 'bat', 'cmd', 'com', 'vbs', 'msi', 'js', 'scr']);
+    // XEP-0363's own form stays as it was: its FORM_TYPE and max-file-size only.
+    expect(formValues(reply, NS_HTTP_UPLOAD, 'max-file-size')).toEqual(['1000']);
+    expect(formValues(reply, NS_HTTP_UPLOAD, 'allowed-types')).toBeUndefined();
+    await kit.policies.set({ allowedTypes: ['pdf', 'png'], refusedTypes: ['exe'] }, 'admin');
+    const changed = await info('localhost/upload');
+    expect(formValues(changed, NS_FILE_POLICY, 'allowed-types')).toEqual(['pdf', 'png']);
+    expect(formValues(changed, NS_FILE_POLICY, 'refused-types')).toEqual(['exe']);
   });
 });
 

@@ -1,6 +1,7 @@
 // XEP-0363 HTTP File Upload over XMPP: the service `domain/upload` in the domain's disco#items
-// (§2, with `max-file-size` in an XEP-0128 form, and the feature only while the policy allows
-// transfers, so that clients hide their upload button), slot requests (§4), the expiry sweep, and
+// (§2, with `max-file-size` in an XEP-0128 form, the type lists in a second form of our own, and
+// the feature only while the policy allows transfers, so that clients hide their upload button),
+// slot requests (§4), the expiry sweep, and
 // the file offers that carry one of our URLs (docs/files.md): the recipients they name, and the
 // `<decline/>` that deletes a file once every recipient declined it.
 import xml, { type Element } from '@xmpp/xml';
@@ -13,6 +14,8 @@ import { FILE_UPLOAD_SERVICE, UploadService } from './upload-service.js';
 /** Our decline element (docs/files.md). */
 export const NS_FILE_OFFER = 'urn:deskchat:file-offer:0';
 export const NS_OOB = 'jabber:x:oob';
+/** FORM_TYPE of the disco form that advertises the type lists (docs/files.md "Discovery"). */
+export const NS_FILE_POLICY = 'urn:deskchat:file-policy:0';
 const NS_SFS = 'urn:xmpp:sfs:0';
 const NS_URL_DATA = 'http://jabber.org/protocol/url-data';
 export const UPLOAD_RESOURCE = 'upload';
@@ -46,6 +49,15 @@ export function httpUploadModule(options: HttpUploadModuleOptions): Module {
                   { xmlns: 'jabber:x:data', type: 'result' },
                   xml('field', { var: 'FORM_TYPE', type: 'hidden' }, xml('value', {}, NS_HTTP_UPLOAD)),
                   xml('field', { var: 'max-file-size' }, xml('value', {}, String(policy.maxBytes))),
+                ),
+                // A separate FORM_TYPE rather than extra fields in XEP-0363's registered form
+                // (XEP-0068 §3): clients can explain a refused type before uploading anything.
+                xml(
+                  'x',
+                  { xmlns: 'jabber:x:data', type: 'result' },
+                  xml('field', { var: 'FORM_TYPE', type: 'hidden' }, xml('value', {}, NS_FILE_POLICY)),
+                  typeList('allowed-types', policy.allowedTypes),
+                  typeList('refused-types', policy.refusedTypes),
                 ),
               ]
             : [],
@@ -84,6 +96,11 @@ export function httpUploadModule(options: HttpUploadModuleOptions): Module {
       });
     },
   };
+}
+
+/** A list of extensions as a list-multi field, one value each (none: an empty field). */
+function typeList(name: string, types: readonly string[]): Element {
+  return xml('field', { var: name, type: 'list-multi' }, ...types.map((t) => xml('value', {}, t)));
 }
 
 /** XEP-0363 §4: filename and size are required; content-type is optional. */

@@ -149,6 +149,14 @@ export class App {
       closeMenus();
       this.showSignIn(TEXT.sessionEnded);
     });
+    // What the server wrote while the page was away goes through Strophe as soon as it is back,
+    // not after start(): the resent request may be the one that carries the roster start() waits
+    // for (after an idle reload, the server answers the held, resent rid with it).
+    if (recovered) {
+      void recovered.then((stanzas) => {
+        if (this.session === session) link.deliver(stanzas);
+      });
+    }
     try {
       await session.start(link.isResumed, restore);
     } catch {
@@ -161,7 +169,6 @@ export class App {
       performance.measure('deskchat:sign-in', 'deskchat:submit', 'deskchat:contacts-shown');
     }
     this.root.dataset.ready = 'true';
-    if (recovered) for (const stanza of await recovered) client.dispatch(stanza);
   }
 
   private mainView(session: Session): { renderNow(): void } {

@@ -1,19 +1,22 @@
 // One signed-in session: the XMPP client and the models it feeds (roster, presence, chats), the
 // user's chosen state, and the tab's saved copy. Views read from here and subscribe to `onChange`;
 // nothing here touches the DOM except through the views' callbacks.
+import { FileTransfers, offeredFile } from './file-transfers.js';
 import { ChatStore } from './model/chats.js';
 import { OFFLINE, PresenceBook, summarize, type ContactPresence, type ResourcePresence } from './model/presence.js';
 import { localpart, Roster, type RosterChange } from './model/roster.js';
 import { TabSession, type ChosenState } from './model/tab-session.js';
+import { TEXT } from './text.js';
 import type { ChatClient } from './xmpp/client.js';
 
-export type ChangeKind = 'roster' | 'presence' | 'own' | 'chats' | 'names';
+export type ChangeKind = 'roster' | 'presence' | 'own' | 'chats' | 'names' | 'files';
 
 export class Session {
   readonly roster = new Roster();
   readonly presence = new PresenceBook();
   readonly chats = new ChatStore();
   readonly tab: TabSession;
+  readonly files: FileTransfers;
   /** Names learnt from search results and vCards, for people who are not in the list. */
   private readonly names = new Map<string, string>();
   private readonly own = new Map<string, ResourcePresence>();
@@ -26,6 +29,7 @@ export class Session {
   constructor(readonly client: ChatClient) {
     this.tab = new TabSession(sessionStorage, client.bare);
     this.ownName = localpart(client.bare);
+    this.files = new FileTransfers(client, this.chats, () => this.changed('files'), () => this.isDnd());
     this.wire();
   }
 
@@ -36,7 +40,7 @@ export class Session {
 
   private changed(kind: ChangeKind): void {
     for (const listener of this.listeners) listener(kind);
-    if (kind !== 'names' && kind !== 'roster') this.save();
+    if (kind !== 'names' && kind !== 'roster' && kind !== 'files') this.save();
   }
 
   private wire(): void {
@@ -61,10 +65,11 @@ export class Session {
       this.changed('own');
     });
     client.on('message', (message) => {
-      const isNew = this.chats.received(message.from, { id: message.id, body: message.body, at: message.at }, { isDnd: this.isDnd() });
+      const { file } = message;
+      const isNew = this.chats.received(message.from, { id: message.id, body: message.body, at: message.at, ...(file ? { file: offeredFile(file) } : {}) }, { isDnd: this.isDnd() });
       if (isNew) {
         this.learnName(message.from);
-        this.onIncoming?.(message.from, message.body);
+        this.onIncoming?.(message.from, file ? TEXT.fileOffered(file.name) : message.body);
       }
     });
     client.on('chatState', (from, state) => this.chats.setTyping(from, state === 'composing'));
@@ -85,6 +90,7 @@ export class Session {
     if (restore) this.chosen = restore;
     await this.client.fetchRoster();
     if (!isResumed) this.client.setPresence(this.chosen.show, this.chosen.status);
+    void this.files.discover();
     for (const c of this.chats.recent()) this.learnName(c.jid);
     void this.client.fullName(this.client.bare).then((name) => {
       if (name) {

@@ -1,5 +1,7 @@
 // Every piece of text the gadget shows, in one place so that it can be translated: replace this
 // object (same keys) for another language. Functions build the texts that carry values.
+import type { FileState } from './model/chats.js';
+import { formatSize, type FileRefusal } from './model/file-policy.js';
 import type { PresenceState } from './model/presence.js';
 
 export const TEXT = {
@@ -115,7 +117,44 @@ export const TEXT = {
   you: 'You',
   notDelivered: (text?: string) => `Not delivered${text ? `: ${text}` : ''}`,
   notificationTitle: (name: string) => `New message from ${name}`,
+
+  // Files (docs/files.md)
+  sendFile: 'Send a file',
+  sendFileTo: (name: string) => `Send a file to ${name}`,
+  fileOffered: (file: string) => `Sent you a file: ${file}`,
+  fileSize: (bytes: number | undefined) => (bytes === undefined ? 'size unknown' : formatSize(bytes)),
+  fileLabel: (file: string, size: number | undefined) => `File ${file}, ${size === undefined ? 'size unknown' : formatSize(size)}`,
+  fileStates: {
+    uploading: 'Uploading…',
+    offered: 'Sent. Waiting for an answer.',
+    'not-sent': 'Not sent',
+    interrupted: 'Not sent: the page was reloaded during the upload.',
+    incoming: 'Accept to save it in your downloads.',
+    accepted: 'Accepted: saved in your downloads.',
+    declined: 'Declined',
+  } satisfies Record<FileState, string>,
+  declinedBy: (name: string) => `Declined by ${name}`,
+  accept: 'Accept',
+  decline: 'Decline',
+  downloadAgain: 'Download again',
+  acceptFile: (file: string) => `Accept ${file}`,
+  declineFile: (file: string) => `Decline ${file}`,
+  declineBody: (file: string) => `Declined the file ${file}`,
+  filesDisabled: 'File transfer is disabled by the administrator.',
+  uploadFailed: 'The upload failed. Try again later.',
+  downloadFailed: 'The file could not be downloaded. Try again later.',
+  fileRefused: (file: string, refusal: FileRefusal): string => {
+    switch (refusal.kind) {
+      case 'type-refused':
+        return `${file}: files of type .${refusal.ext} are not accepted.`;
+      case 'type-not-allowed':
+        return `${file}: ${refusal.ext ? `files of type .${refusal.ext} are` : 'files without an extension are'} not accepted. Accepted types: ${refusal.allowed.join(', ')}.`;
+      case 'too-large':
+        return `${file} is too large (${formatSize(refusal.size)}). The largest file you can send is ${formatSize(refusal.maxBytes)}.`;
+    }
+  },
 } as const;
+
 
 export type Text = typeof TEXT;
 

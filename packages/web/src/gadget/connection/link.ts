@@ -50,6 +50,11 @@ export interface Link {
   onLost(listener: (condition: string | undefined) => void): void;
   /** Told when the session starts moving to another node (true) and when it is answered there (false). */
   onMoving(listener: (isMoving: boolean) => void): void;
+  /**
+   * Hands stanzas received outside Strophe (those recovered after a reload) to its handler chain,
+   * like any response: one of them may answer an IQ the page is waiting for.
+   */
+  deliver(stanzas: Element[]): void;
   close(): void;
 }
 
@@ -350,6 +355,13 @@ function makeLink(conn: Connection, transport: TransportKind, isResumed: boolean
     nodes,
     onLost: (listener) => lost.add(listener),
     onMoving: (listener) => moving.add(listener),
+    deliver: (stanzas) => {
+      if (stanzas.length === 0 || !conn.connected) return;
+      const body = document.implementation.createDocument(HTTPBIND, 'body', null).documentElement;
+      for (const stanza of stanzas) body.appendChild(stanza);
+      // Strophe reads a BOSH response through its request's getResponse(); this one is already read.
+      conn._dataRecv({ getResponse: () => body } as unknown as Parameters<Connection['_dataRecv']>[0]);
+    },
     close: () => {
       isClosing = true;
       sessionStorage.removeItem(SESSION_KEY);

@@ -125,3 +125,45 @@ describe('the tab session', () => {
     expect(calls).toBe(2);
   });
 });
+
+describe('files in the conversation (docs/files.md)', () => {
+  const sentFile = (chats: ChatStore, id: string) => chats.sent('a@x', { id, body: 'report.pdf', at: 1, file: { name: 'report.pdf', size: 10, type: 'application/pdf', state: 'uploading' } });
+
+  it('follows a sent file: uploading → offered (with its URL) → declined by the contact, matched by URL and id', () => {
+    const chats = new ChatStore();
+    sentFile(chats, 'f1');
+    chats.updateFile('a@x', 'f1', { state: 'offered', url: 'http://h/files/1/report.pdf' });
+    expect(chats.declinedByContact('a@x', 'http://h/files/2/other.pdf')).toBe(false);
+    expect(chats.declinedByContact('a@x', 'http://h/files/1/report.pdf', 'another-id')).toBe(false);
+    expect(chats.declinedByContact('b@x', 'http://h/files/1/report.pdf', 'f1')).toBe(false);
+    expect(chats.conversation('a@x')!.messages[0].file!.state).toBe('offered');
+    expect(chats.declinedByContact('a@x', 'http://h/files/1/report.pdf', 'f1')).toBe(true);
+    expect(chats.conversation('a@x')!.messages[0].file).toMatchObject({ state: 'declined', url: 'http://h/files/1/report.pdf' });
+  });
+
+  it('matches a decline without an id by its URL alone, and never a file the user received', () => {
+    const chats = new ChatStore();
+    chats.received('a@x', { id: 'in1', body: 'http://h/files/9/x.txt', at: 1, file: { name: 'x.txt', url: 'http://h/files/9/x.txt', state: 'incoming' } }, free);
+    expect(chats.declinedByContact('a@x', 'http://h/files/9/x.txt')).toBe(false);
+    sentFile(chats, 'f2');
+    chats.updateFile('a@x', 'f2', { state: 'offered', url: 'http://h/files/3/report.pdf' });
+    expect(chats.declinedByContact('a@x', 'http://h/files/3/report.pdf')).toBe(true);
+  });
+
+  it('keeps offers and their state across a reload; an upload the reload cut is marked interrupted', () => {
+    const chats = new ChatStore();
+    sentFile(chats, 'cut');
+    sentFile(chats, 'done');
+    chats.updateFile('a@x', 'done', { state: 'offered', url: 'http://h/files/4/report.pdf' });
+    chats.received('a@x', { id: 'in2', body: 'http://h/files/5/y.txt', at: 2, file: { name: 'y.txt', size: 3, url: 'http://h/files/5/y.txt', state: 'incoming', from: 'a@x/gadget', offerId: 'o5' } }, free);
+    chats.updateFile('a@x', 'in2', { state: 'declined' });
+    const restored = new ChatStore();
+    restored.restore(JSON.parse(JSON.stringify(chats.snapshot())));
+    expect(restored.conversation('a@x')!.messages.map((m) => [m.id, m.dir, m.file?.state])).toEqual([
+      ['cut', 'out', 'interrupted'],
+      ['done', 'out', 'offered'],
+      ['in2', 'in', 'declined'],
+    ]);
+    expect(restored.conversation('a@x')!.messages[2].file).toMatchObject({ from: 'a@x/gadget', offerId: 'o5', size: 3 });
+  });
+});

@@ -3,9 +3,33 @@
 // an incoming chat opens the window; under Do Not Disturb it only shows when the window is already
 // open, otherwise the minimized header counts the chats with unread messages and the chat icon
 // asks for attention. History lasts for the page session; `snapshot()` lets the page keep it in
-// sessionStorage across a reload of the same tab. DOM-free.
+// sessionStorage across a reload of the same tab. Files sent and offered (docs/files.md) are
+// messages too, with their transfer's state. DOM-free.
 
 export type Direction = 'in' | 'out';
+
+/**
+ * Where a file stands. Sent: uploading → offered → declined (by the contact), or not-sent (refused
+ * before or by the server), or interrupted (the page reloaded during the upload). Received:
+ * incoming → accepted (downloaded) or declined (by the user).
+ */
+export type FileState = 'uploading' | 'offered' | 'not-sent' | 'interrupted' | 'incoming' | 'accepted' | 'declined';
+
+export interface FileTransfer {
+  name: string;
+  size?: number;
+  /** The media type, as sent in the slot request and the offer. */
+  type?: string;
+  /** The download URL (once uploaded, or as offered). */
+  url?: string;
+  state: FileState;
+  /** Why it was not sent (the gadget's explanation or the server's text). */
+  reason?: string;
+  /** The full JID that offered it (the decline goes there). */
+  from?: string;
+  /** The offer message's id, when it had one (the decline names it). */
+  offerId?: string;
+}
 
 export interface ChatMessage {
   /** The stanza id (used to drop a message received twice, e.g. after resuming a session). */
@@ -16,6 +40,8 @@ export interface ChatMessage {
   at: number;
   /** Why an outgoing message was not delivered (the server bounced it). */
   error?: string;
+  /** A file sent or offered; `body` is then its URL (or its name before the upload). */
+  file?: FileTransfer;
 }
 
 export interface Conversation {
@@ -180,6 +206,26 @@ export class ChatStore {
     this.changed();
   }
 
+  /** A file message's transfer changed (uploaded, refused, accepted, declined by the user). */
+  updateFile(jid: string, id: string, change: Partial<FileTransfer>): void {
+    const message = this.conversations.get(jid)?.messages.find((m) => m.id === id && m.file);
+    if (!message?.file) return;
+    message.file = { ...message.file, ...change };
+    this.changed();
+  }
+
+  /**
+   * The contact declined a file the user offered: found by its URL (the decline's id, when given,
+   * must be the offer's). Returns false when no offered file matches.
+   */
+  declinedByContact(jid: string, url: string, id?: string): boolean {
+    const message = this.conversations.get(jid)?.messages.find((m) => m.dir === 'out' && m.file?.url === url && (id === undefined || m.id === id));
+    if (!message?.file) return false;
+    message.file = { ...message.file, state: 'declined' };
+    this.changed();
+    return true;
+  }
+
   /** XEP-0085: the contact is (or is no longer) typing. */
   setTyping(jid: string, isTyping: boolean): void {
     if (isTyping === this.typing.has(jid)) return;
@@ -224,7 +270,11 @@ export class ChatStore {
   restore(snapshot: ChatSnapshot): void {
     if (snapshot?.v !== 1) return;
     this.conversations.clear();
-    for (const c of snapshot.conversations) this.conversations.set(c.jid, c);
+    for (const c of snapshot.conversations) {
+      // An upload does not outlive the page that ran it.
+      for (const m of c.messages) if (m.file?.state === 'uploading') m.file = { ...m.file, state: 'interrupted' };
+      this.conversations.set(c.jid, c);
+    }
     this.tabs = snapshot.tabs.filter((t) => this.conversations.has(t));
     this.active = snapshot.active && this.tabs.includes(snapshot.active) ? snapshot.active : this.tabs[0];
     this.window = this.tabs.length === 0 ? 'closed' : snapshot.window;

@@ -4,11 +4,13 @@
 // with the reason when the contact is signed out), and the tabs at the bottom: three visible, the
 // rest behind an overflow button, a badge of unread messages on each, the status icon turning into
 // a close button on hover or focus. The window can be dragged by its header within the page,
-// never maximized to full screen.
+// never maximized to full screen. Files: "Send a file" beside the typing area while the server
+// offers uploads, and files sent or offered shown as cards in the conversation (ui/file-card.ts).
 import type { Session } from '../session.js';
 import { TEXT, timeOfDay } from '../text.js';
 import { attr, h, icon, ICONS, setText } from './dom.js';
 import { confirmDialog } from './dialog.js';
+import { fileCard, fileCardKey, saveToDownloads } from './file-card.js';
 import { menuButton } from './menu.js';
 
 /** XEP-0085 §5.1: "paused" after this long without typing. */
@@ -20,8 +22,6 @@ export interface ChatWindowView {
   el: HTMLElement;
   render(): void;
   focusInput(): void;
-  /** The attachments area of the chat window (empty and hidden until the files feature uses it). */
-  attachments: HTMLElement;
 }
 
 export function chatWindowView(session: Session): ChatWindowView {
@@ -38,9 +38,25 @@ export function chatWindowView(session: Session): ChatWindowView {
   const input = h('textarea', { id: 'dc-message', rows: '2', placeholder: TEXT.typeMessage });
   const sendButton = h('button', { type: 'submit', class: 'primary send' }, TEXT.send);
   const signedOut = h('p', { class: 'signed-out', id: 'dc-signed-out' });
-  // Where attachments plug in (the files issue): a "Send a file" button beside the typing area and
-  // offers (name, size, Accept / Decline) above it. Empty, and hidden, until that feature fills it.
-  const attachments = h('div', { class: 'attachments', hidden: true });
+  // "Send a file": shown only while the server offers uploads; `data-upload` says what discovery
+  // found (pending, none, disabled, enabled), so a test can tell "hidden" from "not asked yet".
+  const filePicker = h('input', { type: 'file', hidden: true, tabindex: '-1' });
+  const sendFile = h('button', { type: 'button', class: 'send-file', onclick: () => filePicker.click() }, TEXT.sendFile);
+  const attachments = h('div', { class: 'attachments', hidden: true }, sendFile, filePicker);
+  filePicker.addEventListener('change', () => {
+    const jid = chats.active;
+    const file = filePicker.files?.[0];
+    filePicker.value = '';
+    if (jid && file) void session.files.send(jid, file);
+  });
+  const fileActions = {
+    accept: (id: string) => {
+      if (shownJid) void session.files.accept(shownJid, id, saveToDownloads);
+    },
+    decline: (id: string) => {
+      if (shownJid) session.files.decline(shownJid, id);
+    },
+  };
   const compose = h('form', { class: 'compose' }, inputLabel, input, sendButton);
   const tabs = h('div', { class: 'tabs', role: 'tablist', 'aria-label': TEXT.chatWindow });
   const body = h('div', { class: 'chat-body' }, messages, typing, signedOut, attachments, compose);
@@ -149,6 +165,10 @@ export function chatWindowView(session: Session): ChatWindowView {
     const name = jid ? session.displayName(jid) : '';
     for (let i = shownCount; i < list.length; i++) {
       const m = list[i];
+      if (m.file) {
+        messages.append(fileCard(m, m.dir === 'out' ? TEXT.you : name, name, fileActions));
+        continue;
+      }
       messages.append(
         h(
           'li',
@@ -160,9 +180,24 @@ export function chatWindowView(session: Session): ChatWindowView {
         ),
       );
     }
+    // A file's state changes after it was drawn (uploaded, declined, accepted): redraw its card,
+    // staying at the end of the conversation if the agent was there (a refusal's text grows it).
+    const wasAtEnd = messages.scrollHeight - messages.scrollTop - messages.clientHeight < 40;
+    let isRedrawn = false;
+    for (const m of list) {
+      if (!m.file) continue;
+      const li = messages.querySelector<HTMLElement>(`[data-id="${CSS.escape(m.id)}"]`);
+      if (!li || li.dataset.key === fileCardKey(m, name)) continue;
+      const hadFocus = li.contains(document.activeElement);
+      const card = fileCard(m, m.dir === 'out' ? TEXT.you : name, name, fileActions);
+      li.replaceWith(card);
+      isRedrawn = true;
+      if (hadFocus) (card.querySelector('button') ?? input).focus();
+    }
+    if (isRedrawn && wasAtEnd) messages.scrollTop = messages.scrollHeight;
     // A bounce arrives after the message was drawn: mark it in place.
     for (const m of list) {
-      if (m.error === undefined || m.dir !== 'out') continue;
+      if (m.error === undefined || m.dir !== 'out' || m.file) continue;
       const li = messages.querySelector(`[data-id="${CSS.escape(m.id)}"]`);
       if (li && !li.querySelector('.failed')) li.append(h('p', { class: 'failed' }, TEXT.notDelivered(m.error || undefined)));
     }
@@ -255,6 +290,10 @@ export function chatWindowView(session: Session): ChatWindowView {
     }
     input.disabled = isBlocked;
     sendButton.disabled = isBlocked;
+    attachments.dataset.upload = session.files.status;
+    attachments.hidden = session.files.status !== 'enabled';
+    sendFile.disabled = isBlocked;
+    attr(sendFile, 'title', TEXT.sendFileTo(name));
     setText(signedOut, isBlocked ? TEXT.signedOutContact(name) : '');
     signedOut.hidden = !isBlocked;
     input.placeholder = isBlocked ? TEXT.signedOutContact(name) : TEXT.typeMessage;
@@ -266,7 +305,6 @@ export function chatWindowView(session: Session): ChatWindowView {
   return {
     el,
     render,
-    attachments,
     focusInput: () => {
       if (!input.disabled && !el.hidden) input.focus();
     },

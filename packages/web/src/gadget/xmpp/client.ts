@@ -8,6 +8,7 @@ import { $iq, $msg, $pres, type Builder } from 'strophe.js';
 import type { RosterChange, RosterItem } from '../model/roster.js';
 import type { ResourcePresence } from '../model/presence.js';
 import type { Link } from '../connection/link.js';
+import { readDecline, readFileOffer, type FileOffer } from './files.js';
 import { bareOf, chatStateOf, child, childText, children, errorText, NS, readPresence, readRosterItem, readSearchResults, resourceOf, sentAt, type ChatState, type SearchResult } from './stanzas.js';
 
 export interface IncomingMessage {
@@ -15,6 +16,8 @@ export interface IncomingMessage {
   id: string;
   body: string;
   at: number;
+  /** A file offer (docs/files.md): who offered it (full JID) and the offer's own id, if any. */
+  file?: FileOffer & { sender: string; offerId?: string };
 }
 
 export interface ClientEvents {
@@ -26,6 +29,8 @@ export interface ClientEvents {
   ownPresence: (resource: string | undefined, presence: ResourcePresence | undefined) => void;
   message: (message: IncomingMessage) => void;
   chatState: (from: string, state: ChatState) => void;
+  /** The contact declined a file the user offered (docs/files.md "Decline"); `body` is its fallback text. */
+  fileDeclined: (from: string, decline: { url: string; id?: string }, body: string | undefined, at: number) => void;
   /** A message the user sent could not be delivered (e.g. the contact signed out meanwhile). */
   messageError: (to: string, id: string, text: string | undefined) => void;
   lost: (condition: string | undefined) => void;
@@ -51,7 +56,7 @@ export function newId(prefix = 'dc'): string {
 export class ChatClient {
   readonly jid: string;
   readonly bare: string;
-  private readonly listeners: Listeners = { roster: new Set(), rosterPush: new Set(), presence: new Set(), ownPresence: new Set(), message: new Set(), chatState: new Set(), messageError: new Set(), lost: new Set() };
+  private readonly listeners: Listeners = { roster: new Set(), rosterPush: new Set(), presence: new Set(), ownPresence: new Set(), message: new Set(), chatState: new Set(), fileDeclined: new Set(), messageError: new Set(), lost: new Set() };
 
   private readonly iqHandlers = new Map<string, (iq: Element) => boolean>();
 
@@ -76,7 +81,7 @@ export class ChatClient {
     for (const listener of this.listeners[event]) (listener as (...a: Parameters<ClientEvents[K]>) => void)(...args);
   }
 
-  /** Every stanza Strophe receives (and those recovered after a reload) comes through here. Returns true to stay installed. */
+  /** Every stanza Strophe receives (those recovered after a reload too, see Link.deliver) comes through here. Returns true to stay installed. */
   dispatch(el: Element): boolean {
     try {
       if (el.localName === 'message') this.onMessage(el);
@@ -90,7 +95,7 @@ export class ChatClient {
 
   // ---- requests -------------------------------------------------------------------------------
 
-  private request(iq: Builder, timeoutMs = 15_000): Promise<Element> {
+  request(iq: Builder, timeoutMs = 15_000): Promise<Element> {
     return new Promise((resolve, reject) => {
       this.link.conn.sendIQ(
         iq,
@@ -284,6 +289,15 @@ export class ChatClient {
     if (bare === this.bare || (type !== 'chat' && type !== 'normal' && type !== null)) return;
     const body = childText(message, 'body');
     const state = chatStateOf(message);
+    const decline = readDecline(message);
+    if (decline) return this.emit('fileDeclined', bare, decline, body, sentAt(message));
+    const offer = readFileOffer(message);
+    if (offer) {
+      const offerId = message.getAttribute('id') ?? undefined;
+      const file = { ...offer, sender: from, ...(offerId ? { offerId } : {}) };
+      this.emit('message', { from: bare, id: offerId ?? newId('in'), body: body ?? offer.url, at: sentAt(message), file });
+      return;
+    }
     if (body !== undefined && body.trim() !== '') {
       this.emit('message', { from: bare, id: message.getAttribute('id') ?? newId('in'), body, at: sentAt(message) });
     } else if (state) this.emit('chatState', bare, state);
