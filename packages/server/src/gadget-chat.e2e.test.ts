@@ -144,7 +144,9 @@ describe('tabs, badges and the window', () => {
     await say('bob', 'while minimized 1');
     await say('bob', 'while minimized 2');
     await say('carol', 'while minimized 3');
-    // Without Do Not Disturb an incoming chat pops the window up again; minimize once more to read the count.
+    // Without Do Not Disturb an incoming chat pops the window up again; minimize once more to read
+    // the count, once the page has all three (a later one would pop it up again).
+    await eventually(async () => expect(await gadget.page.evaluate<string>(`sessionStorage.getItem('deskchat.tab.agent@localhost') ?? ''`)).toContain('while minimized 3'));
     await gadget.chatWindow().locator('.chat-body').waitFor();
     await gadget.page.locator('.chat-title').click();
     await hasText(gadget.page.locator('.chat-title .title-text'), 'Chats (2 unread chats)');
