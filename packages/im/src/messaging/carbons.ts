@@ -8,7 +8,7 @@
 // message between two resources of the same user, each other resource gets one <sent/> copy.
 import xml, { type Element } from '@xmpp/xml';
 import { NS, StanzaError, withAttrs, type JID } from '@deskchat/protocol';
-import type { Module, Session } from '@deskchat/core';
+import type { Module, Resource, Session } from '@deskchat/core';
 import './events.js';
 import { isCarbonEligible } from './message-rules.js';
 import { MESSAGING_NS } from './namespaces.js';
@@ -41,10 +41,10 @@ export const carbonsModule: Module = {
     api.iq(MESSAGING_NS.CARBONS, 'enable', toggle(true));
     api.iq(MESSAGING_NS.CARBONS, 'disable', toggle(false));
 
-    const enabledResources = async (username: string, except: Set<string>) =>
-      (await router.resourcesOf(username)).filter((r) => r.carbons && r.isAvailable && !except.has(r.jid.toString()));
+    const enabledResources = async (username: string, except: Set<string>, known?: Resource[]) =>
+      (known ?? (await router.resourcesOf(username))).filter((r) => r.carbons && r.isAvailable && !except.has(r.jid.toString()));
 
-    api.hook('message/routed', async ({ stanza, to, origin, recipients }) => {
+    api.hook('message/routed', async ({ stanza, to, origin, recipients, recipientResources }) => {
       if (!isCarbonEligible(stanza)) return;
       const skip = new Set(recipients.map((jid) => jid.toString()));
       const sender = origin?.jid;
@@ -57,7 +57,7 @@ export const carbonsModule: Module = {
       // (stored offline: the copy would arrive again with the offline flush; or bounced). A user
       // writing to themselves already had the <sent/> copies above.
       if (recipients.length > 0 && to.local && to.local !== sender?.local) {
-        for (const r of await enabledResources(to.local, skip)) copies.push(router.deliver(r.jid, carbon('received', stanza, r.jid)));
+        for (const r of await enabledResources(to.local, skip, recipientResources)) copies.push(router.deliver(r.jid, carbon('received', stanza, r.jid)));
       }
       await Promise.all(copies);
     });

@@ -40,11 +40,11 @@ export const messageDeliveryModule: Module<MessageDeliveryOptions> = {
     };
 
     /** Delivers to the recipients and tells carbons who got it; false when nobody did (they all went away meanwhile). */
-    const deliver = async (event: StanzaEvent, recipients: Resource[]): Promise<boolean> => {
+    const deliver = async (event: StanzaEvent, recipients: Resource[], recipientResources: Resource[]): Promise<boolean> => {
       const stanza = withoutPrivate(event.stanza);
       const delivered = await Promise.all(recipients.map((r) => router.deliver(r.jid, stanza)));
       const got = recipients.filter((_, i) => delivered[i]).map((r) => r.jid);
-      await api.notify('message/routed', { ...event, recipients: got });
+      await api.notify('message/routed', { ...event, recipients: got, recipientResources });
       return got.length > 0;
     };
 
@@ -54,11 +54,12 @@ export const messageDeliveryModule: Module<MessageDeliveryOptions> = {
       if (!isChatOrNormal(event)) return false;
       await noteAnswer(event);
       const { to, from } = event;
-      const available = await router.availableResourcesOf(to.local);
+      const all = await router.resourcesOf(to.local);
+      const available = all.filter((r) => r.isAvailable && r.priority >= 0); // as router.availableResourcesOf
       if (available.length === 0) {
         // No recipient: the fallback stores it or answers service-unavailable. The sender's other
         // resources still get their <sent/> carbons.
-        await api.notify('message/routed', { ...event, recipients: [] });
+        await api.notify('message/routed', { ...event, recipients: [], recipientResources: all });
         return false;
       }
       let recipients = available;
@@ -73,18 +74,19 @@ export const messageDeliveryModule: Module<MessageDeliveryOptions> = {
           await locks.release(to.local, contact); // gone negative, unavailable or replaced
         }
       }
-      return deliver(event, recipients);
+      return deliver(event, recipients, all);
     });
 
     // RFC 6121 §8.5.3.1: to the session of the full JID. No session → false, and the fallback
     // re-dispatches a chat to the bare JID (§8.5.3.2.1), where the hook above takes it.
     api.hook('message/full', async (event) => {
       if (!isChatOrNormal(event)) return false;
-      const target = (await router.resourcesOf(event.to.local)).find((r) => r.jid.resource === event.to.resource);
+      const all = await router.resourcesOf(event.to.local);
+      const target = all.find((r) => r.jid.resource === event.to.resource);
       if (!target) return false;
       await noteAnswer(event);
       await locks.touch(event.to.local, event.from.bare().toString(), target.sessionId);
-      return deliver(event, [target]);
+      return deliver(event, [target], all);
     });
 
     // The lock lasts until the locked resource goes away or stops taking bare-JID messages.

@@ -1,7 +1,7 @@
 // The hook event this folder adds to core's typed map (by declaration merging, hook-events.ts).
 import type { Element } from '@xmpp/xml';
 import type { JID } from '@deskchat/protocol';
-import type { Session } from '@deskchat/core';
+import type { Resource, Session } from '@deskchat/core';
 
 /**
  * A chat or normal message passed through the IM delivery rules. `recipients` are the full JIDs
@@ -15,6 +15,12 @@ export interface RoutedMessage {
   /** The local session that sent it, when a client of this node did. */
   origin?: Session;
   recipients: JID[];
+  /**
+   * Every resource of the recipient's user as the delivery rules read them from the session
+   * directory just before, when they did: carbons take the §7 copies from it instead of reading
+   * the directory again (in a cluster, a Redis round trip per message).
+   */
+  recipientResources?: Resource[];
 }
 
 declare module '@deskchat/core' {
