@@ -4,7 +4,7 @@
 // "Scripting with Lua"). Every script touches only the KEYS it is given, all in one slot.
 import { createHash } from 'node:crypto';
 import { ErrorReply } from 'redis';
-import type { RedisClient } from './connection.js';
+import type { RedisCommands } from './connection.js';
 
 export class LuaScript {
   readonly sha: string;
@@ -16,7 +16,7 @@ export class LuaScript {
     this.sha = createHash('sha1').update(source).digest('hex');
   }
 
-  async run(client: RedisClient, keys: string[], args: ReadonlyArray<string | number> = []): Promise<unknown> {
+  async run(client: RedisCommands, keys: string[], args: ReadonlyArray<string | number> = []): Promise<unknown> {
     const options = { keys, arguments: args.map(String) };
     try {
       return await client.evalSha(this.sha, options);

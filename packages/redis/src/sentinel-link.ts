@@ -65,6 +65,10 @@ function sentinelClient(options: RedisOptions, sentinel: RedisSentinelOptions, n
 function sentinelLink(client: Sentinel, options: RedisOptions, sentinel: RedisSentinelOptions, log: Logger): RedisLink {
   return {
     execute: (fn) => client._execute(false, (c) => fn(c as unknown as RedisClient)),
+    onPrimaries: async (fn) => [await client._execute(false, (c) => fn(c as unknown as RedisClient))],
+    get isReady() {
+      return client.isReady;
+    },
     blocking(name): BlockingClient {
       const reader = sentinelClient(options, sentinel, name);
       return {

@@ -288,13 +288,13 @@ export class RedisStreamResumptionStore implements StreamResumptionStore {
     const pointers = await this.redis.run('smOfNode', (c) => c.hGetAll(index));
     const ids = Object.keys(pointers).sort();
     if (ids.length === 0) return [];
-    // Every record's hash and list in one pipeline (a Cluster client splits it by slot). Not one
-    // snapshot: a stream written meanwhile may show a list one write ahead of its counters.
-    const replies = await this.redis.run('smOfNode', (c) => {
-      const pipeline = c.multi();
-      for (const id of ids) pipeline.hGetAll(this.keys(id).record).lRange(this.keys(id).unacked, 0, -1);
-      return pipeline.execAsPipeline();
-    });
+    // Every record's hash and list, sent together (node-redis pipelines them on the connection). Not
+    // one pipeline object: each stream is in its SM-ID's slot, and a Cluster client sends a whole
+    // pipeline to the primary of its first key. Not one snapshot: a stream written meanwhile may
+    // show a list one write ahead of its counters.
+    const replies = await this.redis.run('smOfNode', (c) =>
+      Promise.all(ids.flatMap((id) => [c.hGetAll(this.keys(id).record) as Promise<unknown>, c.lRange(this.keys(id).unacked, 0, -1) as Promise<unknown>])),
+    );
     const out: ResumableStream[] = [];
     const stale: string[] = [];
     ids.forEach((id, i) => {

@@ -1,0 +1,151 @@
+// Issue 14, "Keys ready for Redis Cluster": every storage contract suite of the single-server e2e
+// tests again, on a three-primary Redis Cluster started by the test (`redis-cli --cluster create`),
+// through `clusterNodes` (node-redis's cluster client, cluster-link.ts). A multi-key MULTI or
+// script crossing slots would fail here with CROSSSLOT; a command sent to "the server" would reach
+// one random primary. And what the cluster adds: the data really spread over the three primaries,
+// maintenance and the persistence check on every primary, the node bus's blocking reads on the
+// shard of each node's stream, rate limiters counted once for two nodes.
+import { describe, expect, it } from '@jest/globals';
+import { MemoryPresenceStore, RateLimitedSignIns, type Account } from '@deskchat/core';
+import {
+  accountStoreContract,
+  adminStoresContract,
+  boshStateContract,
+  clusterRegistryContract,
+  coordinationContract,
+  mucOccupantStoreContract,
+  mucRoomStoreContract,
+  offlineStoreContract,
+  presenceStoreContract,
+  privateXmlStoreContract,
+  rosterStoreContract,
+  sessionDirectoryContract,
+  settingsStoreContract,
+  streamResumptionStoreContract,
+  vcardStoreContract,
+} from '@deskchat/testing';
+import { allKeys, useRedisCluster } from './__tests__/redis-fixture.js';
+import { RedisClusterRegistry } from './cluster/redis-cluster-registry.js';
+import { reindexAccounts } from './maintenance.js';
+import { openRedisAdminStores } from './open-stores.js';
+import { checkPersistence } from './persistence.js';
+import { RedisAccountStore } from './stores/redis-account-store.js';
+import { RedisMucRoomStore } from './stores/redis-muc-room-store.js';
+import { RedisOfflineStore } from './stores/redis-offline-store.js';
+import { RedisPresenceStateStore } from './stores/redis-presence-state-store.js';
+import { RedisPrivateXmlStore } from './stores/redis-private-xml-store.js';
+import { RedisRosterStore } from './stores/redis-roster-store.js';
+import { RedisSettingsStore } from './stores/redis-settings-store.js';
+import { RedisVCardStore } from './stores/redis-vcard-store.js';
+import { redisSignInCounters } from './volatile/rate-limiters.js';
+import { RedisBoshStateStore } from './volatile/redis-bosh-state.js';
+import { RedisChatLockStore } from './volatile/redis-chat-lock-store.js';
+import { RedisLocks } from './volatile/redis-locks.js';
+import { RedisMucOccupantStore } from './volatile/redis-muc-occupant-store.js';
+import { RedisNodeBus } from './volatile/redis-node-bus.js';
+import { RedisPresenceStore } from './volatile/redis-presence-store.js';
+import { RedisSessionDirectory } from './volatile/redis-session-directory.js';
+import { RedisStreamResumptionStore } from './volatile/redis-stream-resumption-store.js';
+
+const fixture = useRedisCluster();
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+const account = (username: string): Account => ({
+  username,
+  createdAt: 1,
+  credentials: { 'SHA-1': { salt: 'a', iterations: 1, storedKey: 'b', serverKey: 'c' }, 'SHA-256': { salt: 'd', iterations: 1, storedKey: 'e', serverKey: 'f' } },
+});
+
+// The durable stores.
+accountStoreContract('redis cluster', async () => ({ store: new RedisAccountStore(await fixture.fresh()) }));
+adminStoresContract('redis cluster', async () => ({ stores: openRedisAdminStores(await fixture.fresh()) }));
+mucRoomStoreContract('redis cluster', async () => ({ store: new RedisMucRoomStore(await fixture.fresh()) }));
+offlineStoreContract('redis cluster', async () => ({ store: new RedisOfflineStore(await fixture.fresh()) }));
+presenceStoreContract('memory over redis cluster', async () => ({ store: new MemoryPresenceStore(new RedisPresenceStateStore(await fixture.fresh())) }));
+privateXmlStoreContract('redis cluster', async () => ({ store: new RedisPrivateXmlStore(await fixture.fresh()) }));
+rosterStoreContract('redis cluster', async () => ({ store: new RedisRosterStore(await fixture.fresh()) }));
+settingsStoreContract('redis cluster', async () => ({ store: new RedisSettingsStore(await fixture.fresh()) }));
+vcardStoreContract('redis cluster', async () => ({ store: new RedisVCardStore(await fixture.fresh()) }));
+
+// The shared (volatile) state, two connections standing for two nodes where the contract has two.
+boshStateContract('redis cluster', async () => ({ store: new RedisBoshStateStore(await fixture.fresh()) }));
+mucOccupantStoreContract('redis cluster', async () => ({ store: new RedisMucOccupantStore(await fixture.fresh()) }));
+presenceStoreContract('redis cluster', async () => ({ store: new RedisPresenceStore(await fixture.fresh()) }));
+sessionDirectoryContract('redis cluster', async () => ({ directory: new RedisSessionDirectory(await fixture.fresh()) }));
+streamResumptionStoreContract('redis cluster', async () => {
+  const redis = await fixture.fresh();
+  const other = await fixture.connect();
+  return { stores: [new RedisStreamResumptionStore(redis), new RedisStreamResumptionStore(other)], cleanup: () => other.close() };
+});
+coordinationContract('redis cluster', async () => {
+  const first = await fixture.fresh();
+  const second = await fixture.connect();
+  const buses = [new RedisNodeBus(first, { listenerTtlMs: 1_000 }), new RedisNodeBus(second, { listenerTtlMs: 1_000 })] as const;
+  return {
+    bus: [buses[0], buses[1]],
+    locks: [new RedisLocks(first), new RedisLocks(second)],
+    chatLocks: new RedisChatLockStore(first),
+    cleanup: async () => {
+      await Promise.all(buses.map((b) => b.close()));
+      await second.close();
+    },
+  };
+});
+clusterRegistryContract('redis cluster', async () => ({
+  registry: new RedisClusterRegistry(await fixture.fresh()),
+  advance: (ms) => sleep(ms),
+  ttl: { long: 30_000, short: 1_200 },
+}));
+
+describe('DeskChat on a three-primary Redis Cluster', () => {
+  it('spreads users over every primary, each user\'s keys on one of them', async () => {
+    const redis = await fixture.fresh();
+    const accounts = new RedisAccountStore(redis);
+    const rosters = new RedisRosterStore(redis);
+    const users = Array.from({ length: 30 }, (_, i) => `user${i}`);
+    await accounts.createAccounts(users.map(account));
+    for (const u of users) await rosters.setRequest(u, { jid: 'bob@localhost', receivedAt: 5 });
+    const perPrimary = await redis.runOnPrimaries('test:keys', (c) => c.keys('test:user:*'));
+    expect(perPrimary).toHaveLength(3);
+    for (const keys of perPrimary) expect(keys.length).toBeGreaterThan(0);
+    // Each user's account and roster keys sit on the same primary.
+    for (const u of users) {
+      const holders = perPrimary.filter((keys) => keys.some((k) => k.startsWith(`test:user:{${u}}:`)));
+      expect(holders).toHaveLength(1);
+      expect(holders[0]!.filter((k) => k.startsWith(`test:user:{${u}}:`)).sort()).toEqual([`test:user:{${u}}:account`, `test:user:{${u}}:roster:meta`, `test:user:{${u}}:roster:requests`]);
+    }
+    // And the one global key here, the account index, on one of them.
+    expect(await allKeys(redis)).toEqual([...perPrimary.flat(), 'test:accounts'].sort());
+  });
+
+  it('rebuilds the account index from the account hashes of every primary', async () => {
+    const redis = await fixture.fresh();
+    const accounts = new RedisAccountStore(redis);
+    const users = Array.from({ length: 12 }, (_, i) => `u${i}`);
+    await accounts.createAccounts(users.map(account));
+    await redis.run('test', (c) => c.del(redis.keys.accountIndex));
+    await expect(accounts.listAccounts()).resolves.toEqual([]);
+    await expect(reindexAccounts(redis)).resolves.toEqual({ accounts: 12, added: 12, removed: 0 });
+    expect((await accounts.listAccounts()).map((a) => a.username).sort()).toEqual([...users].sort());
+  });
+
+  it('asks every primary whether it persists (none does here)', async () => {
+    const report = await checkPersistence(await fixture.fresh());
+    expect(report).toMatchObject({ isPersistent: false, source: 'config', summary: '3 primaries: AOF off, RDB snapshots off' });
+  });
+
+  it('counts failed sign-ins once for two nodes', async () => {
+    const redis = await fixture.fresh();
+    const other = await fixture.connect();
+    try {
+      const limits = { authFailuresPerUser: 2, authFailuresPerAddress: 5, authLockoutSeconds: 60 };
+      const a = new RateLimitedSignIns(redisSignInCounters(redis, limits));
+      const b = new RateLimitedSignIns(redisSignInCounters(other, limits));
+      await a.recordFailure('10.0.0.1', 'alice');
+      await expect(b.isAllowed('10.0.0.1', 'alice')).resolves.toBe(true);
+      await b.recordFailure('10.0.0.1', 'alice');
+      await expect(a.isAllowed('10.0.0.1', 'alice')).resolves.toBe(false);
+    } finally {
+      await other.close();
+    }
+  });
+});
