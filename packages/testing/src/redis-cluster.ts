@@ -3,8 +3,8 @@
 // ready for Redis Cluster": three (by default) redis-server processes with `cluster-enabled yes`,
 // each in its own temp dir, joined by `redis-cli --cluster create … --cluster-replicas 0
 // --cluster-yes` (the 16384 slots split between the primaries), ready once every node reports
-// `cluster_state:ok`. No persistence, no replicas: the storage contracts need sharding, not
-// failover. `stop()` stops every process and removes the directories.
+// `cluster_state:ok`. No replicas (the storage contracts need sharding, not failover) and no
+// persistence unless `aof`. `stop()` stops every process and removes the directories.
 import { REDIS_CLI, startRedisServer, type RedisTestServer } from './redis-server.js';
 import { execFile } from 'node:child_process';
 
@@ -13,6 +13,8 @@ export interface RedisClusterOptions {
   primaries?: number;
   /** `requirepass` and `masterauth` on every node. */
   password?: string;
+  /** AOF on every node (a DeskChat node refuses a Redis that persists nothing); default false. */
+  aof?: boolean;
   /** How long to wait for `cluster_state:ok` on every node; default 20 s. */
   readyTimeoutMs?: number;
 }
@@ -48,7 +50,7 @@ export async function startRedisCluster(options: RedisClusterOptions = {}): Prom
     'cluster-node-timeout': '5000',
     ...(options.password ? { masterauth: options.password } : {}),
   };
-  const started = await Promise.allSettled(Array.from({ length: count }, () => startRedisServer({ config, ...(options.password ? { password: options.password } : {}) })));
+  const started = await Promise.allSettled(Array.from({ length: count }, () => startRedisServer({ config, aof: options.aof ?? false, ...(options.password ? { password: options.password } : {}) })));
   const nodes = started.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));
   const stop = async () => {
     await Promise.all(nodes.map((n) => n.stop()));
