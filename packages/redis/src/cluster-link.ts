@@ -109,11 +109,10 @@ export async function connectCluster(options: RedisOptions, cluster: RedisCluste
   // node's connection failing (its slots cannot be served); 'error' a failed read of the slot map.
   client.on('node-error', (err: Error, node: NodeInfo) => events.error(new Error(`node ${node.host}:${node.port}: ${describe(err)}`, { cause: err })));
   client.on('error', (err: Error) => events.error(err));
-  client.on('node-ready', () => events.ready());
   let connection: RedisConnection | undefined;
-  // A node added to the map (a resharding, a promoted replica): its first connection marks nothing,
-  // but a PING to every primary now tells whether the cluster is whole again.
-  client.on('node-connect', () => connection?.primaryChanged());
+  // One node's connection (re)made is not the whole cluster back: a PING to every primary now
+  // tells whether it is (`events.ready` would mark the connection available at once).
+  client.on('node-ready', () => connection?.primaryChanged());
   for (let attempt = 0; ; attempt++) {
     try {
       await client.connect();

@@ -26,6 +26,7 @@ import {
 } from '@deskchat/testing';
 import { allKeys, useRedisCluster } from './__tests__/redis-fixture.js';
 import { RedisClusterRegistry } from './cluster/redis-cluster-registry.js';
+import { RedisUnavailableError } from './errors.js';
 import { reindexAccounts } from './maintenance.js';
 import { openRedisAdminStores } from './open-stores.js';
 import { checkPersistence } from './persistence.js';
@@ -145,6 +146,27 @@ describe('DeskChat on a three-primary Redis Cluster', () => {
       await b.recordFailure('10.0.0.1', 'alice');
       await expect(a.isAllowed('10.0.0.1', 'alice')).resolves.toBe(false);
     } finally {
+      await other.close();
+    }
+  });
+
+  it('is unavailable while one primary does not answer, and available again when it does', async () => {
+    const other = await fixture.connect({ healthCheckIntervalMs: 100, commandTimeoutMs: 300 });
+    const accounts = new RedisAccountStore(other);
+    const waitFor = async (what: string, test: () => boolean) => {
+      for (const deadline = Date.now() + 10_000; !test(); await sleep(20)) if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    };
+    try {
+      await fixture.fresh();
+      await expect(accounts.countAccounts()).resolves.toBe(0);
+      fixture.cluster.nodes[1]!.pause();
+      await waitFor('the health PING to notice', () => !other.isAvailable);
+      await expect(accounts.countAccounts()).rejects.toThrow(RedisUnavailableError);
+      fixture.cluster.nodes[1]!.resume();
+      await waitFor('every primary to answer again', () => other.isAvailable);
+      await expect(accounts.countAccounts()).resolves.toBe(0);
+    } finally {
+      fixture.cluster.nodes[1]!.resume();
       await other.close();
     }
   });
