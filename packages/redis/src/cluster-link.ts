@@ -132,6 +132,6 @@ export async function connectCluster(options: RedisOptions, cluster: RedisCluste
   }
   hasConnected = true;
   log.info({ redis: options.url, primaries: client.masters.map((m) => m.address), keyPrefix: options.keyPrefix }, 'connected to redis cluster');
-  connection = new RedisConnection(client, options, log, events, metrics, clusterLink(client, options, cluster));
+  connection = new RedisConnection(client, options, log, events, clusterLink(client, options, cluster), metrics);
   return connection;
 }

@@ -23,10 +23,14 @@ import {
   settingsStoreContract,
   streamResumptionStoreContract,
   vcardStoreContract,
+  freePort,
 } from '@deskchat/testing';
 import { allKeys, useRedisCluster } from './__tests__/redis-fixture.js';
 import { RedisClusterRegistry } from './cluster/redis-cluster-registry.js';
+import { connectRedis } from './connection.js';
 import { RedisUnavailableError } from './errors.js';
+import { parseRedisOptions } from './options.js';
+import { importAdmin, importSettings, importUser } from './import.js';
 import { reindexAccounts } from './maintenance.js';
 import { openRedisAdminStores } from './open-stores.js';
 import { checkPersistence } from './persistence.js';
@@ -129,6 +133,35 @@ describe('DeskChat on a three-primary Redis Cluster', () => {
     expect((await accounts.listAccounts()).map((a) => a.username).sort()).toEqual([...users].sort());
   });
 
+  it('imports users, settings and administration (deskchat migrate) each in one MULTI on its own primary', async () => {
+    const redis = await fixture.fresh();
+    const item = { jid: 'bob@localhost', groups: ['Friends'], subscription: 'both' as const, isPendingOut: false, isPreApproved: false };
+    for (const username of ['alice', 'carol', 'dave']) {
+      await importUser(redis, {
+        username,
+        account: account(username),
+        roster: { version: 7, items: [item] },
+        requests: [{ jid: 'eve@localhost', receivedAt: 5 }],
+        offline: [{ id: 3, stanza: '<message><body>hi</body></message>', storedAt: 9 }],
+        privateXml: {},
+        presenceSources: { phone: 'away' },
+      });
+    }
+    await importSettings(redis, { motd: { value: 'hello', updatedAt: 1, revision: 4 } });
+    await importAdmin(redis, { admins: [], apiTokens: [{ name: 'ci', hash: 'ab'.repeat(32), createdAt: 1, createdBy: 'cli' }], audit: [{ id: 12, at: 1, actor: 'cli', action: 'user.add', target: 'alice' }] });
+    await reindexAccounts(redis);
+    const stores = { accounts: new RedisAccountStore(redis), rosters: new RedisRosterStore(redis), offline: new RedisOfflineStore(redis), settings: new RedisSettingsStore(redis), admin: openRedisAdminStores(redis) };
+    expect((await stores.accounts.listAccounts()).map((a) => a.username)).toEqual(['alice', 'carol', 'dave']);
+    for (const username of ['alice', 'carol', 'dave']) {
+      await expect(stores.rosters.getRoster(username)).resolves.toEqual({ version: 7, items: [item] });
+      expect((await stores.rosters.getRequests(username)).map((r) => r.jid)).toEqual(['eve@localhost']);
+      await expect(stores.offline.listMessages(username)).resolves.toEqual([{ id: 3, stanza: '<message><body>hi</body></message>', storedAt: 9 }]);
+    }
+    await expect(stores.settings.list()).resolves.toEqual({ motd: { value: 'hello', updatedAt: 1, revision: 4 } });
+    await expect(stores.admin.apiTokens.findTokenByHash('ab'.repeat(32))).resolves.toMatchObject({ name: 'ci' });
+    expect((await stores.admin.audit.list()).map((e) => e.id)).toEqual([12]);
+  });
+
   it('asks every primary whether it persists (none does here)', async () => {
     const report = await checkPersistence(await fixture.fresh());
     expect(report).toMatchObject({ isPersistent: false, source: 'config', summary: '3 primaries: AOF off, RDB snapshots off' });
@@ -148,6 +181,22 @@ describe('DeskChat on a three-primary Redis Cluster', () => {
     } finally {
       await other.close();
     }
+  });
+
+  it('finds every primary from one node it is given, and gives up on an unreachable cluster with a message', async () => {
+    const one = await connectRedis(parseRedisOptions({ clusterNodes: fixture.cluster.addresses[2], keyPrefix: 'test:' }));
+    try {
+      const ports = await one.runOnPrimaries('test:port', async (c) => Number((await c.configGet('port')).port));
+      expect(ports.sort()).toEqual(fixture.cluster.nodes.map((n) => n.port).sort());
+    } finally {
+      await one.close();
+    }
+    const port = await freePort();
+    const started = Date.now();
+    await expect(connectRedis(parseRedisOptions({ clusterNodes: `127.0.0.1:${port}`, startTimeoutMs: 500 }))).rejects.toThrow(
+      new RegExp(`^Redis Cluster redis-cluster://127\\.0\\.0\\.1:${port} gave no slot map or unreachable primaries \\(.*ECONNREFUSED.*\\) after 0\\.[5-9] s$`),
+    );
+    expect(Date.now() - started).toBeLessThan(3000);
   });
 
   it('is unavailable while one primary does not answer, and available again when it does', async () => {

@@ -98,8 +98,8 @@ export class RedisConnection extends EventEmitter<RedisConnectionEvents> {
     readonly options: RedisOptions,
     private readonly log: Logger,
     events: ClientEvents,
+    private readonly link: RedisLink,
     metrics: Metrics = noopMetrics,
-    private readonly link: RedisLink = plainLink(client as RedisClient),
   ) {
     super();
     this.latency = metrics.histogram({ name: 'deskchat_redis_command_seconds', help: 'Duration of each store call on Redis (one command, pipeline or script, RedisConnection.run), by operation', labelNames: ['operation'], buckets: LATENCY_BUCKETS });
@@ -307,7 +307,7 @@ export async function connectRedis(options: RedisOptions, deps: ConnectRedisDeps
   }
   hasConnected = true;
   log.info({ redis: url, keyPrefix: options.keyPrefix }, 'connected to redis');
-  return new RedisConnection(client, options, log, events, deps.metrics);
+  return new RedisConnection(client, options, log, events, plainLink(client), deps.metrics);
 }
 
 /** One node-redis client: commands on it, `duplicate()` for blocking reads. */

@@ -138,6 +138,6 @@ export async function connectSentinel(options: RedisOptions, sentinel: RedisSent
   }
   const primary = client.getMasterNode();
   log.info({ redis: options.url, primary: primary ? `${primary.host}:${primary.port}` : undefined, keyPrefix: options.keyPrefix }, 'connected to redis through sentinel');
-  connection = new RedisConnection(client as unknown as RedisClient, options, log, events, metrics, sentinelLink(client, options, sentinel, log));
+  connection = new RedisConnection(client as unknown as RedisClient, options, log, events, sentinelLink(client, options, sentinel, log), metrics);
   return connection;
 }
