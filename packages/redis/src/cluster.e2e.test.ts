@@ -184,7 +184,7 @@ describe('DeskChat on a three-primary Redis Cluster', () => {
   });
 
   it('finds every primary from one node it is given, and gives up on an unreachable cluster with a message', async () => {
-    const one = await connectRedis(parseRedisOptions({ clusterNodes: fixture.cluster.addresses[2], keyPrefix: 'test:' }));
+    const one = await fixture.connect({ clusterNodes: fixture.cluster.addresses[2] });
     try {
       const ports = await one.runOnPrimaries('test:port', async (c) => Number((await c.configGet('port')).port));
       expect(ports.sort()).toEqual(fixture.cluster.nodes.map((n) => n.port).sort());
@@ -197,6 +197,12 @@ describe('DeskChat on a three-primary Redis Cluster', () => {
       new RegExp(`^Redis Cluster redis-cluster://127\\.0\\.0\\.1:${port} gave no slot map or unreachable primaries \\(.*ECONNREFUSED.*\\) after 0\\.[5-9] s$`),
     );
     expect(Date.now() - started).toBeLessThan(3000);
+  });
+
+  it('sends the password to every node, and says so when the nodes refuse it', async () => {
+    const started = Date.now();
+    await expect(fixture.connect({ password: 'wrong', startTimeoutMs: 5000 })).rejects.toThrow(/^Redis Cluster redis-cluster:\/\/.* refused the credentials \(WRONGPASS.*\); check cluster\.redis\.password$/);
+    expect(Date.now() - started).toBeLessThan(2000);
   });
 
   it('is unavailable while one primary does not answer, and available again when it does', async () => {

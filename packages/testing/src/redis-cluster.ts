@@ -8,7 +8,7 @@
 import { REDIS_CLI, startRedisServer, type RedisTestServer } from './redis-server.js';
 import { execFile } from 'node:child_process';
 
-export interface RedisClusterOptions {
+export interface RedisTestClusterOptions {
   /** Default 3 (Redis Cluster needs at least three primaries). */
   primaries?: number;
   /** `requirepass` and `masterauth` on every node. */
@@ -41,7 +41,7 @@ function createCluster(addresses: readonly string[], password: string | undefine
 }
 
 /** Starts the nodes, creates the cluster and waits until every node says `cluster_state:ok`. */
-export async function startRedisCluster(options: RedisClusterOptions = {}): Promise<RedisTestCluster> {
+export async function startRedisCluster(options: RedisTestClusterOptions = {}): Promise<RedisTestCluster> {
   const count = options.primaries ?? 3;
   if (count < 3) throw new Error('a Redis Cluster needs at least three primaries');
   const config: Record<string, string> = {

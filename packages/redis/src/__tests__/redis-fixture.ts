@@ -57,15 +57,18 @@ export interface RedisClusterFixture {
   connect(overrides?: Record<string, unknown>): Promise<RedisConnection>;
 }
 
+/** The password of `useRedisCluster`'s nodes (so that every contract also runs with AUTH on every node). */
+export const CLUSTER_PASSWORD = 'cluster-secret';
+
 export function redisClusterOptions(cluster: RedisTestCluster, overrides: Record<string, unknown> = {}): RedisOptions {
-  return parseRedisOptions({ clusterNodes: cluster.addresses.join(','), keyPrefix: 'test:', ...overrides });
+  return parseRedisOptions({ clusterNodes: cluster.addresses.join(','), password: CLUSTER_PASSWORD, keyPrefix: 'test:', ...overrides });
 }
 
-/** A three-primary Redis Cluster for the test file (beforeAll/afterAll), and one connection to it. */
+/** A three-primary Redis Cluster (password `CLUSTER_PASSWORD`) for the test file (beforeAll/afterAll), and one connection to it. */
 export function useRedisCluster(): RedisClusterFixture {
   const state = {} as { cluster: RedisTestCluster; redis: RedisConnection };
   beforeAll(async () => {
-    state.cluster = await startRedisCluster();
+    state.cluster = await startRedisCluster({ password: CLUSTER_PASSWORD });
     state.redis = await connectRedis(redisClusterOptions(state.cluster));
   }, 60_000);
   afterAll(async () => {
