@@ -53,11 +53,11 @@ function clusterClient(options: RedisOptions, cluster: RedisClusterOptions, name
       name,
       socket: { connectTimeout: options.connectTimeoutMs, socketTimeout, keepAlive: true, reconnectStrategy },
     },
-  }) as unknown as RedisClusterClient;
+  }) as RedisClusterClient;
 }
 
 function primaries(client: RedisClusterClient): Promise<RedisClient[]> {
-  return Promise.all(client.masters.map((m) => client.nodeClient(m) as Promise<RedisClient>));
+  return Promise.all(client.masters.map((m) => client.nodeClient(m)));
 }
 
 function clusterLink(client: RedisClusterClient, options: RedisOptions, cluster: RedisClusterOptions): RedisLink {
