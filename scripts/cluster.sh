@@ -3,7 +3,7 @@
 # engine on the build machines): one Redis with AOF persistence and two node pairs,
 #   pair1: imp1a, imp1b      pair2: imp2a, imp2b
 # Usage:
-#   scripts/cluster.sh up [--base-port N] [--redis-port N] [--dir DIR] [--no-build] [--sentinel]   start (builds first)
+#   scripts/cluster.sh up [--base-port N] [--redis-port N] [--dir DIR] [--no-build] [--sentinel | --redis-cluster]   start (builds first)
 #   scripts/cluster.sh down [--dir DIR]                                  stop every process (SIGTERM, then SIGKILL)
 #   scripts/cluster.sh status [--dir DIR]                                processes, health, `deskchat cluster status`
 #   scripts/cluster.sh topology [--base-port N]                          the nodes as JSON lines
@@ -17,6 +17,9 @@
 # on the Redis port, a replica on +1 and three Sentinels on +2..+4 (master name `deskchat`,
 # down after 1 s); the nodes get DESKCHAT_REDIS_SENTINELS and dead-after 12 s, so that a
 # switch-over (`kill -9` the primary) does not fence them.
+# --redis-cluster: a sharded Redis Cluster instead (docs/cluster.md, "On a Redis Cluster"): three
+# primaries with AOF on the Redis port, +1 and +2 (no replicas), joined by `redis-cli --cluster
+# create`; the nodes get DESKCHAT_REDIS_CLUSTER_NODES. An existing cluster in DIR is started again.
 set -Eeuo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 command="${1:-}"
@@ -26,6 +29,7 @@ redis_port=""
 dir="$root/cluster-data"
 build=1
 sentinel=0
+rcluster=0
 while [ $# -gt 0 ]; do
   case "$1" in
     --base-port) base="$2"; shift 2 ;;
@@ -33,6 +37,7 @@ while [ $# -gt 0 ]; do
     --dir) dir="$(mkdir -p "$2" && cd "$2" && pwd)"; shift 2 ;;
     --no-build) build=0; shift ;;
     --sentinel) sentinel=1; shift ;;
+    --redis-cluster) rcluster=1; shift ;;
     *) echo "cluster.sh: unknown option $1" >&2; exit 2 ;;
   esac
 done
@@ -43,17 +48,24 @@ if [ "$command" != "up" ] && [ "$command" != "topology" ] && [ -f "$dir/ports" ]
   base="${base:-$saved_base}"
   redis_port="${redis_port:-$saved_redis_port}"
   sentinel="${saved_sentinel:-0}"
+  rcluster="${saved_rcluster:-0}"
 fi
+if [ "$sentinel" = 1 ] && [ "$rcluster" = 1 ]; then echo "cluster.sh: --sentinel or --redis-cluster, not both" >&2; exit 2; fi
 base="${base:-7100}"
 redis_port="${redis_port:-$((base + 90))}"
 NODES=(imp1a imp1b imp2a imp2b)
 PAIRS=(pair1 pair1 pair2 pair2)
 SENTINELS=(sentinel1 sentinel2 sentinel3)
 sentinel_list() { echo "127.0.0.1:$((redis_port + 2)),127.0.0.1:$((redis_port + 3)),127.0.0.1:$((redis_port + 4))"; }
+# The Redis Cluster's primaries (--redis-cluster): `redis` on the Redis port, then +1, +2.
+CLUSTER_REDIS=(redis redis2 redis3)
+cluster_list() { echo "127.0.0.1:$redis_port,127.0.0.1:$((redis_port + 1)),127.0.0.1:$((redis_port + 2))"; }
 # What the nodes and the CLI are given to find Redis.
 redis_env() {
   if [ "$sentinel" = 1 ]; then
     echo "DESKCHAT_REDIS_SENTINELS=$(sentinel_list)" DESKCHAT_REDIS_MASTER_NAME=deskchat DESKCHAT_HEARTBEAT_SECONDS=1 DESKCHAT_DEAD_AFTER_SECONDS=12
+  elif [ "$rcluster" = 1 ]; then
+    echo "DESKCHAT_REDIS_CLUSTER_NODES=$(cluster_list)"
   else
     echo "DESKCHAT_REDIS_URL=redis://127.0.0.1:$redis_port"
   fi
@@ -85,24 +97,16 @@ running_pid() { # name
 
 up() {
   mkdir -p "$dir/logs" "$dir/pids" "$dir/redis"
-  for name in "${NODES[@]}" redis redis-replica "${SENTINELS[@]}"; do
+  for name in "${NODES[@]}" redis redis-replica "${SENTINELS[@]}" redis2 redis3; do
     if running_pid "$name" >/dev/null; then echo "cluster.sh: $name is already running in $dir (scripts/cluster.sh down --dir $dir)" >&2; exit 1; fi
   done
   [ "$build" = 1 ] && (cd "$root" && npm run build --silent)
-  printf 'saved_base=%s\nsaved_redis_port=%s\nsaved_sentinel=%s\n' "$base" "$redis_port" "$sentinel" > "$dir/ports"
+  printf 'saved_base=%s\nsaved_redis_port=%s\nsaved_sentinel=%s\nsaved_rcluster=%s\n' "$base" "$redis_port" "$sentinel" "$rcluster" > "$dir/ports"
   [ -f "$dir/admin-token" ] || head -c 24 /dev/urandom | base64 | tr -d '/+=' > "$dir/admin-token"
   chmod 600 "$dir/admin-token"
   # From here on, a failure stops whatever was started.
   trap 'echo "cluster.sh: start failed; stopping what was started" >&2; down >/dev/null 2>&1 || true' ERR
-  redis-server --port "$redis_port" --bind 127.0.0.1 --dir "$dir/redis" --appendonly yes --save "" \
-    --daemonize yes --pidfile "$dir/pids/redis.pid" --logfile "$dir/logs/redis.log"
-  local pong=""
-  for _ in $(seq 1 50); do pong="$(redis-cli -p "$redis_port" ping 2>/dev/null || true)"; [ "$pong" = PONG ] && break; sleep 0.1; done
-  if [ "$pong" != PONG ]; then
-    echo "cluster.sh: Redis did not start on port $redis_port; see $dir/logs/redis.log" >&2
-    tail -5 "$dir/logs/redis.log" >&2 || true
-    false
-  fi
+  if [ "$rcluster" = 1 ]; then start_redis_cluster; else start_redis; fi
   [ "$sentinel" = 1 ] && start_sentinels
   local config=()
   [ -f "$dir/deskchat.yaml" ] && config=(DESKCHAT_CONFIG="$dir/deskchat.yaml")
@@ -129,10 +133,54 @@ up() {
     fi
   done
   trap - ERR
+  [ "$rcluster" = 1 ] && echo "Redis Cluster: primaries $(cluster_list)"
   [ "$sentinel" = 1 ] && echo "Redis behind Sentinel: primary $redis_port, replica $((redis_port + 1)), Sentinels $(sentinel_list) (master name deskchat)"
   echo "cluster up: Redis on 127.0.0.1:$redis_port, logs in $dir/logs, admin token in $dir/admin-token"
   echo "gadget: http://127.0.0.1:$base/chat/   admin page: http://127.0.0.1:$((base + 1))/"
   topology
+}
+
+# One Redis with AOF on the Redis port.
+start_redis() {
+  redis-server --port "$redis_port" --bind 127.0.0.1 --dir "$dir/redis" --appendonly yes --save "" \
+    --daemonize yes --pidfile "$dir/pids/redis.pid" --logfile "$dir/logs/redis.log"
+  local pong=""
+  for _ in $(seq 1 50); do pong="$(redis-cli -p "$redis_port" ping 2>/dev/null || true)"; [ "$pong" = PONG ] && break; sleep 0.1; done
+  if [ "$pong" != PONG ]; then
+    echo "cluster.sh: Redis did not start on port $redis_port; see $dir/logs/redis.log" >&2
+    tail -5 "$dir/logs/redis.log" >&2 || true
+    false
+  fi
+}
+
+# Three cluster-enabled primaries with AOF (redis, redis2, redis3 on the Redis port, +1, +2; data in
+# DIR/redis-cluster/NAME, apart from the single Redis's DIR/redis), joined
+# into one Redis Cluster unless they already are one (slots assigned: a cluster started before in
+# DIR, from each node's nodes.conf), then cluster_state:ok on each.
+start_redis_cluster() {
+  local i name port slots
+  for i in 0 1 2; do
+    name="${CLUSTER_REDIS[$i]}"; port=$((redis_port + i))
+    mkdir -p "$dir/redis-cluster/$name"
+    redis-server --port "$port" --bind 127.0.0.1 --dir "$dir/redis-cluster/$name" --appendonly yes --save "" \
+      --cluster-enabled yes --cluster-config-file nodes.conf --cluster-node-timeout 5000 \
+      --daemonize yes --pidfile "$dir/pids/$name.pid" --logfile "$dir/logs/$name.log"
+  done
+  for i in 0 1 2; do
+    local pong=""
+    for _ in $(seq 1 50); do pong="$(redis-cli -p $((redis_port + i)) ping 2>/dev/null || true)"; [ "$pong" = PONG ] && break; sleep 0.1; done
+    if [ "$pong" != PONG ]; then echo "cluster.sh: Redis did not start on port $((redis_port + i)); see $dir/logs/${CLUSTER_REDIS[$i]}.log" >&2; false; fi
+  done
+  slots="$(redis-cli -p "$redis_port" cluster info 2>/dev/null | tr -d '\r' | sed -n 's/^cluster_slots_assigned://p')"
+  if [ "${slots:-0}" = 0 ]; then
+    redis-cli --cluster create $(cluster_list | tr ',' ' ') --cluster-replicas 0 --cluster-yes >"$dir/logs/redis-cluster-create.log" 2>&1 \
+      || { echo "cluster.sh: redis-cli --cluster create failed; see $dir/logs/redis-cluster-create.log" >&2; false; }
+  fi
+  for i in 0 1 2; do
+    local state=""
+    for _ in $(seq 1 200); do state="$(redis-cli -p $((redis_port + i)) cluster info 2>/dev/null | tr -d '\r' | grep '^cluster_state:' || true)"; [ "$state" = cluster_state:ok ] && break; sleep 0.1; done
+    if [ "$state" != cluster_state:ok ]; then echo "cluster.sh: the Redis Cluster is not ok on port $((redis_port + i)) ($state)" >&2; false; fi
+  done
 }
 
 # A replica of the primary and three Sentinels watching it (quorum 2, down after 1 s).
@@ -179,7 +227,7 @@ down() {
   local name
   for name in "${NODES[@]}"; do stop_pid "$name" & done
   wait
-  for name in "${SENTINELS[@]}" redis-replica; do stop_pid "$name"; done
+  for name in "${SENTINELS[@]}" redis-replica redis2 redis3; do stop_pid "$name"; done
   stop_pid redis
   echo "cluster down"
 }
@@ -205,6 +253,13 @@ status() {
     done
     echo "primary according to Sentinel: $(redis-cli -p $((redis_port + 2)) sentinel get-master-addr-by-name deskchat 2>/dev/null | tr '\n' ' ')"
   fi
+  if [ "$rcluster" = 1 ]; then
+    for name in redis2 redis3; do
+      state="stopped"; if pid="$(running_pid "$name")"; then state="running (pid $pid)"; fi
+      echo "$name: $state"
+    done
+    if running_pid redis >/dev/null; then echo "redis cluster: $(redis-cli -p "$redis_port" cluster info 2>/dev/null | tr -d '\r' | grep '^cluster_state:' || true)"; fi
+  fi
   if running_pid redis >/dev/null || [ "$sentinel" = 1 ]; then
     (cd "$dir" && env $(redis_env) DESKCHAT_NODE=cli DESKCHAT_PAIR=cli DESKCHAT_PUBLIC_URL=http://127.0.0.1 \
       DESKCHAT_DATA_DIR="$dir/nodes/imp1a" node "$root/packages/server/dist/cli.js" cluster status 2>/dev/null) || true
@@ -216,5 +271,5 @@ case "$command" in
   down) down ;;
   status) status ;;
   topology) topology ;;
-  *) sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
+  *) sed -n '2,23p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
 esac

@@ -40,7 +40,7 @@ describe('RedisConnection.run() measured through the metrics port', () => {
     const { metrics, observed, specs } = recordingMetrics();
     redis = await connectRedis(redisOptions(fixture.server), { metrics });
     await redis.run('ping', (c) => c.ping());
-    await expect(redis.run('badCommand', (c) => c.sendCommand(['NO-SUCH-COMMAND']))).rejects.toThrow(/unknown command/i);
+    await expect(redis.runOnPrimaries('badCommand', (c) => c.sendCommand(['NO-SUCH-COMMAND']))).rejects.toThrow(/unknown command/i);
     expect(specs.deskchat_redis_command_seconds).toMatchObject({ labelNames: ['operation'], buckets: expect.arrayContaining([0.001, 1]) });
     const latencies = observed.deskchat_redis_command_seconds!;
     expect(latencies.map((o) => o.labels)).toEqual([{ operation: 'ping' }, { operation: 'badCommand' }]);

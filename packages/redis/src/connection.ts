@@ -18,30 +18,50 @@
 // - Or through Redis Sentinel (issue 14, `options.sentinel`): node-redis's own Sentinel client
 //   (sentinel-link.ts) finds the primary and follows a promotion by itself; `run` then hands the
 //   store the client of the primary it currently knows, so every store works unchanged.
+// - Or on a sharded Redis Cluster (issue 14, `options.cluster`): node-redis's cluster client
+//   (cluster-link.ts) routes each command, MULTI and script by its first key to the primary owning
+//   its slot. So stores are handed `RedisCommands`, the union of a single client and a cluster
+//   client: the commands both have, typed by node-redis for each. What must reach every primary
+//   rather than the owner of a key (SCAN, INFO, FLUSHALL in tests, the health PING) goes through
+//   `runOnPrimaries`, which gets one plain client per primary (one with a single server or Sentinel).
 import { EventEmitter } from 'node:events';
-import { createClient, type RedisClientType } from 'redis';
+import { createClient, type RedisClientType, type RedisClusterType } from 'redis';
 import { noopMetrics, silentLogger, type Counter, type Histogram, type Logger, type Metrics } from '@deskchat/core';
 import { backoffDelay } from './backoff.js';
 import { RedisConnectError, RedisUnavailableError, isErrorLike, isUnavailability } from './errors.js';
 import { KeySpace } from './keys.js';
 import { parseEndpoint, redactUrl, type RedisOptions } from './options.js';
+import { connectCluster } from './cluster-link.js';
 import { connectSentinel } from './sentinel-link.js';
 
+/** A connection to one Redis server (the single server, the primary behind Sentinel, one primary of a Cluster). */
 export type RedisClient = RedisClientType;
+/** node-redis's Redis Cluster client: each command goes to the primary owning its first key's slot. */
+export type RedisClusterClient = RedisClusterType;
+/**
+ * What a store call is given: a single server's client or a cluster client (run time says which).
+ * Only commands both route correctly may be used: every key of one command, MULTI or script in one
+ * slot (keys.ts); nothing that addresses "the server" (SCAN, INFO, FLUSHALL…: `runOnPrimaries`).
+ */
+export type RedisCommands = RedisClient | RedisClusterClient;
 
 /** What the node bus needs for its blocking reads: a connection of its own (not yet connected). */
 export interface BlockingClient {
-  xRead: RedisClient['xRead'];
+  xRead: RedisCommands['xRead'];
   readonly isOpen: boolean;
   connect(): Promise<unknown>;
   destroy(): unknown;
   on(event: 'error', listener: (err: Error) => void): unknown;
 }
 
-/** How a RedisConnection reaches the primary: one node-redis client (the default), or Sentinel (sentinel-link.ts). */
+/** How a RedisConnection reaches Redis: one node-redis client (the default), Sentinel (sentinel-link.ts) or a Cluster (cluster-link.ts). */
 export interface RedisLink {
-  /** Runs `fn` on a client connected to the primary. */
-  execute<T>(fn: (client: RedisClient) => Promise<T>): Promise<T>;
+  /** Runs `fn` on the client that routes commands to the primary (the one primary, or the cluster client). */
+  execute<T>(fn: (client: RedisCommands) => Promise<T>): Promise<T>;
+  /** Runs `fn` on a client of each primary, in parallel (one result per primary). */
+  onPrimaries<T>(fn: (client: RedisClient) => Promise<T>): Promise<T[]>;
+  /** Whether the client (or the cluster client) is connected; a hung server is for the health PING to find. */
+  readonly isReady: boolean;
   /** A new connection for blocking reads, following the primary as this one does. */
   blocking(name: string): BlockingClient;
   /** Closes gracefully, or drops the connection after `timeoutMs`. */
@@ -69,14 +89,17 @@ export class RedisConnection extends EventEmitter<RedisConnectionEvents> {
   private readonly latency: Histogram;
   private readonly failures: Counter;
 
-  /** Use `connectRedis`. */
+  /**
+   * Use `connectRedis`. `client` is for tests and rate-limiter-flexible (which routes each of its
+   * single-key steps itself): stores go through `run`.
+   */
   constructor(
-    readonly client: RedisClient,
+    readonly client: RedisCommands,
     readonly options: RedisOptions,
     private readonly log: Logger,
     events: ClientEvents,
+    private readonly link: RedisLink,
     metrics: Metrics = noopMetrics,
-    private readonly link: RedisLink = plainLink(client),
   ) {
     super();
     this.latency = metrics.histogram({ name: 'deskchat_redis_command_seconds', help: 'Duration of each store call on Redis (one command, pipeline or script, RedisConnection.run), by operation', labelNames: ['operation'], buckets: LATENCY_BUCKETS });
@@ -95,7 +118,7 @@ export class RedisConnection extends EventEmitter<RedisConnectionEvents> {
 
   /** False from the moment Redis is seen gone or hung until it answers again. */
   get isAvailable(): boolean {
-    return this.isUp && this.client.isReady;
+    return this.isUp && this.link.isReady;
   }
 
   /**
@@ -103,7 +126,20 @@ export class RedisConnection extends EventEmitter<RedisConnectionEvents> {
    * and after `commandTimeoutMs` (or `options.timeoutMs`, for bulk work) without a reply; other
    * errors (bugs) propagate unchanged.
    */
-  async run<T>(what: string, operation: (client: RedisClient) => Promise<T>, options: { timeoutMs?: number } = {}): Promise<T> {
+  async run<T>(what: string, operation: (client: RedisCommands) => Promise<T>, options: { timeoutMs?: number } = {}): Promise<T> {
+    return this.measured(what, options, (guard) => this.link.execute((client) => guard(() => operation(client))));
+  }
+
+  /**
+   * Runs `operation` on every primary (one server: once; a Cluster: each primary, in parallel),
+   * for what addresses the server rather than a key: SCAN for maintenance, INFO/CONFIG GET, FLUSHALL
+   * in tests. Same deadline and failures as `run`; one result per primary.
+   */
+  async runOnPrimaries<T>(what: string, operation: (client: RedisClient) => Promise<T>, options: { timeoutMs?: number } = {}): Promise<T[]> {
+    return this.measured(what, options, (guard) => this.link.onPrimaries((client) => guard(() => operation(client))));
+  }
+
+  private async measured<T>(what: string, options: { timeoutMs?: number }, call: (guard: <U>(op: () => Promise<U>) => Promise<U>) => Promise<T>): Promise<T> {
     if (this.isClosed || !this.isAvailable) {
       this.failures.inc({ operation: what, kind: 'unavailable' });
       throw new RedisUnavailableError(this.isClosed ? `${what}: the Redis connection is closed` : `${what}: Redis at ${this.url} is unavailable (${this.reason || 'reconnecting'})`);
@@ -119,10 +155,10 @@ export class RedisConnection extends EventEmitter<RedisConnectionEvents> {
     });
     // Behind Sentinel, node-redis waits for the new primary and then runs the operation: never once
     // the caller has been told it failed (a write reported as failed must not happen later).
-    const guarded = (client: RedisClient) => (isAbandoned ? Promise.reject(new RedisUnavailableError(`${what}: abandoned after ${ms} ms`)) : operation(client));
+    const guard = <U>(op: () => Promise<U>): Promise<U> => (isAbandoned ? Promise.reject(new RedisUnavailableError(`${what}: abandoned after ${ms} ms`)) : op());
     const started = performance.now();
     try {
-      return await Promise.race([this.link.execute(guarded), deadline]);
+      return await Promise.race([call(guard), deadline]);
     } catch (err) {
       if (err instanceof RedisUnavailableError) {
         this.failures.inc({ operation: what, kind: 'timeout' });
@@ -154,17 +190,19 @@ export class RedisConnection extends EventEmitter<RedisConnectionEvents> {
     return this.link.blocking(name);
   }
 
-  /** Called by the Sentinel link: the primary changed (the old one's failures are over). */
+  /** Called by the Sentinel and Cluster links: the primary (or the slot map) changed (the old one's failures are over). */
   primaryChanged(): void {
     void this.checkHealth();
   }
 
   private async checkHealth(): Promise<void> {
     // One PING at a time: a PING that hangs is itself the news (it resolves when the server wakes up).
-    if (this.isPinging || this.isClosed || !this.client.isReady) return;
+    if (this.isPinging || this.isClosed || !this.link.isReady) return;
     this.isPinging = true;
     let timer: NodeJS.Timeout | undefined;
-    const ping = this.link.execute((c) => c.ping());
+    // Every primary: on a Cluster, one shard that stopped answering makes the connection unavailable
+    // (its users' calls would fail anyway; failing all fast is the behaviour the stores know).
+    const ping = this.link.onPrimaries((c) => c.ping());
     try {
       await Promise.race([
         ping,
@@ -194,7 +232,7 @@ export class RedisConnection extends EventEmitter<RedisConnectionEvents> {
   }
 
   private markUp(): void {
-    if (this.isUp || this.isClosed || !this.client.isReady) return;
+    if (this.isUp || this.isClosed || !this.link.isReady) return;
     this.isUp = true;
     this.log.info({ redis: this.url }, 'redis available again');
     this.emit('available');
@@ -214,6 +252,7 @@ export interface ConnectRedisDeps {
 export async function connectRedis(options: RedisOptions, deps: ConnectRedisDeps = {}): Promise<RedisConnection> {
   const log = (deps.log ?? silentLogger).child({ component: 'redis' });
   if (options.sentinel) return connectSentinel(options, options.sentinel, log, deps.metrics);
+  if (options.cluster) return connectCluster(options, options.cluster, log, deps.metrics);
   const endpoint = parseEndpoint(options.url, options.password);
   const url = redactUrl(options.url);
   const startedAt = Date.now();
@@ -268,13 +307,17 @@ export async function connectRedis(options: RedisOptions, deps: ConnectRedisDeps
   }
   hasConnected = true;
   log.info({ redis: url, keyPrefix: options.keyPrefix }, 'connected to redis');
-  return new RedisConnection(client, options, log, events, deps.metrics);
+  return new RedisConnection(client, options, log, events, plainLink(client), deps.metrics);
 }
 
 /** One node-redis client: commands on it, `duplicate()` for blocking reads. */
 function plainLink(client: RedisClient): RedisLink {
   return {
     execute: (fn) => fn(client),
+    onPrimaries: async (fn) => [await fn(client)],
+    get isReady() {
+      return client.isReady;
+    },
     blocking: (name) => client.duplicate({ name }) as RedisClient,
     async close(timeoutMs) {
       if (!client.isOpen) return;

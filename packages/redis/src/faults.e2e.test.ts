@@ -5,7 +5,7 @@
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
 import { StoreUnavailableError, type RosterItem } from '@deskchat/core';
 import { recordingLogger, redisOptions, useRedisServer, type LogLine } from './__tests__/redis-fixture.js';
-import { connectRedis, type RedisConnection } from './connection.js';
+import { connectRedis, type RedisClient, type RedisConnection } from './connection.js';
 import { RedisUnavailableError } from './errors.js';
 import { openRedisStores, type RedisStores } from './open-stores.js';
 
@@ -94,7 +94,7 @@ describe('Redis lost while running', () => {
     fixture.server.pause();
     await waitFor('the health check to notice', () => !redis.isAvailable);
     // socketTimeout is max(3 × 100, 2 × 300) = 600 ms here: the idle socket to the silent server is dropped.
-    await waitFor('node-redis to drop the silent socket', () => !redis.client.isReady, 5000);
+    await waitFor('node-redis to drop the silent socket', () => !(redis.client as RedisClient).isReady, 5000); // a single server's client here
     await expect(stores.accounts.countAccounts()).rejects.toThrow(RedisUnavailableError);
     fixture.server.resume();
     await waitFor('the connection to come back', () => redis.isAvailable);

@@ -2,8 +2,8 @@
 // stores and the shared state (session directory, presence, node bus, locks, chat locks, BOSH
 // sessions, XEP-0198 resumable streams, cluster registry, rate limiters) —, the connection they
 // share, the persistence check and the migration import.
-export { connectRedis, RedisConnection, type BlockingClient, type ConnectRedisDeps, type RedisClient, type RedisConnectionEvents, type RedisLink } from './connection.js';
-export { DEFAULT_REDIS_OPTIONS, parseEndpoint, parseRedisOptions, redactUrl, type RedisEndpoint, type RedisOptions, type RedisSentinelOptions } from './options.js';
+export { connectRedis, RedisConnection, type BlockingClient, type ConnectRedisDeps, type RedisClient, type RedisClusterClient, type RedisCommands, type RedisConnectionEvents, type RedisLink } from './connection.js';
+export { DEFAULT_REDIS_OPTIONS, parseEndpoint, parseRedisOptions, redactUrl, type RedisEndpoint, type RedisOptions, type RedisSentinelOptions, type RedisClusterOptions } from './options.js';
 export { RedisConnectError, RedisLockTimeoutError, RedisNotPersistentError, RedisUnavailableError, isUnavailability } from './errors.js';
 export { KeySpace, userTag, tagToUsername, type BoshKeys, type LockKeys, type NodeKeys, type StreamResumptionKeys, type UserKeys, type UserVolatileKeys } from './keys.js';
 export { backoffDelay, type BackoffOptions } from './backoff.js';

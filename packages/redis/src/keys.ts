@@ -1,13 +1,19 @@
 // The key layout (packages/redis/README.md is its reference; change both together). Every key of
 // one user is `<prefix>user:{<tag>}:<suffix>`: Redis Cluster hashes only the `{…}` part (Redis
 // Cluster spec, "Hash tags"), so all of one user's keys share a slot and one MULTI or Lua script
-// may touch any of them, on a single Redis today and on a sharded Cluster later. Global keys are
+// may touch any of them, on a single Redis and on a sharded Redis Cluster (cluster-link.ts; every
+// contract suite runs on three primaries in cluster.e2e.test.ts). Global keys are
 // few and documented as the exceptions: the account index; the settings and the administration
 // stores, each in one slot of their own; the cluster registry (slot `{cluster}`) and the chat
 // locks' idle index. Per-node state (the node's session index, its bus stream, its BOSH sessions
 // and resumable streams) is under the node's own tag `node:{<node>}:…`, each named lock under its
 // own `lock:{<name>}` tag, each BOSH session under `bosh:{<sid>}` and each XEP-0198 resumable
 // stream under `sm:{<SM-ID>}`.
+// On a Cluster a MULTI, a script and also a pipeline object go whole to the primary of their first
+// key: so none of them may mix keys of two tags. A change that spans two tags is two ordered steps
+// (README "The shared state across slots"); a read of many tags (a node's directory entries, its
+// resumable streams) sends one command per key together, never one pipeline; SCAN and other
+// commands without a key run on every primary (`RedisConnection.runOnPrimaries`).
 
 /**
  * A username as a hash tag: `%`, `{` and `}` are percent-encoded, so the tag is never empty, never

@@ -11,7 +11,7 @@ describe('parseRedisOptions', () => {
   });
 
   it('requires a URL and names the key path', () => {
-    expect(() => parseRedisOptions({})).toThrow(new OptionsError('cluster.redis.url', 'is required (redis://host:6379 or rediss://host:6380), or sentinels and masterName'));
+    expect(() => parseRedisOptions({})).toThrow(new OptionsError('cluster.redis.url', 'is required (redis://host:6379 or rediss://host:6380), or sentinels and masterName, or clusterNodes'));
     expect(() => parseRedisOptions({ url: 'http://x' }, 'redis')).toThrow(/^redis\.url: must start with redis:\/\/ or rediss:\/\//);
     expect(() => parseRedisOptions({ url: 'redis://h/x' })).toThrow(/cluster\.redis\.url: the path must be a database number/);
     expect(() => parseRedisOptions({ url: 'not a url' })).toThrow(/cluster\.redis\.url: must be a URL/);
@@ -37,6 +37,19 @@ describe('parseRedisOptions with Sentinel (issue 14)', () => {
     expect(options.sentinel).toEqual({ nodes: [{ host: '10.0.0.1', port: 26379 }, { host: 'sentinel-b', port: 26380 }, { host: '::1', port: 26381 }], masterName: 'deskchat', password: 's' });
     expect(options).toMatchObject({ url: 'redis-sentinel://10.0.0.1:26379,sentinel-b:26380,::1:26381/deskchat', password: 'data' });
     expect(parseRedisOptions({ sentinels: ['h:1'], masterName: 'm' }).sentinel).toEqual({ nodes: [{ host: 'h', port: 1 }], masterName: 'm' });
+  });
+
+  it('reads clusterNodes (Redis Cluster) as host:port,host:port with the nodes\' password', () => {
+    const options = parseRedisOptions({ clusterNodes: '10.0.0.1:7000, redis-b:7001,[::1]:7002', password: 'data' });
+    expect(options.cluster).toEqual({ nodes: [{ host: '10.0.0.1', port: 7000 }, { host: 'redis-b', port: 7001 }, { host: '::1', port: 7002 }] });
+    expect(options).toMatchObject({ url: 'redis-cluster://10.0.0.1:7000,redis-b:7001,::1:7002', password: 'data' });
+    expect(options.sentinel).toBeUndefined();
+    expect(parseRedisOptions({ clusterNodes: ['h:1'] }).cluster).toEqual({ nodes: [{ host: 'h', port: 1 }] });
+    expect(() => parseRedisOptions({ clusterNodes: 'h:1', url: 'redis://h' })).toThrow(/^cluster\.redis\.clusterNodes: either cluster\.redis\.url, cluster\.redis\.sentinels or cluster\.redis\.clusterNodes, only one/);
+    expect(() => parseRedisOptions({ clusterNodes: 'h:1', sentinels: 'h:2', masterName: 'm' })).toThrow(/^cluster\.redis\.clusterNodes: either/);
+    expect(() => parseRedisOptions({ clusterNodes: 'h' })).toThrow(/^cluster\.redis\.clusterNodes: must be host:port,host:port \(got "h"\)/);
+    expect(() => parseRedisOptions({ clusterNodes: 'h:1', masterName: 'm' })).toThrow(/^cluster\.redis\.masterName: only with cluster\.redis\.sentinels/);
+    expect(() => parseRedisOptions({ clusterNodes: 'h:1', tls: {} })).toThrow(/^cluster\.redis\.tls: is not supported with Redis Cluster/);
   });
 
   it('takes a URL or sentinels, not both, and names the key of each mistake', () => {

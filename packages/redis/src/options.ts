@@ -5,16 +5,21 @@
 // rediss:// is the same over TLS. Or, instead of a URL, Redis Sentinel (issue 14): `sentinels`
 // (`host:port,host:port`) and `masterName`, and the node follows whichever replica Sentinel
 // promotes (DESKCHAT_REDIS_SENTINELS, DESKCHAT_REDIS_MASTER_NAME, DESKCHAT_REDIS_SENTINEL_PASSWORD).
+// Or a sharded Redis Cluster (issue 14): `clusterNodes` (`host:port,host:port`, some of its nodes:
+// the client discovers the rest and the slot map from them; DESKCHAT_REDIS_CLUSTER_NODES), with
+// `password` for every node. Exactly one of `url`, `sentinels` and `clusterNodes`.
 import { OptionsError, checkBoolean, checkInteger } from '@deskchat/core';
 
 export interface RedisOptions {
   /**
-   * `redis://…` or `rediss://…` (TLS). With `sentinel`, a description for messages only:
-   * `redis-sentinel://host:port,host:port/masterName`.
+   * `redis://…` or `rediss://…` (TLS). With `sentinel` or `cluster`, a description for messages only:
+   * `redis-sentinel://host:port,host:port/masterName`, `redis-cluster://host:port,host:port`.
    */
   url: string;
   /** Connect through Redis Sentinel instead of `url` (Sentinel names the primary; `password` is the data nodes'). */
   sentinel?: RedisSentinelOptions;
+  /** Connect to a sharded Redis Cluster instead of `url` (cluster-link.ts); `password` is every node's. */
+  cluster?: RedisClusterOptions;
   /** Overrides the URL's password, so the URL can sit in a config file without the secret. */
   password?: string;
   /**
@@ -43,6 +48,11 @@ export interface RedisSentinelOptions {
   masterName: string;
   /** The Sentinels' own password (`requirepass` in sentinel.conf), when they have one. */
   password?: string;
+}
+
+export interface RedisClusterOptions {
+  /** Some nodes of the cluster (one that answers is enough): the client reads the slot map and finds the others. */
+  nodes: Array<{ host: string; port: number }>;
 }
 
 export const DEFAULT_REDIS_OPTIONS: Omit<RedisOptions, 'url'> = {
@@ -74,14 +84,21 @@ export function parseRedisOptions(raw: Record<string, unknown> | undefined, pref
   const d = DEFAULT_REDIS_OPTIONS;
   const hasUrl = r.url !== undefined && r.url !== '';
   const hasSentinels = r.sentinels !== undefined && r.sentinels !== '';
+  const hasClusterNodes = r.clusterNodes !== undefined && r.clusterNodes !== '';
   if (hasUrl && hasSentinels) throw new OptionsError(key('sentinels'), `either ${key('url')} or ${key('sentinels')}, not both`);
+  if (hasClusterNodes && (hasUrl || hasSentinels)) throw new OptionsError(key('clusterNodes'), `either ${key('url')}, ${key('sentinels')} or ${key('clusterNodes')}, only one`);
   let sentinel: RedisSentinelOptions | undefined;
+  let cluster: RedisClusterOptions | undefined;
   let url: string;
   if (hasSentinels) {
     sentinel = parseSentinel(r, key);
     url = `redis-sentinel://${sentinel.nodes.map((n) => `${n.host}:${n.port}`).join(',')}/${sentinel.masterName}`;
+  } else if (hasClusterNodes) {
+    if (r.masterName !== undefined || r.sentinelPassword !== undefined) throw new OptionsError(key('masterName'), `only with ${key('sentinels')}`);
+    cluster = { nodes: parseAddresses(r.clusterNodes, key('clusterNodes'), 'Redis Cluster node') };
+    url = `redis-cluster://${cluster.nodes.map((n) => `${n.host}:${n.port}`).join(',')}`;
   } else {
-    if (typeof r.url !== 'string' || r.url === '') throw new OptionsError(key('url'), 'is required (redis://host:6379 or rediss://host:6380), or sentinels and masterName');
+    if (typeof r.url !== 'string' || r.url === '') throw new OptionsError(key('url'), 'is required (redis://host:6379 or rediss://host:6380), or sentinels and masterName, or clusterNodes');
     parseEndpoint(r.url, undefined, key('url'));
     if (r.masterName !== undefined || r.sentinelPassword !== undefined) throw new OptionsError(key('masterName'), `only with ${key('sentinels')}`);
     url = r.url;
@@ -97,9 +114,11 @@ export function parseRedisOptions(raw: Record<string, unknown> | undefined, pref
   const maxDelayMs = int(reconnect.maxDelayMs, d.reconnect.maxDelayMs, key('reconnect.maxDelayMs'), minDelayMs, 300_000);
   if (tls.ca !== undefined && typeof tls.ca !== 'string') throw new OptionsError(key('tls.ca'), 'must be PEM text');
   if (sentinel && r.tls !== undefined) throw new OptionsError(key('tls'), 'is not supported with Sentinel yet');
+  if (cluster && r.tls !== undefined) throw new OptionsError(key('tls'), 'is not supported with Redis Cluster yet');
   return {
     url,
     ...(sentinel ? { sentinel } : {}),
+    ...(cluster ? { cluster } : {}),
     ...(r.password === undefined || r.password === '' ? {} : { password: r.password }),
     keyPrefix,
     startTimeoutMs: int(r.startTimeoutMs, d.startTimeoutMs, key('startTimeoutMs'), 0, 600_000),
@@ -116,21 +135,27 @@ export function parseRedisOptions(raw: Record<string, unknown> | undefined, pref
 
 /** `sentinels` (`host:port,host:port` or an array of them), `masterName`, `sentinelPassword`. */
 function parseSentinel(r: Record<string, unknown>, key: (k: string) => string): RedisSentinelOptions {
-  const list = Array.isArray(r.sentinels) ? r.sentinels : typeof r.sentinels === 'string' ? r.sentinels.split(',') : undefined;
-  if (!list) throw new OptionsError(key('sentinels'), 'must be host:port,host:port');
-  const nodes = list.map((item) => {
-    const text = String(item).trim();
-    const m = /^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9._-]+):(\d{1,5})$/.exec(text);
-    const port = m ? Number(m[2]) : 0;
-    if (!m || port < 1 || port > 65535) throw new OptionsError(key('sentinels'), `must be host:port,host:port (got ${JSON.stringify(text)})`);
-    return { host: m[1]!.replace(/^\[(.*)\]$/, '$1'), port };
-  });
-  if (nodes.length === 0) throw new OptionsError(key('sentinels'), 'must name at least one Sentinel');
+  const nodes = parseAddresses(r.sentinels, key('sentinels'), 'Sentinel');
   if (typeof r.masterName !== 'string' || !/^[A-Za-z0-9._-]{1,128}$/.test(r.masterName)) {
     throw new OptionsError(key('masterName'), `is required with ${key('sentinels')}: the name the Sentinels monitor the primary under (letters, digits, '.', '_', '-')`);
   }
   if (r.sentinelPassword !== undefined && typeof r.sentinelPassword !== 'string') throw new OptionsError(key('sentinelPassword'), 'must be a string');
   return { nodes, masterName: r.masterName, ...(typeof r.sentinelPassword === 'string' && r.sentinelPassword !== '' ? { password: r.sentinelPassword } : {}) };
+}
+
+/** `host:port,host:port` or an array of `host:port` (IPv6 in brackets), at least one. */
+function parseAddresses(raw: unknown, key: string, what: string): Array<{ host: string; port: number }> {
+  const list = Array.isArray(raw) ? raw : typeof raw === 'string' ? raw.split(',') : undefined;
+  if (!list) throw new OptionsError(key, 'must be host:port,host:port');
+  const nodes = list.map((item) => {
+    const text = String(item).trim();
+    const m = /^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9._-]+):(\d{1,5})$/.exec(text);
+    const port = m ? Number(m[2]) : 0;
+    if (!m || port < 1 || port > 65535) throw new OptionsError(key, `must be host:port,host:port (got ${JSON.stringify(text)})`);
+    return { host: m[1]!.replace(/^\[(.*)\]$/, '$1'), port };
+  });
+  if (nodes.length === 0) throw new OptionsError(key, `must name at least one ${what}`);
+  return nodes;
 }
 
 /** Splits a redis:// or rediss:// URL; `password` (the separate option) wins over the URL's. */

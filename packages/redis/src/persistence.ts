@@ -3,7 +3,8 @@
 // Issue 8 §2: a node in cluster mode refuses a Redis that does not persist, unless
 // `cluster.allowVolatileRedis: true`, and then warns loudly. CONFIG GET is the precise source; on
 // a managed Redis that disables CONFIG, INFO persistence still tells whether AOF is on, but not
-// whether snapshots are scheduled, so the answer can be "unknown".
+// whether snapshots are scheduled, so the answer can be "unknown". On a Redis Cluster every primary
+// is asked (each holds its own share of the data) and the weakest answer counts.
 import { ErrorReply } from 'redis';
 import type { Logger } from '@deskchat/core';
 import type { RedisConnection } from './connection.js';
@@ -51,7 +52,7 @@ export function persistenceFromInfo(info: string): PersistenceReport {
 }
 
 export async function checkPersistence(redis: RedisConnection): Promise<PersistenceReport> {
-  return redis.run('checkPersistence', async (client) => {
+  return weakest(await redis.runOnPrimaries('checkPersistence', async (client) => {
     try {
       const [aof, fsync, save] = await Promise.all([client.configGet('appendonly'), client.configGet('appendfsync'), client.configGet('save')]);
       return persistenceFromConfig({ ...aof, ...fsync, ...save });
@@ -60,7 +61,16 @@ export async function checkPersistence(redis: RedisConnection): Promise<Persiste
       if (!(err instanceof ErrorReply)) throw err;
       return persistenceFromInfo(await client.info('persistence'));
     }
-  });
+  }));
+}
+
+/** The report of the primary that persists least (false, then unknown); one summary per kind of answer. */
+function weakest(reports: PersistenceReport[]): PersistenceReport {
+  const rank = (r: PersistenceReport) => (r.isPersistent === false ? 0 : r.isPersistent === undefined ? 1 : 2);
+  const worst = reports.reduce((a, b) => (rank(b) < rank(a) ? b : a));
+  if (reports.length === 1) return worst;
+  const summaries = [...new Set(reports.map((r) => r.summary))];
+  return { ...worst, summary: `${reports.length} primaries: ${summaries.join(' / ')}` };
 }
 
 /**

@@ -1,10 +1,11 @@
 // A Lua script run by its SHA1 (EVALSHA), sent whole (EVAL, which also caches it) the first time a
 // server does not know it: after a restart, a failover or on another Cluster shard. Redis runs a
 // script atomically, which is how the stores make "check, then write" one step (Redis docs,
-// "Scripting with Lua"). Every script touches only the KEYS it is given, all in one slot.
+// "Scripting with Lua"). Every script touches only the KEYS it is given, all in one slot: on a Redis
+// Cluster the cluster client sends it to the primary owning the first of them.
 import { createHash } from 'node:crypto';
 import { ErrorReply } from 'redis';
-import type { RedisClient } from './connection.js';
+import type { RedisCommands } from './connection.js';
 
 export class LuaScript {
   readonly sha: string;
@@ -16,7 +17,7 @@ export class LuaScript {
     this.sha = createHash('sha1').update(source).digest('hex');
   }
 
-  async run(client: RedisClient, keys: string[], args: ReadonlyArray<string | number> = []): Promise<unknown> {
+  async run(client: RedisCommands, keys: string[], args: ReadonlyArray<string | number> = []): Promise<unknown> {
     const options = { keys, arguments: args.map(String) };
     try {
       return await client.evalSha(this.sha, options);

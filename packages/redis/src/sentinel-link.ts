@@ -65,6 +65,10 @@ function sentinelClient(options: RedisOptions, sentinel: RedisSentinelOptions, n
 function sentinelLink(client: Sentinel, options: RedisOptions, sentinel: RedisSentinelOptions, log: Logger): RedisLink {
   return {
     execute: (fn) => client._execute(false, (c) => fn(c as unknown as RedisClient)),
+    onPrimaries: async (fn) => [await client._execute(false, (c) => fn(c as unknown as RedisClient))],
+    get isReady() {
+      return client.isReady;
+    },
     blocking(name): BlockingClient {
       const reader = sentinelClient(options, sentinel, name);
       return {
@@ -134,6 +138,6 @@ export async function connectSentinel(options: RedisOptions, sentinel: RedisSent
   }
   const primary = client.getMasterNode();
   log.info({ redis: options.url, primary: primary ? `${primary.host}:${primary.port}` : undefined, keyPrefix: options.keyPrefix }, 'connected to redis through sentinel');
-  connection = new RedisConnection(client as unknown as RedisClient, options, log, events, metrics, sentinelLink(client, options, sentinel, log));
+  connection = new RedisConnection(client as unknown as RedisClient, options, log, events, sentinelLink(client, options, sentinel, log), metrics);
   return connection;
 }

@@ -1,7 +1,7 @@
 // Where a node keeps its state (design.md §4): one node on embedded SQLite with its volatile state
 // in memory; a cluster node on Redis (durable stores with persistence, and the shared state: session
 // directory, presence, node bus, locks, BOSH sessions, the cluster registry). The server decides
-// once, from `cluster.redisUrl` (or `cluster.redisSentinels`: Redis Sentinel); nothing else in the node depends on which it is.
+// once, from `cluster.redisUrl` (or `cluster.redisSentinels`: Redis Sentinel; or `cluster.redisClusterNodes`: a Redis Cluster); nothing else in the node depends on which it is.
 import { randomUUID } from 'node:crypto';
 import type { RateLimiterAbstract } from 'rate-limiter-flexible';
 import type { AdminStores, ClusterRegistry, Logger, Metrics, NodeInfo, SharedState, SignInCounters, Stores } from '@deskchat/core';

@@ -81,14 +81,27 @@ describe('cluster configuration', () => {
     expect(parse({ ...node, redisSentinels: 's1:26379', redisMasterName: 'm' }).cluster).toMatchObject({ redisSentinels: 's1:26379', redisMasterName: 'm', node: 'imp1a' });
   });
 
+  it('connects to a sharded Redis Cluster with DESKCHAT_REDIS_CLUSTER_NODES instead of a URL (issue 14)', () => {
+    const env = { DESKCHAT_REDIS_CLUSTER_NODES: '10.0.0.1:7000,10.0.0.2:7000', DESKCHAT_REDIS_PASSWORD: 'dp' };
+    const store = loadToolConfig({ cwd: '/tmp', env }).cluster!;
+    expect(store).toEqual({ redisClusterNodes: '10.0.0.1:7000,10.0.0.2:7000', redisPassword: 'dp', keyPrefix: 'deskchat:' });
+    expect(redisOptionsInput(store)).toEqual({ clusterNodes: '10.0.0.1:7000,10.0.0.2:7000', password: 'dp', keyPrefix: 'deskchat:' });
+    const { redisUrl: _url, ...node } = base;
+    expect(parse({ ...node, redisClusterNodes: 'r1:7000' }).cluster).toMatchObject({ redisClusterNodes: 'r1:7000', node: 'imp1a' });
+  });
+
   it.each([
     [{ redisUrl: 'redis://h:6379', redisSentinels: 's:26379', redisMasterName: 'm' }, 'cluster.redisSentinels'],
+    [{ redisUrl: 'redis://h:6379', redisClusterNodes: 'r:7000' }, 'cluster.redisClusterNodes'],
+    [{ redisSentinels: 's:26379', redisMasterName: 'm', redisClusterNodes: 'r:7000' }, 'cluster.redisClusterNodes'],
+    [{ redisClusterNodes: 'r' }, 'cluster.redisClusterNodes'],
+    [{ redisClusterNodes: 'r:7000', redisMasterName: 'm' }, 'cluster.redisMasterName'],
     [{ redisSentinels: 's:26379' }, 'cluster.redisMasterName'],
     [{ redisSentinels: 's', redisMasterName: 'm' }, 'cluster.redisSentinels'],
     [{ redisSentinels: 's:1,', redisMasterName: 'm' }, 'cluster.redisSentinels'],
     [{ redisMasterName: 'm' }, 'cluster.redisSentinels'],
     [{ redisUrl: 'redis://h:6379', redisMasterName: 'm' }, 'cluster.redisMasterName'],
-  ])('names the key of a bad Sentinel setting: %j → %s', (cluster, key) => {
+  ])('names the key of a bad Sentinel or Redis Cluster setting: %j → %s', (cluster, key) => {
     let error: unknown;
     try {
       parseToolConfig({ cluster }, '/tmp');

@@ -1,12 +1,12 @@
 // The `cluster` section (design.md §5; issue "Cluster of primary/secondary node pairs"): present,
-// and with a Redis URL — or Redis Sentinel: sentinels and a master name (issue 14) — the node joins
-// a cluster; absent, nothing changes (one node, SQLite).
+// and with a Redis URL — or Redis Sentinel: sentinels and a master name, or a sharded Redis Cluster:
+// some of its nodes (issue 14) — the node joins a cluster; absent, nothing changes (one node, SQLite).
 // Every key has an environment variable (ENV_KEYS in config.ts) and a message naming it.
 import { OptionsError, checkBoolean, checkInteger, type NodeAddress } from '@deskchat/core';
 
 /** Where a cluster keeps its state: all that the administration commands (`deskchat user|admin|cluster …`) need. */
 export interface ClusterStoreConfig {
-  /** redis://[user:password@]host:port[/db] or rediss:// (TLS); absent with `redisSentinels`. */
+  /** redis://[user:password@]host:port[/db] or rediss:// (TLS); absent with `redisSentinels` or `redisClusterNodes`. */
   redisUrl?: string;
   /** Redis Sentinel instead of a URL: `host:port,host:port` (DESKCHAT_REDIS_SENTINELS). */
   redisSentinels?: string;
@@ -14,7 +14,9 @@ export interface ClusterStoreConfig {
   redisMasterName?: string;
   /** The Sentinels' own password (DESKCHAT_REDIS_SENTINEL_PASSWORD). */
   redisSentinelPassword?: string;
-  /** A password kept out of the URL (DESKCHAT_REDIS_PASSWORD); the data nodes' password behind Sentinel. */
+  /** A sharded Redis Cluster instead of a URL: some of its nodes, `host:port,host:port` (DESKCHAT_REDIS_CLUSTER_NODES). */
+  redisClusterNodes?: string;
+  /** A password kept out of the URL (DESKCHAT_REDIS_PASSWORD); the data nodes' password behind Sentinel; every node's on a Redis Cluster. */
   redisPassword?: string;
   /** Prefix of every key this cluster writes (several clusters may share one Redis). */
   keyPrefix: string;
@@ -44,6 +46,7 @@ export const CLUSTER_ENV_KEYS: Record<string, string> = {
   DESKCHAT_REDIS_SENTINELS: 'cluster.redisSentinels',
   DESKCHAT_REDIS_MASTER_NAME: 'cluster.redisMasterName',
   DESKCHAT_REDIS_SENTINEL_PASSWORD: 'cluster.redisSentinelPassword',
+  DESKCHAT_REDIS_CLUSTER_NODES: 'cluster.redisClusterNodes',
   DESKCHAT_REDIS_PREFIX: 'cluster.keyPrefix',
   DESKCHAT_NODE: 'cluster.node',
   DESKCHAT_PAIR: 'cluster.pair',
@@ -62,7 +65,7 @@ function name(key: string, value: unknown): string {
   return value;
 }
 
-const KNOWN = ['redisUrl', 'redisSentinels', 'redisMasterName', 'redisSentinelPassword', 'redisPassword', 'keyPrefix', 'node', 'pair', 'publicUrl', 'publicHost', 'publicC2sPort', 'redirect', 'heartbeatSeconds', 'deadAfterSeconds', 'allowVolatileRedis'];
+const KNOWN = ['redisUrl', 'redisSentinels', 'redisMasterName', 'redisSentinelPassword', 'redisClusterNodes', 'redisPassword', 'keyPrefix', 'node', 'pair', 'publicUrl', 'publicHost', 'publicC2sPort', 'redirect', 'heartbeatSeconds', 'deadAfterSeconds', 'allowVolatileRedis'];
 
 /**
  * The store half of `cluster` (what the administration commands need: they are not a node, so the
@@ -70,7 +73,7 @@ const KNOWN = ['redisUrl', 'redisSentinels', 'redisMasterName', 'redisSentinelPa
  */
 export function parseClusterStoreConfig(raw: Record<string, unknown> | undefined): ClusterStoreConfig | undefined {
   const isSet = (v: unknown) => v !== undefined && v !== '';
-  if (raw === undefined || (!isSet(raw.redisUrl) && !isSet(raw.redisSentinels))) {
+  if (raw === undefined || (!isSet(raw.redisUrl) && !isSet(raw.redisSentinels) && !isSet(raw.redisClusterNodes))) {
     if (raw !== undefined && isSet(raw.redisMasterName)) throw new OptionsError('cluster.redisSentinels', 'is required with cluster.redisMasterName (DESKCHAT_REDIS_SENTINELS: host:port,host:port)');
     return undefined;
   }
@@ -78,10 +81,21 @@ export function parseClusterStoreConfig(raw: Record<string, unknown> | undefined
   const keyPrefix = raw.keyPrefix === undefined ? 'deskchat:' : String(raw.keyPrefix);
   if (!/^[A-Za-z0-9:_.-]{0,64}$/.test(keyPrefix)) throw new OptionsError('cluster.keyPrefix', 'must be up to 64 letters, digits, ":", "_", "." or "-"');
   const password = raw.redisPassword === undefined || raw.redisPassword === '' ? {} : { redisPassword: String(raw.redisPassword) };
+  const address = /^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9._-]+):\d{1,5}$/;
+  if (isSet(raw.redisClusterNodes)) {
+    if (isSet(raw.redisUrl) || isSet(raw.redisSentinels)) {
+      throw new OptionsError('cluster.redisClusterNodes', 'either cluster.redisUrl, cluster.redisSentinels (Sentinel) or cluster.redisClusterNodes (Redis Cluster), only one');
+    }
+    if (isSet(raw.redisMasterName) || isSet(raw.redisSentinelPassword)) throw new OptionsError('cluster.redisMasterName', 'only with cluster.redisSentinels');
+    const nodes = String(raw.redisClusterNodes);
+    if (!nodes.split(',').every((a) => address.test(a.trim()))) {
+      throw new OptionsError('cluster.redisClusterNodes', `must be host:port,host:port (got ${JSON.stringify(nodes)})`);
+    }
+    return { redisClusterNodes: nodes, ...password, keyPrefix };
+  }
   if (isSet(raw.redisSentinels)) {
     if (isSet(raw.redisUrl)) throw new OptionsError('cluster.redisSentinels', 'either cluster.redisUrl or cluster.redisSentinels (Sentinel), not both');
     const sentinels = String(raw.redisSentinels);
-    const address = /^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9._-]+):\d{1,5}$/;
     if (!sentinels.split(',').every((a) => address.test(a.trim()))) {
       throw new OptionsError('cluster.redisSentinels', `must be host:port,host:port (got ${JSON.stringify(sentinels)})`);
     }
@@ -101,13 +115,16 @@ export function parseClusterStoreConfig(raw: Record<string, unknown> | undefined
 
 /**
  * What `parseRedisOptions` (@deskchat/redis) takes for this cluster: the URL, or the Sentinels and
- * master name, with the password and key prefix. (The server only maps keys; the redis package checks.)
+ * master name, or the Redis Cluster nodes, with the password and key prefix. (The server only maps
+ * keys; the redis package checks.)
  */
 export function redisOptionsInput(c: ClusterStoreConfig): Record<string, unknown> {
   return {
     ...(c.redisSentinels !== undefined
       ? { sentinels: c.redisSentinels, masterName: c.redisMasterName, ...(c.redisSentinelPassword !== undefined ? { sentinelPassword: c.redisSentinelPassword } : {}) }
-      : { url: c.redisUrl }),
+      : c.redisClusterNodes !== undefined
+        ? { clusterNodes: c.redisClusterNodes }
+        : { url: c.redisUrl }),
     ...(c.redisPassword !== undefined ? { password: c.redisPassword } : {}),
     keyPrefix: c.keyPrefix,
   };

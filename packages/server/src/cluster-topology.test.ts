@@ -60,4 +60,21 @@ describe('the cluster topology', () => {
     expect(compose.services.redis.command).toEqual(expect.arrayContaining(['--appendonly', 'yes']));
     expect(compose.services.redis.volumes).toEqual(['redis-data:/data']);
   });
+
+  it('docker-compose.redis-cluster.yml puts every node on the three cluster-enabled Redis services with AOF, joined by its init service', () => {
+    const overlay = YAML.parse(fs.readFileSync(path.join(root, 'docker-compose.redis-cluster.yml'), 'utf8'), { merge: true }) as Record<string, any>;
+    const { nodes } = fromCompose();
+    const hosts = ['redis', 'redis2', 'redis3'];
+    for (const { node } of nodes) {
+      expect(overlay.services[node].environment).toEqual({ DESKCHAT_REDIS_URL: '', DESKCHAT_REDIS_CLUSTER_NODES: hosts.map((h) => `${h}:6379`).join(',') });
+      expect(overlay.services[node].depends_on).toEqual({ 'redis-cluster-init': { condition: 'service_completed_successfully' } });
+    }
+    for (const host of hosts) {
+      const command = (overlay.services[host].command as string[]).join(' ');
+      expect(command).toContain('--appendonly yes');
+      expect(command).toContain('--cluster-enabled yes');
+      expect(command).toContain(`--cluster-announce-hostname ${host}`);
+    }
+    expect((overlay.services['redis-cluster-init'].command as string[]).join(' ')).toContain('redis-cli --cluster create redis:6379 redis2:6379 redis3:6379 --cluster-replicas 0 --cluster-yes');
+  });
 });

@@ -21,6 +21,7 @@ export { clusterRegistryContract, testNode, type ClusterRegistryFixture } from '
 export { adminStoresContract, type AdminStoresFixture } from './contracts/admin-stores-contract.js';
 export { mucRoomStoreContract, mucOccupantStoreContract, type MucRoomStoreFixture, type MucOccupantStoreFixture } from './contracts/muc-stores-contract.js';
 export { startRedisServer, REDIS_SERVER, REDIS_CLI, type RedisTestServer, type RedisTestServerOptions } from './redis-server.js';
+export { startRedisCluster, type RedisTestCluster, type RedisTestClusterOptions } from './redis-cluster.js';
 export { startRedisSentinelGroup, type RedisSentinelGroup, type RedisSentinelGroupOptions } from './redis-sentinel.js';
 export { boshStateContract, type BoshStateFixture } from './contracts/bosh-state-contract.js';
 export { fileStoreContract, newFile, chunksOf, collect, type FileStoreFixture } from './contracts/file-store-contract.js';

@@ -194,12 +194,10 @@ export class RedisSessionDirectory implements SessionDirectory {
       const [username, resource, sessionId] = JSON.parse(field) as [string, string, string];
       return { field, username, resource, sessionId };
     });
-    // One HGET per entry, pipelined (each in its user's slot; a Cluster client splits the pipeline by slot).
-    const values = await this.redis.run('entriesOfNode', (c) => {
-      const pipeline = c.multi();
-      for (const p of pointers) pipeline.hGet(this.redis.keys.userVolatile(p.username).sessions, p.resource);
-      return pipeline.execAsPipeline();
-    });
+    // One HGET per entry, sent together (node-redis pipelines them on the connection). Not one
+    // MULTI or pipeline object: each entry is in its user's slot, and a Cluster client sends a
+    // whole pipeline to the primary of its first key (CROSSSLOT/MOVED for the others).
+    const values = await this.redis.run('entriesOfNode', (c) => Promise.all(pointers.map((p) => c.hGet(this.redis.keys.userVolatile(p.username).sessions, p.resource))));
     const out: DirectoryEntry[] = [];
     const stale: string[] = [];
     pointers.forEach((p, i) => {

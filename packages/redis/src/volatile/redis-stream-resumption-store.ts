@@ -18,7 +18,9 @@
 // The node's index (`node:{n}:sm`, hash SM-ID → ms of Redis time) is in the node's slot, so it is
 // kept in step by ordering, as the session directory's is: written before the record on `create`
 // and before the script on `claim` (on the claiming node), removed after the record on `end` and
-// after a claim on the former node. A crash between two steps leaves at worst a pointer to nothing
+// after a claim on the former node. Pointer times are only ever compared with the clock of the
+// primary that holds that index (on a Redis Cluster two nodes' indexes may be on two primaries, on
+// two machines whose clocks differ). A crash between two steps leaves at worst a pointer to nothing
 // or to a record now on another node; `ofNode` skips those and prunes them once older than
 // `staleIndexMs` (a younger one may be a create or claim between its steps). A record that lapsed
 // by its TTL leaves its pointer too, pruned the same way.
@@ -121,8 +123,17 @@ redis.call('HSET', KEYS[1], ARGV[1], now)
 return now`,
 );
 
-// KEYS: node index. ARGV: a time (ms), then SM-IDs. Removes each pointer written before that time
-// (a later write is a newer claim or create by that node, which must stay).
+// KEYS: a node index, only so that the script runs on the primary holding it. Returns that
+// primary's Redis time (ms): the clock its index's pointers are stamped with.
+const INDEX_CLOCK = new LuaScript(
+  'sm-index-clock',
+  `local t = redis.call('TIME')
+return t[1] * 1000 + math.floor(t[2] / 1000)`,
+);
+
+// KEYS: node index. ARGV: a time (ms) of that index's own clock (INDEX_CLOCK), then SM-IDs. Removes
+// each pointer written before that time (a later write is a newer claim or create by that node,
+// which must stay).
 const INDEX_REMOVE_BEFORE = new LuaScript(
   'sm-index-remove-before',
   `local removed = 0
@@ -259,8 +270,13 @@ export class RedisStreamResumptionStore implements StreamResumptionStore {
 
   async claim(id: string, request: ClaimRequest): Promise<ResumableStream | undefined> {
     const k = this.keys(id);
+    // 0. The node holding the stream now, and the time on the primary of its index: its pointer to
+    // this stream is older; the pointer of any claim back by that node, which needs the epoch this
+    // claim sets, is newer — both by that index's own clock, never compared with another primary's.
+    const holder = await this.redis.run('smClaim', (c) => c.hGet(k.record, 'node'));
+    const holderClock = holder != null && holder !== request.node ? Number(await this.redis.run('smClaim', (c) => INDEX_CLOCK.run(c, [this.indexOf(holder)]))) : undefined;
     // 1. The claimer's pointer first, so that a crash after the claim leaves no record out of its node's index.
-    const before = Number(await this.redis.run('smClaim', (c) => INDEX_ADD.run(c, [this.indexOf(request.node)], [id])));
+    await this.redis.run('smClaim', (c) => INDEX_ADD.run(c, [this.indexOf(request.node)], [id]));
     // 2. The compare-and-set. A claim that lost leaves its pointer for `ofNode` to prune (it may be
     // the pointer of a claim on the same node that won in the same millisecond).
     const result = (await this.redis.run('smClaim', (c) =>
@@ -268,8 +284,11 @@ export class RedisStreamResumptionStore implements StreamResumptionStore {
     )) as [string, unknown, string[]] | null;
     if (!result) return undefined;
     const [former, fields, unacked] = result;
-    // 3. The former node's pointer, unless a later claim by that node wrote it again (best effort: a leftover is pruned by `ofNode`).
-    if (former !== request.node) await this.redis.run('smClaim', (c) => INDEX_REMOVE_BEFORE.run(c, [this.indexOf(former)], [before, id])).catch(() => undefined);
+    // 3. The former node's pointer, unless a later claim by that node wrote it again (best effort: a
+    // leftover — also when another claim came between steps 0 and 2 — is pruned by `ofNode`).
+    if (former !== request.node && former === holder && holderClock !== undefined) {
+      await this.redis.run('smClaim', (c) => INDEX_REMOVE_BEFORE.run(c, [this.indexOf(former)], [holderClock, id])).catch(() => undefined);
+    }
     return decode(id, fieldsOf(fields), unacked);
   }
 
@@ -288,13 +307,13 @@ export class RedisStreamResumptionStore implements StreamResumptionStore {
     const pointers = await this.redis.run('smOfNode', (c) => c.hGetAll(index));
     const ids = Object.keys(pointers).sort();
     if (ids.length === 0) return [];
-    // Every record's hash and list in one pipeline (a Cluster client splits it by slot). Not one
-    // snapshot: a stream written meanwhile may show a list one write ahead of its counters.
-    const replies = await this.redis.run('smOfNode', (c) => {
-      const pipeline = c.multi();
-      for (const id of ids) pipeline.hGetAll(this.keys(id).record).lRange(this.keys(id).unacked, 0, -1);
-      return pipeline.execAsPipeline();
-    });
+    // Every record's hash and list, sent together (node-redis pipelines them on the connection). Not
+    // one pipeline object: each stream is in its SM-ID's slot, and a Cluster client sends a whole
+    // pipeline to the primary of its first key. Not one snapshot: a stream written meanwhile may
+    // show a list one write ahead of its counters.
+    const replies = await this.redis.run('smOfNode', (c) =>
+      Promise.all(ids.flatMap((id) => [c.hGetAll(this.keys(id).record) as Promise<unknown>, c.lRange(this.keys(id).unacked, 0, -1) as Promise<unknown>])),
+    );
     const out: ResumableStream[] = [];
     const stale: string[] = [];
     ids.forEach((id, i) => {

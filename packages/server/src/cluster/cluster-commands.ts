@@ -70,7 +70,7 @@ function ago(ms: number): string {
 
 export const CLUSTER_USAGE = `Usage:\n${Object.values(COMMANDS)
   .map((c) => `  deskchat ${c.usage}`)
-  .join('\n')}\n\nIn a cluster: cluster.redisUrl in the config file, or DESKCHAT_REDIS_URL (and DESKCHAT_REDIS_PASSWORD, DESKCHAT_REDIS_PREFIX); behind Redis Sentinel, DESKCHAT_REDIS_SENTINELS and DESKCHAT_REDIS_MASTER_NAME instead of the URL.`;
+  .join('\n')}\n\nIn a cluster: cluster.redisUrl in the config file, or DESKCHAT_REDIS_URL (and DESKCHAT_REDIS_PASSWORD, DESKCHAT_REDIS_PREFIX); behind Redis Sentinel, DESKCHAT_REDIS_SENTINELS and DESKCHAT_REDIS_MASTER_NAME instead of the URL; on a Redis Cluster, DESKCHAT_REDIS_CLUSTER_NODES instead of the URL.`;
 
 export async function runClusterCommand(args: string[], io: CommandIo & { now?: () => number }): Promise<number> {
   const [name, ...rest] = args;

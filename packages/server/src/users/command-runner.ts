@@ -73,6 +73,6 @@ export function parseCommandArgs(command: CommandSpec, args: string[]): ParsedAr
 
 /** The cluster part of a command, or a clear failure on a single node. */
 export function requireCluster(backend: CommandBackend, what: string): NonNullable<CommandBackend['cluster']> {
-  if (!backend.cluster) throw new CommandError(`${what} needs a cluster: set cluster.redisUrl (or DESKCHAT_REDIS_URL), or cluster.redisSentinels and cluster.redisMasterName; this is a single node on ${backend.where}`);
+  if (!backend.cluster) throw new CommandError(`${what} needs a cluster: set cluster.redisUrl (or DESKCHAT_REDIS_URL), or cluster.redisSentinels and cluster.redisMasterName, or cluster.redisClusterNodes; this is a single node on ${backend.where}`);
   return backend.cluster;
 }
