@@ -4,7 +4,7 @@
 // on free loopback ports, as the server's failover e2e test starts them
 // (packages/server/src/__tests__/node-process.ts). The bench is a client: it imports no server or
 // test code, so this is that logic again, written for a script rather than for jest.
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -12,6 +12,7 @@ import { BENCH_NODE_CONFIG, REPO_ROOT, freePorts, waitForPort } from './deskchat
 
 const SERVER_CLI = path.join(REPO_ROOT, 'packages/server/dist/cli.js');
 const REDIS_SERVER = process.env.REDIS_SERVER ?? '/usr/bin/redis-server';
+const REDIS_CLI = process.env.REDIS_CLI ?? '/usr/bin/redis-cli';
 
 export interface Process {
   readonly child: ChildProcess;
@@ -67,13 +68,21 @@ async function stopChild(child: ChildProcess, signal: NodeJS.Signals = 'SIGTERM'
   clearTimeout(timer);
 }
 
-export async function startRedis(runDir: string): Promise<RedisProcess> {
-  if (!fs.existsSync(REDIS_SERVER)) throw new Error(`${REDIS_SERVER} is missing: the failover scenario needs redis-server (apt-get install redis-server)`);
+/** Where nodes and the CLI find Redis: one server, or the nodes of a Redis Cluster. */
+export type RedisEndpoint = { readonly url: string } | { readonly clusterNodes: string };
+
+function redisEnv(redis: RedisEndpoint): Record<string, string> {
+  return 'url' in redis ? { DESKCHAT_REDIS_URL: redis.url } : { DESKCHAT_REDIS_CLUSTER_NODES: redis.clusterNodes };
+}
+
+/** One redis-server with AOF in runDir/name (the cluster refuses a Redis that persists nothing). */
+async function startRedisProcess(runDir: string, name: string, extraConfig: string[] = []): Promise<RedisProcess> {
+  if (!fs.existsSync(REDIS_SERVER)) throw new Error(`${REDIS_SERVER} is missing: cluster runs need redis-server (apt-get install redis-server)`);
   const [port] = await freePorts(1);
-  const dir = path.join(runDir, 'redis');
+  const dir = path.join(runDir, name);
   fs.mkdirSync(dir, { recursive: true });
   const conf = path.join(dir, 'redis.conf');
-  fs.writeFileSync(conf, [`port ${port}`, 'bind 127.0.0.1', `dir ${dir}`, 'daemonize no', 'protected-mode no', 'appendonly yes', 'appendfsync everysec', 'save ""'].join('\n') + '\n');
+  fs.writeFileSync(conf, [`port ${port}`, 'bind 127.0.0.1', `dir ${dir}`, 'daemonize no', 'protected-mode no', 'appendonly yes', 'appendfsync everysec', 'save ""', ...extraConfig].join('\n') + '\n');
   const logFile = path.join(dir, 'redis.log');
   const out = fs.openSync(logFile, 'a');
   const child = track(spawn(REDIS_SERVER, [conf], { cwd: dir, stdio: ['ignore', out, out] }));
@@ -82,9 +91,50 @@ export async function startRedis(runDir: string): Promise<RedisProcess> {
   return { child, logFile, pid: child.pid!, url: `redis://127.0.0.1:${port}`, stop: () => stopChild(child) };
 }
 
-function nodeEnv(runDir: string, redisUrl: string, extra: Record<string, string>): NodeJS.ProcessEnv {
+export function startRedis(runDir: string): Promise<RedisProcess> {
+  return startRedisProcess(runDir, 'redis');
+}
+
+export interface RedisClusterProcesses {
+  readonly clusterNodes: string;
+  readonly pids: number[];
+  stop(): Promise<void>;
+}
+
+/**
+ * A three-primary Redis Cluster (no replicas), as `scripts/cluster.sh up --redis-cluster` starts
+ * it: cluster-enabled servers joined by `redis-cli --cluster create`, ready at `cluster_state:ok`.
+ */
+export async function startRedisCluster(runDir: string, primaries = 3): Promise<RedisClusterProcesses> {
+  const servers: RedisProcess[] = [];
+  const stop = async () => void (await Promise.all(servers.map((s) => s.stop())));
+  try {
+    for (let i = 0; i < primaries; i++) servers.push(await startRedisProcess(runDir, `redis${i + 1}`, ['cluster-enabled yes', 'cluster-config-file nodes.conf', 'cluster-node-timeout 5000']));
+    const addresses = servers.map((s) => s.url.replace('redis://', ''));
+    await redisCli(['--cluster', 'create', ...addresses, '--cluster-replicas', '0', '--cluster-yes']);
+    for (const address of addresses) {
+      const [host, port] = address.split(':');
+      for (const deadline = Date.now() + 20_000; !(await redisCli(['-h', host, '-p', port, 'cluster', 'info'])).includes('cluster_state:ok'); ) {
+        if (Date.now() > deadline) throw new Error(`the Redis Cluster node ${address} did not reach cluster_state:ok`);
+        await new Promise((r) => setTimeout(r, 200));
+      }
+    }
+    return { clusterNodes: addresses.join(','), pids: servers.map((s) => s.pid), stop };
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+}
+
+function redisCli(args: string[]): Promise<string> {
+  return new Promise((resolve, reject) => {
+    execFile(REDIS_CLI, args, { timeout: 30_000 }, (err, stdout, stderr) => (err ? reject(new Error(`redis-cli ${args.join(' ')}: ${stderr || err.message}`)) : resolve(stdout)));
+  });
+}
+
+function nodeEnv(runDir: string, redis: RedisEndpoint, extra: Record<string, string>): NodeJS.ProcessEnv {
   const env = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('DESKCHAT_')));
-  return { ...env, DESKCHAT_REDIS_URL: redisUrl, DESKCHAT_DATA_DIR: path.join(runDir, 'cli-data'), DESKCHAT_LOG_LEVEL: process.env.DESKCHAT_BENCH_LOG_LEVEL ?? 'warn', ...extra };
+  return { ...env, ...redisEnv(redis), DESKCHAT_DATA_DIR: path.join(runDir, 'cli-data'), DESKCHAT_LOG_LEVEL: process.env.DESKCHAT_BENCH_LOG_LEVEL ?? 'warn', ...extra };
 }
 
 /**
@@ -92,10 +142,10 @@ function nodeEnv(runDir: string, redisUrl: string, extra: Record<string, string>
  * must have started); without, users imported before any node started stay unassigned, and the
  * node each first signs in on keeps it.
  */
-export async function importUsers(runDir: string, redisUrl: string, users: string[], password: string, node?: string): Promise<void> {
+export async function importUsers(runDir: string, redis: RedisEndpoint, users: string[], password: string, node?: string): Promise<void> {
   const csv = path.join(runDir, 'users.csv');
   fs.writeFileSync(csv, `username,password\n${users.map((u) => `${u},${password}`).join('\n')}\n`);
-  const child = track(spawn(process.execPath, [SERVER_CLI, 'user', 'import', csv, ...(node ? ['--node', node] : [])], { cwd: runDir, env: nodeEnv(runDir, redisUrl, {}), stdio: ['ignore', 'pipe', 'pipe'] }));
+  const child = track(spawn(process.execPath, [SERVER_CLI, 'user', 'import', csv, ...(node ? ['--node', node] : [])], { cwd: runDir, env: nodeEnv(runDir, redis, {}), stdio: ['ignore', 'pipe', 'pipe'] }));
   let output = '';
   child.stdout!.on('data', (d) => (output += d));
   child.stderr!.on('data', (d) => (output += d));
@@ -105,7 +155,7 @@ export async function importUsers(runDir: string, redisUrl: string, users: strin
 
 export interface NodeLaunch {
   runDir: string;
-  redisUrl: string;
+  redis: RedisEndpoint;
   name: string;
   pair: string;
   heartbeatSeconds: number;
@@ -122,7 +172,7 @@ export async function startClusterNode(launch: NodeLaunch): Promise<ClusterNodeP
   const dir = path.join(launch.runDir, launch.name);
   fs.mkdirSync(path.join(dir, 'data'), { recursive: true });
   fs.writeFileSync(path.join(dir, 'deskchat.yaml'), BENCH_NODE_CONFIG);
-  const env = nodeEnv(launch.runDir, launch.redisUrl, {
+  const env = nodeEnv(launch.runDir, launch.redis, {
     DESKCHAT_DATA_DIR: path.join(dir, 'data'),
     ...(launch.domain ? { DESKCHAT_DOMAIN: launch.domain } : {}),
     DESKCHAT_NODE: launch.name,

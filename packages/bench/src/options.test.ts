@@ -27,6 +27,10 @@ describe('parseOptions', () => {
     expect(() => parseOptions(['messages', '--cluster', '5'])).toThrow('--cluster: must be an integer 1..4');
     expect(() => parseOptions(['messages', '--cluster', '4', '--placement', 'random'])).toThrow("unknown placement 'random' (spread, same)");
     expect(() => parseOptions(['messages', '--cluster', '4', '--target', '127.0.0.1:5222:5280'])).toThrow('--cluster starts its own nodes');
+    expect(parseOptions(['messages', '--cluster', '4', '--redis', 'cluster'])).toMatchObject({ redis: 'cluster' });
+    expect(parseOptions(['messages', '--cluster', '4'])).toMatchObject({ redis: 'single' });
+    expect(() => parseOptions(['messages', '--cluster', '4', '--redis', 'sentinel'])).toThrow("unknown --redis 'sentinel' (single, cluster)");
+    expect(() => parseOptions(['messages', '--redis', 'cluster'])).toThrow('--redis goes with --cluster');
   });
 
   it('reads the file-transfer sizes', () => {

@@ -22,6 +22,8 @@ export interface BenchOptions {
   clusterNodes?: number;
   /** Which node each user signs in on in cluster mode (placement.ts). */
   placement: Placement;
+  /** Cluster mode: one redis-server, or a three-primary Redis Cluster. */
+  redis: 'single' | 'cluster';
   domain: string;
   password: string;
   userPrefix: string;
@@ -72,6 +74,8 @@ Server (default: a DeskChat node from packages/server/dist on free loopback port
   --placement spread|same     cluster mode: user i on node i mod N, so a messages pair and ring
                               contacts sit on different nodes (spread, the default), or both users
                               of a pair on one node (same: the same-node figure of a cluster)
+  --redis single|cluster      cluster mode: one redis-server (default) or a three-primary Redis
+                              Cluster (redis-cli --cluster create), for issue #14's comparison
 Load (every run is bounded in count and time):
   --users N         login users (1000), presence-fanout users (500)       max 40000
   --sessions N      idle-hold sessions (1000)                              max 40000
@@ -113,6 +117,7 @@ export function parseOptions(argv: string[]): BenchOptions {
     pingRate: 50,
     wait: 60,
     placement: 'spread',
+    redis: 'single',
     maxSeconds: 900,
     isVerbose: false,
   };
@@ -137,6 +142,7 @@ export function parseOptions(argv: string[]): BenchOptions {
       case '--server-prof': options.serverProf = value; break;
       case '--cluster': options.clusterNodes = integer(flag, value, 1, 4); break;
       case '--placement': options.placement = placement(value); break;
+      case '--redis': options.redis = redisKind(value); break;
       case '--users': options.users = integer(flag, value, 2, 40_000); break;
       case '--sessions': options.sessions = integer(flag, value, 1, 40_000); break;
       case '--pairs': options.pairs = integer(flag, value, 1, 10_000); break;
@@ -158,6 +164,7 @@ export function parseOptions(argv: string[]): BenchOptions {
     }
   }
   if (options.clusterNodes !== undefined && (options.target || options.compare)) throw new UsageError('--cluster starts its own nodes: it does not go with --target or --compare');
+  if (options.clusterNodes === undefined && argv.includes('--redis')) throw new UsageError('--redis goes with --cluster');
   if (serverPid !== undefined) {
     if (!options.target) throw new UsageError('--server-pid goes with --target');
     options.target.pid = serverPid;
@@ -168,6 +175,11 @@ export function parseOptions(argv: string[]): BenchOptions {
 function scenarioName(name: string): ScenarioName {
   if (!(SCENARIOS as readonly string[]).includes(name)) throw new UsageError(`unknown scenario '${name}' (${SCENARIOS.join(', ')})`);
   return name as ScenarioName;
+}
+
+function redisKind(name: string): 'single' | 'cluster' {
+  if (name !== 'single' && name !== 'cluster') throw new UsageError(`unknown --redis '${name}' (single, cluster)`);
+  return name;
 }
 
 function placement(name: string): Placement {

@@ -24,7 +24,7 @@ export async function runBench(options: BenchOptions, hooks: RunHooks): Promise<
   const paths = { boshPath: options.boshPath, wsPath: options.wsPath };
   const launch = { users, account, domain: options.domain, ...paths, needsHttp, cpuProfDir: options.serverProf, accountsDir: options.accountsDir, log: hooks.log };
   const nodes = options.clusterNodes;
-  const startOurs = nodes === undefined ? () => startDeskChat(launch) : () => startDeskChatCluster({ ...launch, nodes, placement: options.placement });
+  const startOurs = nodes === undefined ? () => startDeskChat(launch) : () => startDeskChatCluster({ ...launch, nodes, placement: options.placement, redis: options.redis });
   const servers: { name: string; start(): Promise<LaunchedServer> }[] = [
     options.target
       ? { name: 'target', start: async () => externalServer('target', options.target!, options.domain, account, paths) }

@@ -76,8 +76,8 @@ export async function runFailover(options: FailoverOptions, log: (line: string) 
     const redis = await startRedis(runDir);
     processes.push(redis);
     log(`redis-server at ${redis.url}; importing ${2 * n + m + g} users`);
-    await importUsers(runDir, redis.url, [...agents, ...partners, ...tcpUsers, ...watchers], PASSWORD);
-    const launch = { runDir, redisUrl: redis.url, heartbeatSeconds: options.heartbeatSeconds, deadAfterSeconds: options.deadAfterSeconds };
+    await importUsers(runDir, redis, [...agents, ...partners, ...tcpUsers, ...watchers], PASSWORD);
+    const launch = { runDir, redis: { url: redis.url }, heartbeatSeconds: options.heartbeatSeconds, deadAfterSeconds: options.deadAfterSeconds };
     const [imp1a, imp1b, imp2a] = await Promise.all([
       startClusterNode({ ...launch, name: 'imp1a', pair: 'pair1' }),
       startClusterNode({ ...launch, name: 'imp1b', pair: 'pair1' }),
