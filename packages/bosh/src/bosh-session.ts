@@ -151,7 +151,9 @@ export class BoshSession implements Transport {
       params: { firstRid: p.firstRid, wait: p.wait, hold: p.hold, requests: p.requests, inactivity: p.inactivity, polling: p.polling, maxPause: p.maxPause, ver: p.ver, contentType: p.contentType, isAckEnabled: p.isAckEnabled, isSecure: p.isSecure },
       ...this.progress(this.service.now()),
     });
-    void this.session.setFlags({ resumeId: this.sid });
+    // Without the flag, other nodes send this session's stanzas over the bus instead of its durable
+    // outbox: it still gets them, it only cannot be continued elsewhere with them. Logged, not fatal.
+    this.session.setFlags({ resumeId: this.sid }).catch((err: unknown) => this.session.log.warn({ err }, 'could not mark the BOSH session continuable in the session directory'));
   }
 
   /** Stanzas another node appended to the shared outbox (a poke): into the memory queue, in order. */

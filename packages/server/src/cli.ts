@@ -63,6 +63,9 @@ async function main(argv: string[]): Promise<number> {
 
 async function start(config: ReturnType<typeof loadConfig>): Promise<number> {
   const log = createLogger(config.log.level);
+  // A promise nobody awaited that fails (a store call the cluster's Redis did not answer in time)
+  // is a bug to fix, but it must not stop a node that serves thousands of users: log it, keep going.
+  process.on('unhandledRejection', (err) => log.error({ err }, 'unhandled rejection (a bug): the node keeps serving'));
   const node = await startNode(config, log);
   await new Promise<void>((resolve) => {
     const stop = (signal: string) => {
