@@ -6,12 +6,12 @@
 import { describe, it, expect, beforeEach } from '@jest/globals';
 import xml, { type Element } from '@xmpp/xml';
 import { NS } from '@deskchat/protocol';
-import { removeAccount, type Subscription } from '@deskchat/core';
+import { MemoryBlockListStore, StoreUnavailableError, removeAccount, type Subscription } from '@deskchat/core';
 import { Harness, isStanzaError, type HarnessClient } from '@deskchat/testing';
 import { rosterModule } from '../roster/roster-module.js';
 import { presenceModule } from '../presence/presence-module.js';
 import { messagingModules } from '../messaging/index.js';
-import { BLOCKING_ERRORS_NS, BLOCKING_NS, blockingModule } from './blocking-module.js';
+import { BLOCKING_ERRORS_NS, BLOCKING_NS, blockingModule, parseBlockingOptions } from './blocking-module.js';
 
 const B = BLOCKING_NS;
 const items = (...jids: string[]) => jids.map((jid) => xml('item', { jid }));
@@ -228,5 +228,34 @@ describe('presence on block and unblock (§3.3–3.4)', () => {
     await carol.send(chat('bob@localhost', 'marker'));
     await bob.next(isBody('marker'));
     expect(unread(bob, 'presence')).toEqual([]);
+  });
+});
+
+describe('the blocking config section (conventions §8)', () => {
+  it('defaults to 1000 JIDs per user and names the key it refuses', () => {
+    expect(parseBlockingOptions(undefined)).toEqual({ maxItemsPerUser: 1000 });
+    expect(parseBlockingOptions({ maxItemsPerUser: 5 })).toEqual({ maxItemsPerUser: 5 });
+    expect(() => parseBlockingOptions({ maxItemsPerUser: 0 })).toThrow(/blocking\.maxItemsPerUser/);
+    expect(() => parseBlockingOptions({ maxItems: 5 })).toThrow(/blocking\.maxItems/);
+  });
+});
+
+describe('a block-list store that cannot be read', () => {
+  it('lets nothing through unchecked: the sender gets internal-server-error (type wait) and the message is not delivered', async () => {
+    class Unreadable extends MemoryBlockListStore {
+      override async getBlockList(): Promise<string[]> {
+        throw new StoreUnavailableError('test', 'store down');
+      }
+    }
+    const down = await Harness.create({ modules: [rosterModule, presenceModule, ...messagingModules, blockingModule], stores: { blockList: new Unreadable() } });
+    for (const user of ['alice', 'bob']) await down.addUser(user);
+    const a = await down.connect('alice', { resource: 'desk' });
+    const b = await down.connect('bob', { resource: 'desk' });
+    await a.send(xml('presence'));
+    await b.send(chat('alice@localhost/desk', 'unchecked'));
+    const reply = await b.next((el) => el.attrs.id === 'm-unchecked');
+    expect(isStanzaError(reply, 'internal-server-error')).toBe(true);
+    expect(reply.getChild('error')!.attrs.type).toBe('wait');
+    expect(a.transport.drain().filter(isBody('unchecked'))).toEqual([]);
   });
 });

@@ -17,7 +17,7 @@
 import { randomBytes } from 'node:crypto';
 import xml, { type Element } from '@xmpp/xml';
 import { StanzaError, parseJid, withAttrs, type JID } from '@deskchat/protocol';
-import { OptionsError, checkInteger, type Module, type ModuleApi, type StanzaEvent } from '@deskchat/core';
+import { OptionsError, StoreUnavailableError, checkInteger, type DeliveryEvent, type Module, type ModuleApi, type StanzaEvent } from '@deskchat/core';
 import { isBlockedBy } from './block-match.js';
 import { PRESENCE_SERVICE, type PresenceService } from '../presence/presence-service.js';
 
@@ -121,8 +121,17 @@ export const blockingModule: Module<BlockingOptions> = {
       },
     }, 'account');
 
-    // §3.5 on routed stanzas: above every feature module and fallback, on any node.
-    const enforce = async ({ stanza, from, to }: StanzaEvent): Promise<boolean> => {
+    // §3.5 on routed stanzas: above every feature module and fallback, on any node. While the store
+    // cannot be read, nothing passes unchecked: the sender gets internal-server-error (type wait).
+    const enforce = async (event: StanzaEvent): Promise<boolean> => {
+      try {
+        return await check(event);
+      } catch (err) {
+        if (!(err instanceof StoreUnavailableError)) throw err;
+        throw new StanzaError('internal-server-error', 'the block lists cannot be read; try again', { type: 'wait' });
+      }
+    };
+    const check = async ({ stanza, from, to }: StanzaEvent): Promise<boolean> => {
       if (from.domain === to.domain && from.local === to.local) return false; // the user's own account
       const type = stanza.attrs.type;
       if (isAccount(from) && isBlockedBy(await store.getBlockList(from.local!), to)) {
@@ -143,7 +152,18 @@ export const blockingModule: Module<BlockingOptions> = {
     // What reaches a session without the routing events (presence broadcasts and probe answers,
     // offline messages stored before the block): dropped, both ways. Errors pass (they are this
     // module's and the router's answers); so does the user's unavailable presence (§3.3 sends it).
-    api.hook('pre-stanza/deliver', async ({ stanza, session }) => {
+    // While the store cannot be read: presence is held back (state, sent again later); the rest was
+    // checked when it was routed and goes on.
+    api.hook('pre-stanza/deliver', async (event) => {
+      try {
+        return await checkDelivery(event);
+      } catch (err) {
+        if (!(err instanceof StoreUnavailableError)) throw err;
+        api.log.warn({ err }, 'block lists unreadable: presence held back, other stanzas delivered');
+        return event.stanza.name === 'presence';
+      }
+    }, 1000);
+    const checkDelivery = async ({ stanza, session }: DeliveryEvent): Promise<boolean> => {
       const me = session.jid;
       if (!me) return false;
       if (isPush(stanza)) return !session.data.has(REQUESTED); // §3.3: pushes go to resources that asked for the list
@@ -154,7 +174,7 @@ export const blockingModule: Module<BlockingOptions> = {
       if (isBlockedBy(await store.getBlockList(me.local!), from)) return true;
       const isUnavailable = stanza.name === 'presence' && stanza.attrs.type === 'unavailable';
       return !isUnavailable && isAccount(from) && isBlockedBy(await store.getBlockList(from.local!), me);
-    }, 1000);
+    };
   },
 };
 
