@@ -98,7 +98,7 @@ export const blockingModule: Module<BlockingOptions> = {
           throw new StanzaError('resource-constraint', `the block list is full: at most ${max} JIDs per user`, { type: 'cancel' });
         }
         await sendUnavailable(api, user, jids);
-        await push(api, user, itemList('block', jids));
+        await push(api, user, () => itemList('block', jids));
         return undefined;
       },
     }, 'account');
@@ -116,7 +116,8 @@ export const blockingModule: Module<BlockingOptions> = {
           await store.unblock(user, jids);
         }
         await sendPresenceAgain(api, user, jids);
-        await push(api, user, payload.getChildren('item').length === 0 ? itemList('unblock', []) : itemList('unblock', jids));
+        const pushed = payload.getChildren('item').length === 0 ? [] : jids; // an empty <unblock/> is pushed as it came
+        await push(api, user, () => itemList('unblock', pushed));
         return undefined;
       },
     }, 'account');
@@ -179,9 +180,9 @@ export const blockingModule: Module<BlockingOptions> = {
 };
 
 /** §3.3/§3.4: a push to every resource of the user; the node holding each drops it unless the resource asked for the list. */
-async function push(api: ModuleApi<BlockingOptions>, user: string, payload: Element): Promise<void> {
+async function push(api: ModuleApi<BlockingOptions>, user: string, payload: () => Element): Promise<void> {
   const resources = await api.router.resourcesOf(user);
-  await Promise.all(resources.map((r) => api.router.deliver(r.jid, xml('iq', { type: 'set', id: `push-${randomBytes(6).toString('hex')}`, to: r.jid.toString() }, payload))));
+  await Promise.all(resources.map((r) => api.router.deliver(r.jid, xml('iq', { type: 'set', id: `push-${randomBytes(6).toString('hex')}`, to: r.jid.toString() }, payload()))));
 }
 
 /** The resources of this server's contacts in the user's roster with `subscriptions`, that one of `jids` matches. */
@@ -192,6 +193,9 @@ async function matchingContacts(api: ModuleApi<BlockingOptions>, user: string, j
     if (!subscriptions.includes(item.subscription)) continue;
     const contact = parseJid(item.jid);
     if (!contact?.local || contact.domain !== api.domain) continue; // no federation: only this server's users
+    // Only contacts an item can name (their bare JID or domain, or one of their resources) are looked up.
+    const bare = contact.toString();
+    if (!jids.some((j) => j === bare || j === contact.domain || j.startsWith(`${bare}/`) || j.startsWith(`${contact.domain}/`))) continue;
     const resources = (await api.router.resourcesOf(contact.local)).map((r) => r.jid).filter((jid) => isBlockedBy(jids, jid));
     if (resources.length > 0 || isBlockedBy(jids, contact)) found.push({ contact, resources });
   }
