@@ -2,12 +2,14 @@
 // a user blocks a contact, the contact's message never arrives (proved by a later message from a
 // third user that does, after the blocked sender got its service-unavailable), the user's own
 // message to the contact is refused with <blocked/>, and the list survives a restart of the node
-// (same data directory) and is still enforced.
+// (same data directory) and is still enforced. Then slixmpp's own XEP-0191 plugin (python3-slixmpp)
+// reads, blocks and unblocks against the same node.
 import { describe, it, expect, beforeAll, afterAll } from '@jest/globals';
 import { xml, type Client } from '@xmpp/client';
 import type { Element } from '@xmpp/xml';
 import { silentLogger } from '@deskchat/core';
 import { signIn, startTestNode, stopClient, type TestNode } from './__tests__/e2e-helpers.js';
+import { SlixmppClient } from './__tests__/slixmpp-driven.js';
 import { startNode, type RunningNode } from './node.js';
 
 const BLOCKING = 'urn:xmpp:blocking';
@@ -55,6 +57,7 @@ const isBody = (body: string) => (el: Element) => el.is('message') && el.getChil
 let server: TestNode;
 let restarted: RunningNode | undefined;
 const clients: Client[] = [];
+const slixmpps: SlixmppClient[] = [];
 
 async function online(user: string, resource: string): Promise<{ xmpp: Client; received: Received }> {
   const xmpp = await signIn(restarted?.ports.c2s ?? server.port, user, `pw-${user}`, resource);
@@ -75,7 +78,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await Promise.all(clients.map(stopClient));
+  await Promise.all([...clients.map(stopClient), ...slixmpps.map((s) => s.close())]);
   await (restarted ? restarted.close() : server.stop());
 });
 
@@ -124,5 +127,25 @@ describe('XEP-0191 over TCP (issue #13)', () => {
     await alice2.xmpp.iqCaller.set(xml('unblock', { xmlns: BLOCKING }, xml('item', { jid: 'bob@localhost' })));
     await bob2.xmpp.send(chat('alice@localhost/phone', 'b3', 'welcome back'));
     await alice2.received.until(isBody('welcome back'));
+  });
+});
+
+describe('XEP-0191 with slixmpp\'s own plugin (xep_0191)', () => {
+  it('blocks and unblocks through slixmpp: the list it reads back, the push it gets, and a blocked sender refused', async () => {
+    const port = restarted?.ports.c2s ?? server.port;
+    const carol = await SlixmppClient.start(port, 'carol@localhost/slixmpp', 'pw-carol');
+    slixmpps.push(carol);
+    const bob = await online('bob', 'other');
+    expect((await carol.command('blocklist')).items).toEqual([]);
+    await carol.command('block', { jids: ['bob@localhost', 'spam.example'] });
+    expect((await carol.command('blocklist')).items).toEqual(['bob@localhost', 'spam.example']);
+    await carol.stanza((el) => el.is('iq') && el.attrs.type === 'set' && el.getChild('block', BLOCKING) !== undefined, 'the block push');
+    await bob.xmpp.send(chat('carol@localhost/slixmpp', 'b9', 'to carol'));
+    expect(errorCondition((await bob.received.until(isReplyTo('b9'))).match)).toBe('service-unavailable');
+    await carol.command('unblock', { jids: ['bob@localhost'] });
+    expect((await carol.command('blocklist')).items).toEqual(['spam.example']);
+    await bob.xmpp.send(chat('carol@localhost/slixmpp', 'b10', 'to carol again'));
+    await carol.stanza((el) => el.is('message') && el.getChildText('body') === 'to carol again', 'bob\'s message after the unblock');
+    expect(carol.stanzas.filter((el) => el.is('message') && el.getChildText('body') === 'to carol')).toEqual([]);
   });
 });
