@@ -23,6 +23,8 @@ export interface UserData {
   offline: OfflineMessage[];
   /** XEP-0049 items: key ("name namespace") → element XML. */
   privateXml: Record<string, string>;
+  /** XEP-0191 blocked JIDs (absent: none). */
+  blockList?: string[];
   /** The last unavailable presence and its time. */
   lastSeen?: LastSeen;
   /** Outside presence sources (phone, calendar) → state. */
@@ -103,6 +105,7 @@ export async function importUser(redis: RedisConnection, data: UserData): Promis
         tx.hSet(k.privateXml, data.privateXml);
         tx.hSet(k.privateXmlMeta, { bytes: String(privateItems.reduce((n, [, xml]) => n + Buffer.byteLength(xml, 'utf8'), 0)) });
       }
+      if (data.blockList && data.blockList.length > 0) tx.zAdd(k.blockList, data.blockList.map((value) => ({ score: 0, value })));
       if (data.lastSeen) tx.hSet(k.presenceLastSeen, { stanza: data.lastSeen.stanza, at: String(data.lastSeen.at) });
       if (Object.keys(data.presenceSources).length > 0) tx.hSet(k.presenceSources, data.presenceSources);
       await tx.exec();

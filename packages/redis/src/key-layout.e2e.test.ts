@@ -21,6 +21,7 @@ async function useEverything(redis: RedisConnection, username: string): Promise<
   await s.roster.setRequest(username, { jid: 'carol@localhost', receivedAt: 1 });
   await s.offline.storeMessage(username, { stanza: '<message/>', storedAt: 1 }, { maxMessages: 10, maxBytes: 1_000_000 });
   await s.privateXml.setItem(username, 'prefs urn:x', '<prefs xmlns="urn:x"/>');
+  await s.blockList.block(username, ['mallory@localhost']);
   await s.presenceState.setLastSeen(username, { stanza: '<presence type="unavailable"/>', at: 1 });
   await s.presenceState.setSource(username, 'phone', 'on-call');
   await s.settings.set('chat-servers', { primary: 'https://a' });
@@ -30,7 +31,7 @@ async function useEverything(redis: RedisConnection, username: string): Promise<
   await admin.audit.append({ at: 1, actor: 'cli', action: 'user.add', target: username });
 }
 
-const USER_SUFFIXES = ['account', 'offline', 'offline:meta', 'presence:last-seen', 'presence:sources', 'private', 'private:meta', 'roster', 'roster:meta', 'roster:requests', 'vcard'];
+const USER_SUFFIXES = ['account', 'blocked', 'offline', 'offline:meta', 'presence:last-seen', 'presence:sources', 'private', 'private:meta', 'roster', 'roster:meta', 'roster:requests', 'vcard'];
 
 describe('key layout (README.md)', () => {
   it('writes exactly the documented keys, each of a user in the slot of {user}', async () => {

@@ -49,6 +49,8 @@ export interface UserKeys {
   privateXml: string;
   /** Hash: bytes (sum of stored element bytes). */
   privateXmlMeta: string;
+  /** Sorted set, every score 0: the XEP-0191 blocked JIDs. Written by RedisBlockListStore. */
+  blockList: string;
   /** Hash: stanza, at — the last unavailable presence and its time. Written by RedisPresenceStateStore. */
   presenceLastSeen: string;
   /** Hash: outside source ("phone", "calendar") → its state. Written by RedisPresenceStateStore. */
@@ -205,6 +207,7 @@ export class KeySpace {
       offlineMeta: `${base}offline:meta`,
       privateXml: `${base}private`,
       privateXmlMeta: `${base}private:meta`,
+      blockList: `${base}blocked`,
       presenceLastSeen: `${base}presence:last-seen`,
       presenceSources: `${base}presence:sources`,
     };

@@ -3,6 +3,7 @@
 import type { AdminStores, Stores } from '@deskchat/core';
 import type { RedisConnection } from './connection.js';
 import { RedisAccountStore } from './stores/redis-account-store.js';
+import { RedisBlockListStore } from './stores/redis-block-list-store.js';
 import { RedisMucRoomStore } from './stores/redis-muc-room-store.js';
 import { RedisAdminAccountStore, RedisApiTokenStore, RedisAuditLog } from './stores/redis-admin-stores.js';
 import { RedisOfflineStore } from './stores/redis-offline-store.js';
@@ -20,6 +21,7 @@ export interface RedisStores extends Omit<Stores, 'files'> {
   accounts: RedisAccountStore;
   offline: RedisOfflineStore;
   privateXml: RedisPrivateXmlStore;
+  blockList: RedisBlockListStore;
   roster: RedisRosterStore;
   settings: RedisSettingsStore;
   vcards: RedisVCardStore;
@@ -38,6 +40,7 @@ export function openRedisStores(redis: RedisConnection): RedisStores {
     accounts: new RedisAccountStore(redis),
     offline: new RedisOfflineStore(redis),
     privateXml: new RedisPrivateXmlStore(redis),
+    blockList: new RedisBlockListStore(redis),
     roster: new RedisRosterStore(redis),
     settings: new RedisSettingsStore(redis),
     vcards: new RedisVCardStore(redis),

@@ -40,6 +40,7 @@ async function seed(dir: string): Promise<void> {
   await s.offline.storeMessage('bob', { stanza: '<message><body>zweite: ü 😀</body></message>', storedAt: 1_700_000_000_200 }, { maxMessages: 100, maxBytes: 1_000_000 });
   await s.vcards.setVCard('alice', { xml: "<vCard xmlns='vcard-temp'><FN>Alice Liddell</FN></vCard>", fields: { fn: 'Alice Liddell', email: 'alice@example.com' } });
   await s.privateXml.setItem('alice', 'presence urn:deskchat:presence:0', '<presence xmlns="urn:deskchat:presence:0"><show>dnd</show></presence>');
+  await s.blockList.block('alice', ['mallory@localhost', 'spam.example']);
   await s.settings.set('chat-servers', { primary: 'https://imp1.example.com:5280', secondary: 'https://imp2.example.com:5280' }, 'admin');
   await s.settings.set('files', { enabled: false }, 'cli');
   await s.presenceState.setSource('alice', 'phone', 'on-call');
@@ -62,6 +63,7 @@ async function snapshot(stores: Omit<Stores, 'files'>, admin: AdminStores) {
       offline: await stores.offline.listMessages(u),
       vcard: await stores.vcards.getVCard(u),
       presence: await stores.privateXml.getItem(u, 'presence urn:deskchat:presence:0'),
+      blocked: await stores.blockList.getBlockList(u),
       lastSeen: await stores.presenceState.getLastSeen(u),
       sources: await stores.presenceState.getSources(u),
     });
@@ -107,7 +109,7 @@ describe('deskchat migrate --from-sqlite', () => {
     expect(result.stdout).toMatch(
       new RegExp(
         `^migrated 3 users from ${dataDir} to ${server.url} \\(key prefix "deskchat:"\\) in \\d+\\.\\d s: 2 accounts, 1 vCard, 3 roster items, ` +
-          '1 pending subscription request, 2 offline messages, 1 private XML item, presence state of 2 users, 2 settings, 1 admin, 1 API token, ' +
+          '1 pending subscription request, 2 offline messages, 1 private XML item, 2 blocked JIDs, presence state of 2 users, 2 settings, 1 admin, 1 API token, ' +
           '2 audit entries; 2 accounts in the Redis account index\\n$',
       ),
     );
@@ -118,6 +120,7 @@ describe('deskchat migrate --from-sqlite', () => {
     expect(expected.audit).toHaveLength(2);
     expect(expected.token).toMatchObject({ name: 'phone-system' });
     expect(expected.perUser[0]!.roster.version).toBe(3);
+    expect(expected.perUser[0]!.blocked).toEqual(['mallory@localhost', 'spam.example']);
     expect(expected.perUser[2]!.account).toBeUndefined();
   });
 

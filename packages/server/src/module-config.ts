@@ -2,6 +2,7 @@
 // and the optional LDAP password check for sign-in.
 import { OptionsError, checkBoolean } from '@deskchat/core';
 import {
+  parseBlockingOptions,
   parseMessageDeliveryOptions,
   parseOfflineOptions,
   parsePrivateXmlOptions,
@@ -18,7 +19,7 @@ export interface ModuleConfig {
   ldapAuth?: LdapOptions;
 }
 
-export const MODULE_SECTIONS = ['roster', 'offline', 'messaging', 'vcard', 'search', 'auth', 'privateXml'] as const;
+export const MODULE_SECTIONS = ['roster', 'offline', 'messaging', 'vcard', 'search', 'auth', 'privateXml', 'blocking'] as const;
 
 type Raw = Record<string, unknown> | undefined;
 
@@ -35,6 +36,7 @@ export function parseModuleConfig(raw: Record<string, Raw>): ModuleConfig {
     vcard: { ...parseVCardOptions(raw.vcard, 'vcard') },
     search: { ...search },
     'private-xml': { ...parsePrivateXmlOptions(raw.privateXml, 'privateXml') },
+    blocking: { ...parseBlockingOptions(raw.blocking, 'blocking') },
   };
   return { modules, ...(isLdapAuth ? { ldapAuth: search.ldap } : {}) };
 }

@@ -4,6 +4,7 @@ import { openDatabase } from './open-database.js';
 import { SqliteAccountStore } from './sqlite-account-store.js';
 import { SqliteOfflineStore } from './sqlite-offline-store.js';
 import { SqlitePrivateXmlStore } from './sqlite-private-xml-store.js';
+import { SqliteBlockListStore } from './sqlite-block-list-store.js';
 import { SqliteRosterStore } from './sqlite-roster-store.js';
 import { SqliteSettingsStore } from './sqlite-settings-store.js';
 import { SqlitePresenceStateStore } from './sqlite-presence-state-store.js';
@@ -17,6 +18,7 @@ export { SCHEMA_VERSION } from './migrations.js';
 export { SqliteAccountStore } from './sqlite-account-store.js';
 export { SqliteOfflineStore } from './sqlite-offline-store.js';
 export { SqlitePrivateXmlStore } from './sqlite-private-xml-store.js';
+export { SqliteBlockListStore } from './sqlite-block-list-store.js';
 export { SqliteRosterStore } from './sqlite-roster-store.js';
 export { SqliteSettingsStore } from './sqlite-settings-store.js';
 export { SqlitePresenceStateStore } from './sqlite-presence-state-store.js';
@@ -30,6 +32,7 @@ export interface SqliteStores {
   accounts: SqliteAccountStore;
   offline: SqliteOfflineStore;
   privateXml: SqlitePrivateXmlStore;
+  blockList: SqliteBlockListStore;
   roster: SqliteRosterStore;
   settings: SqliteSettingsStore;
   presenceState: SqlitePresenceStateStore;
@@ -56,6 +59,7 @@ export function openSqliteStores(dataDir: string): SqliteStores {
     accounts: new SqliteAccountStore(db),
     offline: new SqliteOfflineStore(db),
     privateXml: new SqlitePrivateXmlStore(db),
+    blockList: new SqliteBlockListStore(db),
     roster: new SqliteRosterStore(db),
     settings: new SqliteSettingsStore(db),
     presenceState: new SqlitePresenceStateStore(db),

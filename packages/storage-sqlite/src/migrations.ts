@@ -281,6 +281,21 @@ export const MIGRATIONS: readonly Migration[] = [
       `);
     },
   },
+  {
+    version: 12,
+    description: 'XEP-0191 block lists',
+    up(db) {
+      // One row per blocked JID (normalized: full, bare, domain/resource or domain). BINARY order is
+      // code-point order, which the BlockListStore port promises for reads.
+      db.exec(`
+        CREATE TABLE block_list (
+          username TEXT NOT NULL,
+          jid TEXT NOT NULL,
+          PRIMARY KEY (username, jid)
+        ) STRICT, WITHOUT ROWID;
+      `);
+    },
+  },
 ];
 
 /** The schema version this build writes and understands. */

@@ -24,6 +24,7 @@ async function seeded(): Promise<string> {
   await stores.offline.storeMessage('alice', { stanza: '<message/>', storedAt: 7 }, { maxMessages: 10, maxBytes: 1_000_000 });
   await stores.privateXml.setItem('alice', 'b urn:x', '<b xmlns="urn:x"/>');
   await stores.privateXml.setItem('alice', 'a urn:x', '<a xmlns="urn:x"/>');
+  await stores.blockList.block('blocker-only', ['mallory@localhost', 'b.example']);
   await stores.vcards.setVCard('ldap-user', { xml: '<vCard xmlns="vcard-temp"/>', fields: { fn: 'From LDAP' } });
   await stores.settings.set('chat-servers', { primary: 'https://imp1' }, 'admin');
   await stores.presenceState.setSource('phone-only', 'phone', 'on-call');
@@ -40,11 +41,12 @@ describe('openSqliteExport', () => {
     const dir = await seeded();
     const source = openSqliteExport(dir);
     try {
-      expect(source.countUsers()).toBe(3);
+      expect(source.countUsers()).toBe(4);
       const users = [];
       for await (const user of source.users()) users.push(user);
-      expect(users.map((u) => u.username)).toEqual(['alice', 'ldap-user', 'phone-only']);
-      const [alice, ldap, phoneOnly] = users;
+      expect(users.map((u) => u.username)).toEqual(['alice', 'blocker-only', 'ldap-user', 'phone-only']);
+      const [alice, blocker, ldap, phoneOnly] = users;
+      expect(blocker!.blockList).toEqual(['b.example', 'mallory@localhost']);
       expect(alice!.lastSeen).toEqual({ stanza: '<presence type="unavailable"/>', at: 11 });
       expect(phoneOnly).toMatchObject({ presenceSources: { phone: 'on-call' } });
       expect(phoneOnly).not.toHaveProperty('lastSeen');
@@ -54,7 +56,7 @@ describe('openSqliteExport', () => {
       expect(alice!.privateXml).toEqual({ 'a urn:x': '<a xmlns="urn:x"/>', 'b urn:x': '<b xmlns="urn:x"/>' });
       expect(alice).not.toHaveProperty('vcard');
       expect(ldap).not.toHaveProperty('account');
-      expect(ldap).toMatchObject({ vcard: { fields: { fn: 'From LDAP' } }, roster: { version: 0, items: [] }, requests: [], offline: [], privateXml: {} });
+      expect(ldap).toMatchObject({ vcard: { fields: { fn: 'From LDAP' } }, roster: { version: 0, items: [] }, requests: [], offline: [], privateXml: {}, blockList: [] });
       const admin = await source.admin();
       expect(admin.admins).toEqual([{ name: 'root', passwordHash: 'scrypt$h', createdAt: 1, passwordChangedAt: 2 }]);
       expect(admin.apiTokens).toEqual([{ name: 'ci', hash: 'ab'.repeat(32), createdAt: 3, createdBy: 'cli' }]);

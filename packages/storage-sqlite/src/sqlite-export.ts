@@ -13,6 +13,7 @@ import { SqlitePresenceStateStore } from './sqlite-presence-state-store.js';
 import { SqliteRosterStore } from './sqlite-roster-store.js';
 import { SqliteSettingsStore } from './sqlite-settings-store.js';
 import { SqliteVCardStore } from './sqlite-vcard-store.js';
+import { SqliteBlockListStore } from './sqlite-block-list-store.js';
 
 export interface SqliteUserExport {
   username: string;
@@ -26,6 +27,8 @@ export interface SqliteUserExport {
   offline: OfflineMessage[];
   /** XEP-0049 items: key → element XML. */
   privateXml: Record<string, string>;
+  /** XEP-0191 blocked JIDs in code-point order. */
+  blockList: string[];
   /** The last unavailable presence and its time. */
   lastSeen?: LastSeen;
   /** Outside presence sources (phone, calendar) → state. */
@@ -51,7 +54,7 @@ export interface SqliteExport {
 
 const USERNAMES = `SELECT username FROM accounts UNION SELECT username FROM vcards UNION SELECT username FROM roster_items
   UNION SELECT username FROM roster_versions UNION SELECT username FROM subscription_requests
-  UNION SELECT username FROM offline_messages UNION SELECT username FROM private_xml
+  UNION SELECT username FROM offline_messages UNION SELECT username FROM private_xml UNION SELECT username FROM block_list
   UNION SELECT username FROM presence_last_seen UNION SELECT username FROM presence_sources`;
 
 /** Opens `<dataDir>/deskchat.sqlite` read-only (it must exist and be at this build's schema version). */
@@ -70,6 +73,7 @@ export function openSqliteExport(dataDir: string): SqliteExport {
   const count = db.prepare<[], { n: number }>(`SELECT count(*) AS n FROM (${USERNAMES})`);
   // UNION sorts with the BINARY collation: code point order, as the account list is ordered.
   const names = db.prepare<[], { username: string }>(`${USERNAMES} ORDER BY username`);
+  const blockList = new SqliteBlockListStore(db);
   const privateItems = db.prepare<[string], { key: string; xml: string }>('SELECT key, xml FROM private_xml WHERE username = ? ORDER BY key');
   return {
     countUsers: () => count.get()!.n,
@@ -81,6 +85,7 @@ export function openSqliteExport(dataDir: string): SqliteExport {
           requests: await roster.getRequests(username),
           offline: await offline.listMessages(username),
           privateXml: Object.fromEntries(privateItems.all(username).map((row) => [row.key, row.xml])),
+          blockList: await blockList.getBlockList(username),
           presenceSources: await presence.getSources(username),
         };
         const lastSeen = await presence.getLastSeen(username);

@@ -8,6 +8,8 @@ export type { Roster, RosterItem, RosterStore, Subscription, SubscriptionRequest
 export { MemoryRosterStore } from './memory-roster.js';
 export type { PrivateXmlQuota, PrivateXmlStore } from './private-xml.js';
 export { MemoryPrivateXmlStore } from './memory-private-xml.js';
+export type { BlockListStore } from './block-list.js';
+export { MemoryBlockListStore } from './memory-block-list.js';
 export type { SettingsStore, StoredSetting } from './settings.js';
 export { MemorySettingsStore } from './memory-settings.js';
 export type { MucAffiliation, MucAffiliationRecord, MucRoomRecord, MucRoomStore } from './muc-rooms.js';

@@ -12,6 +12,8 @@
 #   vcard {jid}                        xep_0054 get_vcard -> fields
 #   search {text}                      XEP-0055 data-form search on the server -> items
 #   carbons                            xep_0280 enable
+#   blocklist                          xep_0191 get_blocked -> items (sorted)
+#   block {jids} / unblock {jids}      xep_0191 block / unblock
 #   raw {xml}                          send_raw
 #   close                              disconnect, then exit 0
 # Events: started, signed-in {jid}, stanza {xml}, done {id, ...}, error {step, message},
@@ -51,7 +53,7 @@ class Driven(slixmpp.ClientXMPP):
     def __init__(self, args):
         super().__init__(args.jid, args.password)
         self.done = asyncio.get_event_loop().create_future()
-        for plugin in ('xep_0004', 'xep_0030', 'xep_0054', 'xep_0280'):
+        for plugin in ('xep_0004', 'xep_0030', 'xep_0054', 'xep_0191', 'xep_0280'):
             self.register_plugin(plugin)
         register_stanza_plugin(Iq, Search)
         register_stanza_plugin(Search, Form)
@@ -126,6 +128,13 @@ class Driven(slixmpp.ClientXMPP):
             return {'items': [{k: v for k, v in item.items()} for item in result['items']]}
         elif op == 'carbons':
             await self['xep_0280'].enable()
+        elif op == 'blocklist':
+            iq = await self['xep_0191'].get_blocked()
+            return {'items': sorted(str(jid) for jid in iq['blocklist']['items'])}
+        elif op == 'block':
+            await self['xep_0191'].block(c['jids'])
+        elif op == 'unblock':
+            await self['xep_0191'].unblock(c['jids'])
         elif op == 'close':
             self.disconnect(wait=2.0)
         else:

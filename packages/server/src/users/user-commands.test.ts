@@ -157,13 +157,14 @@ describe('deskchat user remove', () => {
     expect(await stored('alice')).toBeUndefined();
   });
 
-  it("also removes the user's roster, vCard, offline messages and private data", async () => {
+  it("also removes the user's roster, vCard, offline messages, private data and block list", async () => {
     await run(['add', 'alice', '--password', 'x']);
     const stores = openSqliteStores(join(dir, 'data'));
     await stores.roster.setItem('alice', { jid: 'bob@localhost', groups: ['Team'], subscription: 'both', isPendingOut: false, isPreApproved: false });
     await stores.vcards.setVCard('alice', { xml: '<vCard xmlns="vcard-temp"><FN>Alice</FN></vCard>', fields: { fn: 'Alice' } });
     await stores.offline.storeMessage('alice', { stanza: '<message/>', storedAt: 1 }, { maxMessages: 10, maxBytes: 1_000_000 });
     await stores.privateXml.setItem('alice', 'x urn:x', '<x xmlns="urn:x"/>');
+    await stores.blockList.block('alice', ['mallory@localhost']);
     stores.close();
     expect((await run(['remove', 'alice'])).code).toBe(0);
     const after = openSqliteStores(join(dir, 'data'));
@@ -172,6 +173,7 @@ describe('deskchat user remove', () => {
       expect(await after.vcards.getVCard('alice')).toBeUndefined();
       expect(await after.offline.countMessages('alice')).toBe(0);
       expect(await after.privateXml.getItem('alice', 'x urn:x')).toBeUndefined();
+      expect(await after.blockList.getBlockList('alice')).toEqual([]);
     } finally {
       after.close();
     }
