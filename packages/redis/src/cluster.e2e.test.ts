@@ -10,6 +10,7 @@ import { MemoryPresenceStore, RateLimitedSignIns, type Account } from '@deskchat
 import {
   accountStoreContract,
   adminStoresContract,
+  blockListStoreContract,
   boshStateContract,
   clusterRegistryContract,
   coordinationContract,
@@ -27,6 +28,7 @@ import {
 } from '@deskchat/testing';
 import { allKeys, useRedisCluster } from './__tests__/redis-fixture.js';
 import { RedisClusterRegistry } from './cluster/redis-cluster-registry.js';
+import { RedisBlockListStore } from './stores/redis-block-list-store.js';
 import { connectRedis } from './connection.js';
 import { RedisUnavailableError } from './errors.js';
 import { parseRedisOptions } from './options.js';
@@ -62,6 +64,7 @@ const account = (username: string): Account => ({
 
 // The durable stores.
 accountStoreContract('redis cluster', async () => ({ store: new RedisAccountStore(await fixture.fresh()) }));
+blockListStoreContract('redis cluster', async () => ({ store: new RedisBlockListStore(await fixture.fresh()) }));
 adminStoresContract('redis cluster', async () => ({ stores: openRedisAdminStores(await fixture.fresh()) }));
 mucRoomStoreContract('redis cluster', async () => ({ store: new RedisMucRoomStore(await fixture.fresh()) }));
 offlineStoreContract('redis cluster', async () => ({ store: new RedisOfflineStore(await fixture.fresh()) }));
