@@ -259,3 +259,31 @@ describe('a block-list store that cannot be read', () => {
     expect(a.transport.drain().filter(isBody('unchecked'))).toEqual([]);
   });
 });
+
+describe("each session's copy of its user's list", () => {
+  const status = (text: string) => xml('presence', {}, xml('status', {}, text));
+  const presenceFromBob = (text: string) => (el: Element) => el.name === 'presence' && el.attrs.from === 'bob@localhost/laptop' && el.getChildText('status') === text;
+
+  it('follows a block made from another session of the user (on another node in im-two-nodes): presence and messages both ways', async () => {
+    const phone = await online('alice', 'phone');
+    // The desk session reads alice's list (and keeps it) for what it receives and what it sends.
+    await bob.send(status('before'));
+    await alice.next(presenceFromBob('before'));
+    await alice.send(chat('bob@localhost/laptop', 'hi bob'));
+    await bob.next(isBody('hi bob'));
+    expect((await phone.iq(block('bob@localhost'))).attrs.type).toBe('result');
+    // Bob's presence broadcast reaches the desk session without the routing events: its copy must be gone.
+    await bob.send(status('after'));
+    await carol.send(chat('alice@localhost/desk', 'marker'));
+    await alice.next(isBody('marker'));
+    expect(alice.transport.drain().some(presenceFromBob('after'))).toBe(false);
+    // What the desk sends is checked against the changed list too.
+    const reply = alice.next((el) => el.name === 'message' && el.attrs.type === 'error');
+    await alice.send(chat('bob@localhost/laptop', 'still there?'));
+    expect((await reply).getChild('error')!.getChild('blocked', BLOCKING_ERRORS_NS)).toBeDefined();
+    // And an unblock from the phone lets bob through to the desk again.
+    expect((await phone.iq(unblock('bob@localhost'))).attrs.type).toBe('result');
+    await bob.send(status('unblocked'));
+    await alice.next(presenceFromBob('unblocked'));
+  });
+});

@@ -1,6 +1,8 @@
 // XEP-0191 Blocking Command (version 1.3), issue #13: a user's block list, kept in the durable
-// BlockListStore (Redis in a cluster, so every node routes by the same list; read on each decision,
-// no per-node cache to invalidate).
+// BlockListStore (Redis in a cluster, so every node routes by the same list). Each session keeps
+// its own user's list once read (`session.data`), since every stanza the user sends or receives is
+// checked against it; every change is pushed to every session of the user, wherever it is, and the
+// push drops that copy on its way (see `ownList`). The other party's list is read from the store.
 //   §3.1 disco feature urn:xmpp:blocking; §3.2 <blocklist/> get; §3.3 <block/>; §3.4 <unblock/>
 //   (empty: all); pushes of each change to the user's resources that asked for the list.
 //   §3.3: on blocking a contact subscribed to the user's presence, unavailable presence from each
@@ -17,7 +19,7 @@
 import { randomBytes } from 'node:crypto';
 import xml, { type Element } from '@xmpp/xml';
 import { StanzaError, parseJid, withAttrs, type JID } from '@deskchat/protocol';
-import { OptionsError, StoreUnavailableError, checkInteger, type DeliveryEvent, type Module, type ModuleApi, type StanzaEvent } from '@deskchat/core';
+import { OptionsError, StoreUnavailableError, checkInteger, type BlockListStore, type DeliveryEvent, type Module, type ModuleApi, type Session, type StanzaEvent } from '@deskchat/core';
 import { isBlockedBy } from './block-match.js';
 import { PRESENCE_SERVICE, type PresenceService } from '../presence/presence-service.js';
 
@@ -40,6 +42,38 @@ export function parseBlockingOptions(raw: Record<string, unknown> | undefined, p
 
 /** session.data key: the session asked for the block list (§3.2), so it receives pushes. */
 const REQUESTED = 'blocking:requested';
+/** session.data key: the session's copy of its user's block list, and how many times it was dropped. */
+const OWN_LIST = 'blocking:own-list';
+
+interface OwnList {
+  items?: string[];
+  /** Bumped when the copy is dropped: a read that began before must not store what it got. */
+  generation: number;
+}
+
+function ownListState(session: Session): OwnList {
+  let state = session.data.get(OWN_LIST) as OwnList | undefined;
+  if (!state) session.data.set(OWN_LIST, (state = { generation: 0 }));
+  return state;
+}
+
+/** The session's user's block list: its copy, or the store's (then kept, unless it changed meanwhile). */
+async function ownList(store: BlockListStore, session: Session): Promise<string[]> {
+  const state = ownListState(session);
+  if (state.items) return state.items;
+  const generation = state.generation;
+  const items = await store.getBlockList(session.jid!.local!);
+  if (state.generation === generation) state.items = items;
+  return items;
+}
+
+/** The user's list changed: this session's copy goes (a push on its way to it, or its own block/unblock). */
+function dropOwnList(session: Session | undefined): void {
+  if (!session) return;
+  const state = ownListState(session);
+  state.items = undefined;
+  state.generation++;
+}
 
 /** The error a user gets for a stanza to a JID they blocked (§3.4, example 13). */
 export function blockedError(): StanzaError {
@@ -87,8 +121,9 @@ export const blockingModule: Module<BlockingOptions> = {
     }, 'account');
 
     api.iq(BLOCKING_NS, 'block', {
-      async set({ payload, from, isOwnAccount }) {
+      async set({ payload, from, isOwnAccount, origin }) {
         own(isOwnAccount);
+        dropOwnList(origin);
         const user = from.local!;
         const jids = readItems(payload);
         if (jids.length === 0) throw new StanzaError('bad-request', 'name at least one JID to block (XEP-0191 §3.3)');
@@ -104,8 +139,9 @@ export const blockingModule: Module<BlockingOptions> = {
     }, 'account');
 
     api.iq(BLOCKING_NS, 'unblock', {
-      async set({ payload, from, isOwnAccount }) {
+      async set({ payload, from, isOwnAccount, origin }) {
         own(isOwnAccount);
+        dropOwnList(origin);
         const user = from.local!;
         let jids = readItems(payload);
         if (jids.length === 0) {
@@ -132,10 +168,11 @@ export const blockingModule: Module<BlockingOptions> = {
         throw new StanzaError('internal-server-error', 'the block lists cannot be read; try again', { type: 'wait' });
       }
     };
-    const check = async ({ stanza, from, to }: StanzaEvent): Promise<boolean> => {
+    const check = async ({ stanza, from, to, origin }: StanzaEvent): Promise<boolean> => {
       if (from.domain === to.domain && from.local === to.local) return false; // the user's own account
       const type = stanza.attrs.type;
-      if (isAccount(from) && isBlockedBy(await store.getBlockList(from.local!), to)) {
+      const sendersList = () => (origin?.jid?.local === from.local && origin.jid?.domain === from.domain ? ownList(store, origin) : store.getBlockList(from.local!));
+      if (isAccount(from) && isBlockedBy(await sendersList(), to)) {
         if (type !== 'error' && !(stanza.name === 'iq' && type === 'result')) api.router.bounce(stanza, blockedError());
         return true;
       }
@@ -167,12 +204,15 @@ export const blockingModule: Module<BlockingOptions> = {
     const checkDelivery = async ({ stanza, session }: DeliveryEvent): Promise<boolean> => {
       const me = session.jid;
       if (!me) return false;
-      if (isPush(stanza)) return !session.data.has(REQUESTED); // §3.3: pushes go to resources that asked for the list
+      if (isPush(stanza)) {
+        dropOwnList(session); // every session of the user gets the push: the list changed
+        return !session.data.has(REQUESTED); // §3.3: pushes go to resources that asked for the list
+      }
       if (stanza.attrs.type === 'error') return false;
       const from = parseJid(stanza.attrs.from);
       if (!from) return false;
       if (from.domain === api.domain && (!from.local || from.local === me.local)) return false; // the server, or the user's own account
-      if (isBlockedBy(await store.getBlockList(me.local!), from)) return true;
+      if (isBlockedBy(await ownList(store, session), from)) return true;
       const isUnavailable = stanza.name === 'presence' && stanza.attrs.type === 'unavailable';
       return !isUnavailable && isAccount(from) && isBlockedBy(await store.getBlockList(from.local!), me);
     };
