@@ -159,24 +159,26 @@ export const blockingModule: Module<BlockingOptions> = {
     }, 'account');
 
     // §3.5 on routed stanzas: above every feature module and fallback, on any node. While the store
-    // cannot be read, nothing passes unchecked: the sender gets internal-server-error (type wait).
-    const enforce = async (event: StanzaEvent): Promise<boolean> => {
+    // cannot be read (the cluster's Redis is down, issue 8 §8), traffic goes on: what a session's
+    // own copy of its list says still applies (here for the sender, at delivery for the recipient),
+    // and a list that cannot be read blocks nothing.
+    const readable = async (read: () => Promise<string[]>): Promise<string[]> => {
       try {
-        return await check(event);
+        return await read();
       } catch (err) {
         if (!(err instanceof StoreUnavailableError)) throw err;
-        throw new StanzaError('internal-server-error', 'the block lists cannot be read; try again', { type: 'wait' });
+        return [];
       }
     };
-    const check = async ({ stanza, from, to, origin }: StanzaEvent): Promise<boolean> => {
+    const enforce = async ({ stanza, from, to, origin }: StanzaEvent): Promise<boolean> => {
       if (from.domain === to.domain && from.local === to.local) return false; // the user's own account
       const type = stanza.attrs.type;
       const sendersList = () => (origin?.jid?.local === from.local && origin.jid?.domain === from.domain ? ownList(store, origin) : store.getBlockList(from.local!));
-      if (isAccount(from) && isBlockedBy(await sendersList(), to)) {
+      if (isAccount(from) && isBlockedBy(await readable(sendersList), to)) {
         if (type !== 'error' && !(stanza.name === 'iq' && type === 'result')) api.router.bounce(stanza, blockedError());
         return true;
       }
-      if (isAccount(to) && isBlockedBy(await store.getBlockList(to.local!), from)) {
+      if (isAccount(to) && isBlockedBy(await readable(() => store.getBlockList(to.local!)), from)) {
         const isRequest = stanza.name === 'iq' ? type === 'get' || type === 'set' : stanza.name === 'message' && type !== 'error';
         if (isRequest) api.router.bounce(stanza, new StanzaError('service-unavailable'));
         return true;
@@ -190,17 +192,8 @@ export const blockingModule: Module<BlockingOptions> = {
     // What reaches a session without the routing events (presence broadcasts and probe answers,
     // offline messages stored before the block): dropped, both ways. Errors pass (they are this
     // module's and the router's answers); so does the user's unavailable presence (§3.3 sends it).
-    // While the store cannot be read: presence is held back (state, sent again later); the rest was
-    // checked when it was routed and goes on.
-    api.hook('pre-stanza/deliver', async (event) => {
-      try {
-        return await checkDelivery(event);
-      } catch (err) {
-        if (!(err instanceof StoreUnavailableError)) throw err;
-        api.log.warn({ err }, 'block lists unreadable: presence held back, other stanzas delivered');
-        return event.stanza.name === 'presence';
-      }
-    }, 1000);
+    // While the store cannot be read, as for routing: the session's own copy applies, nothing else.
+    api.hook('pre-stanza/deliver', (event) => checkDelivery(event), 1000);
     const checkDelivery = async ({ stanza, session }: DeliveryEvent): Promise<boolean> => {
       const me = session.jid;
       if (!me) return false;
@@ -212,9 +205,9 @@ export const blockingModule: Module<BlockingOptions> = {
       const from = parseJid(stanza.attrs.from);
       if (!from) return false;
       if (from.domain === api.domain && (!from.local || from.local === me.local)) return false; // the server, or the user's own account
-      if (isBlockedBy(await ownList(store, session), from)) return true;
+      if (isBlockedBy(await readable(() => ownList(store, session)), from)) return true;
       const isUnavailable = stanza.name === 'presence' && stanza.attrs.type === 'unavailable';
-      return !isUnavailable && isAccount(from) && isBlockedBy(await store.getBlockList(from.local!), me);
+      return !isUnavailable && isAccount(from) && isBlockedBy(await readable(() => store.getBlockList(from.local!)), me);
     };
   },
 };
