@@ -5,7 +5,9 @@
 //   - every partner's message reaches its agent exactly once: BOSH agents continue their session on
 //     imp1b (the same sid, no new sign-in); TCP and WebSocket agents sign in again on imp1b (their
 //     home is dead, so their backup serves them) and get what arrived meanwhile from offline storage;
-//   - every message a BOSH agent sent (and the server answered) reaches its partner exactly once;
+//   - every message a BOSH agent sent (and the server answered) reaches its partner, at most one of
+//     them twice: the request whose payloads the dead node had routed but not yet marked handled is
+//     routed again by the backup (docs/cluster.md, "BOSH sessions that survive their node");
 //   - partners see `unavailable` for the dead node's TCP and WebSocket resources within 10 s, and
 //     nothing at all for the BOSH ones (no flap). The TCP and WebSocket agents enabled XEP-0198
 //     resumption (xmpp.js does by itself) but sign in again rather than resume
@@ -255,8 +257,8 @@ describe('a node killed mid-conversation (SIGKILL)', () => {
     for (const [i, agent] of agents.entries()) {
       if (agent.kind !== 'bosh') continue;
       const got = partners[i].received.filter((b) => b.startsWith(`a${i}-`) && b !== `a${i}-end`);
-      expect([agent.name, [...got].sort()]).toEqual([agent.name, [...agent.sent].sort()]);
-      expect(new Set(got).size).toBe(got.length);
+      expect([agent.name, [...new Set(got)].sort()]).toEqual([agent.name, [...agent.sent].sort()]);
+      expect([agent.name, got.length - new Set(got).size <= 1]).toEqual([agent.name, true]);
     }
 
     // BOSH sessions continued on imp1b: same JID, and it moved there.
