@@ -83,7 +83,9 @@ export class Router {
     const reply = errorReply(stanza, error);
     if (!reply.attrs.from) reply.attrs.from = this.core.domain;
     const to = parseJid(reply.attrs.to);
-    if (to?.local && to.resource) void this.deliver(to, reply);
+    // Never an unhandled rejection: while the cluster store is down (a Redis failover), the sender's
+    // session on another node cannot be looked up, and the error reply is dropped with a warning.
+    if (to?.local && to.resource) this.deliver(to, reply).catch((err: unknown) => this.core.log.warn({ err, to: to.toString() }, 'an error reply could not be delivered'));
   }
 
   /**
