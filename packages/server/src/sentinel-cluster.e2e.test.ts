@@ -193,7 +193,9 @@ describe('four DeskChat nodes behind Redis Sentinel', () => {
             const startedMs = Date.now() - killedAt;
             const fresh = newClient(node, USERS[i]!, `after-${attempt}`);
             extraClients.push(fresh);
-            if (await fresh.start().then(() => true, () => false)) return { signInMs: Date.now() - killedAt, lastAttemptTookMs: Date.now() - killedAt - startedMs, refused };
+            const steps: string[] = [];
+            fresh.on('status', (status: string) => steps.push(`${status}@${Date.now() - killedAt}`));
+            if (await fresh.start().then(() => true, () => false)) return { signInMs: Date.now() - killedAt, lastAttemptTookMs: Date.now() - killedAt - startedMs, refused, steps: steps.join(' ') };
             refused++;
             if (Date.now() - killedAt > SWITCH_LIMIT_MS + 5000) throw new Error(`no sign-in on ${node.name}: ${switchLog(node)}`);
             await sleep(100);
@@ -245,7 +247,7 @@ describe('four DeskChat nodes behind Redis Sentinel', () => {
     }
     process.stdout.write(
       `sentinel cluster failover (primary ${group.primary.port} → ${newPrimary.port}):\n` +
-        perNode.map((p) => `  ${p.node}: /readyz not ready after ${p.notReadyMs} ms, ready again after ${p.readyMs} ms; new sign-in after ${p.signInMs} ms (${p.refused} refused before it; the successful one took ${p.lastAttemptTookMs} ms)`).join('\n') +
+        perNode.map((p) => `  ${p.node}: /readyz not ready after ${p.notReadyMs} ms, ready again after ${p.readyMs} ms; new sign-in after ${p.signInMs} ms (${p.refused} refused before it; the successful one took ${p.lastAttemptTookMs} ms: ${p.steps})`).join('\n') +
         '\n' +
         report.map((r) => `  ${r}`).join('\n') +
         '\n',
