@@ -58,6 +58,11 @@ export class Router {
       if (!handled && kind !== 'presence') this.bounce(stanza, new StanzaError('service-unavailable'));
     } catch (err) {
       if (err instanceof StanzaError) return this.bounce(stanza, err);
+      // The cluster store is unreachable for a moment (Redis failing over, issue 14): retry later.
+      if (err instanceof StoreUnavailableError) {
+        this.core.log.warn({ err, kind, addressing }, 'routing failed: the cluster store is unavailable');
+        return this.bounce(stanza, new StanzaError('internal-server-error', err.text, { type: 'wait' }));
+      }
       this.core.log.error({ err, kind, addressing }, 'routing failed');
       this.bounce(stanza, new StanzaError('internal-server-error'));
     }

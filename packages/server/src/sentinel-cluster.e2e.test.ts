@@ -10,6 +10,8 @@
 //   - no client that was signed in before the kill was disconnected (no 'disconnect'/'offline', no
 //     stream error), and each still exchanges a message and a presence change with its neighbour
 //     after the switch (positive markers, not a fixed sleep);
+//   - a message refused during the switch comes back as a retryable error (internal-server-error,
+//     type 'wait'), never silently;
 //   - every message the server acknowledged to its sender is delivered exactly once, and no message
 //     at all is delivered twice. "Acknowledged" is XEP-0198: the server's <a h/> covers the message
 //     (xmpp.js emits 'ack' for it; DeskChat answers <r/> only once its count is stored) and no
@@ -51,6 +53,8 @@ interface User {
   sent: string[];
   acked: Set<string>;
   errored: Set<string>;
+  /** '<type> <condition>' of the errors that came back. */
+  errorKinds: Set<string>;
   /** Bodies received from the previous user in the ring. */
   received: string[];
   /** Status texts of presence received from any contact. */
@@ -115,9 +119,13 @@ beforeAll(async () => {
   for (const [i, name] of USERS.entries()) {
     const node = nodes[i]!;
     const xmpp = newClient(node, name, 'desk');
-    const user: User = { name, node, xmpp, next: USERS[(i + 1) % USERS.length]!, sent: [], acked: new Set(), errored: new Set(), received: [], presences: [], drops: [] };
+    const user: User = { name, node, xmpp, next: USERS[(i + 1) % USERS.length]!, sent: [], acked: new Set(), errored: new Set(), errorKinds: new Set(), received: [], presences: [], drops: [] };
     xmpp.on('stanza', (el: Element) => {
-      if (el.is('message') && el.attrs.type === 'error' && el.attrs.id) user.errored.add(el.attrs.id);
+      if (el.is('message') && el.attrs.type === 'error' && el.attrs.id) {
+        user.errored.add(el.attrs.id);
+        const error = el.getChild('error');
+        user.errorKinds.add(`${error?.attrs.type} ${error?.children.find((c) => typeof c !== 'string' && c.attrs.xmlns === 'urn:ietf:params:xml:ns:xmpp-stanzas')?.toString().match(/^<([a-z-]+)/)?.[1]}`);
+      }
       else if (el.is('message') && el.getChildText('body')) user.received.push(el.getChildText('body')!);
       if (el.is('presence') && el.getChildText('status')) user.presences.push(el.getChildText('status')!);
     });
@@ -256,6 +264,8 @@ describe('four DeskChat nodes behind Redis Sentinel', () => {
     expect(newPrimary.port).toBe(group.replicas[0]!.port);
     for (const p of perNode) expect(p.signInMs).toBeLessThan(SWITCH_LIMIT_MS);
     for (const user of users) expect({ user: user.name, drops: user.drops }).toEqual({ user: user.name, drops: [] });
+    // Refused during the switch with a clear, retryable error (RFC 6120 §8.3.2 'wait').
+    for (const user of users) expect({ user: user.name, errors: [...user.errorKinds] }).toEqual({ user: user.name, errors: user.errored.size > 0 ? ['wait internal-server-error'] : [] });
     expect(lostAcked).toBe(0);
     expect(duplicated).toBe(0);
     for (const node of nodes) expect(node.log()).not.toMatch(/uncaught|unhandled/i);
