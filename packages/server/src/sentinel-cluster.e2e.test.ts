@@ -83,7 +83,7 @@ function switchLog(node: NodeProcess): string {
   return node
     .log()
     .split('\n')
-    .filter((l) => /sentinel|primary|redis unavailable|fenc/i.test(l))
+    .filter((l) => /sentinel|primary|redis unavailable|fenc|bus/i.test(l))
     .slice(-12)
     .map((l) => l.slice(0, 300))
     .join('\n');
@@ -115,7 +115,10 @@ beforeAll(async () => {
   }
   const env = { DESKCHAT_REDIS_SENTINELS: sentinels, DESKCHAT_REDIS_MASTER_NAME: group.masterName, ...CLUSTER_ENV };
   // One after the other: four processes starting at once on a loaded 2-core machine miss the start deadline.
-  for (const n of NODES) nodes.push(await startNodeProcess({ ...n, redisUrl: '', env }));
+  for (const n of NODES) {
+    // A free port chosen for the node may be taken by another process before the node binds it: once more, new ports.
+    nodes.push(await startNodeProcess({ ...n, redisUrl: '', env }).catch((err: Error) => (/already in use/.test(err.message) ? startNodeProcess({ ...n, redisUrl: '', env }) : Promise.reject(err))));
+  }
   for (const [i, name] of USERS.entries()) {
     const node = nodes[i]!;
     const xmpp = newClient(node, name, 'desk');
@@ -176,6 +179,7 @@ describe('four DeskChat nodes behind Redis Sentinel', () => {
     // Traffic flows before the kill.
     await until(() => users.every((u) => u.received.length >= 10), 'messages flowing before the kill', 15_000);
 
+    const receivedAtKill = new Map(users.map((u) => [u.name, u.received.length]));
     const killedAt = Date.now();
     await group.primary.kill();
     const perNode = await Promise.all(
@@ -225,7 +229,11 @@ describe('four DeskChat nodes behind Redis Sentinel', () => {
     }
     for (const [i, user] of users.entries()) {
       const previous = users[(i + users.length - 1) % users.length]!;
-      await until(() => user.received.includes(`${previous.name}-after`), () => `${user.name} gets ${previous.name}'s message after the switch (drops: ${user.drops.join('; ')})`, 15_000);
+      await until(
+        () => user.received.includes(`${previous.name}-after`),
+        () => `${user.name} (on ${user.node.name}) gets ${previous.name}'s message after the switch (drops: ${user.drops.join('; ')}; bounced to ${previous.name}: ${previous.errored.has(`${previous.name}-after`)}; received since the kill: ${user.received.length - receivedAtKill.get(user.name)!}; switch: ${JSON.stringify(perNode)}; ${user.node.name} logged: ${switchLog(user.node)})`,
+        15_000,
+      );
       await until(() => user.presences.includes(`${previous.name}-after`), `${user.name} sees ${previous.name}'s presence after the switch`, 15_000);
     }
     isSending = false;
