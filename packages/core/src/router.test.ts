@@ -205,4 +205,39 @@ describe('while the shared session directory cannot be read (issue 8 §8)', () =
     // Not a guess about other nodes: a user with no session here has no resources.
     await expect(down.core.router.resourcesOf('carol')).resolves.toEqual([]);
   });
+
+  it('answers a stanza that needs the unreachable store with a retryable error and keeps the stream (issue 14: a Redis failover)', async () => {
+    const stores = memoryStores();
+    const shared = memorySharedState(stores.presenceState);
+    let isDown = false;
+    const failing = new Set<PropertyKey>(['get', 'update', 'resourcesOf']);
+    const directory = new Proxy(shared.directory, {
+      get(target, name, receiver) {
+        const value = Reflect.get(target, name, receiver);
+        if (!failing.has(name) || typeof value !== 'function') return typeof value === 'function' ? value.bind(target) : value;
+        return (...args: unknown[]) => (isDown ? Promise.reject(new StoreUnavailableError('test', 'the directory is down')) : value.apply(target, args));
+      },
+    });
+    const down = await Harness.create({ stores, shared: () => ({ ...shared, directory }) });
+    await down.addUser('alice');
+    await down.addUser('bob');
+    const from = await down.connect('alice', { resource: 'desk' });
+    const to = await down.connect('bob', { resource: 'phone' });
+    isDown = true;
+    // A full JID with no session on this node: the directory must be read.
+    await from.send(chat('bob@localhost/elsewhere', 'needs the directory'));
+    const error = await from.next(stanzaMatching('message'));
+    expect(isStanzaError(error, 'internal-server-error')).toBe(true);
+    expect(error.getChild('error')?.attrs.type).toBe('wait');
+    // Own presence: its directory entry cannot be written.
+    await from.send(available(0));
+    const presenceError = await from.next(stanzaMatching('presence'));
+    expect(presenceError.attrs.type).toBe('error');
+    expect(presenceError.getChild('error')?.attrs.type).toBe('wait');
+    expect(from.transport.closedWith).toBeUndefined();
+    isDown = false;
+    await from.send(chat('bob@localhost/phone', 'after'));
+    expect((await to.next(stanzaMatching('message'))).getChildText('body')).toBe('after');
+    expect(from.transport.closedWith).toBeUndefined();
+  });
 });

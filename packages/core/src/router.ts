@@ -58,6 +58,11 @@ export class Router {
       if (!handled && kind !== 'presence') this.bounce(stanza, new StanzaError('service-unavailable'));
     } catch (err) {
       if (err instanceof StanzaError) return this.bounce(stanza, err);
+      // The cluster store is unreachable for a moment (Redis failing over, issue 14): retry later.
+      if (err instanceof StoreUnavailableError) {
+        this.core.log.warn({ err, kind, addressing }, 'routing failed: the cluster store is unavailable');
+        return this.bounce(stanza, new StanzaError('internal-server-error', err.text, { type: 'wait' }));
+      }
       this.core.log.error({ err, kind, addressing }, 'routing failed');
       this.bounce(stanza, new StanzaError('internal-server-error'));
     }
@@ -83,7 +88,9 @@ export class Router {
     const reply = errorReply(stanza, error);
     if (!reply.attrs.from) reply.attrs.from = this.core.domain;
     const to = parseJid(reply.attrs.to);
-    if (to?.local && to.resource) void this.deliver(to, reply);
+    // Never an unhandled rejection: while the cluster store is down (a Redis failover), the sender's
+    // session on another node cannot be looked up, and the error reply is dropped with a warning.
+    if (to?.local && to.resource) this.deliver(to, reply).catch((err: unknown) => this.core.log.warn({ err, to: to.toString() }, 'an error reply could not be delivered'));
   }
 
   /**

@@ -259,9 +259,17 @@ export class Session {
     const prepared = prepareOutgoing(this, el);
     if (!prepared) return;
     const isOwnPresence = prepared.name === 'presence' && !prepared.attrs.to;
-    const previous = isOwnPresence ? await this.trackPresence(prepared) : undefined;
-    await this.core.router.route(prepared, this);
-    if (previous) await this.core.hooks.notify('session/presence-changed', { session: this, previous });
+    try {
+      const previous = isOwnPresence ? await this.trackPresence(prepared) : undefined;
+      await this.core.router.route(prepared, this);
+      if (previous) await this.core.hooks.notify('session/presence-changed', { session: this, previous });
+    } catch (err) {
+      if (!(err instanceof StoreUnavailableError)) throw err;
+      // The cluster store is unreachable for a moment (Redis failing over, issue 14): this stanza
+      // fails with a retryable error (type 'wait'); the stream, signed in, stays.
+      this.log.warn({ err, kind: prepared.name }, 'a stanza failed: the cluster store is unavailable');
+      this.core.router.bounce(prepared, new StanzaError('internal-server-error', err.text, { type: 'wait' }));
+    }
   }
 
   /** Records undirected available/unavailable presence (RFC 6121 §4.2, §4.4, §4.5); returns the previous state (undefined for other types). */

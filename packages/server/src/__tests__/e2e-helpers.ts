@@ -87,7 +87,7 @@ export async function signIn(port: number, username: string, password: string, r
  * the count restarts when <enabled/> is parsed, as XEP-0198 §4 says, and the late reset is
  * ignored.
  */
-function fixInboundCount(xmpp: Client): void {
+export function fixInboundCount(xmpp: Client): void {
   const sm = (xmpp as unknown as { streamManagement?: { inbound: number } }).streamManagement;
   if (!sm) return;
   let inbound = sm.inbound;
