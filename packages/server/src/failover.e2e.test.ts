@@ -245,9 +245,11 @@ describe('a node killed mid-conversation (SIGKILL)', () => {
       // resuming (cluster-resumption.e2e.test.ts resumes, exactly once): what the dead node had
       // written but the client had not acknowledged yet (XEP-0198, acks asked every few stanzas) or
       // the bus had not marked handled cannot be told apart from what the client never got, so it
-      // comes again — at least once, bounded by the unacknowledged window at the kill.
+      // comes again — at least once, bounded by the unacknowledged window at the kill: the server asks
+      // for an ack after 5 stanzas (sm.ackRequestBurst), plus what it wrote while the ack was on its
+      // way (up to 13 seen with partners sending every few ms on a 2-core machine).
       if (agent.kind === 'bosh') expect([agent.name, got.length]).toEqual([agent.name, unique.length]);
-      else expect([agent.name, got.length - unique.length, got.length - unique.length <= 12]).toEqual([agent.name, got.length - unique.length, true]);
+      else expect([agent.name, got.length - unique.length, got.length - unique.length <= 20]).toEqual([agent.name, got.length - unique.length, true]);
     }
     // In parallel: a request that carries a stanza is held like a poll (hold = 1) until something comes back or `wait` ends.
     await Promise.all(
