@@ -27,7 +27,7 @@
 import { createCluster } from 'redis';
 import type { Logger, Metrics } from '@deskchat/core';
 import { backoffDelay } from './backoff.js';
-import { RedisConnection, describe, isCredentialError, type BlockingClient, type ClientEvents, type RedisClient, type RedisClusterClient, type RedisLink } from './connection.js';
+import { RedisConnection, closeWithin, describe, isCredentialError, type BlockingClient, type ClientEvents, type RedisClient, type RedisClusterClient, type RedisLink } from './connection.js';
 import { RedisConnectError } from './errors.js';
 import type { RedisClusterOptions, RedisOptions } from './options.js';
 
@@ -83,11 +83,7 @@ function clusterLink(client: RedisClusterClient, options: RedisOptions, cluster:
     },
     async close(timeoutMs) {
       if (!client.isOpen) return;
-      let timer: NodeJS.Timeout | undefined;
-      const tooLong = new Promise<'late'>((resolve) => (timer = setTimeout(() => resolve('late'), timeoutMs)));
-      const outcome = await Promise.race([client.close().catch(() => undefined), tooLong]);
-      clearTimeout(timer);
-      if (outcome === 'late' || client.isOpen) client.destroy();
+      await closeWithin(timeoutMs, client);
     },
   };
 }

@@ -325,13 +325,18 @@ function plainLink(client: RedisClient): RedisLink {
         client.destroy();
         return;
       }
-      let timer: NodeJS.Timeout | undefined;
-      const tooLong = new Promise<void>((resolve) => (timer = setTimeout(resolve, timeoutMs)));
-      await Promise.race([client.close().catch(() => undefined), tooLong]);
-      clearTimeout(timer);
-      if (client.isOpen) client.destroy();
+      await closeWithin(timeoutMs, client);
     },
   };
+}
+
+/** Closes gracefully (pending replies first), or drops the connection when that takes longer than `timeoutMs`; for every link. */
+export async function closeWithin(timeoutMs: number, client: { readonly isOpen: boolean; close(): Promise<unknown>; destroy(): unknown }): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const tooLong = new Promise<void>((resolve) => (timer = setTimeout(resolve, timeoutMs)));
+  await Promise.race([client.close().catch(() => undefined), tooLong]);
+  clearTimeout(timer);
+  if (client.isOpen) await Promise.resolve(client.destroy()).catch(() => undefined);
 }
 
 /** What the client's 'error' and 'ready' listeners call: the start-up handlers, then the connection's. */

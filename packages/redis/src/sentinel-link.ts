@@ -20,7 +20,7 @@
 import { createSentinel, type RedisSentinelType } from 'redis';
 import type { Logger, Metrics } from '@deskchat/core';
 import { backoffDelay } from './backoff.js';
-import { RedisConnection, describe, type BlockingClient, type ClientEvents, type RedisClient, type RedisLink } from './connection.js';
+import { RedisConnection, closeWithin, describe, type BlockingClient, type ClientEvents, type RedisClient, type RedisLink } from './connection.js';
 import { RedisConnectError } from './errors.js';
 import type { RedisOptions, RedisSentinelOptions } from './options.js';
 
@@ -83,11 +83,7 @@ function sentinelLink(client: Sentinel, options: RedisOptions, sentinel: RedisSe
     },
     async close(timeoutMs) {
       if (!client.isOpen) return;
-      let timer: NodeJS.Timeout | undefined;
-      const tooLong = new Promise<'late'>((resolve) => (timer = setTimeout(() => resolve('late'), timeoutMs)));
-      const outcome = await Promise.race([client.close().catch(() => undefined), tooLong]);
-      clearTimeout(timer);
-      if (outcome === 'late' || client.isOpen) await client.destroy().catch(() => undefined);
+      await closeWithin(timeoutMs, client);
     },
   };
 }
