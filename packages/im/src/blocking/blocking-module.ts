@@ -162,6 +162,7 @@ export const blockingModule: Module<BlockingOptions> = {
     // cannot be read (the cluster's Redis is down, issue 8 §8), traffic goes on: what a session's
     // own copy of its list says still applies (here for the sender, at delivery for the recipient),
     // and a list that cannot be read blocks nothing.
+    /** A list, or none (blocking nothing) while the store cannot be read. */
     const readable = async (read: () => Promise<string[]>): Promise<string[]> => {
       try {
         return await read();
@@ -170,7 +171,14 @@ export const blockingModule: Module<BlockingOptions> = {
         return [];
       }
     };
-    const enforce = async ({ stanza, from, to, origin }: StanzaEvent): Promise<boolean> => {
+    /** Stanzas that passed the check while routed on this node, with the account they were for: delivered to it here, the sender's list is not read again. */
+    const passed = new WeakMap<Element, string>();
+    const enforce = async (event: StanzaEvent): Promise<boolean> => {
+      const isBlocked = await check(event);
+      if (!isBlocked && event.to.local) passed.set(event.stanza, event.to.local);
+      return isBlocked;
+    };
+    const check = async ({ stanza, from, to, origin }: StanzaEvent): Promise<boolean> => {
       if (from.domain === to.domain && from.local === to.local) return false; // the user's own account
       const type = stanza.attrs.type;
       const sendersList = () => (origin?.jid?.local === from.local && origin.jid?.domain === from.domain ? ownList(store, origin) : store.getBlockList(from.local!));
@@ -206,6 +214,7 @@ export const blockingModule: Module<BlockingOptions> = {
       if (!from) return false;
       if (from.domain === api.domain && (!from.local || from.local === me.local)) return false; // the server, or the user's own account
       if (isBlockedBy(await readable(() => ownList(store, session)), from)) return true;
+      if (passed.get(stanza) === me.local) return false; // routed here to this account a moment ago: the sender's list was read then
       const isUnavailable = stanza.name === 'presence' && stanza.attrs.type === 'unavailable';
       return !isUnavailable && isAccount(from) && isBlockedBy(await readable(() => store.getBlockList(from.local!)), me);
     };
