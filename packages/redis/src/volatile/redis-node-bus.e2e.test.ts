@@ -70,6 +70,11 @@ describe('RedisNodeBus with a reader in another process', () => {
     const reader = await childReader('imp1a', 5_000);
     await bus.publish('imp1a', msg('m1'));
     await reader.next((e) => idOf(e) === 'm1');
+    // The reader reports m1 handled just before it deletes it from the stream: stop it only after that.
+    for (const deadline = Date.now() + 5000; (await redis.client.xLen('test:node:{imp1a}:bus')) !== 0; ) {
+      if (Date.now() > deadline) throw new Error('the reader never deleted m1 from its stream');
+      await new Promise((r) => setTimeout(r, 10));
+    }
     reader.stop();
     await bus.publish('imp1a', msg('m2'));
     await bus.publish('imp1a', msg('m3'));
