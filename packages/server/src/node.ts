@@ -72,6 +72,7 @@ export async function startNode(config: ServerConfig, log: Logger): Promise<Runn
         deadAfterMs: cluster.config.deadAfterSeconds * 1000,
       });
       await membership.join();
+      membership.startHeartbeats();
     }
     await core.start();
     if (cluster) await core.load(clusterModule({ registry: cluster.registry, self: cluster.self, redirect: cluster.config.redirect }));

@@ -43,6 +43,28 @@ describe('joining', () => {
   });
 });
 
+describe('heartbeats while starting up', () => {
+  it('keep the registration alive from the moment of joining, before the node serves (a slow start-up is not declared dead)', async () => {
+    const h = await Harness.create({ nodes: 1, modules: [] });
+    const realRegistry = new MemoryClusterRegistry();
+    const m = new Membership(h.core, { registry: realRegistry, self: testNode('imp1a', 'pair1'), heartbeatMs: 5, deadAfterMs: 40 });
+    await m.join();
+    m.startHeartbeats();
+    try {
+      const joinedAt = Date.now();
+      // Three dead-after times of real start-up with no start(): the registration is renewed all along.
+      await new Promise((resolve) => setTimeout(resolve, 120));
+      const [self] = await realRegistry.nodes();
+      expect(self).toMatchObject({ name: 'imp1a', isAlive: true });
+      expect(self.lastSeen).toBeGreaterThan(joinedAt + 40);
+      expect(m.holdsLease()).toBe(true);
+      expect(h.core.isServing).toBe(true);
+    } finally {
+      await m.leave();
+    }
+  });
+});
+
 describe('fencing (two nodes never serve the same session)', () => {
   it('closes every stream with system-shutdown when its registration lapsed, refuses new ones, and serves again after rejoining', async () => {
     const h = await Harness.create({ nodes: 1, modules: [] });

@@ -1,7 +1,7 @@
 // This node's membership in the cluster (design.md §5, issue "Failover"):
 //   - join: under its unique name in its pair; a restart after a crash waits (at most the
 //     dead-after time) for its previous registration to lapse; a live namesake is refused;
-//   - heartbeat every `heartbeatMs` with a TTL of `deadAfterMs`;
+//   - heartbeat every `heartbeatMs` with a TTL of `deadAfterMs`, from the moment it joined;
 //   - fencing: a node whose heartbeat is refused (it was declared dead) or that could not renew it
 //     for longer than `deadAfterMs` (it lost Redis) closes every stream with system-shutdown and
 //     refuses new ones — its peer is taking over, and two nodes must never serve the same session —
@@ -77,10 +77,25 @@ export class Membership {
     this.lastRenewed = this.now();
   }
 
-  /** Starts heartbeats (and takeovers). */
+  /**
+   * Heartbeats only, from right after joining while the node still loads and binds its ports: a
+   * start-up longer than the dead-after time must not let the registration lapse (the peer would
+   * declare this node dead, and the first heartbeat would fence it just as it starts serving).
+   */
+  startHeartbeats(): void {
+    this.timer ??= this.every(() => this.heartbeat());
+  }
+
+  /** Starts serving duties: heartbeats and takeovers of dead nodes. */
   start(): void {
-    this.timer ??= setInterval(() => void this.tick(), this.options.heartbeatMs);
-    this.timer.unref?.();
+    clearInterval(this.timer);
+    this.timer = this.every(() => this.tick());
+  }
+
+  private every(run: () => Promise<void>): NodeJS.Timeout {
+    const timer = setInterval(() => void run(), this.options.heartbeatMs);
+    timer.unref?.();
+    return timer;
   }
 
   /** A graceful stop: marked dead at once, so that the pair peer serves this node's users without waiting. */
@@ -96,20 +111,24 @@ export class Membership {
    * on meanwhile, else the node taking over would lose its own lease and be declared dead too.
    */
   async tick(): Promise<void> {
-    if (!this.isRenewing) {
-      this.isRenewing = true;
-      try {
-        await this.renew();
-      } finally {
-        this.isRenewing = false;
-      }
-    }
+    await this.heartbeat();
     if (this.isFenced || this.isTakingOver) return;
     this.isTakingOver = true;
     try {
       await this.takeOverDeadNodes();
     } finally {
       this.isTakingOver = false;
+    }
+  }
+
+  /** One heartbeat, unless the previous one is still waiting for its answer. */
+  private async heartbeat(): Promise<void> {
+    if (this.isRenewing) return;
+    this.isRenewing = true;
+    try {
+      await this.renew();
+    } finally {
+      this.isRenewing = false;
     }
   }
 
