@@ -63,6 +63,18 @@ describe('parseRedisOptions with Sentinel (issue 14)', () => {
   });
 });
 
+describe('durable writes (WAIT)', () => {
+  it('waits for one replica by default behind Sentinel and for none with one Redis; refuses WAIT on a Redis Cluster and a timeout past the command deadline', () => {
+    expect(parseRedisOptions({ url: 'redis://h' })).toMatchObject({ waitReplicas: 0, waitTimeoutMs: 100 });
+    expect(parseRedisOptions({ sentinels: 'h:26379', masterName: 'm' })).toMatchObject({ waitReplicas: 1, waitTimeoutMs: 100 });
+    expect(parseRedisOptions({ sentinels: 'h:26379', masterName: 'm', waitReplicas: 0 })).toMatchObject({ waitReplicas: 0 });
+    expect(parseRedisOptions({ url: 'redis://h', waitReplicas: 2, waitTimeoutMs: 250 })).toMatchObject({ waitReplicas: 2, waitTimeoutMs: 250 });
+    expect(() => parseRedisOptions({ clusterNodes: 'h:7000', waitReplicas: 1 })).toThrow(/^cluster\.redis\.waitReplicas: is not supported with Redis Cluster/);
+    expect(() => parseRedisOptions({ url: 'redis://h', waitTimeoutMs: 2000 })).toThrow(/^cluster\.redis\.waitTimeoutMs: must be less than cluster\.redis\.commandTimeoutMs \(2000 ms\)/);
+    expect(() => parseRedisOptions({ url: 'redis://h', waitReplicas: -1 })).toThrow(/^cluster\.redis\.waitReplicas/);
+  });
+});
+
 describe('parseEndpoint', () => {
   it('reads host, port, database, TLS and credentials from the URL', () => {
     expect(parseEndpoint('redis://h')).toEqual({ host: 'h', port: 6379, isTls: false, database: 0 });

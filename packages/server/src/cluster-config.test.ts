@@ -81,6 +81,14 @@ describe('cluster configuration', () => {
     expect(parse({ ...node, redisSentinels: 's1:26379', redisMasterName: 'm' }).cluster).toMatchObject({ redisSentinels: 's1:26379', redisMasterName: 'm', node: 'imp1a' });
   });
 
+  it('passes how many replicas a durable write waits for, and for how long, to the Redis options (DESKCHAT_REDIS_WAIT_REPLICAS, DESKCHAT_REDIS_WAIT_TIMEOUT_MS)', () => {
+    const env = { DESKCHAT_REDIS_SENTINELS: '10.0.0.1:26379', DESKCHAT_REDIS_MASTER_NAME: 'deskchat', DESKCHAT_REDIS_WAIT_REPLICAS: '2', DESKCHAT_REDIS_WAIT_TIMEOUT_MS: '250' };
+    const store = loadToolConfig({ cwd: '/tmp', env }).cluster!;
+    expect(store).toMatchObject({ redisWaitReplicas: 2, redisWaitTimeoutMs: 250 });
+    expect(redisOptionsInput(store)).toMatchObject({ waitReplicas: 2, waitTimeoutMs: 250 });
+    expect(redisOptionsInput(parseToolConfig({ cluster: { redisUrl: base.redisUrl } }, '/tmp').cluster!)).not.toHaveProperty('waitReplicas');
+  });
+
   it('connects to a sharded Redis Cluster with DESKCHAT_REDIS_CLUSTER_NODES instead of a URL (issue 14)', () => {
     const env = { DESKCHAT_REDIS_CLUSTER_NODES: '10.0.0.1:7000,10.0.0.2:7000', DESKCHAT_REDIS_PASSWORD: 'dp' };
     const store = loadToolConfig({ cwd: '/tmp', env }).cluster!;
@@ -101,6 +109,9 @@ describe('cluster configuration', () => {
     [{ redisSentinels: 's:1,', redisMasterName: 'm' }, 'cluster.redisSentinels'],
     [{ redisMasterName: 'm' }, 'cluster.redisSentinels'],
     [{ redisUrl: 'redis://h:6379', redisMasterName: 'm' }, 'cluster.redisMasterName'],
+    [{ redisUrl: 'redis://h:6379', redisWaitReplicas: 'one' }, 'cluster.redisWaitReplicas'],
+    [{ redisUrl: 'redis://h:6379', redisWaitTimeoutMs: 0 }, 'cluster.redisWaitTimeoutMs'],
+    [{ redisClusterNodes: 'r:7000', redisWaitReplicas: 1 }, 'cluster.redisWaitReplicas'],
   ])('names the key of a bad Sentinel or Redis Cluster setting: %j → %s', (cluster, key) => {
     let error: unknown;
     try {

@@ -20,6 +20,10 @@ export interface ClusterStoreConfig {
   redisPassword?: string;
   /** Prefix of every key this cluster writes (several clusters may share one Redis). */
   keyPrefix: string;
+  /** Replicas a durable write waits for with WAIT (DESKCHAT_REDIS_WAIT_REPLICAS; default 1 behind Sentinel, else 0). */
+  redisWaitReplicas?: number;
+  /** How long that WAIT may take, in ms (DESKCHAT_REDIS_WAIT_TIMEOUT_MS; default 100). */
+  redisWaitTimeoutMs?: number;
 }
 
 export interface ClusterConfig extends ClusterStoreConfig {
@@ -48,6 +52,8 @@ export const CLUSTER_ENV_KEYS: Record<string, string> = {
   DESKCHAT_REDIS_SENTINEL_PASSWORD: 'cluster.redisSentinelPassword',
   DESKCHAT_REDIS_CLUSTER_NODES: 'cluster.redisClusterNodes',
   DESKCHAT_REDIS_PREFIX: 'cluster.keyPrefix',
+  DESKCHAT_REDIS_WAIT_REPLICAS: 'cluster.redisWaitReplicas',
+  DESKCHAT_REDIS_WAIT_TIMEOUT_MS: 'cluster.redisWaitTimeoutMs',
   DESKCHAT_NODE: 'cluster.node',
   DESKCHAT_PAIR: 'cluster.pair',
   DESKCHAT_PUBLIC_URL: 'cluster.publicUrl',
@@ -65,7 +71,7 @@ function name(key: string, value: unknown): string {
   return value;
 }
 
-const KNOWN = ['redisUrl', 'redisSentinels', 'redisMasterName', 'redisSentinelPassword', 'redisClusterNodes', 'redisPassword', 'keyPrefix', 'node', 'pair', 'publicUrl', 'publicHost', 'publicC2sPort', 'redirect', 'heartbeatSeconds', 'deadAfterSeconds', 'allowVolatileRedis'];
+const KNOWN = ['redisUrl', 'redisSentinels', 'redisMasterName', 'redisSentinelPassword', 'redisClusterNodes', 'redisPassword', 'redisWaitReplicas', 'redisWaitTimeoutMs', 'keyPrefix', 'node', 'pair', 'publicUrl', 'publicHost', 'publicC2sPort', 'redirect', 'heartbeatSeconds', 'deadAfterSeconds', 'allowVolatileRedis'];
 
 /**
  * The store half of `cluster` (what the administration commands need: they are not a node, so the
@@ -80,7 +86,12 @@ export function parseClusterStoreConfig(raw: Record<string, unknown> | undefined
   for (const key of Object.keys(raw)) if (!KNOWN.includes(key)) throw new OptionsError(`cluster.${key}`, 'unknown setting');
   const keyPrefix = raw.keyPrefix === undefined ? 'deskchat:' : String(raw.keyPrefix);
   if (!/^[A-Za-z0-9:_.-]{0,64}$/.test(keyPrefix)) throw new OptionsError('cluster.keyPrefix', 'must be up to 64 letters, digits, ":", "_", "." or "-"');
-  const password = raw.redisPassword === undefined || raw.redisPassword === '' ? {} : { redisPassword: String(raw.redisPassword) };
+  const password = {
+    ...(raw.redisPassword === undefined || raw.redisPassword === '' ? {} : { redisPassword: String(raw.redisPassword) }),
+    ...(isSet(raw.redisWaitReplicas) ? { redisWaitReplicas: checkInteger('cluster.redisWaitReplicas', raw.redisWaitReplicas, 0, 16) } : {}),
+    ...(isSet(raw.redisWaitTimeoutMs) ? { redisWaitTimeoutMs: checkInteger('cluster.redisWaitTimeoutMs', raw.redisWaitTimeoutMs, 1, 60_000) } : {}),
+  };
+  if (isSet(raw.redisClusterNodes) && password.redisWaitReplicas) throw new OptionsError('cluster.redisWaitReplicas', 'is not supported with cluster.redisClusterNodes yet (must be 0)');
   const address = /^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9._-]+):\d{1,5}$/;
   if (isSet(raw.redisClusterNodes)) {
     if (isSet(raw.redisUrl) || isSet(raw.redisSentinels)) {
@@ -126,6 +137,8 @@ export function redisOptionsInput(c: ClusterStoreConfig): Record<string, unknown
         ? { clusterNodes: c.redisClusterNodes }
         : { url: c.redisUrl }),
     ...(c.redisPassword !== undefined ? { password: c.redisPassword } : {}),
+    ...(c.redisWaitReplicas !== undefined ? { waitReplicas: c.redisWaitReplicas } : {}),
+    ...(c.redisWaitTimeoutMs !== undefined ? { waitTimeoutMs: c.redisWaitTimeoutMs } : {}),
     keyPrefix: c.keyPrefix,
   };
 }
