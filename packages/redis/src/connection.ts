@@ -327,7 +327,7 @@ export async function connectRedis(options: RedisOptions, deps: ConnectRedisDeps
   const common = { host: endpoint.host, port: endpoint.port, connectTimeout: options.connectTimeoutMs, socketTimeout, keepAlive: true, reconnectStrategy };
   const client: RedisClient = createClient({
     socket: endpoint.isTls
-      ? { ...common, tls: true as const, servername: endpoint.host, rejectUnauthorized: options.tls.rejectUnauthorized, ...(options.tls.ca ? { ca: options.tls.ca } : {}) }
+      ? { ...common, ...tlsSocket(options, endpoint.host) }
       : { ...common, tls: false as const },
     ...(endpoint.username ? { username: endpoint.username } : {}),
     ...(endpoint.password !== undefined ? { password: endpoint.password } : {}),
@@ -416,6 +416,11 @@ export async function closeWithin(timeoutMs: number, client: { readonly isOpen: 
 export interface ClientEvents {
   error(err: Error): void;
   ready(): void;
+}
+
+/** The socket options of a TLS connection to `host` (servername for SNI and the name check). */
+export function tlsSocket(options: RedisOptions, host?: string): { tls: true; rejectUnauthorized: boolean; ca?: string; servername?: string } {
+  return { tls: true, rejectUnauthorized: options.tls.rejectUnauthorized, ...(options.tls.ca ? { ca: options.tls.ca } : {}), ...(host ? { servername: host } : {}) };
 }
 
 /** A certificate problem is a setting to fix, not an outage to wait out (node's TLS error codes). */

@@ -37,8 +37,12 @@ export interface RedisOptions {
   healthCheckIntervalMs: number;
   /** Exponential backoff between reconnection attempts, with jitter. */
   reconnect: { minDelayMs: number; maxDelayMs: number };
-  /** For `rediss://`: extra CA (PEM text, read by the server) and whether to check the certificate. */
-  tls: { ca?: string; rejectUnauthorized: boolean };
+  /**
+   * TLS: a URL asks for it with `rediss://`; Sentinel and Cluster with `enabled` (then every
+   * connection is TLS: to the Sentinels, the data nodes, every shard). `ca`: extra CA (PEM text, read
+   * by the server); `rejectUnauthorized`: whether to check the certificate.
+   */
+  tls: { enabled?: boolean; ca?: string; rejectUnauthorized: boolean };
   /**
    * Durable writes (what a client is told succeeded) wait for this many replicas with `WAIT`
    * before they are acknowledged (connection.ts `runDurable`); 0: they do not wait. Default 1
@@ -123,8 +127,8 @@ export function parseRedisOptions(raw: Record<string, unknown> | undefined, pref
   const minDelayMs = int(reconnect.minDelayMs, d.reconnect.minDelayMs, key('reconnect.minDelayMs'), 10, 60_000);
   const maxDelayMs = int(reconnect.maxDelayMs, d.reconnect.maxDelayMs, key('reconnect.maxDelayMs'), minDelayMs, 300_000);
   if (tls.ca !== undefined && typeof tls.ca !== 'string') throw new OptionsError(key('tls.ca'), 'must be PEM text');
-  if (sentinel && r.tls !== undefined) throw new OptionsError(key('tls'), 'is not supported with Sentinel yet');
-  if (cluster && r.tls !== undefined) throw new OptionsError(key('tls'), 'is not supported with Redis Cluster yet');
+  const isTlsEnabled = tls.enabled === undefined ? undefined : checkBoolean(key('tls.enabled'), tls.enabled);
+  if (isTlsEnabled !== undefined && !sentinel && !cluster) throw new OptionsError(key('tls.enabled'), `only with ${key('sentinels')} or ${key('clusterNodes')}: a URL asks for TLS with rediss://`);
   const commandTimeoutMs = int(r.commandTimeoutMs, d.commandTimeoutMs, key('commandTimeoutMs'), 50, 60_000);
   const waitReplicas = int(r.waitReplicas, sentinel ? 1 : d.waitReplicas, key('waitReplicas'), 0, 16);
   // On a Cluster a WAIT must go to the primary owning the written key's slot: not done yet.
@@ -143,6 +147,7 @@ export function parseRedisOptions(raw: Record<string, unknown> | undefined, pref
     healthCheckIntervalMs: int(r.healthCheckIntervalMs, d.healthCheckIntervalMs, key('healthCheckIntervalMs'), 50, 60_000),
     reconnect: { minDelayMs, maxDelayMs },
     tls: {
+      ...(isTlsEnabled ? { enabled: true } : {}),
       ...(typeof tls.ca === 'string' ? { ca: tls.ca } : {}),
       rejectUnauthorized: tls.rejectUnauthorized === undefined ? true : checkBoolean(key('tls.rejectUnauthorized'), tls.rejectUnauthorized),
     },

@@ -17,12 +17,12 @@
 //   may block), which follows a failover the same way.
 // - Durable writes (`runDurable`, `waitReplicas` defaults to 1 here) go through a second Sentinel
 //   client, so that their `WAIT` blocks only that connection.
-// Not supported here yet: TLS to the data nodes or the Sentinels, a database other than 0, reads
-// from replicas.
+// - TLS (`tls.enabled`): to the Sentinels and to the data nodes alike, one CA (`tls.ca`) for both.
+// Not supported here yet: a database other than 0, reads from replicas.
 import { createSentinel, type RedisSentinelType } from 'redis';
 import type { Logger, Metrics } from '@deskchat/core';
 import { backoffDelay } from './backoff.js';
-import { RedisConnection, closeWithin, describe, type BlockingClient, type ClientEvents, type DurableLink, type RedisClient, type RedisLink } from './connection.js';
+import { RedisConnection, closeWithin, describe, tlsSocket, type BlockingClient, type ClientEvents, type DurableLink, type RedisClient, type RedisLink } from './connection.js';
 import { RedisConnectError } from './errors.js';
 import type { RedisOptions, RedisSentinelOptions } from './options.js';
 
@@ -55,11 +55,12 @@ function sentinelClient(options: RedisOptions, sentinel: RedisSentinelOptions, n
         socketTimeout,
         keepAlive: true,
         reconnectStrategy: (retries: number) => backoffDelay(retries, options.reconnect),
+        ...(options.tls.enabled ? tlsSocket(options) : {}),
       },
     },
     sentinelClientOptions: {
       ...(sentinel.password !== undefined ? { password: sentinel.password } : {}),
-      socket: { connectTimeout: options.connectTimeoutMs },
+      socket: { connectTimeout: options.connectTimeoutMs, ...(options.tls.enabled ? tlsSocket(options) : {}) },
     },
   }) as unknown as Sentinel;
 }
