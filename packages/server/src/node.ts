@@ -5,7 +5,7 @@ import type { Server } from 'node:net';
 import type { BoshService } from '@deskchat/bosh';
 import { Core, Membership, clusterModule, coreModules, defaultMechanisms, type Logger, type NodeAddress } from '@deskchat/core';
 import { createC2sServers } from '@deskchat/c2s';
-import { createLdapPasswordVerifier, imModules } from '@deskchat/im';
+import { adhocModule, adminCommands, createLdapPasswordVerifier, imModules } from '@deskchat/im';
 import { openBackend, type ClusterBackend } from './backend.js';
 import { mucModule } from '@deskchat/muc';
 import { filesModules, PROXY_SERVICE, type Socks5Proxy } from '@deskchat/files';
@@ -17,6 +17,7 @@ import { adminToken, applySavedLoadLimits, createAdminServer, createFirstAdmin }
 import { instrumentNode } from './metrics/node-metrics.js';
 import { PromMetrics } from './metrics/prom-metrics.js';
 import { createUserAdminService } from './users/user-admin-service.js';
+import { createAccountAdministration } from './users/account-administration.js';
 import { ClusterAdmin } from './cluster/cluster-admin.js';
 import { createClusterAdminService } from './cluster/cluster-admin-service.js';
 import { instrumentCluster } from './metrics/cluster-metrics.js';
@@ -78,6 +79,9 @@ export async function startNode(config: ServerConfig, log: Logger): Promise<Runn
     if (cluster) await core.load(clusterModule({ registry: cluster.registry, self: cluster.self, redirect: cluster.config.redirect }));
     for (const module of coreModules) await core.load(module);
     for (const module of imModules) await core.load(module, config.im.modules[module.name]);
+    // XEP-0050 with the XEP-0133 commands, on the CLI's account code (users/account-administration.ts).
+    const accountAdmin = createAccountAdministration(core, stores, cluster && { admin: new ClusterAdmin({ registry: cluster.registry, directory: core.directory, bus: core.bus }, stores.accounts), registry: cluster.registry });
+    await core.load(adhocModule(adminCommands(accountAdmin, core.domain)), { ...config.adhoc, admins: config.admins });
     if (config.muc.enabled) await core.load(mucModule, config.muc);
     for (const module of filesModules(config.files, publicUrl)) await core.load(module);
   } catch (err) {
