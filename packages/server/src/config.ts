@@ -8,7 +8,7 @@ import { parseC2sOptions, type C2sOptions } from '@deskchat/c2s';
 import { parseBoshOptions, parseHttpOptions, type BoshOptions, type HttpOptions } from '@deskchat/bosh';
 import { parseMucOptions, type MucOptions } from '@deskchat/muc';
 import { parseFilesOptions, type FilesOptions } from '@deskchat/files';
-import { parseAdhocOptions, parseAdmins, type AdhocOptions } from '@deskchat/im';
+import { parseAdhocOptions, parseAdmins, parseRegisterOptions, type AdhocOptions, type RegisterOptions } from '@deskchat/im';
 import { MODULE_SECTIONS, parseModuleConfig, type ModuleConfig } from './module-config.js';
 import { CLUSTER_ENV_KEYS, parseClusterConfig, parseClusterStoreConfig, type ClusterConfig, type ClusterStoreConfig } from './cluster-config.js';
 
@@ -38,6 +38,8 @@ export interface ServerConfig {
   admins: string[];
   /** XEP-0050 command sessions: timeout and bounds. */
   adhoc: Omit<AdhocOptions, 'admins'>;
+  /** XEP-0077 in-band registration: off by default; rate limit, invitations (docs/administration.md). */
+  register: RegisterOptions;
 }
 
 /**
@@ -82,6 +84,8 @@ export const ENV_KEYS: Record<string, string> = {
   DESKCHAT_FILES_PUBLIC_URL: 'files.publicUrl',
   DESKCHAT_FILES_PROXY_PORT: 'files.proxyPort',
   DESKCHAT_ADMINS: 'admins',
+  DESKCHAT_REGISTER_ENABLED: 'register.enabled',
+  DESKCHAT_REGISTER_REQUIRE_INVITATION: 'register.requireInvitation',
   ...CLUSTER_ENV_KEYS,
 };
 
@@ -121,9 +125,9 @@ export function parseToolConfig(raw: Record<string, unknown>, cwd: string): Tool
 }
 
 function parseWith<C>(raw: Record<string, unknown>, cwd: string, parseCluster: (raw: Record<string, unknown> | undefined, c2sPort: number) => C | undefined): Omit<ServerConfig, 'cluster'> & { cluster?: C } {
-  const known = new Set<string>(['domain', 'dataDir', 'requireTls', 'xml', 'limits', 'resourceConflict', 'sm', 'version', 'c2s', 'http', 'bosh', 'admin', 'tls', 'log', 'cluster', 'muc', 'files', 'admins', 'adhoc', ...MODULE_SECTIONS]);
+  const known = new Set<string>(['domain', 'dataDir', 'requireTls', 'xml', 'limits', 'resourceConflict', 'sm', 'version', 'c2s', 'http', 'bosh', 'admin', 'tls', 'log', 'cluster', 'muc', 'files', 'admins', 'adhoc', 'register', ...MODULE_SECTIONS]);
   for (const key of Object.keys(raw)) if (!known.has(key)) throw new OptionsError(key, 'unknown setting');
-  const { c2s = {}, http = {}, bosh, admin = {}, tls, log = {}, dataDir, cluster, muc, roster, offline, messaging, vcard, search, auth, privateXml, blocking, files, admins, adhoc, ...coreRaw } = raw as Record<string, Record<string, unknown> | undefined>;
+  const { c2s = {}, http = {}, bosh, admin = {}, tls, log = {}, dataDir, cluster, muc, roster, offline, messaging, vcard, search, auth, privateXml, blocking, files, admins, adhoc, register, ...coreRaw } = raw as Record<string, Record<string, unknown> | undefined>;
   const c2sIn = object('c2s', c2s);
   const httpIn = object('http', http);
   const adminIn = object('admin', admin);
@@ -168,6 +172,7 @@ function parseWith<C>(raw: Record<string, unknown>, cwd: string, parseCluster: (
     files: parseFilesOptions(files, 'files'),
     admins: parseAdmins(admins, core.domain, 'admins'),
     adhoc: parseAdhocOptions(object('adhoc', adhoc), 'adhoc'),
+    register: parseRegisterOptions(object('register', register), 'register'),
   };
 }
 

@@ -5,7 +5,7 @@ import type { Server } from 'node:net';
 import type { BoshService } from '@deskchat/bosh';
 import { Core, Membership, clusterModule, coreModules, defaultMechanisms, type Logger, type NodeAddress } from '@deskchat/core';
 import { createC2sServers } from '@deskchat/c2s';
-import { adhocModule, adminCommands, createLdapPasswordVerifier, imModules } from '@deskchat/im';
+import { adhocModule, adminCommands, createLdapPasswordVerifier, imModules, registerModule } from '@deskchat/im';
 import { openBackend, type ClusterBackend } from './backend.js';
 import { mucModule } from '@deskchat/muc';
 import { filesModules, PROXY_SERVICE, type Socks5Proxy } from '@deskchat/files';
@@ -82,6 +82,8 @@ export async function startNode(config: ServerConfig, log: Logger): Promise<Runn
     // XEP-0050 with the XEP-0133 commands, on the CLI's account code (users/account-administration.ts).
     const accountAdmin = createAccountAdministration(core, stores, cluster && { admin: new ClusterAdmin({ registry: cluster.registry, directory: core.directory, bus: core.bus }, stores.accounts), registry: cluster.registry });
     await core.load(adhocModule(adminCommands(accountAdmin, core.domain)), { ...config.adhoc, admins: config.admins });
+    // XEP-0077: registration when register.enabled; a user's own password change always.
+    await core.load(registerModule(accountAdmin), config.register);
     if (config.muc.enabled) await core.load(mucModule, config.muc);
     for (const module of filesModules(config.files, publicUrl)) await core.load(module);
   } catch (err) {
