@@ -18,6 +18,7 @@ import { instrumentNode } from './metrics/node-metrics.js';
 import { PromMetrics } from './metrics/prom-metrics.js';
 import { createUserAdminService } from './users/user-admin-service.js';
 import { createAccountAdministration } from './users/account-administration.js';
+import { createInvitationRedeemer } from './users/invitations.js';
 import { ClusterAdmin } from './cluster/cluster-admin.js';
 import { createClusterAdminService } from './cluster/cluster-admin-service.js';
 import { instrumentCluster } from './metrics/cluster-metrics.js';
@@ -83,7 +84,7 @@ export async function startNode(config: ServerConfig, log: Logger): Promise<Runn
     const accountAdmin = createAccountAdministration(core, stores, cluster && { admin: new ClusterAdmin({ registry: cluster.registry, directory: core.directory, bus: core.bus }, stores.accounts), registry: cluster.registry });
     await core.load(adhocModule(adminCommands(accountAdmin, core.domain)), { ...config.adhoc, admins: config.admins });
     // XEP-0077: registration when register.enabled; a user's own password change always.
-    await core.load(registerModule(accountAdmin), config.register);
+    await core.load(registerModule(accountAdmin, createInvitationRedeemer(backend.adminStores.invitations)), config.register);
     if (config.muc.enabled) await core.load(mucModule, config.muc);
     for (const module of filesModules(config.files, publicUrl)) await core.load(module);
   } catch (err) {

@@ -1,11 +1,12 @@
 // XEP-0077 in-band registration end to end over real TCP (issue #13): slixmpp's own xep_0077
 // plugin registers on a node with register.enabled and then signs in, and the account signs in
 // with @xmpp/client too; a node with the default configuration offers no <register/> feature and
-// answers service-unavailable; the per-address limit refuses a third registration from loopback.
+// answers service-unavailable; the per-address limit refuses a third registration from loopback;
+// with register.requireInvitation an invitation made by the admin API lets slixmpp register, once.
 import { describe, it, expect, beforeAll, afterAll } from '@jest/globals';
 import { spawn } from 'node:child_process';
 import path from 'node:path';
-import { RawConnection, STREAM_HEADER, repoRoot, signIn, startTestNode, stopClient, type TestNode } from './__tests__/e2e-helpers.js';
+import { ADMIN_TOKEN, RawConnection, STREAM_HEADER, repoRoot, signIn, startTestNode, stopClient, type TestNode } from './__tests__/e2e-helpers.js';
 
 const SCRIPT = path.join(repoRoot, 'packages/server/src/__tests__/slixmpp-register.py');
 
@@ -43,13 +44,18 @@ async function rawRegistration(port: number, body: string): Promise<{ features: 
 
 let open: TestNode;
 let closed: TestNode;
+let invited: TestNode;
 
 beforeAll(async () => {
-  [open, closed] = await Promise.all([startTestNode({ raw: { register: { enabled: true, maxPerAddress: 2, windowSeconds: 3600 } } }), startTestNode()]);
+  [open, closed, invited] = await Promise.all([
+    startTestNode({ raw: { register: { enabled: true, maxPerAddress: 2, windowSeconds: 3600 } } }),
+    startTestNode(),
+    startTestNode({ raw: { register: { enabled: true, requireInvitation: true, maxPerAddress: 10 } } }),
+  ]);
 }, 30_000);
 
 afterAll(async () => {
-  await Promise.all([open?.stop(), closed?.stop()]);
+  await Promise.all([open?.stop(), closed?.stop(), invited?.stop()]);
 }, 30_000);
 
 describe('XEP-0077 in-band registration (issue #13)', () => {
@@ -79,4 +85,23 @@ describe('XEP-0077 in-band registration (issue #13)', () => {
     expect(reply).toMatch(/register.maxPerAddress/);
     expect(await open.node.core.stores.accounts.hasAccount('oscar')).toBe(false);
   });
+});
+
+describe('registration by invitation (register.requireInvitation)', () => {
+  it('lets slixmpp register with a token made by POST /api/v1/invitations, once; without a token or with a used one it is forbidden', async () => {
+    const made = await fetch(`http://127.0.0.1:${invited.node.ports.admin}/api/v1/invitations`, { method: 'POST', headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' }, body: JSON.stringify({ expiresInHours: 2 }) });
+    expect(made.status).toBe(201);
+    const { token } = (await made.json()) as { token: string };
+    expect(token).toMatch(/^dci_/);
+
+    const without = await slixmppRegister(invited.port, 'pia@localhost', 'pia-password');
+    expect(without.find((e) => e.event === 'register-error')).toMatchObject({ condition: 'forbidden' });
+    const used = await slixmppRegister(invited.port, 'pia@localhost', 'pia-password', token);
+    expect(used.map((e) => e.event)).toEqual(['form', 'registered', 'signed-in']);
+    const again = await slixmppRegister(invited.port, 'quinn@localhost', 'quinn-password', token);
+    expect(again.find((e) => e.event === 'register-error')).toMatchObject({ condition: 'forbidden' });
+    expect(await invited.node.core.stores.accounts.hasAccount('quinn')).toBe(false);
+    const listed = await fetch(`http://127.0.0.1:${invited.node.ports.admin}/api/v1/invitations`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } });
+    expect(await listed.json()).toEqual([]);
+  }, 90_000);
 });

@@ -3,8 +3,9 @@
 // expires, used once. The server hands in the implementation (server/src/users/invitations.ts).
 
 export interface InvitationRedeemer {
-  /** Takes the invitation (atomically: a token is used once); false when unknown, used or expired. */
-  consume(token: string): Promise<boolean>;
-  /** Gives back an invitation taken by `consume` when the registration then failed (a taken name). */
-  restore(token: string): Promise<void>;
+  /**
+   * Takes the invitation (atomically: a token is used once); undefined when unknown, used or
+   * expired. What it returns gives the invitation back, for a registration that then failed (a taken name).
+   */
+  consume(token: string): Promise<(() => Promise<void>) | undefined>;
 }

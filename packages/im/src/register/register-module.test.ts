@@ -37,8 +37,7 @@ function fakeAccounts(h: () => Harness): AccountAdministration {
 
 const tokens = new Set<string>();
 const invitations = {
-  consume: async (token: string) => tokens.delete(token),
-  restore: async (token: string) => void tokens.add(token),
+  consume: async (token: string) => (tokens.delete(token) ? async () => void tokens.add(token) : undefined),
 };
 
 let h: Harness;

@@ -103,17 +103,17 @@ export function registerModule(accounts: AccountAdministration, invitations?: In
         const { username, password, invite } = read(query);
         if (!username) throw new StanzaError('not-acceptable', 'a username is required (XEP-0077 §3.1)');
         checkPassword(password);
-        let isInviteTaken = false;
+        let giveBack: (() => Promise<void>) | undefined;
         if (o.requireInvitation) {
           if (!invite) throw new StanzaError('forbidden', 'registration here needs an invitation: give its token in the form field invite (register.requireInvitation)');
-          if (!(await invitations!.consume(invite))) throw new StanzaError('forbidden', 'this invitation is unknown, already used or expired');
-          isInviteTaken = true;
+          giveBack = await invitations!.consume(invite);
+          if (!giveBack) throw new StanzaError('forbidden', 'this invitation is unknown, already used or expired');
         }
         try {
           const created = await accounts.add(username, password!);
           session.log.info({ username: created }, 'account registered in band (XEP-0077)');
         } catch (err) {
-          if (isInviteTaken) await invitations!.restore(invite!);
+          await giveBack?.();
           throw err;
         }
       };
