@@ -32,3 +32,4 @@ export { RedisBoshStateStore } from './volatile/redis-bosh-state.js';
 export { RedisStreamResumptionStore, type RedisStreamResumptionStoreOptions } from './volatile/redis-stream-resumption-store.js';
 export { RedisClusterRegistry } from './cluster/redis-cluster-registry.js';
 export { RedisRateLimiter, redisRequestRateLimiter, redisSignInCounters, type RequestRate } from './volatile/rate-limiters.js';
+export { RedisSlidingWindow } from './volatile/sliding-window.js';

@@ -2,16 +2,19 @@
 // administrator, on imp1a, lists online users and sees those bound on imp1b (the session directory
 // is cluster-wide); a user added over XMPP is placed on a node like one added by the admin API;
 // delete-user of a user signed in on imp1b ends that session there (an order over the node bus).
+// XEP-0077's per-address limit is one count for the cluster (a sliding window in Redis).
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { xml, type Client } from '@xmpp/client';
 import type { Element } from '@xmpp/xml';
 import { startRedisServer, type RedisTestServer } from '@deskchat/testing';
-import { stopClient } from './__tests__/e2e-helpers.js';
+import { RawConnection, STREAM_HEADER, stopClient } from './__tests__/e2e-helpers.js';
 import { ClusterNode, eventually } from './__tests__/cluster-helpers.js';
 
 const COMMANDS = 'http://jabber.org/protocol/commands';
 const ADMIN = 'http://jabber.org/protocol/admin';
 const DATA = 'jabber:x:data';
+
+const CONFIG = { admins: ['boss'], register: { enabled: true, maxPerAddress: 2 } };
 
 let redis: RedisTestServer;
 let imp1a: ClusterNode, imp1b: ClusterNode;
@@ -28,7 +31,7 @@ const values = (command: Element, name: string) => command.getChild('x', DATA)!.
 
 beforeAll(async () => {
   redis = await startRedisServer({ aof: true });
-  [imp1a, imp1b] = await Promise.all([ClusterNode.start(redis.url, 'imp1a', 'pair1', { raw: { admins: ['boss'] } }), ClusterNode.start(redis.url, 'imp1b', 'pair1', { raw: { admins: ['boss'] } })]);
+  [imp1a, imp1b] = await Promise.all([ClusterNode.start(redis.url, 'imp1a', 'pair1', { raw: CONFIG }), ClusterNode.start(redis.url, 'imp1b', 'pair1', { raw: CONFIG })]);
   for (const [user, home] of Object.entries({ boss: 'imp1a', bob: 'imp1b', carol: 'imp1b' })) {
     await imp1a.addUser(user);
     await imp1a.assign(user, home);
@@ -70,3 +73,30 @@ describe('XEP-0133 in a cluster (issue #13)', () => {
     expect(values(after, 'onlineuserjids')).toEqual(['bob@localhost', 'boss@localhost']);
   });
 });
+
+/** A registration set on a raw stream to `node` before authentication; the reply's text. */
+async function register(node: ClusterNode, username: string): Promise<string> {
+  const raw = await RawConnection.connect(node.ports.c2s, node.host);
+  try {
+    raw.write(STREAM_HEADER);
+    await raw.waitFor(/<\/stream:features>/);
+    const before = raw.received.length;
+    raw.write(`<iq type='set' id='r1'><query xmlns='jabber:iq:register'><username>${username}</username><password>pw-${username}-long</password></query></iq>`);
+    await raw.waitFor(/<iq[^>]*id=["']r1["'][^>]*(\/>|>[\s\S]*?<\/iq>)/);
+    return raw.received.slice(before);
+  } finally {
+    raw.destroy();
+  }
+}
+
+describe('XEP-0077 in a cluster (issue #13)', () => {
+  it('counts registrations from one address on every node in one window (register.maxPerAddress)', async () => {
+    expect(await register(imp1a, 'reg1')).toMatch(/type=["']result["']/);
+    expect(await register(imp1b, 'reg2')).toMatch(/type=["']result["']/);
+    const third = await register(imp1a, 'reg3');
+    expect(third).toMatch(/<resource-constraint/);
+    expect(await imp1b.running.core.stores.accounts.hasAccount('reg3')).toBe(false);
+    expect(await imp1b.running.core.stores.accounts.hasAccount('reg2')).toBe(true);
+  });
+});
+

@@ -84,7 +84,7 @@ export async function startNode(config: ServerConfig, log: Logger): Promise<Runn
     const accountAdmin = createAccountAdministration(core, stores, cluster && { admin: new ClusterAdmin({ registry: cluster.registry, directory: core.directory, bus: core.bus }, stores.accounts), registry: cluster.registry });
     await core.load(adhocModule(adminCommands(accountAdmin, core.domain)), { ...config.adhoc, admins: config.admins });
     // XEP-0077: registration when register.enabled; a user's own password change always.
-    await core.load(registerModule(accountAdmin, createInvitationRedeemer(backend.adminStores.invitations)), config.register);
+    await core.load(registerModule(accountAdmin, createInvitationRedeemer(backend.adminStores.invitations), backend.registrationLimiter ? { limiter: backend.registrationLimiter } : {}), config.register);
     if (config.muc.enabled) await core.load(mucModule, config.muc);
     for (const module of filesModules(config.files, publicUrl)) await core.load(module);
   } catch (err) {

@@ -44,7 +44,7 @@ let h: Harness;
 let now = 1_000_000;
 
 async function create(options: Partial<RegisterOptions> = {}): Promise<void> {
-  const module = registerModule(fakeAccounts(() => h), invitations, () => now);
+  const module = registerModule(fakeAccounts(() => h), invitations, { now: () => now });
   const configured: Module<any> = { ...module, defaults: { ...module.defaults!, ...options } };
   h = await Harness.create({ modules: [configured] });
   await h.addUser('bob', 'bob-password');

@@ -7,7 +7,8 @@
 //     account code (the CLI's username rules): conflict for a taken name, not-acceptable for missing
 //     data, a bad username or a password shorter than `register.minPasswordLength`.
 //   Rate limit: at most `register.maxPerAddress` attempts per client address in any
-//     `register.windowSeconds` (a sliding window, per node), resource-constraint with a text beyond.
+//     `register.windowSeconds` (a sliding window: in this process on a single node, in Redis for a
+//     cluster), resource-constraint with a text beyond.
 //   Invitation: with `register.requireInvitation`, the form's `invite` token (made by an
 //     administrator) is checked and used up; forbidden when missing, unknown, used or expired.
 //   §3.2 <remove/> by an authenticated user cancels the account (all its data, every session).
@@ -51,15 +52,27 @@ export function parseRegisterOptions(raw: Record<string, unknown> | undefined, p
   return { enabled: bool('enabled'), requireInvitation: bool('requireInvitation'), maxPerAddress: int('maxPerAddress', 1, 10_000), windowSeconds: int('windowSeconds', 1, 7 * 86_400), minPasswordLength: int('minPasswordLength', 1, 1023), allowCancel: bool('allowCancel') };
 }
 
+/** Counts registration attempts per address: 0 when this one is allowed (and counted), else the seconds to wait. */
+export interface RegistrationLimiter {
+  take(address: string): Promise<number>;
+}
+
+export interface RegisterModuleOptions {
+  now?: () => number;
+  /** The per-address window; default one in this process (SlidingWindow), a cluster passes one in Redis. */
+  limiter?: (maxPerAddress: number, windowMs: number) => RegistrationLimiter;
+}
+
 /** The registration module on the server's account code; `invitations` is needed with `requireInvitation`. */
-export function registerModule(accounts: AccountAdministration, invitations?: InvitationRedeemer, now: () => number = Date.now): Module<RegisterOptions> {
+export function registerModule(accounts: AccountAdministration, invitations?: InvitationRedeemer, moduleOptions: RegisterModuleOptions = {}): Module<RegisterOptions> {
+  const now = moduleOptions.now ?? Date.now;
   return {
     name: 'register',
     defaults: DEFAULT_REGISTER_OPTIONS,
     setup(api) {
       const o = api.options;
       if (o.enabled && o.requireInvitation && !invitations) throw new Error('register.requireInvitation needs an invitation store');
-      const window = new SlidingWindow(o.maxPerAddress, o.windowSeconds * 1000, now);
+      const limiter = moduleOptions.limiter?.(o.maxPerAddress, o.windowSeconds * 1000) ?? localLimiter(new SlidingWindow(o.maxPerAddress, o.windowSeconds * 1000, now));
 
       const instructions = o.requireInvitation ? 'Choose a username and password, and give the invitation token an administrator sent you.' : 'Choose a username and password for use with this service.';
       const form = () =>
@@ -96,9 +109,8 @@ export function registerModule(accounts: AccountAdministration, invitations?: In
       const register = async (session: Session, query: Element): Promise<void> => {
         if (!session.isSecure && !session.isLoopback) throw new StanzaError('not-allowed', 'registration sends a password: use TLS (STARTTLS) first');
         const address = session.transport.remoteAddress;
-        if (!window.take(address)) {
-          throw new StanzaError('resource-constraint', `too many registrations from this address; try again in ${window.retryAfterSeconds(address)} s (register.maxPerAddress per register.windowSeconds)`);
-        }
+        const wait = await limiter.take(address);
+        if (wait > 0) throw new StanzaError('resource-constraint', `too many registrations from this address; try again in ${wait} s (register.maxPerAddress per register.windowSeconds)`);
         if (query.getChild('remove')) throw new StanzaError('not-allowed', 'sign in to cancel an account (XEP-0077 §3.2)');
         const { username, password, invite } = read(query);
         if (!username) throw new StanzaError('not-acceptable', 'a username is required (XEP-0077 §3.1)');
@@ -163,4 +175,8 @@ export function registerModule(accounts: AccountAdministration, invitations?: In
       });
     },
   };
+}
+
+function localLimiter(window: SlidingWindow): RegistrationLimiter {
+  return { take: async (address) => (window.take(address) ? 0 : window.retryAfterSeconds(address)) };
 }
