@@ -62,6 +62,8 @@ export async function startNode(config: ServerConfig, log: Logger): Promise<Runn
     ...(backend.signInCounters ? { signInCounters: backend.signInCounters } : {}),
     ...(cluster ? { node: cluster.config.node } : {}),
   });
+  // Users on nodes, for the admin API and the XEP-0133 commands: the rules `deskchat user|cluster …` run (cluster/cluster-admin.ts).
+  const clusterAdmin = cluster && new ClusterAdmin({ registry: cluster.registry, directory: core.directory, bus: core.bus }, stores.accounts);
   let membership: Membership | undefined;
   try {
     await applySavedLoadLimits(core, log);
@@ -81,7 +83,7 @@ export async function startNode(config: ServerConfig, log: Logger): Promise<Runn
     for (const module of coreModules) await core.load(module);
     for (const module of imModules) await core.load(module, config.im.modules[module.name]);
     // XEP-0050 with the XEP-0133 commands, on the CLI's account code (users/account-administration.ts).
-    const accountAdmin = createAccountAdministration(core, stores, cluster && { admin: new ClusterAdmin({ registry: cluster.registry, directory: core.directory, bus: core.bus }, stores.accounts), registry: cluster.registry });
+    const accountAdmin = createAccountAdministration(core, stores, clusterAdmin && cluster && { admin: clusterAdmin, registry: cluster.registry });
     await core.load(adhocModule(adminCommands(accountAdmin, core.domain)), { ...config.adhoc, admins: config.admins });
     // XEP-0077: registration when register.enabled; a user's own password change always.
     await core.load(registerModule(accountAdmin, createInvitationRedeemer(backend.adminStores.invitations), backend.registrationLimiter ? { limiter: backend.registrationLimiter } : {}), config.register);
@@ -101,8 +103,6 @@ export async function startNode(config: ServerConfig, log: Logger): Promise<Runn
   for (const server of [c2s.starttls, c2s.directTls, httpSurface.server, proxy.server]) if (server) guard.guard(server);
   // The admin API (design §6): its own port, bound to loopback by default.
   const nodeMetrics = instrumentNode({ core, metrics, bosh: httpSurface.bosh, ...(backend.offlineCount ? { offlineQueue: backend.offlineCount } : {}) });
-  // Users on nodes, for the admin API: the rules `deskchat user|cluster …` run (cluster/cluster-admin.ts).
-  const clusterAdmin = cluster && new ClusterAdmin({ registry: cluster.registry, directory: core.directory, bus: core.bus }, stores.accounts);
   if (cluster) instrumentCluster(metrics, { core, registry: cluster.registry, self: cluster.self });
   await createFirstAdmin(config, backend.adminStores, log);
   const admin = createAdminServer({
