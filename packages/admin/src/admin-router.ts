@@ -14,6 +14,7 @@ import { presenceRoutes } from './presence-routes.js';
 import type { RateLimiterAbstract } from 'rate-limiter-flexible';
 import { DEFAULT_RATE_LIMIT, memoryRateLimiter, rateLimit, type RateLimit } from './rate-limit.js';
 import { adminRoutes } from './routes/admin-routes.js';
+import { invitationRoutes } from './routes/invitation-routes.js';
 import { filePolicyRoutes, type FilePolicyAdminService } from './routes/file-policy-routes.js';
 import { clusterRoutes, type ClusterAdminService } from './routes/cluster-routes.js';
 import { healthRoutes, type HealthOptions } from './routes/health-routes.js';
@@ -70,6 +71,7 @@ export function createAdminApi(options: AdminApiOptions): AdminApi {
   userRoutes(router, options.users ?? (() => undefined), options.stores.audit);
   clusterRoutes(router, options.cluster ?? (() => undefined), options.stores.audit);
   adminRoutes(router, options.stores, now);
+  invitationRoutes(router, options.stores, now);
   presenceRoutes(router, options.presenceSources);
   filePolicyRoutes(router, options.filePolicy ?? (() => undefined), options.stores.audit);
 

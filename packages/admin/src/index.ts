@@ -12,6 +12,7 @@ export type { ClusterAdminService, ClusterView, ClusterNodeView, ClusterPairView
 export { hashPassword, verifyPassword, DEFAULT_SCRYPT_COST, type ScryptCost } from './auth/password-hash.js';
 export { parseAdminName, parseTokenName, adminPasswordProblem, ADMIN_NAME_RULE } from './auth/admin-names.js';
 export { generateApiToken, tokenHash } from './auth/api-token.js';
+export { generateInvitationToken, invitationTokenHash, DEFAULT_INVITATION_HOURS } from './routes/invitation-routes.js';
 export { SESSION_COOKIE } from './auth/authenticate.js';
 export { DEFAULT_SESSION_TIMEOUTS, type SessionTimeouts } from './auth/admin-sessions.js';
 export { DEFAULT_SIGN_IN_THROTTLE, type SignInThrottleOptions } from './auth/sign-in-throttle.js';

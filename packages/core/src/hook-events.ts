@@ -38,6 +38,13 @@ export type AdoptionVerdict = { redirect: NodeAddress; isOwner?: boolean } | { r
 export interface DiscoItem {
   jid: string;
   name?: string;
+  /** XEP-0030 §4.1: the item is a node of the entity (e.g. a XEP-0050 command). */
+  node?: string;
+}
+
+/** XEP-0030 items of a node of the server: a handler that knows the node answers (even with none). */
+export interface DiscoNodeItems {
+  items: DiscoItem[];
 }
 
 /** XEP-0030 info of a service entity; `extensions` are XEP-0128 data forms (type 'result'). */
@@ -71,6 +78,8 @@ export interface HookEvents {
   'message/offline': Dispatch<StanzaEvent>;
   /** A top-level element of a bound stream that is neither a stanza nor core's (e.g. XEP-0352 <inactive/>); true = handled, else unsupported-stanza-type. */
   'stream/nonza': Dispatch<{ session: Session; element: Element }>;
+  /** An IQ on a stream that has not authenticated (XEP-0077 in-band registration); true = answered, else the stream closes with not-authorized. */
+  'stream/pre-auth-iq': Dispatch<{ session: Session; stanza: Element }>;
   /** Before a stanza is written to a local session; true = swallowed (e.g. a duplicate carbon). */
   'pre-stanza/deliver': Dispatch<DeliveryEvent>;
   /** Stream features offered before authentication (after TLS, when required). */
@@ -85,6 +94,10 @@ export interface HookEvents {
   'disco/host-items': Collect<{ from: JID }, DiscoItem>;
   /** XEP-0030 info of the service `domain/resource`; each handler answers only for its own resource. */
   'disco/service-info': Collect<{ from: JID; resource: string }, DiscoInfo>;
+  /** XEP-0030 §3.2 info of a node of the server (e.g. a XEP-0050 command); the handler that owns the node answers, or throws a StanzaError (forbidden). */
+  'disco/node-info': Collect<{ from: JID; node: string }, DiscoInfo>;
+  /** XEP-0030 §4.2 items of a node of the server (e.g. the XEP-0050 command list); none answering is item-not-found. */
+  'disco/node-items': Collect<{ from: JID; node: string }, DiscoNodeItems>;
   /** SASL succeeded; a dispatch handler may refuse to serve the user here (e.g. another node is its home) by returning true after closing the session. */
   'session/authenticated': Dispatch<{ session: Session }>;
   /** A SASL attempt failed (`not-authorized`, `temporary-auth-failure` when throttled, …); for metrics and logs. */

@@ -13,7 +13,7 @@ export { defaultMechanisms, createPlainMechanism, type PasswordVerifier } from '
 export { SaslFailure, type SaslMechanism, type SaslContext, type SaslExchange, type SaslStep } from './sasl/types.js';
 export { XmppStreamParser, parseDocument, DEFAULT_XML_LIMITS, type XmlLimits, type StreamParserHandlers } from './xml/index.js';
 export { HookBus, type HookHandler, type HookName } from './hooks.js';
-export type { HookEvents, StanzaEvent, DeliveryEvent, DiscoInfo, DiscoItem } from './hook-events.js';
+export type { HookEvents, StanzaEvent, DeliveryEvent, DiscoInfo, DiscoItem, DiscoNodeItems } from './hook-events.js';
 export { IqDispatcher, type IqContext, type IqHandler, type IqHandlers, type IqScope } from './iq-dispatcher.js';
 export { loadModule, type Module, type ModuleApi, type ModuleRouter, type LoadedModule } from './module-api.js';
 export {

@@ -178,7 +178,11 @@ export class Session {
     if (!isStanza && this.state === 'bound' && (await this.core.hooks.dispatch('stream/nonza', { session: this, element: el }))) return;
     if (!isStanza) throw new StreamError('unsupported-stanza-type', `<${clip(el.name)}/> is not a stanza this stream accepts`);
     if (ns !== undefined && ns !== NS.CLIENT) throw new StreamError('invalid-namespace', `stanzas must be in ${NS.CLIENT}`);
-    if (!this.isAuthenticated) throw new StreamError('not-authorized', 'authenticate first (RFC 6120 §6)');
+    if (!this.isAuthenticated) {
+      // XEP-0077 §3.1: in-band registration answers IQs before authentication, when a module offers it.
+      if (this.state === 'open' && el.name === 'iq' && (await this.core.hooks.dispatch('stream/pre-auth-iq', { session: this, stanza: el }))) return;
+      throw new StreamError('not-authorized', 'authenticate first (RFC 6120 §6)');
+    }
     if (this.state === 'authenticated') {
       if (el.name === 'iq' && (await handleBind(this, el))) return;
       throw new StreamError('not-authorized', 'bind a resource first (RFC 6120 §7)');

@@ -29,3 +29,5 @@ export { csiModule, holdKey, CSI_NS, MAX_HELD } from './csi/csi-module.js';
 export { compositionModule, DEFAULT_COMPOSITION_OPTIONS, type CompositionOptions } from './composition/composition-module.js';
 export { COMPOSITION_NS } from './composition/composed-stanzas.js';
 export { blockingModule, parseBlockingOptions, blockedError, DEFAULT_BLOCKING_OPTIONS, BLOCKING_NS, BLOCKING_ERRORS_NS, type BlockingOptions } from './blocking/blocking-module.js';
+export * from './adhoc/index.js';
+export * from './register/index.js';

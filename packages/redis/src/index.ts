@@ -9,7 +9,7 @@ export { KeySpace, userTag, tagToUsername, type BoshKeys, type LockKeys, type No
 export { backoffDelay, type BackoffOptions } from './backoff.js';
 export { checkPersistence, requirePersistence, persistenceFromConfig, persistenceFromInfo, type PersistenceReport } from './persistence.js';
 export { openRedisAdminStores, openRedisStores, type RedisAdminStores, type RedisStores } from './open-stores.js';
-export { RedisAdminAccountStore, RedisApiTokenStore, RedisAuditLog } from './stores/redis-admin-stores.js';
+export { RedisAdminAccountStore, RedisApiTokenStore, RedisAuditLog, RedisInvitationStore } from './stores/redis-admin-stores.js';
 export { RedisPresenceStateStore } from './stores/redis-presence-state-store.js';
 export { RedisAccountStore } from './stores/redis-account-store.js';
 export { RedisOfflineStore, type OfflineUsage } from './stores/redis-offline-store.js';
@@ -32,3 +32,4 @@ export { RedisBoshStateStore } from './volatile/redis-bosh-state.js';
 export { RedisStreamResumptionStore, type RedisStreamResumptionStoreOptions } from './volatile/redis-stream-resumption-store.js';
 export { RedisClusterRegistry } from './cluster/redis-cluster-registry.js';
 export { RedisRateLimiter, redisRequestRateLimiter, redisSignInCounters, type RequestRate } from './volatile/rate-limiters.js';
+export { RedisSlidingWindow } from './volatile/sliding-window.js';

@@ -29,6 +29,7 @@ async function useEverything(redis: RedisConnection, username: string): Promise<
   await admin.admins.createAdmin({ name: 'root', passwordHash: 'scrypt$x', createdAt: 1, passwordChangedAt: 1 });
   await admin.apiTokens.createToken({ name: `t-${username}`, hash: Buffer.from(username).toString('hex'), createdAt: 1, createdBy: 'cli' });
   await admin.audit.append({ at: 1, actor: 'cli', action: 'user.add', target: username });
+  await admin.invitations.createInvitation({ hash: Buffer.from(username).toString('hex'), createdAt: 1, createdBy: 'cli', expiresAt: 2 });
 }
 
 const USER_SUFFIXES = ['account', 'blocked', 'offline', 'offline:meta', 'presence:last-seen', 'presence:sources', 'private', 'private:meta', 'roster', 'roster:meta', 'roster:requests', 'vcard'];
@@ -45,6 +46,7 @@ describe('key layout (README.md)', () => {
       'test:{admin}:admins',
       'test:{admin}:audit',
       'test:{admin}:audit:last-id',
+      'test:{admin}:invitations',
       'test:{admin}:token-hashes',
       'test:{admin}:tokens',
       'test:{settings}:revision',

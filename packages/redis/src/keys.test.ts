@@ -27,7 +27,7 @@ describe('KeySpace', () => {
 
   it('names the global keys, the settings and the administration each in one slot of their own', () => {
     expect([keys.accountIndex, keys.settings, keys.settingsRevision]).toEqual(['dc:accounts', 'dc:{settings}:values', 'dc:{settings}:revision']);
-    expect([keys.admins, keys.apiTokens, keys.apiTokenHashes, keys.audit, keys.auditLastId]).toEqual(['dc:{admin}:admins', 'dc:{admin}:tokens', 'dc:{admin}:token-hashes', 'dc:{admin}:audit', 'dc:{admin}:audit:last-id']);
+    expect([keys.admins, keys.apiTokens, keys.apiTokenHashes, keys.audit, keys.auditLastId, keys.invitations]).toEqual(['dc:{admin}:admins', 'dc:{admin}:tokens', 'dc:{admin}:token-hashes', 'dc:{admin}:audit', 'dc:{admin}:audit:last-id', 'dc:{admin}:invitations']);
   });
 
   it("names the shared state: a user's under the user's tag (not in allOfUser), a node's under the node's, a lock's under the lock's", () => {

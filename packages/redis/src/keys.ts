@@ -131,6 +131,8 @@ export class KeySpace {
   readonly audit: string;
   /** String counter: the last audit entry id. */
   readonly auditLastId: string;
+  /** Hash: invitation hash → JSON {hash, createdAt, createdBy, expiresAt} (XEP-0077 registration invitations). */
+  readonly invitations: string;
   /** Cluster registry, all in slot `{cluster}`: hash node name → NodeInfo JSON. */
   readonly clusterNodes: string;
   /** Hash: node name → ms (Redis time) of its last join or heartbeat. */
@@ -152,6 +154,7 @@ export class KeySpace {
     this.apiTokenHashes = `${prefix}{admin}:token-hashes`;
     this.audit = `${prefix}{admin}:audit`;
     this.auditLastId = `${prefix}{admin}:audit:last-id`;
+    this.invitations = `${prefix}{admin}:invitations`;
     this.clusterNodes = `${prefix}{cluster}:nodes`;
     this.clusterLastSeen = `${prefix}{cluster}:last-seen`;
     this.clusterAssignments = `${prefix}{cluster}:assignments`;

@@ -5,7 +5,7 @@ import type { RedisConnection } from './connection.js';
 import { RedisAccountStore } from './stores/redis-account-store.js';
 import { RedisBlockListStore } from './stores/redis-block-list-store.js';
 import { RedisMucRoomStore } from './stores/redis-muc-room-store.js';
-import { RedisAdminAccountStore, RedisApiTokenStore, RedisAuditLog } from './stores/redis-admin-stores.js';
+import { RedisAdminAccountStore, RedisApiTokenStore, RedisAuditLog, RedisInvitationStore } from './stores/redis-admin-stores.js';
 import { RedisOfflineStore } from './stores/redis-offline-store.js';
 import { RedisPresenceStateStore } from './stores/redis-presence-state-store.js';
 import { RedisPrivateXmlStore } from './stores/redis-private-xml-store.js';
@@ -33,6 +33,7 @@ export interface RedisAdminStores extends AdminStores {
   admins: RedisAdminAccountStore;
   apiTokens: RedisApiTokenStore;
   audit: RedisAuditLog;
+  invitations: RedisInvitationStore;
 }
 
 export function openRedisStores(redis: RedisConnection): RedisStores {
@@ -51,5 +52,5 @@ export function openRedisStores(redis: RedisConnection): RedisStores {
 
 /** The administration stores (core keeps them apart from `Stores`), shared by every node. */
 export function openRedisAdminStores(redis: RedisConnection): RedisAdminStores {
-  return { admins: new RedisAdminAccountStore(redis), apiTokens: new RedisApiTokenStore(redis), audit: new RedisAuditLog(redis) };
+  return { admins: new RedisAdminAccountStore(redis), apiTokens: new RedisApiTokenStore(redis), audit: new RedisAuditLog(redis), invitations: new RedisInvitationStore(redis) };
 }

@@ -5,7 +5,8 @@
 import { randomUUID } from 'node:crypto';
 import type { RateLimiterAbstract } from 'rate-limiter-flexible';
 import type { AdminStores, ClusterRegistry, Logger, Metrics, NodeInfo, SharedState, SignInCounters, Stores } from '@deskchat/core';
-import { connectRedis, openRedisAdminStores, openRedisSharedState, openRedisStores, parseRedisOptions, redisRequestRateLimiter, redisSignInCounters, requirePersistence } from '@deskchat/redis';
+import { RedisSlidingWindow, connectRedis, openRedisAdminStores, openRedisSharedState, openRedisStores, parseRedisOptions, redisRequestRateLimiter, redisSignInCounters, requirePersistence } from '@deskchat/redis';
+import type { RegistrationLimiter } from '@deskchat/im';
 import { openSqliteFileStore, openSqliteStores } from '@deskchat/storage-sqlite';
 import { nodeAddress, redisOptionsInput, type ClusterConfig } from './cluster-config.js';
 import type { ServerConfig } from './config.js';
@@ -22,6 +23,8 @@ export interface Backend {
   /** Shared volatile state; undefined: core's in-memory default (a single node). */
   shared?: SharedState;
   signInCounters?: SignInCounters;
+  /** XEP-0077 registrations per address counted for the whole cluster (undefined: the module's own, in memory). */
+  registrationLimiter?: (maxPerAddress: number, windowMs: number) => RegistrationLimiter;
   adminRateLimiter?: RateLimiterAbstract;
   cluster?: ClusterBackend;
   /** Offline messages stored, for /metrics (undefined where counting them all is not cheap). */
@@ -61,6 +64,7 @@ export async function openBackend(config: ServerConfig, log: Logger, metrics?: M
       adminStores: openRedisAdminStores(redis),
       shared,
       signInCounters: redisSignInCounters(redis, config.core.limits),
+      registrationLimiter: (maxPerAddress, windowMs) => new RedisSlidingWindow(redis, 'register-address', maxPerAddress, windowMs),
       adminRateLimiter: redisRequestRateLimiter(redis, { perSecond: 200, burst: 400 }),
       cluster: { config: cluster, registry: shared.registry, self },
       isStoreAvailable: () => redis.isAvailable,

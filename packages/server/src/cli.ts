@@ -29,6 +29,8 @@ Commands:
   admin remove <name> | admin list
   admin token create|revoke <name>   API tokens for automation (shown once, stored hashed)
   admin token list
+  admin invite create [--hours N] | admin invite list
+                                     XEP-0077 registration invitations (register.requireInvitation)
   cluster status                     cluster: nodes, pairs, alive or dead, sessions, users
   cluster rebalance <pair>           cluster: spread a pair's users evenly over its two nodes
   migrate --from-sqlite DIR [--redis-url URL] [--key-prefix P]

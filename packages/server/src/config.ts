@@ -8,6 +8,7 @@ import { parseC2sOptions, type C2sOptions } from '@deskchat/c2s';
 import { parseBoshOptions, parseHttpOptions, type BoshOptions, type HttpOptions } from '@deskchat/bosh';
 import { parseMucOptions, type MucOptions } from '@deskchat/muc';
 import { parseFilesOptions, type FilesOptions } from '@deskchat/files';
+import { parseAdhocOptions, parseAdmins, parseRegisterOptions, type AdhocOptions, type RegisterOptions } from '@deskchat/im';
 import { MODULE_SECTIONS, parseModuleConfig, type ModuleConfig } from './module-config.js';
 import { CLUSTER_ENV_KEYS, parseClusterConfig, parseClusterStoreConfig, type ClusterConfig, type ClusterStoreConfig } from './cluster-config.js';
 
@@ -33,6 +34,12 @@ export interface ServerConfig {
   cluster?: ClusterConfig;
   /** File transfer: the policy's configured defaults, HTTP upload, the SOCKS5 proxy (docs/files.md). */
   files: FilesOptions;
+  /** XMPP administrators (bare JIDs of the domain): they run the XEP-0133 commands over XEP-0050 (docs/administration.md). */
+  admins: string[];
+  /** XEP-0050 command sessions: timeout and bounds. */
+  adhoc: Omit<AdhocOptions, 'admins'>;
+  /** XEP-0077 in-band registration: off by default; rate limit, invitations (docs/administration.md). */
+  register: RegisterOptions;
 }
 
 /**
@@ -76,6 +83,9 @@ export const ENV_KEYS: Record<string, string> = {
   DESKCHAT_MUC_ENABLED: 'muc.enabled',
   DESKCHAT_FILES_PUBLIC_URL: 'files.publicUrl',
   DESKCHAT_FILES_PROXY_PORT: 'files.proxyPort',
+  DESKCHAT_ADMINS: 'admins',
+  DESKCHAT_REGISTER_ENABLED: 'register.enabled',
+  DESKCHAT_REGISTER_REQUIRE_INVITATION: 'register.requireInvitation',
   ...CLUSTER_ENV_KEYS,
 };
 
@@ -115,9 +125,9 @@ export function parseToolConfig(raw: Record<string, unknown>, cwd: string): Tool
 }
 
 function parseWith<C>(raw: Record<string, unknown>, cwd: string, parseCluster: (raw: Record<string, unknown> | undefined, c2sPort: number) => C | undefined): Omit<ServerConfig, 'cluster'> & { cluster?: C } {
-  const known = new Set<string>(['domain', 'dataDir', 'requireTls', 'xml', 'limits', 'resourceConflict', 'sm', 'version', 'c2s', 'http', 'bosh', 'admin', 'tls', 'log', 'cluster', 'muc', 'files', ...MODULE_SECTIONS]);
+  const known = new Set<string>(['domain', 'dataDir', 'requireTls', 'xml', 'limits', 'resourceConflict', 'sm', 'version', 'c2s', 'http', 'bosh', 'admin', 'tls', 'log', 'cluster', 'muc', 'files', 'admins', 'adhoc', 'register', ...MODULE_SECTIONS]);
   for (const key of Object.keys(raw)) if (!known.has(key)) throw new OptionsError(key, 'unknown setting');
-  const { c2s = {}, http = {}, bosh, admin = {}, tls, log = {}, dataDir, cluster, muc, roster, offline, messaging, vcard, search, auth, privateXml, blocking, files, ...coreRaw } = raw as Record<string, Record<string, unknown> | undefined>;
+  const { c2s = {}, http = {}, bosh, admin = {}, tls, log = {}, dataDir, cluster, muc, roster, offline, messaging, vcard, search, auth, privateXml, blocking, files, admins, adhoc, register, ...coreRaw } = raw as Record<string, Record<string, unknown> | undefined>;
   const c2sIn = object('c2s', c2s);
   const httpIn = object('http', http);
   const adminIn = object('admin', admin);
@@ -129,9 +139,10 @@ function parseWith<C>(raw: Record<string, unknown>, cwd: string, parseCluster: (
   const { keepaliveInterval, idleTimeout } = c2sIn;
   const c2sPort = port('c2s.port', c2sIn.port, 5222);
   const clusterConfig = parseCluster(cluster === undefined ? undefined : object('cluster', cluster), c2sPort);
+  const core = parseCoreOptions(coreRaw as Record<string, unknown>);
   return {
     ...(clusterConfig ? { cluster: clusterConfig } : {}),
-    core: parseCoreOptions(coreRaw as Record<string, unknown>),
+    core,
     dataDir: path.resolve(cwd, typeof dataDir === 'string' && dataDir ? dataDir : 'data'),
     c2s: {
       ...parseC2sOptions({ keepaliveInterval, idleTimeout }),
@@ -159,6 +170,9 @@ function parseWith<C>(raw: Record<string, unknown>, cwd: string, parseCluster: (
     im: parseModuleConfig({ roster, offline, messaging, vcard, search, auth, privateXml, blocking }),
     muc: parseMucOptions(muc, 'muc'),
     files: parseFilesOptions(files, 'files'),
+    admins: parseAdmins(admins, core.domain, 'admins'),
+    adhoc: parseAdhocOptions(object('adhoc', adhoc), 'adhoc'),
+    register: parseRegisterOptions(object('register', register), 'register'),
   };
 }
 

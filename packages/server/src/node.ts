@@ -5,7 +5,7 @@ import type { Server } from 'node:net';
 import type { BoshService } from '@deskchat/bosh';
 import { Core, Membership, clusterModule, coreModules, defaultMechanisms, type Logger, type NodeAddress } from '@deskchat/core';
 import { createC2sServers } from '@deskchat/c2s';
-import { createLdapPasswordVerifier, imModules } from '@deskchat/im';
+import { adhocModule, adminCommands, createLdapPasswordVerifier, imModules, registerModule } from '@deskchat/im';
 import { openBackend, type ClusterBackend } from './backend.js';
 import { mucModule } from '@deskchat/muc';
 import { filesModules, PROXY_SERVICE, type Socks5Proxy } from '@deskchat/files';
@@ -17,6 +17,8 @@ import { adminToken, applySavedLoadLimits, createAdminServer, createFirstAdmin }
 import { instrumentNode } from './metrics/node-metrics.js';
 import { PromMetrics } from './metrics/prom-metrics.js';
 import { createUserAdminService } from './users/user-admin-service.js';
+import { createAccountAdministration } from './users/account-administration.js';
+import { createInvitationRedeemer } from './users/invitations.js';
 import { ClusterAdmin } from './cluster/cluster-admin.js';
 import { createClusterAdminService } from './cluster/cluster-admin-service.js';
 import { instrumentCluster } from './metrics/cluster-metrics.js';
@@ -60,6 +62,8 @@ export async function startNode(config: ServerConfig, log: Logger): Promise<Runn
     ...(backend.signInCounters ? { signInCounters: backend.signInCounters } : {}),
     ...(cluster ? { node: cluster.config.node } : {}),
   });
+  // Users on nodes, for the admin API and the XEP-0133 commands: the rules `deskchat user|cluster …` run (cluster/cluster-admin.ts).
+  const clusterAdmin = cluster && new ClusterAdmin({ registry: cluster.registry, directory: core.directory, bus: core.bus }, stores.accounts);
   let membership: Membership | undefined;
   try {
     await applySavedLoadLimits(core, log);
@@ -78,6 +82,11 @@ export async function startNode(config: ServerConfig, log: Logger): Promise<Runn
     if (cluster) await core.load(clusterModule({ registry: cluster.registry, self: cluster.self, redirect: cluster.config.redirect }));
     for (const module of coreModules) await core.load(module);
     for (const module of imModules) await core.load(module, config.im.modules[module.name]);
+    // XEP-0050 with the XEP-0133 commands, on the CLI's account code (users/account-administration.ts).
+    const accountAdmin = createAccountAdministration(core, stores, clusterAdmin && cluster && { admin: clusterAdmin, registry: cluster.registry });
+    await core.load(adhocModule(adminCommands(accountAdmin, core.domain)), { ...config.adhoc, admins: config.admins });
+    // XEP-0077: registration when register.enabled; a user's own password change always.
+    await core.load(registerModule(accountAdmin, createInvitationRedeemer(backend.adminStores.invitations), backend.registrationLimiter ? { limiter: backend.registrationLimiter } : {}), config.register);
     if (config.muc.enabled) await core.load(mucModule, config.muc);
     for (const module of filesModules(config.files, publicUrl)) await core.load(module);
   } catch (err) {
@@ -94,8 +103,6 @@ export async function startNode(config: ServerConfig, log: Logger): Promise<Runn
   for (const server of [c2s.starttls, c2s.directTls, httpSurface.server, proxy.server]) if (server) guard.guard(server);
   // The admin API (design §6): its own port, bound to loopback by default.
   const nodeMetrics = instrumentNode({ core, metrics, bosh: httpSurface.bosh, ...(backend.offlineCount ? { offlineQueue: backend.offlineCount } : {}) });
-  // Users on nodes, for the admin API: the rules `deskchat user|cluster …` run (cluster/cluster-admin.ts).
-  const clusterAdmin = cluster && new ClusterAdmin({ registry: cluster.registry, directory: core.directory, bus: core.bus }, stores.accounts);
   if (cluster) instrumentCluster(metrics, { core, registry: cluster.registry, self: cluster.self });
   await createFirstAdmin(config, backend.adminStores, log);
   const admin = createAdminServer({

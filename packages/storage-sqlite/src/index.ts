@@ -9,7 +9,7 @@ import { SqliteRosterStore } from './sqlite-roster-store.js';
 import { SqliteSettingsStore } from './sqlite-settings-store.js';
 import { SqlitePresenceStateStore } from './sqlite-presence-state-store.js';
 import { SqliteVCardStore } from './sqlite-vcard-store.js';
-import { SqliteAdminAccountStore, SqliteApiTokenStore, SqliteAuditLog } from './sqlite-admin-stores.js';
+import { SqliteAdminAccountStore, SqliteApiTokenStore, SqliteAuditLog, SqliteInvitationStore } from './sqlite-admin-stores.js';
 import { SqliteMucRoomStore } from './sqlite-muc-room-store.js';
 import { SqliteFileStore } from './sqlite-file-store.js';
 
@@ -23,7 +23,7 @@ export { SqliteRosterStore } from './sqlite-roster-store.js';
 export { SqliteSettingsStore } from './sqlite-settings-store.js';
 export { SqlitePresenceStateStore } from './sqlite-presence-state-store.js';
 export { SqliteVCardStore } from './sqlite-vcard-store.js';
-export { SqliteAdminAccountStore, SqliteApiTokenStore, SqliteAuditLog } from './sqlite-admin-stores.js';
+export { SqliteAdminAccountStore, SqliteApiTokenStore, SqliteAuditLog, SqliteInvitationStore } from './sqlite-admin-stores.js';
 export { SqliteMucRoomStore } from './sqlite-muc-room-store.js';
 export { openSqliteExport, type SqliteAdminExport, type SqliteExport, type SqliteUserExport } from './sqlite-export.js';
 export { SqliteFileStore } from './sqlite-file-store.js';
@@ -43,6 +43,7 @@ export interface SqliteStores {
   admins: SqliteAdminAccountStore;
   apiTokens: SqliteApiTokenStore;
   audit: SqliteAuditLog;
+  invitations: SqliteInvitationStore;
   /** Metadata in the database, bytes in `<dataDir>/files/`. */
   files: SqliteFileStore;
   /** Closes the shared connection; the stores must not be used afterwards. */
@@ -68,6 +69,7 @@ export function openSqliteStores(dataDir: string): SqliteStores {
     admins: new SqliteAdminAccountStore(db),
     apiTokens: new SqliteApiTokenStore(db),
     audit: new SqliteAuditLog(db),
+    invitations: new SqliteInvitationStore(db),
     files: new SqliteFileStore(db, join(dataDir, 'files')),
     close: () => db.close(),
   };

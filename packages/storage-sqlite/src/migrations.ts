@@ -296,6 +296,26 @@ export const MIGRATIONS: readonly Migration[] = [
       `);
     },
   },
+  // 13 and 14 are taken by the PEP and MAM branches (issue #13); these placeholders keep the steps
+  // contiguous on this branch only, and the merge replaces them with those branches' steps.
+  { version: 13, description: 'reserved (PEP branch)', up() {} },
+  { version: 14, description: 'reserved (MAM branch)', up() {} },
+  {
+    version: 15,
+    description: 'XEP-0077 registration invitations',
+    up(db) {
+      // One row per invitation, by the SHA-256 of its token (the token itself is never stored).
+      db.exec(`
+        CREATE TABLE invitations (
+          hash TEXT PRIMARY KEY,
+          created_at INTEGER NOT NULL,
+          created_by TEXT NOT NULL,
+          expires_at INTEGER NOT NULL
+        ) STRICT, WITHOUT ROWID;
+        CREATE INDEX invitations_by_expiry ON invitations (expires_at);
+      `);
+    },
+  },
 ];
 
 /** The schema version this build writes and understands. */

@@ -1,7 +1,7 @@
 // The administration ports on SQLite: AdminAccountStore, ApiTokenStore and AuditLog. Same
 // contracts as core's memory implementations (see @deskchat/testing adminStoresContract).
 import type { Database, Statement } from 'better-sqlite3';
-import type { AdminAccount, AdminAccountStore, AdminSummary, ApiToken, ApiTokenStore, ApiTokenSummary, AuditEntry, AuditLog, AuditQuery } from '@deskchat/core';
+import type { AdminAccount, AdminAccountStore, AdminSummary, ApiToken, ApiTokenStore, ApiTokenSummary, AuditEntry, AuditLog, AuditQuery, Invitation, InvitationStore } from '@deskchat/core';
 
 interface AdminRow {
   name: string;
@@ -130,4 +130,43 @@ function fromAuditRow(row: AuditRow): AuditEntry {
   if (row.old_value !== null) entry.oldValue = JSON.parse(row.old_value);
   if (row.new_value !== null) entry.newValue = JSON.parse(row.new_value);
   return entry;
+}
+
+interface InvitationRow {
+  hash: string;
+  created_at: number;
+  created_by: string;
+  expires_at: number;
+}
+
+const invitationOf = (row: InvitationRow): Invitation => ({ hash: row.hash, createdAt: row.created_at, createdBy: row.created_by, expiresAt: row.expires_at });
+
+/** XEP-0077 invitations (migration 15): taking one is a single DELETE … RETURNING, so one caller gets it. */
+export class SqliteInvitationStore implements InvitationStore {
+  private readonly insert: Statement<[string, number, string, number]>;
+  private readonly take: Statement<[string], InvitationRow>;
+  private readonly purge: Statement<[number]>;
+  private readonly valid: Statement<[number], InvitationRow>;
+
+  constructor(db: Database) {
+    this.insert = db.prepare('INSERT INTO invitations (hash, created_at, created_by, expires_at) VALUES (?, ?, ?, ?) ON CONFLICT (hash) DO UPDATE SET created_at = excluded.created_at, created_by = excluded.created_by, expires_at = excluded.expires_at');
+    this.take = db.prepare('DELETE FROM invitations WHERE hash = ? RETURNING *');
+    this.purge = db.prepare('DELETE FROM invitations WHERE expires_at <= ?');
+    this.valid = db.prepare('SELECT * FROM invitations WHERE expires_at > ? ORDER BY expires_at, hash');
+  }
+
+  async createInvitation(i: Invitation): Promise<void> {
+    // Expired invitations nobody took go when a new one is made (no timer needed).
+    this.purge.run(i.createdAt);
+    this.insert.run(i.hash, i.createdAt, i.createdBy, i.expiresAt);
+  }
+
+  async takeInvitation(hash: string, now: number): Promise<Invitation | undefined> {
+    const row = this.take.get(hash);
+    return row && row.expires_at > now ? invitationOf(row) : undefined;
+  }
+
+  async listInvitations(now: number): Promise<Omit<Invitation, 'hash'>[]> {
+    return this.valid.all(now).map((row) => ({ createdAt: row.created_at, createdBy: row.created_by, expiresAt: row.expires_at }));
+  }
 }

@@ -2,7 +2,7 @@
 // (`api.discoService`: listed in the domain's items), and the bare-JID account identity.
 import xml from '@xmpp/xml';
 import { NS, StanzaError } from '@deskchat/protocol';
-import type { DiscoInfo } from '../hook-events.js';
+import type { DiscoInfo, DiscoItem } from '../hook-events.js';
 import type { Module } from '../module-api.js';
 
 export const discoModule: Module = {
@@ -11,7 +11,11 @@ export const discoModule: Module = {
     api.discoFeature(NS.DISCO_INFO, NS.DISCO_ITEMS);
     api.iq(NS.DISCO_INFO, 'query', {
       async get({ payload, from, to }) {
-        if (payload.attrs.node) throw new StanzaError('item-not-found', 'no such node');
+        const node = payload.attrs.node;
+        if (node) {
+          if (to.resource) throw new StanzaError('item-not-found', 'no such node');
+          return withNode(serviceInfo(await api.collect('disco/node-info', { from, node })), node);
+        }
         if (to.resource) return serviceInfo(await api.collect('disco/service-info', { from, resource: to.resource }));
         const features = [...new Set(await api.collect('disco/host-features', { from }))].sort();
         return xml(
@@ -24,10 +28,17 @@ export const discoModule: Module = {
     });
     api.iq(NS.DISCO_ITEMS, 'query', {
       async get({ payload, from, to }) {
-        if (payload.attrs.node) throw new StanzaError('item-not-found', 'no such node');
-        // A service entity has no items of its own.
-        const items = to.resource ? [] : await api.collect('disco/host-items', { from });
-        return xml('query', { xmlns: NS.DISCO_ITEMS }, ...items.map((item) => xml('item', item.name ? { jid: item.jid, name: item.name } : { jid: item.jid })));
+        const node = payload.attrs.node;
+        let items: DiscoItem[];
+        if (node) {
+          const known = to.resource ? undefined : (await api.collect('disco/node-items', { from, node }))[0];
+          if (!known) throw new StanzaError('item-not-found', 'no such node');
+          items = known.items;
+        } else {
+          // A service entity has no items of its own.
+          items = to.resource ? [] : await api.collect('disco/host-items', { from });
+        }
+        return withNode(xml('query', { xmlns: NS.DISCO_ITEMS }, ...items.map(itemElement)), node);
       },
     });
     // XEP-0030 §3.1 / RFC 6121: an account's bare JID answers disco#info with the account identity —
@@ -57,10 +68,20 @@ export const discoModule: Module = {
   },
 };
 
+function itemElement(item: DiscoItem) {
+  return xml('item', { jid: item.jid, ...(item.node ? { node: item.node } : {}), ...(item.name ? { name: item.name } : {}) });
+}
+
+/** XEP-0030 §3.2, §4.2: the answer about a node names it. */
+function withNode(query: ReturnType<typeof xml>, node: string | undefined) {
+  if (node) query.attrs.node = node;
+  return query;
+}
+
 /** The info of one service (XEP-0030 §3.1), or item-not-found when no module serves that resource. */
 function serviceInfo(found: DiscoInfo[]) {
   const info = found[0];
-  if (!info) throw new StanzaError('item-not-found', 'no such service on this server');
+  if (!info) throw new StanzaError('item-not-found', 'no such service or node on this server');
   return xml(
     'query',
     { xmlns: NS.DISCO_INFO },

@@ -4,6 +4,7 @@
 import type { AdminAccount, AdminAccountStore, AdminSummary } from './admin-accounts.js';
 import type { ApiToken, ApiTokenStore, ApiTokenSummary } from './api-tokens.js';
 import type { AuditEntry, AuditLog, AuditQuery } from './audit-log.js';
+import type { Invitation, InvitationStore } from './invitations.js';
 import { byCodePoint } from './code-point-order.js';
 
 const copy = <T>(value: T): T => JSON.parse(JSON.stringify(value)) as T;
@@ -82,12 +83,32 @@ export class MemoryAuditLog implements AuditLog {
 }
 
 /** The durable stores of administration (kept apart from `Stores`, which XMPP modules run on). */
+export class MemoryInvitationStore implements InvitationStore {
+  private readonly byHash = new Map<string, Invitation>();
+
+  async createInvitation(invitation: Invitation): Promise<void> {
+    this.byHash.set(invitation.hash, { ...invitation });
+  }
+
+  async takeInvitation(hash: string, now: number): Promise<Invitation | undefined> {
+    const found = this.byHash.get(hash);
+    this.byHash.delete(hash);
+    return found && found.expiresAt > now ? found : undefined;
+  }
+
+  async listInvitations(now: number): Promise<Omit<Invitation, 'hash'>[]> {
+    return [...this.byHash.values()].filter((i) => i.expiresAt > now).sort((a, b) => a.expiresAt - b.expiresAt).map(({ hash: _hash, ...rest }) => rest);
+  }
+}
+
 export interface AdminStores {
   admins: AdminAccountStore;
   apiTokens: ApiTokenStore;
   audit: AuditLog;
+  /** XEP-0077 registration invitations. */
+  invitations: InvitationStore;
 }
 
 export function memoryAdminStores(): AdminStores {
-  return { admins: new MemoryAdminAccountStore(), apiTokens: new MemoryApiTokenStore(), audit: new MemoryAuditLog() };
+  return { admins: new MemoryAdminAccountStore(), apiTokens: new MemoryApiTokenStore(), audit: new MemoryAuditLog(), invitations: new MemoryInvitationStore() };
 }

@@ -2,7 +2,7 @@
 // node of a cluster. Same contracts as core's memory implementations (see @deskchat/testing
 // adminStoresContract). Their keys are global by nature and share the `{admin}` hash tag, so a
 // token and its hash index change together in one script. Names sort by code point, as on SQLite.
-import type { AdminAccount, AdminAccountStore, AdminSummary, ApiToken, ApiTokenStore, ApiTokenSummary, AuditEntry, AuditLog, AuditQuery } from '@deskchat/core';
+import type { AdminAccount, AdminAccountStore, AdminSummary, ApiToken, ApiTokenStore, ApiTokenSummary, AuditEntry, AuditLog, AuditQuery, Invitation, InvitationStore } from '@deskchat/core';
 import type { RedisConnection } from '../connection.js';
 import { LuaScript } from '../script.js';
 import { byCodePoint } from './redis-roster-store.js';
@@ -135,5 +135,46 @@ export class RedisAuditLog implements AuditLog {
     const max = query.before === undefined ? '+inf' : `(${query.before}`;
     const texts = await this.redis.run('listAudit', (c) => c.zRange(this.redis.keys.audit, max, '-inf', { BY: 'SCORE', REV: true, LIMIT: { offset: 0, count: limit } }));
     return texts.map((text) => JSON.parse(text) as AuditEntry);
+  }
+}
+
+/**
+ * XEP-0077 invitations in one hash of the `{admin}` slot. Taking one is HGET then HDEL: of
+ * concurrent takers only the one whose HDEL removed the field gets it. Expired invitations nobody
+ * took are dropped when a new one is made.
+ */
+export class RedisInvitationStore implements InvitationStore {
+  constructor(private readonly redis: RedisConnection) {}
+
+  async createInvitation(i: Invitation): Promise<void> {
+    const key = this.redis.keys.invitations;
+    await this.redis.run('createInvitation', async (c) => {
+      const expired = Object.entries(await c.hGetAll(key)).filter(([, text]) => (JSON.parse(text) as Invitation).expiresAt <= i.createdAt).map(([hash]) => hash);
+      const tx = c.multi();
+      if (expired.length > 0) tx.hDel(key, expired);
+      tx.hSet(key, i.hash, JSON.stringify({ hash: i.hash, createdAt: i.createdAt, createdBy: i.createdBy, expiresAt: i.expiresAt }));
+      await tx.exec();
+    });
+  }
+
+  async takeInvitation(hash: string, now: number): Promise<Invitation | undefined> {
+    const key = this.redis.keys.invitations;
+    const taken = await this.redis.run('takeInvitation', async (c) => {
+      const text = await c.hGet(key, hash);
+      if (text === null || text === undefined) return undefined;
+      return (await c.hDel(key, hash)) === 1 ? text : undefined;
+    });
+    if (taken === undefined) return undefined;
+    const invitation = JSON.parse(taken) as Invitation;
+    return invitation.expiresAt > now ? invitation : undefined;
+  }
+
+  async listInvitations(now: number): Promise<Omit<Invitation, 'hash'>[]> {
+    const all = await this.redis.run('listInvitations', (c) => c.hVals(this.redis.keys.invitations));
+    return all
+      .map((text) => JSON.parse(text) as Invitation)
+      .filter((i) => i.expiresAt > now)
+      .sort((a, b) => a.expiresAt - b.expiresAt || byCodePoint(a.hash, b.hash))
+      .map(({ createdAt, createdBy, expiresAt }) => ({ createdAt, createdBy, expiresAt }));
   }
 }

@@ -14,6 +14,10 @@
 #   carbons                            xep_0280 enable
 #   blocklist                          xep_0191 get_blocked -> items (sorted)
 #   block {jids} / unblock {jids}      xep_0191 block / unblock
+#   commands                           xep_0133 get_commands (XEP-0050 disco#items) -> nodes (sorted)
+#   admin {command, fields}            a xep_0133 command (e.g. add-user) run through xep_0050:
+#                                      execute, then complete with `fields` -> status, notes, values
+#                                      (of a result form), or condition and text of an error
 #   raw {xml}                          send_raw
 #   close                              disconnect, then exit 0
 # Events: started, signed-in {jid}, stanza {xml}, done {id, ...}, error {step, message},
@@ -32,6 +36,7 @@ try:
     from slixmpp.plugins.xep_0004.stanza import Form
     from slixmpp.plugins.xep_0055.stanza import Search
     from slixmpp import Iq, register_stanza_plugin
+    from slixmpp.exceptions import IqError
 except ImportError:
     print(json.dumps({'event': 'error', 'step': 'import', 'message': 'python3-slixmpp is missing: run scripts/install-test-deps.sh'}), flush=True)
     sys.exit(1)
@@ -53,7 +58,7 @@ class Driven(slixmpp.ClientXMPP):
     def __init__(self, args):
         super().__init__(args.jid, args.password)
         self.done = asyncio.get_event_loop().create_future()
-        for plugin in ('xep_0004', 'xep_0030', 'xep_0054', 'xep_0191', 'xep_0280'):
+        for plugin in ('xep_0004', 'xep_0030', 'xep_0050', 'xep_0054', 'xep_0133', 'xep_0191', 'xep_0280'):
             self.register_plugin(plugin)
         register_stanza_plugin(Iq, Search)
         register_stanza_plugin(Search, Form)
@@ -135,11 +140,63 @@ class Driven(slixmpp.ClientXMPP):
             await self['xep_0191'].block(c['jids'])
         elif op == 'unblock':
             await self['xep_0191'].unblock(c['jids'])
+        elif op == 'commands':
+            iq = await self['xep_0133'].get_commands()
+            return {'nodes': sorted(item[1] for item in iq['disco_items']['items'])}
+        elif op == 'admin':
+            return await self.run_admin_command(c['command'], c.get('fields', {}))
         elif op == 'close':
             self.disconnect(wait=2.0)
         else:
             raise ValueError(f'unknown op {op}')
         return None
+
+
+    def run_admin_command(self, name, fields):
+        outcome = asyncio.get_running_loop().create_future()
+
+        def on_next(iq, session):
+            try:
+                advance(iq, session)
+            except Exception as error:  # a failure inside slixmpp's callback would otherwise be lost
+                if not outcome.done():
+                    outcome.set_exception(error)
+
+        def advance(iq, session):
+            command = iq['command']
+            if command['status'] == 'completed':
+                form = command['form']
+                values = dict(form.get_values()) if command.xml.find('{jabber:x:data}x') is not None else {}
+                outcome.set_result({'status': 'completed', 'notes': [[kind, text] for kind, text in command['notes']], 'values': values})
+                return
+            answer = self['xep_0004'].make_form(ftype='submit')
+            answer.add_field(var='FORM_TYPE', ftype='hidden', value='http://jabber.org/protocol/admin')
+            for var, value in fields.items():
+                if isinstance(value, list):
+                    answer.add_field(var=var, ftype='jid-multi', value=value)
+                else:
+                    answer.add_field(var=var, value=value)
+            # send_command without flow: slixmpp's flow drops an error reply that carries no <command/>
+            # (XEP-0050 §4.6 errors have none), so the step is awaited here instead.
+            asyncio.ensure_future(complete(session, answer))
+
+        async def complete(session, answer):
+            try:
+                iq = await self['xep_0050'].send_command(session['jid'], session['node'], action='complete', payload=answer, sessionid=session['id'])
+                advance(iq, session)
+            except IqError as error:
+                on_error(error.iq, session)
+            except Exception as error:
+                if not outcome.done():
+                    outcome.set_exception(error)
+
+        def on_error(iq, session):
+            if not outcome.done():
+                outcome.set_result({'status': 'error', 'condition': iq['error']['condition'], 'text': iq['error']['text'] or None})
+            self['xep_0050'].terminate_command(session)
+
+        getattr(self['xep_0133'], name.replace('-', '_'))(session={'next': on_next, 'error': on_error})
+        return outcome
 
 
 async def main(args):

@@ -1,11 +1,12 @@
-// `deskchat admin add|passwd|remove|list` and `deskchat admin token create|revoke|list`: admin
+// `deskchat admin add|passwd|remove|list`, `deskchat admin token create|revoke|list` and
+// `deskchat admin invite create|list` (XEP-0077 registration invitations): admin
 // accounts and API tokens on the node's SQLite database (WAL: works while the server runs), or on
 // the cluster's Redis (command-backend.ts); a removed admin or changed password ends that admin's
 // page sessions on the next request.
 // Passwords: a no-echo prompt typed twice on a terminal, or the first line of stdin with
 // --password-stdin, or else generated and printed once. Tokens are printed once and stored hashed.
 // Every change is written to the audit log as `cli`. Exit codes: 0 ok, 1 failure, 2 usage.
-import { ADMIN_NAME_RULE, adminPasswordProblem, generateApiToken, hashPassword, parseAdminName, parseTokenName, tokenHash } from '@deskchat/admin';
+import { ADMIN_NAME_RULE, DEFAULT_INVITATION_HOURS, adminPasswordProblem, generateApiToken, generateInvitationToken, hashPassword, invitationTokenHash, parseAdminName, parseTokenName, tokenHash } from '@deskchat/admin';
 import type { AdminStores } from '@deskchat/core';
 import { CommandError } from '../users/command-error.js';
 import { runCommand, type CommandSpec, type ParsedArgs } from '../users/command-runner.js';
@@ -152,6 +153,37 @@ const COMMANDS: Record<string, Command> = {
       return 0;
     },
   },
+  'invite create': {
+    usage: 'admin invite create [--hours N]',
+    positionals: 0,
+    options: { hours: { type: 'string' } },
+    async run(ctx) {
+      const raw = ctx.values.hours;
+      const hours = raw === undefined ? DEFAULT_INVITATION_HOURS : Number(raw);
+      if (!Number.isInteger(hours) || hours < 1 || hours > 720) throw new CommandError(`invalid --hours '${String(raw)}': an integer 1..720`);
+      const stores = await ctx.stores();
+      const token = generateInvitationToken();
+      const at = ctx.now();
+      const expiresAt = at + hours * 3_600_000;
+      await stores.invitations.createInvitation({ hash: invitationTokenHash(token), createdAt: at, createdBy: ACTOR, expiresAt });
+      await stores.audit.append({ at, actor: ACTOR, action: 'invitation.create', target: iso(expiresAt) });
+      ctx.stdout.write(`${token}\n`);
+      ctx.stderr.write(`invitation created, valid until ${iso(expiresAt)}: give the token in the registration form's invite field (XEP-0077); it is shown only now and works once\n`);
+      return 0;
+    },
+  },
+  'invite list': {
+    usage: 'admin invite list',
+    positionals: 0,
+    options: {},
+    async run(ctx) {
+      const stores = await ctx.stores();
+      const invitations = await stores.invitations.listInvitations(ctx.now());
+      for (const i of invitations) ctx.stdout.write(`${iso(i.createdAt)}\t${i.createdBy}\t${iso(i.expiresAt)}\n`);
+      ctx.stderr.write(`${invitations.length} valid invitation${invitations.length === 1 ? '' : 's'}\n`);
+      return 0;
+    },
+  },
 };
 
 export const ADMIN_USAGE = `Usage:\n${Object.values(COMMANDS)
@@ -164,11 +196,12 @@ export async function runAdminCommand(args: string[], io: UserCommandIo & { now?
     return 0;
   }
   const [first, ...afterFirst] = args;
-  const key = first === 'token' ? `token ${afterFirst[0] ?? ''}` : first;
-  const rest = first === 'token' ? afterFirst.slice(1) : afterFirst;
+  const isPair = first === 'token' || first === 'invite';
+  const key = isPair ? `${first} ${afterFirst[0] ?? ''}` : first;
+  const rest = isPair ? afterFirst.slice(1) : afterFirst;
   const command = key !== undefined ? COMMANDS[key] : undefined;
   if (!command) {
-    io.stderr.write(`deskchat: ${first === undefined ? 'missing admin command' : `unknown admin command '${args.slice(0, first === 'token' ? 2 : 1).join(' ')}'`}\n\n${ADMIN_USAGE}\n`);
+    io.stderr.write(`deskchat: ${first === undefined ? 'missing admin command' : `unknown admin command '${args.slice(0, isPair ? 2 : 1).join(' ')}'`}\n\n${ADMIN_USAGE}\n`);
     return 2;
   }
   return runCommand(command, rest, io, (parsed, backend) => command.run({ ...io, ...parsed, stores: async () => (await backend()).adminStores, now: io.now ?? Date.now }));

@@ -1,7 +1,8 @@
-// Contract suites for core's administration ports: AdminAccountStore, ApiTokenStore and AuditLog.
+// Contract suites for core's administration ports: AdminAccountStore, ApiTokenStore, AuditLog and
+// InvitationStore.
 // Every backend (memory, SQLite, later Redis) runs these same suites.
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
-import type { AdminAccount, AdminStores } from '@deskchat/core';
+import type { AdminAccount, AdminStores, Invitation } from '@deskchat/core';
 
 export interface AdminStoresFixture {
   stores: AdminStores;
@@ -91,6 +92,41 @@ export function adminStoresContract(name: string, makeStores: () => Promise<Admi
       expect((await stores.audit.list({ limit: 2 })).map((e) => e.target)).toEqual(['u4', 'u3']);
       expect((await stores.audit.list({ before: ids[3], limit: 2 })).map((e) => e.target)).toEqual(['u2', 'u1']);
       expect((await stores.audit.list({ before: ids[0] }))).toEqual([]);
+    });
+  });
+
+  describe(`InvitationStore contract: ${name}`, () => {
+    const invitation = (hash: string, expiresAt = 2_000): Invitation => ({ hash, createdAt: 1_000, createdBy: 'admin:root', expiresAt });
+
+    it('gives an invitation to the first taker only', async () => {
+      await stores.invitations.createInvitation(invitation('a'.repeat(64)));
+      const takers = await Promise.all([1, 2, 3].map(() => stores.invitations.takeInvitation('a'.repeat(64), 1_500)));
+      expect(takers.filter(Boolean)).toEqual([invitation('a'.repeat(64))]);
+      await expect(stores.invitations.takeInvitation('a'.repeat(64), 1_500)).resolves.toBeUndefined();
+    });
+
+    it('does not give an expired or unknown invitation, and forgets the expired one', async () => {
+      await stores.invitations.createInvitation(invitation('b'.repeat(64), 2_000));
+      await expect(stores.invitations.takeInvitation('c'.repeat(64), 1_500)).resolves.toBeUndefined();
+      await expect(stores.invitations.takeInvitation('b'.repeat(64), 2_000)).resolves.toBeUndefined();
+      await expect(stores.invitations.listInvitations(0)).resolves.toEqual([]);
+    });
+
+    it('takes back an invitation created again after it was taken (a failed registration)', async () => {
+      await stores.invitations.createInvitation(invitation('d'.repeat(64)));
+      const taken = await stores.invitations.takeInvitation('d'.repeat(64), 1_500);
+      await stores.invitations.createInvitation(taken!);
+      await expect(stores.invitations.takeInvitation('d'.repeat(64), 1_500)).resolves.toEqual(invitation('d'.repeat(64)));
+    });
+
+    it('lists the invitations still valid, by expiry, without hashes', async () => {
+      await stores.invitations.createInvitation(invitation('e'.repeat(64), 5_000));
+      await stores.invitations.createInvitation(invitation('f'.repeat(64), 3_000));
+      await stores.invitations.createInvitation(invitation('0'.repeat(64), 1_200));
+      await expect(stores.invitations.listInvitations(1_500)).resolves.toEqual([
+        { createdAt: 1_000, createdBy: 'admin:root', expiresAt: 3_000 },
+        { createdAt: 1_000, createdBy: 'admin:root', expiresAt: 5_000 },
+      ]);
     });
   });
 }
