@@ -296,6 +296,50 @@ export const MIGRATIONS: readonly Migration[] = [
       `);
     },
   },
+  {
+    version: 13,
+    // Placeholder: 13 belongs to the PEP work on another branch (issue #13); the merge puts that
+    // step here instead. Nothing to do, so a database at 13 or 14 from this branch stays valid.
+    description: 'reserved (PEP)',
+    up() {},
+  },
+  {
+    version: 14,
+    description: 'XEP-0313 message archives',
+    up(db) {
+      // One row per archived message; `seq` is the archive's sequence number (core's archive.ts:
+      // strictly increasing per archive, about the time in microseconds), so the primary key is
+      // also the time order and a page is one index range. `archive_with` indexes each message
+      // under the JIDs a `with` filter finds it by. `archive_meta` keeps the last seq (ids are
+      // never reused, even after the newest message is dropped) and the sums the bounds check.
+      db.exec(`
+        CREATE TABLE archive_messages (
+          archive TEXT NOT NULL,
+          seq INTEGER NOT NULL,
+          stanza TEXT NOT NULL,
+          bytes INTEGER NOT NULL,
+          PRIMARY KEY (archive, seq)
+        ) STRICT, WITHOUT ROWID;
+        CREATE TABLE archive_with (
+          archive TEXT NOT NULL,
+          jid TEXT NOT NULL,
+          seq INTEGER NOT NULL,
+          PRIMARY KEY (archive, jid, seq)
+        ) STRICT, WITHOUT ROWID;
+        CREATE INDEX archive_with_by_seq ON archive_with (archive, seq);
+        CREATE TABLE archive_meta (
+          archive TEXT PRIMARY KEY,
+          last INTEGER NOT NULL,
+          messages INTEGER NOT NULL,
+          bytes INTEGER NOT NULL
+        ) STRICT;
+        CREATE TABLE archive_prefs (
+          username TEXT PRIMARY KEY,
+          prefs TEXT NOT NULL
+        ) STRICT;
+      `);
+    },
+  },
 ];
 
 /** The schema version this build writes and understands. */
