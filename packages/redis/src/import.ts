@@ -6,7 +6,7 @@
 //
 // Roster versions: clients cache a roster by its XEP-0237 version, so a version must never come to
 // name a different roster (see importedRosterVersion).
-import { archiveId, type ArchivePrefs } from '@deskchat/core';
+import type { ArchivePrefs } from '@deskchat/core';
 import type { Account, AdminAccount, ApiToken, AuditEntry, LastSeen, OfflineMessage, Roster, StoredSetting, StoredVCard, SubscriptionRequest } from '@deskchat/core';
 import type { RedisConnection } from './connection.js';
 import { encodeMessage } from './stores/redis-offline-store.js';
@@ -28,7 +28,7 @@ export interface UserData {
   /** XEP-0191 blocked JIDs (absent: none). */
   blockList?: string[];
   /** The XEP-0313 archive: the last sequence number handed out and the messages (absent: none). */
-  archive?: { last: number; messages: { seq: number; stanza: string; with: string[] }[] };
+  archive?: { last: number; messages: { seq: number; id: string; stanza: string; with: string[] }[] };
   /** XEP-0313 preferences (absent: never set). */
   archivePrefs?: ArchivePrefs;
   /** The last unavailable presence and its time. */
@@ -116,7 +116,7 @@ export async function importUser(redis: RedisConnection, data: UserData): Promis
         const { last, messages } = data.archive;
         let bytes = 0;
         for (const m of messages) {
-          const id = archiveId(m.seq);
+          const { id } = m;
           tx.zAdd(k.archive, { score: m.seq, value: id });
           tx.hSet(k.archiveMessages, id, encodeArchived(m.stanza, m.with));
           for (const jid of m.with) tx.zAdd(k.archiveWith, { score: 0, value: `${jid}\0${id}` });

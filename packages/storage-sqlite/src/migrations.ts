@@ -309,13 +309,14 @@ export const MIGRATIONS: readonly Migration[] = [
     up(db) {
       // One row per archived message; `seq` is the archive's sequence number (core's archive.ts:
       // strictly increasing per archive, about the time in microseconds), so the primary key is
-      // also the time order and a page is one index range. `archive_with` indexes each message
+      // also the time order and a page is one index range; `id` is what clients see (seq and a random part). `archive_with` indexes each message
       // under the JIDs a `with` filter finds it by. `archive_meta` keeps the last seq (ids are
       // never reused, even after the newest message is dropped) and the sums the bounds check.
       db.exec(`
         CREATE TABLE archive_messages (
           archive TEXT NOT NULL,
           seq INTEGER NOT NULL,
+          id TEXT NOT NULL,
           stanza TEXT NOT NULL,
           bytes INTEGER NOT NULL,
           PRIMARY KEY (archive, seq)
@@ -324,6 +325,7 @@ export const MIGRATIONS: readonly Migration[] = [
           archive TEXT NOT NULL,
           jid TEXT NOT NULL,
           seq INTEGER NOT NULL,
+          id TEXT NOT NULL,
           PRIMARY KEY (archive, jid, seq)
         ) STRICT, WITHOUT ROWID;
         CREATE INDEX archive_with_by_seq ON archive_with (archive, seq);

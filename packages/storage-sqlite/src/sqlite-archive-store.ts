@@ -3,6 +3,7 @@
 import type { Database, Statement, Transaction } from 'better-sqlite3';
 import {
   archiveId,
+  archiveNonce,
   archiveRange,
   archiveSeq,
   archiveTime,
@@ -23,13 +24,13 @@ import {
 export interface ArchiveExport {
   /** The last sequence number handed out (ids are never reused). */
   last: number;
-  messages: { seq: number; stanza: string; with: string[] }[];
+  messages: { seq: number; id: string; stanza: string; with: string[] }[];
 }
 
 interface RangeStatements {
   count: Statement<unknown[], { n: number }>;
-  asc: Statement<unknown[], { seq: number }>;
-  desc: Statement<unknown[], { seq: number }>;
+  asc: Statement<unknown[], { id: string }>;
+  desc: Statement<unknown[], { id: string }>;
 }
 
 interface Meta {
@@ -39,11 +40,11 @@ interface Meta {
 }
 
 export class SqliteArchiveStore implements ArchiveStore {
-  private readonly appendTx: Transaction<(archive: string, message: NewArchivedMessage, limits: ArchiveLimits) => number>;
+  private readonly appendTx: Transaction<(archive: string, message: NewArchivedMessage, limits: ArchiveLimits) => string>;
   private readonly expireTx: Transaction<(archive: string, before: number) => number>;
   private readonly removeTx: Transaction<(archive: string) => void>;
   private readonly meta: Statement<[string], Meta>;
-  private readonly exists: Statement<[string, number], { n: number }>;
+  private readonly exists: Statement<[string, number, string], { n: number }>;
   private readonly stanzaOf: Statement<[string, number], { stanza: string }>;
   private readonly getPrefsStmt: Statement<[string], { prefs: string }>;
   private readonly setPrefsStmt: Statement<[string, string]>;
@@ -51,13 +52,13 @@ export class SqliteArchiveStore implements ArchiveStore {
 
   constructor(private readonly db: Database) {
     this.meta = db.prepare('SELECT last, messages, bytes FROM archive_meta WHERE archive = ?');
-    this.exists = db.prepare('SELECT count(*) AS n FROM archive_messages WHERE archive = ? AND seq = ?');
+    this.exists = db.prepare('SELECT count(*) AS n FROM archive_messages WHERE archive = ? AND seq = ? AND id = ?');
     this.stanzaOf = db.prepare('SELECT stanza FROM archive_messages WHERE archive = ? AND seq = ?');
     this.getPrefsStmt = db.prepare('SELECT prefs FROM archive_prefs WHERE username = ?');
     this.setPrefsStmt = db.prepare('INSERT INTO archive_prefs (username, prefs) VALUES (?, ?) ON CONFLICT (username) DO UPDATE SET prefs = excluded.prefs');
     this.removePrefs = db.prepare('DELETE FROM archive_prefs WHERE username = ?');
-    const insert: Statement<[string, number, string, number]> = db.prepare('INSERT INTO archive_messages (archive, seq, stanza, bytes) VALUES (?, ?, ?, ?)');
-    const insertWith: Statement<[string, string, number]> = db.prepare('INSERT OR IGNORE INTO archive_with (archive, jid, seq) VALUES (?, ?, ?)');
+    const insert: Statement<[string, number, string, string, number]> = db.prepare('INSERT INTO archive_messages (archive, seq, id, stanza, bytes) VALUES (?, ?, ?, ?, ?)');
+    const insertWith: Statement<[string, string, number, string]> = db.prepare('INSERT OR IGNORE INTO archive_with (archive, jid, seq, id) VALUES (?, ?, ?, ?)');
     const setMeta: Statement<[string, number, number, number]> = db.prepare(
       'INSERT INTO archive_meta (archive, last, messages, bytes) VALUES (?, ?, ?, ?) ON CONFLICT (archive) DO UPDATE SET last = excluded.last, messages = excluded.messages, bytes = excluded.bytes',
     );
@@ -80,13 +81,14 @@ export class SqliteArchiveStore implements ArchiveStore {
       const meta = this.meta.get(archive) ?? { last: 0, messages: 0, bytes: 0 };
       const seq = nextArchiveSeq(message.at, meta.last);
       const bytes = Buffer.byteLength(message.stanza, 'utf8');
-      insert.run(archive, seq, message.stanza, bytes);
-      for (const jid of message.with) insertWith.run(archive, jid, seq);
+      const id = archiveId(seq) + archiveNonce();
+      insert.run(archive, seq, id, message.stanza, bytes);
+      for (const jid of message.with) insertWith.run(archive, jid, seq, id);
       const next = { last: seq, messages: meta.messages + 1, bytes: meta.bytes + bytes };
       if (limits.expireBefore !== undefined) dropOldest(archive, next, (row) => archiveTime(row.seq) < limits.expireBefore!);
       dropOldest(archive, next, (_, m) => m.messages > limits.maxMessages || m.bytes > limits.maxBytes);
       setMeta.run(archive, next.last, next.messages, next.bytes);
-      return seq;
+      return id;
     });
     this.expireTx = db.transaction((archive, before) => {
       const meta = this.meta.get(archive);
@@ -108,7 +110,7 @@ export class SqliteArchiveStore implements ArchiveStore {
   }
 
   async append(archive: string, message: NewArchivedMessage, limits: ArchiveLimits): Promise<string> {
-    return archiveId(this.appendTx(archive, message, limits));
+    return this.appendTx(archive, message, limits);
   }
 
   async query(archive: string, query: ArchiveQuery): Promise<ArchivePage | undefined> {
@@ -116,13 +118,16 @@ export class SqliteArchiveStore implements ArchiveStore {
     if (!range) return undefined;
     for (const id of namedArchiveIds(query)) {
       const seq = archiveSeq(id);
-      if (seq === undefined || this.exists.get(archive, seq)!.n === 0) return undefined;
+      if (seq === undefined || this.exists.get(archive, seq, id)!.n === 0) return undefined;
     }
     const reader = query.ids ? this.idsReader(archive, query) : this.rangeReader(archive, query.with);
     // Every read below is synchronous: nothing of this process writes between them.
     const page = await pageOf(reader, range, query);
     return {
-      messages: page.seqs.map((seq) => ({ id: archiveId(seq), at: archiveTime(seq), stanza: this.stanzaOf.get(archive, seq)!.stanza })),
+      messages: page.ids.map((id) => {
+        const seq = archiveSeq(id)!;
+        return { id, at: archiveTime(seq), stanza: this.stanzaOf.get(archive, seq)!.stanza };
+      }),
       count: page.count,
       index: page.index,
       complete: page.complete,
@@ -159,11 +164,11 @@ export class SqliteArchiveStore implements ArchiveStore {
   /** The whole archive as stored, oldest first, with the last sequence number (for `deskchat migrate`). */
   exportArchive(archive: string): ArchiveExport {
     const meta = this.meta.get(archive);
-    const rows = this.db.prepare<[string], { seq: number; stanza: string }>('SELECT seq, stanza FROM archive_messages WHERE archive = ? ORDER BY seq').all(archive);
+    const rows = this.db.prepare<[string], { seq: number; id: string; stanza: string }>('SELECT seq, id, stanza FROM archive_messages WHERE archive = ? ORDER BY seq').all(archive);
     const withs = this.db.prepare<[string], { seq: number; jid: string }>('SELECT seq, jid FROM archive_with WHERE archive = ? ORDER BY jid').all(archive);
     const bySeq = new Map<number, string[]>();
     for (const row of withs) bySeq.set(row.seq, [...(bySeq.get(row.seq) ?? []), row.jid]);
-    return { last: meta?.last ?? 0, messages: rows.map((row) => ({ seq: row.seq, stanza: row.stanza, with: bySeq.get(row.seq) ?? [] })) };
+    return { last: meta?.last ?? 0, messages: rows.map((row) => ({ seq: row.seq, id: row.id, stanza: row.stanza, with: bySeq.get(row.seq) ?? [] })) };
   }
 
   /** The archive's messages, or those indexed under one JID, read by seq range. */
@@ -172,8 +177,8 @@ export class SqliteArchiveStore implements ArchiveStore {
     const { count, asc, desc } = this.rangeStatements(withJid === undefined ? 'all' : 'with');
     return {
       count: async (lo, hi) => count.get(...args, lo, hi)!.n,
-      ascending: async (lo, hi, offset, limit) => asc.all(...args, lo, hi, limit, offset).map((r) => r.seq),
-      descending: async (lo, hi, limit) => desc.all(...args, lo, hi, limit).map((r) => r.seq),
+      ascending: async (lo, hi, offset, limit) => asc.all(...args, lo, hi, limit, offset).map((r) => r.id),
+      descending: async (lo, hi, limit) => desc.all(...args, lo, hi, limit).map((r) => r.id),
     };
   }
 
@@ -185,8 +190,8 @@ export class SqliteArchiveStore implements ArchiveStore {
       const where = kind === 'all' ? 'FROM archive_messages WHERE archive = ? AND seq BETWEEN ? AND ?' : 'FROM archive_with WHERE archive = ? AND jid = ? AND seq BETWEEN ? AND ?';
       st = {
         count: this.db.prepare(`SELECT count(*) AS n ${where}`),
-        asc: this.db.prepare(`SELECT seq ${where} ORDER BY seq LIMIT ? OFFSET ?`),
-        desc: this.db.prepare(`SELECT seq ${where} ORDER BY seq DESC LIMIT ?`),
+        asc: this.db.prepare(`SELECT id ${where} ORDER BY seq LIMIT ? OFFSET ?`),
+        desc: this.db.prepare(`SELECT id ${where} ORDER BY seq DESC LIMIT ?`),
       };
       this.statements.set(kind, st);
     }
@@ -195,12 +200,9 @@ export class SqliteArchiveStore implements ArchiveStore {
 
   /** XEP-0313 `ids`: the named messages that exist (and match `with`), in order. */
   private idsReader(archive: string, query: ArchiveQuery): ArchiveSetReader {
-    const seqs = [...new Set((query.ids ?? []).map(archiveSeq).filter((s): s is number => s !== undefined))].sort((a, b) => a - b);
-    const found = seqs.filter((seq) =>
-      query.with === undefined
-        ? this.exists.get(archive, seq)!.n > 0
-        : this.db.prepare<[string, string, number], { n: number }>('SELECT count(*) AS n FROM archive_with WHERE archive = ? AND jid = ? AND seq = ?').get(archive, query.with, seq)!.n > 0,
-    );
+    const ids = [...new Set(query.ids ?? [])].filter((id) => archiveSeq(id) !== undefined).sort();
+    const withJid = this.db.prepare<[string, string, number, string], { n: number }>('SELECT count(*) AS n FROM archive_with WHERE archive = ? AND jid = ? AND seq = ? AND id = ?');
+    const found = ids.filter((id) => (query.with === undefined ? this.exists.get(archive, archiveSeq(id)!, id)!.n > 0 : withJid.get(archive, query.with, archiveSeq(id)!, id)!.n > 0));
     return arraySetReader(found);
   }
 }

@@ -50,7 +50,7 @@ describe('openSqliteExport', () => {
       expect(users.map((u) => u.username)).toEqual(['alice', 'blocker-only', 'ldap-user', 'phone-only']);
       const [alice, blocker, ldap, phoneOnly] = users;
       expect(blocker!.blockList).toEqual(['b.example', 'mallory@localhost']);
-      expect(alice!.archive).toEqual({ last: 5000, messages: [{ seq: 5000, stanza: '<message><body>hi</body></message>', with: ['bob@localhost', 'bob@localhost/desk'] }] });
+      expect(alice!.archive).toEqual({ last: 5000, messages: [{ seq: 5000, id: expect.stringMatching(/^000000003uw[0-9a-z]{6}$/), stanza: '<message><body>hi</body></message>', with: ['bob@localhost', 'bob@localhost/desk'] }] });
       expect(alice!.archivePrefs).toEqual({ default: 'roster', always: ['bob@localhost'], never: [] });
       expect(blocker).not.toHaveProperty('archive');
       expect(alice!.lastSeen).toEqual({ stanza: '<presence type="unavailable"/>', at: 11 });

@@ -4,10 +4,12 @@
 //
 // Ids: each archive hands out a sequence number `seq` that is strictly increasing per archive and
 // close to the time in microseconds: seq = max(at × 1000, last seq + 1). The id a client sees is
-// `seq` as 11 base-36 digits, so ids sort like their messages, say when they were archived, and an
-// id can be turned back into a position without a lookup (`archiveSeq`). Every backend assigns seq
+// `seq` as 11 base-36 digits followed by 6 random ones (XEP-0313 §5.2 wants ids unpredictable;
+// `archiveNonce`): ids sort like their messages and can be turned back into a position without a
+// lookup (`archiveSeq`), while only the whole id names a message. Every backend assigns seq
 // atomically (Redis in one script), so two nodes archiving for one user never share an id and the
 // order is the order in which the messages reached the store.
+import { randomInt } from 'node:crypto';
 
 export interface ArchivedMessage {
   id: string;
@@ -100,16 +102,22 @@ export interface ArchiveStore {
 }
 
 const ID_DIGITS = 11;
+const NONCE_DIGITS = 6;
 
-/** The id clients see for a sequence number. */
+/** The sortable part of an id: a sequence number as 11 base-36 digits (bounds of range reads). */
 export function archiveId(seq: number): string {
   return seq.toString(36).padStart(ID_DIGITS, '0');
 }
 
+/** The random part of a new id. */
+export function archiveNonce(): string {
+  return randomInt(36 ** NONCE_DIGITS).toString(36).padStart(NONCE_DIGITS, '0');
+}
+
 /** The sequence number of an id, or undefined when it is not one of ours. */
 export function archiveSeq(id: string): number | undefined {
-  if (id.length !== ID_DIGITS || !/^[0-9a-z]+$/.test(id)) return undefined;
-  const seq = parseInt(id, 36);
+  if (id.length !== ID_DIGITS + NONCE_DIGITS || !/^[0-9a-z]+$/.test(id)) return undefined;
+  const seq = parseInt(id.slice(0, ID_DIGITS), 36);
   return Number.isSafeInteger(seq) ? seq : undefined;
 }
 
@@ -155,17 +163,21 @@ export function namedArchiveIds(query: ArchiveQuery): string[] {
  * that a page costs a range read (Redis ZRANGE … LIMIT, an SQLite index range) and never a scan.
  */
 export interface ArchiveSetReader {
-  /** How many of the set's sequence numbers lie in [lo, hi]. */
+  /** How many of the set's messages have a sequence number in [lo, hi]. */
   count(lo: number, hi: number): Promise<number>;
-  /** The set's sequence numbers in [lo, hi], ascending, after skipping `offset`, at most `limit`. */
-  ascending(lo: number, hi: number, offset: number, limit: number): Promise<number[]>;
-  /** The set's last (highest) `limit` sequence numbers in [lo, hi], descending. */
-  descending(lo: number, hi: number, limit: number): Promise<number[]>;
+  /** The ids of the set's messages in [lo, hi], ascending, after skipping `offset`, at most `limit`. */
+  ascending(lo: number, hi: number, offset: number, limit: number): Promise<string[]>;
+  /** The ids of the set's last (highest) `limit` messages in [lo, hi], descending. */
+  descending(lo: number, hi: number, limit: number): Promise<string[]>;
 }
 
-/** A reader over sequence numbers already in memory, in ascending order. */
-export function arraySetReader(seqs: number[]): ArchiveSetReader {
-  const within = (lo: number, hi: number) => seqs.filter((s) => s >= lo && s <= hi);
+/** A reader over ids already in memory, in ascending order. */
+export function arraySetReader(ids: string[]): ArchiveSetReader {
+  const within = (lo: number, hi: number) =>
+    ids.filter((id) => {
+      const s = archiveSeq(id)!;
+      return s >= lo && s <= hi;
+    });
   return {
     count: async (lo, hi) => within(lo, hi).length,
     ascending: async (lo, hi, offset, limit) => within(lo, hi).slice(offset, offset + limit),
@@ -178,7 +190,7 @@ export function arraySetReader(seqs: number[]): ArchiveSetReader {
  * after `rsmAfter` or from `index`; backward (`fromEnd`) from the end or before `rsmBefore`. The
  * named ids must already be known to exist.
  */
-export async function pageOf(reader: ArchiveSetReader, range: { lo: number; hi: number }, query: ArchiveQuery): Promise<{ seqs: number[]; count: number; index: number; complete: boolean }> {
+export async function pageOf(reader: ArchiveSetReader, range: { lo: number; hi: number }, query: ArchiveQuery): Promise<{ ids: string[]; count: number; index: number; complete: boolean }> {
   const { lo, hi } = range;
   const after = query.rsmAfter === undefined ? undefined : archiveSeq(query.rsmAfter)!;
   const before = query.rsmBefore === undefined ? undefined : archiveSeq(query.rsmBefore)!;
@@ -188,15 +200,15 @@ export async function pageOf(reader: ArchiveSetReader, range: { lo: number; hi: 
   const count = lo > hi ? 0 : await reader.count(lo, hi);
   if (query.fromEnd) {
     const to = before === undefined ? count : await reader.count(lo, Math.min(hi, before - 1));
-    const seqs = max === 0 || pageLo > pageHi ? [] : (await reader.descending(pageLo, pageHi, max)).reverse();
-    const index = to - seqs.length;
-    return { seqs, count, index, complete: index === 0 };
+    const ids = max === 0 || pageLo > pageHi ? [] : (await reader.descending(pageLo, pageHi, max)).reverse();
+    const index = to - ids.length;
+    return { ids, count, index, complete: index === 0 };
   }
   let from: number;
   let offset = 0;
   if (after !== undefined) from = after < lo ? 0 : await reader.count(lo, Math.min(hi, after));
   else if (before === undefined && query.index !== undefined) from = offset = Math.min(count, Math.max(0, Math.floor(query.index)));
   else from = 0;
-  const seqs = max === 0 || pageLo > pageHi ? [] : await reader.ascending(pageLo, pageHi, offset, max);
-  return { seqs, count, index: from, complete: from + seqs.length === count };
+  const ids = max === 0 || pageLo > pageHi ? [] : await reader.ascending(pageLo, pageHi, offset, max);
+  return { ids, count, index: from, complete: from + ids.length === count };
 }

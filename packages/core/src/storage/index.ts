@@ -10,7 +10,7 @@ export type { PrivateXmlQuota, PrivateXmlStore } from './private-xml.js';
 export { MemoryPrivateXmlStore } from './memory-private-xml.js';
 export type { BlockListStore } from './block-list.js';
 export { MemoryBlockListStore } from './memory-block-list.js';
-export { archiveId, archiveSeq, archiveTime, archiveRange, nextArchiveSeq, namedArchiveIds, pageOf, arraySetReader, type ArchiveSetReader, type ArchiveDefault, type ArchiveLimits, type ArchivePage, type ArchivePrefs, type ArchiveQuery, type ArchiveStore, type ArchivedMessage, type NewArchivedMessage } from './archive.js';
+export { archiveId, archiveNonce, archiveSeq, archiveTime, archiveRange, nextArchiveSeq, namedArchiveIds, pageOf, arraySetReader, type ArchiveSetReader, type ArchiveDefault, type ArchiveLimits, type ArchivePage, type ArchivePrefs, type ArchiveQuery, type ArchiveStore, type ArchivedMessage, type NewArchivedMessage } from './archive.js';
 export { MemoryArchiveStore } from './memory-archive.js';
 export type { SettingsStore, StoredSetting } from './settings.js';
 export { MemorySettingsStore } from './memory-settings.js';

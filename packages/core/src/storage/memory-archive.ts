@@ -1,6 +1,7 @@
 // In-memory reference implementation of ArchiveStore (XEP-0313). Same contract as SQLite and Redis.
 import {
   archiveId,
+  archiveNonce,
   archiveRange,
   archiveSeq,
   archiveTime,
@@ -18,6 +19,7 @@ import {
 
 interface Entry {
   seq: number;
+  id: string;
   with: string[];
   stanza: string;
   bytes: number;
@@ -39,28 +41,29 @@ export class MemoryArchiveStore implements ArchiveStore {
     if (!a) this.archives.set(archive, (a = { entries: [], last: 0, bytes: 0 }));
     const seq = nextArchiveSeq(message.at, a.last);
     const bytes = Buffer.byteLength(message.stanza, 'utf8');
-    a.entries.push({ seq, with: [...new Set(message.with)], stanza: message.stanza, bytes });
+    const id = archiveId(seq) + archiveNonce();
+    a.entries.push({ seq, id, with: [...new Set(message.with)], stanza: message.stanza, bytes });
     a.last = seq;
     a.bytes += bytes;
     if (limits.expireBefore !== undefined) this.drop(a, (e) => archiveTime(e.seq) < limits.expireBefore!);
     while (a.entries.length > 0 && (a.entries.length > limits.maxMessages || a.bytes > limits.maxBytes)) {
       a.bytes -= a.entries.shift()!.bytes;
     }
-    return archiveId(seq);
+    return id;
   }
 
   async query(archive: string, query: ArchiveQuery): Promise<ArchivePage | undefined> {
     const range = archiveRange(query);
     if (!range) return undefined;
     const entries = this.archives.get(archive)?.entries ?? [];
-    const seqs = new Set(entries.map((e) => e.seq));
-    if (namedArchiveIds(query).some((id) => !seqs.has(archiveSeq(id) ?? -1))) return undefined;
-    const wanted = query.ids && new Set(query.ids.map((id) => archiveSeq(id)));
-    const set = entries.filter((e) => (query.with === undefined || e.with.includes(query.with)) && (!wanted || wanted.has(e.seq)));
-    const page = await pageOf(arraySetReader(set.map((e) => e.seq)), range, query);
-    const bySeq = new Map(set.map((e) => [e.seq, e]));
+    const ids = new Set(entries.map((e) => e.id));
+    if (namedArchiveIds(query).some((id) => !ids.has(id))) return undefined;
+    const wanted = query.ids && new Set(query.ids);
+    const set = entries.filter((e) => (query.with === undefined || e.with.includes(query.with)) && (!wanted || wanted.has(e.id)));
+    const page = await pageOf(arraySetReader(set.map((e) => e.id)), range, query);
+    const byId = new Map(set.map((e) => [e.id, e]));
     return {
-      messages: page.seqs.map((seq) => ({ id: archiveId(seq), at: archiveTime(seq), stanza: bySeq.get(seq)!.stanza })),
+      messages: page.ids.map((id) => ({ id, at: archiveTime(archiveSeq(id)!), stanza: byId.get(id)!.stanza })),
       count: page.count,
       index: page.index,
       complete: page.complete,

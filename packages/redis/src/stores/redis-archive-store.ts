@@ -10,6 +10,7 @@
 // few round trips whatever the archive's size.
 import {
   archiveId,
+  archiveNonce,
   archiveRange,
   archiveSeq,
   archiveTime,
@@ -60,16 +61,17 @@ local function expire(before)
 end
 `;
 
-// ARGV: at (ms), max messages, max bytes, expire before (ms, -1: none), stanza, then the JIDs.
+// ARGV: at (ms), max messages, max bytes, expire before (ms, -1: none), stanza, the id's random
+// part, then the JIDs.
 // Returns the id.
 const APPEND = new LuaScript(
   'archive-append',
   `${LUA_HELPERS}
 local last = tonumber(redis.call('HGET', KEYS[4], 'last') or '0')
 local seq = math.max(tonumber(ARGV[1]) * 1000, last + 1)
-local id = id36(seq)
+local id = id36(seq) .. ARGV[6]
 local w = {}
-for i = 6, #ARGV do w[#w + 1] = ARGV[i] end
+for i = 7, #ARGV do w[#w + 1] = ARGV[i] end
 redis.call('ZADD', KEYS[1], string.format('%.0f', seq), id)
 redis.call('HSET', KEYS[2], id, cjson.encode({ s = ARGV[5], w = w }))
 for _, j in ipairs(w) do redis.call('ZADD', KEYS[3], 0, j .. '\\0' .. id) end
@@ -108,7 +110,7 @@ export class RedisArchiveStore implements ArchiveStore {
   async append(archive: string, message: NewArchivedMessage, limits: ArchiveLimits): Promise<string> {
     const k = this.keys(archive);
     const bound = (n: number) => (Number.isFinite(n) ? Math.max(0, Math.floor(n)) : Number.MAX_SAFE_INTEGER);
-    const args = [Math.floor(message.at), bound(limits.maxMessages), bound(limits.maxBytes), limits.expireBefore === undefined ? -1 : Math.floor(limits.expireBefore), message.stanza, ...new Set(message.with)];
+    const args = [Math.floor(message.at), bound(limits.maxMessages), bound(limits.maxBytes), limits.expireBefore === undefined ? -1 : Math.floor(limits.expireBefore), message.stanza, archiveNonce(), ...new Set(message.with)];
     return String(await this.redis.run('archive.append', (c) => APPEND.run(c, this.scriptKeys(k), args)));
   }
 
@@ -122,13 +124,13 @@ export class RedisArchiveStore implements ArchiveStore {
     }
     const reader = query.ids ? await this.idsReader(k, query) : query.with === undefined ? this.indexReader(k) : this.withReader(k, query.with);
     const page = await pageOf(reader, range, query);
-    const ids = page.seqs.map(archiveId);
+    const { ids } = page;
     const values = ids.length === 0 ? [] : await this.redis.run('archive.read', (c) => c.hmGet(k.messages, ids));
     const messages = [];
     for (let i = 0; i < ids.length; i++) {
       const value = values[i];
       // Dropped between the range read and this one (a bound or retention on another node): left out.
-      if (value) messages.push({ id: ids[i]!, at: archiveTime(page.seqs[i]!), stanza: (JSON.parse(value) as { s: string }).s });
+      if (value) messages.push({ id: ids[i]!, at: archiveTime(archiveSeq(ids[i]!)!), stanza: (JSON.parse(value) as { s: string }).s });
     }
     return { messages, count: page.count, index: page.index, complete: page.complete };
   }
@@ -166,32 +168,33 @@ export class RedisArchiveStore implements ArchiveStore {
   }
 
   private indexReader(k: ArchiveKeys): ArchiveSetReader {
-    const seqsOf = (ids: string[]) => ids.map((id) => archiveSeq(id)!);
     return {
       count: async (lo, hi) => Number(await this.redis.run('archive.count', (c) => c.zCount(k.index, lo, hi))),
-      ascending: async (lo, hi, offset, limit) => seqsOf(await this.redis.run('archive.range', (c) => c.zRange(k.index, lo, hi, { BY: 'SCORE', LIMIT: { offset, count: limit } }))),
-      descending: async (lo, hi, limit) => seqsOf(await this.redis.run('archive.range', (c) => c.zRange(k.index, hi, lo, { BY: 'SCORE', REV: true, LIMIT: { offset: 0, count: limit } }))),
+      ascending: async (lo, hi, offset, limit) => this.redis.run('archive.range', (c) => c.zRange(k.index, lo, hi, { BY: 'SCORE', LIMIT: { offset, count: limit } })),
+      descending: async (lo, hi, limit) => this.redis.run('archive.range', (c) => c.zRange(k.index, hi, lo, { BY: 'SCORE', REV: true, LIMIT: { offset: 0, count: limit } })),
     };
   }
 
   private withReader(k: ArchiveKeys, jid: string): ArchiveSetReader {
-    const bound = (seq: number) => `[${jid}${SEP}${archiveId(seq)}`;
-    const seqsOf = (members: string[]) => members.map((m) => archiveSeq(m.slice(m.lastIndexOf(SEP) + 1))!);
+    // Members are `<jid>\0<id>` and an id starts with its fixed-width position: [lo, hi] is the lex
+    // range from `<jid>\0<position lo>` (inclusive) to `<jid>\0<position hi + 1>` (exclusive).
+    const from = (lo: number) => `[${jid}${SEP}${archiveId(lo)}`;
+    const to = (hi: number) => `(${jid}${SEP}${archiveId(hi + 1)}`;
+    const idsOf = (members: string[]) => members.map((m) => m.slice(m.lastIndexOf(SEP) + 1));
     return {
-      count: async (lo, hi) => Number(await this.redis.run('archive.count', (c) => c.zLexCount(k.with, bound(lo), bound(hi)))),
-      ascending: async (lo, hi, offset, limit) => seqsOf(await this.redis.run('archive.range', (c) => c.zRange(k.with, bound(lo), bound(hi), { BY: 'LEX', LIMIT: { offset, count: limit } }))),
-      descending: async (lo, hi, limit) => seqsOf(await this.redis.run('archive.range', (c) => c.zRange(k.with, bound(hi), bound(lo), { BY: 'LEX', REV: true, LIMIT: { offset: 0, count: limit } }))),
+      count: async (lo, hi) => Number(await this.redis.run('archive.count', (c) => c.zLexCount(k.with, from(lo), to(hi)))),
+      ascending: async (lo, hi, offset, limit) => idsOf(await this.redis.run('archive.range', (c) => c.zRange(k.with, from(lo), to(hi), { BY: 'LEX', LIMIT: { offset, count: limit } }))),
+      descending: async (lo, hi, limit) => idsOf(await this.redis.run('archive.range', (c) => c.zRange(k.with, to(hi), from(lo), { BY: 'LEX', REV: true, LIMIT: { offset: 0, count: limit } }))),
     };
   }
 
   /** XEP-0313 `ids`: the named messages that exist (and match `with`), in order. */
   private async idsReader(k: ArchiveKeys, query: ArchiveQuery): Promise<ArchiveSetReader> {
-    const seqs = [...new Set((query.ids ?? []).map(archiveSeq).filter((s): s is number => s !== undefined))].sort((a, b) => a - b);
-    const found: number[] = [];
-    for (const seq of seqs) {
-      const id = archiveId(seq);
+    const ids = [...new Set(query.ids ?? [])].filter((id) => archiveSeq(id) !== undefined).sort();
+    const found: string[] = [];
+    for (const id of ids) {
       const hit = query.with === undefined ? (await this.redis.run('archive.exists', (c) => c.zScore(k.index, id))) !== null : (await this.redis.run('archive.exists', (c) => c.zScore(k.with, `${query.with}${SEP}${id}`))) !== null;
-      if (hit) found.push(seq);
+      if (hit) found.push(id);
     }
     return arraySetReader(found);
   }

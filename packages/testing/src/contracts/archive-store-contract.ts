@@ -107,13 +107,14 @@ export function archiveStoreContract(name: string, makeStore: () => Promise<Arch
       expect(bodies(await store.query('alice', { max: 10, afterId: ids[6] }))).toBe('7,8,9');
       expect(bodies(await store.query('alice', { max: 10, beforeId: ids[2], afterId: ids[0] }))).toBe('1');
       expect(await store.query('alice', { max: 10, afterId: ids[6] })).toMatchObject({ count: 3 });
-      expect(bodies(await store.query('alice', { max: 10, ids: [ids[5]!, ids[1]!, 'zzzzzzzzzzz'] }))).toBe('1,5');
+      expect(bodies(await store.query('alice', { max: 10, ids: [ids[5]!, ids[1]!, 'zzzzzzzzzzzzzzzzz', ids[3]!.slice(0, -1) + (ids[3]!.endsWith('0') ? '1' : '0')] }))).toBe('1,5');
     });
 
     it('answers undefined for an id it does not hold (item-not-found)', async () => {
       const ids = await ten();
+      // The same position with another random part: guessing the order is not enough (XEP-0313 §5.2).
       const unknown = ids[0]!.slice(0, -1) + (ids[0]!.endsWith('0') ? '1' : '0');
-      expect(archiveSeq(ids[0]!)).toBeDefined();
+      expect(archiveSeq(unknown)).toBe(archiveSeq(ids[0]!));
       await expect(store.query('alice', { max: 10, rsmAfter: 'not-an-id' })).resolves.toBeUndefined();
       await expect(store.query('alice', { max: 10, rsmBefore: unknown })).resolves.toBeUndefined();
       await expect(store.query('alice', { max: 10, afterId: unknown })).resolves.toBeUndefined();
