@@ -25,3 +25,4 @@ export { MemoryAdminAccountStore, MemoryApiTokenStore, MemoryAuditLog, memoryAdm
 export { StoreUnavailableError, isStoreUnavailable } from './store-unavailable.js';
 export { FileStoreError, type FileState, type FileStore, type FileStoreErrorCode, type NewFile, type OwnerUsage, type StoredFile } from './files.js';
 export { MemoryFileStore } from './memory-files.js';
+export { queryArchive, type ArchivePaging } from './archive-request.js';
