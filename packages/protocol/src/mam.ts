@@ -158,10 +158,14 @@ export function mamResult(args: { to: string; from?: string; queryId?: string; i
   );
 }
 
-/** §4.3: the <fin/> closing a query, with the XEP-0059 <set/> of the page. */
-export function mamFin(page: { first?: string; last?: string; index: number; count: number; complete: boolean }): Element {
+/**
+ * §4.3: the <fin/> closing a query, with the XEP-0059 <set/> of the page. `index` is given for
+ * pages read forward only: it is optional (XEP-0059 §2.4), and slixmpp (1.8) stops a backward
+ * iteration as soon as first index + page size equals the count, which the last page always does.
+ */
+export function mamFin(page: { first?: string; last?: string; index?: number; count: number; complete: boolean }): Element {
   const set = xml('set', { xmlns: MAM_NS.RSM });
-  if (page.first !== undefined) set.append(xml('first', { index: String(page.index) }, page.first));
+  if (page.first !== undefined) set.append(xml('first', page.index === undefined ? {} : { index: String(page.index) }, page.first));
   if (page.last !== undefined) set.append(xml('last', {}, page.last));
   set.append(xml('count', {}, String(page.count)));
   const attrs: Record<string, string> = { xmlns: MAM_NS.MAM };

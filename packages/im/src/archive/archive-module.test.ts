@@ -191,7 +191,9 @@ describe('querying (XEP-0313 §4, XEP-0059)', () => {
     expect(last.bodies).toEqual(['b7', 'a8', 'b9']);
     const before = await ask(alice, query({ rsm: { max: '3', before: last.ids[0] } }));
     expect(before.bodies).toEqual(['a4', 'b5', 'a6']);
-    expect(set(before).getChild('first')!.attrs.index).toBe('4');
+    expect(set(before).getChild('first')!.attrs.index).toBeUndefined(); // optional, and given forward only
+    expect(fin(before).attrs.complete).toBeUndefined();
+    expect(set(await ask(alice, query({ rsm: { max: '4', after: first.ids[1]! } }))).getChild('first')!.attrs.index).toBe('2');
   });
 
   it('filters by contact, by time and by ids (extended), and caps max at maxPageSize', async () => {

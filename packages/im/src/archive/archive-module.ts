@@ -156,7 +156,7 @@ export const archiveModule: Module<ArchiveOptions> = {
           }
           const first = page.messages[0]?.id;
           const last = page.messages.at(-1)?.id;
-          return mamFin({ ...(first ? { first } : {}), ...(last ? { last } : {}), index: page.index, count: page.count, complete: page.complete });
+          return mamFin({ ...(first ? { first } : {}), ...(last ? { last } : {}), ...(query.before === undefined ? { index: page.index } : {}), count: page.count, complete: page.complete });
         },
       },
       'account',

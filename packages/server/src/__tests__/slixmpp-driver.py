@@ -13,6 +13,7 @@
 #   search {text}                      XEP-0055 data-form search on the server -> items
 #   carbons                            xep_0280 enable
 #   blocklist                          xep_0191 get_blocked -> items (sorted)
+#   mam {max, with?, reverse?}         xep_0313 iterate (RSM pages of `max`) -> messages [{id, body, from, stamp}]
 #   block {jids} / unblock {jids}      xep_0191 block / unblock
 #   raw {xml}                          send_raw
 #   close                              disconnect, then exit 0
@@ -53,7 +54,7 @@ class Driven(slixmpp.ClientXMPP):
     def __init__(self, args):
         super().__init__(args.jid, args.password)
         self.done = asyncio.get_event_loop().create_future()
-        for plugin in ('xep_0004', 'xep_0030', 'xep_0054', 'xep_0191', 'xep_0280'):
+        for plugin in ('xep_0004', 'xep_0030', 'xep_0054', 'xep_0191', 'xep_0280', 'xep_0313'):
             self.register_plugin(plugin)
         register_stanza_plugin(Iq, Search)
         register_stanza_plugin(Search, Form)
@@ -135,6 +136,13 @@ class Driven(slixmpp.ClientXMPP):
             await self['xep_0191'].block(c['jids'])
         elif op == 'unblock':
             await self['xep_0191'].unblock(c['jids'])
+        elif op == 'mam':
+            messages = []
+            async for result in self['xep_0313'].iterate(with_jid=c.get('with'), reverse=c.get('reverse', False), rsm={'max': c['max']}):
+                forwarded = result['mam_result']['forwarded']
+                inner = forwarded['stanza']
+                messages.append({'id': result['mam_result']['id'], 'body': inner['body'], 'from': str(inner['from']), 'stamp': forwarded['delay']['stamp'].isoformat()})
+            return {'messages': messages}
         elif op == 'close':
             self.disconnect(wait=2.0)
         else:
