@@ -6,7 +6,7 @@
 import { describe, it, expect, beforeEach } from '@jest/globals';
 import xml, { type Element } from '@xmpp/xml';
 import { MAM_NS, NS } from '@deskchat/protocol';
-import { removeAccount } from '@deskchat/core';
+import { StoreUnavailableError, removeAccount } from '@deskchat/core';
 import { Harness, isStanzaError, type HarnessClient } from '@deskchat/testing';
 import { rosterModule } from '../roster/roster-module.js';
 import { presenceModule } from '../presence/presence-module.js';
@@ -150,6 +150,24 @@ describe('archiving at routing (XEP-0313 §5.1.1, XEP-0359)', () => {
     expect((await ask(bob, query())).bodies).toEqual(['kept']);
     expect((await ask(alice, query())).bodies).toEqual(['kept']);
     expect((await h.core.stores.archive.usage('nobody')).messages).toBe(0);
+  });
+
+  it('delivers a message unarchived while the store is unavailable (a cluster store failing over)', async () => {
+    const archive = h.core.stores.archive;
+    const append = archive.append.bind(archive);
+    archive.append = async () => {
+      throw new StoreUnavailableError('test', 'store down');
+    };
+    try {
+      await alice.send(chat('bob@localhost', 'while down', [xml('stanza-id', { xmlns: SID, by: 'bob@localhost', id: 'fake' })]));
+      const got = await bob.next(isBody('while down'));
+      expect(got.getChildren('stanza-id', SID)).toEqual([]); // none of ours, and the claimed one removed
+    } finally {
+      archive.append = append;
+    }
+    await alice.send(chat('bob@localhost', 'back'));
+    expect((await bob.next(isBody('back'))).getChild('stanza-id', SID)).toBeDefined();
+    expect((await ask(bob, query())).bodies).toEqual(['back']);
   });
 
   it('archives a message to oneself once', async () => {

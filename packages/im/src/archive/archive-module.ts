@@ -34,7 +34,7 @@ import {
   withAttrs,
   type JID,
 } from '@deskchat/protocol';
-import { parseDocument, queryArchive, type ArchivePrefs, type Module, type StanzaEvent } from '@deskchat/core';
+import { StoreUnavailableError, parseDocument, queryArchive, type ArchivePrefs, type Module, type StanzaEvent } from '@deskchat/core';
 import { hasBody, hasHint, isCarbon, messageType } from '../messaging/message-rules.js';
 import { DEFAULT_ARCHIVE_OPTIONS, type ArchiveOptions } from './options.js';
 
@@ -62,7 +62,7 @@ export const archiveModule: Module<ArchiveOptions> = {
   defaults: DEFAULT_ARCHIVE_OPTIONS,
   setup(api) {
     const { options } = api;
-    const store = api.stores.archive;
+    const archives = api.stores.archive;
     const now = () => options.now?.() ?? Date.now();
     const domain = api.domain;
     /** Elements archived on their way: the router may dispatch the same one again (full → bare). */
@@ -84,7 +84,7 @@ export const archiveModule: Module<ArchiveOptions> = {
 
     /** XEP-0441 §3: whether the owner's preferences archive a message with `peer` (a bare JID). */
     const wants = async (owner: string, peer: string): Promise<boolean> => {
-      const prefs: ArchivePrefs = (await store.getPrefs(owner)) ?? { default: options.defaultPreference, always: [], never: [] };
+      const prefs: ArchivePrefs = (await archives.getPrefs(owner)) ?? { default: options.defaultPreference, always: [], never: [] };
       if (prefs.never.includes(peer)) return false;
       if (prefs.always.includes(peer)) return true;
       if (prefs.default === 'roster') return (await api.stores.roster.getItem(owner, peer)) !== undefined;
@@ -93,32 +93,48 @@ export const archiveModule: Module<ArchiveOptions> = {
     const withKeys = (jid: JID) => (jid.resource ? [jid.bare().toString(), jid.toString()] : [jid.toString()]);
 
     const archive = async (event: StanzaEvent): Promise<false> => {
-      const { from, to, origin } = event;
+      const { to, origin } = event;
       if (archived.has(event.stanza) || !isArchivable(event.stanza)) return false;
       // A redelivered message (no sending session) that already carries our id for the recipient.
       if (!origin && event.stanza.getChildren('stanza-id', MAM_NS.STANZA_ID).some((c) => c.attrs.by === to.bare().toString())) return false;
-      let stanza = withoutClaimedIds(event.stanza, isOurs);
+      const stanza = withoutClaimedIds(event.stanza, isOurs);
+      archived.add(stanza);
+      event.stanza = stanza;
+      try {
+        await archiveInto(event, stanza);
+      } catch (err) {
+        // The cluster store is down for a moment (issue 8 §8): the message goes on unarchived, as
+        // traffic does everywhere else meanwhile, rather than bouncing for the archive's sake.
+        if (!(err instanceof StoreUnavailableError)) throw err;
+        api.log.warn({ err }, 'a message was not archived: the store is unavailable');
+      }
+      return false;
+    };
+
+    /** Steps 3–4: the archives, then the recipient's id on the routed copy. */
+    const archiveInto = async (event: StanzaEvent, original: Element): Promise<void> => {
+      const { from, to } = event;
+      let stanza = original;
       const text = stanza.toString();
       const at = now();
       const sender = from.local && from.domain === domain ? from.local : undefined;
       const recipient = to.local;
       // A message to an account that does not exist bounces (core's fallback): nothing to keep.
-      if (recipient && recipient !== sender && !(await api.stores.accounts.hasAccount(recipient))) return false;
+      if (recipient && recipient !== sender && !(await api.stores.accounts.hasAccount(recipient))) return;
       let recipientId: string | undefined;
       if (sender && (await wants(sender, to.bare().toString()))) {
-        const id = await store.append(sender, { at, with: withKeys(to), stanza: text }, limits());
+        const id = await archives.append(sender, { at, with: withKeys(to), stanza: text }, limits());
         if (recipient === sender) recipientId = id; // one archive, one copy
       }
       if (recipient && recipient !== sender && (await wants(recipient, from.bare().toString()))) {
-        recipientId = await store.append(recipient, { at, with: withKeys(from), stanza: text }, limits());
+        recipientId = await archives.append(recipient, { at, with: withKeys(from), stanza: text }, limits());
       }
       if (recipientId) {
         stanza = withAttrs(stanza, {});
         stanza.children = [...stanza.children, stanzaId(to.bare().toString(), recipientId)];
+        archived.add(stanza);
+        event.stanza = stanza;
       }
-      archived.add(stanza);
-      event.stanza = stanza;
-      return false;
     };
     api.hook('message/bare', archive, ARCHIVE_PRIORITY);
     api.hook('message/full', archive, ARCHIVE_PRIORITY);
@@ -141,8 +157,8 @@ export const archiveModule: Module<ArchiveOptions> = {
           ownOnly(isOwnAccount);
           const query = parseMamQuery(payload, { extended: true });
           const owner = from.local;
-          if (options.retentionDays > 0) await store.expire(owner, now() - options.retentionDays * 86_400_000);
-          const page = await queryArchive(store, owner, query, options);
+          if (options.retentionDays > 0) await archives.expire(owner, now() - options.retentionDays * 86_400_000);
+          const page = await queryArchive(archives, owner, query, options);
           const bare = from.bare().toString();
           for (const m of page.messages) {
             let message: Element;
@@ -169,12 +185,12 @@ export const archiveModule: Module<ArchiveOptions> = {
       {
         get: async ({ from, isOwnAccount }) => {
           ownOnly(isOwnAccount);
-          return mamPrefsElement((await store.getPrefs(from.local)) ?? { default: options.defaultPreference, always: [], never: [] });
+          return mamPrefsElement((await archives.getPrefs(from.local)) ?? { default: options.defaultPreference, always: [], never: [] });
         },
         set: async ({ payload, from, isOwnAccount }) => {
           ownOnly(isOwnAccount);
           const prefs = parseMamPrefs(payload);
-          await store.setPrefs(from.local, prefs);
+          await archives.setPrefs(from.local, prefs);
           return mamPrefsElement(prefs);
         },
       },
