@@ -2,7 +2,8 @@
 // bob with @xmpp/client; bob's client gets each message with its XEP-0359 stanza id; slixmpp's own
 // XEP-0313 plugin (python3-slixmpp), signed in as bob, pages through the archive with XEP-0059 in
 // pages of three, forward and backward, and filtered by contact, and finds the same ids; the query
-// form and disco come from @xmpp/client; an unknown RSM id is item-not-found.
+// form and disco come from @xmpp/client; an unknown RSM id is item-not-found. Then a room on
+// conference.localhost: its messages carry the room's stanza id and its archive pages at its JID.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { xml, type Client } from '@xmpp/client';
 import type { Element } from '@xmpp/xml';
@@ -89,5 +90,32 @@ describe('XEP-0313 on one node with real clients (issue #13)', () => {
       .set(xml('query', { xmlns: MAM }, xml('set', { xmlns: 'http://jabber.org/protocol/rsm' }, xml('after', {}, 'not-an-archive-id'))))
       .then(() => undefined, (err: { condition?: string }) => err.condition);
     expect(error).toBe('item-not-found');
+  });
+
+  it("archives a room's messages with the room's stanza id and pages them at the room's JID", async () => {
+    const alice = await online('alice', 'room');
+    const bob = await online('bob', 'room');
+    const roomJid = 'lobby@conference.localhost';
+    // Without <x xmlns='…muc'/> the first join makes an instant room (no configuration step).
+    const enter = async (user: { xmpp: Client; stanzas: Element[] }, nick: string) => {
+      await user.xmpp.send(xml('presence', { to: `${roomJid}/${nick}` }));
+      await eventually(() => user.stanzas.find((el) => el.is('presence') && el.attrs.from === `${roomJid}/${nick}`), `${nick} in the room`);
+    };
+    await enter(alice, 'Alice');
+    await enter(bob, 'Bob');
+    const ids: string[] = [];
+    for (const [user, body] of [[alice, 'r1'], [bob, 'r2'], [alice, 'r3']] as const) {
+      await user.xmpp.send(xml('message', { to: roomJid, type: 'groupchat' }, xml('body', {}, body)));
+      const got = await eventually(() => bob.stanzas.find((el) => el.is('message') && el.attrs.type === 'groupchat' && el.getChildText('body') === body), `${body} at bob`);
+      expect(got.getChild('stanza-id', SID)!.attrs.by).toBe(roomJid);
+      ids.push(got.getChild('stanza-id', SID)!.attrs.id);
+    }
+    bob.stanzas.length = 0;
+    const reply = await bob.xmpp.iqCaller.request(xml('iq', { type: 'set', to: roomJid, id: 'room-q' }, xml('query', { xmlns: MAM, queryid: 'room' }, xml('set', { xmlns: 'http://jabber.org/protocol/rsm' }, xml('max', {}, '2'), xml('after', {}, ids[0]!)))));
+    const results = bob.stanzas.filter((el) => el.getChild('result', MAM)?.attrs.queryid === 'room');
+    expect(results.map((el) => el.attrs.from)).toEqual([roomJid, roomJid]);
+    expect(results.map((el) => el.getChild('result', MAM)!.attrs.id)).toEqual(ids.slice(1));
+    expect(results.map((el) => el.getChild('result', MAM)!.getChild('forwarded', 'urn:xmpp:forward:0')!.getChild('message')!.attrs.from)).toEqual([`${roomJid}/Bob`, `${roomJid}/Alice`]);
+    expect(reply.getChild('fin', MAM)!.attrs.complete).toBe('true');
   });
 });
