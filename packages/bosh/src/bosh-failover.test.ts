@@ -4,6 +4,7 @@
 // with the same sid, nothing lost, nothing duplicated, and no sign-out seen by anyone.
 import { beforeEach, describe, expect, it } from '@jest/globals';
 import xml from '@xmpp/xml';
+import { takeOver } from '@deskchat/core';
 import { Harness, stanzaMatching, type HarnessClient } from '@deskchat/testing';
 import { BoshKit, body, settle, type KitSession } from './__tests__/bosh-kit.js';
 
@@ -119,5 +120,34 @@ describe('BOSH session continued on the pair peer', () => {
     await settle();
     const res = await b.send(body({ rid: s.next(), sid: s.sid }));
     expect(res.element.attrs).toMatchObject({ type: 'terminate', condition: 'item-not-found' });
+  });
+
+  it('ends a session nobody continued within its inactivity: lost for the modules, what waited for it routed again to the user\'s bare JID, and the sid forgotten', async () => {
+    // What the router routes to alice's bare JID on the surviving node (IM delivers it to her other
+    // resources or to offline storage; no IM module here, so this stands in for it).
+    const routedToBare: string[] = [];
+    h.cores[1].hooks.on('message/bare', ({ stanza }) => {
+      if (stanza.attrs.to === 'alice@localhost') routedToBare.push(stanza.getChildText('body') ?? '');
+      return true;
+    });
+    const lost: string[] = [];
+    h.cores[1].hooks.on('session/lost', ({ username, resource }) => void lost.push(`${username}/${resource}`));
+    await bob.send(chat('alice@localhost/web', 'queued on node 1'));
+    await settle();
+    await killNodeA();
+    await bob.send(chat('alice@localhost/web', 'sent after it died'));
+    await settle();
+    // Within its inactivity the session waits to be continued: nothing ends, nothing is broadcast.
+    await expect(takeOver(h.cores[1], 'node1', a.now + 1_000)).resolves.toEqual({ sessions: 0, stanzas: 0 });
+    expect(lost).toEqual([]);
+    expect(routedToBare).toEqual([]);
+    // Past it (60 s here), the takeover ends it as an idle session would end.
+    await expect(takeOver(h.cores[1], 'node1', a.now + 61_000)).resolves.toEqual({ sessions: 1, stanzas: 2 });
+    expect(lost).toEqual(['alice/web']);
+    expect(routedToBare).toEqual(['queued on node 1', 'sent after it died']);
+    b.now = a.now + 61_000;
+    const res = await b.send(body({ rid: s.next(), sid: s.sid }));
+    expect(res.element.attrs).toMatchObject({ type: 'terminate', condition: 'item-not-found' });
+    expect(unbound).toEqual([]); // the dead node's session never unbound anywhere: it was lost, and said so once
   });
 });

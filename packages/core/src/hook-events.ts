@@ -90,7 +90,7 @@ export interface HookEvents {
   /** SASL succeeded; a dispatch handler may refuse to serve the user here (e.g. another node is its home) by returning true after closing the session. */
   'session/authenticated': Dispatch<{ session: Session }>;
   /** A SASL attempt failed (`not-authorized`, `temporary-auth-failure` when throttled, …); for metrics and logs. */
-  'session/auth-failed': Notify<{ session: Session; condition: string }>;
+  'session/auth-failed': Notify<{ session: Session; condition: string; throttled?: 'user' | 'address' }>;
   'session/bound': Notify<{ session: Session }>;
   /** XEP-0198 §5: the session's connection was lost and it waits to be resumed; what is written to it now waits in its stream management queue. */
   'session/hibernated': Notify<{ session: Session }>;

@@ -7,6 +7,7 @@ export { filePolicyModule, FILE_POLICY_SERVICE } from './policy/policy-module.js
 export { checkContent, checkName, checkOffer, checkUsage, extensionOf, type OfferedFile, type Usage } from './policy/check.js';
 export { sniff, SNIFF_BYTES, type Sniffed } from './policy/sniff.js';
 export { Refusal, NS_HTTP_UPLOAD, formatBytes, type RefusalCode } from './refusals.js';
+export type { FileRefused, FileStored, RefusalPoint } from './events.js';
 export { DEFAULT_FILES_OPTIONS, parseFilesOptions, type FilesOptions, type ProxyOptions } from './options.js';
 export { UploadService, FILE_UPLOAD_SERVICE, FILES_PATH, type UploadServiceInit } from './upload/upload-service.js';
 export { httpUploadModule, NS_FILE_OFFER, NS_OOB, UPLOAD_RESOURCE, type HttpUploadModuleOptions } from './upload/upload-module.js';

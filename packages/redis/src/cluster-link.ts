@@ -27,7 +27,7 @@
 import { createCluster } from 'redis';
 import type { Logger, Metrics } from '@deskchat/core';
 import { backoffDelay } from './backoff.js';
-import { RedisConnection, closeWithin, describe, isCredentialError, type BlockingClient, type ClientEvents, type RedisClient, type RedisClusterClient, type RedisLink } from './connection.js';
+import { RedisConnection, closeWithin, describe, isCredentialError, tlsSocket, type BlockingClient, type ClientEvents, type RedisClient, type RedisClusterClient, type RedisLink } from './connection.js';
 import { RedisConnectError } from './errors.js';
 import type { RedisClusterOptions, RedisOptions } from './options.js';
 
@@ -46,12 +46,12 @@ function clusterClient(options: RedisOptions, cluster: RedisClusterOptions, name
   // createCluster (the `redis` package) adds the module commands (JSON, search…) to the type; the
   // object is a node-redis RedisCluster either way, and the stores use only core commands.
   return createCluster({
-    rootNodes: cluster.nodes.map((n) => ({ socket: { host: n.host, port: n.port } })),
+    rootNodes: cluster.nodes.map((n) => ({ socket: { host: n.host, port: n.port, ...(options.tls.enabled ? tlsSocket(options) : {}) } })),
     defaults: {
       ...(options.password !== undefined ? { password: options.password } : {}),
       disableOfflineQueue: true,
       name,
-      socket: { connectTimeout: options.connectTimeoutMs, socketTimeout, keepAlive: true, reconnectStrategy },
+      socket: { connectTimeout: options.connectTimeoutMs, socketTimeout, keepAlive: true, reconnectStrategy, ...(options.tls.enabled ? tlsSocket(options) : {}) },
     },
   }) as RedisClusterClient;
 }

@@ -66,4 +66,30 @@ describe('RedisConnection.run() measured through the metrics port', () => {
     // A call refused before anything was sent has no duration to report.
     expect(observed.deskchat_redis_command_seconds!.map((o) => o.labels.operation)).toEqual(['getRoster']);
   });
+
+  it('acknowledges a durable write whose WAIT timed out (no replica here), counts it as unreplicated, and skips WAIT for the next second', async () => {
+    const { metrics, observed } = recordingMetrics();
+    redis = await connectRedis(redisOptions(fixture.server, { waitReplicas: 1, waitTimeoutMs: 1000, commandTimeoutMs: 5000 }), { metrics });
+    // The durable writes have a connection of their own: a WAIT blocks only it.
+    expect(String(await redis.runOnPrimaries('clientList', (c) => c.sendCommand(['CLIENT', 'LIST'])))).toMatch(/name=deskchat-durable/);
+    const started = Date.now();
+    await expect(redis.runDurable('setItem', (c) => c.set('durable-1', 'v'))).resolves.toBe('OK');
+    expect(Date.now() - started).toBeGreaterThanOrEqual(990); // WAIT ran to its timeout
+    expect(observed.deskchat_redis_unreplicated_writes_total).toHaveLength(1);
+    const next = Date.now();
+    await expect(redis.runDurable('setItem', (c) => c.set('durable-2', 'v'))).resolves.toBe('OK');
+    expect(Date.now() - next).toBeLessThan(1000); // no second WAIT within the second
+    expect(observed.deskchat_redis_unreplicated_writes_total).toHaveLength(2);
+    await expect(redis.run('getItem', (c) => c.mGet(['durable-1', 'durable-2']))).resolves.toEqual(['v', 'v']);
+    expect(observed.deskchat_redis_command_seconds!.filter((o) => o.labels.operation === 'setItem')).toHaveLength(2);
+  });
+
+  it('runs durable writes on the main connection without WAIT when waitReplicas is 0 (the default with one Redis)', async () => {
+    const { metrics, observed } = recordingMetrics();
+    redis = await connectRedis(redisOptions(fixture.server), { metrics });
+    expect(redis.options.waitReplicas).toBe(0);
+    expect(String(await redis.runOnPrimaries('clientList', (c) => c.sendCommand(['CLIENT', 'LIST'])))).not.toMatch(/name=deskchat-durable/);
+    await expect(redis.runDurable('setItem', (c) => c.set('durable-3', 'v'))).resolves.toBe('OK');
+    expect(observed.deskchat_redis_unreplicated_writes_total ?? []).toHaveLength(0);
+  });
 });

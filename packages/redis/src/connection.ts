@@ -68,6 +68,16 @@ export interface RedisLink {
   close(timeoutMs: number): Promise<void>;
 }
 
+/**
+ * A second connection to the primary, for durable writes and their `WAIT` (which blocks the
+ * connection that sends it: on the main one it would hold back heartbeats, bus reads and sign-ins).
+ * Made by the link's owner when `waitReplicas` > 0; it follows the primary as the main one does.
+ */
+export interface DurableLink {
+  execute<T>(fn: (client: RedisClient) => Promise<T>): Promise<T>;
+  close(timeoutMs: number): Promise<void>;
+}
+
 export interface RedisConnectionEvents {
   /** Redis stopped answering; `reason` is for the log. Store calls fail until 'available'. */
   unavailable: [reason: string];
@@ -88,6 +98,9 @@ export class RedisConnection extends EventEmitter<RedisConnectionEvents> {
   private readonly healthTimer: NodeJS.Timeout;
   private readonly latency: Histogram;
   private readonly failures: Counter;
+  private readonly unreplicated: Counter;
+  /** After a WAIT that timed out: durable writes skip WAIT until then (a dead replica must not slow every write). */
+  private skipWaitUntil = 0;
 
   /**
    * Use `connectRedis`. `client` is for tests and rate-limiter-flexible (which routes each of its
@@ -100,8 +113,13 @@ export class RedisConnection extends EventEmitter<RedisConnectionEvents> {
     events: ClientEvents,
     private readonly link: RedisLink,
     metrics: Metrics = noopMetrics,
+    private readonly durable?: DurableLink,
   ) {
     super();
+    this.unreplicated = metrics.counter({
+      name: 'deskchat_redis_unreplicated_writes_total',
+      help: 'Durable writes acknowledged before cluster.redisWaitReplicas replicas had them (WAIT timed out, or was skipped just after one did): lost if the primary dies before they replicate',
+    });
     this.latency = metrics.histogram({ name: 'deskchat_redis_command_seconds', help: 'Duration of each store call on Redis (one command, pipeline or script, RedisConnection.run), by operation', labelNames: ['operation'], buckets: LATENCY_BUCKETS });
     this.failures = metrics.counter({
       name: 'deskchat_redis_errors_total',
@@ -128,6 +146,42 @@ export class RedisConnection extends EventEmitter<RedisConnectionEvents> {
    */
   async run<T>(what: string, operation: (client: RedisCommands) => Promise<T>, options: { timeoutMs?: number } = {}): Promise<T> {
     return this.measured(what, options, (guard) => this.link.execute((client) => guard(() => operation(client))));
+  }
+
+  /**
+   * Runs a durable write: one the caller acknowledges to a client (an offline message stored, a
+   * roster change, an account). With `waitReplicas` > 0 it runs on the durable connection and then
+   * waits (`WAIT`, at most `waitTimeoutMs`) until that many replicas have it, so that a replica
+   * Sentinel promotes after the primary dies has every acknowledged write. A WAIT that times out
+   * (no replica, or one lagging) does not fail the write (the primary has it, and refusing writes
+   * whenever a replica is down would undo the point of having one): it is counted
+   * (deskchat_redis_unreplicated_writes_total), logged, and the next second's durable writes skip WAIT.
+   */
+  async runDurable<T>(what: string, operation: (client: RedisCommands) => Promise<T>, options: { timeoutMs?: number } = {}): Promise<T> {
+    const durable = this.durable;
+    if (!durable || this.options.waitReplicas === 0) return this.run(what, operation, options);
+    return this.measured(what, options, (guard) =>
+      durable.execute((client) =>
+        guard(async () => {
+          const result = await operation(client);
+          await this.waitForReplicas(what, client);
+          return result;
+        }),
+      ),
+    );
+  }
+
+  private async waitForReplicas(what: string, client: RedisClient): Promise<void> {
+    const { waitReplicas, waitTimeoutMs } = this.options;
+    if (Date.now() < this.skipWaitUntil) {
+      this.unreplicated.inc();
+      return;
+    }
+    const acknowledged = await client.wait(waitReplicas, waitTimeoutMs);
+    if (acknowledged >= waitReplicas) return;
+    this.unreplicated.inc();
+    this.skipWaitUntil = Date.now() + 1000;
+    this.log.warn({ redis: this.url, operation: what, replicas: acknowledged, wanted: waitReplicas, waitTimeoutMs }, 'redis: a durable write was acknowledged before its replicas had it (WAIT timed out); durable writes skip WAIT for 1 s');
   }
 
   /**
@@ -182,7 +236,7 @@ export class RedisConnection extends EventEmitter<RedisConnectionEvents> {
     if (this.isClosed) return;
     this.isClosed = true;
     clearInterval(this.healthTimer);
-    await this.link.close(this.options.commandTimeoutMs);
+    await Promise.all([this.link.close(this.options.commandTimeoutMs), this.durable?.close(this.options.commandTimeoutMs)]);
   }
 
   /** A connection of its own for blocking reads (the node bus's XREAD BLOCK); connect it, destroy it when done. */
@@ -273,7 +327,7 @@ export async function connectRedis(options: RedisOptions, deps: ConnectRedisDeps
   const common = { host: endpoint.host, port: endpoint.port, connectTimeout: options.connectTimeoutMs, socketTimeout, keepAlive: true, reconnectStrategy };
   const client: RedisClient = createClient({
     socket: endpoint.isTls
-      ? { ...common, tls: true as const, servername: endpoint.host, rejectUnauthorized: options.tls.rejectUnauthorized, ...(options.tls.ca ? { ca: options.tls.ca } : {}) }
+      ? { ...common, ...tlsSocket(options, endpoint.host) }
       : { ...common, tls: false as const },
     ...(endpoint.username ? { username: endpoint.username } : {}),
     ...(endpoint.password !== undefined ? { password: endpoint.password } : {}),
@@ -307,7 +361,26 @@ export async function connectRedis(options: RedisOptions, deps: ConnectRedisDeps
   }
   hasConnected = true;
   log.info({ redis: url, keyPrefix: options.keyPrefix }, 'connected to redis');
-  return new RedisConnection(client, options, log, events, plainLink(client), deps.metrics);
+  const durable =
+    options.waitReplicas > 0
+      ? await plainDurableLink(client, log).catch((err: unknown) => {
+          client.destroy();
+          throw new RedisConnectError(`Redis at ${url} refused the durable-write connection (${describe(err)})`, url, { cause: err });
+        })
+      : undefined;
+  return new RedisConnection(client, options, log, events, plainLink(client), deps.metrics, durable);
+}
+
+/** The durable connection to a single server: a duplicate of the main client (same options and reconnection). */
+async function plainDurableLink(main: RedisClient, log: Logger): Promise<DurableLink> {
+  const client = main.duplicate({ name: 'deskchat-durable' }) as RedisClient;
+  // Its failures surface as the durable calls' errors; the main connection's health decides availability.
+  client.on('error', (err: Error) => log.debug({ err: describe(err) }, 'redis durable connection error'));
+  await client.connect();
+  return {
+    execute: (fn) => fn(client),
+    close: (timeoutMs) => (client.isOpen ? closeWithin(timeoutMs, client) : Promise.resolve()),
+  };
 }
 
 /** One node-redis client: commands on it, `duplicate()` for blocking reads. */
@@ -343,6 +416,11 @@ export async function closeWithin(timeoutMs: number, client: { readonly isOpen: 
 export interface ClientEvents {
   error(err: Error): void;
   ready(): void;
+}
+
+/** The socket options of a TLS connection to `host` (servername for SNI and the name check). */
+export function tlsSocket(options: RedisOptions, host?: string): { tls: true; rejectUnauthorized: boolean; ca?: string; servername?: string } {
+  return { tls: true, rejectUnauthorized: options.tls.rejectUnauthorized, ...(options.tls.ca ? { ca: options.tls.ca } : {}), ...(host ? { servername: host } : {}) };
 }
 
 /** A certificate problem is a setting to fix, not an outage to wait out (node's TLS error codes). */

@@ -49,7 +49,7 @@ describe('parseRedisOptions with Sentinel (issue 14)', () => {
     expect(() => parseRedisOptions({ clusterNodes: 'h:1', sentinels: 'h:2', masterName: 'm' })).toThrow(/^cluster\.redis\.clusterNodes: either/);
     expect(() => parseRedisOptions({ clusterNodes: 'h' })).toThrow(/^cluster\.redis\.clusterNodes: must be host:port,host:port \(got "h"\)/);
     expect(() => parseRedisOptions({ clusterNodes: 'h:1', masterName: 'm' })).toThrow(/^cluster\.redis\.masterName: only with cluster\.redis\.sentinels/);
-    expect(() => parseRedisOptions({ clusterNodes: 'h:1', tls: {} })).toThrow(/^cluster\.redis\.tls: is not supported with Redis Cluster/);
+    expect(parseRedisOptions({ clusterNodes: 'h:1', tls: { enabled: true, ca: 'PEM' } }).tls).toEqual({ enabled: true, ca: 'PEM', rejectUnauthorized: true });
   });
 
   it('takes a URL or sentinels, not both, and names the key of each mistake', () => {
@@ -59,7 +59,20 @@ describe('parseRedisOptions with Sentinel (issue 14)', () => {
     expect(() => parseRedisOptions({ sentinels: 'h:0', masterName: 'm' })).toThrow(/^cluster\.redis\.sentinels: /);
     expect(() => parseRedisOptions({ sentinels: 'h:1,', masterName: 'm' })).toThrow(/^cluster\.redis\.sentinels: must be host:port/);
     expect(() => parseRedisOptions({ url: 'redis://h', masterName: 'm' })).toThrow(/^cluster\.redis\.masterName: only with cluster\.redis\.sentinels/);
-    expect(() => parseRedisOptions({ sentinels: 'h:1', masterName: 'm', tls: {} })).toThrow(/^cluster\.redis\.tls: is not supported with Sentinel/);
+    expect(parseRedisOptions({ sentinels: 'h:1', masterName: 'm', tls: { enabled: true } }).tls).toEqual({ enabled: true, rejectUnauthorized: true });
+    expect(() => parseRedisOptions({ url: 'redis://h', tls: { enabled: true } })).toThrow(/^cluster\.redis\.tls\.enabled: only with cluster\.redis\.sentinels or cluster\.redis\.clusterNodes: a URL asks for TLS with rediss:\/\//);
+  });
+});
+
+describe('durable writes (WAIT)', () => {
+  it('waits for one replica by default behind Sentinel and for none with one Redis; refuses WAIT on a Redis Cluster and a timeout past the command deadline', () => {
+    expect(parseRedisOptions({ url: 'redis://h' })).toMatchObject({ waitReplicas: 0, waitTimeoutMs: 100 });
+    expect(parseRedisOptions({ sentinels: 'h:26379', masterName: 'm' })).toMatchObject({ waitReplicas: 1, waitTimeoutMs: 100 });
+    expect(parseRedisOptions({ sentinels: 'h:26379', masterName: 'm', waitReplicas: 0 })).toMatchObject({ waitReplicas: 0 });
+    expect(parseRedisOptions({ url: 'redis://h', waitReplicas: 2, waitTimeoutMs: 250 })).toMatchObject({ waitReplicas: 2, waitTimeoutMs: 250 });
+    expect(() => parseRedisOptions({ clusterNodes: 'h:7000', waitReplicas: 1 })).toThrow(/^cluster\.redis\.waitReplicas: is not supported with Redis Cluster/);
+    expect(() => parseRedisOptions({ url: 'redis://h', waitTimeoutMs: 2000 })).toThrow(/^cluster\.redis\.waitTimeoutMs: must be less than cluster\.redis\.commandTimeoutMs \(2000 ms\)/);
+    expect(() => parseRedisOptions({ url: 'redis://h', waitReplicas: -1 })).toThrow(/^cluster\.redis\.waitReplicas/);
   });
 });
 

@@ -37,8 +37,20 @@ export interface RedisOptions {
   healthCheckIntervalMs: number;
   /** Exponential backoff between reconnection attempts, with jitter. */
   reconnect: { minDelayMs: number; maxDelayMs: number };
-  /** For `rediss://`: extra CA (PEM text, read by the server) and whether to check the certificate. */
-  tls: { ca?: string; rejectUnauthorized: boolean };
+  /**
+   * TLS: a URL asks for it with `rediss://`; Sentinel and Cluster with `enabled` (then every
+   * connection is TLS: to the Sentinels, the data nodes, every shard). `ca`: extra CA (PEM text, read
+   * by the server); `rejectUnauthorized`: whether to check the certificate.
+   */
+  tls: { enabled?: boolean; ca?: string; rejectUnauthorized: boolean };
+  /**
+   * Durable writes (what a client is told succeeded) wait for this many replicas with `WAIT`
+   * before they are acknowledged (connection.ts `runDurable`); 0: they do not wait. Default 1
+   * behind Sentinel (a promoted replica then has every acknowledged write), else 0.
+   */
+  waitReplicas: number;
+  /** How long one `WAIT` may take; past it the write is acknowledged unreplicated (counted, logged). */
+  waitTimeoutMs: number;
 }
 
 export interface RedisSentinelOptions {
@@ -63,6 +75,8 @@ export const DEFAULT_REDIS_OPTIONS: Omit<RedisOptions, 'url'> = {
   healthCheckIntervalMs: 1000,
   reconnect: { minDelayMs: 100, maxDelayMs: 5000 },
   tls: { rejectUnauthorized: true },
+  waitReplicas: 0,
+  waitTimeoutMs: 100,
 };
 
 /** What the socket layer needs, taken from the URL and the options. */
@@ -113,8 +127,14 @@ export function parseRedisOptions(raw: Record<string, unknown> | undefined, pref
   const minDelayMs = int(reconnect.minDelayMs, d.reconnect.minDelayMs, key('reconnect.minDelayMs'), 10, 60_000);
   const maxDelayMs = int(reconnect.maxDelayMs, d.reconnect.maxDelayMs, key('reconnect.maxDelayMs'), minDelayMs, 300_000);
   if (tls.ca !== undefined && typeof tls.ca !== 'string') throw new OptionsError(key('tls.ca'), 'must be PEM text');
-  if (sentinel && r.tls !== undefined) throw new OptionsError(key('tls'), 'is not supported with Sentinel yet');
-  if (cluster && r.tls !== undefined) throw new OptionsError(key('tls'), 'is not supported with Redis Cluster yet');
+  const isTlsEnabled = tls.enabled === undefined ? undefined : checkBoolean(key('tls.enabled'), tls.enabled);
+  if (isTlsEnabled !== undefined && !sentinel && !cluster) throw new OptionsError(key('tls.enabled'), `only with ${key('sentinels')} or ${key('clusterNodes')}: a URL asks for TLS with rediss://`);
+  const commandTimeoutMs = int(r.commandTimeoutMs, d.commandTimeoutMs, key('commandTimeoutMs'), 50, 60_000);
+  const waitReplicas = int(r.waitReplicas, sentinel ? 1 : d.waitReplicas, key('waitReplicas'), 0, 16);
+  // On a Cluster a WAIT must go to the primary owning the written key's slot: not done yet.
+  if (cluster && waitReplicas > 0) throw new OptionsError(key('waitReplicas'), 'is not supported with Redis Cluster yet (must be 0)');
+  const waitTimeoutMs = int(r.waitTimeoutMs, d.waitTimeoutMs, key('waitTimeoutMs'), 1, 60_000);
+  if (waitTimeoutMs >= commandTimeoutMs) throw new OptionsError(key('waitTimeoutMs'), `must be less than ${key('commandTimeoutMs')} (${commandTimeoutMs} ms): a durable write is one call within that deadline`);
   return {
     url,
     ...(sentinel ? { sentinel } : {}),
@@ -123,13 +143,16 @@ export function parseRedisOptions(raw: Record<string, unknown> | undefined, pref
     keyPrefix,
     startTimeoutMs: int(r.startTimeoutMs, d.startTimeoutMs, key('startTimeoutMs'), 0, 600_000),
     connectTimeoutMs: int(r.connectTimeoutMs, d.connectTimeoutMs, key('connectTimeoutMs'), 100, 60_000),
-    commandTimeoutMs: int(r.commandTimeoutMs, d.commandTimeoutMs, key('commandTimeoutMs'), 50, 60_000),
+    commandTimeoutMs,
     healthCheckIntervalMs: int(r.healthCheckIntervalMs, d.healthCheckIntervalMs, key('healthCheckIntervalMs'), 50, 60_000),
     reconnect: { minDelayMs, maxDelayMs },
     tls: {
+      ...(isTlsEnabled ? { enabled: true } : {}),
       ...(typeof tls.ca === 'string' ? { ca: tls.ca } : {}),
       rejectUnauthorized: tls.rejectUnauthorized === undefined ? true : checkBoolean(key('tls.rejectUnauthorized'), tls.rejectUnauthorized),
     },
+    waitReplicas,
+    waitTimeoutMs,
   };
 }
 

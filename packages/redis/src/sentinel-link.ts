@@ -15,12 +15,14 @@
 //   new primary after a failover ('topology-change' triggers that PING at once).
 // - The node bus's blocking reader gets a Sentinel client of its own (one master connection that
 //   may block), which follows a failover the same way.
-// Not supported here yet: TLS to the data nodes or the Sentinels, a database other than 0, reads
-// from replicas.
+// - Durable writes (`runDurable`, `waitReplicas` defaults to 1 here) go through a second Sentinel
+//   client, so that their `WAIT` blocks only that connection.
+// - TLS (`tls.enabled`): to the Sentinels and to the data nodes alike, one CA (`tls.ca`) for both.
+// Not supported here yet: a database other than 0, reads from replicas.
 import { createSentinel, type RedisSentinelType } from 'redis';
 import type { Logger, Metrics } from '@deskchat/core';
 import { backoffDelay } from './backoff.js';
-import { RedisConnection, closeWithin, describe, type BlockingClient, type ClientEvents, type RedisClient, type RedisLink } from './connection.js';
+import { RedisConnection, closeWithin, describe, tlsSocket, type BlockingClient, type ClientEvents, type DurableLink, type RedisClient, type RedisLink } from './connection.js';
 import { RedisConnectError } from './errors.js';
 import type { RedisOptions, RedisSentinelOptions } from './options.js';
 
@@ -53,11 +55,12 @@ function sentinelClient(options: RedisOptions, sentinel: RedisSentinelOptions, n
         socketTimeout,
         keepAlive: true,
         reconnectStrategy: (retries: number) => backoffDelay(retries, options.reconnect),
+        ...(options.tls.enabled ? tlsSocket(options) : {}),
       },
     },
     sentinelClientOptions: {
       ...(sentinel.password !== undefined ? { password: sentinel.password } : {}),
-      socket: { connectTimeout: options.connectTimeoutMs },
+      socket: { connectTimeout: options.connectTimeoutMs, ...(options.tls.enabled ? tlsSocket(options) : {}) },
     },
   }) as unknown as Sentinel;
 }
@@ -134,6 +137,25 @@ export async function connectSentinel(options: RedisOptions, sentinel: RedisSent
   }
   const primary = client.getMasterNode();
   log.info({ redis: options.url, primary: primary ? `${primary.host}:${primary.port}` : undefined, keyPrefix: options.keyPrefix }, 'connected to redis through sentinel');
-  connection = new RedisConnection(client as unknown as RedisClient, options, log, events, sentinelLink(client, options, sentinel, log), metrics);
+  const durable =
+    options.waitReplicas > 0
+      ? await sentinelDurableLink(options, sentinel, log).catch(async (err: unknown) => {
+          await client.destroy().catch(() => undefined);
+          throw new RedisConnectError(`Redis Sentinel ${options.url} gave no durable-write connection to the primary (${describe(err)})`, options.url, { cause: err });
+        })
+      : undefined;
+  connection = new RedisConnection(client as unknown as RedisClient, options, log, events, sentinelLink(client, options, sentinel, log), metrics, durable);
   return connection;
+}
+
+/** The durable connection: a Sentinel client of its own (one master connection), following promotions by itself. */
+async function sentinelDurableLink(options: RedisOptions, sentinel: RedisSentinelOptions, log: Logger): Promise<DurableLink> {
+  const client = sentinelClient(options, sentinel, 'deskchat-durable');
+  // Its failures surface as the durable calls' errors; the main connection's health decides availability.
+  client.on('error', (err: unknown) => log.debug({ err: describe(err) }, 'redis sentinel: durable connection error'));
+  await client.connect();
+  return {
+    execute: (fn) => client._execute(false, (c) => fn(c as unknown as RedisClient)),
+    close: (timeoutMs) => (client.isOpen ? closeWithin(timeoutMs, client) : Promise.resolve()),
+  };
 }

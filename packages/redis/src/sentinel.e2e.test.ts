@@ -64,6 +64,26 @@ describe('RedisConnection through Sentinel', () => {
     await expect(limiter.consume('k')).rejects.toMatchObject({ remainingPoints: 0 });
   });
 
+  it('acknowledges a durable write once the replica has it (WAIT 1, on a connection of its own); with the replica stopped, after waitTimeoutMs, logged as unreplicated', async () => {
+    expect(redis.options).toMatchObject({ waitReplicas: 1, waitTimeoutMs: 100 });
+    const quota = { maxMessages: 10, maxBytes: 10_000 };
+    await expect(stores.offline.storeMessage('frank', { storedAt: 1, stanza: '<message id="m1"/>' }, quota)).resolves.toBe(true);
+    await expect(group.replicas[0]!.cli('HLEN', 'sentinel-test:user:{frank}:offline')).resolves.toBe('1');
+    expect(lines.some((l) => l.msg?.startsWith('redis: a durable write was acknowledged before its replicas had it'))).toBe(false);
+    // A stopped replica cannot acknowledge: the write is still acknowledged (the primary has it), after the WAIT timed out.
+    group.replicas[0]!.pause();
+    try {
+      const started = Date.now();
+      await expect(stores.offline.storeMessage('frank', { storedAt: 2, stanza: '<message id="m2"/>' }, quota)).resolves.toBe(true);
+      expect(Date.now() - started).toBeGreaterThanOrEqual(95);
+      expect(lines.filter((l) => l.msg?.startsWith('redis: a durable write was acknowledged before its replicas had it'))).toHaveLength(1);
+    } finally {
+      group.replicas[0]!.resume();
+    }
+    await expect(redis.run('wait', (c) => c.wait(1, 2000))).resolves.toBe(1);
+    await expect(group.replicas[0]!.cli('HLEN', 'sentinel-test:user:{frank}:offline')).resolves.toBe('2');
+  });
+
   it('follows the replica Sentinel promotes after the primary is killed: writes succeed again within 10 s, nothing acknowledged by the replica is lost', async () => {
     await stores.roster.setItem('carol', item('dave@localhost'));
     // What a durable write with WAIT would guarantee: the replica has it before the crash.

@@ -161,6 +161,50 @@ describe('/metrics (Prometheus text format)', () => {
     expect((await metrics())('deskchat_sessions_ended_total', { transport: 'tcp' })).toBeGreaterThanOrEqual(2);
   });
 
+  it('counts sign-ins refused by the failed-auth lockout (limits.authFailuresPerUser) by scope', async () => {
+    await server.addUser('quinn', 'pw-quinn');
+    const before = (await metrics())('deskchat_sign_ins_throttled_total', { scope: 'user' });
+    const plain = (password: string) => Buffer.from(`\0quinn\0${password}`).toString('base64');
+    // Ten wrong passwords from this address (one stream each: a stream allows three attempts), then the right one is refused too.
+    for (let i = 0; i <= 10; i++) {
+      const raw = await RawConnection.connect(server.port);
+      raw.write(STREAM_HEADER);
+      await raw.waitFor(/<\/stream:features>/);
+      raw.write(`<auth xmlns='urn:ietf:params:xml:ns:xmpp-sasl' mechanism='PLAIN'>${plain(i < 10 ? 'wrong' : 'pw-quinn')}</auth>`);
+      await raw.waitFor(i < 10 ? /<not-authorized\/>/ : /<temporary-auth-failure\/>.*limits\.authFailuresPerUser/s);
+      raw.destroy();
+    }
+    const after = await metrics();
+    expect(after('deskchat_sign_ins_throttled_total', { scope: 'user' })).toBe(before + 1);
+    expect(after('deskchat_sign_ins_throttled_total', { scope: 'address' })).toBe(0);
+  });
+
+  it('counts uploads stored and transfers refused under the file policy, by code and where they were refused', async () => {
+    await server.addUser('rosa', 'pw-rosa');
+    const rosa = await signIn(server.port, 'rosa', 'pw-rosa');
+    try {
+      const before = await metrics();
+      const slot = (filename: string, size: number, type: string) =>
+        rosa.iqCaller.request(xml('iq', { type: 'get', to: 'localhost/upload' }, xml('request', { xmlns: 'urn:xmpp:http:upload:0', filename, size: String(size), 'content-type': type })));
+      await expect(slot('setup.exe', 10, 'application/octet-stream')).rejects.toThrow(/not-acceptable/);
+      const put = async (filename: string, body: Buffer, type: string) => {
+        const answer = await slot(filename, body.length, type);
+        const url = answer.getChild('slot')!.getChild('put')!.attrs.url as string;
+        return (await fetch(url, { method: 'PUT', body, headers: { 'content-type': type } })).status;
+      };
+      expect(await put('notes.txt', Buffer.from('hello'), 'text/plain')).toBe(201);
+      // A Windows executable named as a PDF: refused by its content, at upload.
+      expect(await put('invoice.pdf', Buffer.concat([Buffer.from('MZ'), Buffer.alloc(200)]), 'application/pdf')).toBe(415);
+      const after = await metrics();
+      expect(after('deskchat_file_refusals_total', { code: 'type-refused', at: 'slot' }) - before('deskchat_file_refusals_total', { code: 'type-refused', at: 'slot' })).toBe(1);
+      expect(after('deskchat_file_refusals_total', { code: 'content-refused', at: 'upload' }) - before('deskchat_file_refusals_total', { code: 'content-refused', at: 'upload' })).toBe(1);
+      expect(after('deskchat_file_uploads_total') - before('deskchat_file_uploads_total')).toBe(1);
+      expect(after('deskchat_file_upload_bytes_total') - before('deskchat_file_upload_bytes_total')).toBe(5);
+    } finally {
+      await stopClient(rosa);
+    }
+  });
+
   it('counts failed sign-ins by condition', async () => {
     const before = (await metrics())('deskchat_sign_in_failures_total', { condition: 'not-authorized' });
     await expect(signIn(server.port, 'mia', 'wrong')).rejects.toThrow();

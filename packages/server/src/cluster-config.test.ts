@@ -1,4 +1,7 @@
 // The `cluster` section of the configuration (cluster-config.ts) and its environment variables.
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from '@jest/globals';
 import { OptionsError } from '@deskchat/core';
 import { loadConfig, loadToolConfig, parseConfig, parseToolConfig } from './config.js';
@@ -81,6 +84,33 @@ describe('cluster configuration', () => {
     expect(parse({ ...node, redisSentinels: 's1:26379', redisMasterName: 'm' }).cluster).toMatchObject({ redisSentinels: 's1:26379', redisMasterName: 'm', node: 'imp1a' });
   });
 
+  it('passes how many replicas a durable write waits for, and for how long, to the Redis options (DESKCHAT_REDIS_WAIT_REPLICAS, DESKCHAT_REDIS_WAIT_TIMEOUT_MS)', () => {
+    const env = { DESKCHAT_REDIS_SENTINELS: '10.0.0.1:26379', DESKCHAT_REDIS_MASTER_NAME: 'deskchat', DESKCHAT_REDIS_WAIT_REPLICAS: '2', DESKCHAT_REDIS_WAIT_TIMEOUT_MS: '250' };
+    const store = loadToolConfig({ cwd: '/tmp', env }).cluster!;
+    expect(store).toMatchObject({ redisWaitReplicas: 2, redisWaitTimeoutMs: 250 });
+    expect(redisOptionsInput(store)).toMatchObject({ waitReplicas: 2, waitTimeoutMs: 250 });
+    expect(redisOptionsInput(parseToolConfig({ cluster: { redisUrl: base.redisUrl } }, '/tmp').cluster!)).not.toHaveProperty('waitReplicas');
+  });
+
+  it('speaks TLS to the Sentinels and data nodes or to a Redis Cluster with DESKCHAT_REDIS_TLS, trusting DESKCHAT_REDIS_TLS_CA_FILE', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'deskchat-ca-'));
+    const caFile = join(dir, 'ca.pem');
+    writeFileSync(caFile, '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n');
+    try {
+      const env = { DESKCHAT_REDIS_SENTINELS: '10.0.0.1:26379', DESKCHAT_REDIS_MASTER_NAME: 'deskchat', DESKCHAT_REDIS_TLS: 'true', DESKCHAT_REDIS_TLS_CA_FILE: caFile };
+      const store = loadToolConfig({ cwd: '/tmp', env }).cluster!;
+      expect(store).toMatchObject({ redisTls: true, redisTlsCaFile: caFile });
+      expect(redisOptionsInput(store)).toMatchObject({ tls: { enabled: true, ca: '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n' } });
+      // A rediss:// URL takes the CA alone.
+      const url = parseToolConfig({ cluster: { redisUrl: 'rediss://r:6380', redisTlsCaFile: caFile } }, '/tmp').cluster!;
+      expect(redisOptionsInput(url)).toMatchObject({ url: 'rediss://r:6380', tls: { ca: expect.stringContaining('BEGIN CERTIFICATE') } });
+      expect(redisOptionsInput(url).tls).not.toHaveProperty('enabled');
+      expect(() => redisOptionsInput({ ...url, redisTlsCaFile: join(dir, 'missing.pem') })).toThrow(/^cluster\.redisTlsCaFile: cannot be read/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('connects to a sharded Redis Cluster with DESKCHAT_REDIS_CLUSTER_NODES instead of a URL (issue 14)', () => {
     const env = { DESKCHAT_REDIS_CLUSTER_NODES: '10.0.0.1:7000,10.0.0.2:7000', DESKCHAT_REDIS_PASSWORD: 'dp' };
     const store = loadToolConfig({ cwd: '/tmp', env }).cluster!;
@@ -101,6 +131,11 @@ describe('cluster configuration', () => {
     [{ redisSentinels: 's:1,', redisMasterName: 'm' }, 'cluster.redisSentinels'],
     [{ redisMasterName: 'm' }, 'cluster.redisSentinels'],
     [{ redisUrl: 'redis://h:6379', redisMasterName: 'm' }, 'cluster.redisMasterName'],
+    [{ redisUrl: 'redis://h:6379', redisWaitReplicas: 'one' }, 'cluster.redisWaitReplicas'],
+    [{ redisUrl: 'redis://h:6379', redisWaitTimeoutMs: 0 }, 'cluster.redisWaitTimeoutMs'],
+    [{ redisClusterNodes: 'r:7000', redisWaitReplicas: 1 }, 'cluster.redisWaitReplicas'],
+    [{ redisUrl: 'redis://h:6379', redisTls: true }, 'cluster.redisTls'],
+    [{ redisSentinels: 's:26379', redisMasterName: 'm', redisTls: 'maybe' }, 'cluster.redisTls'],
   ])('names the key of a bad Sentinel or Redis Cluster setting: %j → %s', (cluster, key) => {
     let error: unknown;
     try {

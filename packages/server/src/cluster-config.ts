@@ -2,6 +2,7 @@
 // and with a Redis URL — or Redis Sentinel: sentinels and a master name, or a sharded Redis Cluster:
 // some of its nodes (issue 14) — the node joins a cluster; absent, nothing changes (one node, SQLite).
 // Every key has an environment variable (ENV_KEYS in config.ts) and a message naming it.
+import { readFileSync } from 'node:fs';
 import { OptionsError, checkBoolean, checkInteger, type NodeAddress } from '@deskchat/core';
 
 /** Where a cluster keeps its state: all that the administration commands (`deskchat user|admin|cluster …`) need. */
@@ -20,6 +21,14 @@ export interface ClusterStoreConfig {
   redisPassword?: string;
   /** Prefix of every key this cluster writes (several clusters may share one Redis). */
   keyPrefix: string;
+  /** TLS to the Sentinels and data nodes, or to every Redis Cluster node (DESKCHAT_REDIS_TLS); a URL says rediss:// instead. */
+  redisTls?: boolean;
+  /** A CA certificate file (PEM) to trust for Redis TLS, besides the system's (DESKCHAT_REDIS_TLS_CA_FILE). */
+  redisTlsCaFile?: string;
+  /** Replicas a durable write waits for with WAIT (DESKCHAT_REDIS_WAIT_REPLICAS; default 1 behind Sentinel, else 0). */
+  redisWaitReplicas?: number;
+  /** How long that WAIT may take, in ms (DESKCHAT_REDIS_WAIT_TIMEOUT_MS; default 100). */
+  redisWaitTimeoutMs?: number;
 }
 
 export interface ClusterConfig extends ClusterStoreConfig {
@@ -48,6 +57,10 @@ export const CLUSTER_ENV_KEYS: Record<string, string> = {
   DESKCHAT_REDIS_SENTINEL_PASSWORD: 'cluster.redisSentinelPassword',
   DESKCHAT_REDIS_CLUSTER_NODES: 'cluster.redisClusterNodes',
   DESKCHAT_REDIS_PREFIX: 'cluster.keyPrefix',
+  DESKCHAT_REDIS_TLS: 'cluster.redisTls',
+  DESKCHAT_REDIS_TLS_CA_FILE: 'cluster.redisTlsCaFile',
+  DESKCHAT_REDIS_WAIT_REPLICAS: 'cluster.redisWaitReplicas',
+  DESKCHAT_REDIS_WAIT_TIMEOUT_MS: 'cluster.redisWaitTimeoutMs',
   DESKCHAT_NODE: 'cluster.node',
   DESKCHAT_PAIR: 'cluster.pair',
   DESKCHAT_PUBLIC_URL: 'cluster.publicUrl',
@@ -65,7 +78,7 @@ function name(key: string, value: unknown): string {
   return value;
 }
 
-const KNOWN = ['redisUrl', 'redisSentinels', 'redisMasterName', 'redisSentinelPassword', 'redisClusterNodes', 'redisPassword', 'keyPrefix', 'node', 'pair', 'publicUrl', 'publicHost', 'publicC2sPort', 'redirect', 'heartbeatSeconds', 'deadAfterSeconds', 'allowVolatileRedis'];
+const KNOWN = ['redisUrl', 'redisSentinels', 'redisMasterName', 'redisSentinelPassword', 'redisClusterNodes', 'redisPassword', 'redisWaitReplicas', 'redisWaitTimeoutMs', 'redisTls', 'redisTlsCaFile', 'keyPrefix', 'node', 'pair', 'publicUrl', 'publicHost', 'publicC2sPort', 'redirect', 'heartbeatSeconds', 'deadAfterSeconds', 'allowVolatileRedis'];
 
 /**
  * The store half of `cluster` (what the administration commands need: they are not a node, so the
@@ -80,7 +93,20 @@ export function parseClusterStoreConfig(raw: Record<string, unknown> | undefined
   for (const key of Object.keys(raw)) if (!KNOWN.includes(key)) throw new OptionsError(`cluster.${key}`, 'unknown setting');
   const keyPrefix = raw.keyPrefix === undefined ? 'deskchat:' : String(raw.keyPrefix);
   if (!/^[A-Za-z0-9:_.-]{0,64}$/.test(keyPrefix)) throw new OptionsError('cluster.keyPrefix', 'must be up to 64 letters, digits, ":", "_", "." or "-"');
-  const password = raw.redisPassword === undefined || raw.redisPassword === '' ? {} : { redisPassword: String(raw.redisPassword) };
+  const password = {
+    ...(raw.redisPassword === undefined || raw.redisPassword === '' ? {} : { redisPassword: String(raw.redisPassword) }),
+    ...(isSet(raw.redisWaitReplicas) ? { redisWaitReplicas: checkInteger('cluster.redisWaitReplicas', raw.redisWaitReplicas, 0, 16) } : {}),
+    ...(isSet(raw.redisWaitTimeoutMs) ? { redisWaitTimeoutMs: checkInteger('cluster.redisWaitTimeoutMs', raw.redisWaitTimeoutMs, 1, 60_000) } : {}),
+  };
+  if (isSet(raw.redisTls) && checkBoolean('cluster.redisTls', raw.redisTls)) {
+    if (!isSet(raw.redisSentinels) && !isSet(raw.redisClusterNodes)) throw new OptionsError('cluster.redisTls', 'only with cluster.redisSentinels or cluster.redisClusterNodes: a URL asks for TLS with rediss://');
+    Object.assign(password, { redisTls: true });
+  }
+  if (isSet(raw.redisTlsCaFile)) {
+    if (typeof raw.redisTlsCaFile !== 'string') throw new OptionsError('cluster.redisTlsCaFile', 'must be a file path');
+    Object.assign(password, { redisTlsCaFile: raw.redisTlsCaFile });
+  }
+  if (isSet(raw.redisClusterNodes) && password.redisWaitReplicas) throw new OptionsError('cluster.redisWaitReplicas', 'is not supported with cluster.redisClusterNodes yet (must be 0)');
   const address = /^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9._-]+):\d{1,5}$/;
   if (isSet(raw.redisClusterNodes)) {
     if (isSet(raw.redisUrl) || isSet(raw.redisSentinels)) {
@@ -126,8 +152,19 @@ export function redisOptionsInput(c: ClusterStoreConfig): Record<string, unknown
         ? { clusterNodes: c.redisClusterNodes }
         : { url: c.redisUrl }),
     ...(c.redisPassword !== undefined ? { password: c.redisPassword } : {}),
+    ...(c.redisTls || c.redisTlsCaFile !== undefined ? { tls: { ...(c.redisTls ? { enabled: true } : {}), ...(c.redisTlsCaFile !== undefined ? { ca: readCa(c.redisTlsCaFile) } : {}) } } : {}),
+    ...(c.redisWaitReplicas !== undefined ? { waitReplicas: c.redisWaitReplicas } : {}),
+    ...(c.redisWaitTimeoutMs !== undefined ? { waitTimeoutMs: c.redisWaitTimeoutMs } : {}),
     keyPrefix: c.keyPrefix,
   };
+}
+
+function readCa(file: string): string {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new OptionsError('cluster.redisTlsCaFile', `cannot be read (${(err as Error).message})`);
+  }
 }
 
 /** Parses `cluster`; undefined when no Redis URL is set (single-node mode). */

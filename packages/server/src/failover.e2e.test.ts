@@ -1,5 +1,5 @@
-// A node dies mid-conversation (issue "Failover"): three DeskChat processes on a real redis-server
-// with AOF — imp1a and imp1b (pair1), imp2a (pair2) — and 20 agents on imp1a (10 over BOSH, 5 over
+// A node dies mid-conversation (issue "Failover"): a four-node cluster of DeskChat processes on a real
+// redis-server with AOF — imp1a and imp1b (pair1), imp2a and imp2b (pair2) — and 20 agents on imp1a (10 over BOSH, 5 over
 // TCP, 5 over WebSocket) exchanging numbered messages with 20 partners on imp2a. imp1a is killed
 // with SIGKILL while they talk. Then, measured and asserted:
 //   - every partner's message reaches its agent exactly once: BOSH agents continue their session on
@@ -42,6 +42,8 @@ let stores: ReturnType<typeof openRedisStores>;
 let imp1a: NodeProcess;
 let imp1b: NodeProcess;
 let imp2a: NodeProcess;
+/** The fourth node: idle, but alive: the takeover happens in a whole cluster, where the dead node's peer (imp1b) takes over before the other pair's nodes may. */
+let imp2b: NodeProcess;
 const clients: Client[] = [];
 
 type Kind = 'bosh' | 'tcp' | 'websocket';
@@ -132,10 +134,11 @@ beforeAll(async () => {
   const config = `${tempDir('deskchat-failover-')}/deskchat.yaml`;
   writeFileSync(config, 'sm:\n  resumptionTimeout: 1\n');
   const cluster = { redisUrl: redis.url, env: { ...CLUSTER_ENV, DESKCHAT_CONFIG: config } };
-  [imp1a, imp1b, imp2a] = await Promise.all([
+  [imp1a, imp1b, imp2a, imp2b] = await Promise.all([
     startNodeProcess({ name: 'imp1a', pair: 'pair1', ...cluster }),
     startNodeProcess({ name: 'imp1b', pair: 'pair1', ...cluster }),
     startNodeProcess({ name: 'imp2a', pair: 'pair2', ...cluster }),
+    startNodeProcess({ name: 'imp2b', pair: 'pair2', ...cluster }),
   ]);
   for (let i = 0; i < AGENTS; i++) {
     const partner: Partner = { name: partnerName(i), xmpp: undefined as unknown as Client, received: [], unavailableAt: new Map(), presences: [] };
@@ -170,10 +173,10 @@ beforeAll(async () => {
 afterAll(async () => {
   // A debugging aid: DESKCHAT_TEST_NODE_LOGS=dir keeps each node's log there.
   const logDir = process.env.DESKCHAT_TEST_NODE_LOGS;
-  if (logDir) for (const node of [imp1a, imp1b, imp2a]) if (node) writeFileSync(`${logDir}/${node.name}.log`, node.log());
+  if (logDir) for (const node of [imp1a, imp1b, imp2a, imp2b]) if (node) writeFileSync(`${logDir}/${node.name}.log`, node.log());
   await Promise.all(agents.map((a) => a.bosh?.stop().catch(() => undefined)));
   await Promise.all(clients.map((c) => c.stop().catch(() => undefined)));
-  for (const node of [imp1a, imp1b, imp2a]) if (node) await node.stop().catch(() => undefined);
+  for (const node of [imp1a, imp1b, imp2a, imp2b]) if (node) await node.stop().catch(() => undefined);
   await connection?.close();
   await redis?.stop();
 }, 60_000);

@@ -1,7 +1,7 @@
 // The desktop-chat gadget in a cluster (issue #12, docs/gadget.md "Discovery and failover"), in
-// headless Chromium against three DeskChat processes on a real redis-server: imp1a and imp1b
-// (pair1, the agent's home and backup) and imp2a (pair2, the contact's home, whose /chat/ page the
-// agent loads, so that the Primary is a node that does not serve the agent).
+// headless Chromium against a four-node cluster of DeskChat processes on a real redis-server: imp1a
+// and imp1b (pair1, the agent's home and backup), imp2a (pair2, the contact's home, whose /chat/ page
+// the agent loads, so that the Primary is a node that does not serve the agent) and imp2b.
 //   (a) sign-in opens a BOSH session with from='agent@localhost' on the Primary, reads <home/> and
 //       <backup/> (urn:deskchat:cluster:0), ends that session and authenticates on the home only;
 //       the session is held by imp1a (admin API); {home, backup} is cached in localStorage and the
@@ -12,7 +12,10 @@
 //       message reaches the contact;
 //   (c) the administrator moves the agent to imp2a: the session ends (see-other-uri, then
 //       item-not-found for the same body there), and the gadget signs in again by itself, with the
-//       credentials it kept in memory, on the new home, in the Do Not Disturb status chosen before.
+//       credentials it kept in memory, on the new home, in the Do Not Disturb status chosen before;
+//   (d) with the administrator's Primary chat server a node that is down (imp2b, killed) and the
+//       Secondary imp2a, a second agent with nothing cached discovers its home (imp1b) through the
+//       Secondary and signs in there.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { client, xml, type Client } from '@xmpp/client';
 import { deriveCredentials } from '@deskchat/core';
@@ -27,7 +30,8 @@ const ENV = { DESKCHAT_HEARTBEAT_SECONDS: '1', DESKCHAT_DEAD_AFTER_SECONDS: '8',
 
 let redis: RedisTestServer;
 let connection: RedisConnection;
-let imp1a: NodeProcess, imp1b: NodeProcess, imp2a: NodeProcess;
+let imp1a: NodeProcess, imp1b: NodeProcess, imp2a: NodeProcess, imp2b: NodeProcess;
+let stores: ReturnType<typeof openRedisStores>;
 let chromium: TestBrowser;
 let gadget: GadgetPage;
 let contact: Client;
@@ -53,20 +57,22 @@ async function shown(text: string): Promise<number> {
 beforeAll(async () => {
   redis = await startRedisServer({ aof: true });
   connection = await connectRedis(parseRedisOptions({ url: redis.url }, 'test'));
-  const stores = openRedisStores(connection);
+  stores = openRedisStores(connection);
   const registry = new RedisClusterRegistry(connection);
-  for (const user of ['agent', 'contact']) await stores.accounts.createAccount({ username: user, createdAt: Date.now(), credentials: deriveCredentials(`pw-${user}`, 4096) });
+  for (const user of ['agent', 'contact', 'agent2']) await stores.accounts.createAccount({ username: user, createdAt: Date.now(), credentials: deriveCredentials(`pw-${user}`, 4096) });
   await registry.assign('agent', 'imp1a');
   await registry.assign('contact', 'imp2a');
+  await registry.assign('agent2', 'imp1b');
   const both = { groups: ['Team'], subscription: 'both' as const, isPendingOut: false, isPreApproved: false };
   await stores.roster.setItem('agent', { jid: 'contact@localhost', ...both });
   await stores.roster.setItem('contact', { jid: 'agent@localhost', ...both });
   const cluster = { redisUrl: redis.url, env: ENV };
   const browser = launchChromium();
-  [imp1a, imp1b, imp2a] = await Promise.all([
+  [imp1a, imp1b, imp2a, imp2b] = await Promise.all([
     startNodeProcess({ name: 'imp1a', pair: 'pair1', ...cluster }),
     startNodeProcess({ name: 'imp1b', pair: 'pair1', ...cluster }),
     startNodeProcess({ name: 'imp2a', pair: 'pair2', ...cluster }),
+    startNodeProcess({ name: 'imp2b', pair: 'pair2', ...cluster }),
   ]);
   contact = client({ timeout: 15000, service: `xmpp://127.0.0.1:${imp2a.c2s}`, domain: 'localhost', username: 'contact', password: 'pw-contact', resource: 'desk' });
   contact.on('error', () => {});
@@ -81,7 +87,7 @@ afterAll(async () => {
   await gadget?.close();
   await contact?.stop().catch(() => undefined);
   await chromium?.close();
-  for (const node of [imp1a, imp1b, imp2a]) if (node) await node.stop().catch(() => undefined);
+  for (const node of [imp1a, imp1b, imp2a, imp2b]) if (node) await node.stop().catch(() => undefined);
   await connection?.close();
   await redis?.stop();
 }, 30_000);
@@ -100,7 +106,7 @@ describe('the gadget in a cluster', () => {
     expect(probeSid && attr(probeSid, 'type')).toBe('terminate');
     // 2. Authentication happened on the home only, and the home holds the session.
     expect(posts.filter((p) => isAuth(p.body)).map((p) => p.url)).toEqual([imp1a.bosh]);
-    expect(await sessionsByNode(imp1b)).toEqual({ imp1a: 1, imp1b: 0, imp2a: 1 }); // imp2a: the contact
+    expect(await sessionsByNode(imp1b)).toEqual({ imp1a: 1, imp1b: 0, imp2a: 1, imp2b: 0 }); // imp2a: the contact
     // 3. Cached per user in localStorage.
     const cached = JSON.parse((await gadget.page.evaluate(`localStorage.getItem('deskchat.nodes.agent@localhost')`)) as string) as { home: { bosh: string }; backup: { bosh: string } };
     expect([cached.home.bosh, cached.backup.bosh]).toEqual([imp1a.bosh, imp1b.bosh]);
@@ -187,11 +193,35 @@ describe('the gadget in a cluster', () => {
     await page.getByRole('button', { name: /^Your state: Do Not Disturb/ }).waitFor();
     await eventually(async () => expect(await sessionsByNode(imp2a)).toMatchObject({ imp1b: 0, imp2a: 2 }), 10_000);
     const cached = JSON.parse((await page.evaluate(`localStorage.getItem('deskchat.nodes.agent@localhost')`)) as string) as { home: { bosh: string }; backup?: unknown };
-    expect(cached).toEqual({ home: expect.objectContaining({ node: 'imp2a', bosh: imp2a.bosh }) });
+    expect(cached).toEqual({ home: expect.objectContaining({ node: 'imp2a', bosh: imp2a.bosh }), backup: expect.objectContaining({ node: 'imp2b', bosh: imp2b.bosh }) });
     // The tab's history stayed; the password never reached the storages.
     expect(await shown('last one')).toBe(1);
     const stored = (await page.evaluate(`JSON.stringify([Object.values(localStorage), Object.values(sessionStorage)])`)) as string;
     expect(stored).not.toContain('pw-agent');
     expect(gadget.errors).toEqual([]);
+  }, 40_000);
+
+  it('discovers the home through the Secondary when the administrator\'s Primary is a node that is down', async () => {
+    imp2b.kill('SIGKILL');
+    await imp2b.exited;
+    await stores.settings.set('chat-servers', { primary: imp2b.bosh, secondary: imp2a.bosh });
+    const second = await GadgetPage.openAt(chromium, `http://127.0.0.1:${imp2a.http}/chat/?domain=localhost`, SUITE);
+    const seen: { url: string; body: string }[] = [];
+    second.page.on('request', (r) => {
+      if (r.method() === 'POST' && r.url().endsWith('/http-bind')) seen.push({ url: r.url(), body: r.postData() ?? '' });
+    });
+    try {
+      await second.signIn('agent2', 'pw-agent2');
+      // The Primary was tried first and could not be reached; discovery went through the Secondary.
+      expect(seen[0]!.url).toBe(imp2b.bosh);
+      const probe = seen.find((p) => p.url === imp2a.bosh && !attr(p.body, 'sid'));
+      expect(probe && attr(probe.body, 'from')).toBe('agent2@localhost');
+      expect(seen.filter((p) => isAuth(p.body)).map((p) => p.url)).toEqual([imp1b.bosh]);
+      await eventually(async () => expect(await sessionsByNode(imp2a)).toMatchObject({ imp1b: 1 }), 10_000);
+      await second.screenshot('primary-down-secondary-used');
+      expect(second.errors).toEqual([]);
+    } finally {
+      await second.close();
+    }
   }, 40_000);
 });

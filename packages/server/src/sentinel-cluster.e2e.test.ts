@@ -6,9 +6,9 @@
 // bare JID every ~50 ms and changes its presence every ~400 ms. The Redis primary is killed with
 // SIGKILL while they talk. Then, asserted:
 //   - every node's /readyz is ready again within 10 s of the kill (the issue's bound), and a new
-//     sign-in on every node succeeds within 15 s (measured per node and logged: 4.8–11.2 s in 15
-//     runs on a loaded 2-core machine, over the issue's 10 s twice; why the first sign-in after the
-//     switch takes seconds more than readiness is open, docs/cluster.md);
+//     sign-in on every node succeeds within 10 s too (measured per node and logged: within 0.3 s of
+//     readiness). The new sign-ins use PLAIN: with SCRAM, xmpp.js's own PBKDF2 (8,192 WebCrypto
+//     calls in this process) added 2–6 s under load, which earlier runs took for the server's;
 //   - no client that was signed in before the kill was disconnected (no 'disconnect'/'offline', no
 //     stream error), and each still exchanges a message and a presence change with its neighbour
 //     after the switch (positive markers, not a fixed sleep);
@@ -24,6 +24,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { client, xml, type Client } from '@xmpp/client';
 import type { Element } from '@xmpp/xml';
+import type { CredentialsFactory } from '@xmpp/sasl2';
 import { deriveCredentials } from '@deskchat/core';
 import { RedisClusterRegistry, connectRedis, openRedisStores, parseRedisOptions, type RedisConnection } from '@deskchat/redis';
 import { startRedisSentinelGroup, type RedisSentinelGroup } from '@deskchat/testing';
@@ -42,8 +43,8 @@ const USERS = ['u1', 'u2', 'u3', 'u4']; // u(i+1) is homed on NODES[i]
 const SEND_EVERY_MS = 50;
 const PRESENCE_EVERY_MS = 400;
 const SWITCH_LIMIT_MS = 10_000;
-/** Over the issue's 10 s: see the header (measured figures are logged by every run). */
-const SIGN_IN_LIMIT_MS = 15_000;
+/** The issue's 10 s, for a new sign-in as for readiness (measured figures are logged by every run). */
+const SIGN_IN_LIMIT_MS = 10_000;
 const SM_NS = 'urn:xmpp:sm:3';
 
 type SmClient = Client & { streamManagement: { enabled: boolean; requestAckDebounce: number; on(event: 'ack' | 'fail', f: (stanza: Element) => void): void } };
@@ -97,8 +98,17 @@ async function isReady(node: NodeProcess): Promise<boolean> {
   return fetch(`http://127.0.0.1:${node.admin}/readyz`, { signal: AbortSignal.timeout(2000) }).then((r) => r.ok, () => false);
 }
 
-function newClient(node: NodeProcess, user: string, resource: string): SmClient {
-  const xmpp = client({ service: `xmpp://127.0.0.1:${node.c2s}`, domain: 'localhost', username: user, password: `pw-${user}`, resource, timeout: 15_000 }) as SmClient;
+/**
+ * `plain`: sign in with PLAIN (loopback) rather than SCRAM. xmpp.js computes SCRAM's PBKDF2 as 8,192
+ * WebCrypto calls in this (test) process — 0.45 s alone, seconds when four sign-in loops and the
+ * chatting clients share the process while the machine is busy with the failover — which is the
+ * client's cost, not how soon a node accepts sign-ins again. The server checks both alike.
+ */
+function newClient(node: NodeProcess, user: string, resource: string, options: { plain?: boolean } = {}): SmClient {
+  const password = `pw-${user}`;
+  const plain: CredentialsFactory<Client> = (authenticate) => authenticate({ username: user, password }, 'PLAIN', undefined as unknown as Element);
+  const credentials = options.plain ? { credentials: plain } : { username: user, password };
+  const xmpp = client({ service: `xmpp://127.0.0.1:${node.c2s}`, domain: 'localhost', ...credentials, resource, timeout: 15_000 }) as SmClient;
   xmpp.on('error', () => {});
   fixInboundCount(xmpp);
   xmpp.reconnect.stop();
@@ -207,7 +217,7 @@ describe('four DeskChat nodes behind Redis Sentinel', () => {
           let refused = 0;
           for (let attempt = 0; ; attempt++) {
             const startedMs = Date.now() - killedAt;
-            const fresh = newClient(node, USERS[i]!, `after-${attempt}`);
+            const fresh = newClient(node, USERS[i]!, `after-${attempt}`, { plain: true });
             extraClients.push(fresh);
             const steps: string[] = [];
             fresh.on('status', (status: string) => steps.push(`${status}@${Date.now() - killedAt}`));

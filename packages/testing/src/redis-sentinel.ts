@@ -2,7 +2,7 @@
 // https://redis.io/docs/latest/operate/oss_and_stack/management/sentinel/), for the failover tests
 // of issue 14: kill the primary with SIGKILL and watch Sentinel promote a replica. Timings are short
 // (down after 1 s) so that a failover takes a few seconds, not the production default of 30 s.
-import { startRedisServer, type RedisTestServer } from './redis-server.js';
+import { makeTestCertificate, startRedisServer, type RedisTestServer } from './redis-server.js';
 
 export interface RedisSentinelGroupOptions {
   /** Default 1. */
@@ -19,6 +19,8 @@ export interface RedisSentinelGroupOptions {
   downAfterMs?: number;
   /** How long to wait for replication and for the Sentinels to find each other; default 15 s. */
   readyTimeoutMs?: number;
+  /** TLS only, everywhere (clients, replication, Sentinels), with one self-signed certificate (`ca`). */
+  tls?: boolean;
 }
 
 export interface RedisSentinelGroup {
@@ -29,6 +31,8 @@ export interface RedisSentinelGroup {
   readonly sentinels: readonly RedisTestServer[];
   /** `host:port` of each Sentinel, the form DESKCHAT_REDIS_SENTINELS takes. */
   readonly sentinelAddresses: readonly string[];
+  /** With `tls`: the certificate every server presents (PEM), for clients to trust. */
+  readonly ca?: string;
   /** The primary's address according to the first Sentinel that answers. */
   currentPrimary(): Promise<{ host: string; port: number }>;
   /** Resolves with the new primary once the Sentinels name one other than `oldPort`. */
@@ -63,12 +67,14 @@ export async function startRedisSentinelGroup(options: RedisSentinelGroupOptions
   const timeout = options.readyTimeoutMs ?? 15_000;
   const started: RedisTestServer[] = [];
   const auth: Record<string, string> = options.password ? { masterauth: options.password } : {};
+  const certificate = options.tls ? await makeTestCertificate() : undefined;
+  const tls = certificate ? { tls: certificate } : {};
   try {
-    const primary = await startRedisServer({ aof: options.aof ?? true, password: options.password, config: auth });
+    const primary = await startRedisServer({ aof: options.aof ?? true, password: options.password, config: auth, ...tls });
     started.push(primary);
     const replicas: RedisTestServer[] = [];
     for (let i = 0; i < replicaCount; i++) {
-      const replica = await startRedisServer({ aof: options.aof ?? true, password: options.password, config: { ...auth, replicaof: `127.0.0.1 ${primary.port}` } });
+      const replica = await startRedisServer({ aof: options.aof ?? true, password: options.password, config: { ...auth, replicaof: `127.0.0.1 ${primary.port}` }, ...tls });
       started.push(replica);
       replicas.push(replica);
     }
@@ -80,6 +86,7 @@ export async function startRedisSentinelGroup(options: RedisSentinelGroupOptions
     for (let i = 0; i < sentinelCount; i++) {
       const sentinel = await startRedisServer({
         isSentinel: true,
+        ...tls,
         config: {
           'sentinel resolve-hostnames': 'no',
           'sentinel monitor': `${masterName} 127.0.0.1 ${primary.port} ${quorum}`,
@@ -115,6 +122,7 @@ export async function startRedisSentinelGroup(options: RedisSentinelGroupOptions
       replicas,
       sentinels,
       sentinelAddresses: sentinels.map((s) => `${s.host}:${s.port}`),
+      ...(certificate ? { ca: certificate.cert } : {}),
       currentPrimary,
       async waitForFailover(oldPort, timeoutMs = 20_000) {
         let found: { host: string; port: number } | undefined;

@@ -21,8 +21,13 @@ export interface RedisTestServerOptions {
   password?: string;
   /** More redis.conf directives, e.g. `{ 'replicaof': '127.0.0.1 6380' }`. */
   config?: Record<string, string>;
-  /** TLS only (`tls-port`, no plain port) with a fresh self-signed certificate for 127.0.0.1 (`ca`). */
-  tls?: boolean;
+  /**
+   * TLS only (`tls-port`, no plain port) with a fresh self-signed certificate for 127.0.0.1 (`ca`),
+   * or the one given (a Sentinel group shares one, so that every server trusts the others). The
+   * server's own outgoing connections (a replica to its primary, a Sentinel to everything) use TLS
+   * too, trusting that certificate.
+   */
+  tls?: boolean | TestCertificate;
   /** Listen on this port instead of a free one (e.g. to start Redis where a client already waits). */
   port?: number;
   /** Run as Redis Sentinel (`redis-server conf --sentinel`); used by startRedisSentinelGroup. */
@@ -77,7 +82,9 @@ function checkInstalled(): void {
 function redisConf(dir: string, port: number, options: RedisTestServerOptions): string {
   const lines: Record<string, string> = {
     port: options.tls ? '0' : String(port),
-    ...(options.tls ? { 'tls-port': String(port), 'tls-cert-file': join(dir, 'tls.crt'), 'tls-key-file': join(dir, 'tls.key'), 'tls-auth-clients': 'no' } : {}),
+    ...(options.tls
+      ? { 'tls-port': String(port), 'tls-cert-file': join(dir, 'tls.crt'), 'tls-key-file': join(dir, 'tls.key'), 'tls-ca-cert-file': join(dir, 'tls.crt'), 'tls-auth-clients': 'no', 'tls-replication': 'yes' }
+      : {}),
     bind: '127.0.0.1',
     dir,
     logfile: '""',
@@ -97,6 +104,23 @@ function redisConf(dir: string, port: number, options: RedisTestServerOptions): 
     .map(([k, v]) => `${k} ${v}`)
     .join('\n')
     .concat('\n');
+}
+
+/** A certificate and its key, PEM. */
+export interface TestCertificate {
+  cert: string;
+  key: string;
+}
+
+/** A self-signed certificate for 127.0.0.1, to share between TLS test servers. */
+export async function makeTestCertificate(): Promise<TestCertificate> {
+  const dir = mkdtempSync(join(tmpdir(), 'deskchat-cert-'));
+  try {
+    await makeCertificate(dir);
+    return { cert: readFileSync(join(dir, 'tls.crt'), 'utf8'), key: readFileSync(join(dir, 'tls.key'), 'utf8') };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 /** A self-signed certificate for 127.0.0.1 (openssl), for a TLS test server. */
@@ -168,7 +192,10 @@ export async function startRedisServer(options: RedisTestServerOptions = {}): Pr
   };
 
   try {
-    if (options.tls) await makeCertificate(dir);
+    if (typeof options.tls === 'object') {
+      writeFileSync(join(dir, 'tls.crt'), options.tls.cert);
+      writeFileSync(join(dir, 'tls.key'), options.tls.key, { mode: 0o600 });
+    } else if (options.tls) await makeCertificate(dir);
     for (let attempt = 0; ; attempt++) {
       port = options.port ?? (await freePort());
       if (await launch()) break;

@@ -13,6 +13,8 @@ export class SaslNegotiation {
   private failures = 0;
   /** The username of the attempt in progress, once the mechanism has read it (for the throttle). */
   private claimed?: string;
+  /** Set when the sign-in lockout refused the attempt (for the auth-failed event's metrics). */
+  private throttled?: 'user' | 'address';
 
   constructor(private readonly session: Session) {}
 
@@ -27,6 +29,7 @@ export class SaslNegotiation {
       admit: async (username) => {
         this.claimed = username;
         if (!(await core.signIns.isAllowed(address, username))) {
+          this.throttled = 'user';
           throw new SaslFailure('temporary-auth-failure', 'too many failed sign-ins for this user from this address; try again later (limits.authFailuresPerUser)');
         }
       },
@@ -59,6 +62,7 @@ export class SaslNegotiation {
     this.session.core.loadLimit.admit(this.session.core.sessions.size);
     this.claimed = undefined;
     if (!(await this.session.core.signIns.isAddressAllowed(this.session.transport.remoteAddress))) {
+      this.throttled = 'address';
       return this.fail('temporary-auth-failure', 'too many failed sign-ins from this address; try again later (limits.authFailuresPerAddress)', false);
     }
     const context = this.context();
@@ -105,7 +109,9 @@ export class SaslNegotiation {
     const children = [xml(condition)];
     if (text) children.push(xml('text', { 'xml:lang': 'en' }, text));
     this.session.transport.send(xml('failure', { xmlns: NS.SASL }, ...children));
-    void this.session.core.hooks.notify('session/auth-failed', { session: this.session, condition });
+    const throttled = this.throttled;
+    this.throttled = undefined;
+    void this.session.core.hooks.notify('session/auth-failed', { session: this.session, condition, ...(throttled ? { throttled } : {}) });
     if (condition === 'not-authorized') {
       this.session.log.info({}, 'authentication failed');
       void this.session.core.signIns.recordFailure(this.session.transport.remoteAddress, this.claimed ?? '').catch((err: unknown) => this.session.log.error({ err }, 'could not count a failed sign-in'));

@@ -37,6 +37,7 @@ export function peerOffersModule(): Module {
           const refusal = checkOffer(policy, file);
           if (refusal) {
             api.log.info({ from: from.toString(), to: to.toString(), reason: refusal.text }, 'peer-to-peer file offer refused');
+            void api.notify('files/refused', { code: refusal.code, at: 'offer' });
             throw refusal.toStanzaError();
           }
         }
@@ -66,6 +67,7 @@ export function peerOffersModule(): Module {
         }
         if (refusal) {
           ibbBytes.delete(key);
+          void api.notify('files/refused', { code: refusal.code, at: 'ibb' });
           throw refusal.toStanzaError();
         }
         ibbBytes.delete(key);

@@ -34,7 +34,14 @@ export function httpUploadModule(options: HttpUploadModuleOptions): Module {
   return {
     name: 'http-upload',
     setup(api) {
-      const service = new UploadService({ ...options, store: api.stores.files, policies: usePolicies(api), domain: api.domain, log: api.log });
+      const service = new UploadService({
+        ...options,
+        store: api.stores.files,
+        policies: usePolicies(api),
+        domain: api.domain,
+        log: api.log,
+        events: { refused: (refusal) => void api.notify('files/refused', refusal), stored: (file) => void api.notify('files/stored', file) },
+      });
       api.provide(FILE_UPLOAD_SERVICE, service);
 
       api.discoService(UPLOAD_RESOURCE, 'HTTP File Upload', async () => {
@@ -73,7 +80,10 @@ export function httpUploadModule(options: HttpUploadModuleOptions): Module {
             const { url } = await service.requestSlot(from.local, request);
             return xml('slot', { xmlns: NS_HTTP_UPLOAD }, xml('put', { url }), xml('get', { url }));
           } catch (err) {
-            if (err instanceof Refusal) throw err.toStanzaError();
+            if (err instanceof Refusal) {
+              void api.notify('files/refused', { code: err.code, at: 'slot' });
+              throw err.toStanzaError();
+            }
             throw err;
           }
         },

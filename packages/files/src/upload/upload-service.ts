@@ -11,6 +11,7 @@ import type { FilePolicy } from '../policy/policy.js';
 import { SNIFF_BYTES } from '../policy/sniff.js';
 import { Refusal } from '../refusals.js';
 import { failures } from './failures.js';
+import type { FileRefused, FileStored } from '../events.js';
 
 export const FILE_UPLOAD_SERVICE = 'file-upload';
 /** Where uploads and downloads live on the HTTP port. */
@@ -35,6 +36,8 @@ export interface UploadServiceInit {
   publicUrl: () => string;
   now?: () => number;
   log?: Logger;
+  /** Told of each refused upload and each file stored (for /metrics). */
+  events?: { refused(refusal: FileRefused): void; stored(file: FileStored): void };
 }
 
 export interface SlotRequest {
@@ -116,7 +119,7 @@ export class UploadService {
     if (file.expiresAt <= now) throw failures.expired(this.init.slotSeconds);
     const policy = await this.init.policies.current();
     const refusal = checkOffer(policy, file);
-    if (refusal) throw failures.fromRefusal(refusal);
+    if (refusal) throw this.refused(refusal);
     if (put.contentLength === undefined) throw failures.lengthRequired();
     if (put.contentLength !== file.size) throw failures.sizeMismatch(file.size, put.contentLength);
     if (put.contentType && file.type !== OCTET_STREAM && mediaType(put.contentType) !== mediaType(file.type)) throw failures.typeMismatch(file.type, put.contentType);
@@ -125,12 +128,14 @@ export class UploadService {
       if (found) throw found;
     });
     try {
-      return await this.init.store.write(id, checked, { expiresAt: now + this.init.expiryHours * 3_600_000, now });
+      const stored = await this.init.store.write(id, checked, { expiresAt: now + this.init.expiryHours * 3_600_000, now });
+      this.init.events?.stored({ bytes: stored.size });
+      return stored;
     } catch (err) {
       if (err instanceof Refusal) {
         await this.init.store.remove(id);
         this.init.log?.info({ id, owner: file.owner, reason: err.text }, 'upload refused by its content; slot removed');
-        throw failures.fromRefusal(err);
+        throw this.refused(err);
       }
       if (err instanceof FileStoreError) {
         if (err.code === 'exists') throw failures.slotUsed();
@@ -144,6 +149,11 @@ export class UploadService {
       }
       throw err;
     }
+  }
+
+  private refused(refusal: Refusal): Error {
+    this.init.events?.refused({ code: refusal.code, at: 'upload' });
+    return failures.fromRefusal(refusal);
   }
 
   /**

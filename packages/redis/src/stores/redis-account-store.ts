@@ -70,7 +70,7 @@ export class RedisAccountStore implements AccountStore {
     for (let i = 0; i < accounts.length; i += BATCH) {
       const batch = accounts.slice(i, i + BATCH);
       created.push(
-        ...(await this.redis.run('createAccounts', async (client) => {
+        ...(await this.redis.runDurable('createAccounts', async (client) => {
           // Sent in input order on one connection, so the first of two duplicates wins.
           const results = await Promise.all(batch.map((a) => CREATE.run(client, [this.redis.keys.user(a.username).account], createArgs(a))));
           const isCreated = results.map((r) => r === 1);
@@ -96,7 +96,7 @@ export class RedisAccountStore implements AccountStore {
 
   async setCredentials(username: string, credentials: Credentials): Promise<boolean> {
     const key = this.redis.keys.user(username).account;
-    return (await this.redis.run('setCredentials', (c) => UPDATE_IF_EXISTS.run(c, [key], ['scram', JSON.stringify(credentials)]))) === 1;
+    return (await this.redis.runDurable('setCredentials', (c) => UPDATE_IF_EXISTS.run(c, [key], ['scram', JSON.stringify(credentials)]))) === 1;
   }
 
   async updateProfile(username: string, profile: { name?: string; email?: string }): Promise<boolean> {
@@ -104,11 +104,11 @@ export class RedisAccountStore implements AccountStore {
     if (profile.name !== undefined) fields.push('name', profile.name);
     if (profile.email !== undefined) fields.push('email', profile.email);
     const key = this.redis.keys.user(username).account;
-    return (await this.redis.run('updateProfile', (c) => UPDATE_IF_EXISTS.run(c, [key], fields))) === 1;
+    return (await this.redis.runDurable('updateProfile', (c) => UPDATE_IF_EXISTS.run(c, [key], fields))) === 1;
   }
 
   async removeAccount(username: string): Promise<boolean> {
-    return this.redis.run('removeAccount', async (client) => {
+    return this.redis.runDurable('removeAccount', async (client) => {
       // Index first, then the hash: see the header for why this order.
       await client.zRem(this.redis.keys.accountIndex, username);
       return (await client.del(this.redis.keys.user(username).account)) === 1;

@@ -54,7 +54,7 @@ export class RedisAdminAccountStore implements AdminAccountStore {
   async createAdmin(account: AdminAccount): Promise<boolean> {
     const { name, passwordHash, createdAt, passwordChangedAt } = account;
     const text = JSON.stringify({ name, passwordHash, createdAt, passwordChangedAt });
-    return (await this.redis.run('createAdmin', (c) => c.hSetNX(this.redis.keys.admins, name, text))) === 1;
+    return (await this.redis.runDurable('createAdmin', (c) => c.hSetNX(this.redis.keys.admins, name, text))) === 1;
   }
 
   async getAdmin(name: string): Promise<AdminAccount | undefined> {
@@ -63,11 +63,11 @@ export class RedisAdminAccountStore implements AdminAccountStore {
   }
 
   async setPasswordHash(name: string, passwordHash: string, changedAt: number): Promise<boolean> {
-    return (await this.redis.run('setPasswordHash', (c) => SET_PASSWORD.run(c, [this.redis.keys.admins], [name, String(changedAt), passwordHash]))) === 1;
+    return (await this.redis.runDurable('setPasswordHash', (c) => SET_PASSWORD.run(c, [this.redis.keys.admins], [name, String(changedAt), passwordHash]))) === 1;
   }
 
   async removeAdmin(name: string): Promise<boolean> {
-    return (await this.redis.run('removeAdmin', (c) => c.hDel(this.redis.keys.admins, name))) === 1;
+    return (await this.redis.runDurable('removeAdmin', (c) => c.hDel(this.redis.keys.admins, name))) === 1;
   }
 
   async listAdmins(): Promise<AdminSummary[]> {
@@ -86,7 +86,7 @@ export class RedisApiTokenStore implements ApiTokenStore {
     const { name, hash, createdAt, createdBy } = token;
     const { apiTokens, apiTokenHashes } = this.redis.keys;
     const text = JSON.stringify({ name, hash, createdAt, createdBy });
-    return (await this.redis.run('createToken', (c) => CREATE_TOKEN.run(c, [apiTokens, apiTokenHashes], [name, hash, text]))) === 1;
+    return (await this.redis.runDurable('createToken', (c) => CREATE_TOKEN.run(c, [apiTokens, apiTokenHashes], [name, hash, text]))) === 1;
   }
 
   async findTokenByHash(hash: string): Promise<ApiToken | undefined> {
@@ -103,7 +103,7 @@ export class RedisApiTokenStore implements ApiTokenStore {
 
   async revokeToken(name: string): Promise<boolean> {
     const { apiTokens, apiTokenHashes } = this.redis.keys;
-    return (await this.redis.run('revokeToken', (c) => REVOKE_TOKEN.run(c, [apiTokens, apiTokenHashes], [name]))) === 1;
+    return (await this.redis.runDurable('revokeToken', (c) => REVOKE_TOKEN.run(c, [apiTokens, apiTokenHashes], [name]))) === 1;
   }
 
   async listTokens(): Promise<ApiTokenSummary[]> {
@@ -125,7 +125,7 @@ export class RedisAuditLog implements AuditLog {
     if (entry.newValue !== undefined) body.newValue = entry.newValue;
     const text = JSON.stringify(body);
     const { audit, auditLastId } = this.redis.keys;
-    const id = Number(await this.redis.run('appendAudit', (c) => APPEND_AUDIT.run(c, [audit, auditLastId], [text])));
+    const id = Number(await this.redis.runDurable('appendAudit', (c) => APPEND_AUDIT.run(c, [audit, auditLastId], [text])));
     return { id, ...(JSON.parse(text) as Omit<AuditEntry, 'id'>) };
   }
 

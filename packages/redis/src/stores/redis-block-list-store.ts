@@ -34,15 +34,15 @@ export class RedisBlockListStore implements BlockListStore {
   async block(username: string, jids: string[], maxItems?: number): Promise<boolean> {
     if (jids.length === 0) return true;
     const limit = maxItems !== undefined && Number.isFinite(maxItems) ? Math.max(0, Math.floor(maxItems)) : -1;
-    return Number(await this.redis.run('block', (c) => BLOCK.run(c, [this.redis.keys.user(username).blockList], [limit, ...jids]))) === 1;
+    return Number(await this.redis.runDurable('block', (c) => BLOCK.run(c, [this.redis.keys.user(username).blockList], [limit, ...jids]))) === 1;
   }
 
   async unblock(username: string, jids: string[]): Promise<void> {
     if (jids.length === 0) return;
-    await this.redis.run('unblock', (c) => c.zRem(this.redis.keys.user(username).blockList, jids));
+    await this.redis.runDurable('unblock', (c) => c.zRem(this.redis.keys.user(username).blockList, jids));
   }
 
   async removeUser(username: string): Promise<void> {
-    await this.redis.run('removeUser', (c) => c.del(this.redis.keys.user(username).blockList));
+    await this.redis.runDurable('removeUser', (c) => c.del(this.redis.keys.user(username).blockList));
   }
 }

@@ -25,14 +25,14 @@ export class RedisMucRoomStore implements MucRoomStore {
     const k = this.redis.keys.mucRoom(service, record.room);
     const fields: Record<string, string> = { persistent: record.isPersistent ? '1' : '0', config: record.config, createdAt: String(record.createdAt) };
     if (record.subject !== undefined) fields.subject = record.subject;
-    await this.redis.run('putMucRoom', (c) => c.multi().del(k.record).hSet(k.record, fields).exec());
-    await this.redis.run('indexMucRoom', (c) => c.zAdd(this.redis.keys.mucRoomIndex(service), { score: 0, value: record.room }));
+    await this.redis.runDurable('putMucRoom', (c) => c.multi().del(k.record).hSet(k.record, fields).exec());
+    await this.redis.runDurable('indexMucRoom', (c) => c.zAdd(this.redis.keys.mucRoomIndex(service), { score: 0, value: record.room }));
   }
 
   async removeRoom(service: string, room: string): Promise<boolean> {
     const k = this.redis.keys.mucRoom(service, room);
-    const [removed] = await this.redis.run('removeMucRoom', (c) => c.multi().del(k.record).del(k.affiliations).exec());
-    await this.redis.run('unindexMucRoom', (c) => c.zRem(this.redis.keys.mucRoomIndex(service), room));
+    const [removed] = await this.redis.runDurable('removeMucRoom', (c) => c.multi().del(k.record).del(k.affiliations).exec());
+    await this.redis.runDurable('unindexMucRoom', (c) => c.zRem(this.redis.keys.mucRoomIndex(service), room));
     return Number(removed) > 0;
   }
 
@@ -64,7 +64,7 @@ export class RedisMucRoomStore implements MucRoomStore {
   async setAffiliations(service: string, room: string, changes: Parameters<MucRoomStore['setAffiliations']>[2]): Promise<void> {
     if (changes.length === 0) return;
     const key = this.redis.keys.mucRoom(service, room).affiliations;
-    await this.redis.run('setMucAffiliations', (c) => {
+    await this.redis.runDurable('setMucAffiliations', (c) => {
       const multi = c.multi();
       for (const change of changes) {
         if (change.affiliation === 'none') multi.hDel(key, change.jid);

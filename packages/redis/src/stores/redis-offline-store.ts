@@ -71,7 +71,7 @@ export class RedisOfflineStore implements OfflineStore {
     const k = this.redis.keys.user(username);
     const count = Number.isFinite(limit) ? Math.max(0, Math.floor(limit)) : -1;
     const bytes = maxBytes !== undefined && Number.isFinite(maxBytes) ? Math.max(0, Math.floor(maxBytes)) : -1;
-    return Number(await this.redis.run('storeMessage', (c) => STORE.run(c, [k.offline, k.offlineMeta], [count, bytes, encodeMessage(message)])));
+    return Number(await this.redis.runDurable('storeMessage', (c) => STORE.run(c, [k.offline, k.offlineMeta], [count, bytes, encodeMessage(message)])));
   }
 
   async listMessages(username: string): Promise<OfflineMessage[]> {
@@ -93,7 +93,7 @@ export class RedisOfflineStore implements OfflineStore {
 
   async removeUser(username: string): Promise<void> {
     const k = this.redis.keys.user(username);
-    await this.redis.run('removeUser', (c) => c.del([k.offline, k.offlineMeta]));
+    await this.redis.runDurable('removeUser', (c) => c.del([k.offline, k.offlineMeta]));
   }
 
   /** The queue's size in messages and bytes (for quotas and the admin API). */

@@ -21,7 +21,7 @@ export class RedisPresenceStateStore implements PresenceStateStore {
 
   async setSource(username: string, source: string, state: string | undefined): Promise<void> {
     const key = this.redis.keys.user(username).presenceSources;
-    await this.redis.run('setSource', (c) => (state === undefined ? c.hDel(key, source) : c.hSet(key, source, state)));
+    await this.redis.runDurable('setSource', (c) => (state === undefined ? c.hDel(key, source) : c.hSet(key, source, state)));
   }
 
   async getSources(username: string): Promise<Record<string, string>> {
@@ -30,6 +30,6 @@ export class RedisPresenceStateStore implements PresenceStateStore {
 
   async removeUser(username: string): Promise<void> {
     const k = this.redis.keys.user(username);
-    await this.redis.run('removeUser', (c) => c.del([k.presenceLastSeen, k.presenceSources]));
+    await this.redis.runDurable('removeUser', (c) => c.del([k.presenceLastSeen, k.presenceSources]));
   }
 }

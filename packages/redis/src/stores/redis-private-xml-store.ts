@@ -47,17 +47,17 @@ export class RedisPrivateXmlStore implements PrivateXmlStore {
   async set(username: string, key: string, xml: string, maxBytes?: number, maxItems?: number): Promise<number> {
     const k = this.redis.keys.user(username);
     const ceiling = (n?: number) => (n !== undefined && Number.isFinite(n) ? Math.max(0, Math.floor(n)) : -1);
-    return Number(await this.redis.run('setPrivateItem', (c) => SET.run(c, [k.privateXml, k.privateXmlMeta], [key, xml, ceiling(maxBytes), ceiling(maxItems)])));
+    return Number(await this.redis.runDurable('setPrivateItem', (c) => SET.run(c, [k.privateXml, k.privateXmlMeta], [key, xml, ceiling(maxBytes), ceiling(maxItems)])));
   }
 
   async removeItem(username: string, key: string): Promise<boolean> {
     const k = this.redis.keys.user(username);
-    return (await this.redis.run('removePrivateItem', (c) => REMOVE.run(c, [k.privateXml, k.privateXmlMeta], [key]))) === 1;
+    return (await this.redis.runDurable('removePrivateItem', (c) => REMOVE.run(c, [k.privateXml, k.privateXmlMeta], [key]))) === 1;
   }
 
   async removeUser(username: string): Promise<void> {
     const k = this.redis.keys.user(username);
-    await this.redis.run('removeUser', (c) => c.del([k.privateXml, k.privateXmlMeta]));
+    await this.redis.runDurable('removeUser', (c) => c.del([k.privateXml, k.privateXmlMeta]));
   }
 
   /** Sum of the UTF-8 byte sizes of the user's stored elements. */

@@ -106,13 +106,13 @@ export class RedisRosterStore implements RosterStore {
   async setItem(username: string, item: RosterItem, maxItems = Number.POSITIVE_INFINITY): Promise<number | undefined> {
     const k = this.redis.keys.user(username);
     const max = Number.isFinite(maxItems) ? Math.max(0, Math.floor(maxItems)) : -1;
-    const version = await this.redis.run('setItem', (c) => SET_ITEM.run(c, [k.rosterItems, k.rosterMeta], [item.jid, encodeItem(item), max]));
+    const version = await this.redis.runDurable('setItem', (c) => SET_ITEM.run(c, [k.rosterItems, k.rosterMeta], [item.jid, encodeItem(item), max]));
     return version === null ? undefined : Number(version);
   }
 
   async removeItem(username: string, jid: string): Promise<number | undefined> {
     const k = this.redis.keys.user(username);
-    const version = await this.redis.run('removeItem', (c) => REMOVE_ITEM.run(c, [k.rosterItems, k.rosterMeta], [jid]));
+    const version = await this.redis.runDurable('removeItem', (c) => REMOVE_ITEM.run(c, [k.rosterItems, k.rosterMeta], [jid]));
     return version === null ? undefined : Number(version);
   }
 
@@ -135,15 +135,15 @@ export class RedisRosterStore implements RosterStore {
     const k = this.redis.keys.user(username);
     const stored: StoredRequest = { receivedAt: request.receivedAt };
     if (request.stanza !== undefined) stored.stanza = request.stanza;
-    await this.redis.run('setRequest', (c) => SET_REQUEST.run(c, [k.rosterRequests, k.rosterMeta], [request.jid, JSON.stringify(stored)]));
+    await this.redis.runDurable('setRequest', (c) => SET_REQUEST.run(c, [k.rosterRequests, k.rosterMeta], [request.jid, JSON.stringify(stored)]));
   }
 
   async removeRequest(username: string, jid: string): Promise<boolean> {
-    return (await this.redis.run('removeRequest', (c) => c.hDel(this.redis.keys.user(username).rosterRequests, jid))) === 1;
+    return (await this.redis.runDurable('removeRequest', (c) => c.hDel(this.redis.keys.user(username).rosterRequests, jid))) === 1;
   }
 
   async removeUser(username: string): Promise<void> {
     const k = this.redis.keys.user(username);
-    await this.redis.run('removeUser', (c) => c.del([k.rosterItems, k.rosterMeta, k.rosterRequests]));
+    await this.redis.runDurable('removeUser', (c) => c.del([k.rosterItems, k.rosterMeta, k.rosterRequests]));
   }
 }

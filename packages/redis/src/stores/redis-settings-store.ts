@@ -35,13 +35,13 @@ export class RedisSettingsStore implements SettingsStore {
     const body: Omit<StoredSetting<T>, 'revision'> = { value, updatedAt: this.now(), ...(updatedBy === undefined ? {} : { updatedBy }) };
     const text = JSON.stringify(body);
     const { settings, settingsRevision } = this.redis.keys;
-    const revision = Number(await this.redis.run('setSetting', (c) => SET.run(c, [settings, settingsRevision], [key, text])));
+    const revision = Number(await this.redis.runDurable('setSetting', (c) => SET.run(c, [settings, settingsRevision], [key, text])));
     // Returned through JSON, as stored, so the caller's object and the result share nothing.
     return { ...(JSON.parse(text) as Omit<StoredSetting<T>, 'revision'>), revision };
   }
 
   async remove(key: string): Promise<boolean> {
-    return (await this.redis.run('removeSetting', (c) => c.hDel(this.redis.keys.settings, key))) === 1;
+    return (await this.redis.runDurable('removeSetting', (c) => c.hDel(this.redis.keys.settings, key))) === 1;
   }
 
   async list(): Promise<Record<string, StoredSetting>> {

@@ -34,11 +34,11 @@ export class RedisVCardStore implements VCardStore {
     const entries: Record<string, string> = { xml: vcard.xml, updatedAt: String(this.now()) };
     for (const f of FIELDS) if (vcard.fields[f] !== undefined) entries[f] = vcard.fields[f]!;
     // Replaced whole (XEP-0054 has no partial update): a field the new vCard lacks must not survive.
-    await this.redis.run('setVCard', (c) => c.multi().del(key).hSet(key, entries).exec());
+    await this.redis.runDurable('setVCard', (c) => c.multi().del(key).hSet(key, entries).exec());
   }
 
   async removeVCard(username: string): Promise<boolean> {
-    return (await this.redis.run('removeVCard', (c) => c.del(this.redis.keys.user(username).vcard))) === 1;
+    return (await this.redis.runDurable('removeVCard', (c) => c.del(this.redis.keys.user(username).vcard))) === 1;
   }
 
   async getDirectoryFields(usernames: readonly string[]): Promise<Map<string, VCardFields>> {

@@ -4,6 +4,7 @@
 // BOSH's terminations (counted where they happen, in bosh-session.ts).
 import type { Core, MetricLabels, Metrics, TransportKind } from '@deskchat/core';
 import type { BoshService } from '@deskchat/bosh';
+import type {} from '@deskchat/files'; // its hook events ('files/refused', 'files/stored')
 
 export interface NodeMetricsSources {
   core: Core;
@@ -52,13 +53,25 @@ export function instrumentNode(sources: NodeMetricsSources): NodeMetrics {
   const failures = new Totals();
   const stanzas = new Totals();
   const adminSignIns = new Totals();
+  const throttled = new Totals();
+  const fileRefusals = new Totals();
+  const filesStored = new Totals();
+  const fileBytesStored = new Totals();
 
   core.hooks.on('session/bound', ({ session }) => signIns.add({ transport: session.transport.kind }));
   core.hooks.on('session/unbound', ({ session, error }) => {
     ended.add({ transport: session.transport.kind, condition: error?.condition ?? 'normal' });
     core.loadLimit.isAtLimit(core.sessions.size); // leave the refusing state as soon as the node is back under its threshold
   });
-  core.hooks.on('session/auth-failed', ({ condition }) => failures.add({ condition }));
+  core.hooks.on('session/auth-failed', ({ condition, throttled: scope }) => {
+    failures.add({ condition });
+    if (scope) throttled.add({ scope });
+  });
+  core.hooks.on('files/refused', ({ code, at }) => fileRefusals.add({ code, at }));
+  core.hooks.on('files/stored', ({ bytes }) => {
+    filesStored.add({});
+    fileBytesStored.add({}, bytes);
+  });
   // Highest priority, never claiming the stanza: dispatch goes on to the real handlers.
   for (const event of STANZA_EVENTS) {
     const [kind, to] = event.split('/') as [string, string];
@@ -82,6 +95,16 @@ export function instrumentNode(sources: NodeMetricsSources): NodeMetrics {
   metrics.counterFrom({ name: 'deskchat_sign_ins_total', help: 'Sessions bound (successful sign-ins), by transport', labelNames: ['transport'] }, () => signIns.samples());
   metrics.counterFrom({ name: 'deskchat_sessions_ended_total', help: 'Bound sessions that ended, by transport and stream error condition (normal: no error)', labelNames: ['transport', 'condition'] }, () => ended.samples());
   metrics.counterFrom({ name: 'deskchat_sign_in_failures_total', help: 'Failed SASL attempts by condition (temporary-auth-failure: refused by the failed-auth lockout)', labelNames: ['condition'] }, () => failures.samples());
+  metrics.counterFrom(
+    { name: 'deskchat_sign_ins_throttled_total', help: 'Sign-in attempts refused by the failed-auth lockout, by scope (user: limits.authFailuresPerUser from one address; address: limits.authFailuresPerAddress)', labelNames: ['scope'] },
+    () => throttled.samples(),
+  );
+  metrics.counterFrom({ name: 'deskchat_file_uploads_total', help: 'Files uploaded and stored whole (XEP-0363)' }, () => filesStored.sum());
+  metrics.counterFrom({ name: 'deskchat_file_upload_bytes_total', help: 'Bytes of the files uploaded and stored whole (XEP-0363)' }, () => fileBytesStored.sum());
+  metrics.counterFrom(
+    { name: 'deskchat_file_refusals_total', help: 'Transfers refused under the file policy, by refusal code and where it was found (slot request, upload, peer-to-peer offer, in-band data)', labelNames: ['code', 'at'] },
+    () => fileRefusals.samples(),
+  );
   metrics.counterFrom({ name: 'deskchat_stanzas_routed_total', help: 'Stanzas routed, by kind and addressing (host, bare, full, self)', labelNames: ['kind', 'to'] }, () => stanzas.samples());
   metrics.counterFrom({ name: 'deskchat_load_limit_refusals_total', help: 'Sign-ins refused at limits.maxSessionsPerNode' }, () => core.loadLimit.refusals);
   metrics.gaugeFrom({ name: 'deskchat_load_limit_refusing', help: '1 while this node refuses sign-ins at its load limit' }, () => (core.loadLimit.isAtLimit(core.sessions.size) ? 1 : 0));
