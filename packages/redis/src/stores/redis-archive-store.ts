@@ -7,7 +7,8 @@
 // the message and its index entries, and applies retention and the bounds, in one Lua script, so
 // two nodes archiving for one user at once get distinct, ordered ids. A page is core's pageOf over
 // range reads: ZCOUNT / ZLEXCOUNT for the counts and ZRANGE … BYSCORE|BYLEX LIMIT for the page, a
-// few round trips whatever the archive's size.
+// few round trips whatever the archive's size. Appends, preferences and removals are durable writes
+// (`runDurable`: behind Sentinel they wait for a replica, as offline messages do); expiry is not.
 import {
   archiveId,
   archiveNonce,
@@ -111,7 +112,7 @@ export class RedisArchiveStore implements ArchiveStore {
     const k = this.keys(archive);
     const bound = (n: number) => (Number.isFinite(n) ? Math.max(0, Math.floor(n)) : Number.MAX_SAFE_INTEGER);
     const args = [Math.floor(message.at), bound(limits.maxMessages), bound(limits.maxBytes), limits.expireBefore === undefined ? -1 : Math.floor(limits.expireBefore), message.stanza, archiveNonce(), ...new Set(message.with)];
-    return String(await this.redis.run('archive.append', (c) => APPEND.run(c, this.scriptKeys(k), args)));
+    return String(await this.redis.runDurable('archive.append', (c) => APPEND.run(c, this.scriptKeys(k), args)));
   }
 
   async query(archive: string, query: ArchiveQuery): Promise<ArchivePage | undefined> {
@@ -152,19 +153,19 @@ export class RedisArchiveStore implements ArchiveStore {
   }
 
   async setPrefs(username: string, prefs: ArchivePrefs): Promise<void> {
-    await this.redis.run('archive.setPrefs', (c) => c.set(this.redis.keys.user(username).archivePrefs, JSON.stringify({ default: prefs.default, always: prefs.always, never: prefs.never })));
+    await this.redis.runDurable('archive.setPrefs', (c) => c.set(this.redis.keys.user(username).archivePrefs, JSON.stringify({ default: prefs.default, always: prefs.always, never: prefs.never })));
   }
 
   async removeArchive(archive: string): Promise<void> {
     const k = this.keys(archive);
     // `last` goes too: sequence numbers follow the clock, so a new archive of the same name starts
     // after the old one's ids anyway.
-    await this.redis.run('archive.remove', (c) => c.del([k.index, k.messages, k.with, k.meta]));
+    await this.redis.runDurable('archive.remove', (c) => c.del([k.index, k.messages, k.with, k.meta]));
   }
 
   async removeUser(username: string): Promise<void> {
     await this.removeArchive(username);
-    await this.redis.run('archive.removePrefs', (c) => c.del(this.redis.keys.user(username).archivePrefs));
+    await this.redis.runDurable('archive.removePrefs', (c) => c.del(this.redis.keys.user(username).archivePrefs));
   }
 
   private indexReader(k: ArchiveKeys): ArchiveSetReader {
