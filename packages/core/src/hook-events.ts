@@ -90,6 +90,8 @@ export interface HookEvents {
   'stream-features/post-auth': Collect<{ session: Session }, Element>;
   /** XEP-0030 features of the server itself. */
   'disco/host-features': Collect<{ from: JID }, string>;
+  /** XEP-0030 features of an account's bare JID (e.g. XEP-0313 `urn:xmpp:mam:2`), shown to whoever may see its disco#info. */
+  'disco/account-features': Collect<{ from: JID; to: JID }, string>;
   /** XEP-0030 items of the server's domain (the services registered with `api.discoService`). */
   'disco/host-items': Collect<{ from: JID }, DiscoItem>;
   /** XEP-0030 info of the service `domain/resource`; each handler answers only for its own resource. */

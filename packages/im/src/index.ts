@@ -6,11 +6,12 @@ import { rosterModule } from './roster/roster-module.js';
 import { presenceModule } from './presence/presence-module.js';
 import { privateXmlModule } from './private/private-xml-module.js';
 import { blockingModule } from './blocking/blocking-module.js';
+import { archiveModule } from './archive/archive-module.js';
 import { compositionModule } from './composition/composition-module.js';
 import { csiModule } from './csi/csi-module.js';
 
 /** The IM modules a node loads, in load order. */
-export const imModules: Module<any>[] = [rosterModule, presenceModule, compositionModule, ...messagingModules, csiModule, vcardModule, searchModule, privateXmlModule, blockingModule];
+export const imModules: Module<any>[] = [rosterModule, presenceModule, compositionModule, ...messagingModules, csiModule, vcardModule, searchModule, privateXmlModule, blockingModule, archiveModule];
 export { compose, sameComposed, PHONE_STATUS, MEETING_STATUS, type ComposedPresence, type PresenceSources, type ResourcePresence, type Show, type PhoneState, type CalendarState } from './composition/compose.js';
 export { SOURCE_STATES, PRESENCE_SOURCES_SERVICE, type PresenceSourceService, type PresenceReport, type SourceName } from './composition/source-service.js';
 export * from './messaging/index.js';
@@ -31,3 +32,4 @@ export { COMPOSITION_NS } from './composition/composed-stanzas.js';
 export { blockingModule, parseBlockingOptions, blockedError, DEFAULT_BLOCKING_OPTIONS, BLOCKING_NS, BLOCKING_ERRORS_NS, type BlockingOptions } from './blocking/blocking-module.js';
 export * from './adhoc/index.js';
 export * from './register/index.js';
+export { archiveModule, isArchivable, parseArchiveOptions, DEFAULT_ARCHIVE_OPTIONS, type ArchiveOptions } from './archive/index.js';

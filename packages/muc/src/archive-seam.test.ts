@@ -5,7 +5,7 @@ import { afterEach, describe, expect, it } from '@jest/globals';
 import xml from '@xmpp/xml';
 import type { Module } from '@deskchat/core';
 import { Harness } from '@deskchat/testing';
-import { mucModule, type MucGroupchat } from './index.js';
+import { DEFAULT_MUC_OPTIONS, mucModule, type MucGroupchat } from './index.js';
 import { createRoom, groupchat, join, nextGroupchat, room } from './__tests__/kit.js';
 
 const SID = 'urn:xmpp:sid:0';
@@ -28,7 +28,7 @@ afterEach(async () => {
 describe('the room archive seam', () => {
   it('hands each groupchat message to the archive and puts its stanza id on every copy and in the history', async () => {
     archived.length = 0;
-    harness = await Harness.create({ modules: [mucModule, fakeArchive] });
+    harness = await Harness.create({ modules: [{ ...mucModule, defaults: { ...DEFAULT_MUC_OPTIONS, archive: false } }, fakeArchive] }); // the room archive of room-archive.ts off: only the fake one
     for (const user of ['alice', 'bob']) await harness.addUser(user);
     const alice = await harness.connect('alice', { resource: 'desk' });
     const bob = await harness.connect('bob', { resource: 'desk' });

@@ -6,6 +6,7 @@ import { StanzaError } from '@deskchat/protocol';
 import { form } from './data-form.js';
 import { MUC } from './ns.js';
 import { parseConfig } from './room-config.js';
+import { ROOM_ARCHIVE_FEATURES } from './room-archive.js';
 import { readPresence, type MucContext, type Room } from './room.js';
 
 /** §6.1: the service's identity and features. */
@@ -46,6 +47,7 @@ export function roomInfo(room: Room): Element {
     c.isModerated ? 'muc_moderated' : 'muc_unmoderated',
     c.whois === 'anyone' ? 'muc_nonanonymous' : 'muc_semianonymous',
     c.isPasswordProtected ? 'muc_passwordprotected' : 'muc_unsecured',
+    ...(room.ctx.options.archive ? ROOM_ARCHIVE_FEATURES : []),
   ];
   const subject = room.record?.subject ? readPresence(room.record.subject).getChildText('subject') : undefined;
   const info = form('result', MUC.ROOMINFO, [

@@ -5,12 +5,13 @@
 // from the asker's occupant JID and whose reply it sends back, with the requester named in the id
 // so that any node can carry the reply.
 import xml, { type Element } from '@xmpp/xml';
-import { StanzaError, iqPayload, iqResult } from '@deskchat/protocol';
+import { MAM_NS, StanzaError, iqPayload, iqResult } from '@deskchat/protocol';
 import type { StanzaEvent } from '@deskchat/core';
 import { affiliationList, applyAffiliationChange, readAffiliationItem } from './affiliations.js';
 import { roomInfo, roomItems, serviceInfo, serviceItems } from './disco.js';
 import { MUC } from './ns.js';
 import { ownerGet, ownerSet } from './owner.js';
+import { roomArchiveIq } from './room-archive.js';
 import { applyRoleChange, readRoleItem, roleList } from './roles.js';
 import type { MucContext, Room } from './room.js';
 
@@ -54,6 +55,7 @@ export async function roomIq(room: Room, event: StanzaEvent): Promise<void> {
     if (!room.exists) throw new StanzaError('item-not-found', 'no such room');
     return answer(ctx, event);
   }
+  if (payload.name === 'query' && ns === MAM_NS.MAM) return answer(ctx, event, await roomArchiveIq(room, event, payload));
   if (payload.name !== 'query' || (ns !== MUC.ADMIN && ns !== MUC.OWNER)) throw new StanzaError('service-unavailable');
   if (!room.exists) throw new StanzaError('item-not-found', 'no such room');
   const sender = from.toString();

@@ -7,6 +7,7 @@ import xml from '@xmpp/xml';
 import type { Module } from '@deskchat/core';
 import { DEFAULT_MUC_OPTIONS, type MucOptions } from './options.js';
 import { MucService } from './service.js';
+import { archiveGroupchat } from './room-archive.js';
 
 export const MUC_SERVICE = 'muc';
 
@@ -22,6 +23,8 @@ export const mucModule: Module<MucOptions> = {
     api.hook('session/unbound', ({ session }) => (session.jid ? service.sessionEnded(session.jid.toString(), session.id) : undefined));
     // A dead node's sessions, cleaned by the node that takes over (core/cluster/takeover.ts): no ghost occupants.
     api.hook('session/lost', ({ username, resource, sessionId }) => service.sessionEnded(api.jid(username, resource).toString(), sessionId));
+    // XEP-0313 room archives through the archive seam (events.ts, room-archive.ts).
+    if (options.archive) api.hook('muc/groupchat', (event) => archiveGroupchat(service.ctx, event));
     api.provide(MUC_SERVICE, service);
     await service.sweepEmptyTemporaryRooms();
   },

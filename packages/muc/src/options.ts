@@ -27,6 +27,13 @@ export interface MucOptions {
   /** Defaults of a new room. */
   defaultPersistent: boolean;
   defaultPublic: boolean;
+  /** XEP-0313 room archives: every message to all occupants is archived and queryable at the room's JID. */
+  archive: boolean;
+  /** The bound per room: past either, the oldest messages are dropped first. */
+  archiveMaxMessagesPerRoom: number;
+  archiveMaxBytesPerRoom: number;
+  /** Retention: messages older than this many days are dropped (0: kept until the bound). */
+  archiveRetentionDays: number;
   now: () => number;
 }
 
@@ -43,10 +50,14 @@ export const DEFAULT_MUC_OPTIONS: MucOptions = {
   allowPersistentRooms: true,
   defaultPersistent: false,
   defaultPublic: true,
+  archive: true,
+  archiveMaxMessagesPerRoom: 50_000,
+  archiveMaxBytesPerRoom: 100_000_000,
+  archiveRetentionDays: 0,
   now: () => Date.now(),
 };
 
-const KEYS = ['enabled', 'subdomain', 'creators', 'admins', 'maxRooms', 'maxOccupants', 'defaultMaxOccupants', 'defaultHistoryLength', 'maxHistoryLength', 'allowPersistentRooms', 'defaultPersistent', 'defaultPublic'];
+const KEYS = ['enabled', 'subdomain', 'creators', 'admins', 'maxRooms', 'maxOccupants', 'defaultMaxOccupants', 'defaultHistoryLength', 'maxHistoryLength', 'allowPersistentRooms', 'defaultPersistent', 'defaultPublic', 'archive', 'archiveMaxMessagesPerRoom', 'archiveMaxBytesPerRoom', 'archiveRetentionDays'];
 const LABEL = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
 
 export function parseMucOptions(raw: Record<string, unknown> | undefined, prefix = 'muc'): MucOptions {
@@ -93,6 +104,10 @@ export function parseMucOptions(raw: Record<string, unknown> | undefined, prefix
     allowPersistentRooms: bool('allowPersistentRooms'),
     defaultPersistent: bool('defaultPersistent'),
     defaultPublic: bool('defaultPublic'),
+    archive: bool('archive'),
+    archiveMaxMessagesPerRoom: int('archiveMaxMessagesPerRoom', 1, 10_000_000),
+    archiveMaxBytesPerRoom: int('archiveMaxBytesPerRoom', 1024, 10_000_000_000),
+    archiveRetentionDays: int('archiveRetentionDays', 0, 36_500),
   };
   if (options.defaultMaxOccupants > maxOccupants) throw new OptionsError(key('defaultMaxOccupants'), `must not exceed maxOccupants (${maxOccupants})`);
   if (options.defaultHistoryLength > maxHistoryLength) throw new OptionsError(key('defaultHistoryLength'), `must not exceed maxHistoryLength (${maxHistoryLength})`);

@@ -165,10 +165,11 @@ export class Room {
     this.occupants = this.occupants.filter((o) => o.jid !== jid);
   }
 
-  /** §10.9 / §10.1.3: the room goes, with its occupants, history and affiliations. */
+  /** §10.9 / §10.1.3: the room goes, with its occupants, history, affiliations and archive. */
   async destroy(): Promise<void> {
     await this.ctx.api.mucOccupants.removeRoom(this.ctx.service, this.name);
     await this.ctx.api.stores.mucRooms.removeRoom(this.ctx.service, this.name);
+    await this.ctx.api.stores.archive.removeArchive(this.jid.toString()); // XEP-0313: the archive goes with the room
     this.record = undefined;
     this.occupants = [];
   }

@@ -14,3 +14,4 @@ export { JID, parseJid, bareJid, toBare } from './jid.js';
 export { prepareUsername, prepareOpaqueString, prepareLocalpart, prepareResourcepart, passesBidiRule } from './precis/profiles.js';
 export { isStanza, iqResult, iqPayload, withAttrs, type StanzaKind } from './stanza.js';
 export { default as xml, Element } from '@xmpp/xml';
+export { MAM_NS, parseMamQuery, parseDateTime, mamQueryForm, mamResult, mamFin, stanzaId, parseMamPrefs, mamPrefsElement, type MamQuery, type MamPrefs, type MamDefault } from './mam.js';

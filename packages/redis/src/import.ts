@@ -6,9 +6,11 @@
 //
 // Roster versions: clients cache a roster by its XEP-0237 version, so a version must never come to
 // name a different roster (see importedRosterVersion).
+import type { ArchivePrefs } from '@deskchat/core';
 import type { Account, AdminAccount, ApiToken, AuditEntry, LastSeen, OfflineMessage, Roster, StoredSetting, StoredVCard, SubscriptionRequest } from '@deskchat/core';
 import type { RedisConnection } from './connection.js';
 import { encodeMessage } from './stores/redis-offline-store.js';
+import { encodeArchived } from './stores/redis-archive-store.js';
 import { encodeItem } from './stores/redis-roster-store.js';
 
 export interface UserData {
@@ -25,6 +27,10 @@ export interface UserData {
   privateXml: Record<string, string>;
   /** XEP-0191 blocked JIDs (absent: none). */
   blockList?: string[];
+  /** The XEP-0313 archive: the last sequence number handed out and the messages (absent: none). */
+  archive?: { last: number; messages: { seq: number; id: string; stanza: string; with: string[] }[] };
+  /** XEP-0313 preferences (absent: never set). */
+  archivePrefs?: ArchivePrefs;
   /** The last unavailable presence and its time. */
   lastSeen?: LastSeen;
   /** Outside presence sources (phone, calendar) → state. */
@@ -106,6 +112,19 @@ export async function importUser(redis: RedisConnection, data: UserData): Promis
         tx.hSet(k.privateXmlMeta, { bytes: String(privateItems.reduce((n, [, xml]) => n + Buffer.byteLength(xml, 'utf8'), 0)) });
       }
       if (data.blockList && data.blockList.length > 0) tx.zAdd(k.blockList, data.blockList.map((value) => ({ score: 0, value })));
+      if (data.archive) {
+        const { last, messages } = data.archive;
+        let bytes = 0;
+        for (const m of messages) {
+          const { id } = m;
+          tx.zAdd(k.archive, { score: m.seq, value: id });
+          tx.hSet(k.archiveMessages, id, encodeArchived(m.stanza, m.with));
+          for (const jid of m.with) tx.zAdd(k.archiveWith, { score: 0, value: `${jid}\0${id}` });
+          bytes += Buffer.byteLength(m.stanza, 'utf8');
+        }
+        tx.hSet(k.archiveMeta, { last: String(last), bytes: String(bytes) });
+      }
+      if (data.archivePrefs) tx.set(k.archivePrefs, JSON.stringify(data.archivePrefs));
       if (data.lastSeen) tx.hSet(k.presenceLastSeen, { stanza: data.lastSeen.stanza, at: String(data.lastSeen.at) });
       if (Object.keys(data.presenceSources).length > 0) tx.hSet(k.presenceSources, data.presenceSources);
       await tx.exec();

@@ -22,6 +22,8 @@ async function useEverything(redis: RedisConnection, username: string): Promise<
   await s.offline.storeMessage(username, { stanza: '<message/>', storedAt: 1 }, { maxMessages: 10, maxBytes: 1_000_000 });
   await s.privateXml.setItem(username, 'prefs urn:x', '<prefs xmlns="urn:x"/>');
   await s.blockList.block(username, ['mallory@localhost']);
+  await s.archive.append(username, { at: 1, with: ['bob@localhost'], stanza: '<message/>' }, { maxMessages: 10, maxBytes: 1_000_000 });
+  await s.archive.setPrefs(username, { default: 'always', always: [], never: [] });
   await s.presenceState.setLastSeen(username, { stanza: '<presence type="unavailable"/>', at: 1 });
   await s.presenceState.setSource(username, 'phone', 'on-call');
   await s.settings.set('chat-servers', { primary: 'https://a' });
@@ -32,7 +34,7 @@ async function useEverything(redis: RedisConnection, username: string): Promise<
   await admin.invitations.createInvitation({ hash: Buffer.from(username).toString('hex'), createdAt: 1, createdBy: 'cli', expiresAt: 2 });
 }
 
-const USER_SUFFIXES = ['account', 'blocked', 'offline', 'offline:meta', 'presence:last-seen', 'presence:sources', 'private', 'private:meta', 'roster', 'roster:meta', 'roster:requests', 'vcard'];
+const USER_SUFFIXES = ['account', 'archive', 'archive:messages', 'archive:meta', 'archive:prefs', 'archive:with', 'blocked', 'offline', 'offline:meta', 'presence:last-seen', 'presence:sources', 'private', 'private:meta', 'roster', 'roster:meta', 'roster:requests', 'vcard'];
 
 describe('key layout (README.md)', () => {
   it('writes exactly the documented keys, each of a user in the slot of {user}', async () => {

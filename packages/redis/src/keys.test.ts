@@ -22,7 +22,7 @@ describe('KeySpace', () => {
   it('puts every key of a user under the user\'s tag', () => {
     const user = keys.user('a}b');
     for (const key of Object.values(user)) expect(key.startsWith('dc:user:{a%7Db}:')).toBe(true);
-    expect(keys.allOfUser('a}b')).toHaveLength(12);
+    expect(keys.allOfUser('a}b')).toHaveLength(17);
   });
 
   it('names the global keys, the settings and the administration each in one slot of their own', () => {

@@ -51,6 +51,13 @@ export interface UserKeys {
   privateXmlMeta: string;
   /** Sorted set, every score 0: the XEP-0191 blocked JIDs. Written by RedisBlockListStore. */
   blockList: string;
+  /** The user's XEP-0313 archive (`ArchiveKeys`). Written by RedisArchiveStore. */
+  archive: string;
+  archiveMessages: string;
+  archiveWith: string;
+  archiveMeta: string;
+  /** String: the user's XEP-0313 preferences as JSON. Written by RedisArchiveStore. */
+  archivePrefs: string;
   /** Hash: stanza, at — the last unavailable presence and its time. Written by RedisPresenceStateStore. */
   presenceLastSeen: string;
   /** Hash: outside source ("phone", "calendar") → its state. Written by RedisPresenceStateStore. */
@@ -70,6 +77,21 @@ export interface UserVolatileKeys {
   presenceDirected: string;
   /** Hash: contact bare JID → ChatLock JSON. Written by RedisChatLockStore. */
   chatLocks: string;
+}
+
+/**
+ * The keys of one XEP-0313 archive (a user's, under `{user}`; a room's, in the room's slot), all in
+ * one slot so that an append, its bounds and its index are one script.
+ */
+export interface ArchiveKeys {
+  /** Sorted set: message id → its sequence number (core's archive.ts) as the score. */
+  index: string;
+  /** Hash: message id → JSON {s: stanza, w: [JIDs it is indexed under]}. */
+  messages: string;
+  /** Sorted set, every score 0: `<JID>\0<id>` for each JID a `with` filter finds the message by (pages by lex range). */
+  with: string;
+  /** Hash: last (the last sequence number handed out), bytes (sum of stored stanza bytes). */
+  meta: string;
 }
 
 /** The keys of one node; all in the slot of the node's tag. */
@@ -211,6 +233,11 @@ export class KeySpace {
       privateXml: `${base}private`,
       privateXmlMeta: `${base}private:meta`,
       blockList: `${base}blocked`,
+      archive: `${base}archive`,
+      archiveMessages: `${base}archive:messages`,
+      archiveWith: `${base}archive:with`,
+      archiveMeta: `${base}archive:meta`,
+      archivePrefs: `${base}archive:prefs`,
       presenceLastSeen: `${base}presence:last-seen`,
       presenceSources: `${base}presence:sources`,
     };
@@ -233,6 +260,20 @@ export class KeySpace {
   mucOccupants(service: string, room: string): { occupants: string; seq: string; history: string } {
     const base = `${this.prefix}muc:{${userTag(`${service}/${room}`)}}:`;
     return { occupants: `${base}occupants`, seq: `${base}occupants:seq`, history: `${base}history` };
+  }
+
+  /**
+   * The keys of one XEP-0313 archive by its name: a username (the user's keys) or a room's bare
+   * JID `<room>@<service>` (in the room's slot, beside its record).
+   */
+  archive(name: string): ArchiveKeys {
+    const at = name.indexOf('@');
+    if (at < 0) {
+      const k = this.user(name);
+      return { index: k.archive, messages: k.archiveMessages, with: k.archiveWith, meta: k.archiveMeta };
+    }
+    const base = `${this.prefix}muc:{${userTag(`${name.slice(at + 1)}/${name.slice(0, at)}`)}}:`;
+    return { index: `${base}archive`, messages: `${base}archive:messages`, with: `${base}archive:with`, meta: `${base}archive:meta` };
   }
 
   /** Set of `<service>\0<room>`: the rooms one real full JID is in (its own slot). */

@@ -19,6 +19,13 @@ describe('server configuration', () => {
     expect(loadConfig({ env: { DESKCHAT_MUC_ENABLED: 'false' }, cwd: '/nonexistent-dir' }).muc.enabled).toBe(false);
   });
 
+  it('reads the mam section (XEP-0313 archives: retention and the per-user bound) and names a bad key', () => {
+    expect(parseConfig({}, '/srv').im.modules.mam).toMatchObject({ retentionDays: 0, maxMessagesPerUser: 10_000, defaultPreference: 'always' });
+    expect(parseConfig({ mam: { retentionDays: 30, maxBytesPerUser: 1_000_000 } }, '/srv').im.modules.mam).toMatchObject({ retentionDays: 30, maxBytesPerUser: 1_000_000 });
+    expect(() => parseConfig({ mam: { retentionDays: 'forever' } }, '/srv')).toThrow('mam.retentionDays');
+    expect(() => parseConfig({ muc: { archiveRetentionDays: -2 } }, '/srv')).toThrow('muc.archiveRetentionDays');
+  });
+
   it('takes environment overrides', () => {
     const config = loadConfig({ env: { DESKCHAT_DOMAIN: 'Chat.Example.com', DESKCHAT_C2S_PORT: '15222', DESKCHAT_FILES_PROXY_PORT: '0', DESKCHAT_FILES_PUBLIC_URL: 'https://files.example.com' }, cwd: '/nonexistent-dir' });
     expect(config.core.domain).toBe('chat.example.com');

@@ -41,6 +41,9 @@ async function seed(dir: string): Promise<void> {
   await s.vcards.setVCard('alice', { xml: "<vCard xmlns='vcard-temp'><FN>Alice Liddell</FN></vCard>", fields: { fn: 'Alice Liddell', email: 'alice@example.com' } });
   await s.privateXml.setItem('alice', 'presence urn:deskchat:presence:0', '<presence xmlns="urn:deskchat:presence:0"><show>dnd</show></presence>');
   await s.blockList.block('alice', ['mallory@localhost', 'spam.example']);
+  await s.archive.append('alice', { at: 1_700_000_000_300, with: ['bob@localhost'], stanza: '<message><body>archived</body></message>' }, { maxMessages: 100, maxBytes: 1_000_000 });
+  await s.archive.append('alice', { at: 1_700_000_000_300, with: ['bob@localhost', 'bob@localhost/desk'], stanza: '<message><body>zweite</body></message>' }, { maxMessages: 100, maxBytes: 1_000_000 });
+  await s.archive.setPrefs('bob', { default: 'roster', always: [], never: ['mallory@localhost'] });
   await s.settings.set('chat-servers', { primary: 'https://imp1.example.com:5280', secondary: 'https://imp2.example.com:5280' }, 'admin');
   await s.settings.set('files', { enabled: false }, 'cli');
   await s.presenceState.setSource('alice', 'phone', 'on-call');
@@ -64,6 +67,9 @@ async function snapshot(stores: Omit<Stores, 'files'>, admin: AdminStores) {
       vcard: await stores.vcards.getVCard(u),
       presence: await stores.privateXml.getItem(u, 'presence urn:deskchat:presence:0'),
       blocked: await stores.blockList.getBlockList(u),
+      archive: await stores.archive.query(u, { max: 100 }),
+      archiveWithDesk: await stores.archive.query(u, { max: 100, with: 'bob@localhost/desk' }),
+      archivePrefs: await stores.archive.getPrefs(u),
       lastSeen: await stores.presenceState.getLastSeen(u),
       sources: await stores.presenceState.getSources(u),
     });
@@ -109,7 +115,7 @@ describe('deskchat migrate --from-sqlite', () => {
     expect(result.stdout).toMatch(
       new RegExp(
         `^migrated 3 users from ${dataDir} to ${server.url} \\(key prefix "deskchat:"\\) in \\d+\\.\\d s: 2 accounts, 1 vCard, 3 roster items, ` +
-          '1 pending subscription request, 2 offline messages, 1 private XML item, 2 blocked JIDs, presence state of 2 users, 2 settings, 1 admin, 1 API token, ' +
+          '1 pending subscription request, 2 offline messages, 1 private XML item, 2 blocked JIDs, 2 archived messages, presence state of 2 users, 2 settings, 1 admin, 1 API token, ' +
           '2 audit entries; 2 accounts in the Redis account index\\n$',
       ),
     );
@@ -121,6 +127,9 @@ describe('deskchat migrate --from-sqlite', () => {
     expect(expected.token).toMatchObject({ name: 'phone-system' });
     expect(expected.perUser[0]!.roster.version).toBe(3);
     expect(expected.perUser[0]!.blocked).toEqual(['mallory@localhost', 'spam.example']);
+    expect(expected.perUser[0]!.archive!.messages.map((m) => m.id.slice(0, 11))).toEqual(['0gqll7vh97k', '0gqll7vh97l']);
+    expect(expected.perUser[0]!.archiveWithDesk!.count).toBe(1);
+    expect(expected.perUser[1]!.archivePrefs).toEqual({ default: 'roster', always: [], never: ['mallory@localhost'] });
     expect(expected.perUser[2]!.account).toBeUndefined();
   });
 

@@ -2,6 +2,7 @@
 // and the optional LDAP password check for sign-in.
 import { OptionsError, checkBoolean } from '@deskchat/core';
 import {
+  parseArchiveOptions,
   parseBlockingOptions,
   parseMessageDeliveryOptions,
   parseOfflineOptions,
@@ -19,7 +20,7 @@ export interface ModuleConfig {
   ldapAuth?: LdapOptions;
 }
 
-export const MODULE_SECTIONS = ['roster', 'offline', 'messaging', 'vcard', 'search', 'auth', 'privateXml', 'blocking'] as const;
+export const MODULE_SECTIONS = ['roster', 'offline', 'messaging', 'vcard', 'search', 'auth', 'privateXml', 'blocking', 'mam'] as const;
 
 type Raw = Record<string, unknown> | undefined;
 
@@ -37,6 +38,7 @@ export function parseModuleConfig(raw: Record<string, Raw>): ModuleConfig {
     search: { ...search },
     'private-xml': { ...parsePrivateXmlOptions(raw.privateXml, 'privateXml') },
     blocking: { ...parseBlockingOptions(raw.blocking, 'blocking') },
+    mam: { ...parseArchiveOptions(raw.mam, 'mam') },
   };
   return { modules, ...(isLdapAuth ? { ldapAuth: search.ldap } : {}) };
 }

@@ -5,6 +5,7 @@ import { SqliteAccountStore } from './sqlite-account-store.js';
 import { SqliteOfflineStore } from './sqlite-offline-store.js';
 import { SqlitePrivateXmlStore } from './sqlite-private-xml-store.js';
 import { SqliteBlockListStore } from './sqlite-block-list-store.js';
+import { SqliteArchiveStore } from './sqlite-archive-store.js';
 import { SqliteRosterStore } from './sqlite-roster-store.js';
 import { SqliteSettingsStore } from './sqlite-settings-store.js';
 import { SqlitePresenceStateStore } from './sqlite-presence-state-store.js';
@@ -19,6 +20,7 @@ export { SqliteAccountStore } from './sqlite-account-store.js';
 export { SqliteOfflineStore } from './sqlite-offline-store.js';
 export { SqlitePrivateXmlStore } from './sqlite-private-xml-store.js';
 export { SqliteBlockListStore } from './sqlite-block-list-store.js';
+export { SqliteArchiveStore, type ArchiveExport } from './sqlite-archive-store.js';
 export { SqliteRosterStore } from './sqlite-roster-store.js';
 export { SqliteSettingsStore } from './sqlite-settings-store.js';
 export { SqlitePresenceStateStore } from './sqlite-presence-state-store.js';
@@ -33,6 +35,8 @@ export interface SqliteStores {
   offline: SqliteOfflineStore;
   privateXml: SqlitePrivateXmlStore;
   blockList: SqliteBlockListStore;
+  /** XEP-0313 archives and preferences. */
+  archive: SqliteArchiveStore;
   roster: SqliteRosterStore;
   settings: SqliteSettingsStore;
   presenceState: SqlitePresenceStateStore;
@@ -61,6 +65,7 @@ export function openSqliteStores(dataDir: string): SqliteStores {
     offline: new SqliteOfflineStore(db),
     privateXml: new SqlitePrivateXmlStore(db),
     blockList: new SqliteBlockListStore(db),
+    archive: new SqliteArchiveStore(db),
     roster: new SqliteRosterStore(db),
     settings: new SqliteSettingsStore(db),
     presenceState: new SqlitePresenceStateStore(db),

@@ -296,10 +296,52 @@ export const MIGRATIONS: readonly Migration[] = [
       `);
     },
   },
-  // 13 and 14 are taken by the PEP and MAM branches (issue #13); these placeholders keep the steps
-  // contiguous on this branch only, and the merge replaces them with those branches' steps.
-  { version: 13, description: 'reserved (PEP branch)', up() {} },
-  { version: 14, description: 'reserved (MAM branch)', up() {} },
+  {
+    version: 13,
+    // Placeholder: 13 belongs to the PEP work on another branch (issue #13); the merge puts that
+    // step here instead. Nothing to do, so a database at 13 or 14 from this branch stays valid.
+    description: 'reserved (PEP)',
+    up() {},
+  },
+  {
+    version: 14,
+    description: 'XEP-0313 message archives',
+    up(db) {
+      // One row per archived message; `seq` is the archive's sequence number (core's archive.ts:
+      // strictly increasing per archive, about the time in microseconds), so the primary key is
+      // also the time order and a page is one index range; `id` is what clients see (seq and a random part). `archive_with` indexes each message
+      // under the JIDs a `with` filter finds it by. `archive_meta` keeps the last seq (ids are
+      // never reused, even after the newest message is dropped) and the sums the bounds check.
+      db.exec(`
+        CREATE TABLE archive_messages (
+          archive TEXT NOT NULL,
+          seq INTEGER NOT NULL,
+          id TEXT NOT NULL,
+          stanza TEXT NOT NULL,
+          bytes INTEGER NOT NULL,
+          PRIMARY KEY (archive, seq)
+        ) STRICT, WITHOUT ROWID;
+        CREATE TABLE archive_with (
+          archive TEXT NOT NULL,
+          jid TEXT NOT NULL,
+          seq INTEGER NOT NULL,
+          id TEXT NOT NULL,
+          PRIMARY KEY (archive, jid, seq)
+        ) STRICT, WITHOUT ROWID;
+        CREATE INDEX archive_with_by_seq ON archive_with (archive, seq);
+        CREATE TABLE archive_meta (
+          archive TEXT PRIMARY KEY,
+          last INTEGER NOT NULL,
+          messages INTEGER NOT NULL,
+          bytes INTEGER NOT NULL
+        ) STRICT;
+        CREATE TABLE archive_prefs (
+          username TEXT PRIMARY KEY,
+          prefs TEXT NOT NULL
+        ) STRICT;
+      `);
+    },
+  },
   {
     version: 15,
     description: 'XEP-0077 registration invitations',

@@ -25,6 +25,9 @@ async function seeded(): Promise<string> {
   await stores.privateXml.setItem('alice', 'b urn:x', '<b xmlns="urn:x"/>');
   await stores.privateXml.setItem('alice', 'a urn:x', '<a xmlns="urn:x"/>');
   await stores.blockList.block('blocker-only', ['mallory@localhost', 'b.example']);
+  await stores.archive.append('alice', { at: 5, with: ['bob@localhost', 'bob@localhost/desk'], stanza: '<message><body>hi</body></message>' }, { maxMessages: 10, maxBytes: 1_000_000 });
+  await stores.archive.append('room@conference.localhost', { at: 5, with: ['room@conference.localhost/Bob'], stanza: '<message/>' }, { maxMessages: 10, maxBytes: 1_000_000 });
+  await stores.archive.setPrefs('alice', { default: 'roster', always: ['bob@localhost'], never: [] });
   await stores.vcards.setVCard('ldap-user', { xml: '<vCard xmlns="vcard-temp"/>', fields: { fn: 'From LDAP' } });
   await stores.settings.set('chat-servers', { primary: 'https://imp1' }, 'admin');
   await stores.presenceState.setSource('phone-only', 'phone', 'on-call');
@@ -47,6 +50,9 @@ describe('openSqliteExport', () => {
       expect(users.map((u) => u.username)).toEqual(['alice', 'blocker-only', 'ldap-user', 'phone-only']);
       const [alice, blocker, ldap, phoneOnly] = users;
       expect(blocker!.blockList).toEqual(['b.example', 'mallory@localhost']);
+      expect(alice!.archive).toEqual({ last: 5000, messages: [{ seq: 5000, id: expect.stringMatching(/^000000003uw[0-9a-z]{6}$/), stanza: '<message><body>hi</body></message>', with: ['bob@localhost', 'bob@localhost/desk'] }] });
+      expect(alice!.archivePrefs).toEqual({ default: 'roster', always: ['bob@localhost'], never: [] });
+      expect(blocker).not.toHaveProperty('archive');
       expect(alice!.lastSeen).toEqual({ stanza: '<presence type="unavailable"/>', at: 11 });
       expect(phoneOnly).toMatchObject({ presenceSources: { phone: 'on-call' } });
       expect(phoneOnly).not.toHaveProperty('lastSeen');

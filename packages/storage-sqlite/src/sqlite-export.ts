@@ -14,6 +14,8 @@ import { SqliteRosterStore } from './sqlite-roster-store.js';
 import { SqliteSettingsStore } from './sqlite-settings-store.js';
 import { SqliteVCardStore } from './sqlite-vcard-store.js';
 import { SqliteBlockListStore } from './sqlite-block-list-store.js';
+import { SqliteArchiveStore, type ArchiveExport } from './sqlite-archive-store.js';
+import type { ArchivePrefs } from '@deskchat/core';
 
 export interface SqliteUserExport {
   username: string;
@@ -29,6 +31,9 @@ export interface SqliteUserExport {
   privateXml: Record<string, string>;
   /** XEP-0191 blocked JIDs in code-point order. */
   blockList: string[];
+  /** The XEP-0313 archive (absent: the user has none) and preferences (absent: never set). */
+  archive?: ArchiveExport;
+  archivePrefs?: ArchivePrefs;
   /** The last unavailable presence and its time. */
   lastSeen?: LastSeen;
   /** Outside presence sources (phone, calendar) → state. */
@@ -55,6 +60,7 @@ export interface SqliteExport {
 const USERNAMES = `SELECT username FROM accounts UNION SELECT username FROM vcards UNION SELECT username FROM roster_items
   UNION SELECT username FROM roster_versions UNION SELECT username FROM subscription_requests
   UNION SELECT username FROM offline_messages UNION SELECT username FROM private_xml UNION SELECT username FROM block_list
+  UNION SELECT archive FROM archive_meta WHERE instr(archive, '@') = 0 UNION SELECT username FROM archive_prefs
   UNION SELECT username FROM presence_last_seen UNION SELECT username FROM presence_sources`;
 
 /** Opens `<dataDir>/deskchat.sqlite` read-only (it must exist and be at this build's schema version). */
@@ -74,6 +80,7 @@ export function openSqliteExport(dataDir: string): SqliteExport {
   // UNION sorts with the BINARY collation: code point order, as the account list is ordered.
   const names = db.prepare<[], { username: string }>(`${USERNAMES} ORDER BY username`);
   const blockList = new SqliteBlockListStore(db);
+  const archive = new SqliteArchiveStore(db);
   const privateItems = db.prepare<[string], { key: string; xml: string }>('SELECT key, xml FROM private_xml WHERE username = ? ORDER BY key');
   return {
     countUsers: () => count.get()!.n,
@@ -88,6 +95,10 @@ export function openSqliteExport(dataDir: string): SqliteExport {
           blockList: await blockList.getBlockList(username),
           presenceSources: await presence.getSources(username),
         };
+        const archived = archive.exportArchive(username);
+        if (archived.last > 0) user.archive = archived;
+        const prefs = await archive.getPrefs(username);
+        if (prefs) user.archivePrefs = prefs;
         const lastSeen = await presence.getLastSeen(username);
         if (lastSeen) user.lastSeen = lastSeen;
         const account = await accounts.getAccount(username);

@@ -51,7 +51,8 @@ export const discoModule: Module = {
       {
         async get({ to, from }) {
           if (!to.equals(from.bare()) && !(await isSubscribed(from.bare().toString(), to.local))) throw new StanzaError('service-unavailable');
-          return xml('query', { xmlns: NS.DISCO_INFO }, xml('identity', { category: 'account', type: 'registered' }));
+          const features = [...new Set(await api.collect('disco/account-features', { from, to }))].sort();
+          return xml('query', { xmlns: NS.DISCO_INFO }, xml('identity', { category: 'account', type: 'registered' }), ...features.map((f) => xml('feature', { var: f })));
         },
       },
       'account',

@@ -13,6 +13,7 @@
 #   search {text}                      XEP-0055 data-form search on the server -> items
 #   carbons                            xep_0280 enable
 #   blocklist                          xep_0191 get_blocked -> items (sorted)
+#   mam {max, with?, reverse?}         xep_0313 iterate (RSM pages of `max`) -> messages [{id, body, from, stamp}]
 #   block {jids} / unblock {jids}      xep_0191 block / unblock
 #   commands                           xep_0133 get_commands (XEP-0050 disco#items) -> nodes (sorted)
 #   admin {command, fields}            a xep_0133 command (e.g. add-user) run through xep_0050:
@@ -58,7 +59,7 @@ class Driven(slixmpp.ClientXMPP):
     def __init__(self, args):
         super().__init__(args.jid, args.password)
         self.done = asyncio.get_event_loop().create_future()
-        for plugin in ('xep_0004', 'xep_0030', 'xep_0050', 'xep_0054', 'xep_0133', 'xep_0191', 'xep_0280'):
+        for plugin in ('xep_0004', 'xep_0030', 'xep_0050', 'xep_0054', 'xep_0133', 'xep_0191', 'xep_0280', 'xep_0313'):
             self.register_plugin(plugin)
         register_stanza_plugin(Iq, Search)
         register_stanza_plugin(Search, Form)
@@ -145,6 +146,13 @@ class Driven(slixmpp.ClientXMPP):
             return {'nodes': sorted(item[1] for item in iq['disco_items']['items'])}
         elif op == 'admin':
             return await self.run_admin_command(c['command'], c.get('fields', {}))
+        elif op == 'mam':
+            messages = []
+            async for result in self['xep_0313'].iterate(with_jid=c.get('with'), reverse=c.get('reverse', False), rsm={'max': c['max']}):
+                forwarded = result['mam_result']['forwarded']
+                inner = forwarded['stanza']
+                messages.append({'id': result['mam_result']['id'], 'body': inner['body'], 'from': str(inner['from']), 'stamp': forwarded['delay']['stamp'].isoformat()})
+            return {'messages': messages}
         elif op == 'close':
             self.disconnect(wait=2.0)
         else:

@@ -1,0 +1,200 @@
+// XEP-0313 Message Archive Management (urn:xmpp:mam:2, version 1.1) for users, with XEP-0059 RSM
+// paging, XEP-0359 stanza ids (version 0.7) and XEP-0441 preferences; issue #13. See docs/archive.md.
+//
+// Archiving happens once per message, where it is routed (the sender's node), before delivery
+// rules run (priority 500: below XEP-0191 blocking, which consumes what it refuses, and above
+// forking, carbons and offline storage): so IM&P forking, carbons and the offline store all carry
+// the same copy, with one `<stanza-id by='recipient@domain'/>`, and nothing is archived twice.
+//   1. Only chat messages, and normal messages with a body, are archived: not errors, groupchat or
+//      headlines, not standalone chat states (no body), not carbons, not with a XEP-0334
+//      <no-store/> or <no-permanent-store/> hint.
+//   2. A client's `<stanza-id/>` claiming to be by one of our accounts (or the server) is removed
+//      (XEP-0359 §3.1: only the archiving entity may state its ids).
+//   3. The message goes into the sender's archive (a local account) and into the recipient's, each
+//      subject to its owner's preferences; a message to oneself once; one to an account that does
+//      not exist nowhere (it bounces).
+//   4. The copy routed on carries the recipient's stanza id. A message that comes back through the
+//      rules (a full JID gone → its bare JID; a stanza redelivered after its session vanished) is
+//      not archived again: the router re-dispatches the same element (remembered here), and a
+//      redelivered one carries our own stanza id and has no sending session.
+// Queries (IQ to one's own bare JID): the form (get), the query (set) → result messages, then the
+// IQ result with <fin/>; preferences get/set. Every node reads the same store (Redis in a cluster),
+// so a message archived on one node is found from any other.
+import type { Element } from '@xmpp/xml';
+import {
+  MAM_NS,
+  StanzaError,
+  mamFin,
+  mamPrefsElement,
+  mamQueryForm,
+  mamResult,
+  parseMamPrefs,
+  parseMamQuery,
+  stanzaId,
+  withAttrs,
+  type JID,
+} from '@deskchat/protocol';
+import { StoreUnavailableError, parseDocument, queryArchive, type ArchivePrefs, type Module, type StanzaEvent } from '@deskchat/core';
+import { hasBody, hasHint, isCarbon, messageType } from '../messaging/message-rules.js';
+import { DEFAULT_ARCHIVE_OPTIONS, type ArchiveOptions } from './options.js';
+
+export const ARCHIVE_PRIORITY = 500;
+
+/** XEP-0313 §5.1.1 with XEP-0334: whether a routed message belongs in archives. */
+export function isArchivable(stanza: Element): boolean {
+  const type = messageType(stanza);
+  if (type !== 'chat' && type !== 'normal') return false;
+  if (!hasBody(stanza) || isCarbon(stanza)) return false;
+  return !hasHint(stanza, 'no-store') && !hasHint(stanza, 'no-permanent-store');
+}
+
+/** XEP-0359 §3.1: a copy without the stanza ids that `isOurs` says only we may state. */
+export function withoutClaimedIds(stanza: Element, isOurs: (by: string) => boolean): Element {
+  const claimed = stanza.children.some((c) => typeof c !== 'string' && c.name === 'stanza-id' && c.attrs.xmlns === MAM_NS.STANZA_ID && isOurs(c.attrs.by ?? ''));
+  if (!claimed) return stanza;
+  const copy = withAttrs(stanza, {});
+  copy.children = stanza.children.filter((c) => typeof c === 'string' || !(c.name === 'stanza-id' && c.attrs.xmlns === MAM_NS.STANZA_ID && isOurs(c.attrs.by ?? '')));
+  return copy;
+}
+
+export const archiveModule: Module<ArchiveOptions> = {
+  name: 'mam',
+  defaults: DEFAULT_ARCHIVE_OPTIONS,
+  setup(api) {
+    const { options } = api;
+    const archives = api.stores.archive;
+    const now = () => options.now?.() ?? Date.now();
+    const domain = api.domain;
+    /** Elements archived on their way: the router may dispatch the same one again (full → bare). */
+    const archived = new WeakSet<Element>();
+
+    api.hook('disco/account-features', ({ from, to }) => (from.bare().equals(to) ? [MAM_NS.MAM, MAM_NS.EXTENDED] : undefined));
+    api.discoFeature(MAM_NS.STANZA_ID);
+
+    const isOurs = (by: string) => {
+      const at = by.indexOf('@');
+      const host = at < 0 ? by : by.slice(at + 1);
+      return host.toLowerCase() === domain && !by.includes('/');
+    };
+    const limits = () => ({
+      maxMessages: options.maxMessagesPerUser,
+      maxBytes: options.maxBytesPerUser,
+      ...(options.retentionDays > 0 ? { expireBefore: now() - options.retentionDays * 86_400_000 } : {}),
+    });
+
+    /** XEP-0441 §3: whether the owner's preferences archive a message with `peer` (a bare JID). */
+    const wants = async (owner: string, peer: string): Promise<boolean> => {
+      const prefs: ArchivePrefs = (await archives.getPrefs(owner)) ?? { default: options.defaultPreference, always: [], never: [] };
+      if (prefs.never.includes(peer)) return false;
+      if (prefs.always.includes(peer)) return true;
+      if (prefs.default === 'roster') return (await api.stores.roster.getItem(owner, peer)) !== undefined;
+      return prefs.default === 'always';
+    };
+    const withKeys = (jid: JID) => (jid.resource ? [jid.bare().toString(), jid.toString()] : [jid.toString()]);
+
+    const archive = async (event: StanzaEvent): Promise<false> => {
+      const { to, origin } = event;
+      if (archived.has(event.stanza) || !isArchivable(event.stanza)) return false;
+      // A redelivered message (no sending session) that already carries our id for the recipient.
+      if (!origin && event.stanza.getChildren('stanza-id', MAM_NS.STANZA_ID).some((c) => c.attrs.by === to.bare().toString())) return false;
+      const stanza = withoutClaimedIds(event.stanza, isOurs);
+      archived.add(stanza);
+      event.stanza = stanza;
+      try {
+        await archiveInto(event, stanza);
+      } catch (err) {
+        // The cluster store is down for a moment (issue 8 §8): the message goes on unarchived, as
+        // traffic does everywhere else meanwhile, rather than bouncing for the archive's sake.
+        if (!(err instanceof StoreUnavailableError)) throw err;
+        api.log.warn({ err }, 'a message was not archived: the store is unavailable');
+      }
+      return false;
+    };
+
+    /** Steps 3–4: the archives, then the recipient's id on the routed copy. */
+    const archiveInto = async (event: StanzaEvent, original: Element): Promise<void> => {
+      const { from, to } = event;
+      let stanza = original;
+      const text = stanza.toString();
+      const at = now();
+      const sender = from.local && from.domain === domain ? from.local : undefined;
+      const recipient = to.local;
+      // A message to an account that does not exist bounces (core's fallback): nothing to keep.
+      if (recipient && recipient !== sender && !(await api.stores.accounts.hasAccount(recipient))) return;
+      let recipientId: string | undefined;
+      if (sender && (await wants(sender, to.bare().toString()))) {
+        const id = await archives.append(sender, { at, with: withKeys(to), stanza: text }, limits());
+        if (recipient === sender) recipientId = id; // one archive, one copy
+      }
+      if (recipient && recipient !== sender && (await wants(recipient, from.bare().toString()))) {
+        recipientId = await archives.append(recipient, { at, with: withKeys(from), stanza: text }, limits());
+      }
+      if (recipientId) {
+        stanza = withAttrs(stanza, {});
+        stanza.children = [...stanza.children, stanzaId(to.bare().toString(), recipientId)];
+        archived.add(stanza);
+        event.stanza = stanza;
+      }
+    };
+    api.hook('message/bare', archive, ARCHIVE_PRIORITY);
+    api.hook('message/full', archive, ARCHIVE_PRIORITY);
+
+    // XEP-0313 §4: queries go to the user's own bare JID (or carry no 'to').
+    const ownOnly = (isOwnAccount: boolean) => {
+      if (!isOwnAccount) throw new StanzaError('forbidden', "only the account's owner may query its archive (XEP-0313 §4)");
+    };
+    // Stored stanzas were accepted within the stream limits; the stanza id adds a few bytes.
+    const storedLimits = { ...api.coreOptions.xml, maxStanzaBytes: api.coreOptions.xml.maxStanzaBytes + 1024 };
+    api.iq(
+      MAM_NS.MAM,
+      'query',
+      {
+        get: ({ isOwnAccount }) => {
+          ownOnly(isOwnAccount);
+          return mamQueryForm(true);
+        },
+        set: async ({ payload, from, isOwnAccount }) => {
+          ownOnly(isOwnAccount);
+          const query = parseMamQuery(payload, { extended: true });
+          const owner = from.local;
+          if (options.retentionDays > 0) await archives.expire(owner, now() - options.retentionDays * 86_400_000);
+          const page = await queryArchive(archives, owner, query, options);
+          const bare = from.bare().toString();
+          for (const m of page.messages) {
+            let message: Element;
+            try {
+              message = parseDocument(m.stanza, storedLimits);
+            } catch (err) {
+              api.log.warn({ err, user: owner, id: m.id }, 'skipping an unreadable archived message');
+              continue;
+            }
+            await api.router.deliver(from, mamResult({ to: from.toString(), from: bare, queryId: query.queryId, id: m.id, at: m.at, message }));
+          }
+          const first = page.messages[0]?.id;
+          const last = page.messages.at(-1)?.id;
+          return mamFin({ ...(first ? { first } : {}), ...(last ? { last } : {}), ...(query.before === undefined ? { index: page.index } : {}), count: page.count, complete: page.complete });
+        },
+      },
+      'account',
+    );
+
+    // XEP-0441: preferences of one's own archive.
+    api.iq(
+      MAM_NS.MAM,
+      'prefs',
+      {
+        get: async ({ from, isOwnAccount }) => {
+          ownOnly(isOwnAccount);
+          return mamPrefsElement((await archives.getPrefs(from.local)) ?? { default: options.defaultPreference, always: [], never: [] });
+        },
+        set: async ({ payload, from, isOwnAccount }) => {
+          ownOnly(isOwnAccount);
+          const prefs = parseMamPrefs(payload);
+          await archives.setPrefs(from.local, prefs);
+          return mamPrefsElement(prefs);
+        },
+      },
+      'account',
+    );
+  },
+};
