@@ -12,6 +12,8 @@ import type { PrivateXmlStore } from './storage/private-xml.js';
 import { MemoryPrivateXmlStore } from './storage/memory-private-xml.js';
 import type { BlockListStore } from './storage/block-list.js';
 import { MemoryBlockListStore } from './storage/memory-block-list.js';
+import type { PepStore } from './storage/pep.js';
+import { MemoryPepStore } from './storage/memory-pep.js';
 import type { SettingsStore } from './storage/settings.js';
 import type { PresenceStateStore } from './storage/presence-state.js';
 import { MemoryPresenceStateStore } from './storage/memory-presence-state.js';
@@ -33,6 +35,8 @@ export interface Stores {
   privateXml: PrivateXmlStore;
   /** XEP-0191 block lists. */
   blockList: BlockListStore;
+  /** XEP-0163 PEP nodes and items, and the XEP-0115 caps cache. */
+  pep: PepStore;
   /** Server-wide settings changed at run time (chat server URLs, file policy, load limits). */
   settings: SettingsStore;
   /** Last seen and outside presence sources (phone, calendar) on a single node; see storage/presence-state.ts. */
@@ -44,7 +48,7 @@ export interface Stores {
 }
 
 export function memoryStores(): Stores {
-  return { accounts: new MemoryAccountStore(), vcards: new MemoryVCardStore(), offline: new MemoryOfflineStore(), roster: new MemoryRosterStore(), privateXml: new MemoryPrivateXmlStore(), blockList: new MemoryBlockListStore(), settings: new MemorySettingsStore(), presenceState: new MemoryPresenceStateStore(), mucRooms: new MemoryMucRoomStore(), files: new MemoryFileStore() };
+  return { accounts: new MemoryAccountStore(), vcards: new MemoryVCardStore(), offline: new MemoryOfflineStore(), roster: new MemoryRosterStore(), privateXml: new MemoryPrivateXmlStore(), blockList: new MemoryBlockListStore(), pep: new MemoryPepStore(), settings: new MemorySettingsStore(), presenceState: new MemoryPresenceStateStore(), mucRooms: new MemoryMucRoomStore(), files: new MemoryFileStore() };
 }
 
 /**
@@ -53,7 +57,7 @@ export function memoryStores(): Stores {
  */
 export async function removeAccount(stores: Omit<Stores, 'files'> & Partial<Pick<Stores, 'files'>>, username: string): Promise<boolean> {
   const existed = await stores.accounts.removeAccount(username);
-  await Promise.all([stores.vcards, stores.offline, stores.roster, stores.privateXml, stores.blockList, stores.presenceState].map((store) => store.removeUser(username)));
+  await Promise.all([stores.vcards, stores.offline, stores.roster, stores.privateXml, stores.blockList, stores.pep, stores.presenceState].map((store) => store.removeUser(username)));
   // Stored files too, where the stores have them (a Redis cluster has no FileStore of its own yet).
   await stores.files?.removeOwner(username);
   return existed;

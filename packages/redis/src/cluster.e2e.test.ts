@@ -11,6 +11,7 @@ import {
   accountStoreContract,
   adminStoresContract,
   blockListStoreContract,
+  pepStoreContract,
   boshStateContract,
   clusterRegistryContract,
   coordinationContract,
@@ -29,6 +30,7 @@ import {
 import { allKeys, useRedisCluster } from './__tests__/redis-fixture.js';
 import { RedisClusterRegistry } from './cluster/redis-cluster-registry.js';
 import { RedisBlockListStore } from './stores/redis-block-list-store.js';
+import { RedisPepStore } from './stores/redis-pep-store.js';
 import { connectRedis } from './connection.js';
 import { RedisUnavailableError } from './errors.js';
 import { parseRedisOptions } from './options.js';
@@ -65,6 +67,7 @@ const account = (username: string): Account => ({
 // The durable stores.
 accountStoreContract('redis cluster', async () => ({ store: new RedisAccountStore(await fixture.fresh()) }));
 blockListStoreContract('redis cluster', async () => ({ store: new RedisBlockListStore(await fixture.fresh()) }));
+pepStoreContract('redis cluster', async () => ({ store: new RedisPepStore(await fixture.fresh()) }));
 adminStoresContract('redis cluster', async () => ({ stores: openRedisAdminStores(await fixture.fresh()) }));
 mucRoomStoreContract('redis cluster', async () => ({ store: new RedisMucRoomStore(await fixture.fresh()) }));
 offlineStoreContract('redis cluster', async () => ({ store: new RedisOfflineStore(await fixture.fresh()) }));

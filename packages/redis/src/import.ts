@@ -6,7 +6,7 @@
 //
 // Roster versions: clients cache a roster by its XEP-0237 version, so a version must never come to
 // name a different roster (see importedRosterVersion).
-import type { Account, AdminAccount, ApiToken, AuditEntry, LastSeen, OfflineMessage, Roster, StoredSetting, StoredVCard, SubscriptionRequest } from '@deskchat/core';
+import type { Account, AdminAccount, ApiToken, AuditEntry, LastSeen, OfflineMessage, PepItem, PepNodeConfig, Roster, StoredSetting, StoredVCard, SubscriptionRequest } from '@deskchat/core';
 import type { RedisConnection } from './connection.js';
 import { encodeMessage } from './stores/redis-offline-store.js';
 import { encodeItem } from './stores/redis-roster-store.js';
@@ -25,6 +25,8 @@ export interface UserData {
   privateXml: Record<string, string>;
   /** XEP-0191 blocked JIDs (absent: none). */
   blockList?: string[];
+  /** XEP-0163 PEP nodes with their items, newest first (absent: none). */
+  pep?: { node: string; config: PepNodeConfig; items: PepItem[] }[];
   /** The last unavailable presence and its time. */
   lastSeen?: LastSeen;
   /** Outside presence sources (phone, calendar) → state. */
@@ -106,6 +108,17 @@ export async function importUser(redis: RedisConnection, data: UserData): Promis
         tx.hSet(k.privateXmlMeta, { bytes: String(privateItems.reduce((n, [, xml]) => n + Buffer.byteLength(xml, 'utf8'), 0)) });
       }
       if (data.blockList && data.blockList.length > 0) tx.zAdd(k.blockList, data.blockList.map((value) => ({ score: 0, value })));
+      // PEP: the layout of RedisPepStore; each node's items get increasing seq, oldest first.
+      let seq = 0;
+      for (const { node, config, items } of data.pep ?? []) {
+        tx.hSet(k.pepNodes, node, JSON.stringify(config));
+        for (const item of [...items].reverse()) {
+          const member = JSON.stringify([node, item.id]);
+          tx.hSet(k.pepItems, member, JSON.stringify({ xml: item.xml, publisher: item.publisher, publishedAt: item.publishedAt }));
+          tx.zAdd(k.pepOrder, { score: ++seq, value: member });
+        }
+      }
+      if (seq > 0) tx.hSet(k.pepMeta, 'seq', String(seq));
       if (data.lastSeen) tx.hSet(k.presenceLastSeen, { stanza: data.lastSeen.stanza, at: String(data.lastSeen.at) });
       if (Object.keys(data.presenceSources).length > 0) tx.hSet(k.presenceSources, data.presenceSources);
       await tx.exec();

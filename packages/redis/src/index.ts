@@ -15,6 +15,7 @@ export { RedisAccountStore } from './stores/redis-account-store.js';
 export { RedisOfflineStore, type OfflineUsage } from './stores/redis-offline-store.js';
 export { RedisPrivateXmlStore } from './stores/redis-private-xml-store.js';
 export { RedisBlockListStore } from './stores/redis-block-list-store.js';
+export { RedisPepStore } from './stores/redis-pep-store.js';
 export { RedisRosterStore } from './stores/redis-roster-store.js';
 export { RedisSettingsStore } from './stores/redis-settings-store.js';
 export { RedisVCardStore } from './stores/redis-vcard-store.js';

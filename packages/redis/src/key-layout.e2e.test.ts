@@ -22,6 +22,9 @@ async function useEverything(redis: RedisConnection, username: string): Promise<
   await s.offline.storeMessage(username, { stanza: '<message/>', storedAt: 1 }, { maxMessages: 10, maxBytes: 1_000_000 });
   await s.privateXml.setItem(username, 'prefs urn:x', '<prefs xmlns="urn:x"/>');
   await s.blockList.block(username, ['mallory@localhost']);
+  await s.pep.setNode(username, 'urn:xmpp:avatar:metadata', { accessModel: 'presence', maxItems: 1, persistItems: true, notifyRetract: false, sendLastPublishedItem: 'on_sub_and_presence' });
+  await s.pep.publishItem(username, 'urn:xmpp:avatar:metadata', { id: 'a', xml: '<metadata xmlns="urn:xmpp:avatar:metadata"/>', publisher: `${username}@localhost/desk`, publishedAt: 1 });
+  await s.pep.setCaps('sha-1 x=', ['urn:xmpp:avatar:metadata+notify']);
   await s.presenceState.setLastSeen(username, { stanza: '<presence type="unavailable"/>', at: 1 });
   await s.presenceState.setSource(username, 'phone', 'on-call');
   await s.settings.set('chat-servers', { primary: 'https://a' });
@@ -31,7 +34,7 @@ async function useEverything(redis: RedisConnection, username: string): Promise<
   await admin.audit.append({ at: 1, actor: 'cli', action: 'user.add', target: username });
 }
 
-const USER_SUFFIXES = ['account', 'blocked', 'offline', 'offline:meta', 'presence:last-seen', 'presence:sources', 'private', 'private:meta', 'roster', 'roster:meta', 'roster:requests', 'vcard'];
+const USER_SUFFIXES = ['account', 'blocked', 'offline', 'offline:meta', 'pep:items', 'pep:meta', 'pep:nodes', 'pep:order', 'presence:last-seen', 'presence:sources', 'private', 'private:meta', 'roster', 'roster:meta', 'roster:requests', 'vcard'];
 
 describe('key layout (README.md)', () => {
   it('writes exactly the documented keys, each of a user in the slot of {user}', async () => {
@@ -47,6 +50,7 @@ describe('key layout (README.md)', () => {
       'test:{admin}:audit:last-id',
       'test:{admin}:token-hashes',
       'test:{admin}:tokens',
+      'test:{caps}:features',
       'test:{settings}:revision',
       'test:{settings}:values',
       ...USER_SUFFIXES.map((s) => `test:user:{alice}:${s}`),

@@ -4,6 +4,7 @@ import type { AdminStores, Stores } from '@deskchat/core';
 import type { RedisConnection } from './connection.js';
 import { RedisAccountStore } from './stores/redis-account-store.js';
 import { RedisBlockListStore } from './stores/redis-block-list-store.js';
+import { RedisPepStore } from './stores/redis-pep-store.js';
 import { RedisMucRoomStore } from './stores/redis-muc-room-store.js';
 import { RedisAdminAccountStore, RedisApiTokenStore, RedisAuditLog } from './stores/redis-admin-stores.js';
 import { RedisOfflineStore } from './stores/redis-offline-store.js';
@@ -22,6 +23,7 @@ export interface RedisStores extends Omit<Stores, 'files'> {
   offline: RedisOfflineStore;
   privateXml: RedisPrivateXmlStore;
   blockList: RedisBlockListStore;
+  pep: RedisPepStore;
   roster: RedisRosterStore;
   settings: RedisSettingsStore;
   vcards: RedisVCardStore;
@@ -41,6 +43,7 @@ export function openRedisStores(redis: RedisConnection): RedisStores {
     offline: new RedisOfflineStore(redis),
     privateXml: new RedisPrivateXmlStore(redis),
     blockList: new RedisBlockListStore(redis),
+    pep: new RedisPepStore(redis),
     roster: new RedisRosterStore(redis),
     settings: new RedisSettingsStore(redis),
     vcards: new RedisVCardStore(redis),

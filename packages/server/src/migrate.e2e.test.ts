@@ -41,6 +41,9 @@ async function seed(dir: string): Promise<void> {
   await s.vcards.setVCard('alice', { xml: "<vCard xmlns='vcard-temp'><FN>Alice Liddell</FN></vCard>", fields: { fn: 'Alice Liddell', email: 'alice@example.com' } });
   await s.privateXml.setItem('alice', 'presence urn:deskchat:presence:0', '<presence xmlns="urn:deskchat:presence:0"><show>dnd</show></presence>');
   await s.blockList.block('alice', ['mallory@localhost', 'spam.example']);
+  await s.pep.setNode('alice', 'urn:xmpp:bookmarks:1', { accessModel: 'whitelist', maxItems: 1000, persistItems: true, notifyRetract: true, sendLastPublishedItem: 'never' });
+  await s.pep.publishItem('alice', 'urn:xmpp:bookmarks:1', { id: 'a@conference.localhost', xml: '<conference xmlns="urn:xmpp:bookmarks:1" autojoin="true"/>', publisher: 'alice@localhost/desk', publishedAt: 1 });
+  await s.pep.publishItem('alice', 'urn:xmpp:bookmarks:1', { id: 'b@conference.localhost', xml: '<conference xmlns="urn:xmpp:bookmarks:1" name="ü 😀"/>', publisher: 'alice@localhost/desk', publishedAt: 2 });
   await s.settings.set('chat-servers', { primary: 'https://imp1.example.com:5280', secondary: 'https://imp2.example.com:5280' }, 'admin');
   await s.settings.set('files', { enabled: false }, 'cli');
   await s.presenceState.setSource('alice', 'phone', 'on-call');
@@ -64,6 +67,7 @@ async function snapshot(stores: Omit<Stores, 'files'>, admin: AdminStores) {
       vcard: await stores.vcards.getVCard(u),
       presence: await stores.privateXml.getItem(u, 'presence urn:deskchat:presence:0'),
       blocked: await stores.blockList.getBlockList(u),
+      pep: await Promise.all((await stores.pep.listNodes(u)).map(async (n) => ({ ...n, items: await stores.pep.getItems(u, n.node) }))),
       lastSeen: await stores.presenceState.getLastSeen(u),
       sources: await stores.presenceState.getSources(u),
     });
@@ -109,7 +113,7 @@ describe('deskchat migrate --from-sqlite', () => {
     expect(result.stdout).toMatch(
       new RegExp(
         `^migrated 3 users from ${dataDir} to ${server.url} \\(key prefix "deskchat:"\\) in \\d+\\.\\d s: 2 accounts, 1 vCard, 3 roster items, ` +
-          '1 pending subscription request, 2 offline messages, 1 private XML item, 2 blocked JIDs, presence state of 2 users, 2 settings, 1 admin, 1 API token, ' +
+          '1 pending subscription request, 2 offline messages, 1 private XML item, 2 blocked JIDs, 2 PEP items, presence state of 2 users, 2 settings, 1 admin, 1 API token, ' +
           '2 audit entries; 2 accounts in the Redis account index\\n$',
       ),
     );
@@ -121,6 +125,7 @@ describe('deskchat migrate --from-sqlite', () => {
     expect(expected.token).toMatchObject({ name: 'phone-system' });
     expect(expected.perUser[0]!.roster.version).toBe(3);
     expect(expected.perUser[0]!.blocked).toEqual(['mallory@localhost', 'spam.example']);
+    expect(expected.perUser[0]!.pep[0]!.items.map((i) => i.id)).toEqual(['b@conference.localhost', 'a@conference.localhost']);
     expect(expected.perUser[2]!.account).toBeUndefined();
   });
 

@@ -5,6 +5,7 @@ import { SqliteAccountStore } from './sqlite-account-store.js';
 import { SqliteOfflineStore } from './sqlite-offline-store.js';
 import { SqlitePrivateXmlStore } from './sqlite-private-xml-store.js';
 import { SqliteBlockListStore } from './sqlite-block-list-store.js';
+import { SqlitePepStore } from './sqlite-pep-store.js';
 import { SqliteRosterStore } from './sqlite-roster-store.js';
 import { SqliteSettingsStore } from './sqlite-settings-store.js';
 import { SqlitePresenceStateStore } from './sqlite-presence-state-store.js';
@@ -19,6 +20,7 @@ export { SqliteAccountStore } from './sqlite-account-store.js';
 export { SqliteOfflineStore } from './sqlite-offline-store.js';
 export { SqlitePrivateXmlStore } from './sqlite-private-xml-store.js';
 export { SqliteBlockListStore } from './sqlite-block-list-store.js';
+export { SqlitePepStore } from './sqlite-pep-store.js';
 export { SqliteRosterStore } from './sqlite-roster-store.js';
 export { SqliteSettingsStore } from './sqlite-settings-store.js';
 export { SqlitePresenceStateStore } from './sqlite-presence-state-store.js';
@@ -33,6 +35,7 @@ export interface SqliteStores {
   offline: SqliteOfflineStore;
   privateXml: SqlitePrivateXmlStore;
   blockList: SqliteBlockListStore;
+  pep: SqlitePepStore;
   roster: SqliteRosterStore;
   settings: SqliteSettingsStore;
   presenceState: SqlitePresenceStateStore;
@@ -60,6 +63,7 @@ export function openSqliteStores(dataDir: string): SqliteStores {
     offline: new SqliteOfflineStore(db),
     privateXml: new SqlitePrivateXmlStore(db),
     blockList: new SqliteBlockListStore(db),
+    pep: new SqlitePepStore(db),
     roster: new SqliteRosterStore(db),
     settings: new SqliteSettingsStore(db),
     presenceState: new SqlitePresenceStateStore(db),

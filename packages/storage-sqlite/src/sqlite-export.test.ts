@@ -24,6 +24,8 @@ async function seeded(): Promise<string> {
   await stores.offline.storeMessage('alice', { stanza: '<message/>', storedAt: 7 }, { maxMessages: 10, maxBytes: 1_000_000 });
   await stores.privateXml.setItem('alice', 'b urn:x', '<b xmlns="urn:x"/>');
   await stores.privateXml.setItem('alice', 'a urn:x', '<a xmlns="urn:x"/>');
+  await stores.pep.setNode('alice', 'urn:xmpp:avatar:metadata', { accessModel: 'presence', maxItems: 1, persistItems: true, notifyRetract: false, sendLastPublishedItem: 'on_sub_and_presence' });
+  await stores.pep.publishItem('alice', 'urn:xmpp:avatar:metadata', { id: 'x', xml: '<metadata xmlns="urn:xmpp:avatar:metadata"/>', publisher: 'alice@localhost/desk', publishedAt: 5 });
   await stores.blockList.block('blocker-only', ['mallory@localhost', 'b.example']);
   await stores.vcards.setVCard('ldap-user', { xml: '<vCard xmlns="vcard-temp"/>', fields: { fn: 'From LDAP' } });
   await stores.settings.set('chat-servers', { primary: 'https://imp1' }, 'admin');
@@ -47,6 +49,7 @@ describe('openSqliteExport', () => {
       expect(users.map((u) => u.username)).toEqual(['alice', 'blocker-only', 'ldap-user', 'phone-only']);
       const [alice, blocker, ldap, phoneOnly] = users;
       expect(blocker!.blockList).toEqual(['b.example', 'mallory@localhost']);
+      expect(alice!.pep).toEqual([{ node: 'urn:xmpp:avatar:metadata', config: { accessModel: 'presence', maxItems: 1, persistItems: true, notifyRetract: false, sendLastPublishedItem: 'on_sub_and_presence' }, items: [{ id: 'x', xml: '<metadata xmlns="urn:xmpp:avatar:metadata"/>', publisher: 'alice@localhost/desk', publishedAt: 5 }] }]);
       expect(alice!.lastSeen).toEqual({ stanza: '<presence type="unavailable"/>', at: 11 });
       expect(phoneOnly).toMatchObject({ presenceSources: { phone: 'on-call' } });
       expect(phoneOnly).not.toHaveProperty('lastSeen');
@@ -56,7 +59,7 @@ describe('openSqliteExport', () => {
       expect(alice!.privateXml).toEqual({ 'a urn:x': '<a xmlns="urn:x"/>', 'b urn:x': '<b xmlns="urn:x"/>' });
       expect(alice).not.toHaveProperty('vcard');
       expect(ldap).not.toHaveProperty('account');
-      expect(ldap).toMatchObject({ vcard: { fields: { fn: 'From LDAP' } }, roster: { version: 0, items: [] }, requests: [], offline: [], privateXml: {}, blockList: [] });
+      expect(ldap).toMatchObject({ vcard: { fields: { fn: 'From LDAP' } }, roster: { version: 0, items: [] }, requests: [], offline: [], privateXml: {}, blockList: [], pep: [] });
       const admin = await source.admin();
       expect(admin.admins).toEqual([{ name: 'root', passwordHash: 'scrypt$h', createdAt: 1, passwordChangedAt: 2 }]);
       expect(admin.apiTokens).toEqual([{ name: 'ci', hash: 'ab'.repeat(32), createdAt: 3, createdBy: 'cli' }]);

@@ -4,7 +4,7 @@
 // those with an account: a user who signs in through LDAP has a roster and vCard but no account row.
 // The store ports cannot list private XML keys, nor give out password and token hashes in a
 // listing, so a few queries here read the tables directly.
-import type { Account, AdminAccount, ApiToken, AuditEntry, LastSeen, OfflineMessage, Roster, StoredSetting, StoredVCard, SubscriptionRequest } from '@deskchat/core';
+import type { Account, AdminAccount, ApiToken, AuditEntry, LastSeen, OfflineMessage, PepItem, PepNodeConfig, Roster, StoredSetting, StoredVCard, SubscriptionRequest } from '@deskchat/core';
 import { openDatabase } from './open-database.js';
 import { SqliteAccountStore } from './sqlite-account-store.js';
 import { SqliteAuditLog } from './sqlite-admin-stores.js';
@@ -14,6 +14,7 @@ import { SqliteRosterStore } from './sqlite-roster-store.js';
 import { SqliteSettingsStore } from './sqlite-settings-store.js';
 import { SqliteVCardStore } from './sqlite-vcard-store.js';
 import { SqliteBlockListStore } from './sqlite-block-list-store.js';
+import { SqlitePepStore } from './sqlite-pep-store.js';
 
 export interface SqliteUserExport {
   username: string;
@@ -29,6 +30,8 @@ export interface SqliteUserExport {
   privateXml: Record<string, string>;
   /** XEP-0191 blocked JIDs in code-point order. */
   blockList: string[];
+  /** XEP-0163 PEP nodes in code-point order, each with its items newest first. */
+  pep: { node: string; config: PepNodeConfig; items: PepItem[] }[];
   /** The last unavailable presence and its time. */
   lastSeen?: LastSeen;
   /** Outside presence sources (phone, calendar) → state. */
@@ -54,7 +57,7 @@ export interface SqliteExport {
 
 const USERNAMES = `SELECT username FROM accounts UNION SELECT username FROM vcards UNION SELECT username FROM roster_items
   UNION SELECT username FROM roster_versions UNION SELECT username FROM subscription_requests
-  UNION SELECT username FROM offline_messages UNION SELECT username FROM private_xml UNION SELECT username FROM block_list
+  UNION SELECT username FROM offline_messages UNION SELECT username FROM private_xml UNION SELECT username FROM block_list UNION SELECT username FROM pep_nodes
   UNION SELECT username FROM presence_last_seen UNION SELECT username FROM presence_sources`;
 
 /** Opens `<dataDir>/deskchat.sqlite` read-only (it must exist and be at this build's schema version). */
@@ -74,6 +77,7 @@ export function openSqliteExport(dataDir: string): SqliteExport {
   // UNION sorts with the BINARY collation: code point order, as the account list is ordered.
   const names = db.prepare<[], { username: string }>(`${USERNAMES} ORDER BY username`);
   const blockList = new SqliteBlockListStore(db);
+  const pep = new SqlitePepStore(db);
   const privateItems = db.prepare<[string], { key: string; xml: string }>('SELECT key, xml FROM private_xml WHERE username = ? ORDER BY key');
   return {
     countUsers: () => count.get()!.n,
@@ -86,6 +90,7 @@ export function openSqliteExport(dataDir: string): SqliteExport {
           offline: await offline.listMessages(username),
           privateXml: Object.fromEntries(privateItems.all(username).map((row) => [row.key, row.xml])),
           blockList: await blockList.getBlockList(username),
+          pep: await Promise.all((await pep.listNodes(username)).map(async ({ node, config }) => ({ node, config, items: await pep.getItems(username, node) }))),
           presenceSources: await presence.getSources(username),
         };
         const lastSeen = await presence.getLastSeen(username);

@@ -12,6 +12,7 @@ export { freePort } from './ports.js';
 export { stanzaMatching, isStanzaError, eventually } from './matchers.js';
 export { privateXmlStoreContract, type PrivateXmlStoreFixture } from './contracts/private-xml-store-contract.js';
 export { blockListStoreContract, type BlockListStoreFixture } from './contracts/block-list-store-contract.js';
+export { pepStoreContract, type PepStoreFixture } from './contracts/pep-store-contract.js';
 export { settingsStoreContract, type SettingsStoreFixture } from './contracts/settings-store-contract.js';
 export { launchChromium, artifactDir, CHROMIUM_PATH, type TestBrowser } from './chromium.js';
 export { sessionDirectoryContract, type SessionDirectoryFixture } from './contracts/session-directory-contract.js';

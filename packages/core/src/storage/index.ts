@@ -10,6 +10,8 @@ export type { PrivateXmlQuota, PrivateXmlStore } from './private-xml.js';
 export { MemoryPrivateXmlStore } from './memory-private-xml.js';
 export type { BlockListStore } from './block-list.js';
 export { MemoryBlockListStore } from './memory-block-list.js';
+export type { PepAccessModel, PepItem, PepNode, PepNodeConfig, PepStore } from './pep.js';
+export { MemoryPepStore } from './memory-pep.js';
 export type { SettingsStore, StoredSetting } from './settings.js';
 export { MemorySettingsStore } from './memory-settings.js';
 export type { MucAffiliation, MucAffiliationRecord, MucRoomRecord, MucRoomStore } from './muc-rooms.js';

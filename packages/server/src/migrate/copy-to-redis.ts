@@ -14,6 +14,8 @@ export interface CopyTotals {
   privateXml: number;
   /** XEP-0191 blocked JIDs, over all users. */
   blockedJids: number;
+  /** XEP-0163 PEP items, over all users' nodes. */
+  pepItems: number;
   /** Users with a last-seen presence or an outside source (phone, calendar) kept. */
   presence: number;
   settings: number;
@@ -27,7 +29,7 @@ export interface CopyTotals {
 
 export async function copyToRedis(source: SqliteExport, redis: RedisConnection, onProgress?: (done: number, total: number) => void): Promise<CopyTotals> {
   const total = source.countUsers();
-  const totals: CopyTotals = { users: 0, accounts: 0, vcards: 0, rosterItems: 0, requests: 0, offline: 0, privateXml: 0, blockedJids: 0, presence: 0, settings: 0, admins: 0, apiTokens: 0, auditEntries: 0, indexed: 0, reindexed: 0 };
+  const totals: CopyTotals = { users: 0, accounts: 0, vcards: 0, rosterItems: 0, requests: 0, offline: 0, privateXml: 0, blockedJids: 0, pepItems: 0, presence: 0, settings: 0, admins: 0, apiTokens: 0, auditEntries: 0, indexed: 0, reindexed: 0 };
   onProgress?.(0, total);
   for await (const user of source.users()) {
     await importUser(redis, user);
@@ -39,6 +41,7 @@ export async function copyToRedis(source: SqliteExport, redis: RedisConnection, 
     totals.offline += user.offline.length;
     totals.privateXml += Object.keys(user.privateXml).length;
     totals.blockedJids += user.blockList.length;
+    totals.pepItems += user.pep.reduce((n, node) => n + node.items.length, 0);
     if (user.lastSeen || Object.keys(user.presenceSources).length > 0) totals.presence++;
     onProgress?.(totals.users, total);
   }
@@ -69,6 +72,7 @@ export function formatCopySummary(totals: CopyTotals, from: string, to: string, 
       plural(totals.offline, 'offline message'),
       plural(totals.privateXml, 'private XML item'),
       plural(totals.blockedJids, 'blocked JID'),
+      plural(totals.pepItems, 'PEP item'),
       `presence state of ${plural(totals.presence, 'user')}`,
       plural(totals.settings, 'setting'),
       plural(totals.admins, 'admin'),

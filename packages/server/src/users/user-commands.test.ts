@@ -157,7 +157,7 @@ describe('deskchat user remove', () => {
     expect(await stored('alice')).toBeUndefined();
   });
 
-  it("also removes the user's roster, vCard, offline messages, private data and block list", async () => {
+  it("also removes the user's roster, vCard, offline messages, private data, block list and PEP nodes", async () => {
     await run(['add', 'alice', '--password', 'x']);
     const stores = openSqliteStores(join(dir, 'data'));
     await stores.roster.setItem('alice', { jid: 'bob@localhost', groups: ['Team'], subscription: 'both', isPendingOut: false, isPreApproved: false });
@@ -165,6 +165,7 @@ describe('deskchat user remove', () => {
     await stores.offline.storeMessage('alice', { stanza: '<message/>', storedAt: 1 }, { maxMessages: 10, maxBytes: 1_000_000 });
     await stores.privateXml.setItem('alice', 'x urn:x', '<x xmlns="urn:x"/>');
     await stores.blockList.block('alice', ['mallory@localhost']);
+    await stores.pep.setNode('alice', 'urn:xmpp:avatar:metadata', { accessModel: 'presence', maxItems: 1, persistItems: true, notifyRetract: false, sendLastPublishedItem: 'on_sub_and_presence' });
     stores.close();
     expect((await run(['remove', 'alice'])).code).toBe(0);
     const after = openSqliteStores(join(dir, 'data'));
@@ -174,6 +175,7 @@ describe('deskchat user remove', () => {
       expect(await after.offline.countMessages('alice')).toBe(0);
       expect(await after.privateXml.getItem('alice', 'x urn:x')).toBeUndefined();
       expect(await after.blockList.getBlockList('alice')).toEqual([]);
+      expect(await after.pep.listNodes('alice')).toEqual([]);
     } finally {
       after.close();
     }
