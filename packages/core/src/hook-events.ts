@@ -38,6 +38,8 @@ export type AdoptionVerdict = { redirect: NodeAddress; isOwner?: boolean } | { r
 export interface DiscoItem {
   jid: string;
   name?: string;
+  /** XEP-0030 §4.1 node (e.g. a PEP node of an account). */
+  node?: string;
 }
 
 /** XEP-0030 info of a service entity; `extensions` are XEP-0128 data forms (type 'result'). */
@@ -83,6 +85,10 @@ export interface HookEvents {
   'disco/host-features': Collect<{ from: JID }, string>;
   /** XEP-0030 items of the server's domain (the services registered with `api.discoService`). */
   'disco/host-items': Collect<{ from: JID }, DiscoItem>;
+  /** XEP-0030 identities and features an account's bare JID adds for `from` (e.g. XEP-0163 pubsub/pep), asked only by the account itself or a contact allowed to see it. */
+  'disco/account-info': Collect<{ from: JID; to: JID }, DiscoInfo>;
+  /** XEP-0030 items of an account's bare JID that `from` may see (e.g. its PEP nodes, XEP-0163 §6.2). */
+  'disco/account-items': Collect<{ from: JID; to: JID }, DiscoItem>;
   /** XEP-0030 info of the service `domain/resource`; each handler answers only for its own resource. */
   'disco/service-info': Collect<{ from: JID; resource: string }, DiscoInfo>;
   /** SASL succeeded; a dispatch handler may refuse to serve the user here (e.g. another node is its home) by returning true after closing the session. */
