@@ -6,11 +6,12 @@ import { rosterModule } from './roster/roster-module.js';
 import { presenceModule } from './presence/presence-module.js';
 import { privateXmlModule } from './private/private-xml-module.js';
 import { blockingModule } from './blocking/blocking-module.js';
+import { pepModule } from './pep/pep-module.js';
 import { compositionModule } from './composition/composition-module.js';
 import { csiModule } from './csi/csi-module.js';
 
 /** The IM modules a node loads, in load order. */
-export const imModules: Module<any>[] = [rosterModule, presenceModule, compositionModule, ...messagingModules, csiModule, vcardModule, searchModule, privateXmlModule, blockingModule];
+export const imModules: Module<any>[] = [rosterModule, presenceModule, compositionModule, ...messagingModules, csiModule, vcardModule, searchModule, privateXmlModule, blockingModule, pepModule];
 export { compose, sameComposed, PHONE_STATUS, MEETING_STATUS, type ComposedPresence, type PresenceSources, type ResourcePresence, type Show, type PhoneState, type CalendarState } from './composition/compose.js';
 export { SOURCE_STATES, PRESENCE_SOURCES_SERVICE, type PresenceSourceService, type PresenceReport, type SourceName } from './composition/source-service.js';
 export * from './messaging/index.js';
@@ -29,3 +30,5 @@ export { csiModule, holdKey, CSI_NS, MAX_HELD } from './csi/csi-module.js';
 export { compositionModule, DEFAULT_COMPOSITION_OPTIONS, type CompositionOptions } from './composition/composition-module.js';
 export { COMPOSITION_NS } from './composition/composed-stanzas.js';
 export { blockingModule, parseBlockingOptions, blockedError, DEFAULT_BLOCKING_OPTIONS, BLOCKING_NS, BLOCKING_ERRORS_NS, type BlockingOptions } from './blocking/blocking-module.js';
+export { pepModule, parsePepOptions, DEFAULT_PEP_OPTIONS, type PepOptions } from './pep/pep-module.js';
+export { PUBSUB_NS, PUBSUB_OWNER_NS, PUBSUB_EVENT_NS, PUBSUB_ERRORS_NS, PEP_FEATURES } from './pep/pep-ns.js';

@@ -3,6 +3,7 @@
 import { OptionsError, checkBoolean } from '@deskchat/core';
 import {
   parseBlockingOptions,
+  parsePepOptions,
   parseMessageDeliveryOptions,
   parseOfflineOptions,
   parsePrivateXmlOptions,
@@ -19,7 +20,7 @@ export interface ModuleConfig {
   ldapAuth?: LdapOptions;
 }
 
-export const MODULE_SECTIONS = ['roster', 'offline', 'messaging', 'vcard', 'search', 'auth', 'privateXml', 'blocking'] as const;
+export const MODULE_SECTIONS = ['roster', 'offline', 'messaging', 'vcard', 'search', 'auth', 'privateXml', 'blocking', 'pep'] as const;
 
 type Raw = Record<string, unknown> | undefined;
 
@@ -37,6 +38,7 @@ export function parseModuleConfig(raw: Record<string, Raw>): ModuleConfig {
     search: { ...search },
     'private-xml': { ...parsePrivateXmlOptions(raw.privateXml, 'privateXml') },
     blocking: { ...parseBlockingOptions(raw.blocking, 'blocking') },
+    pep: { ...parsePepOptions(raw.pep, 'pep') },
   };
   return { modules, ...(isLdapAuth ? { ldapAuth: search.ldap } : {}) };
 }
