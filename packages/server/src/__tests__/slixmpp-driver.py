@@ -15,12 +15,16 @@
 #   blocklist                          xep_0191 get_blocked -> items (sorted)
 #   block {jids} / unblock {jids}      xep_0191 block / unblock
 #   raw {xml}                          send_raw
+#   (with --pep: xep_0115 caps in presence and xep_0163/xep_0084, so it shows urn:xmpp:avatar:metadata+notify)
+#   avatar {data, type}                xep_0084 publish_avatar (data: base64) then publish_avatar_metadata -> id
+#   pep-items {jid, node}              xep_0060 get_items -> items [{id, xml}]
 #   close                              disconnect, then exit 0
 # Events: started, signed-in {jid}, stanza {xml}, done {id, ...}, error {step, message},
 # stream-error {condition, text}, disconnected.
 # Usage: slixmpp-driver.py --host H --port P --jid user@domain/resource --password PW [--timeout S]
 import argparse
 import asyncio
+import base64
 import json
 import logging
 import os
@@ -55,6 +59,9 @@ class Driven(slixmpp.ClientXMPP):
         self.done = asyncio.get_event_loop().create_future()
         for plugin in ('xep_0004', 'xep_0030', 'xep_0054', 'xep_0191', 'xep_0280'):
             self.register_plugin(plugin)
+        if args.pep:
+            for plugin in ('xep_0060', 'xep_0115', 'xep_0163', 'xep_0084'):
+                self.register_plugin(plugin)
         register_stanza_plugin(Iq, Search)
         register_stanza_plugin(Search, Form)
         # Subscription requests are the test's to answer, in the open.
@@ -135,6 +142,15 @@ class Driven(slixmpp.ClientXMPP):
             await self['xep_0191'].block(c['jids'])
         elif op == 'unblock':
             await self['xep_0191'].unblock(c['jids'])
+        elif op == 'avatar':
+            data = base64.b64decode(c['data'])
+            avatar_id = self['xep_0084'].generate_id(data)
+            await self['xep_0084'].publish_avatar(data)
+            await self['xep_0084'].publish_avatar_metadata([{'id': avatar_id, 'type': c['type'], 'bytes': len(data)}])
+            return {'avatar_id': avatar_id}
+        elif op == 'pep-items':
+            iq = await self['xep_0060'].get_items(c['jid'], c['node'])
+            return {'items': [{'id': item['id'], 'xml': str(item)} for item in iq['pubsub']['items']]}
         elif op == 'close':
             self.disconnect(wait=2.0)
         else:
@@ -155,6 +171,7 @@ if __name__ == '__main__':
     parser.add_argument('--jid', required=True)
     parser.add_argument('--password', required=True)
     parser.add_argument('--timeout', type=int, default=60)
+    parser.add_argument('--pep', action='store_true', help='load the XEP-0115, XEP-0163 and XEP-0084 plugins')
     parser.add_argument('--trace', action='store_true', help='log every stanza sent and received on stderr')
     args = parser.parse_args()
     logging.basicConfig(level=logging.DEBUG if args.trace else logging.WARNING, stream=sys.stderr, format='%(levelname)s %(message)s')
