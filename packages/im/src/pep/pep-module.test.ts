@@ -259,6 +259,31 @@ describe('notifications (XEP-0163 §4.3) filtered by XEP-0115 caps', () => {
   });
 });
 
+describe('XEP-0402 bookmarks as a PEP node (version 1.1)', () => {
+  const options = { 'pubsub#persist_items': 'true', 'pubsub#max_items': 'max', 'pubsub#send_last_published_item': 'never', 'pubsub#access_model': 'whitelist' };
+  const conference = (name: string) => xml('conference', { xmlns: BOOKMARKS, name, autojoin: 'true' }, xml('nick', {}, 'Alice'));
+
+  it('keeps every bookmark (max_items=max), syncs them to the owner\'s other resources, notifies removals, and never sends them on presence', async () => {
+    const phone = await online('alice', 'phone', [`${BOOKMARKS}+notify`]);
+    const desk = await h.connect('alice', { resource: 'desk' });
+    for (const room of ['a', 'b', 'c', 'd', 'e']) expect((await desk.iq(publish(BOOKMARKS, conference(room), `${room}@conference.localhost`, options))).attrs.type).toBe('result');
+    expect(itemIds(await desk.iq(getItems('alice@localhost', BOOKMARKS)))).toEqual(['e', 'd', 'c', 'b', 'a'].map((r) => `${r}@conference.localhost`));
+    for (const room of ['a', 'b', 'c', 'd', 'e']) expect((await phone.next(isEvent(BOOKMARKS))).getChild('event', PUBSUB_EVENT_NS)!.getChild('items')!.getChild('item')!.attrs.id).toBe(`${room}@conference.localhost`);
+    await desk.iq(xml('iq', { type: 'set' }, xml('pubsub', { xmlns: PUBSUB_NS }, xml('retract', { node: BOOKMARKS, notify: 'true' }, xml('item', { id: 'a@conference.localhost' })))));
+    expect((await phone.next(isEvent(BOOKMARKS))).getChild('event', PUBSUB_EVENT_NS)!.getChild('items')!.getChild('retract')!.attrs.id).toBe('a@conference.localhost');
+    // send_last_published_item=never: a resource newly interested gets no last bookmark; a mood event is its first message.
+    const laptop = await online('alice', 'laptop', [`${BOOKMARKS}+notify`, `${MOOD}+notify`]);
+    await desk.iq(publish(MOOD, mood('happy')));
+    expect((await laptop.next((el) => el.name === 'message')).getChild('event', PUBSUB_EVENT_NS)!.getChild('items')!.attrs.node).toBe(MOOD);
+  });
+
+  it('does not advertise urn:xmpp:bookmarks:1#compat (no bridge to XEP-0048 private storage)', async () => {
+    const alice = await h.connect('alice');
+    const account = (await alice.iq(xml('iq', { type: 'get' }, xml('query', { xmlns: NS.DISCO_INFO })))).getChild('query')!;
+    expect(account.getChildren('feature').map((f) => f.attrs.var)).not.toContain(`${BOOKMARKS}#compat`);
+  });
+});
+
 describe('node configuration (XEP-0060 §8)', () => {
   it('creates a node with a configuration, returns its form, changes it, and refuses an unsupported access model', async () => {
     const alice = await h.connect('alice');
