@@ -259,7 +259,7 @@ describe('notifications (XEP-0163 §4.3) filtered by XEP-0115 caps', () => {
   });
 });
 
-describe('XEP-0402 bookmarks as a PEP node (version 1.1)', () => {
+describe('XEP-0402 bookmarks as a PEP node', () => {
   const options = { 'pubsub#persist_items': 'true', 'pubsub#max_items': 'max', 'pubsub#send_last_published_item': 'never', 'pubsub#access_model': 'whitelist' };
   const conference = (name: string) => xml('conference', { xmlns: BOOKMARKS, name, autojoin: 'true' }, xml('nick', {}, 'Alice'));
 

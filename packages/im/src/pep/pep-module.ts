@@ -1,5 +1,5 @@
 // XEP-0163 Personal Eventing Protocol (version 1.2.2) on XEP-0060 Publish-Subscribe (the parts PEP
-// needs, version 1.26), issue #13: every account is a virtual pubsub service at its bare JID.
+// needs; sections as numbered in its 1.2x revisions), issue #13: every account is a virtual pubsub service at its bare JID.
 //   publish with auto-create (XEP-0163 §7.1) and publish-options preconditions (XEP-0060 §7.1.5);
 //   items retrieval (§6.5), retract (§7.2), create (§8.1), configure (§8.2), delete (§8.4), purge
 //   (§8.5); access models presence, open and whitelist (§4.5; a whitelist holds only the owner).
