@@ -6,9 +6,14 @@ import xml, { type Element } from '@xmpp/xml';
 import { NS, type JID } from '@deskchat/protocol';
 import { capsVerOf, isSupportedCapsHash, readCaps, type ModuleApi, type PepStore } from '@deskchat/core';
 
+/** Verified verification strings remembered by this process (they never change: a hash names one feature set). */
+const MEMO_SIZE = 10_000;
+
 export class CapsInterest {
   /** Queries under way on this node, by cache key (one per hash at a time, not per resource). */
   private readonly pending = new Map<string, Promise<string[] | undefined>>();
+  /** `+notify` nodes of verified keys, so that a publish to many subscribers reads the store once per hash. */
+  private readonly memo = new Map<string, Set<string>>();
 
   constructor(
     private readonly api: ModuleApi<unknown>,
@@ -20,8 +25,18 @@ export class CapsInterest {
   async interestOf(presence: Element): Promise<Set<string> | undefined> {
     const caps = readCaps(presence);
     if (!caps) return new Set();
-    const features = await this.store.getCaps(`${caps.hash} ${caps.ver}`);
-    return features && notifyNodes(features);
+    return this.cached(`${caps.hash} ${caps.ver}`);
+  }
+
+  private async cached(key: string): Promise<Set<string> | undefined> {
+    const known = this.memo.get(key);
+    if (known) return known;
+    const features = await this.store.getCaps(key);
+    if (!features) return undefined;
+    const nodes = notifyNodes(features);
+    if (this.memo.size >= MEMO_SIZE) this.memo.delete(this.memo.keys().next().value!);
+    this.memo.set(key, nodes);
+    return nodes;
   }
 
   /** As interestOf, asking `jid` (whose presence it is) when its hash is new. */
@@ -29,8 +44,8 @@ export class CapsInterest {
     const caps = readCaps(presence);
     if (!caps || !isSupportedCapsHash(caps.hash)) return new Set();
     const key = `${caps.hash} ${caps.ver}`;
-    const cached = await this.store.getCaps(key);
-    if (cached) return notifyNodes(cached);
+    const cached = await this.cached(key);
+    if (cached) return cached;
     let query = this.pending.get(key);
     if (!query) {
       query = this.query(jid, caps.node, caps.ver, caps.hash).finally(() => this.pending.delete(key));
