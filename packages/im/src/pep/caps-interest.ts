@@ -1,4 +1,4 @@
-// XEP-0115 for PEP's +notify filtering (XEP-0163 §4.3.3, XEP-0060 §9.2 filtered notifications):
+// XEP-0115 for PEP's +notify filtering (XEP-0163 §4.2, XEP-0060 §10.2 filtered notifications):
 // which namespaces a resource wants notifications of, from the verified caps cache. A hash the
 // server has not seen is learnt by asking the client itself for the disco#info behind it (§6.3)
 // and kept only when the answer hashes to the advertised verification string (§5.4).
@@ -69,7 +69,7 @@ export class CapsInterest {
   }
 }
 
-/** XEP-0163 §4.3.3: the nodes named by `<node>+notify` features. */
+/** XEP-0163 §4.2: the nodes named by `<node>+notify` features. */
 function notifyNodes(features: string[]): Set<string> {
   return new Set(features.filter((f) => f.endsWith('+notify')).map((f) => f.slice(0, -'+notify'.length)));
 }

@@ -1,4 +1,4 @@
-// XEP-0060 node configuration for PEP: the defaults of a new node (XEP-0163 §4.4 auto-create), the
+// XEP-0060 node configuration for PEP: the defaults of a new node (XEP-0163 §3 auto-create, §5 recommended defaults), the
 // node_config form (§8.2) and publish-options preconditions (§7.1.5, XEP-0223).
 import xml, { type Element } from '@xmpp/xml';
 import { StanzaError } from '@deskchat/protocol';
@@ -8,7 +8,7 @@ import { DATA_NS, NODE_CONFIG_FORM, PUBLISH_OPTIONS_FORM, preconditionNotMet } f
 export const ACCESS_MODELS: readonly PepAccessModel[] = ['presence', 'open', 'whitelist'];
 const SEND_LAST = ['never', 'on_sub', 'on_sub_and_presence'] as const;
 
-/** XEP-0163 §4.4: a PEP node's defaults (access presence, the last item kept and sent on presence). */
+/** XEP-0163 §5: a PEP node's defaults (access presence, the last item kept and sent on presence). */
 export const defaultConfig = (): PepNodeConfig => ({ accessModel: 'presence', maxItems: 1, persistItems: true, notifyRetract: true, sendLastPublishedItem: 'on_sub_and_presence' });
 
 const isTrue = (v: string) => v === '1' || v === 'true';

@@ -199,6 +199,19 @@ describe('notifications (XEP-0163 §4.3) filtered by XEP-0115 caps', () => {
     expect((await dave.next((el) => el.name === 'message')).getChildText('body')).toBe('marker');
   });
 
+  it('sends nothing to a resource with a negative priority (XEP-0163 §4.3.2: appropriate presence information)', async () => {
+    const bob = await online('bob', 'laptop', [`${MOOD}+notify`, `${AVATAR_META}+notify`]);
+    const away = await h.connect('bob', { resource: 'away' });
+    const info = xml('query', { xmlns: NS.DISCO_INFO }, xml('identity', { category: 'client', type: 'pc', name: 'test' }), ...[NS.DISCO_INFO, CAPS_NS, `${MOOD}+notify`, `${AVATAR_META}+notify`].map((v) => xml('feature', { var: v })));
+    await away.send(xml('presence', {}, xml('priority', {}, '-1'), xml('c', { xmlns: CAPS_NS, hash: 'sha-1', node: 'urn:test', ver: capsVerOf(info)! })));
+    away.transport.drain();
+    const alice = await h.connect('alice');
+    await alice.iq(publish(MOOD, mood('happy')));
+    await bob.next(isEvent(MOOD));
+    await alice.send(xml('message', { to: 'bob@localhost/away', type: 'chat' }, xml('body', {}, 'marker')));
+    expect((await away.next((el) => el.name === 'message')).getChildText('body')).toBe('marker');
+  });
+
   it('sends a whitelisted node\'s notifications only to the owner\'s resources', async () => {
     const alice = await online('alice', 'desk', [`${BOOKMARKS}+notify`, `${MOOD}+notify`]);
     const bob = await online('bob', 'laptop', [`${BOOKMARKS}+notify`, `${MOOD}+notify`]);

@@ -1,6 +1,6 @@
 // XEP-0163 Personal Eventing Protocol (version 1.2.2) on XEP-0060 Publish-Subscribe (the parts PEP
 // needs; sections as numbered in its 1.2x revisions), issue #13: every account is a virtual pubsub service at its bare JID.
-//   publish with auto-create (XEP-0163 §7.1) and publish-options preconditions (XEP-0060 §7.1.5);
+//   publish with auto-create (XEP-0163 §3) and publish-options preconditions (XEP-0060 §7.1.5);
 //   items retrieval (§6.5), retract (§7.2), create (§8.1), configure (§8.2), delete (§8.4), purge
 //   (§8.5); access models presence, open and whitelist (§4.5; a whitelist holds only the owner).
 //   Notifications (XEP-0163 §4.3): implicit subscriptions — the owner's own resources and, unless
@@ -40,7 +40,7 @@ export const pepModule: Module<PepOptions> = {
 
     api.discoFeature(...PEP_FEATURES);
     api.hook('disco/account-info', () => ({ identities: [{ category: 'pubsub', type: 'pep' }], features: PEP_FEATURES }));
-    // XEP-0163 §6.2 / XEP-0030: the nodes the requester may read.
+    // XEP-0163 §6 / XEP-0030: the nodes the requester may read.
     api.hook('disco/account-items', async ({ from, to }) => {
       const owner = to.local!;
       const items = [];
@@ -87,7 +87,8 @@ export const pepModule: Module<PepOptions> = {
       }
       const out: JID[] = [];
       for (const user of users) {
-        for (const r of await presence.availableResourcesOf(user)) if ((await caps.interestOf(r.presence))?.has(node)) out.push(r.jid);
+        // §4.3.2: "appropriate presence information" is an available presence with a non-negative priority and caps showing interest.
+        for (const r of await presence.availableResourcesOf(user)) if (r.priority >= 0 && (await caps.interestOf(r.presence))?.has(node)) out.push(r.jid);
       }
       return out;
     };
@@ -202,7 +203,7 @@ export const pepModule: Module<PepOptions> = {
         if (existing) {
           if (options) checkPreconditions(existing.config, options.config, options.fields);
         } else {
-          await create(user, node, options?.config ?? defaultConfig()); // XEP-0163 §7.1.2 auto-create
+          await create(user, node, options?.config ?? defaultConfig()); // XEP-0163 §3 auto-create
         }
         await store.publishItem(user, node, item);
         return existing?.config ?? options?.config ?? defaultConfig();
