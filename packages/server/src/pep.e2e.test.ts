@@ -8,8 +8,8 @@ import { describe, it, expect, beforeAll, afterAll } from '@jest/globals';
 import { createHash } from 'node:crypto';
 import { xml, type Client } from '@xmpp/client';
 import type { Element } from '@xmpp/xml';
-import { CAPS_NS, capsVerOf } from '@deskchat/core';
-import { signIn, startTestNode, stopClient, type TestNode } from './__tests__/e2e-helpers.js';
+import { CAPS_NS, SERVER_CAPS_NODE, capsVerOf, parseDocument } from '@deskchat/core';
+import { RawConnection, STREAM_HEADER, signIn, startTestNode, stopClient, type TestNode } from './__tests__/e2e-helpers.js';
 import { eventually } from './__tests__/cluster-helpers.js';
 import { SlixmppClient } from './__tests__/slixmpp-driven.js';
 
@@ -93,6 +93,24 @@ beforeAll(async () => {
 afterAll(async () => {
   await Promise.all([...clients.map(stopClient), ...slixmpps.map((s) => s.close())]);
   await server.stop();
+});
+
+describe("the server's own caps (XEP-0115 §6.3)", () => {
+  it('offers <c/> in the stream features of a raw TCP stream, and the disco#info at node#ver hashes to its ver', async () => {
+    const raw = await RawConnection.connect(server.port);
+    try {
+      raw.write(STREAM_HEADER);
+      const text = await raw.waitFor(/<\/stream:features>/);
+      const c = parseDocument(text.match(/<c\s[^>]*http:\/\/jabber\.org\/protocol\/caps[^>]*\/>/)![0]);
+      expect(c.attrs).toMatchObject({ hash: 'sha-1', node: SERVER_CAPS_NODE });
+      const alice = await online('alice', 'caps');
+      const info = await alice.iq(xml('iq', { type: 'get', to: 'localhost' }, xml('query', { xmlns: DISCO_INFO, node: `${SERVER_CAPS_NODE}#${c.attrs.ver}` })));
+      expect(capsVerOf(info.getChild('query', DISCO_INFO)!)).toBe(c.attrs.ver);
+      expect(info.getChild('query', DISCO_INFO)!.getChildren('feature').map((f: Element) => f.attrs.var)).toContain(`${PUBSUB}#publish`);
+    } finally {
+      raw.destroy();
+    }
+  });
 });
 
 describe('PEP over TCP with @xmpp/client (XEP-0163, XEP-0084, XEP-0115)', () => {
