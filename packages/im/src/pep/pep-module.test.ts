@@ -261,6 +261,17 @@ describe('notifications (XEP-0163 §4.3) filtered by XEP-0115 caps', () => {
     expect(event.getChild('delay', 'urn:xmpp:delay')).toBeDefined();
   });
 
+  it('sends the last item to a contact that has just become subscribed to the owner\'s presence (send_last_published_item on_sub)', async () => {
+    const alice = await online('alice', 'desk', []);
+    await alice.iq(publish(MOOD, mood('happy'), 'm1'));
+    const dave = await online('dave', 'desk', [`${MOOD}+notify`]);
+    await dave.send(xml('presence', { type: 'subscribe', to: 'alice@localhost' }));
+    await alice.next((el) => el.name === 'presence' && el.attrs.type === 'subscribe');
+    await alice.send(xml('presence', { type: 'subscribed', to: 'dave@localhost' }));
+    const last = await dave.next(isEvent(MOOD));
+    expect(last.getChild('event', PUBSUB_EVENT_NS)!.getChild('items')!.getChild('item')!.attrs.id).toBe('m1');
+  });
+
   it('does not trust a disco#info answer that does not hash to the advertised ver (XEP-0115 §5.4)', async () => {
     const bob = await h.connect('bob');
     await bob.send(xml('presence', {}, xml('c', { xmlns: CAPS_NS, hash: 'sha-1', node: 'urn:test', ver: 'forged=' })));

@@ -117,6 +117,23 @@ export const pepModule: Module<PepOptions> = {
       },
       10,
     );
+    // XEP-0060 send_last_published_item on_sub(_and_presence), with PEP's implicit subscriptions: a
+    // contact that has just become subscribed to the owner's presence gets the last item of each
+    // node it may read and shows interest in, at each of its resources that count (§4.3.2).
+    api.hook('presence/subscriber-added', async ({ username, subscriber }) => {
+      const jid = parseJid(subscriber);
+      if (!jid?.local || jid.domain !== api.domain) return;
+      const nodes = (await store.listNodes(username)).filter((n) => n.config.sendLastPublishedItem !== 'never');
+      if (nodes.length === 0) return;
+      for (const r of await presence.availableResourcesOf(jid.local)) {
+        const interest = r.priority >= 0 ? await caps.interestOf(r.presence) : undefined;
+        for (const { node, config } of nodes) {
+          if (!interest?.has(node) || !(await mayRead(username, config, r.jid))) continue;
+          const [last] = await store.getItems(username, node, 1);
+          if (last) await api.router.deliver(r.jid, event(username, r.jid, xml('items', { node }, itemElement(last)), last.publishedAt));
+        }
+      }
+    });
     const sendLastItems = async (session: Session, stanza: Element): Promise<void> => {
       const me = session.jid!;
       const interest = await caps.learn(stanza, me);
