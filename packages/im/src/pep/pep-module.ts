@@ -14,7 +14,7 @@
 import { randomBytes } from 'node:crypto';
 import xml, { type Element } from '@xmpp/xml';
 import { StanzaError, parseJid, type JID } from '@deskchat/protocol';
-import { parseDocument, type Module, type ModuleApi, type PepItem, type PepNodeConfig, type Session } from '@deskchat/core';
+import { clampPriority, parseDocument, type Module, type ModuleApi, type PepItem, type PepNodeConfig, type Session } from '@deskchat/core';
 import { PRESENCE_SERVICE, type PresenceService } from '../presence/presence-service.js';
 import { CapsInterest } from './caps-interest.js';
 import { applyConfigureForm, checkPreconditions, configForm, defaultConfig, publishOptions } from './node-config.js';
@@ -140,7 +140,7 @@ export const pepModule: Module<PepOptions> = {
       const before = (session.data.get(INTEREST) as Set<string> | undefined) ?? new Set<string>();
       session.data.set(INTEREST, interest);
       const fresh = [...interest].filter((n) => !before.has(n));
-      if (fresh.length === 0) return;
+      if (fresh.length === 0 || clampPriority(stanza.getChildText('priority')) < 0) return; // §4.3.2: not to a negative priority
       const owners = [me.local!];
       for (const item of (await api.stores.roster.getRoster(me.local!)).items) {
         const contact = parseJid(item.jid);
