@@ -9,6 +9,7 @@ import { Harness, eventually, isStanzaError, type HarnessClient } from '@deskcha
 import { rosterModule } from '../roster/roster-module.js';
 import { presenceModule } from '../presence/presence-module.js';
 import { messagingModules } from '../messaging/index.js';
+import { privateXmlModule } from '../private/private-xml-module.js';
 import { pepModule } from './pep-module.js';
 import { PEP_FEATURES, PUBSUB_ERRORS_NS, PUBSUB_EVENT_NS, PUBSUB_NS, PUBSUB_OWNER_NS } from './pep-ns.js';
 
@@ -58,7 +59,7 @@ async function online(user: string, resource: string, features: string[]): Promi
 }
 
 beforeEach(async () => {
-  h = await Harness.create({ modules: [rosterModule, presenceModule, ...messagingModules, { ...pepModule, defaults: { maxNodesPerUser: 4, maxItemsPerNode: 5, maxItemBytes: 1024, capsQueryTimeoutMs: 2000 } }] });
+  h = await Harness.create({ modules: [rosterModule, presenceModule, ...messagingModules, privateXmlModule, { ...pepModule, defaults: { maxNodesPerUser: 4, maxItemsPerNode: 5, maxItemBytes: 1024, capsQueryTimeoutMs: 2000 } }] });
   for (const user of ['alice', 'bob', 'carol', 'dave']) await h.addUser(user);
   await link(h, 'alice', 'bob', 'both');
   await link(h, 'alice', 'carol', 'from'); // carol sees alice's presence
@@ -301,10 +302,48 @@ describe('XEP-0402 bookmarks as a PEP node', () => {
     expect((await laptop.next((el) => el.name === 'message')).getChild('event', PUBSUB_EVENT_NS)!.getChild('items')!.attrs.node).toBe(MOOD);
   });
 
-  it('does not advertise urn:xmpp:bookmarks:1#compat (no bridge to XEP-0048 private storage)', async () => {
+  it('bridges XEP-0048 bookmarks in private storage to the node, both ways, and advertises #compat on the account (XEP-0402 §5)', async () => {
+    const phone = await online('alice', 'phone', [`${BOOKMARKS}+notify`]);
+    const legacy = await h.connect('alice', { resource: 'legacy' });
+    const account = (await legacy.iq(xml('iq', { type: 'get' }, xml('query', { xmlns: NS.DISCO_INFO })))).getChild('query')!;
+    expect(account.getChildren('feature').map((f) => f.attrs.var)).toContain(`${BOOKMARKS}#compat`);
+    const setPrivate = (...children: Element[]) => legacy.iq(xml('iq', { type: 'set' }, xml('query', { xmlns: 'jabber:iq:private' }, xml('storage', { xmlns: 'storage:bookmarks' }, ...children))));
+    const getPrivate = async () => (await legacy.iq(xml('iq', { type: 'get' }, xml('query', { xmlns: 'jabber:iq:private' }, xml('storage', { xmlns: 'storage:bookmarks' }))))).getChild('query')!.getChild('storage', 'storage:bookmarks')!;
+    expect((await setPrivate(
+      xml('conference', { jid: 'a@conference.localhost', name: 'A', autojoin: '1' }, xml('nick', {}, 'Al')),
+      xml('conference', { jid: 'b@conference.localhost' }),
+      xml('url', { name: 'Site', url: 'https://example.com/' }),
+    )).attrs.type).toBe('result');
+    const first = await phone.next(isEvent(BOOKMARKS));
+    const item = first.getChild('event', PUBSUB_EVENT_NS)!.getChild('items')!.getChild('item')!;
+    expect(item.attrs.id).toBe('a@conference.localhost');
+    expect(item.getChild('conference', BOOKMARKS)!.attrs).toMatchObject({ name: 'A', autojoin: 'true' });
+    expect(item.getChild('conference', BOOKMARKS)!.getChildText('nick')).toBe('Al');
+    await phone.next(isEvent(BOOKMARKS));
+    expect(itemIds(await legacy.iq(getItems('alice@localhost', BOOKMARKS))).sort()).toEqual(['a@conference.localhost', 'b@conference.localhost']);
+    // Published the XEP-0402 way: read back through XEP-0048, with the URL bookmark kept.
+    await phone.iq(publish(BOOKMARKS, xml('conference', { xmlns: BOOKMARKS, autojoin: 'true' }), 'c@conference.localhost', { 'pubsub#persist_items': 'true', 'pubsub#max_items': 'max', 'pubsub#send_last_published_item': 'never', 'pubsub#access_model': 'whitelist' }));
+    const storage = await getPrivate();
+    expect(storage.getChildren('conference').map((c) => c.attrs.jid).sort()).toEqual(['a@conference.localhost', 'b@conference.localhost', 'c@conference.localhost']);
+    expect(storage.getChild('url')!.attrs.url).toBe('https://example.com/');
+    phone.transport.drain();
+    // A smaller XEP-0048 set retracts what it no longer names.
+    await setPrivate(xml('conference', { jid: 'c@conference.localhost', autojoin: 'true' }));
+    const retracted: string[] = [];
+    for (let i = 0; i < 2; i++) retracted.push((await phone.next(isEvent(BOOKMARKS))).getChild('event', PUBSUB_EVENT_NS)!.getChild('items')!.getChild('retract')!.attrs.id!);
+    expect(retracted.sort()).toEqual(['a@conference.localhost', 'b@conference.localhost']);
+    expect(itemIds(await legacy.iq(getItems('alice@localhost', BOOKMARKS)))).toEqual(['c@conference.localhost']);
+    expect((await getPrivate()).getChildren('url')).toEqual([]);
+  });
+});
+
+describe('XEP-0048 bookmarks stored before the bridge', () => {
+  it('are still read back through private storage, without duplicates once the node holds the same room', async () => {
+    await h.core.stores.privateXml.setItem('alice', 'storage storage:bookmarks', '<storage xmlns="storage:bookmarks"><conference jid="old@conference.localhost" name="Old"/><conference jid="x@conference.localhost"/></storage>');
     const alice = await h.connect('alice');
-    const account = (await alice.iq(xml('iq', { type: 'get' }, xml('query', { xmlns: NS.DISCO_INFO })))).getChild('query')!;
-    expect(account.getChildren('feature').map((f) => f.attrs.var)).not.toContain(`${BOOKMARKS}#compat`);
+    await alice.iq(publish(BOOKMARKS, xml('conference', { xmlns: BOOKMARKS, name: 'X' }), 'x@conference.localhost', { 'pubsub#persist_items': 'true', 'pubsub#max_items': 'max', 'pubsub#send_last_published_item': 'never', 'pubsub#access_model': 'whitelist' }));
+    const storage = (await alice.iq(xml('iq', { type: 'get' }, xml('query', { xmlns: 'jabber:iq:private' }, xml('storage', { xmlns: 'storage:bookmarks' }))))).getChild('query')!.getChild('storage', 'storage:bookmarks')!;
+    expect(storage.getChildren('conference').map((c) => `${c.attrs.jid} ${c.attrs.name}`)).toEqual(['x@conference.localhost X', 'old@conference.localhost Old']);
   });
 });
 

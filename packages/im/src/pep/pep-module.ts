@@ -17,6 +17,8 @@ import { StanzaError, parseJid, type JID } from '@deskchat/protocol';
 import { clampPriority, parseDocument, type Module, type ModuleApi, type PepItem, type PepNodeConfig, type Session } from '@deskchat/core';
 import { PRESENCE_SERVICE, type PresenceService } from '../presence/presence-service.js';
 import { CapsInterest } from './caps-interest.js';
+import { BOOKMARKS_COMPAT, bookmarksBridge } from './bookmarks-compat.js';
+import { PRIVATE_XML_BRIDGE } from '../private/private-xml-bridge.js';
 import { applyConfigureForm, checkPreconditions, configForm, defaultConfig, publishOptions } from './node-config.js';
 import { DATA_NS, PEP_FEATURES, PUBSUB_EVENT_NS, PUBSUB_NS, PUBSUB_OWNER_NS, pubsubError, unsupported } from './pep-ns.js';
 import { DEFAULT_PEP_OPTIONS, type PepOptions } from './pep-options.js';
@@ -39,7 +41,9 @@ export const pepModule: Module<PepOptions> = {
     const { maxNodesPerUser, maxItemsPerNode, maxItemBytes } = api.options;
 
     api.discoFeature(...PEP_FEATURES);
-    api.hook('disco/account-info', () => ({ identities: [{ category: 'pubsub', type: 'pep' }], features: PEP_FEATURES }));
+    api.hook('disco/account-info', () => ({ identities: [{ category: 'pubsub', type: 'pep' }], features: [...PEP_FEATURES, BOOKMARKS_COMPAT] }));
+    // XEP-0402 §5: XEP-0048 bookmarks in private storage are the bookmarks PEP node (private storage module's seam).
+    api.provide(PRIVATE_XML_BRIDGE, bookmarksBridge(store, api.stores.privateXml, { publish: (from, el, options) => publish(from, el, options), retract: (user, el) => retract(user, el) }));
     // XEP-0163 §6 / XEP-0030: the nodes the requester may read.
     api.hook('disco/account-items', async ({ from, to }) => {
       const owner = to.local!;
