@@ -2,7 +2,8 @@
 // advertise XEP-0115 caps (the server asks them for the disco#info behind a new hash and checks it)
 // publish and receive XEP-0084 avatars, with raw stanzas for the XEP-0060 error paths; then
 // slixmpp's own xep_0115/xep_0163/xep_0084 plugins (python3-slixmpp) get the last avatar item on
-// signing in, and publish an avatar that an @xmpp/client contact is notified of and fetches.
+// signing in, and publish an avatar that an @xmpp/client contact is notified of and fetches; its
+// xep_0048 bookmarks in private storage meet an @xmpp/client's XEP-0402 node (#compat).
 // Absence is proved by a marker that arrives after what must not, never by waiting.
 import { describe, it, expect, beforeAll, afterAll } from '@jest/globals';
 import { createHash } from 'node:crypto';
@@ -155,7 +156,7 @@ describe('PEP over TCP with @xmpp/client (XEP-0163, XEP-0084, XEP-0115)', () => 
   });
 });
 
-describe("PEP with slixmpp's own plugins (xep_0115, xep_0163, xep_0084)", () => {
+describe("PEP with slixmpp's own plugins (xep_0115, xep_0163, xep_0084, xep_0048)", () => {
   it('sends slixmpp the last avatar on sign-in (its caps learnt and verified), and notifies a contact of the avatar it publishes', async () => {
     const carol = await SlixmppClient.start(server.port, 'carol@localhost/slixmpp', 'pw-carol', 90, ['--pep']);
     slixmpps.push(carol);
@@ -172,5 +173,22 @@ describe("PEP with slixmpp's own plugins (xep_0115, xep_0163, xep_0084)", () => 
     expect(Buffer.from(data.getChild('pubsub', PUBSUB)!.getChild('items')!.getChild('item')!.getChildText('data', DATA)!, 'base64')).toEqual(png);
     const read = await carol.command('pep-items', { jid: 'alice@localhost', node: META });
     expect(read.items.map((i: { id: string }) => i.id)).toHaveLength(1);
+  });
+
+  it('bridges slixmpp\'s XEP-0048 bookmarks in private storage to the XEP-0402 node an @xmpp/client reads and writes (XEP-0402 §5)', async () => {
+    const legacy = await SlixmppClient.start(server.port, 'dave@localhost/slixmpp', 'pw-dave', 90, ['--pep']);
+    slixmpps.push(legacy);
+    const modern = await online('dave', 'modern', [`${BOOKMARKS}+notify`]);
+    const info = await modern.iq(xml('iq', { type: 'get', to: 'dave@localhost' }, xml('query', { xmlns: DISCO_INFO })));
+    expect(info.getChild('query')!.getChildren('feature').map((f: Element) => f.attrs.var)).toContain(`${BOOKMARKS}#compat`);
+    await legacy.command('bookmarks-set', { rooms: [{ jid: 'team@conference.localhost', nick: 'Dave', name: 'Team', autojoin: true }] });
+    const note = await eventually(() => modern.stanzas.find((s) => eventNode(s) === BOOKMARKS), 'the bookmark notification at the XEP-0402 client');
+    const conference = note.getChild('event', EVENT)!.getChild('items')!.getChild('item')!;
+    expect(conference.attrs.id).toBe('team@conference.localhost');
+    expect(conference.getChild('conference', BOOKMARKS)!.attrs).toMatchObject({ name: 'Team', autojoin: 'true' });
+    expect(conference.getChild('conference', BOOKMARKS)!.getChildText('nick')).toBe('Dave');
+    await modern.iq(publish(BOOKMARKS, 'help@conference.localhost', xml('conference', { xmlns: BOOKMARKS, name: 'Help' }, xml('nick', {}, 'D')), { 'pubsub#persist_items': 'true', 'pubsub#max_items': 'max', 'pubsub#send_last_published_item': 'never', 'pubsub#access_model': 'whitelist' }));
+    const { rooms } = await legacy.command('bookmarks-get');
+    expect(rooms.map((r: { jid: string }) => r.jid).sort()).toEqual(['help@conference.localhost', 'team@conference.localhost']);
   });
 });

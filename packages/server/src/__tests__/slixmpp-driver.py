@@ -18,6 +18,8 @@
 #   (with --pep: xep_0115 caps in presence and xep_0163/xep_0084, so it shows urn:xmpp:avatar:metadata+notify)
 #   avatar {data, type}                xep_0084 publish_avatar (data: base64) then publish_avatar_metadata -> id
 #   pep-items {jid, node}              xep_0060 get_items -> items [{id, xml}]
+#   bookmarks-set {rooms: [{jid, nick, name?, autojoin?}]}   xep_0048 set_bookmarks over XEP-0049 private storage
+#   bookmarks-get                      xep_0048 get_bookmarks over XEP-0049 -> rooms [{jid, nick, name, autojoin}]
 #   close                              disconnect, then exit 0
 # Events: started, signed-in {jid}, stanza {xml}, done {id, ...}, error {step, message},
 # stream-error {condition, text}, disconnected.
@@ -36,6 +38,7 @@ try:
     from slixmpp.plugins.xep_0004.stanza import Form
     from slixmpp.plugins.xep_0055.stanza import Search
     from slixmpp import Iq, register_stanza_plugin
+    from slixmpp.plugins.xep_0048.stanza import Bookmarks
 except ImportError:
     print(json.dumps({'event': 'error', 'step': 'import', 'message': 'python3-slixmpp is missing: run scripts/install-test-deps.sh'}), flush=True)
     sys.exit(1)
@@ -60,7 +63,7 @@ class Driven(slixmpp.ClientXMPP):
         for plugin in ('xep_0004', 'xep_0030', 'xep_0054', 'xep_0191', 'xep_0280'):
             self.register_plugin(plugin)
         if args.pep:
-            for plugin in ('xep_0060', 'xep_0115', 'xep_0163', 'xep_0084'):
+            for plugin in ('xep_0060', 'xep_0115', 'xep_0163', 'xep_0084', 'xep_0049', 'xep_0048'):
                 self.register_plugin(plugin)
         register_stanza_plugin(Iq, Search)
         register_stanza_plugin(Search, Form)
@@ -151,6 +154,14 @@ class Driven(slixmpp.ClientXMPP):
         elif op == 'pep-items':
             iq = await self['xep_0060'].get_items(c['jid'], c['node'])
             return {'items': [{'id': item['id'], 'xml': str(item)} for item in iq['pubsub']['items']]}
+        elif op == 'bookmarks-set':
+            bookmarks = Bookmarks()
+            for room in c['rooms']:
+                bookmarks.add_conference(room['jid'], room['nick'], name=room.get('name'), autojoin=room.get('autojoin'))
+            await self['xep_0048'].set_bookmarks(bookmarks, method='xep_0049')
+        elif op == 'bookmarks-get':
+            iq = await self['xep_0048'].get_bookmarks(method='xep_0049')
+            return {'rooms': [{'jid': str(conf['jid']), 'nick': conf['nick'], 'name': conf['name'], 'autojoin': conf['autojoin']} for conf in iq['private']['bookmarks']['conferences']]}
         elif op == 'close':
             self.disconnect(wait=2.0)
         else:
