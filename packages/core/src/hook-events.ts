@@ -90,10 +90,12 @@ export interface HookEvents {
   'stream-features/post-auth': Collect<{ session: Session }, Element>;
   /** XEP-0030 features of the server itself. */
   'disco/host-features': Collect<{ from: JID }, string>;
-  /** XEP-0030 features of an account's bare JID (e.g. XEP-0313 `urn:xmpp:mam:2`), shown to whoever may see its disco#info. */
-  'disco/account-features': Collect<{ from: JID; to: JID }, string>;
   /** XEP-0030 items of the server's domain (the services registered with `api.discoService`). */
   'disco/host-items': Collect<{ from: JID }, DiscoItem>;
+  /** XEP-0030 identities and features an account's bare JID adds for `from` (e.g. XEP-0163 pubsub/pep, XEP-0313 `urn:xmpp:mam:2`), asked only by the account itself or a contact allowed to see it. */
+  'disco/account-info': Collect<{ from: JID; to: JID }, DiscoInfo>;
+  /** XEP-0030 items of an account's bare JID that `from` may see (e.g. its PEP nodes, XEP-0163 §6.2). */
+  'disco/account-items': Collect<{ from: JID; to: JID }, DiscoItem>;
   /** XEP-0030 info of the service `domain/resource`; each handler answers only for its own resource. */
   'disco/service-info': Collect<{ from: JID; resource: string }, DiscoInfo>;
   /** XEP-0030 §3.2 info of a node of the server (e.g. a XEP-0050 command); the handler that owns the node answers, or throws a StanzaError (forbidden). */

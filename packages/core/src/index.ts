@@ -39,6 +39,7 @@ export { Core, type CoreInit } from './core.js';
 export { Admission } from './admission.js';
 export { RateLimitedSignIns, memorySignInCounters, type SignInCounters, type SignInLimiter, type SignInLimits } from './stream/sign-in-limiter.js';
 export { coreModules, deliveryModule, discoModule, pingModule, versionModule, FALLBACK } from './modules/index.js';
+export { CAPS_NS, SERVER_CAPS_NODE, capsVerOf, readCaps, isSupportedCapsHash } from './modules/caps.js';
 export { normalizeUsername, isValidUsername } from './username.js';
 export * from './volatile/index.js';
 export type { ClusterRegistry, JoinResult, NodeAddress, NodeInfo, NodeStatus } from './cluster/cluster-registry.js';

@@ -14,6 +14,8 @@ import type { BlockListStore } from './storage/block-list.js';
 import { MemoryBlockListStore } from './storage/memory-block-list.js';
 import type { ArchiveStore } from './storage/archive.js';
 import { MemoryArchiveStore } from './storage/memory-archive.js';
+import type { PepStore } from './storage/pep.js';
+import { MemoryPepStore } from './storage/memory-pep.js';
 import type { SettingsStore } from './storage/settings.js';
 import type { PresenceStateStore } from './storage/presence-state.js';
 import { MemoryPresenceStateStore } from './storage/memory-presence-state.js';
@@ -37,6 +39,8 @@ export interface Stores {
   blockList: BlockListStore;
   /** XEP-0313 message archives (users' and rooms') and users' archive preferences. */
   archive: ArchiveStore;
+  /** XEP-0163 PEP nodes and items, and the XEP-0115 caps cache. */
+  pep: PepStore;
   /** Server-wide settings changed at run time (chat server URLs, file policy, load limits). */
   settings: SettingsStore;
   /** Last seen and outside presence sources (phone, calendar) on a single node; see storage/presence-state.ts. */
@@ -48,7 +52,7 @@ export interface Stores {
 }
 
 export function memoryStores(): Stores {
-  return { accounts: new MemoryAccountStore(), vcards: new MemoryVCardStore(), offline: new MemoryOfflineStore(), roster: new MemoryRosterStore(), privateXml: new MemoryPrivateXmlStore(), blockList: new MemoryBlockListStore(), archive: new MemoryArchiveStore(), settings: new MemorySettingsStore(), presenceState: new MemoryPresenceStateStore(), mucRooms: new MemoryMucRoomStore(), files: new MemoryFileStore() };
+  return { accounts: new MemoryAccountStore(), vcards: new MemoryVCardStore(), offline: new MemoryOfflineStore(), roster: new MemoryRosterStore(), privateXml: new MemoryPrivateXmlStore(), blockList: new MemoryBlockListStore(), archive: new MemoryArchiveStore(), pep: new MemoryPepStore(), settings: new MemorySettingsStore(), presenceState: new MemoryPresenceStateStore(), mucRooms: new MemoryMucRoomStore(), files: new MemoryFileStore() };
 }
 
 /**
@@ -57,7 +61,7 @@ export function memoryStores(): Stores {
  */
 export async function removeAccount(stores: Omit<Stores, 'files'> & Partial<Pick<Stores, 'files'>>, username: string): Promise<boolean> {
   const existed = await stores.accounts.removeAccount(username);
-  await Promise.all([stores.vcards, stores.offline, stores.roster, stores.privateXml, stores.blockList, stores.archive, stores.presenceState].map((store) => store.removeUser(username)));
+  await Promise.all([stores.vcards, stores.offline, stores.roster, stores.privateXml, stores.blockList, stores.archive, stores.pep, stores.presenceState].map((store) => store.removeUser(username)));
   // Stored files too, where the stores have them (a Redis cluster has no FileStore of its own yet).
   await stores.files?.removeOwner(username);
   return existed;

@@ -7,11 +7,12 @@ import { presenceModule } from './presence/presence-module.js';
 import { privateXmlModule } from './private/private-xml-module.js';
 import { blockingModule } from './blocking/blocking-module.js';
 import { archiveModule } from './archive/archive-module.js';
+import { pepModule } from './pep/pep-module.js';
 import { compositionModule } from './composition/composition-module.js';
 import { csiModule } from './csi/csi-module.js';
 
 /** The IM modules a node loads, in load order. */
-export const imModules: Module<any>[] = [rosterModule, presenceModule, compositionModule, ...messagingModules, csiModule, vcardModule, searchModule, privateXmlModule, blockingModule, archiveModule];
+export const imModules: Module<any>[] = [rosterModule, presenceModule, compositionModule, ...messagingModules, csiModule, vcardModule, searchModule, privateXmlModule, blockingModule, archiveModule, pepModule];
 export { compose, sameComposed, PHONE_STATUS, MEETING_STATUS, type ComposedPresence, type PresenceSources, type ResourcePresence, type Show, type PhoneState, type CalendarState } from './composition/compose.js';
 export { SOURCE_STATES, PRESENCE_SOURCES_SERVICE, type PresenceSourceService, type PresenceReport, type SourceName } from './composition/source-service.js';
 export * from './messaging/index.js';
@@ -33,3 +34,5 @@ export { blockingModule, parseBlockingOptions, blockedError, DEFAULT_BLOCKING_OP
 export * from './adhoc/index.js';
 export * from './register/index.js';
 export { archiveModule, isArchivable, parseArchiveOptions, DEFAULT_ARCHIVE_OPTIONS, type ArchiveOptions } from './archive/index.js';
+export { pepModule, parsePepOptions, DEFAULT_PEP_OPTIONS, type PepOptions } from './pep/pep-module.js';
+export { PUBSUB_NS, PUBSUB_OWNER_NS, PUBSUB_EVENT_NS, PUBSUB_ERRORS_NS, PEP_FEATURES } from './pep/pep-ns.js';

@@ -12,6 +12,7 @@ import {
   adminStoresContract,
   blockListStoreContract,
   archiveStoreContract,
+  pepStoreContract,
   boshStateContract,
   clusterRegistryContract,
   coordinationContract,
@@ -31,6 +32,7 @@ import { allKeys, useRedisCluster } from './__tests__/redis-fixture.js';
 import { RedisClusterRegistry } from './cluster/redis-cluster-registry.js';
 import { RedisBlockListStore } from './stores/redis-block-list-store.js';
 import { RedisArchiveStore } from './stores/redis-archive-store.js';
+import { RedisPepStore } from './stores/redis-pep-store.js';
 import { connectRedis } from './connection.js';
 import { RedisUnavailableError } from './errors.js';
 import { parseRedisOptions } from './options.js';
@@ -68,6 +70,7 @@ const account = (username: string): Account => ({
 accountStoreContract('redis cluster', async () => ({ store: new RedisAccountStore(await fixture.fresh()) }));
 blockListStoreContract('redis cluster', async () => ({ store: new RedisBlockListStore(await fixture.fresh()) }));
 archiveStoreContract('redis cluster', async () => ({ store: new RedisArchiveStore(await fixture.fresh()) }));
+pepStoreContract('redis cluster', async () => ({ store: new RedisPepStore(await fixture.fresh()) }));
 adminStoresContract('redis cluster', async () => ({ stores: openRedisAdminStores(await fixture.fresh()) }));
 mucRoomStoreContract('redis cluster', async () => ({ store: new RedisMucRoomStore(await fixture.fresh()) }));
 offlineStoreContract('redis cluster', async () => ({ store: new RedisOfflineStore(await fixture.fresh()) }));

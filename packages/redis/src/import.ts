@@ -7,7 +7,7 @@
 // Roster versions: clients cache a roster by its XEP-0237 version, so a version must never come to
 // name a different roster (see importedRosterVersion).
 import type { ArchivePrefs } from '@deskchat/core';
-import type { Account, AdminAccount, ApiToken, AuditEntry, LastSeen, OfflineMessage, Roster, StoredSetting, StoredVCard, SubscriptionRequest } from '@deskchat/core';
+import type { Account, AdminAccount, ApiToken, AuditEntry, LastSeen, OfflineMessage, PepItem, PepNodeConfig, Roster, StoredSetting, StoredVCard, SubscriptionRequest } from '@deskchat/core';
 import type { RedisConnection } from './connection.js';
 import { encodeMessage } from './stores/redis-offline-store.js';
 import { encodeArchived } from './stores/redis-archive-store.js';
@@ -31,6 +31,8 @@ export interface UserData {
   archive?: { last: number; messages: { seq: number; id: string; stanza: string; with: string[] }[] };
   /** XEP-0313 preferences (absent: never set). */
   archivePrefs?: ArchivePrefs;
+  /** XEP-0163 PEP nodes with their items, newest first (absent: none). */
+  pep?: { node: string; config: PepNodeConfig; items: PepItem[] }[];
   /** The last unavailable presence and its time. */
   lastSeen?: LastSeen;
   /** Outside presence sources (phone, calendar) → state. */
@@ -125,6 +127,17 @@ export async function importUser(redis: RedisConnection, data: UserData): Promis
         tx.hSet(k.archiveMeta, { last: String(last), bytes: String(bytes) });
       }
       if (data.archivePrefs) tx.set(k.archivePrefs, JSON.stringify(data.archivePrefs));
+      // PEP: the layout of RedisPepStore; each node's items get increasing seq, oldest first.
+      let seq = 0;
+      for (const { node, config, items } of data.pep ?? []) {
+        tx.hSet(k.pepNodes, node, JSON.stringify(config));
+        for (const item of [...items].reverse()) {
+          const member = JSON.stringify([node, item.id]);
+          tx.hSet(k.pepItems, member, JSON.stringify({ xml: item.xml, publisher: item.publisher, publishedAt: item.publishedAt }));
+          tx.zAdd(k.pepOrder, { score: ++seq, value: member });
+        }
+      }
+      if (seq > 0) tx.hSet(k.pepMeta, 'seq', String(seq));
       if (data.lastSeen) tx.hSet(k.presenceLastSeen, { stanza: data.lastSeen.stanza, at: String(data.lastSeen.at) });
       if (Object.keys(data.presenceSources).length > 0) tx.hSet(k.presenceSources, data.presenceSources);
       await tx.exec();

@@ -16,6 +16,7 @@ export { RedisOfflineStore, type OfflineUsage } from './stores/redis-offline-sto
 export { RedisPrivateXmlStore } from './stores/redis-private-xml-store.js';
 export { RedisBlockListStore } from './stores/redis-block-list-store.js';
 export { RedisArchiveStore } from './stores/redis-archive-store.js';
+export { RedisPepStore } from './stores/redis-pep-store.js';
 export { RedisRosterStore } from './stores/redis-roster-store.js';
 export { RedisSettingsStore } from './stores/redis-settings-store.js';
 export { RedisVCardStore } from './stores/redis-vcard-store.js';

@@ -24,6 +24,9 @@ async function useEverything(redis: RedisConnection, username: string): Promise<
   await s.blockList.block(username, ['mallory@localhost']);
   await s.archive.append(username, { at: 1, with: ['bob@localhost'], stanza: '<message/>' }, { maxMessages: 10, maxBytes: 1_000_000 });
   await s.archive.setPrefs(username, { default: 'always', always: [], never: [] });
+  await s.pep.setNode(username, 'urn:xmpp:avatar:metadata', { accessModel: 'presence', maxItems: 1, persistItems: true, notifyRetract: false, sendLastPublishedItem: 'on_sub_and_presence' });
+  await s.pep.publishItem(username, 'urn:xmpp:avatar:metadata', { id: 'a', xml: '<metadata xmlns="urn:xmpp:avatar:metadata"/>', publisher: `${username}@localhost/desk`, publishedAt: 1 });
+  await s.pep.setCaps('sha-1 x=', ['urn:xmpp:avatar:metadata+notify']);
   await s.presenceState.setLastSeen(username, { stanza: '<presence type="unavailable"/>', at: 1 });
   await s.presenceState.setSource(username, 'phone', 'on-call');
   await s.settings.set('chat-servers', { primary: 'https://a' });
@@ -34,7 +37,7 @@ async function useEverything(redis: RedisConnection, username: string): Promise<
   await admin.invitations.createInvitation({ hash: Buffer.from(username).toString('hex'), createdAt: 1, createdBy: 'cli', expiresAt: 2 });
 }
 
-const USER_SUFFIXES = ['account', 'archive', 'archive:messages', 'archive:meta', 'archive:prefs', 'archive:with', 'blocked', 'offline', 'offline:meta', 'presence:last-seen', 'presence:sources', 'private', 'private:meta', 'roster', 'roster:meta', 'roster:requests', 'vcard'];
+const USER_SUFFIXES = ['account', 'archive', 'archive:messages', 'archive:meta', 'archive:prefs', 'archive:with', 'blocked', 'offline', 'offline:meta', 'pep:items', 'pep:meta', 'pep:nodes', 'pep:order', 'presence:last-seen', 'presence:sources', 'private', 'private:meta', 'roster', 'roster:meta', 'roster:requests', 'vcard'];
 
 describe('key layout (README.md)', () => {
   it('writes exactly the documented keys, each of a user in the slot of {user}', async () => {
@@ -51,6 +54,7 @@ describe('key layout (README.md)', () => {
       'test:{admin}:invitations',
       'test:{admin}:token-hashes',
       'test:{admin}:tokens',
+      'test:{caps}:features',
       'test:{settings}:revision',
       'test:{settings}:values',
       ...USER_SUFFIXES.map((s) => `test:user:{alice}:${s}`),

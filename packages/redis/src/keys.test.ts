@@ -22,7 +22,7 @@ describe('KeySpace', () => {
   it('puts every key of a user under the user\'s tag', () => {
     const user = keys.user('a}b');
     for (const key of Object.values(user)) expect(key.startsWith('dc:user:{a%7Db}:')).toBe(true);
-    expect(keys.allOfUser('a}b')).toHaveLength(17);
+    expect(keys.allOfUser('a}b')).toHaveLength(21);
   });
 
   it('names the global keys, the settings and the administration each in one slot of their own', () => {
@@ -44,7 +44,7 @@ describe('KeySpace', () => {
       'dc:{cluster}:assigned-counts',
       'dc:{cluster}:alive:imp1a',
     ]);
-    expect([keys.chatLocksIdle, keys.rateLimiter('sign-in-user')]).toEqual(['dc:{chat-locks}:idle', 'dc:rate:sign-in-user']);
+    expect([keys.chatLocksIdle, keys.rateLimiter('sign-in-user'), keys.capsCache]).toEqual(['dc:{chat-locks}:idle', 'dc:rate:sign-in-user', 'dc:{caps}:features']);
   });
 
   it('reads a username back from an account key, and nothing from other keys', () => {

@@ -58,6 +58,14 @@ export interface UserKeys {
   archiveMeta: string;
   /** String: the user's XEP-0313 preferences as JSON. Written by RedisArchiveStore. */
   archivePrefs: string;
+  /** Hash: PEP node → PepNodeConfig JSON (XEP-0163). Written by RedisPepStore, like the three below. */
+  pepNodes: string;
+  /** Hash: JSON [node, item id] → JSON {xml, publisher, publishedAt}. */
+  pepItems: string;
+  /** Sorted set: the members of pepItems scored by the pepMeta counter (higher: newer). */
+  pepOrder: string;
+  /** Hash: seq (the publish counter). */
+  pepMeta: string;
   /** Hash: stanza, at — the last unavailable presence and its time. Written by RedisPresenceStateStore. */
   presenceLastSeen: string;
   /** Hash: outside source ("phone", "calendar") → its state. Written by RedisPresenceStateStore. */
@@ -165,6 +173,8 @@ export class KeySpace {
   readonly clusterAssignedCounts: string;
   /** Sorted set: JSON [username, contact] scored by the chat lock's lastActive (what `sweep` looks at). Slot `{chat-locks}`. */
   readonly chatLocksIdle: string;
+  /** Hash: XEP-0115 "hash ver" → features JSON, the verified caps cache shared by every node. Slot `{caps}`. */
+  readonly capsCache: string;
 
   constructor(readonly prefix: string) {
     if (/[{}]/.test(prefix)) throw new Error(`redis key prefix ${JSON.stringify(prefix)} must not contain braces`);
@@ -182,6 +192,7 @@ export class KeySpace {
     this.clusterAssignments = `${prefix}{cluster}:assignments`;
     this.clusterAssignedCounts = `${prefix}{cluster}:assigned-counts`;
     this.chatLocksIdle = `${prefix}{chat-locks}:idle`;
+    this.capsCache = `${prefix}{caps}:features`;
   }
 
   /** String with a PX TTL: the instance of a live node (slot `{cluster}`, so that join checks it in one script). */
@@ -238,6 +249,10 @@ export class KeySpace {
       archiveWith: `${base}archive:with`,
       archiveMeta: `${base}archive:meta`,
       archivePrefs: `${base}archive:prefs`,
+      pepNodes: `${base}pep:nodes`,
+      pepItems: `${base}pep:items`,
+      pepOrder: `${base}pep:order`,
+      pepMeta: `${base}pep:meta`,
       presenceLastSeen: `${base}presence:last-seen`,
       presenceSources: `${base}presence:sources`,
     };

@@ -5,6 +5,7 @@ import type { RedisConnection } from './connection.js';
 import { RedisAccountStore } from './stores/redis-account-store.js';
 import { RedisBlockListStore } from './stores/redis-block-list-store.js';
 import { RedisArchiveStore } from './stores/redis-archive-store.js';
+import { RedisPepStore } from './stores/redis-pep-store.js';
 import { RedisMucRoomStore } from './stores/redis-muc-room-store.js';
 import { RedisAdminAccountStore, RedisApiTokenStore, RedisAuditLog, RedisInvitationStore } from './stores/redis-admin-stores.js';
 import { RedisOfflineStore } from './stores/redis-offline-store.js';
@@ -24,6 +25,7 @@ export interface RedisStores extends Omit<Stores, 'files'> {
   privateXml: RedisPrivateXmlStore;
   blockList: RedisBlockListStore;
   archive: RedisArchiveStore;
+  pep: RedisPepStore;
   roster: RedisRosterStore;
   settings: RedisSettingsStore;
   vcards: RedisVCardStore;
@@ -45,6 +47,7 @@ export function openRedisStores(redis: RedisConnection): RedisStores {
     privateXml: new RedisPrivateXmlStore(redis),
     blockList: new RedisBlockListStore(redis),
     archive: new RedisArchiveStore(redis),
+    pep: new RedisPepStore(redis),
     roster: new RedisRosterStore(redis),
     settings: new RedisSettingsStore(redis),
     vcards: new RedisVCardStore(redis),

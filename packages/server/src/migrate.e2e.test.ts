@@ -44,6 +44,9 @@ async function seed(dir: string): Promise<void> {
   await s.archive.append('alice', { at: 1_700_000_000_300, with: ['bob@localhost'], stanza: '<message><body>archived</body></message>' }, { maxMessages: 100, maxBytes: 1_000_000 });
   await s.archive.append('alice', { at: 1_700_000_000_300, with: ['bob@localhost', 'bob@localhost/desk'], stanza: '<message><body>zweite</body></message>' }, { maxMessages: 100, maxBytes: 1_000_000 });
   await s.archive.setPrefs('bob', { default: 'roster', always: [], never: ['mallory@localhost'] });
+  await s.pep.setNode('alice', 'urn:xmpp:bookmarks:1', { accessModel: 'whitelist', maxItems: 1000, persistItems: true, notifyRetract: true, sendLastPublishedItem: 'never' });
+  await s.pep.publishItem('alice', 'urn:xmpp:bookmarks:1', { id: 'a@conference.localhost', xml: '<conference xmlns="urn:xmpp:bookmarks:1" autojoin="true"/>', publisher: 'alice@localhost/desk', publishedAt: 1 });
+  await s.pep.publishItem('alice', 'urn:xmpp:bookmarks:1', { id: 'b@conference.localhost', xml: '<conference xmlns="urn:xmpp:bookmarks:1" name="ü 😀"/>', publisher: 'alice@localhost/desk', publishedAt: 2 });
   await s.settings.set('chat-servers', { primary: 'https://imp1.example.com:5280', secondary: 'https://imp2.example.com:5280' }, 'admin');
   await s.settings.set('files', { enabled: false }, 'cli');
   await s.presenceState.setSource('alice', 'phone', 'on-call');
@@ -70,6 +73,7 @@ async function snapshot(stores: Omit<Stores, 'files'>, admin: AdminStores) {
       archive: await stores.archive.query(u, { max: 100 }),
       archiveWithDesk: await stores.archive.query(u, { max: 100, with: 'bob@localhost/desk' }),
       archivePrefs: await stores.archive.getPrefs(u),
+      pep: await Promise.all((await stores.pep.listNodes(u)).map(async (n) => ({ ...n, items: await stores.pep.getItems(u, n.node) }))),
       lastSeen: await stores.presenceState.getLastSeen(u),
       sources: await stores.presenceState.getSources(u),
     });
@@ -115,7 +119,7 @@ describe('deskchat migrate --from-sqlite', () => {
     expect(result.stdout).toMatch(
       new RegExp(
         `^migrated 3 users from ${dataDir} to ${server.url} \\(key prefix "deskchat:"\\) in \\d+\\.\\d s: 2 accounts, 1 vCard, 3 roster items, ` +
-          '1 pending subscription request, 2 offline messages, 1 private XML item, 2 blocked JIDs, 2 archived messages, presence state of 2 users, 2 settings, 1 admin, 1 API token, ' +
+          '1 pending subscription request, 2 offline messages, 1 private XML item, 2 blocked JIDs, 2 archived messages, 2 PEP items, presence state of 2 users, 2 settings, 1 admin, 1 API token, ' +
           '2 audit entries; 2 accounts in the Redis account index\\n$',
       ),
     );
@@ -130,6 +134,7 @@ describe('deskchat migrate --from-sqlite', () => {
     expect(expected.perUser[0]!.archive!.messages.map((m) => m.id.slice(0, 11))).toEqual(['0gqll7vh97k', '0gqll7vh97l']);
     expect(expected.perUser[0]!.archiveWithDesk!.count).toBe(1);
     expect(expected.perUser[1]!.archivePrefs).toEqual({ default: 'roster', always: [], never: ['mallory@localhost'] });
+    expect(expected.perUser[0]!.pep[0]!.items.map((i) => i.id)).toEqual(['b@conference.localhost', 'a@conference.localhost']);
     expect(expected.perUser[2]!.account).toBeUndefined();
   });
 

@@ -4,6 +4,7 @@ import { OptionsError, checkBoolean } from '@deskchat/core';
 import {
   parseArchiveOptions,
   parseBlockingOptions,
+  parsePepOptions,
   parseMessageDeliveryOptions,
   parseOfflineOptions,
   parsePrivateXmlOptions,
@@ -20,7 +21,7 @@ export interface ModuleConfig {
   ldapAuth?: LdapOptions;
 }
 
-export const MODULE_SECTIONS = ['roster', 'offline', 'messaging', 'vcard', 'search', 'auth', 'privateXml', 'blocking', 'mam'] as const;
+export const MODULE_SECTIONS = ['roster', 'offline', 'messaging', 'vcard', 'search', 'auth', 'privateXml', 'blocking', 'mam', 'pep'] as const;
 
 type Raw = Record<string, unknown> | undefined;
 
@@ -39,6 +40,7 @@ export function parseModuleConfig(raw: Record<string, Raw>): ModuleConfig {
     'private-xml': { ...parsePrivateXmlOptions(raw.privateXml, 'privateXml') },
     blocking: { ...parseBlockingOptions(raw.blocking, 'blocking') },
     mam: { ...parseArchiveOptions(raw.mam, 'mam') },
+    pep: { ...parsePepOptions(raw.pep, 'pep') },
   };
   return { modules, ...(isLdapAuth ? { ldapAuth: search.ldap } : {}) };
 }

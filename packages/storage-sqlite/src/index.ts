@@ -6,6 +6,7 @@ import { SqliteOfflineStore } from './sqlite-offline-store.js';
 import { SqlitePrivateXmlStore } from './sqlite-private-xml-store.js';
 import { SqliteBlockListStore } from './sqlite-block-list-store.js';
 import { SqliteArchiveStore } from './sqlite-archive-store.js';
+import { SqlitePepStore } from './sqlite-pep-store.js';
 import { SqliteRosterStore } from './sqlite-roster-store.js';
 import { SqliteSettingsStore } from './sqlite-settings-store.js';
 import { SqlitePresenceStateStore } from './sqlite-presence-state-store.js';
@@ -21,6 +22,7 @@ export { SqliteOfflineStore } from './sqlite-offline-store.js';
 export { SqlitePrivateXmlStore } from './sqlite-private-xml-store.js';
 export { SqliteBlockListStore } from './sqlite-block-list-store.js';
 export { SqliteArchiveStore, type ArchiveExport } from './sqlite-archive-store.js';
+export { SqlitePepStore } from './sqlite-pep-store.js';
 export { SqliteRosterStore } from './sqlite-roster-store.js';
 export { SqliteSettingsStore } from './sqlite-settings-store.js';
 export { SqlitePresenceStateStore } from './sqlite-presence-state-store.js';
@@ -37,6 +39,7 @@ export interface SqliteStores {
   blockList: SqliteBlockListStore;
   /** XEP-0313 archives and preferences. */
   archive: SqliteArchiveStore;
+  pep: SqlitePepStore;
   roster: SqliteRosterStore;
   settings: SqliteSettingsStore;
   presenceState: SqlitePresenceStateStore;
@@ -66,6 +69,7 @@ export function openSqliteStores(dataDir: string): SqliteStores {
     privateXml: new SqlitePrivateXmlStore(db),
     blockList: new SqliteBlockListStore(db),
     archive: new SqliteArchiveStore(db),
+    pep: new SqlitePepStore(db),
     roster: new SqliteRosterStore(db),
     settings: new SqliteSettingsStore(db),
     presenceState: new SqlitePresenceStateStore(db),

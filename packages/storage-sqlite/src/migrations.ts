@@ -298,10 +298,34 @@ export const MIGRATIONS: readonly Migration[] = [
   },
   {
     version: 13,
-    // Placeholder: 13 belongs to the PEP work on another branch (issue #13); the merge puts that
-    // step here instead. Nothing to do, so a database at 13 or 14 from this branch stays valid.
-    description: 'reserved (PEP)',
-    up() {},
+    description: 'XEP-0163 PEP nodes and items, XEP-0115 caps cache',
+    up(db) {
+      // A node's configuration as JSON (PepNodeConfig); items ordered by seq (higher: newer), a
+      // republished id taking a new seq. The caps cache is server-wide, keyed by "hash ver".
+      db.exec(`
+        CREATE TABLE pep_nodes (
+          username TEXT NOT NULL,
+          node TEXT NOT NULL,
+          config TEXT NOT NULL,
+          PRIMARY KEY (username, node)
+        ) STRICT, WITHOUT ROWID;
+        CREATE TABLE pep_items (
+          username TEXT NOT NULL,
+          node TEXT NOT NULL,
+          id TEXT NOT NULL,
+          seq INTEGER NOT NULL,
+          xml TEXT NOT NULL,
+          publisher TEXT NOT NULL,
+          published_at INTEGER NOT NULL,
+          PRIMARY KEY (username, node, id)
+        ) STRICT, WITHOUT ROWID;
+        CREATE INDEX pep_items_order ON pep_items (username, node, seq);
+        CREATE TABLE caps_cache (
+          key TEXT PRIMARY KEY,
+          features TEXT NOT NULL
+        ) STRICT;
+      `);
+    },
   },
   {
     version: 14,

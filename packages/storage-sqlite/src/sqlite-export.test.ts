@@ -24,6 +24,8 @@ async function seeded(): Promise<string> {
   await stores.offline.storeMessage('alice', { stanza: '<message/>', storedAt: 7 }, { maxMessages: 10, maxBytes: 1_000_000 });
   await stores.privateXml.setItem('alice', 'b urn:x', '<b xmlns="urn:x"/>');
   await stores.privateXml.setItem('alice', 'a urn:x', '<a xmlns="urn:x"/>');
+  await stores.pep.setNode('alice', 'urn:xmpp:avatar:metadata', { accessModel: 'presence', maxItems: 1, persistItems: true, notifyRetract: false, sendLastPublishedItem: 'on_sub_and_presence' });
+  await stores.pep.publishItem('alice', 'urn:xmpp:avatar:metadata', { id: 'x', xml: '<metadata xmlns="urn:xmpp:avatar:metadata"/>', publisher: 'alice@localhost/desk', publishedAt: 5 });
   await stores.blockList.block('blocker-only', ['mallory@localhost', 'b.example']);
   await stores.archive.append('alice', { at: 5, with: ['bob@localhost', 'bob@localhost/desk'], stanza: '<message><body>hi</body></message>' }, { maxMessages: 10, maxBytes: 1_000_000 });
   await stores.archive.append('room@conference.localhost', { at: 5, with: ['room@conference.localhost/Bob'], stanza: '<message/>' }, { maxMessages: 10, maxBytes: 1_000_000 });
@@ -53,6 +55,7 @@ describe('openSqliteExport', () => {
       expect(alice!.archive).toEqual({ last: 5000, messages: [{ seq: 5000, id: expect.stringMatching(/^000000003uw[0-9a-z]{6}$/), stanza: '<message><body>hi</body></message>', with: ['bob@localhost', 'bob@localhost/desk'] }] });
       expect(alice!.archivePrefs).toEqual({ default: 'roster', always: ['bob@localhost'], never: [] });
       expect(blocker).not.toHaveProperty('archive');
+      expect(alice!.pep).toEqual([{ node: 'urn:xmpp:avatar:metadata', config: { accessModel: 'presence', maxItems: 1, persistItems: true, notifyRetract: false, sendLastPublishedItem: 'on_sub_and_presence' }, items: [{ id: 'x', xml: '<metadata xmlns="urn:xmpp:avatar:metadata"/>', publisher: 'alice@localhost/desk', publishedAt: 5 }] }]);
       expect(alice!.lastSeen).toEqual({ stanza: '<presence type="unavailable"/>', at: 11 });
       expect(phoneOnly).toMatchObject({ presenceSources: { phone: 'on-call' } });
       expect(phoneOnly).not.toHaveProperty('lastSeen');
@@ -62,7 +65,7 @@ describe('openSqliteExport', () => {
       expect(alice!.privateXml).toEqual({ 'a urn:x': '<a xmlns="urn:x"/>', 'b urn:x': '<b xmlns="urn:x"/>' });
       expect(alice).not.toHaveProperty('vcard');
       expect(ldap).not.toHaveProperty('account');
-      expect(ldap).toMatchObject({ vcard: { fields: { fn: 'From LDAP' } }, roster: { version: 0, items: [] }, requests: [], offline: [], privateXml: {}, blockList: [] });
+      expect(ldap).toMatchObject({ vcard: { fields: { fn: 'From LDAP' } }, roster: { version: 0, items: [] }, requests: [], offline: [], privateXml: {}, blockList: [], pep: [] });
       const admin = await source.admin();
       expect(admin.admins).toEqual([{ name: 'root', passwordHash: 'scrypt$h', createdAt: 1, passwordChangedAt: 2 }]);
       expect(admin.apiTokens).toEqual([{ name: 'ci', hash: 'ab'.repeat(32), createdAt: 3, createdBy: 'cli' }]);

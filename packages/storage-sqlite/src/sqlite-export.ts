@@ -4,7 +4,7 @@
 // those with an account: a user who signs in through LDAP has a roster and vCard but no account row.
 // The store ports cannot list private XML keys, nor give out password and token hashes in a
 // listing, so a few queries here read the tables directly.
-import type { Account, AdminAccount, ApiToken, AuditEntry, LastSeen, OfflineMessage, Roster, StoredSetting, StoredVCard, SubscriptionRequest } from '@deskchat/core';
+import type { Account, AdminAccount, ApiToken, AuditEntry, LastSeen, OfflineMessage, PepItem, PepNodeConfig, Roster, StoredSetting, StoredVCard, SubscriptionRequest } from '@deskchat/core';
 import { openDatabase } from './open-database.js';
 import { SqliteAccountStore } from './sqlite-account-store.js';
 import { SqliteAuditLog } from './sqlite-admin-stores.js';
@@ -16,6 +16,7 @@ import { SqliteVCardStore } from './sqlite-vcard-store.js';
 import { SqliteBlockListStore } from './sqlite-block-list-store.js';
 import { SqliteArchiveStore, type ArchiveExport } from './sqlite-archive-store.js';
 import type { ArchivePrefs } from '@deskchat/core';
+import { SqlitePepStore } from './sqlite-pep-store.js';
 
 export interface SqliteUserExport {
   username: string;
@@ -34,6 +35,8 @@ export interface SqliteUserExport {
   /** The XEP-0313 archive (absent: the user has none) and preferences (absent: never set). */
   archive?: ArchiveExport;
   archivePrefs?: ArchivePrefs;
+  /** XEP-0163 PEP nodes in code-point order, each with its items newest first. */
+  pep: { node: string; config: PepNodeConfig; items: PepItem[] }[];
   /** The last unavailable presence and its time. */
   lastSeen?: LastSeen;
   /** Outside presence sources (phone, calendar) → state. */
@@ -59,7 +62,7 @@ export interface SqliteExport {
 
 const USERNAMES = `SELECT username FROM accounts UNION SELECT username FROM vcards UNION SELECT username FROM roster_items
   UNION SELECT username FROM roster_versions UNION SELECT username FROM subscription_requests
-  UNION SELECT username FROM offline_messages UNION SELECT username FROM private_xml UNION SELECT username FROM block_list
+  UNION SELECT username FROM offline_messages UNION SELECT username FROM private_xml UNION SELECT username FROM block_list UNION SELECT username FROM pep_nodes
   UNION SELECT archive FROM archive_meta WHERE instr(archive, '@') = 0 UNION SELECT username FROM archive_prefs
   UNION SELECT username FROM presence_last_seen UNION SELECT username FROM presence_sources`;
 
@@ -81,6 +84,7 @@ export function openSqliteExport(dataDir: string): SqliteExport {
   const names = db.prepare<[], { username: string }>(`${USERNAMES} ORDER BY username`);
   const blockList = new SqliteBlockListStore(db);
   const archive = new SqliteArchiveStore(db);
+  const pep = new SqlitePepStore(db);
   const privateItems = db.prepare<[string], { key: string; xml: string }>('SELECT key, xml FROM private_xml WHERE username = ? ORDER BY key');
   return {
     countUsers: () => count.get()!.n,
@@ -93,6 +97,7 @@ export function openSqliteExport(dataDir: string): SqliteExport {
           offline: await offline.listMessages(username),
           privateXml: Object.fromEntries(privateItems.all(username).map((row) => [row.key, row.xml])),
           blockList: await blockList.getBlockList(username),
+          pep: await Promise.all((await pep.listNodes(username)).map(async ({ node, config }) => ({ node, config, items: await pep.getItems(username, node) }))),
           presenceSources: await presence.getSources(username),
         };
         const archived = archive.exportArchive(username);

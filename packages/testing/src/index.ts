@@ -13,6 +13,7 @@ export { stanzaMatching, isStanzaError, eventually } from './matchers.js';
 export { privateXmlStoreContract, type PrivateXmlStoreFixture } from './contracts/private-xml-store-contract.js';
 export { blockListStoreContract, type BlockListStoreFixture } from './contracts/block-list-store-contract.js';
 export { archiveStoreContract, type ArchiveStoreFixture } from './contracts/archive-store-contract.js';
+export { pepStoreContract, type PepStoreFixture } from './contracts/pep-store-contract.js';
 export { settingsStoreContract, type SettingsStoreFixture } from './contracts/settings-store-contract.js';
 export { launchChromium, artifactDir, CHROMIUM_PATH, type TestBrowser } from './chromium.js';
 export { sessionDirectoryContract, type SessionDirectoryFixture } from './contracts/session-directory-contract.js';

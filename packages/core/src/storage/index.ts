@@ -12,6 +12,8 @@ export type { BlockListStore } from './block-list.js';
 export { MemoryBlockListStore } from './memory-block-list.js';
 export { archiveId, archiveNonce, archiveSeq, archiveTime, archiveRange, nextArchiveSeq, namedArchiveIds, pageOf, arraySetReader, type ArchiveSetReader, type ArchiveDefault, type ArchiveLimits, type ArchivePage, type ArchivePrefs, type ArchiveQuery, type ArchiveStore, type ArchivedMessage, type NewArchivedMessage } from './archive.js';
 export { MemoryArchiveStore } from './memory-archive.js';
+export type { PepAccessModel, PepItem, PepNode, PepNodeConfig, PepStore } from './pep.js';
+export { MemoryPepStore } from './memory-pep.js';
 export type { SettingsStore, StoredSetting } from './settings.js';
 export { MemorySettingsStore } from './memory-settings.js';
 export type { MucAffiliation, MucAffiliationRecord, MucRoomRecord, MucRoomStore } from './muc-rooms.js';

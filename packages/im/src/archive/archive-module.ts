@@ -68,7 +68,7 @@ export const archiveModule: Module<ArchiveOptions> = {
     /** Elements archived on their way: the router may dispatch the same one again (full → bare). */
     const archived = new WeakSet<Element>();
 
-    api.hook('disco/account-features', ({ from, to }) => (from.bare().equals(to) ? [MAM_NS.MAM, MAM_NS.EXTENDED] : undefined));
+    api.hook('disco/account-info', ({ from, to }) => (from.bare().equals(to) ? { identities: [], features: [MAM_NS.MAM, MAM_NS.EXTENDED] } : undefined));
     api.discoFeature(MAM_NS.STANZA_ID);
 
     const isOurs = (by: string) => {

@@ -29,5 +29,7 @@ declare module '@deskchat/core' {
   interface HookEvents {
     /** Dispatch (priority order; true stops later handlers): edit a user's outgoing presence before it is sent. */
     'presence/pre-broadcast': { payload: PresenceBroadcast; result: boolean | void | undefined };
+    /** Notify: `subscriber` (a bare JID) may now see `username`'s presence (RFC 6121 §3.1.5), after the owner's presence was sent to it (e.g. PEP's last items, XEP-0163). */
+    'presence/subscriber-added': { payload: { username: string; subscriber: string }; result: void };
   }
 }

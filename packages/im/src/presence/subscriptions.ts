@@ -92,8 +92,10 @@ export class Subscriptions {
   /** After the lock: route what comes next, then §3.1.5 (a new subscriber gets the owner's presence) or §3.2.2 (a lost one gets unavailable). */
   private async finish(owner: string, other: string, { before, after, next, isApproved }: Change): Promise<void> {
     for (const stanza of next) await this.api.router.route(stanza);
-    if (hasFrom(after) && (!hasFrom(before) || isApproved)) await this.broadcaster.sendSnapshot(owner, other);
-    else if (hasFrom(before) && !hasFrom(after)) await this.broadcaster.revoke(owner, other);
+    if (hasFrom(after) && (!hasFrom(before) || isApproved)) {
+      await this.broadcaster.sendSnapshot(owner, other);
+      if (!hasFrom(before)) await this.api.notify('presence/subscriber-added', { username: owner, subscriber: other });
+    } else if (hasFrom(before) && !hasFrom(after)) await this.broadcaster.revoke(owner, other);
   }
 
   private async checkRoomAtContact(contact: string, user: string): Promise<void> {

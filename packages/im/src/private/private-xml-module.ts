@@ -3,6 +3,7 @@
 import xml, { type Element } from '@xmpp/xml';
 import { StanzaError } from '@deskchat/protocol';
 import { OptionsError, checkInteger, parseDocument, type Module } from '@deskchat/core';
+import { PRIVATE_XML_BRIDGE, type PrivateXmlBridge } from './private-xml-bridge.js';
 
 export const PRIVATE_NS = 'jabber:iq:private';
 
@@ -48,6 +49,11 @@ export const privateXmlModule: Module<PrivateXmlOptions> = {
     const own = (isOwnAccount: boolean) => {
       if (!isOwnAccount) throw new StanzaError('forbidden', "another user's private data is not reachable (XEP-0049 §3)");
     };
+    /** The module that serves this element itself, if any (looked up on each request: it may load later). */
+    const bridgeFor = (el: Element) => {
+      const bridge = api.use<PrivateXmlBridge>(PRIVATE_XML_BRIDGE);
+      return bridge && bridge.key === privateKey(el) ? bridge : undefined;
+    };
     api.iq(
       PRIVATE_NS,
       'query',
@@ -56,6 +62,8 @@ export const privateXmlModule: Module<PrivateXmlOptions> = {
           own(isOwnAccount);
           const found = await Promise.all(
             children(payload).map(async (asked) => {
+              const bridge = bridgeFor(asked);
+              if (bridge) return bridge.get(from.local);
               const stored = await store.getItem(from.local, privateKey(asked));
               return stored ? parseDocument(stored) : xml(asked.name, { xmlns: asked.attrs.xmlns });
             }),
@@ -71,6 +79,11 @@ export const privateXmlModule: Module<PrivateXmlOptions> = {
           }
           const { maxItemsPerUser: maxItems, maxBytesPerUser: maxBytes } = api.options;
           for (const [i, el] of items.entries()) {
+            const bridge = bridgeFor(el);
+            if (bridge) {
+              await bridge.set(from.local, el, from);
+              continue;
+            }
             if (!(await store.setItem(from.local, privateKey(el), serialized[i], { maxItems, maxBytes }))) {
               // RFC 6120 §8.3.3.18 resource-constraint: the server lacks the room to store it for this user.
               throw new StanzaError('resource-constraint', `private storage is full: at most ${maxItems} elements and ${maxBytes} bytes per user`, { type: 'cancel' });

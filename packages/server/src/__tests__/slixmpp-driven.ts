@@ -41,10 +41,10 @@ export class SlixmppClient {
   }
 
   /** Starts slixmpp signed in as `jid` (user@domain/resource) on 127.0.0.1:port. */
-  static async start(port: number, jid: string, password: string, timeoutSeconds = 90): Promise<SlixmppClient> {
+  static async start(port: number, jid: string, password: string, timeoutSeconds = 90, extraArgs: string[] = []): Promise<SlixmppClient> {
     const probe = spawnSync(PYTHON, ['-c', 'import slixmpp'], { encoding: 'utf8' });
     if (probe.status !== 0) throw new Error(`python3-slixmpp is missing (${PYTHON} -c 'import slixmpp': ${probe.error?.message ?? probe.stderr.trim()}): run scripts/install-test-deps.sh`);
-    const child = spawn(PYTHON, [SCRIPT, '--port', String(port), '--jid', jid, '--password', password, '--timeout', String(timeoutSeconds)], { stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn(PYTHON, [SCRIPT, '--port', String(port), '--jid', jid, '--password', password, '--timeout', String(timeoutSeconds), ...extraArgs], { stdio: ['pipe', 'pipe', 'pipe'] });
     running.add(child);
     child.once('exit', () => running.delete(child));
     const client = new SlixmppClient(child);

@@ -20,12 +20,18 @@
 #                                      execute, then complete with `fields` -> status, notes, values
 #                                      (of a result form), or condition and text of an error
 #   raw {xml}                          send_raw
+#   (with --pep: xep_0115 caps in presence and xep_0163/xep_0084, so it shows urn:xmpp:avatar:metadata+notify)
+#   avatar {data, type}                xep_0084 publish_avatar (data: base64) then publish_avatar_metadata -> id
+#   pep-items {jid, node}              xep_0060 get_items -> items [{id, xml}]
+#   bookmarks-set {rooms: [{jid, nick, name?, autojoin?}]}   xep_0048 set_bookmarks over XEP-0049 private storage
+#   bookmarks-get                      xep_0048 get_bookmarks over XEP-0049 -> rooms [{jid, nick, name, autojoin}]
 #   close                              disconnect, then exit 0
 # Events: started, signed-in {jid}, stanza {xml}, done {id, ...}, error {step, message},
 # stream-error {condition, text}, disconnected.
 # Usage: slixmpp-driver.py --host H --port P --jid user@domain/resource --password PW [--timeout S]
 import argparse
 import asyncio
+import base64
 import json
 import logging
 import os
@@ -38,6 +44,7 @@ try:
     from slixmpp.plugins.xep_0055.stanza import Search
     from slixmpp import Iq, register_stanza_plugin
     from slixmpp.exceptions import IqError
+    from slixmpp.plugins.xep_0048.stanza import Bookmarks
 except ImportError:
     print(json.dumps({'event': 'error', 'step': 'import', 'message': 'python3-slixmpp is missing: run scripts/install-test-deps.sh'}), flush=True)
     sys.exit(1)
@@ -61,6 +68,9 @@ class Driven(slixmpp.ClientXMPP):
         self.done = asyncio.get_event_loop().create_future()
         for plugin in ('xep_0004', 'xep_0030', 'xep_0050', 'xep_0054', 'xep_0133', 'xep_0191', 'xep_0280', 'xep_0313'):
             self.register_plugin(plugin)
+        if args.pep:
+            for plugin in ('xep_0060', 'xep_0115', 'xep_0163', 'xep_0084', 'xep_0049', 'xep_0048'):
+                self.register_plugin(plugin)
         register_stanza_plugin(Iq, Search)
         register_stanza_plugin(Search, Form)
         # Subscription requests are the test's to answer, in the open.
@@ -153,6 +163,23 @@ class Driven(slixmpp.ClientXMPP):
                 inner = forwarded['stanza']
                 messages.append({'id': result['mam_result']['id'], 'body': inner['body'], 'from': str(inner['from']), 'stamp': forwarded['delay']['stamp'].isoformat()})
             return {'messages': messages}
+        elif op == 'avatar':
+            data = base64.b64decode(c['data'])
+            avatar_id = self['xep_0084'].generate_id(data)
+            await self['xep_0084'].publish_avatar(data)
+            await self['xep_0084'].publish_avatar_metadata([{'id': avatar_id, 'type': c['type'], 'bytes': len(data)}])
+            return {'avatar_id': avatar_id}
+        elif op == 'pep-items':
+            iq = await self['xep_0060'].get_items(c['jid'], c['node'])
+            return {'items': [{'id': item['id'], 'xml': str(item)} for item in iq['pubsub']['items']]}
+        elif op == 'bookmarks-set':
+            bookmarks = Bookmarks()
+            for room in c['rooms']:
+                bookmarks.add_conference(room['jid'], room['nick'], name=room.get('name'), autojoin=room.get('autojoin'))
+            await self['xep_0048'].set_bookmarks(bookmarks, method='xep_0049')
+        elif op == 'bookmarks-get':
+            iq = await self['xep_0048'].get_bookmarks(method='xep_0049')
+            return {'rooms': [{'jid': str(conf['jid']), 'nick': conf['nick'], 'name': conf['name'], 'autojoin': conf['autojoin']} for conf in iq['private']['bookmarks']['conferences']]}
         elif op == 'close':
             self.disconnect(wait=2.0)
         else:
@@ -220,6 +247,7 @@ if __name__ == '__main__':
     parser.add_argument('--jid', required=True)
     parser.add_argument('--password', required=True)
     parser.add_argument('--timeout', type=int, default=60)
+    parser.add_argument('--pep', action='store_true', help='load the XEP-0115, XEP-0163 and XEP-0084 plugins')
     parser.add_argument('--trace', action='store_true', help='log every stanza sent and received on stderr')
     args = parser.parse_args()
     logging.basicConfig(level=logging.DEBUG if args.trace else logging.WARNING, stream=sys.stderr, format='%(levelname)s %(message)s')

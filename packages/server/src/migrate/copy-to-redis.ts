@@ -16,6 +16,8 @@ export interface CopyTotals {
   blockedJids: number;
   /** XEP-0313 archived messages, over all users (rooms' archives are not copied, like rooms). */
   archived: number;
+  /** XEP-0163 PEP items, over all users' nodes. */
+  pepItems: number;
   /** Users with a last-seen presence or an outside source (phone, calendar) kept. */
   presence: number;
   settings: number;
@@ -29,7 +31,7 @@ export interface CopyTotals {
 
 export async function copyToRedis(source: SqliteExport, redis: RedisConnection, onProgress?: (done: number, total: number) => void): Promise<CopyTotals> {
   const total = source.countUsers();
-  const totals: CopyTotals = { users: 0, accounts: 0, vcards: 0, rosterItems: 0, requests: 0, offline: 0, privateXml: 0, blockedJids: 0, archived: 0, presence: 0, settings: 0, admins: 0, apiTokens: 0, auditEntries: 0, indexed: 0, reindexed: 0 };
+  const totals: CopyTotals = { users: 0, accounts: 0, vcards: 0, rosterItems: 0, requests: 0, offline: 0, privateXml: 0, blockedJids: 0, archived: 0, pepItems: 0, presence: 0, settings: 0, admins: 0, apiTokens: 0, auditEntries: 0, indexed: 0, reindexed: 0 };
   onProgress?.(0, total);
   for await (const user of source.users()) {
     await importUser(redis, user);
@@ -42,6 +44,7 @@ export async function copyToRedis(source: SqliteExport, redis: RedisConnection, 
     totals.privateXml += Object.keys(user.privateXml).length;
     totals.blockedJids += user.blockList.length;
     totals.archived += user.archive?.messages.length ?? 0;
+    totals.pepItems += user.pep.reduce((n, node) => n + node.items.length, 0);
     if (user.lastSeen || Object.keys(user.presenceSources).length > 0) totals.presence++;
     onProgress?.(totals.users, total);
   }
@@ -73,6 +76,7 @@ export function formatCopySummary(totals: CopyTotals, from: string, to: string, 
       plural(totals.privateXml, 'private XML item'),
       plural(totals.blockedJids, 'blocked JID'),
       plural(totals.archived, 'archived message'),
+      plural(totals.pepItems, 'PEP item'),
       `presence state of ${plural(totals.presence, 'user')}`,
       plural(totals.settings, 'setting'),
       plural(totals.admins, 'admin'),

@@ -157,7 +157,7 @@ describe('deskchat user remove', () => {
     expect(await stored('alice')).toBeUndefined();
   });
 
-  it("also removes the user's roster, vCard, offline messages, private data, block list and archive", async () => {
+  it("also removes the user's roster, vCard, offline messages, private data, block list, archive and PEP nodes", async () => {
     await run(['add', 'alice', '--password', 'x']);
     const stores = openSqliteStores(join(dir, 'data'));
     await stores.roster.setItem('alice', { jid: 'bob@localhost', groups: ['Team'], subscription: 'both', isPendingOut: false, isPreApproved: false });
@@ -167,6 +167,7 @@ describe('deskchat user remove', () => {
     await stores.blockList.block('alice', ['mallory@localhost']);
     await stores.archive.append('alice', { at: 1, with: ['bob@localhost'], stanza: '<message/>' }, { maxMessages: 10, maxBytes: 1_000_000 });
     await stores.archive.setPrefs('alice', { default: 'never', always: [], never: [] });
+    await stores.pep.setNode('alice', 'urn:xmpp:avatar:metadata', { accessModel: 'presence', maxItems: 1, persistItems: true, notifyRetract: false, sendLastPublishedItem: 'on_sub_and_presence' });
     stores.close();
     expect((await run(['remove', 'alice'])).code).toBe(0);
     const after = openSqliteStores(join(dir, 'data'));
@@ -178,6 +179,7 @@ describe('deskchat user remove', () => {
       expect(await after.blockList.getBlockList('alice')).toEqual([]);
       expect(await after.archive.usage('alice')).toEqual({ messages: 0, bytes: 0 });
       expect(await after.archive.getPrefs('alice')).toBeUndefined();
+      expect(await after.pep.listNodes('alice')).toEqual([]);
     } finally {
       after.close();
     }
