@@ -66,7 +66,11 @@ class Driven(slixmpp.ClientXMPP):
     def __init__(self, args):
         super().__init__(args.jid, args.password)
         self.done = asyncio.get_event_loop().create_future()
-        for plugin in ('xep_0004', 'xep_0030', 'xep_0050', 'xep_0054', 'xep_0133', 'xep_0191', 'xep_0280', 'xep_0313'):
+        # With --pep, not the ad-hoc and archive plugins: slixmpp 1.8.3 then answers the server's
+        # XEP-0115 query with features that do not hash to the ver it advertised, so its caps are
+        # never verified (seen when all were loaded together; the PEP tests need none of them).
+        rest = () if args.pep else ('xep_0050', 'xep_0133', 'xep_0313')
+        for plugin in ('xep_0004', 'xep_0030', 'xep_0054', 'xep_0191', 'xep_0280', *rest):
             self.register_plugin(plugin)
         if args.pep:
             for plugin in ('xep_0060', 'xep_0115', 'xep_0163', 'xep_0084', 'xep_0049', 'xep_0048'):
