@@ -34,4 +34,10 @@ export default {
     },
   ],
   testTimeout: 20000,
+  // One test file at a time (2 cores: e2e suites start servers, browsers and Python clients of their
+  // own), but in a worker process recycled once it holds more than this after a file: in band, the
+  // one process grew to ~4 GB over the whole run (module graphs of the ESM VM are not all freed) and
+  // its garbage collection slowed the last suites past their deadlines.
+  maxWorkers: 1,
+  workerIdleMemoryLimit: '1GB',
 };

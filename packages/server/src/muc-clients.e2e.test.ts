@@ -90,7 +90,9 @@ describe('slixmpp owns a room; @xmpp/client is invited, chats, changes nick, is 
       if (el.is('message') && userX(el)?.getChild('invite') && state === 'out') {
         state = 'in';
         void join(bob, room, 'Bob');
-      } else if (el.is('message') && el.attrs.type === 'groupchat' && el.getChildText('body') === 'hello from slixmpp') {
+      } else if (el.is('message') && el.attrs.type === 'groupchat' && el.getChildText('body') === 'hello from slixmpp' && !el.getChild('delay', 'urn:xmpp:delay')) {
+        // Live only: the same message comes back as history (with <delay/>) when bob joins again after
+        // the kick, and answering it then would rename him to Bobby while the owner bans 'Bob'.
         void bob.send(xml('message', { to: room, type: 'groupchat' }, xml('body', {}, 'hello from xmpp.js')));
         state = 'renamed';
         void bob.send(xml('presence', { to: `${room}/Bobby` }));

@@ -1,6 +1,7 @@
 // Converse.js 14 (npm converse.js, an ES module served by this test from its dist/) in Debian's Chromium joins a
 // XEP-0045 room on a real node over WebSocket (RFC 7395) and sends a message that an @xmpp/client
-// occupant receives, then shows that occupant's answer. No CDN: every file comes from node_modules.
+// occupant receives, then shows that occupant's answer; it bookmarks the room (XEP-0402 on PEP) and,
+// in a fresh browser, shows the bookmark and joins by it. No CDN: every file comes from node_modules.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import fs from 'node:fs';
 import http from 'node:http';
@@ -22,7 +23,8 @@ let sitePort: number;
 let bob: Client;
 const bobSaw: Element[] = [];
 
-function page(wsPort: number): string {
+/** `join`: auto-join the room (the first visit); without it, only what Converse finds in the account's bookmarks. */
+function page(wsPort: number, join = true): string {
   const settings = {
     websocket_url: `ws://127.0.0.1:${wsPort}/xmpp-websocket`,
     jid: 'erin@localhost',
@@ -30,7 +32,8 @@ function page(wsPort: number): string {
     auto_login: true,
     discover_connection_methods: false,
     view_mode: 'fullscreen',
-    auto_join_rooms: [{ jid: ROOM, nick: 'Erin' }],
+    auto_join_rooms: join ? [{ jid: ROOM, nick: 'Erin' }] : [],
+    whitelisted_plugins: ['deskchat-test'],
     muc_domain: 'conference.localhost',
     play_sounds: false,
     loglevel: 'debug',
@@ -39,7 +42,10 @@ function page(wsPort: number): string {
   };
   return `<!doctype html><html><head><meta charset="utf-8"><title>Converse</title>
 <link rel="icon" href="data:,"><link rel="stylesheet" href="/dist/converse.min.css"></head>
-<body class="converse-fullscreen"><script type="module">import converse from '/dist/converse.min.js'; converse.initialize(${JSON.stringify(settings)});</script></body></html>`;
+<body class="converse-fullscreen"><script type="module">import converse from '/dist/converse.min.js';
+// The test reaches Converse's own API (bookmarks, modals) through a plugin, as Converse's docs show.
+converse.plugins.add('deskchat-test', { initialize() { window.__converse = this._converse; } });
+converse.initialize(${JSON.stringify(settings)});</script></body></html>`;
 }
 
 async function until(check: () => boolean, what: string, timeoutMs = 15000): Promise<void> {
@@ -58,7 +64,7 @@ beforeAll(async () => {
   site = http.createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://x');
     if (url.pathname === '/') {
-      res.writeHead(200, { 'content-type': 'text/html' }).end(page(node.httpPort));
+      res.writeHead(200, { 'content-type': 'text/html' }).end(page(node.httpPort, url.searchParams.get('join') !== '0'));
       return;
     }
     const file = path.join(DIST, path.normalize(url.pathname.replace(/^\/dist\//, '')));
@@ -118,4 +124,51 @@ describe('Converse.js in Chromium', () => {
     }
     expect(errors).toEqual([]);
   }, 60000);
+
+  it('bookmarks the room (XEP-0402 on PEP, as Converse.js chooses by disco), and in a fresh browser shows the bookmark and joins it by itself', async () => {
+    const first = await chromium.newContext();
+    const firstPage = await first.newPage();
+    const errors: string[] = [];
+    firstPage.on('pageerror', (err) => errors.push(err.message));
+    const consoleLines: string[] = [];
+    firstPage.on('console', (m) => consoleLines.push(`${m.type()}: ${m.text()}`));
+    await firstPage.goto(`http://127.0.0.1:${sitePort}/`);
+    let check: Client | undefined;
+    try {
+      // In the room (bob may see no new presence: the first test's Erin can still be held for XEP-0198 resumption).
+      await firstPage.locator('converse-muc textarea.chat-textarea').waitFor({ timeout: 15000 });
+      // Converse publishes the bookmark itself (its api.bookmarks.set, what its bookmark button calls).
+      await firstPage.evaluate(`window.__converse.api.bookmarks.set({ jid: '${ROOM}', name: 'Lobby bookmark', autojoin: true, nick: 'Erin' })`);
+      // It is on the server: erin's XEP-0402 node holds it (read by another of her clients).
+      check = await signIn(node.port, 'erin', 'pw-erin', 'check');
+      let item: Element | undefined;
+      // (item-not-found until Converse's publish has created the node)
+      for (const deadline = Date.now() + 15000; !item && Date.now() < deadline; await new Promise((r) => setTimeout(r, 100))) {
+        const items = await check.iqCaller.request(xml('iq', { type: 'get', to: 'erin@localhost' }, xml('pubsub', { xmlns: 'http://jabber.org/protocol/pubsub' }, xml('items', { node: 'urn:xmpp:bookmarks:1' })))).catch(() => undefined);
+        item = items?.getChild('pubsub')?.getChild('items')?.getChildren('item').find((i: Element) => i.attrs.id === ROOM);
+      }
+      if (!item) throw new Error(`no bookmark on erin's urn:xmpp:bookmarks:1 node; Converse logged:\n${consoleLines.filter((l) => /bookmark|pubsub|error/i.test(l)).slice(-30).join('\n')}`);
+      // (Converse names the bookmark after the room, 'Lobby', whatever name it was given.)
+      expect(item.getChild('conference', 'urn:xmpp:bookmarks:1')?.attrs).toMatchObject({ autojoin: 'true' });
+    } finally {
+      await firstPage.screenshot({ path: `${artifactDir('muc-converse')}/bookmarked.png` });
+      await first.close();
+      if (check) await stopClient(check);
+    }
+    // A fresh browser (nothing stored) with no room to auto-join: the bookmark comes from the server.
+    const second = await chromium.newContext();
+    const secondPage = await second.newPage();
+    secondPage.on('pageerror', (err) => errors.push(err.message));
+    try {
+      await secondPage.goto(`http://127.0.0.1:${sitePort}/?join=0`);
+      // Joined by the bookmark's autojoin: the room opens in this browser.
+      await secondPage.locator('converse-muc textarea.chat-textarea').waitFor({ timeout: 15000 });
+      await secondPage.evaluate(`window.__converse.api.modal.show('converse-bookmark-list-modal')`);
+      await secondPage.locator(`converse-bookmarks .open-room[data-room-jid="${ROOM}"]`).waitFor({ timeout: 15000 });
+    } finally {
+      await secondPage.screenshot({ path: `${artifactDir('muc-converse')}/bookmark-shown.png` });
+      await second.close();
+    }
+    expect(errors).toEqual([]);
+  }, 90000);
 });

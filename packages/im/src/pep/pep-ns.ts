@@ -18,6 +18,9 @@ export const PEP_FEATURES = [
   'auto-create',
   'auto-subscribe',
   'config-node',
+  // XEP-0060 §16.2 (1.25): `max` is accepted for pubsub#max_items (Converse.js asks for it when this
+  // is advertised, and a literal 9999 otherwise, above pep.maxItemsPerNode).
+  'config-node-max',
   'create-and-configure',
   'create-nodes',
   'delete-nodes',
