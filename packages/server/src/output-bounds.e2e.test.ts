@@ -31,10 +31,10 @@ async function flood(to: string, tag: string): Promise<void> {
   bob.socket.destroy();
 }
 
-/** The ids of the whole messages in `text`. */
+/** The ids of the whole messages in `text` (the body may be followed by empty elements such as XEP-0359's <stanza-id/>). */
 function idsIn(text: string, tag: string): Set<number> {
   const ids = new Set<number>();
-  for (const m of text.matchAll(new RegExp(`<body>${tag}-(\\d+) f+</body></message>`, 'g'))) ids.add(Number(m[1]));
+  for (const m of text.matchAll(new RegExp(`<body>${tag}-(\\d+) f+</body>(?:<[^<>]*/>)*</message>`, 'g'))) ids.add(Number(m[1]));
   return ids;
 }
 
