@@ -148,7 +148,7 @@ export class RedisInvitationStore implements InvitationStore {
 
   async createInvitation(i: Invitation): Promise<void> {
     const key = this.redis.keys.invitations;
-    await this.redis.run('createInvitation', async (c) => {
+    await this.redis.runDurable('createInvitation', async (c) => {
       const expired = Object.entries(await c.hGetAll(key)).filter(([, text]) => (JSON.parse(text) as Invitation).expiresAt <= i.createdAt).map(([hash]) => hash);
       const tx = c.multi();
       if (expired.length > 0) tx.hDel(key, expired);
@@ -159,7 +159,7 @@ export class RedisInvitationStore implements InvitationStore {
 
   async takeInvitation(hash: string, now: number): Promise<Invitation | undefined> {
     const key = this.redis.keys.invitations;
-    const taken = await this.redis.run('takeInvitation', async (c) => {
+    const taken = await this.redis.runDurable('takeInvitation', async (c) => {
       const text = await c.hGet(key, hash);
       if (text === null || text === undefined) return undefined;
       return (await c.hDel(key, hash)) === 1 ? text : undefined;

@@ -80,18 +80,18 @@ export class RedisPepStore implements PepStore {
 
   async setNode(username: string, node: string, config: PepNodeConfig): Promise<void> {
     const k = this.keys(username);
-    await this.redis.run('pepSetNode', (c) => SET_NODE.run(c, [k.pepItems, k.pepOrder, k.pepNodes], [node, prefixOf(node), JSON.stringify(config)]));
+    await this.redis.runDurable('pepSetNode', (c) => SET_NODE.run(c, [k.pepItems, k.pepOrder, k.pepNodes], [node, prefixOf(node), JSON.stringify(config)]));
   }
 
   async deleteNode(username: string, node: string): Promise<boolean> {
     const k = this.keys(username);
-    return Number(await this.redis.run('pepDeleteNode', (c) => PURGE.run(c, [k.pepItems, k.pepOrder, k.pepNodes], [node, prefixOf(node), 1]))) === 1;
+    return Number(await this.redis.runDurable('pepDeleteNode', (c) => PURGE.run(c, [k.pepItems, k.pepOrder, k.pepNodes], [node, prefixOf(node), 1]))) === 1;
   }
 
   async publishItem(username: string, node: string, item: PepItem): Promise<void> {
     const k = this.keys(username);
     const value = JSON.stringify({ xml: item.xml, publisher: item.publisher, publishedAt: item.publishedAt });
-    await this.redis.run('pepPublish', (c) => PUBLISH.run(c, [k.pepItems, k.pepOrder, k.pepNodes, k.pepMeta], [node, prefixOf(node), memberOf(node, item.id), value]));
+    await this.redis.runDurable('pepPublish', (c) => PUBLISH.run(c, [k.pepItems, k.pepOrder, k.pepNodes, k.pepMeta], [node, prefixOf(node), memberOf(node, item.id), value]));
   }
 
   async getItems(username: string, node: string, max?: number): Promise<PepItem[]> {
@@ -114,18 +114,18 @@ export class RedisPepStore implements PepStore {
   async retractItem(username: string, node: string, id: string): Promise<boolean> {
     const k = this.keys(username);
     const member = memberOf(node, id);
-    const [removed] = await this.redis.run('pepRetract', (c) => c.multi().zRem(k.pepOrder, member).hDel(k.pepItems, member).exec());
+    const [removed] = await this.redis.runDurable('pepRetract', (c) => c.multi().zRem(k.pepOrder, member).hDel(k.pepItems, member).exec());
     return Number(removed) === 1;
   }
 
   async purgeNode(username: string, node: string): Promise<void> {
     const k = this.keys(username);
-    await this.redis.run('pepPurge', (c) => PURGE.run(c, [k.pepItems, k.pepOrder, k.pepNodes], [node, prefixOf(node), 0]));
+    await this.redis.runDurable('pepPurge', (c) => PURGE.run(c, [k.pepItems, k.pepOrder, k.pepNodes], [node, prefixOf(node), 0]));
   }
 
   async removeUser(username: string): Promise<void> {
     const k = this.keys(username);
-    await this.redis.run('pepRemoveUser', (c) => c.del([k.pepNodes, k.pepItems, k.pepOrder, k.pepMeta]));
+    await this.redis.runDurable('pepRemoveUser', (c) => c.del([k.pepNodes, k.pepItems, k.pepOrder, k.pepMeta]));
   }
 
   async getCaps(key: string): Promise<string[] | undefined> {
