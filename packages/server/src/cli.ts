@@ -63,6 +63,9 @@ async function main(argv: string[]): Promise<number> {
   return 2;
 }
 
+/** How long a node may take to close its streams and leave the cluster on SIGTERM (systemd waits 90 s). */
+const SHUTDOWN_DEADLINE_MS = 20_000;
+
 async function start(config: ReturnType<typeof loadConfig>): Promise<number> {
   const log = createLogger(config.log.level);
   // A promise nobody awaited that fails (a store call the cluster's Redis did not answer in time)
@@ -72,6 +75,13 @@ async function start(config: ReturnType<typeof loadConfig>): Promise<number> {
   await new Promise<void>((resolve) => {
     const stop = (signal: string) => {
       log.info({ signal }, 'shutting down: closing every stream with system-shutdown');
+      // A shutdown that cannot finish (a Redis that does not answer, a peer that never reads) must
+      // not leave a half-closed node holding its ports: exit anyway after the deadline. Unref'd, so a
+      // clean close still ends the process at once.
+      setTimeout(() => {
+        log.error({ deadlineMs: SHUTDOWN_DEADLINE_MS }, 'shutdown did not finish in time: exiting anyway');
+        process.exit(1);
+      }, SHUTDOWN_DEADLINE_MS).unref();
       node.close().then(resolve, resolve);
     };
     process.once('SIGTERM', () => stop('SIGTERM'));

@@ -5,9 +5,11 @@
 // crosses nodes: same pair or the other pair) each user sends numbered messages to the next one's
 // bare JID every ~50 ms and changes its presence every ~400 ms. The Redis primary is killed with
 // SIGKILL while they talk. Then, asserted:
-//   - every node's /readyz is ready again within 10 s of the kill (the issue's bound), and a new
-//     sign-in on every node succeeds within 10 s too (measured per node and logged: within 0.3 s of
-//     readiness). The new sign-ins use PLAIN: with SCRAM, xmpp.js's own PBKDF2 (8,192 WebCrypto
+//   - every node's /readyz is ready again within 10 s of Sentinel's promotion (the issue's bound:
+//     "Sentinel's promotion is followed by every node within 10 s"), and a new sign-in on every node
+//     succeeds within 10 s of it too (measured per node and logged, with the kill → promotion time:
+//     Sentinel's own, usually ~3 s, but a split leader vote makes Sentinel retry after twice its
+//     failover-timeout, 10 s here, which CI once met). The new sign-ins use PLAIN: with SCRAM, xmpp.js's own PBKDF2 (8,192 WebCrypto
 //     calls in this process) added 2–6 s under load, which earlier runs took for the server's;
 //   - no client that was signed in before the kill was disconnected (no 'disconnect'/'offline', no
 //     stream error), and each still exchanges a message and a presence change with its neighbour
@@ -24,15 +26,14 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { client, xml, type Client } from '@xmpp/client';
 import type { Element } from '@xmpp/xml';
-import type { CredentialsFactory } from '@xmpp/sasl2';
 import { deriveCredentials } from '@deskchat/core';
 import { RedisClusterRegistry, connectRedis, openRedisStores, parseRedisOptions, type RedisConnection } from '@deskchat/redis';
 import { startRedisSentinelGroup, type RedisSentinelGroup } from '@deskchat/testing';
-import { fixInboundCount } from './__tests__/e2e-helpers.js';
+import { fixInboundCount, plainCredentials } from './__tests__/e2e-helpers.js';
 import { startNodeProcess, type NodeProcess } from './__tests__/node-process.js';
 
-// No fencing during a ~5 s switch-over (sentinel-failover.e2e.test.ts): heartbeat 1 s, dead after 12 s.
-const CLUSTER_ENV = { DESKCHAT_HEARTBEAT_SECONDS: '1', DESKCHAT_DEAD_AFTER_SECONDS: '12', ...(process.env.DESKCHAT_TEST_NODE_LOGS ? { DESKCHAT_LOG_LEVEL: 'info' } : {}) };
+// No fencing during a switch-over, even one whose Sentinel election is retried (~15 s): heartbeat 1 s, dead after 30 s.
+const CLUSTER_ENV = { DESKCHAT_HEARTBEAT_SECONDS: '1', DESKCHAT_DEAD_AFTER_SECONDS: '30', ...(process.env.DESKCHAT_TEST_NODE_LOGS ? { DESKCHAT_LOG_LEVEL: 'info' } : {}) };
 const NODES = [
   { name: 'n1a', pair: 'p1' },
   { name: 'n1b', pair: 'p1' },
@@ -42,9 +43,12 @@ const NODES = [
 const USERS = ['u1', 'u2', 'u3', 'u4']; // u(i+1) is homed on NODES[i]
 const SEND_EVERY_MS = 50;
 const PRESENCE_EVERY_MS = 400;
+/** The issue's bound, from Sentinel's promotion to every node following it. */
 const SWITCH_LIMIT_MS = 10_000;
 /** The issue's 10 s, for a new sign-in as for readiness (measured figures are logged by every run). */
 const SIGN_IN_LIMIT_MS = 10_000;
+/** How long the test waits for Sentinel to promote the replica at all (a split vote retries after 10 s). */
+const PROMOTION_LIMIT_MS = 30_000;
 const SM_NS = 'urn:xmpp:sm:3';
 
 type SmClient = Client & { streamManagement: { enabled: boolean; requestAckDebounce: number; on(event: 'ack' | 'fail', f: (stanza: Element) => void): void } };
@@ -106,8 +110,7 @@ async function isReady(node: NodeProcess): Promise<boolean> {
  */
 function newClient(node: NodeProcess, user: string, resource: string, options: { plain?: boolean } = {}): SmClient {
   const password = `pw-${user}`;
-  const plain: CredentialsFactory<Client> = (authenticate) => authenticate({ username: user, password }, 'PLAIN', undefined as unknown as Element);
-  const credentials = options.plain ? { credentials: plain } : { username: user, password };
+  const credentials = options.plain ? plainCredentials(user, password) : { username: user, password };
   const xmpp = client({ service: `xmpp://127.0.0.1:${node.c2s}`, domain: 'localhost', ...credentials, resource, timeout: 15_000 }) as SmClient;
   xmpp.on('error', () => {});
   fixInboundCount(xmpp);
@@ -194,8 +197,8 @@ describe('four DeskChat nodes behind Redis Sentinel', () => {
     await until(() => users.every((u) => u.received.length >= 10), 'messages flowing before the kill', 15_000);
 
     const receivedAtKill = new Map(users.map((u) => [u.name, u.received.length]));
-    const killedAt = Date.now();
-    await group.primary.kill();
+    // When the Sentinels name the replica primary (+switch-master): what the nodes must follow.
+    const { killedAt, promotedMs: promotion } = await group.killPrimary(PROMOTION_LIMIT_MS);
     const perNode = await Promise.all(
       nodes.map(async (node, i) => {
         // /readyz goes not ready (the primary's socket closes) and comes back when the node follows the new primary.
@@ -208,7 +211,7 @@ describe('four DeskChat nodes behind Redis Sentinel', () => {
             }
             await sleep(20);
           }
-          await until(async () => notReadyMs !== undefined && (await isReady(node)), () => `${node.name} /readyz not ready then ready again after the kill: ${switchLog(node)}`, SWITCH_LIMIT_MS + 5000);
+          await until(async () => notReadyMs !== undefined && (await isReady(node)), () => `${node.name} /readyz not ready then ready again after the kill: ${switchLog(node)}`, PROMOTION_LIMIT_MS + SWITCH_LIMIT_MS + 5000);
           return { notReadyMs, readyMs: Date.now() - killedAt };
         })();
         // Meanwhile, new sign-ins on this node until one succeeds (its session directory entry goes to
@@ -223,13 +226,14 @@ describe('four DeskChat nodes behind Redis Sentinel', () => {
             fresh.on('status', (status: string) => steps.push(`${status}@${Date.now() - killedAt}`));
             if (await fresh.start().then(() => true, () => false)) return { signInMs: Date.now() - killedAt, lastAttemptTookMs: Date.now() - killedAt - startedMs, refused, steps: steps.join(' ') };
             refused++;
-            if (Date.now() - killedAt > SIGN_IN_LIMIT_MS + 5000) throw new Error(`no sign-in on ${node.name}: ${switchLog(node)}`);
+            if (Date.now() - killedAt > PROMOTION_LIMIT_MS + SIGN_IN_LIMIT_MS + 5000) throw new Error(`no sign-in on ${node.name}: ${switchLog(node)}`);
             await sleep(100);
           }
         })();
         return { node: node.name, ...(await readiness), ...(await signIn) };
       }),
     );
+    const promotedMs = await promotion;
     const newPrimary = await group.currentPrimary();
     // No client that was signed in was disconnected (checked again at the end).
     for (const user of users) expect({ user: user.name, drops: user.drops }).toEqual({ user: user.name, drops: [] });
@@ -276,21 +280,21 @@ describe('four DeskChat nodes behind Redis Sentinel', () => {
       report.push(`${sender.name}→${sender.next}: sent ${sender.sent.length}, acknowledged ${ack.length}, bounced ${sender.errored.size}, not acknowledged ${unacked.length} (${unackedLost.length} of them lost${unackedLost.length ? `: ${unackedLost[0]} … ${unackedLost.at(-1)}` : ''}), acknowledged but lost ${lost.length} ${lost.join(' ')}, duplicated ${twice.length} ${twice.join(' ')}`);
     }
     process.stdout.write(
-      `sentinel cluster failover (primary ${group.primary.port} → ${newPrimary.port}):\n` +
-        perNode.map((p) => `  ${p.node}: /readyz not ready after ${p.notReadyMs} ms, ready again after ${p.readyMs} ms; new sign-in after ${p.signInMs} ms (${p.refused} refused before it; the successful one took ${p.lastAttemptTookMs} ms: ${p.steps})`).join('\n') +
+      `sentinel cluster failover (primary ${group.primary.port} → ${newPrimary.port}, promoted ${promotedMs} ms after the kill; times below from the kill):\n` +
+        perNode.map((p) => `  ${p.node}: /readyz not ready after ${p.notReadyMs} ms, ready again after ${p.readyMs} ms (${p.readyMs - promotedMs} ms after the promotion); new sign-in after ${p.signInMs} ms (${p.refused} refused before it; the successful one took ${p.lastAttemptTookMs} ms: ${p.steps})`).join('\n') +
         '\n' +
         report.map((r) => `  ${r}`).join('\n') +
         '\n',
     );
 
     expect(newPrimary.port).toBe(group.replicas[0]!.port);
-    for (const p of perNode) expect(p.readyMs).toBeLessThan(SWITCH_LIMIT_MS);
-    for (const p of perNode) expect(p.signInMs).toBeLessThan(SIGN_IN_LIMIT_MS);
+    for (const p of perNode) expect({ node: p.node, afterPromotionMs: p.readyMs - promotedMs, within: p.readyMs - promotedMs < SWITCH_LIMIT_MS }).toEqual({ node: p.node, afterPromotionMs: p.readyMs - promotedMs, within: true });
+    for (const p of perNode) expect({ node: p.node, afterPromotionMs: p.signInMs - promotedMs, within: p.signInMs - promotedMs < SIGN_IN_LIMIT_MS }).toEqual({ node: p.node, afterPromotionMs: p.signInMs - promotedMs, within: true });
     for (const user of users) expect({ user: user.name, drops: user.drops }).toEqual({ user: user.name, drops: [] });
     // Refused during the switch with a clear, retryable error (RFC 6120 §8.3.2 'wait').
     for (const user of users) expect({ user: user.name, errors: [...user.errorKinds] }).toEqual({ user: user.name, errors: user.errored.size > 0 ? ['wait internal-server-error'] : [] });
     expect(lostAcked).toBe(0);
     expect(duplicated).toBe(0);
     for (const node of nodes) expect(node.log()).not.toMatch(/uncaught|unhandled/i);
-  }, 90_000);
+  }, 150_000);
 });

@@ -16,7 +16,8 @@ import { startNodeProcess, type NodeProcess } from './__tests__/node-process.js'
 // A Redis outage longer than cluster.deadAfterSeconds (default 6 s, heartbeat 2 s) gets a node
 // declared dead and fenced — every stream closed — when Redis returns (docs/cluster.md). A
 // Sentinel switch-over takes ~4–5 s here, so the node is given room: heartbeat 1 s, dead after 12 s.
-const NO_FENCING = { DESKCHAT_HEARTBEAT_SECONDS: '1', DESKCHAT_DEAD_AFTER_SECONDS: '12' };
+// No fencing during a switch-over, even one whose Sentinel election is retried (~15 s): heartbeat 1 s, dead after 30 s.
+const NO_FENCING = { DESKCHAT_HEARTBEAT_SECONDS: '1', DESKCHAT_DEAD_AFTER_SECONDS: '30' };
 
 let group: RedisSentinelGroup;
 let connection: RedisConnection;
@@ -70,14 +71,13 @@ describe('a DeskChat node behind Redis Sentinel', () => {
     await alice.send(xml('message', { to: 'bob@localhost/desk', type: 'chat' }, xml('body', {}, 'before')));
     for (const deadline = Date.now() + 5000; !received.includes('before'); await sleep(20)) if (Date.now() > deadline) throw new Error('no message before the failover');
 
-    const killedAt = Date.now();
-    await group.primary.kill();
+    const { killedAt, promotedMs: promotion } = await group.killPrimary();
     for (const deadline = Date.now() + 5000; await isReady(); await sleep(20)) if (Date.now() > deadline) throw new Error('/readyz never noticed the primary was gone');
     const notReadyMs = Date.now() - killedAt;
     let readyMs = 0;
     for (;;) {
       if (await isReady()) break;
-      if (Date.now() - killedAt > 10_000) throw new Error(`/readyz not ready 10 s after the kill: ${node.log().slice(-2000)}`);
+      if (Date.now() - killedAt > 40_000) throw new Error(`/readyz not ready 40 s after the kill: ${node.log().slice(-2000)}`);
       await sleep(50);
     }
     readyMs = Date.now() - killedAt;
@@ -85,15 +85,18 @@ describe('a DeskChat node behind Redis Sentinel', () => {
     let after: Client | undefined;
     while (!after) {
       after = await signIn('alice', 'after').catch(() => undefined);
-      if (!after && Date.now() - killedAt > 10_000) throw new Error('no sign-in within 10 s of the kill');
+      if (!after && Date.now() - killedAt > 40_000) throw new Error('no sign-in within 40 s of the kill');
     }
     const signInMs = Date.now() - killedAt;
     await after.send(xml('message', { to: 'bob@localhost/desk', type: 'chat' }, xml('body', {}, 'after')));
     for (const deadline = Date.now() + 5000; !received.includes('after'); await sleep(20)) if (Date.now() > deadline) throw new Error(`no message after the failover: ${node.log().slice(-4000)}`);
-    process.stdout.write(`sentinel failover with a node process: /readyz not ready after ${notReadyMs} ms, ready again after ${readyMs} ms, new sign-in after ${signInMs} ms\n`);
+    const promotedMs = await promotion;
+    process.stdout.write(`sentinel failover with a node process: promoted ${promotedMs} ms after the kill; /readyz not ready after ${notReadyMs} ms, ready again after ${readyMs} ms, new sign-in after ${signInMs} ms\n`);
 
-    expect(signInMs).toBeLessThan(10_000);
+    // Issue 14's bound, from Sentinel's promotion (its own election is not DeskChat's to bound).
+    expect(readyMs - promotedMs).toBeLessThan(10_000);
+    expect(signInMs - promotedMs).toBeLessThan(10_000);
     expect((await group.currentPrimary()).port).toBe(group.replicas[0]!.port);
     expect(node.log()).not.toMatch(/uncaught|unhandled/i);
-  }, 60_000);
+  }, 90_000);
 });

@@ -19,9 +19,9 @@ describe('startRedisSentinelGroup', () => {
     await group.primary.cli('WAIT', '1', '2000');
     await expect(group.replicas[0]!.cli('GET', 'k')).resolves.toBe('before-failover');
 
-    await group.primary.kill();
-    const promoted = await group.waitForFailover(group.primary.port);
-    expect(promoted.port).toBe(group.replicas[0]!.port);
+    const { promotedMs } = await group.killPrimary();
+    expect(await promotedMs).toBeGreaterThan(0);
+    expect((await group.currentPrimary()).port).toBe(group.replicas[0]!.port);
     await expect(group.replicas[0]!.cli('ROLE')).resolves.toMatch(/^master/);
     await expect(group.replicas[0]!.cli('GET', 'k')).resolves.toBe('before-failover');
   }, 30_000);

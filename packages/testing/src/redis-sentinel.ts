@@ -37,6 +37,14 @@ export interface RedisSentinelGroup {
   currentPrimary(): Promise<{ host: string; port: number }>;
   /** Resolves with the new primary once the Sentinels name one other than `oldPort`. */
   waitForFailover(oldPort: number, timeoutMs?: number): Promise<{ host: string; port: number }>;
+  /**
+   * SIGKILLs the primary and watches the promotion: `promotedMs` resolves with the time from the kill
+   * until the Sentinels name another primary (polled every 100 ms; rejects after `timeoutMs`, default
+   * 30 s). That is Sentinel's own part of a switch-over — about down-after + 2 s, but 2 × its
+   * failover-timeout (10 s) more when the Sentinels' leader vote splits and the election is retried —
+   * so a test bounds what DeskChat does from the promotion on, as issue 14 words it.
+   */
+  killPrimary(timeoutMs?: number): Promise<{ killedAt: number; promotedMs: Promise<number> }>;
   /** Stops every process and removes their directories. */
   stop(): Promise<void>;
 }
@@ -116,6 +124,16 @@ export async function startRedisSentinelGroup(options: RedisSentinelGroupOptions
       }
       throw new Error('redis sentinel group: no sentinel answered');
     };
+    const waitForFailover = async (oldPort: number, timeoutMs = 20_000) => {
+      let found: { host: string; port: number } | undefined;
+      await waitUntil(`a primary other than port ${oldPort}`, timeoutMs, async () => {
+        const p = await currentPrimary();
+        if (p.port === oldPort) return false;
+        found = p;
+        return true;
+      });
+      return found!;
+    };
     return {
       masterName,
       primary,
@@ -124,15 +142,14 @@ export async function startRedisSentinelGroup(options: RedisSentinelGroupOptions
       sentinelAddresses: sentinels.map((s) => `${s.host}:${s.port}`),
       ...(certificate ? { ca: certificate.cert } : {}),
       currentPrimary,
-      async waitForFailover(oldPort, timeoutMs = 20_000) {
-        let found: { host: string; port: number } | undefined;
-        await waitUntil(`a primary other than port ${oldPort}`, timeoutMs, async () => {
-          const p = await currentPrimary();
-          if (p.port === oldPort) return false;
-          found = p;
-          return true;
-        });
-        return found!;
+      waitForFailover,
+      async killPrimary(timeoutMs = 30_000) {
+        const oldPort = primary.port;
+        const killedAt = Date.now();
+        await primary.kill();
+        const promotedMs = waitForFailover(oldPort, timeoutMs).then(() => Date.now() - killedAt);
+        promotedMs.catch(() => undefined); // awaited by the caller, or not needed
+        return { killedAt, promotedMs };
       },
       async stop() {
         await Promise.all(started.map((s) => s.stop()));

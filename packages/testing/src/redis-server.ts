@@ -188,7 +188,10 @@ export async function startRedisServer(options: RedisTestServerOptions = {}): Pr
     if (!proc || proc.exitCode !== null || proc.signalCode !== null) return;
     const exited = new Promise<void>((resolve) => proc.once('exit', () => resolve()));
     proc.kill(signal);
+    // redis-server may wait up to its shutdown-timeout (10 s) for lagging replicas: a teardown never waits longer.
+    const timer = setTimeout(() => proc.kill('SIGKILL'), 15_000);
     await exited;
+    clearTimeout(timer);
   };
 
   try {

@@ -72,7 +72,10 @@ export async function startNodeProcess(options: { name: string; pair: string; re
     kill: (signal = 'SIGKILL') => void child.kill(signal),
     stop: async () => {
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+      // The node exits by itself within its 20 s shutdown deadline; a test's teardown never waits longer.
+      const timer = setTimeout(() => child.kill('SIGKILL'), 25_000);
       await exited;
+      clearTimeout(timer);
     },
     exited,
   };
