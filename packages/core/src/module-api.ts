@@ -33,6 +33,11 @@ export interface ModuleRouter {
   resourcesOf(username: string): Promise<Resource[]>;
   /** RFC 6121 §8.5.2: the user's available resources with a non-negative priority. */
   availableResourcesOf(username: string): Promise<Resource[]>;
+  /**
+   * The user's bound sessions on this node (no store read): where a module keeps per-user state in
+   * `session.data` that the user's own changes refresh, e.g. the blocking module's copy of a list.
+   */
+  localSessionsOf(username: string): Session[];
   /** Returns an error to the sender of a stanza (RFC 6120 §8.3.1). */
   bounce(stanza: Element, error: import('@deskchat/protocol').StanzaError): void;
   /** Sends an IQ get/set from the server to a full JID and waits for the reply (undefined: nobody, or no reply in time). */
@@ -123,6 +128,7 @@ export async function loadModule<O>(core: Core, module: Module<O>, options?: Par
       deliver: (to, stanza) => router.deliver(to, stanza),
       resourcesOf: (username) => router.resourcesOf(username),
       availableResourcesOf: (username) => router.availableResourcesOf(username),
+      localSessionsOf: (username) => core.sessions.forUser(username).filter((s) => s.state === 'bound' && s.jid !== undefined),
       bounce: (stanza, error) => router.bounce(stanza, error),
       request: (iq, timeoutMs) => core.iq.request(iq, timeoutMs),
     },

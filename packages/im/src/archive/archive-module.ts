@@ -36,6 +36,7 @@ import {
 } from '@deskchat/protocol';
 import { StoreUnavailableError, parseDocument, queryArchive, type ArchivePrefs, type Module, type StanzaEvent } from '@deskchat/core';
 import { hasBody, hasHint, isCarbon, messageType } from '../messaging/message-rules.js';
+import { PrefsCache } from './prefs-cache.js';
 import { DEFAULT_ARCHIVE_OPTIONS, type ArchiveOptions } from './options.js';
 
 export const ARCHIVE_PRIORITY = 500;
@@ -82,9 +83,10 @@ export const archiveModule: Module<ArchiveOptions> = {
       ...(options.retentionDays > 0 ? { expireBefore: now() - options.retentionDays * 86_400_000 } : {}),
     });
 
+    const prefsCache = new PrefsCache((owner) => archives.getPrefs(owner), options.prefsCacheSeconds * 1000);
     /** XEP-0441 §3: whether the owner's preferences archive a message with `peer` (a bare JID). */
     const wants = async (owner: string, peer: string): Promise<boolean> => {
-      const prefs: ArchivePrefs = (await archives.getPrefs(owner)) ?? { default: options.defaultPreference, always: [], never: [] };
+      const prefs: ArchivePrefs = (await prefsCache.get(owner)) ?? { default: options.defaultPreference, always: [], never: [] };
       if (prefs.never.includes(peer)) return false;
       if (prefs.always.includes(peer)) return true;
       if (prefs.default === 'roster') return (await api.stores.roster.getItem(owner, peer)) !== undefined;
@@ -119,8 +121,9 @@ export const archiveModule: Module<ArchiveOptions> = {
       const at = now();
       const sender = from.local && from.domain === domain ? from.local : undefined;
       const recipient = to.local;
-      // A message to an account that does not exist bounces (core's fallback): nothing to keep.
-      if (recipient && recipient !== sender && !(await api.stores.accounts.hasAccount(recipient))) return;
+      // A message to an account that does not exist bounces (core's fallback): nothing to keep. One
+      // with a session on this node exists: no store read for the common case.
+      if (recipient && recipient !== sender && api.router.localSessionsOf(recipient).length === 0 && !(await api.stores.accounts.hasAccount(recipient))) return;
       let recipientId: string | undefined;
       if (sender && (await wants(sender, to.bare().toString()))) {
         const id = await archives.append(sender, { at, with: withKeys(to), stanza: text }, limits());
@@ -191,6 +194,7 @@ export const archiveModule: Module<ArchiveOptions> = {
           ownOnly(isOwnAccount);
           const prefs = parseMamPrefs(payload);
           await archives.setPrefs(from.local, prefs);
+          prefsCache.changed(from.local);
           return mamPrefsElement(prefs);
         },
       },

@@ -15,6 +15,11 @@ export interface ArchiveOptions {
   /** The bound per user: past either, the oldest messages are dropped first (never a refusal). */
   maxMessagesPerUser: number;
   maxBytesPerUser: number;
+  /**
+   * How long a node reuses a user's preferences it read (0: read them for every message). A change
+   * applies at once on the node that made it, within this time on the others.
+   */
+  prefsCacheSeconds: number;
   /** The clock (tests). */
   now?: () => number;
 }
@@ -26,6 +31,7 @@ export const DEFAULT_ARCHIVE_OPTIONS: ArchiveOptions = {
   retentionDays: 0,
   maxMessagesPerUser: 10_000,
   maxBytesPerUser: 20_000_000,
+  prefsCacheSeconds: 5,
 };
 
 export function parseArchiveOptions(raw: Record<string, unknown> | undefined, prefix = 'mam'): ArchiveOptions {
@@ -41,6 +47,7 @@ export function parseArchiveOptions(raw: Record<string, unknown> | undefined, pr
     retentionDays: int('retentionDays', 0, 36_500),
     maxMessagesPerUser: int('maxMessagesPerUser', 1, 10_000_000),
     maxBytesPerUser: int('maxBytesPerUser', 1024, 10_000_000_000),
+    prefsCacheSeconds: int('prefsCacheSeconds', 0, 3600),
   };
   if (options.defaultPageSize > options.maxPageSize) throw new OptionsError(`${prefix}.defaultPageSize`, 'must not be larger than maxPageSize');
   return options;

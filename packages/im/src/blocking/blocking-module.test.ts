@@ -298,3 +298,43 @@ describe("each session's copy of its user's list", () => {
     await alice.next(presenceFromBob('unblocked'));
   });
 });
+
+describe("the other party's list, from its session on this node", () => {
+  it('bounces a message to a user whose list changed from another of their sessions (the copy the check read is gone)', async () => {
+    const phone = await online('alice', 'phone');
+    // Routing reads alice's list for bob's message, and her desk session keeps it.
+    await bob.send(chat('alice@localhost', 'before'));
+    await alice.next(isBody('before'));
+    expect((await phone.iq(block('bob@localhost'))).attrs.type).toBe('result');
+    const reply = bob.next((el) => el.name === 'message' && el.attrs.type === 'error');
+    await bob.send(chat('alice@localhost', 'after'));
+    expect((await reply).getChild('error')!.getChild('service-unavailable', NS.STANZA_ERRORS)).toBeDefined();
+  });
+
+  it('reads no list from the store for chat between two users served by one node, once their sessions hold their lists', async () => {
+    const store = new MemoryBlockListStore();
+    const reads: string[] = [];
+    const read = store.getBlockList.bind(store);
+    store.getBlockList = (user: string) => {
+      reads.push(user);
+      return read(user);
+    };
+    const single = await Harness.create({ nodes: 1, stores: { blockList: store }, modules: [rosterModule, presenceModule, ...messagingModules, blockingModule] });
+    for (const user of ['dave', 'erin']) await single.addUser(user);
+    const dave = await single.connect('dave', { resource: 'desk' });
+    const erin = await single.connect('erin', { resource: 'desk' });
+    for (const c of [dave, erin]) await c.send(xml('presence'));
+    await dave.send(chat('erin@localhost', 'first'));
+    await erin.next(isBody('first'));
+    await erin.send(chat('dave@localhost', 'first back'));
+    await dave.next(isBody('first back'));
+    reads.length = 0;
+    for (let i = 0; i < 3; i++) {
+      await dave.send(chat('erin@localhost', `to erin ${i}`));
+      await erin.next(isBody(`to erin ${i}`));
+      await erin.send(chat('dave@localhost/desk', `to dave ${i}`));
+      await dave.next(isBody(`to dave ${i}`));
+    }
+    expect(reads).toEqual([]);
+  });
+});

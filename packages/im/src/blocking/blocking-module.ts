@@ -2,7 +2,9 @@
 // BlockListStore (Redis in a cluster, so every node routes by the same list). Each session keeps
 // its own user's list once read (`session.data`), since every stanza the user sends or receives is
 // checked against it; every change is pushed to every session of the user, wherever it is, and the
-// push drops that copy on its way (see `ownList`). The other party's list is read from the store.
+// push drops that copy on its way (see `ownList`). The other party's list is that copy too when the
+// other party has a session on this node (the common case: both users served here), else read from
+// the store — once per message otherwise, which cost a fifth of a node's time under load.
 //   §3.1 disco feature urn:xmpp:blocking; §3.2 <blocklist/> get; §3.3 <block/>; §3.4 <unblock/>
 //   (empty: all); pushes of each change to the user's resources that asked for the list.
 //   §3.3: on blocking a contact subscribed to the user's presence, unavailable presence from each
@@ -65,6 +67,12 @@ async function ownList(store: BlockListStore, session: Session): Promise<string[
   const items = await store.getBlockList(session.jid!.local!);
   if (state.generation === generation) state.items = items;
   return items;
+}
+
+/** A user's block list: the copy of one of their sessions on this node when there is one, else the store's. */
+function listOf(api: ModuleApi<BlockingOptions>, username: string): Promise<string[]> {
+  const session = api.router.localSessionsOf(username)[0];
+  return session ? ownList(api.stores.blockList, session) : api.stores.blockList.getBlockList(username);
 }
 
 /** The user's list changed: this session's copy goes (a push on its way to it, or its own block/unblock). */
@@ -181,12 +189,12 @@ export const blockingModule: Module<BlockingOptions> = {
     const check = async ({ stanza, from, to, origin }: StanzaEvent): Promise<boolean> => {
       if (from.domain === to.domain && from.local === to.local) return false; // the user's own account
       const type = stanza.attrs.type;
-      const sendersList = () => (origin?.jid?.local === from.local && origin.jid?.domain === from.domain ? ownList(store, origin) : store.getBlockList(from.local!));
+      const sendersList = () => (origin?.jid?.local === from.local && origin.jid?.domain === from.domain ? ownList(store, origin) : listOf(api, from.local!));
       if (isAccount(from) && isBlockedBy(await readable(sendersList), to)) {
         if (type !== 'error' && !(stanza.name === 'iq' && type === 'result')) api.router.bounce(stanza, blockedError());
         return true;
       }
-      if (isAccount(to) && isBlockedBy(await readable(() => store.getBlockList(to.local!)), from)) {
+      if (isAccount(to) && isBlockedBy(await readable(() => listOf(api, to.local!)), from)) {
         const isRequest = stanza.name === 'iq' ? type === 'get' || type === 'set' : stanza.name === 'message' && type !== 'error';
         if (isRequest) api.router.bounce(stanza, new StanzaError('service-unavailable'));
         return true;
@@ -216,7 +224,7 @@ export const blockingModule: Module<BlockingOptions> = {
       if (isBlockedBy(await readable(() => ownList(store, session)), from)) return true;
       if (passed.get(stanza) === me.local) return false; // routed here to this account a moment ago: the sender's list was read then
       const isUnavailable = stanza.name === 'presence' && stanza.attrs.type === 'unavailable';
-      return !isUnavailable && isAccount(from) && isBlockedBy(await readable(() => store.getBlockList(from.local!)), me);
+      return !isUnavailable && isAccount(from) && isBlockedBy(await readable(() => listOf(api, from.local!)), me);
     };
   },
 };
