@@ -133,8 +133,7 @@ beforeAll(async () => {
   const env = { DESKCHAT_REDIS_SENTINELS: sentinels, DESKCHAT_REDIS_MASTER_NAME: group.masterName, ...CLUSTER_ENV };
   // One after the other: four processes starting at once on a loaded 2-core machine miss the start deadline.
   for (const n of NODES) {
-    // A free port chosen for the node may be taken by another process before the node binds it: once more, new ports.
-    nodes.push(await startNodeProcess({ ...n, redisUrl: '', env }).catch((err: Error) => (/already in use/.test(err.message) ? startNodeProcess({ ...n, redisUrl: '', env }) : Promise.reject(err))));
+    nodes.push(await startNodeProcess({ ...n, redisUrl: '', env }));
   }
   for (const [i, name] of USERS.entries()) {
     const node = nodes[i]!;

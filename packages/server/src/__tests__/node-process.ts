@@ -22,8 +22,25 @@ export interface NodeProcess {
 
 export const ADMIN_TOKEN = 'failover-test-admin-token-0123456789';
 
-/** `redisUrl` '' leaves DESKCHAT_REDIS_URL out (e.g. Redis behind Sentinel, given in `env`). */
-export async function startNodeProcess(options: { name: string; pair: string; redisUrl: string; env?: Record<string, string> }): Promise<NodeProcess> {
+type NodeOptions = { name: string; pair: string; redisUrl: string; env?: Record<string, string> };
+
+/**
+ * `redisUrl` '' leaves DESKCHAT_REDIS_URL out (e.g. Redis behind Sentinel, given in `env`). A port
+ * found free may be taken before the node binds it (another test's outgoing connection gets it as
+ * its ephemeral port; CI met this): the node then refuses to start, and it is started again on new
+ * ports, up to three times.
+ */
+export async function startNodeProcess(options: NodeOptions): Promise<NodeProcess> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startOnFreePorts(options);
+    } catch (err) {
+      if (attempt >= 3 || !/is already in use/.test((err as Error).message)) throw err;
+    }
+  }
+}
+
+async function startOnFreePorts(options: NodeOptions): Promise<NodeProcess> {
   const [c2s, tls, http, admin, filesProxy] = [await freePort(), await freePort(), await freePort(), await freePort(), await freePort()];
   const dataDir = tempDir(`deskchat-${options.name}-`);
   const env: Record<string, string> = {
