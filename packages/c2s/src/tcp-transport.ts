@@ -136,8 +136,13 @@ export class TcpTransport implements Transport {
       this.session.close(new StreamError('policy-violation', `the client is not reading: more than ${this.maxOutputBytes} bytes wait for it (limits.maxOutputBytes)`));
       return;
     }
-    // The callback fails when the socket is destroyed before the chunk reached the kernel.
-    this.socket.write(text, messages && ((err) => err && this.lost(messages)));
+    // The callback fails when the socket is destroyed before the chunk reached the kernel — except
+    // that Node reports a write still in progress at the destroy as a success (stream_base_commons'
+    // onWriteComplete passes null once the stream is destroyed), though the kernel took none or only
+    // part of it. A write whose completion comes after the socket was destroyed is therefore
+    // handed back too: the client may get such a message twice, never not at all.
+    const socket = this.socket;
+    socket.write(text, messages && ((err) => (err || socket.destroyed) && this.lost(messages)));
   }
 
   /** Messages that did not get out: handed back to core once the session is closed. */
