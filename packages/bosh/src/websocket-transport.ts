@@ -149,8 +149,12 @@ export class WebSocketTransport implements Transport {
       this.session.close(new StreamError('policy-violation', `the client is not reading: more than ${this.core.options.limits.maxOutputBytes} bytes wait for it (limits.maxOutputBytes)`));
       return;
     }
-    // The callback fails when the connection is gone before the frame was written.
-    this.ws.send(text, isMessage ? (err) => err && this.lost(element) : undefined);
+    // The callback fails when the connection is gone before the frame was written — except that
+    // Node reports a socket write still in progress at its destroy as a success (see
+    // tcp-transport.ts): a frame whose write completes after the socket was destroyed is handed back
+    // too. `ws` has no public handle on its socket, hence `_socket`.
+    const socket = (this.ws as unknown as { _socket?: { destroyed: boolean } })._socket;
+    this.ws.send(text, isMessage ? (err) => (err || socket?.destroyed) && this.lost(element) : undefined);
   }
 
   private lost(element: Element): void {

@@ -8,13 +8,15 @@ import { startTestNode, type TestNode } from './__tests__/e2e-helpers.js';
 import { TextSocket, TextWebSocket, signInRaw, signInWs, until } from './__tests__/raw-clients.js';
 
 const COUNT = 4000;
+/** How long the node waits for a client's closing tag before it destroys the socket (tcp-transport.ts). */
+const CLOSING_GRACE_MS = 2000;
 const FILLER = 'f'.repeat(4000);
 
 let server: TestNode;
 const ended = new Map<string, string | undefined>();
 beforeAll(async () => {
   server = await startTestNode({ raw: { limits: { maxOutputBytes: 64 * 1024 }, offline: { maxMessagesPerUser: 100_000, maxBytesPerUser: 512 * 1024 * 1024 } } });
-  for (const user of ['alice', 'bob', 'carol']) await server.addUser(user, `pw-${user}`);
+  for (const user of ['alice', 'bob', 'carol', 'dave', 'erin']) await server.addUser(user, `pw-${user}`);
   server.node.core.hooks.on('session/unbound', ({ session, error }) => void ended.set(session.jid!.toString(), (error as StreamError | undefined)?.condition));
 });
 afterAll(() => server.stop());
@@ -78,6 +80,33 @@ describe('a client that stops reading (issue #7 §2)', () => {
     reader.socket.resume(); // what the kernel still holds for it
     await reader.waitClosed(10_000);
     await expectNothingLost('alice', () => reader.received, 'tcp');
+  }, 60_000);
+
+  it('loses nothing when the reader stays away past the closing grace period (the node destroys the socket mid-write)', async () => {
+    // The node waits 2 s for the client's closing tag (RFC 6120 §4.4), then destroys the socket,
+    // with a chunk half-written into the kernel. Node reports that write as a success; the node
+    // must still hand the message back (it arrived in part at most).
+    const reader = await TextSocket.plain(server.port);
+    await signInRaw(reader, 'dave', 'pw-dave', 'tcp-late');
+    reader.socket.pause();
+    await flood('dave@localhost/tcp-late', 'late');
+    await until(() => ended.has('dave@localhost/tcp-late'), () => 'the stream was not ended');
+    await new Promise((r) => setTimeout(r, CLOSING_GRACE_MS + 1000)); // a reader that stays away, not a wait for an outcome
+    reader.socket.resume();
+    await reader.waitClosed(10_000);
+    await expectNothingLost('dave', () => reader.received, 'late');
+  }, 60_000);
+
+  it('loses nothing over WebSocket either when the reader stays away past the closing grace period', async () => {
+    const reader = await TextWebSocket.open(server.httpPort);
+    await signInWs(reader, 'erin', 'pw-erin', 'ws-late');
+    reader.ws.pause();
+    await flood('erin@localhost/ws-late', 'wslate');
+    await until(() => ended.has('erin@localhost/ws-late'), () => 'the stream was not ended');
+    await new Promise((r) => setTimeout(r, CLOSING_GRACE_MS + 1000)); // a reader that stays away, not a wait for an outcome
+    reader.ws.resume();
+    await until(() => reader.isClosed, () => 'the WebSocket was not closed', 10_000);
+    await expectNothingLost('erin', () => reader.text, 'wslate');
   }, 60_000);
 
   it('ends a WebSocket stream at limits.maxOutputBytes with policy-violation and routes what it did not get to offline storage', async () => {
