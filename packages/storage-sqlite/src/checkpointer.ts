@@ -20,21 +20,32 @@ const timer = setInterval(() => checkpoint('PASSIVE'), workerData.intervalMs);
 parentPort.on('message', (message) => {
   if (message !== 'close') return;
   clearInterval(timer);
-  try { checkpoint('TRUNCATE'); } finally { db.close(); parentPort.close(); }
+  try { db.close(); } finally {
+    // The node's thread waits for this before it closes its own connection (see close()).
+    Atomics.store(workerData.closed, 0, 1);
+    Atomics.notify(workerData.closed, 0);
+    parentPort.close();
+  }
 });
 `;
 
 const AUTOMATIC_PAGES = 1000;
 
 export interface Checkpointer {
-  /** Runs a last checkpoint and ends the worker (it does not keep the process alive meanwhile). */
+  /**
+   * Ends the worker and waits (at most 5 s) until its connection is closed, so that the node's own
+   * close, the last one, checkpoints the WAL and removes it, and nothing touches the files after.
+   */
   close(): void;
 }
 
+const CLOSE_WAIT_MS = 5000;
+
 export function startCheckpointer(db: Database, intervalMs = 250): Checkpointer {
+  const closed = new Int32Array(new SharedArrayBuffer(4));
   const worker = new Worker(WORKER_SOURCE, {
     eval: true,
-    workerData: { module: createRequire(import.meta.url).resolve('better-sqlite3'), file: db.name, intervalMs },
+    workerData: { module: createRequire(import.meta.url).resolve('better-sqlite3'), file: db.name, intervalMs, closed },
   });
   worker.unref();
   let isClosed = false;
@@ -49,6 +60,8 @@ export function startCheckpointer(db: Database, intervalMs = 250): Checkpointer 
       if (isClosed) return;
       isClosed = true;
       worker.postMessage('close');
+      // Synchronous like Database#close: a caller may remove the files right after (tests do).
+      if (Atomics.wait(closed, 0, 0, CLOSE_WAIT_MS) === 'timed-out') void worker.terminate();
     },
   };
 }
