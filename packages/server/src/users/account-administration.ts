@@ -8,7 +8,7 @@ import { StanzaError, type StreamError } from '@deskchat/protocol';
 import type { ClusterRegistry, Core, Stores } from '@deskchat/core';
 import type { AccountAdministration } from '@deskchat/im';
 import type { ClusterAdmin } from '../cluster/cluster-admin.js';
-import { addUser, changePassword, removeUser } from './account-commands.js';
+import { addUser, changePassword, removeIfPresent } from './account-commands.js';
 import { parseUsername } from './account-fields.js';
 import { CommandError } from './command-error.js';
 
@@ -30,17 +30,7 @@ export function createAccountAdministration(core: Core, stores: Stores, cluster?
       await cluster?.admin.placeNewUsers([created]);
       return created;
     },
-    async remove(raw) {
-      if (!parseUsername(raw)) return false;
-      try {
-        const username = await removeUser(stores, raw);
-        await cluster?.admin.forget(username);
-        return true;
-      } catch (err) {
-        if (err instanceof CommandError) return false;
-        throw err;
-      }
-    },
+    remove: (raw) => removeIfPresent(stores, raw, cluster?.admin),
     async setPassword(raw, password) {
       const username = parseUsername(raw);
       if (!username || !(await stores.accounts.hasAccount(username))) return false;

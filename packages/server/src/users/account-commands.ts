@@ -69,6 +69,22 @@ export async function removeUser(stores: Parameters<typeof removeAccount>[0], ra
 }
 
 /**
+ * `removeUser` for the admin API and XEP-0133: false (not an error) for a malformed or unknown name;
+ * in a cluster the user's placement is forgotten too.
+ */
+export async function removeIfPresent(stores: Parameters<typeof removeAccount>[0], rawUsername: string, cluster?: { forget(username: string): Promise<void> }): Promise<boolean> {
+  if (!parseUsername(rawUsername)) return false;
+  try {
+    const username = await removeUser(stores, rawUsername);
+    await cluster?.forget(username);
+    return true;
+  } catch (err) {
+    if (err instanceof CommandError) return false;
+    throw err;
+  }
+}
+
+/**
  * Writes one line per account, in username order, a page at a time; returns how many. With
  * `nodesOf` (a cluster) each line ends with the user's home node.
  */

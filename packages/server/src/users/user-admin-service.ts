@@ -6,7 +6,7 @@
 import { failures, type UserAdminService } from '@deskchat/admin';
 import type { AccountSummary, Stores } from '@deskchat/core';
 import { UnknownNodeError, type ClusterAdmin } from '../cluster/cluster-admin.js';
-import { addUser, changePassword, removeUser } from './account-commands.js';
+import { addUser, changePassword, removeIfPresent } from './account-commands.js';
 import { generatePassword, parseUsername } from './account-fields.js';
 import { CommandError } from './command-error.js';
 import { importRows } from './csv-import.js';
@@ -80,17 +80,7 @@ export function createUserAdminService(stores: Stores, cluster?: ClusterAdmin): 
       return { username, ...(given === undefined ? { generatedPassword: password } : {}), ...(home ? { node: home } : {}) };
     },
 
-    async remove(raw) {
-      if (!parseUsername(raw)) return false;
-      try {
-        const username = await removeUser(stores, raw);
-        await cluster?.forget(username);
-        return true;
-      } catch (err) {
-        if (err instanceof CommandError) return false;
-        throw err;
-      }
-    },
+    remove: (raw) => removeIfPresent(stores, raw, cluster),
 
     async setPassword(raw, value) {
       const username = parseUsername(raw);
