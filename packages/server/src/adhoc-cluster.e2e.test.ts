@@ -6,9 +6,8 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { xml, type Client } from '@xmpp/client';
 import type { Element } from '@xmpp/xml';
-import { startRedisServer, type RedisTestServer } from '@deskchat/testing';
-import { RawConnection, STREAM_HEADER, stopClient } from './__tests__/e2e-helpers.js';
-import { ClusterNode, eventually } from './__tests__/cluster-helpers.js';
+import { RawConnection, STREAM_HEADER } from './__tests__/e2e-helpers.js';
+import { ClusterNode, NodePair, eventually } from './__tests__/cluster-helpers.js';
 
 const COMMANDS = 'http://jabber.org/protocol/commands';
 const ADMIN = 'http://jabber.org/protocol/admin';
@@ -16,7 +15,7 @@ const DATA = 'jabber:x:data';
 
 const CONFIG = { admins: ['boss'], register: { enabled: true, maxPerAddress: 2 } };
 
-let redis: RedisTestServer;
+let pair: NodePair | undefined;
 let imp1a: ClusterNode, imp1b: ClusterNode;
 const clients: Client[] = [];
 
@@ -30,18 +29,12 @@ async function run(xmpp: Client, name: string, fields: Record<string, string | s
 const values = (command: Element, name: string) => command.getChild('x', DATA)!.getChildren('field').find((f: Element) => f.attrs.var === name)!.getChildren('value').map((v: Element) => v.text());
 
 beforeAll(async () => {
-  redis = await startRedisServer({ aof: true });
-  [imp1a, imp1b] = await Promise.all([ClusterNode.start(redis.url, 'imp1a', 'pair1', { raw: CONFIG }), ClusterNode.start(redis.url, 'imp1b', 'pair1', { raw: CONFIG })]);
-  for (const [user, home] of Object.entries({ boss: 'imp1a', bob: 'imp1b', carol: 'imp1b' })) {
-    await imp1a.addUser(user);
-    await imp1a.assign(user, home);
-  }
+  pair = await NodePair.start({ boss: 'imp1a', bob: 'imp1b', carol: 'imp1b' }, CONFIG);
+  ({ imp1a, imp1b } = pair);
 }, 60_000);
 
 afterAll(async () => {
-  await Promise.all(clients.map(stopClient));
-  for (const node of [imp1a, imp1b]) await node?.stop().catch(() => undefined);
-  await redis?.stop();
+  await pair?.stop(clients);
 }, 30_000);
 
 describe('XEP-0133 in a cluster (issue #13)', () => {

@@ -6,14 +6,13 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { xml, type Client } from '@xmpp/client';
 import type { Element } from '@xmpp/xml';
-import { startRedisServer, type RedisTestServer } from '@deskchat/testing';
 import { stopClient } from './__tests__/e2e-helpers.js';
-import { ClusterNode, eventually } from './__tests__/cluster-helpers.js';
+import { ClusterNode, NodePair, eventually } from './__tests__/cluster-helpers.js';
 
 const BLOCKING = 'urn:xmpp:blocking';
 const STANZAS = 'urn:ietf:params:xml:ns:xmpp-stanzas';
 
-let redis: RedisTestServer;
+let pair: NodePair | undefined;
 let imp1a: ClusterNode, imp1b: ClusterNode;
 const clients: Client[] = [];
 
@@ -33,18 +32,12 @@ const bodyIs = (body: string) => (el: Element) => el.is('message') && el.getChil
 const items = (reply: Element) => reply.getChildren('item').map((i: Element) => i.attrs.jid);
 
 beforeAll(async () => {
-  redis = await startRedisServer({ aof: true });
-  [imp1a, imp1b] = await Promise.all([ClusterNode.start(redis.url, 'imp1a', 'pair1'), ClusterNode.start(redis.url, 'imp1b', 'pair1')]);
-  for (const [user, home] of Object.entries({ alice: 'imp1a', bob: 'imp1b', carol: 'imp1b' })) {
-    await imp1a.addUser(user);
-    await imp1a.assign(user, home);
-  }
+  pair = await NodePair.start({ alice: 'imp1a', bob: 'imp1b', carol: 'imp1b' });
+  ({ imp1a, imp1b } = pair);
 }, 60_000);
 
 afterAll(async () => {
-  await Promise.all(clients.map(stopClient));
-  for (const node of [imp1a, imp1b]) await node?.stop().catch(() => undefined);
-  await redis?.stop();
+  await pair?.stop(clients);
 }, 30_000);
 
 describe('XEP-0191 in a cluster (issue #13)', () => {

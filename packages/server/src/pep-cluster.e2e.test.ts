@@ -6,16 +6,14 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { xml, type Client } from '@xmpp/client';
 import type { Element } from '@xmpp/xml';
 import { CAPS_NS, capsVerOf } from '@deskchat/core';
-import { startRedisServer, type RedisTestServer } from '@deskchat/testing';
-import { stopClient } from './__tests__/e2e-helpers.js';
-import { ClusterNode, eventually } from './__tests__/cluster-helpers.js';
+import { ClusterNode, NodePair, eventually } from './__tests__/cluster-helpers.js';
 
 const PUBSUB = 'http://jabber.org/protocol/pubsub';
 const EVENT = 'http://jabber.org/protocol/pubsub#event';
 const DISCO_INFO = 'http://jabber.org/protocol/disco#info';
 const MOOD = 'http://jabber.org/protocol/mood';
 
-let redis: RedisTestServer;
+let pair: NodePair | undefined;
 let imp1a: ClusterNode, imp1b: ClusterNode;
 const clients: Client[] = [];
 
@@ -38,21 +36,15 @@ const eventItem = (el: Element) => (el.is('message') ? el.getChild('event', EVEN
 const publishMood = (id: string, mood: string) => xml('pubsub', { xmlns: PUBSUB }, xml('publish', { node: MOOD }, xml('item', { id }, xml('mood', { xmlns: MOOD }, xml(mood)))));
 
 beforeAll(async () => {
-  redis = await startRedisServer({ aof: true });
-  [imp1a, imp1b] = await Promise.all([ClusterNode.start(redis.url, 'imp1a', 'pair1'), ClusterNode.start(redis.url, 'imp1b', 'pair1')]);
-  for (const [user, home] of Object.entries({ alice: 'imp1a', bob: 'imp1b' })) {
-    await imp1a.addUser(user);
-    await imp1a.assign(user, home);
-  }
+  pair = await NodePair.start({ alice: 'imp1a', bob: 'imp1b' });
+  ({ imp1a, imp1b } = pair);
   const both = (jid: string) => ({ jid, groups: [], subscription: 'both' as const, isPendingOut: false, isPreApproved: false });
   await imp1a.running.core.stores.roster.setItem('alice', both('bob@localhost'));
   await imp1a.running.core.stores.roster.setItem('bob', both('alice@localhost'));
 }, 60_000);
 
 afterAll(async () => {
-  await Promise.all(clients.map(stopClient));
-  for (const node of [imp1a, imp1b]) await node?.stop().catch(() => undefined);
-  await redis?.stop();
+  await pair?.stop(clients);
 }, 30_000);
 
 describe('XEP-0163 in a cluster (issue #13)', () => {

@@ -4,7 +4,7 @@
 // node logged, the admin API of a node, raw discovery over TCP, and polling with a deadline.
 import net from 'node:net';
 import { deriveCredentials, type Logger } from '@deskchat/core';
-import { freePort } from '@deskchat/testing';
+import { freePort, startRedisServer, type RedisTestServer } from '@deskchat/testing';
 import { client, type Client } from '@xmpp/client';
 import type { Element } from '@xmpp/xml';
 import { parseConfig, type ServerConfig } from '../config.js';
@@ -211,3 +211,41 @@ export function isListening(port: number, host = '127.0.0.1'): Promise<boolean> 
     socket.once('error', () => resolve(false));
   });
 }
+
+/**
+ * One node pair (imp1a and imp1b, pair1) on a fresh redis-server with AOF, each user created once
+ * and placed on its home node: the set-up of the cluster suites of issue #13's features.
+ */
+export class NodePair {
+  private constructor(
+    readonly redis: RedisTestServer,
+    readonly imp1a: ClusterNode,
+    readonly imp1b: ClusterNode,
+  ) {}
+
+  static async start(homes: Record<string, 'imp1a' | 'imp1b'>, raw?: Record<string, unknown>): Promise<NodePair> {
+    const redis = await startRedisServer({ aof: true });
+    const options = raw ? { raw } : {};
+    const nodes = await Promise.allSettled([ClusterNode.start(redis.url, 'imp1a', 'pair1', options), ClusterNode.start(redis.url, 'imp1b', 'pair1', options)]);
+    const [imp1a, imp1b] = nodes.map((n) => (n.status === 'fulfilled' ? n.value : undefined));
+    if (!imp1a || !imp1b) {
+      for (const node of [imp1a, imp1b]) await node?.stop().catch(() => undefined);
+      await redis.stop();
+      throw (nodes.find((n) => n.status === 'rejected') as PromiseRejectedResult).reason;
+    }
+    const pair = new NodePair(redis, imp1a, imp1b);
+    for (const [user, home] of Object.entries(homes)) {
+      await imp1a.addUser(user);
+      await imp1a.assign(user, home);
+    }
+    return pair;
+  }
+
+  /** The clients first (their streams close cleanly), then both nodes, then Redis. */
+  async stop(clients: Client[]): Promise<void> {
+    await Promise.all(clients.map((c) => c.stop().catch(() => undefined)));
+    for (const node of [this.imp1a, this.imp1b]) await node.stop().catch(() => undefined);
+    await this.redis.stop();
+  }
+}
+
