@@ -111,6 +111,12 @@ export interface HookEvents {
   'session/hibernated': Notify<{ session: Session }>;
   /** XEP-0198 §5: a new stream continues a bound session (same session id and full JID); `previousNode` held it before. No session/bound, no session/unbound. */
   'session/resumed': Notify<{ session: Session; previousNode: string }>;
+  /**
+   * A bound session's own presence is about to make it take bare-JID messages (available with
+   * priority ≥ 0, and it did not): fired before the directory shows it, so that a module can hold
+   * what arrives for the session until it has written what it kept (offline storage).
+   */
+  'session/becoming-reachable': Notify<{ session: Session }>;
   /** A bound session's own (undirected) presence changed availability or priority; `previous` is what it was. */
   'session/presence-changed': Notify<{ session: Session; previous: SessionPresence }>;
   /** The session is gone (closed by either side or broken); `error` is the stream error it ended with, if any. */

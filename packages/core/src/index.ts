@@ -26,7 +26,7 @@ export {
   type CoreOptions,
 } from './options.js';
 export { Router, type Resource } from './router.js';
-export { Session, clampPriority, type SessionState, type SessionPresence } from './session.js';
+export { Session, clampPriority, isReachable, type SessionState, type SessionPresence } from './session.js';
 export { SmService, SM_NS } from './stream/sm/sm-service.js';
 export { StreamManagement } from './stream/sm/stream-management.js';
 export { DEFAULT_SM_OPTIONS, systemClock, type Clock, type SmOptions } from './stream/sm/sm-options.js';

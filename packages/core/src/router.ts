@@ -7,7 +7,7 @@ import type { Element } from '@xmpp/xml';
 import { StanzaError, errorReply, parseJid, withAttrs, type JID } from '@deskchat/protocol';
 import type { Core } from './core.js';
 import type { HostedService, StanzaEvent } from './hook-events.js';
-import type { Session } from './session.js';
+import { isReachable, type Session } from './session.js';
 import { StoreUnavailableError } from './storage/store-unavailable.js';
 import type { DirectoryEntry } from './volatile/index.js';
 
@@ -144,7 +144,7 @@ export class Router {
 
   /** RFC 6121 §8.5.2: the resources that take messages to the bare JID (available, priority ≥ 0). */
   async availableResourcesOf(username: string): Promise<Resource[]> {
-    return (await this.resourcesOf(username)).filter((r) => r.isAvailable && r.priority >= 0);
+    return (await this.resourcesOf(username)).filter(isReachable);
   }
 
   resourceOf(entry: DirectoryEntry): Resource {

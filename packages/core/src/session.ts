@@ -284,6 +284,7 @@ export class Session {
     else if (type === 'unavailable') next = { isAvailable: false, priority: 0 };
     else return undefined;
     const previous = this.presence;
+    if (isReachable(next) && !isReachable(previous) && this.state === 'bound') await this.core.hooks.notify('session/becoming-reachable', { session: this });
     this.presence = next;
     await this.setFlags(next);
     return previous;
@@ -426,4 +427,9 @@ export class Session {
 export function clampPriority(text: string | null | undefined): number {
   const n = Number(text ?? 0);
   return Number.isInteger(n) ? Math.max(-128, Math.min(127, n)) : 0;
+}
+
+/** RFC 6121 §8.5.2.1: whether a resource with this presence takes messages to the bare JID. */
+export function isReachable(presence: SessionPresence): boolean {
+  return presence.isAvailable && presence.priority >= 0;
 }

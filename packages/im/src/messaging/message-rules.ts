@@ -78,6 +78,11 @@ export function offlineDecision(stanza: Element): OfflineDecision {
   return hasContent(stanza) ? 'store' : 'discard';
 }
 
+/** Whether the message comes from this server's offline storage (the XEP-0203 delay `withDelay` adds). */
+export function isFromStorage(stanza: Element, domain: string): boolean {
+  return stanza.getChildren('delay', M.DELAY).some((d) => d.attrs.from === domain);
+}
+
 /** A copy of the message with a XEP-0203 delay naming this server and the time it was stored. */
 export function withDelay(stanza: Element, domain: string, at: number): Element {
   const copy = new Element(stanza.name, { ...stanza.attrs });

@@ -10,6 +10,7 @@ import { Harness, eventually, isStanzaError, stanzaMatching, type HarnessClient 
 import { messagingModules } from './index.js';
 import { MESSAGING_NS as M } from './namespaces.js';
 import { offlineModule } from './offline.js';
+import { DEFAULT_OFFLINE_OPTIONS } from './options.js';
 
 const STORED_AT = Date.UTC(2024, 0, 2, 3, 4, 5, 678);
 const message = (to: string, body: string | undefined, attrs: Record<string, string> = {}, ...extra: Element[]) =>
@@ -26,7 +27,7 @@ let harness: Harness;
 let alice: HarnessClient;
 
 async function setUp(maxMessagesPerUser = 1000, maxBytesPerUser = 16 * 1024 * 1024): Promise<void> {
-  const offline = { ...offlineModule, defaults: { maxMessagesPerUser, maxBytesPerUser, now: () => STORED_AT } };
+  const offline = { ...offlineModule, defaults: { ...DEFAULT_OFFLINE_OPTIONS, maxMessagesPerUser, maxBytesPerUser, now: () => STORED_AT } };
   harness = await Harness.create({ modules: messagingModules.map((m) => (m.name === offline.name ? offline : m)) });
   await harness.addUser('alice');
   await harness.addUser('bob');
@@ -122,6 +123,53 @@ describe('storing (XEP-0160 §2–3)', () => {
     const delivered = await bob.next(stanzaMatching('message'));
     expect(delivered.getChildText('body')).toBe('in flight');
     await eventually(async () => (await memory.countMessages('bob')) === 0, 'offline queue emptied after the receipt');
+  });
+
+  describe('a live message that comes while the flush is writing the queue', () => {
+    /** A harness whose flush stops at reading the queue until `read()` (a store answering slowly). */
+    async function withSlowQueue(holdLiveMessagesMs: number): Promise<{ read: () => void }> {
+      const memory = new MemoryOfflineStore();
+      let read!: () => void;
+      const isRead = new Promise<void>((resolve) => (read = resolve));
+      const slow: OfflineStore = Object.assign(Object.create(memory), {
+        listMessages: async (username: string) => {
+          await isRead;
+          return memory.listMessages(username);
+        },
+      });
+      const offline = { ...offlineModule, defaults: { ...DEFAULT_OFFLINE_OPTIONS, holdLiveMessagesMs } };
+      harness = await Harness.create({ modules: messagingModules.map((m) => (m.name === offline.name ? offline : m)), stores: { offline: slow } });
+      await harness.addUser('alice');
+      await harness.addUser('bob');
+      alice = await harness.connect('alice', { resource: 'desk' });
+      await alice.send(available());
+      for (const body of ['one', 'two']) await alice.send(message('bob@localhost', body));
+      return { read };
+    }
+
+    it('comes after the stored ones from the same sender (RFC 6120 §10.1 order)', async () => {
+      const { read } = await withSlowQueue(10_000);
+      const bob = await harness.connect('bob', { resource: 'laptop' });
+      await bob.send(available()); // the flush now waits for the queue
+      await alice.send(message('bob@localhost', 'live'));
+      await settle();
+      read();
+      const got: (string | null)[] = [];
+      for (let i = 0; i < 3; i++) got.push((await bob.next(stanzaMatching('message'))).getChildText('body'));
+      expect(got).toEqual(['one', 'two', 'live']);
+    });
+
+    it('is held no longer than holdLiveMessagesMs when the flush cannot finish, and the stored ones still come', async () => {
+      const { read } = await withSlowQueue(100);
+      const bob = await harness.connect('bob', { resource: 'laptop' });
+      await bob.send(available());
+      await alice.send(message('bob@localhost', 'live'));
+      expect((await bob.next(stanzaMatching('message'), 2000)).getChildText('body')).toBe('live');
+      read();
+      const got: (string | null)[] = [];
+      for (let i = 0; i < 2; i++) got.push((await bob.next(stanzaMatching('message'))).getChildText('body'));
+      expect(got).toEqual(['one', 'two']);
+    });
   });
 
   it('stores a chat sent to a full JID that is offline, as RFC 6121 §8.5.3.2.1 makes it a bare-JID message', async () => {

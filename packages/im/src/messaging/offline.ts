@@ -15,6 +15,10 @@
 //     queue just before the message landed) is noticed by the storer, which checks availability
 //     after storing and flushes again: core records availability before the flush runs, so one of
 //     the two always sees the other.
+//   - Stored messages come before newer ones from the same sender (RFC 6120 §10.1's order): from
+//     the moment a session is about to become available until its flush has written the queue, a
+//     message that arrives for it live waits (see `ArrivalHold`); without that, a live message
+//     could overtake the flush, which reads and writes the queue one message at a time.
 //
 // What the sender sees (and so what it can learn about the account):
 //   stored → nothing; queue full → service-unavailable with a text (§2 step 3); standalone chat
@@ -25,12 +29,11 @@
 //   unknown user's is refused is inherent in offline storage (XEP-0160 §2 steps 3–4).
 import xml from '@xmpp/xml';
 import { NS, StanzaError, type JID } from '@deskchat/protocol';
-import { parseDocument, type Module, type Resource } from '@deskchat/core';
-import { offlineDecision, withDelay } from './message-rules.js';
+import { isReachable, parseDocument, type Module, type Resource, type Session } from '@deskchat/core';
+import { ArrivalHold } from './arrival-hold.js';
+import { isFromStorage, offlineDecision, withDelay } from './message-rules.js';
 import { MESSAGING_NS } from './namespaces.js';
 import { DEFAULT_OFFLINE_OPTIONS, type OfflineOptions } from './options.js';
-
-const reachable = (p: { isAvailable: boolean; priority: number }) => p.isAvailable && p.priority >= 0;
 
 export const offlineModule: Module<OfflineOptions> = {
   name: 'offline',
@@ -43,8 +46,15 @@ export const offlineModule: Module<OfflineOptions> = {
     // The stored text was accepted once within the stream limits; the delay adds a few bytes.
     const storedLimits = { ...api.coreOptions.xml, maxStanzaBytes: api.coreOptions.xml.maxStanzaBytes + 1024 };
 
-    /** The queue to each target, then a ping each; the messages go once at least one target answered. */
-    const flush = async (username: string, targets?: JID[]): Promise<void> => {
+    /** Sessions coming online: their live messages wait until the flush has written the queue. */
+    const holds = new WeakMap<Session, ArrivalHold>();
+
+    /**
+     * The queue to each target, then a ping each; the messages go once at least one target
+     * answered. `written` is called once the queue has been written (before the pings), or when
+     * there was nothing to write.
+     */
+    const flush = async (username: string, targets?: JID[], written?: () => void): Promise<void> => {
       await api.locks.withLock(
         `offline:${username}`,
         async () => {
@@ -65,6 +75,7 @@ export const offlineModule: Module<OfflineOptions> = {
             if (!delivered.includes(true)) break; // the targets went away: the rest waits for the next sign-in
             sent.push(message.id);
           }
+          written?.();
           const receipts = await Promise.all(to.map((jid) => router.request(xml('iq', { type: 'get', to: jid.toString() }, xml('ping', { xmlns: NS.PING })), receiptTimeoutMs)));
           if (receipts.some((reply) => reply !== undefined)) await store.removeMessages(username, sent);
           else api.log.info({ user: username, count: sent.length }, 'offline messages not acknowledged: kept for the next sign-in');
@@ -72,8 +83,10 @@ export const offlineModule: Module<OfflineOptions> = {
         { ttlMs: receiptTimeoutMs + 10_000 },
       );
     };
-    const flushInBackground = (username: string, targets?: JID[]) =>
-      void flush(username, targets).catch((err) => api.log.error({ err, user: username }, 'offline flush failed'));
+    const flushInBackground = (username: string, targets?: JID[], written?: () => void) =>
+      void flush(username, targets, written)
+        .catch((err) => api.log.error({ err, user: username }, 'offline flush failed'))
+        .finally(written);
 
     api.hook('message/offline', async ({ stanza, to }) => {
       const decision = offlineDecision(stanza);
@@ -90,11 +103,37 @@ export const offlineModule: Module<OfflineOptions> = {
       return true;
     });
 
+    // Held from before the directory shows the session available (so before anyone can route a
+    // bare-JID message to it) until its flush below has written the queue.
+    api.hook('session/becoming-reachable', ({ session }) => {
+      holds.get(session)?.release();
+      holds.set(session, new ArrivalHold(options.holdLiveMessagesMs));
+    });
+    // A held message is taken (the sender is not kept waiting) and delivered again once the hold
+    // ends, through every check as if it had just come; held messages resume in the order they came.
+    api.hook(
+      'pre-stanza/deliver',
+      ({ stanza, session }) => {
+        const hold = holds.get(session);
+        if (!hold?.isHolding || stanza.name !== 'message' || isFromStorage(stanza, api.domain)) return false;
+        void hold
+          .wait()
+          .then(() => session.deliver(stanza))
+          .catch((err) => api.log.error({ err, user: session.jid?.local }, 'a message held behind the offline flush could not be delivered'));
+        return true;
+      },
+      2000, // before the other checks, which the message passes when it is delivered again
+    );
+
     // §2 step 5: "when the recipient next sends non-negative available presence". Not awaited:
     // the ping's answer comes on the same stream, which must keep reading meanwhile.
     api.hook('session/presence-changed', ({ session, previous }) => {
-      if (!session.jid || reachable(previous) || !reachable(session.presence)) return;
-      flushInBackground(session.jid.local, [session.jid]);
+      if (!session.jid || isReachable(previous) || !isReachable(session.presence)) return;
+      const hold = holds.get(session);
+      flushInBackground(session.jid.local, [session.jid], () => {
+        hold?.release();
+        if (holds.get(session) === hold) holds.delete(session);
+      });
     });
   },
 };

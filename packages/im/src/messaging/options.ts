@@ -15,11 +15,13 @@ export interface OfflineOptions {
   receiptTimeoutSeconds: number;
   /** UTF-8 bytes of a user's stored messages together; past it, the same service-unavailable. */
   maxBytesPerUser: number;
+  /** The longest a live message waits for a flush to write the queue first (offline.ts); not in the config: a flush that takes this long is stuck. */
+  holdLiveMessagesMs: number;
   now: () => number;
 }
 
 export const DEFAULT_MESSAGE_DELIVERY_OPTIONS: MessageDeliveryOptions = { lockIdleSeconds: 300, now: () => Date.now() };
-export const DEFAULT_OFFLINE_OPTIONS: OfflineOptions = { maxMessagesPerUser: 1000, maxBytesPerUser: 16 * 1024 * 1024, receiptTimeoutSeconds: 30, now: () => Date.now() };
+export const DEFAULT_OFFLINE_OPTIONS: OfflineOptions = { maxMessagesPerUser: 1000, maxBytesPerUser: 16 * 1024 * 1024, receiptTimeoutSeconds: 30, holdLiveMessagesMs: 10_000, now: () => Date.now() };
 
 type Input = Record<string, unknown> | undefined;
 
