@@ -18,7 +18,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { client, xml, type Client } from '@xmpp/client';
 import type { Element } from '@xmpp/xml';
 import { deriveCredentials } from '@deskchat/core';
-import { RedisClusterRegistry, connectRedis, openRedisStores, parseRedisOptions, type RedisConnection } from '@deskchat/redis';
+import { RedisClusterRegistry, RedisSessionDirectory, connectRedis, openRedisStores, parseRedisOptions, type RedisConnection } from '@deskchat/redis';
 import { startRedisServer, type RedisTestServer } from '@deskchat/testing';
 import { writeFileSync } from 'node:fs';
 import { WebSocket } from 'ws';
@@ -34,7 +34,8 @@ const TCP_AGENTS = 5;
 const WS_AGENTS = 5;
 const AGENTS = BOSH_AGENTS + TCP_AGENTS + WS_AGENTS;
 const RATE_MS = 250;
-const CLUSTER_ENV = { DESKCHAT_HEARTBEAT_SECONDS: '1', DESKCHAT_DEAD_AFTER_SECONDS: '3', ...(process.env.DESKCHAT_TEST_NODE_LOGS ? { DESKCHAT_LOG_LEVEL: 'info' } : {}) };
+// Info-level node logs: a failure quotes what the nodes said about the agent it concerns.
+const CLUSTER_ENV = { DESKCHAT_HEARTBEAT_SECONDS: '1', DESKCHAT_DEAD_AFTER_SECONDS: '3', DESKCHAT_LOG_LEVEL: 'info' };
 
 let redis: RedisTestServer;
 let connection: RedisConnection;
@@ -59,6 +60,8 @@ interface Agent {
   resourceBeforeKill?: string;
   /** The manual status read back after signing in again. */
   restoredShow?: string;
+  /** What happened to the agent and when (ms after the kill), for a failure's message. */
+  events: string[];
 }
 interface Partner {
   name: string;
@@ -66,6 +69,8 @@ interface Partner {
   received: string[];
   unavailableAt: Map<string, number>;
   presences: Element[];
+  /** Bodies of the errors the server returned for the partner's messages. */
+  errors: string[];
 }
 
 const agents: Agent[] = [];
@@ -74,6 +79,8 @@ const partners: Partner[] = [];
 const agentName = (i: number) => `agent${i}`;
 const partnerName = (i: number) => `partner${i}`;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+let killedAt = 0;
+const note = (agent: Agent, event: string) => void agent.events.push(`${killedAt ? Date.now() - killedAt : '-'}ms ${event}`);
 
 async function until(check: () => boolean | Promise<boolean>, what: string | (() => string), timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
@@ -101,14 +108,18 @@ async function signInAgain(agent: Agent): Promise<Client> {
   for (let attempt = 0; ; attempt++) {
     const service = agent.kind === 'tcp' ? `xmpp://127.0.0.1:${imp1b.c2s}` : imp1b.websocket;
     try {
+      note(agent, `attempt ${attempt}`);
       const xmpp = await xmppClient(service, agent.name, `after-${attempt}`, (el) => onAgentStanza(agent, el), { plain: true });
+      note(agent, `bound ${xmpp.jid?.toString()}`);
       // As the gadget does after a failover: read the last manual status the server kept, and restore it.
       const kept = await xmpp.iqCaller.get(xml('query', { xmlns: 'jabber:iq:private' }, xml('manual-presence', { xmlns: 'urn:deskchat:presence:0' })));
       const manual = kept.getChild('manual-presence');
       agent.restoredShow = manual?.attrs.show;
       await xmpp.send(xml('presence', {}, ...(manual?.attrs.show && manual.attrs.show !== 'available' ? [xml('show', {}, manual.attrs.show)] : []), ...(manual?.getChildText('status') ? [xml('status', {}, manual.getChildText('status')!)] : [])));
+      note(agent, 'presence sent');
       return xmpp;
     } catch (err) {
+      note(agent, `attempt ${attempt} failed: ${(err as Error).message}`);
       if (Date.now() > deadline) throw err;
       await sleep(300 + Math.random() * 400); // spread over a re-login window: no storm
     }
@@ -116,7 +127,27 @@ async function signInAgain(agent: Agent): Promise<Client> {
 }
 
 function onAgentStanza(agent: Agent, el: Element): void {
-  if (el.is('message') && el.getChildText('body')) agent.received.push(el.getChildText('body')!);
+  if (!el.is('message') || !el.getChildText('body')) return;
+  const body = el.getChildText('body')!;
+  // The first message after a gap, and whether it came from offline storage (a XEP-0203 delay).
+  const last = agent.received.at(-1);
+  if (last === undefined || Number(body.split('-')[1]) !== Number(last.split('-')[1]) + 1) note(agent, `got ${body} to ${el.attrs.to}${el.getChild('delay', 'urn:xmpp:delay') ? ' (delayed)' : ''}`);
+  agent.received.push(body);
+}
+
+/** Why an agent lacks messages: what is still in its offline queue, its directory entries, the partner's errors, its events and what the nodes logged about it. */
+async function diagnose(agent: Agent, partner: Partner, missing: string[]): Promise<string> {
+  const queued = (await stores.offline.listMessages(agent.name)).map((m) => /<body>([^<]*)</.exec(m.stanza)?.[1]);
+  const entries = (await new RedisSessionDirectory(connection).resourcesOf(agent.name)).map((e) => `${e.resource}@${e.node}${e.isAvailable ? '' : ' (unavailable)'}`);
+  const logged = [imp1a, imp1b, imp2a, imp2b].flatMap((node) => node.log().split('\n').filter((line) => line.includes(`"${agent.name}@`) || line.includes(`user":"${agent.name}"`)).map((line) => `${node.name}: ${line.slice(0, 300)}`));
+  return [
+    `${agent.name} (${agent.kind}) lacks ${missing.length}: ${missing[0]}..${missing.at(-1)}`,
+    `offline queue: ${queued.join(' ')}`,
+    `directory: ${entries.join(', ')}`,
+    `partner errors: ${partner.errors.join(' ')}`,
+    `events: ${agent.events.join('; ')}`,
+    ...logged.slice(-20),
+  ].join('\n');
 }
 
 beforeAll(async () => {
@@ -143,9 +174,10 @@ beforeAll(async () => {
     startNodeProcess({ name: 'imp2b', pair: 'pair2', ...cluster }),
   ]);
   for (let i = 0; i < AGENTS; i++) {
-    const partner: Partner = { name: partnerName(i), xmpp: undefined as unknown as Client, received: [], unavailableAt: new Map(), presences: [] };
+    const partner: Partner = { name: partnerName(i), xmpp: undefined as unknown as Client, received: [], unavailableAt: new Map(), presences: [], errors: [] };
     partner.xmpp = await xmppClient(`xmpp://127.0.0.1:${imp2a.c2s}`, partner.name, 'desk', (el) => {
-      if (el.is('message') && el.getChildText('body')) partner.received.push(el.getChildText('body')!);
+      if (el.is('message') && el.attrs.type === 'error') partner.errors.push(`${el.getChildText('body')}: ${el.getChild('error')?.children.map((c) => (typeof c === 'string' ? c : c.name)).join(',')}`);
+      else if (el.is('message') && el.getChildText('body')) partner.received.push(el.getChildText('body')!);
       if (el.is('presence')) {
         partner.presences.push(el);
         if (el.attrs.type === 'unavailable' && !partner.unavailableAt.has(el.attrs.from)) partner.unavailableAt.set(el.attrs.from, Date.now());
@@ -156,7 +188,7 @@ beforeAll(async () => {
   }
   for (let i = 0; i < AGENTS; i++) {
     const kind: Kind = i < BOSH_AGENTS ? 'bosh' : i < BOSH_AGENTS + TCP_AGENTS ? 'tcp' : 'websocket';
-    const agent: Agent = { name: agentName(i), kind, received: [], sent: [] };
+    const agent: Agent = { name: agentName(i), kind, received: [], sent: [], events: [] };
     const status = xml('presence', {}, xml('show', {}, 'dnd'), xml('status', {}, `busy ${i}`));
     if (kind === 'bosh') {
       agent.bosh = new FailoverBoshClient([imp1a.bosh, imp1b.bosh], agent.name, `pw-${agent.name}`, (el) => onAgentStanza(agent, el));
@@ -216,12 +248,13 @@ describe('a node killed mid-conversation (SIGKILL)', () => {
     })();
     const sentBefore = () => seq;
     await until(() => sentBefore() >= 6, 'a few rounds before the kill', 30_000);
-    const killedAt = Date.now();
+    killedAt = Date.now();
     imp1a.kill('SIGKILL');
     // TCP and WebSocket agents see their connection drop and sign in again (on the backup, once it serves them).
     const rejoined = Promise.all(
       agents.filter((a) => a.kind !== 'bosh').map(async (agent) => {
         await until(() => agent.xmpp!.status !== 'online', `${agent.name} sees its connection drop`, 15_000);
+        note(agent, 'connection dropped');
         agent.xmpp = await signInAgain(agent);
       }),
     );
@@ -232,7 +265,8 @@ describe('a node killed mid-conversation (SIGKILL)', () => {
     await Promise.all(boshSends);
     const rounds = seq;
 
-    // Exactly once, in full: a last marker per pair proves everything before it has arrived.
+    // Exactly once, in full: a last marker per pair proves everything before it has arrived — also
+    // what waited in offline storage, which the server writes before newer live messages (offline.ts).
     for (let i = 0; i < AGENTS; i++) await partners[i].xmpp.send(xml('message', { to: `${agentName(i)}@localhost`, type: 'chat' }, xml('body', {}, `p${i}-end`)));
     const missing = () =>
       agents
@@ -245,6 +279,8 @@ describe('a node killed mid-conversation (SIGKILL)', () => {
       const expected = Array.from({ length: rounds }, (_, k) => `p${i}-${k + 1}`);
       const got = agent.received.filter((b) => b !== `p${i}-end`).sort((a, b) => Number(a.split('-')[1]) - Number(b.split('-')[1]));
       const unique = [...new Set(got)];
+      const lacking = expected.filter((body) => !unique.includes(body));
+      if (lacking.length > 0) throw new Error(await diagnose(agent, partners[i], lacking));
       expect([agent.name, agent.kind, unique]).toEqual([agent.name, agent.kind, expected]);
       // BOSH: exactly once (the shared outbox). TCP and WebSocket agents sign in again here instead of
       // resuming (cluster-resumption.e2e.test.ts resumes, exactly once): what the dead node had
