@@ -16,6 +16,8 @@ import type { ArchiveStore } from './storage/archive.js';
 import { MemoryArchiveStore } from './storage/memory-archive.js';
 import type { PepStore } from './storage/pep.js';
 import { MemoryPepStore } from './storage/memory-pep.js';
+import type { PubsubSubscriptionStore } from './storage/pubsub-subscriptions.js';
+import { MemoryPubsubSubscriptionStore } from './storage/memory-pubsub-subscriptions.js';
 import type { SettingsStore } from './storage/settings.js';
 import type { PresenceStateStore } from './storage/presence-state.js';
 import { MemoryPresenceStateStore } from './storage/memory-presence-state.js';
@@ -41,6 +43,8 @@ export interface Stores {
   archive: ArchiveStore;
   /** XEP-0163 PEP nodes and items, and the XEP-0115 caps cache. */
   pep: PepStore;
+  /** XEP-0060 subscriptions of the pubsub.<domain> service (its nodes and items are in `pep`, owner '@pubsub'). */
+  pubsubSubscriptions: PubsubSubscriptionStore;
   /** Server-wide settings changed at run time (chat server URLs, file policy, load limits). */
   settings: SettingsStore;
   /** Last seen and outside presence sources (phone, calendar) on a single node; see storage/presence-state.ts. */
@@ -52,7 +56,7 @@ export interface Stores {
 }
 
 export function memoryStores(): Stores {
-  return { accounts: new MemoryAccountStore(), vcards: new MemoryVCardStore(), offline: new MemoryOfflineStore(), roster: new MemoryRosterStore(), privateXml: new MemoryPrivateXmlStore(), blockList: new MemoryBlockListStore(), archive: new MemoryArchiveStore(), pep: new MemoryPepStore(), settings: new MemorySettingsStore(), presenceState: new MemoryPresenceStateStore(), mucRooms: new MemoryMucRoomStore(), files: new MemoryFileStore() };
+  return { accounts: new MemoryAccountStore(), vcards: new MemoryVCardStore(), offline: new MemoryOfflineStore(), roster: new MemoryRosterStore(), privateXml: new MemoryPrivateXmlStore(), blockList: new MemoryBlockListStore(), archive: new MemoryArchiveStore(), pep: new MemoryPepStore(), pubsubSubscriptions: new MemoryPubsubSubscriptionStore(), settings: new MemorySettingsStore(), presenceState: new MemoryPresenceStateStore(), mucRooms: new MemoryMucRoomStore(), files: new MemoryFileStore() };
 }
 
 /**

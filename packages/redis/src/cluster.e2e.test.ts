@@ -13,6 +13,7 @@ import {
   blockListStoreContract,
   archiveStoreContract,
   pepStoreContract,
+  pubsubSubscriptionStoreContract,
   boshStateContract,
   clusterRegistryContract,
   coordinationContract,
@@ -33,6 +34,7 @@ import { RedisClusterRegistry } from './cluster/redis-cluster-registry.js';
 import { RedisBlockListStore } from './stores/redis-block-list-store.js';
 import { RedisArchiveStore } from './stores/redis-archive-store.js';
 import { RedisPepStore } from './stores/redis-pep-store.js';
+import { RedisPubsubSubscriptionStore } from './stores/redis-pubsub-subscription-store.js';
 import { connectRedis } from './connection.js';
 import { RedisUnavailableError } from './errors.js';
 import { parseRedisOptions } from './options.js';
@@ -71,6 +73,7 @@ accountStoreContract('redis cluster', async () => ({ store: new RedisAccountStor
 blockListStoreContract('redis cluster', async () => ({ store: new RedisBlockListStore(await fixture.fresh()) }));
 archiveStoreContract('redis cluster', async () => ({ store: new RedisArchiveStore(await fixture.fresh()) }));
 pepStoreContract('redis cluster', async () => ({ store: new RedisPepStore(await fixture.fresh()) }));
+pubsubSubscriptionStoreContract('redis cluster', async () => ({ store: new RedisPubsubSubscriptionStore(await fixture.fresh()) }));
 adminStoresContract('redis cluster', async () => ({ stores: openRedisAdminStores(await fixture.fresh()) }));
 mucRoomStoreContract('redis cluster', async () => ({ store: new RedisMucRoomStore(await fixture.fresh()) }));
 offlineStoreContract('redis cluster', async () => ({ store: new RedisOfflineStore(await fixture.fresh()) }));

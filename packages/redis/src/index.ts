@@ -17,6 +17,7 @@ export { RedisPrivateXmlStore } from './stores/redis-private-xml-store.js';
 export { RedisBlockListStore } from './stores/redis-block-list-store.js';
 export { RedisArchiveStore } from './stores/redis-archive-store.js';
 export { RedisPepStore } from './stores/redis-pep-store.js';
+export { RedisPubsubSubscriptionStore } from './stores/redis-pubsub-subscription-store.js';
 export { RedisRosterStore } from './stores/redis-roster-store.js';
 export { RedisSettingsStore } from './stores/redis-settings-store.js';
 export { RedisVCardStore } from './stores/redis-vcard-store.js';

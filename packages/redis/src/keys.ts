@@ -296,6 +296,16 @@ export class KeySpace {
     return `${this.prefix}muc-user:{${userTag(jid)}}`;
   }
 
+  /**
+   * The XEP-0060 subscriptions of the pubsub.<domain> service, all in slot `{pubsub}` (global, like
+   * the settings) so that a subscription's two entries change in one MULTI: `node` is a set of the
+   * JIDs subscribed to a node; `subscriber` a set of JSON `[node, jid]` per subscriber bare JID.
+   */
+  pubsubSubscriptions(): { node: (node: string) => string; subscriber: (bareJid: string) => string } {
+    const base = `${this.prefix}{pubsub}:`;
+    return { node: (node) => `${base}node:${node}`, subscriber: (bareJid) => `${base}subscriber:${bareJid}` };
+  }
+
   /** Sorted set, every score 0: the room names of one XEP-0045 service (its own slot, like the account index). */
   mucRoomIndex(service: string): string {
     return `${this.prefix}muc-rooms:{${userTag(service)}}`;

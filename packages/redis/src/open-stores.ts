@@ -6,6 +6,7 @@ import { RedisAccountStore } from './stores/redis-account-store.js';
 import { RedisBlockListStore } from './stores/redis-block-list-store.js';
 import { RedisArchiveStore } from './stores/redis-archive-store.js';
 import { RedisPepStore } from './stores/redis-pep-store.js';
+import { RedisPubsubSubscriptionStore } from './stores/redis-pubsub-subscription-store.js';
 import { RedisMucRoomStore } from './stores/redis-muc-room-store.js';
 import { RedisAdminAccountStore, RedisApiTokenStore, RedisAuditLog, RedisInvitationStore } from './stores/redis-admin-stores.js';
 import { RedisOfflineStore } from './stores/redis-offline-store.js';
@@ -26,6 +27,7 @@ export interface RedisStores extends Omit<Stores, 'files'> {
   blockList: RedisBlockListStore;
   archive: RedisArchiveStore;
   pep: RedisPepStore;
+  pubsubSubscriptions: RedisPubsubSubscriptionStore;
   roster: RedisRosterStore;
   settings: RedisSettingsStore;
   vcards: RedisVCardStore;
@@ -48,6 +50,7 @@ export function openRedisStores(redis: RedisConnection): RedisStores {
     blockList: new RedisBlockListStore(redis),
     archive: new RedisArchiveStore(redis),
     pep: new RedisPepStore(redis),
+    pubsubSubscriptions: new RedisPubsubSubscriptionStore(redis),
     roster: new RedisRosterStore(redis),
     settings: new RedisSettingsStore(redis),
     vcards: new RedisVCardStore(redis),

@@ -8,6 +8,7 @@ import { SqlitePrivateXmlStore } from './sqlite-private-xml-store.js';
 import { SqliteBlockListStore } from './sqlite-block-list-store.js';
 import { SqliteArchiveStore } from './sqlite-archive-store.js';
 import { SqlitePepStore } from './sqlite-pep-store.js';
+import { SqlitePubsubSubscriptionStore } from './sqlite-pubsub-subscription-store.js';
 import { SqliteRosterStore } from './sqlite-roster-store.js';
 import { SqliteSettingsStore } from './sqlite-settings-store.js';
 import { SqlitePresenceStateStore } from './sqlite-presence-state-store.js';
@@ -24,6 +25,7 @@ export { SqlitePrivateXmlStore } from './sqlite-private-xml-store.js';
 export { SqliteBlockListStore } from './sqlite-block-list-store.js';
 export { SqliteArchiveStore, type ArchiveExport } from './sqlite-archive-store.js';
 export { SqlitePepStore } from './sqlite-pep-store.js';
+export { SqlitePubsubSubscriptionStore } from './sqlite-pubsub-subscription-store.js';
 export { SqliteRosterStore } from './sqlite-roster-store.js';
 export { SqliteSettingsStore } from './sqlite-settings-store.js';
 export { SqlitePresenceStateStore } from './sqlite-presence-state-store.js';
@@ -41,6 +43,8 @@ export interface SqliteStores {
   /** XEP-0313 archives and preferences. */
   archive: SqliteArchiveStore;
   pep: SqlitePepStore;
+  /** XEP-0060 subscriptions of pubsub.<domain>. */
+  pubsubSubscriptions: SqlitePubsubSubscriptionStore;
   roster: SqliteRosterStore;
   settings: SqliteSettingsStore;
   presenceState: SqlitePresenceStateStore;
@@ -72,6 +76,7 @@ export function openSqliteStores(dataDir: string): SqliteStores {
     blockList: new SqliteBlockListStore(db),
     archive: new SqliteArchiveStore(db),
     pep: new SqlitePepStore(db),
+    pubsubSubscriptions: new SqlitePubsubSubscriptionStore(db),
     roster: new SqliteRosterStore(db),
     settings: new SqliteSettingsStore(db),
     presenceState: new SqlitePresenceStateStore(db),

@@ -382,6 +382,24 @@ export const MIGRATIONS: readonly Migration[] = [
       `);
     },
   },
+  {
+    version: 16,
+    description: 'XEP-0060 subscriptions of the pubsub.<domain> service',
+    up(db) {
+      // One row per subscription; `bare` is the subscriber's bare JID (XEP-0060 §5.6 lists a bare
+      // JID's subscriptions with those of its full JIDs). The service's nodes and items are PEP rows
+      // of the owner '@pubsub'.
+      db.exec(`
+        CREATE TABLE pubsub_subscriptions (
+          node TEXT NOT NULL,
+          jid TEXT NOT NULL,
+          bare TEXT NOT NULL,
+          PRIMARY KEY (node, jid)
+        ) STRICT, WITHOUT ROWID;
+        CREATE INDEX pubsub_subscriptions_by_bare ON pubsub_subscriptions (bare, node, jid);
+      `);
+    },
+  },
 ];
 
 /** The schema version this build writes and understands. */

@@ -14,6 +14,7 @@ export { privateXmlStoreContract, type PrivateXmlStoreFixture } from './contract
 export { blockListStoreContract, type BlockListStoreFixture } from './contracts/block-list-store-contract.js';
 export { archiveStoreContract, type ArchiveStoreFixture } from './contracts/archive-store-contract.js';
 export { pepStoreContract, type PepStoreFixture } from './contracts/pep-store-contract.js';
+export { pubsubSubscriptionStoreContract, type PubsubSubscriptionStoreFixture } from './contracts/pubsub-subscription-store-contract.js';
 export { settingsStoreContract, type SettingsStoreFixture } from './contracts/settings-store-contract.js';
 export { launchChromium, artifactDir, CHROMIUM_PATH, type TestBrowser } from './chromium.js';
 export { sessionDirectoryContract, type SessionDirectoryFixture } from './contracts/session-directory-contract.js';

@@ -14,6 +14,8 @@ export { archiveId, archiveNonce, archiveSeq, archiveTime, archiveRange, nextArc
 export { MemoryArchiveStore } from './memory-archive.js';
 export type { PepAccessModel, PepItem, PepNode, PepNodeConfig, PepStore } from './pep.js';
 export { MemoryPepStore } from './memory-pep.js';
+export { subscriptionBareOf, type PubsubSubscription, type PubsubSubscriptionStore } from './pubsub-subscriptions.js';
+export { MemoryPubsubSubscriptionStore } from './memory-pubsub-subscriptions.js';
 export type { SettingsStore, StoredSetting } from './settings.js';
 export { MemorySettingsStore } from './memory-settings.js';
 export type { MucAffiliation, MucAffiliationRecord, MucRoomRecord, MucRoomStore } from './muc-rooms.js';

@@ -21,6 +21,11 @@ export interface PepNodeConfig {
   notifyRetract: boolean;
   /** pubsub#send_last_published_item: when a newly interested resource gets the last item. */
   sendLastPublishedItem: 'never' | 'on_sub' | 'on_sub_and_presence';
+  /**
+   * pubsub#publish_model, only on nodes of the pubsub.<domain> service (never on PEP nodes, whose
+   * owner alone publishes): 'publishers' = the service's administrators, 'open' = any local account.
+   */
+  publishModel?: 'publishers' | 'open';
 }
 
 export interface PepNode {
