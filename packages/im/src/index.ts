@@ -8,11 +8,12 @@ import { privateXmlModule } from './private/private-xml-module.js';
 import { blockingModule } from './blocking/blocking-module.js';
 import { archiveModule } from './archive/archive-module.js';
 import { pepModule } from './pep/pep-module.js';
+import { pubsubServiceModule } from './pubsub/pubsub-service.js';
 import { compositionModule } from './composition/composition-module.js';
 import { csiModule } from './csi/csi-module.js';
 
 /** The IM modules a node loads, in load order. */
-export const imModules: Module<any>[] = [rosterModule, presenceModule, compositionModule, ...messagingModules, csiModule, vcardModule, searchModule, privateXmlModule, blockingModule, archiveModule, pepModule];
+export const imModules: Module<any>[] = [rosterModule, presenceModule, compositionModule, ...messagingModules, csiModule, vcardModule, searchModule, privateXmlModule, blockingModule, archiveModule, pepModule, pubsubServiceModule];
 export { compose, sameComposed, PHONE_STATUS, MEETING_STATUS, type ComposedPresence, type PresenceSources, type ResourcePresence, type Show, type PhoneState, type CalendarState } from './composition/compose.js';
 export { SOURCE_STATES, PRESENCE_SOURCES_SERVICE, type PresenceSourceService, type PresenceReport, type SourceName } from './composition/source-service.js';
 export * from './messaging/index.js';
@@ -36,3 +37,4 @@ export * from './register/index.js';
 export { archiveModule, isArchivable, parseArchiveOptions, DEFAULT_ARCHIVE_OPTIONS, type ArchiveOptions } from './archive/index.js';
 export { pepModule, parsePepOptions, DEFAULT_PEP_OPTIONS, type PepOptions } from './pep/pep-module.js';
 export { PUBSUB_NS, PUBSUB_OWNER_NS, PUBSUB_EVENT_NS, PUBSUB_ERRORS_NS, PEP_FEATURES } from './pep/pep-ns.js';
+export { pubsubServiceModule, parsePubsubOptions, DEFAULT_PUBSUB_OPTIONS, PUBSUB_OWNER, PUBSUB_SERVICE_FEATURES, type PubsubOptions } from './pubsub/index.js';

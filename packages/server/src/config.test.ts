@@ -26,6 +26,15 @@ describe('server configuration', () => {
     expect(() => parseConfig({ muc: { archiveRetentionDays: -2 } }, '/srv')).toThrow('muc.archiveRetentionDays');
   });
 
+  it('reads the pubsub section (the XEP-0060 service on by default at pubsub.<domain>) and names a bad key', () => {
+    expect(parseConfig({}, '/srv').im.modules.pubsub).toMatchObject({ enabled: true, subdomain: 'pubsub', admins: [], maxNodes: 1000 });
+    expect(parseConfig({ domain: 'example.com', pubsub: { admins: ['boss'], maxItemsPerNode: 50, enabled: false } }, '/srv').im.modules.pubsub).toMatchObject({ enabled: false, admins: ['boss@example.com'], maxItemsPerNode: 50 });
+    expect(() => parseConfig({ pubsub: { owners: ['boss'] } }, '/srv')).toThrow('pubsub.owners');
+    expect(() => parseConfig({ pubsub: { admins: ['boss@elsewhere.example'] } }, '/srv')).toThrow('pubsub.admins[0]');
+    expect(() => parseConfig({ pubsub: { maxNodes: 0 } }, '/srv')).toThrow('pubsub.maxNodes');
+    expect(() => parseConfig({ pubsub: 'on' }, '/srv')).toThrow('pubsub');
+  });
+
   it('takes environment overrides', () => {
     const config = loadConfig({ env: { DESKCHAT_DOMAIN: 'Chat.Example.com', DESKCHAT_C2S_PORT: '15222', DESKCHAT_FILES_PROXY_PORT: '0', DESKCHAT_FILES_PUBLIC_URL: 'https://files.example.com' }, cwd: '/nonexistent-dir' });
     expect(config.core.domain).toBe('chat.example.com');

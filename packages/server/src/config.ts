@@ -127,7 +127,7 @@ export function parseToolConfig(raw: Record<string, unknown>, cwd: string): Tool
 function parseWith<C>(raw: Record<string, unknown>, cwd: string, parseCluster: (raw: Record<string, unknown> | undefined, c2sPort: number) => C | undefined): Omit<ServerConfig, 'cluster'> & { cluster?: C } {
   const known = new Set<string>(['domain', 'dataDir', 'requireTls', 'xml', 'limits', 'resourceConflict', 'sm', 'version', 'c2s', 'http', 'bosh', 'admin', 'tls', 'log', 'cluster', 'muc', 'files', 'admins', 'adhoc', 'register', ...MODULE_SECTIONS]);
   for (const key of Object.keys(raw)) if (!known.has(key)) throw new OptionsError(key, 'unknown setting');
-  const { c2s = {}, http = {}, bosh, admin = {}, tls, log = {}, dataDir, cluster, muc, roster, offline, messaging, vcard, search, auth, privateXml, blocking, mam, pep, files, admins, adhoc, register, ...coreRaw } = raw as Record<string, Record<string, unknown> | undefined>;
+  const { c2s = {}, http = {}, bosh, admin = {}, tls, log = {}, dataDir, cluster, muc, roster, offline, messaging, vcard, search, auth, privateXml, blocking, mam, pep, pubsub, files, admins, adhoc, register, ...coreRaw } = raw as Record<string, Record<string, unknown> | undefined>;
   const c2sIn = object('c2s', c2s);
   const httpIn = object('http', http);
   const adminIn = object('admin', admin);
@@ -167,7 +167,7 @@ function parseWith<C>(raw: Record<string, unknown>, cwd: string, parseCluster: (
     },
     tls: parseTls(tls, cwd),
     log: { level: level as ServerConfig['log']['level'] },
-    im: parseModuleConfig({ roster, offline, messaging, vcard, search, auth, privateXml, blocking, mam, pep }),
+    im: parseModuleConfig({ roster, offline, messaging, vcard, search, auth, privateXml, blocking, mam, pep, pubsub: pubsub === undefined ? undefined : object('pubsub', pubsub) }, core.domain),
     muc: parseMucOptions(muc, 'muc'),
     files: parseFilesOptions(files, 'files'),
     admins: parseAdmins(admins, core.domain, 'admins'),

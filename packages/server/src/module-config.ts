@@ -5,6 +5,7 @@ import {
   parseArchiveOptions,
   parseBlockingOptions,
   parsePepOptions,
+  parsePubsubOptions,
   parseMessageDeliveryOptions,
   parseOfflineOptions,
   parsePrivateXmlOptions,
@@ -21,11 +22,12 @@ export interface ModuleConfig {
   ldapAuth?: LdapOptions;
 }
 
-export const MODULE_SECTIONS = ['roster', 'offline', 'messaging', 'vcard', 'search', 'auth', 'privateXml', 'blocking', 'mam', 'pep'] as const;
+export const MODULE_SECTIONS = ['roster', 'offline', 'messaging', 'vcard', 'search', 'auth', 'privateXml', 'blocking', 'mam', 'pep', 'pubsub'] as const;
 
 type Raw = Record<string, unknown> | undefined;
 
-export function parseModuleConfig(raw: Record<string, Raw>): ModuleConfig {
+/** `domain`: the server's domain (the pubsub section's `admins` are accounts of it). */
+export function parseModuleConfig(raw: Record<string, Raw>, domain: string): ModuleConfig {
   const search = parseSearchOptions(raw.search, 'search');
   const auth = raw.auth ?? {};
   for (const key of Object.keys(auth)) if (key !== 'ldap') throw new OptionsError(`auth.${key}`, 'unknown setting');
@@ -41,6 +43,7 @@ export function parseModuleConfig(raw: Record<string, Raw>): ModuleConfig {
     blocking: { ...parseBlockingOptions(raw.blocking, 'blocking') },
     mam: { ...parseArchiveOptions(raw.mam, 'mam') },
     pep: { ...parsePepOptions(raw.pep, 'pep') },
+    pubsub: { ...parsePubsubOptions(raw.pubsub, domain, 'pubsub') },
   };
   return { modules, ...(isLdapAuth ? { ldapAuth: search.ldap } : {}) };
 }

@@ -1,4 +1,4 @@
-// XEP-0060 node configuration for PEP: the defaults of a new node (XEP-0163 §3 auto-create, §5 recommended defaults), the
+// XEP-0060 node configuration for PEP and for the pubsub.<domain> service (../pubsub): the defaults of a new PEP node (XEP-0163 §3 auto-create, §5 recommended defaults), the
 // node_config form (§8.2) and publish-options preconditions (§7.1.5, XEP-0223).
 import xml, { type Element } from '@xmpp/xml';
 import { StanzaError } from '@deskchat/protocol';
@@ -7,6 +7,7 @@ import { DATA_NS, NODE_CONFIG_FORM, PUBLISH_OPTIONS_FORM, preconditionNotMet } f
 
 export const ACCESS_MODELS: readonly PepAccessModel[] = ['presence', 'open', 'whitelist'];
 const SEND_LAST = ['never', 'on_sub', 'on_sub_and_presence'] as const;
+const PUBLISH_MODELS = ['publishers', 'open'] as const;
 
 /** XEP-0163 §5: a PEP node's defaults (access presence, the last item kept and sent on presence). */
 export const defaultConfig = (): PepNodeConfig => ({ accessModel: 'presence', maxItems: 1, persistItems: true, notifyRetract: true, sendLastPublishedItem: 'on_sub_and_presence' });
@@ -62,14 +63,20 @@ function apply(config: PepNodeConfig, fields: Map<string, string>, maxItemsBound
         if (!(SEND_LAST as readonly string[]).includes(value)) throw fail(`pubsub#send_last_published_item must be one of ${SEND_LAST.join(', ')}`);
         out.sendLastPublishedItem = value as PepNodeConfig['sendLastPublishedItem'];
         break;
+      case 'pubsub#publish_model':
+        // Only a node that has a publish model (the pubsub.<domain> service's) may change it.
+        if (out.publishModel === undefined) throw fail(`${name} is not a configuration field this service supports`);
+        if (!(PUBLISH_MODELS as readonly string[]).includes(value)) throw fail(`publish model '${value}' is not supported: ${PUBLISH_MODELS.join(', ')}`);
+        out.publishModel = value as NonNullable<PepNodeConfig['publishModel']>;
+        break;
       case 'pubsub#deliver_payloads':
       case 'pubsub#deliver_notifications':
       case 'pubsub#presence_based_delivery':
         // What this service always does; only asking for the opposite is refused.
-        if (!isBool(value) || !isTrue(value)) throw fail(`${name} can only be true on this PEP service`);
+        if (!isBool(value) || !isTrue(value)) throw fail(`${name} can only be true on this service`);
         break;
       default:
-        throw fail(`${name} is not a configuration field this PEP service supports`);
+        throw fail(`${name} is not a configuration field this service supports`);
     }
   }
   return out;
@@ -119,5 +126,6 @@ export function configForm(config: PepNodeConfig): Element {
     boolField('pubsub#persist_items', 'Persist items to storage', config.persistItems),
     boolField('pubsub#notify_retract', 'Notify subscribers when items are removed from the node', config.notifyRetract),
     listField('pubsub#send_last_published_item', 'When to send the last published item', config.sendLastPublishedItem, SEND_LAST),
+    ...(config.publishModel !== undefined ? [listField('pubsub#publish_model', 'Who may publish items', config.publishModel, PUBLISH_MODELS)] : []),
   );
 }

@@ -14,7 +14,7 @@
 import { randomBytes } from 'node:crypto';
 import xml, { type Element } from '@xmpp/xml';
 import { StanzaError, parseJid, type JID } from '@deskchat/protocol';
-import { clampPriority, parseDocument, type Module, type ModuleApi, type PepItem, type PepNodeConfig, type Session } from '@deskchat/core';
+import { clampPriority, type Module, type ModuleApi, type PepNodeConfig, type Session } from '@deskchat/core';
 import { PRESENCE_SERVICE, type PresenceService } from '../presence/presence-service.js';
 import { CapsInterest } from './caps-interest.js';
 import { BOOKMARKS_COMPAT, bookmarksBridge } from './bookmarks-compat.js';
@@ -22,6 +22,7 @@ import { PRIVATE_XML_BRIDGE } from '../private/private-xml-bridge.js';
 import { applyConfigureForm, checkPreconditions, configForm, defaultConfig, publishOptions } from './node-config.js';
 import { DATA_NS, PEP_FEATURES, PUBSUB_EVENT_NS, PUBSUB_NS, PUBSUB_OWNER_NS, pubsubError, unsupported } from './pep-ns.js';
 import { DEFAULT_PEP_OPTIONS, type PepOptions } from './pep-options.js';
+import { itemElement, publishedItem } from './published-item.js';
 
 const DELAY_NS = 'urn:xmpp:delay';
 /** session.data key: the nodes this session's caps last showed +notify interest in. */
@@ -106,7 +107,6 @@ export const pepModule: Module<PepOptions> = {
     const notify = async (owner: string, node: string, config: PepNodeConfig, payload: () => Element): Promise<void> => {
       for (const to of await recipients(owner, node, config)) await api.router.deliver(to, event(owner, to, payload()));
     };
-    const itemElement = (item: PepItem) => xml('item', { id: item.id, publisher: parseJid(item.publisher)?.bare().toString() ?? item.publisher }, parseDocument(item.xml));
 
     // XEP-0163 §4.3.4: a resource whose caps newly show +notify for a node gets its last item, from
     // its own account and from every contact whose presence it is subscribed to. Not awaited in
@@ -209,15 +209,7 @@ export const pepModule: Module<PepOptions> = {
     const publish = async (from: JID, el: Element, optionsForm: Element | undefined): Promise<Element> => {
       const user = from.local!;
       const node = nodeOf(el);
-      const items = el.getChildren('item');
-      if (items.length !== 1) throw pubsubError('bad-request', 'invalid-payload', 'publish exactly one item (XEP-0060 §7.1.3.6)', {}, 'modify');
-      const content = elements(items[0]!);
-      if (content.length === 0) throw pubsubError('bad-request', 'payload-required', 'the item needs a payload (XEP-0060 §7.1.3.6)', {}, 'modify');
-      if (content.length > 1) throw pubsubError('bad-request', 'invalid-payload', 'an item carries exactly one payload element (XEP-0060 §7.1.3.6)', {}, 'modify');
-      const payloadXml = content[0]!.toString();
-      if (Buffer.byteLength(payloadXml, 'utf8') > maxItemBytes) throw pubsubError('not-acceptable', 'payload-too-big', `an item may be at most ${maxItemBytes} bytes (XEP-0060 §7.1.3.6)`, {}, 'modify');
-      const id = items[0]!.attrs.id || `${Date.now().toString(36)}-${randomBytes(6).toString('hex')}`;
-      const item: PepItem = { id, xml: payloadXml, publisher: from.toString(), publishedAt: Date.now() };
+      const item = publishedItem(el, from, maxItemBytes);
       const config = await withLock(user, async () => {
         const existing = await store.getNode(user, node);
         const options = publishOptions(optionsForm, existing?.config ?? defaultConfig(), maxItemsPerNode);
@@ -230,7 +222,7 @@ export const pepModule: Module<PepOptions> = {
         return existing?.config ?? options?.config ?? defaultConfig();
       });
       await notify(user, node, config, () => xml('items', { node }, itemElement(item)));
-      return xml('pubsub', { xmlns: PUBSUB_NS }, xml('publish', { node }, xml('item', { id })));
+      return xml('pubsub', { xmlns: PUBSUB_NS }, xml('publish', { node }, xml('item', { id: item.id })));
     };
 
     const retract = async (user: string, el: Element): Promise<undefined> => {

@@ -22,12 +22,15 @@
 #   raw {xml}                          send_raw
 #   (with --pep: xep_0115 caps in presence and xep_0163/xep_0084, so it shows urn:xmpp:avatar:metadata+notify)
 #   avatar {data, type}                xep_0084 publish_avatar (data: base64) then publish_avatar_metadata -> id
-#   pep-items {jid, node}              xep_0060 get_items -> items [{id, xml}]
+#   pep-items {jid, node}              xep_0060 get_items (of a PEP node, or of a pubsub service's node) -> items [{id, xml}]
+#   (with --pubsub: xep_0060 alone, for a XEP-0060 service such as pubsub.<domain>; pep-items works too)
+#   pubsub-subscribe {jid, node}       xep_0060 subscribe (the bare JID) -> node, jid, subscription
 #   bookmarks-set {rooms: [{jid, nick, name?, autojoin?}]}   xep_0048 set_bookmarks over XEP-0049 private storage
 #   bookmarks-get                      xep_0048 get_bookmarks over XEP-0049 -> rooms [{jid, nick, name, autojoin}]
 #   close                              disconnect, then exit 0
 # Events: started, signed-in {jid}, stanza {xml}, done {id, ...}, error {step, message},
-# stream-error {condition, text}, disconnected.
+# stream-error {condition, text}, disconnected; with --pubsub also pubsub-publish {from, node,
+# items [{id, xml}]} (xep_0060's pubsub_publish event: a notification its plugin parsed).
 # Usage: slixmpp-driver.py --host H --port P --jid user@domain/resource --password PW [--timeout S]
 import argparse
 import asyncio
@@ -75,6 +78,10 @@ class Driven(slixmpp.ClientXMPP):
         if args.pep:
             for plugin in ('xep_0060', 'xep_0115', 'xep_0163', 'xep_0084', 'xep_0049', 'xep_0048'):
                 self.register_plugin(plugin)
+        if args.pubsub:
+            if not args.pep:
+                self.register_plugin('xep_0060')
+            self.add_event_handler('pubsub_publish', self.on_pubsub_publish)
         register_stanza_plugin(Iq, Search)
         register_stanza_plugin(Search, Form)
         # Subscription requests are the test's to answer, in the open.
@@ -91,6 +98,12 @@ class Driven(slixmpp.ClientXMPP):
         if stanza.name in ('message', 'presence', 'iq'):
             emit('stanza', xml=str(stanza))
         return stanza
+
+    def on_pubsub_publish(self, msg):
+        items = msg['pubsub_event']['items']
+        # Not `for item in items`: a stanza is its own iterator, and xep_0060 is iterating this one
+        # while it calls this handler; a second iteration would restart its loop forever.
+        emit('pubsub-publish', **{'from': str(msg['from'])}, node=items['node'], items=[{'id': item['id'], 'xml': str(item)} for item in list(items.iterables)])
 
     def finish(self, code, step=None, message=None):
         if step:
@@ -176,6 +189,10 @@ class Driven(slixmpp.ClientXMPP):
         elif op == 'pep-items':
             iq = await self['xep_0060'].get_items(c['jid'], c['node'])
             return {'items': [{'id': item['id'], 'xml': str(item)} for item in iq['pubsub']['items']]}
+        elif op == 'pubsub-subscribe':
+            iq = await self['xep_0060'].subscribe(c['jid'], c['node'])
+            subscription = iq['pubsub']['subscription']
+            return {'node': subscription['node'], 'jid': str(subscription['jid']), 'subscription': subscription['subscription']}
         elif op == 'bookmarks-set':
             bookmarks = Bookmarks()
             for room in c['rooms']:
@@ -252,6 +269,7 @@ if __name__ == '__main__':
     parser.add_argument('--password', required=True)
     parser.add_argument('--timeout', type=int, default=60)
     parser.add_argument('--pep', action='store_true', help='load the XEP-0115, XEP-0163 and XEP-0084 plugins')
+    parser.add_argument('--pubsub', action='store_true', help='load the XEP-0060 plugin (without the PEP ones)')
     parser.add_argument('--trace', action='store_true', help='log every stanza sent and received on stderr')
     args = parser.parse_args()
     logging.basicConfig(level=logging.DEBUG if args.trace else logging.WARNING, stream=sys.stderr, format='%(levelname)s %(message)s')
