@@ -11,7 +11,7 @@ import { xml, type Client } from '@xmpp/client';
 import type { Element } from '@xmpp/xml';
 import { CAPS_NS, SERVER_CAPS_NODE, capsVerOf, parseDocument } from '@deskchat/core';
 import { RawConnection, STREAM_HEADER, signIn, startTestNode, stopClient, type TestNode } from './__tests__/e2e-helpers.js';
-import { eventually } from './__tests__/cluster-helpers.js';
+import { eventually, recording, type RecordingClient } from './__tests__/cluster-helpers.js';
 import { SlixmppClient } from './__tests__/slixmpp-driven.js';
 
 const PUBSUB = 'http://jabber.org/protocol/pubsub';
@@ -26,20 +26,12 @@ const STANZAS = 'urn:ietf:params:xml:ns:xmpp-stanzas';
 let server: TestNode;
 const clients: Client[] = [];
 const slixmpps: SlixmppClient[] = [];
-let ids = 0;
-
-interface Online {
-  xmpp: Client;
-  stanzas: Element[];
-  iq(el: Element): Promise<Element>;
-}
 
 /** Signs in with @xmpp/client, answering disco#info for its caps, and sends presence with <c/> naming `features`. */
-async function online(user: string, resource: string, features: string[] = []): Promise<Online> {
+async function online(user: string, resource: string, features: string[] = []): Promise<RecordingClient> {
   const xmpp = await signIn(server.port, user, `pw-${user}`, resource);
   clients.push(xmpp);
-  const stanzas: Element[] = [];
-  xmpp.on('stanza', (el: Element) => void stanzas.push(el));
+  const client = recording(xmpp);
   const info = () => xml('query', { xmlns: DISCO_INFO }, xml('identity', { category: 'client', type: 'pc', name: 'e2e' }), ...[DISCO_INFO, CAPS_NS, ...features].map((v) => xml('feature', { var: v })));
   const ver = capsVerOf(info())!;
   xmpp.iqCallee.get(DISCO_INFO, 'query', (ctx: { element: Element }) => {
@@ -49,16 +41,7 @@ async function online(user: string, resource: string, features: string[] = []): 
   });
   await xmpp.send(xml('presence', {}, ...(features.length > 0 ? [xml('c', { xmlns: CAPS_NS, hash: 'sha-1', node: 'urn:e2e', ver })] : [])));
   if (features.length > 0) await eventually(() => server.node.core.stores.pep.getCaps(`sha-1 ${ver}`), `caps of ${user} verified and cached`);
-  return {
-    xmpp,
-    stanzas,
-    async iq(el) {
-      const id = `e2e-${++ids}`;
-      el.attrs.id = id;
-      await xmpp.send(el);
-      return eventually(() => stanzas.find((s) => s.is('iq') && s.attrs.id === id), `the reply to ${id}`);
-    },
-  };
+  return client;
 }
 
 const publish = (node: string, id: string, payload: Element, options?: Record<string, string>, to?: string) =>

@@ -9,67 +9,29 @@ import { xml, type Client } from '@xmpp/client';
 import type { Element } from '@xmpp/xml';
 import { parseDocument } from '@deskchat/core';
 import { signIn, startTestNode, stopClient, type TestNode } from './__tests__/e2e-helpers.js';
-import { eventually } from './__tests__/cluster-helpers.js';
+import { eventually, recording, type RecordingClient } from './__tests__/cluster-helpers.js';
+import { ENTRY, PUBSUB, PUBSUB_EVENT, SERVICE, create, deleteNode, entry, eventOf, getItems, notifiedIds, publish, subscribe, unsubscribe } from './__tests__/pubsub-stanzas.js';
 import { SlixmppClient } from './__tests__/slixmpp-driven.js';
 
-const PUBSUB = 'http://jabber.org/protocol/pubsub';
-const OWNER = 'http://jabber.org/protocol/pubsub#owner';
-const EVENT = 'http://jabber.org/protocol/pubsub#event';
 const DISCO_INFO = 'http://jabber.org/protocol/disco#info';
 const DISCO_ITEMS = 'http://jabber.org/protocol/disco#items';
-const DATA = 'jabber:x:data';
 const STANZAS = 'urn:ietf:params:xml:ns:xmpp-stanzas';
-const SERVICE = 'pubsub.localhost';
-const ENTRY = 'urn:e2e:entry';
 
 let server: TestNode;
 const clients: Client[] = [];
 const slixmpps: SlixmppClient[] = [];
-let ids = 0;
-
-interface Online {
-  xmpp: Client;
-  stanzas: Element[];
-  iq(el: Element): Promise<Element>;
-}
 
 /** Signs in with @xmpp/client and sends available presence (a bare-JID subscription reaches available resources). */
-async function online(user: string, resource: string): Promise<Online> {
+async function online(user: string, resource: string): Promise<RecordingClient> {
   const xmpp = await signIn(server.port, user, `pw-${user}`, resource);
   clients.push(xmpp);
-  const stanzas: Element[] = [];
-  xmpp.on('stanza', (el: Element) => void stanzas.push(el));
+  const client = recording(xmpp);
   await xmpp.send(xml('presence'));
-  return {
-    xmpp,
-    stanzas,
-    async iq(el) {
-      const id = `e2e-${++ids}`;
-      el.attrs.id = id;
-      await xmpp.send(el);
-      return eventually(() => stanzas.find((s) => s.is('iq') && s.attrs.id === id), `the reply to ${id}`);
-    },
-  };
+  return client;
 }
 
-const form = (formType: string, fields: Record<string, string>) =>
-  xml('x', { xmlns: DATA, type: 'submit' }, xml('field', { var: 'FORM_TYPE', type: 'hidden' }, xml('value', {}, formType)), ...Object.entries(fields).map(([v, value]) => xml('field', { var: v }, xml('value', {}, value))));
-const create = (node: string, config?: Record<string, string>) =>
-  xml('iq', { type: 'set', to: SERVICE }, xml('pubsub', { xmlns: PUBSUB }, xml('create', { node }), ...(config ? [xml('configure', {}, form(`${PUBSUB}#node_config`, config))] : [])));
-const publish = (node: string, id: string, payload: Element) => xml('iq', { type: 'set', to: SERVICE }, xml('pubsub', { xmlns: PUBSUB }, xml('publish', { node }, xml('item', { id }, payload))));
-const subscribe = (node: string, jid: string) => xml('iq', { type: 'set', to: SERVICE }, xml('pubsub', { xmlns: PUBSUB }, xml('subscribe', { node, jid })));
-const unsubscribe = (node: string, jid: string) => xml('iq', { type: 'set', to: SERVICE }, xml('pubsub', { xmlns: PUBSUB }, xml('unsubscribe', { node, jid })));
-const getItems = (node: string) => xml('iq', { type: 'get', to: SERVICE }, xml('pubsub', { xmlns: PUBSUB }, xml('items', { node })));
-const deleteNode = (node: string) => xml('iq', { type: 'set', to: SERVICE }, xml('pubsub', { xmlns: OWNER }, xml('delete', { node })));
 const disco = (ns: string, to: string, node?: string) => xml('iq', { type: 'get', to }, xml('query', { xmlns: ns, ...(node ? { node } : {}) }));
-const entry = (title: string) => xml('entry', { xmlns: ENTRY }, xml('title', {}, title));
 const condition = (el: Element) => el.getChild('error')?.children.find((c): c is Element => typeof c !== 'string' && c.attrs.xmlns === STANZAS)?.name;
-const eventOf = (el: Element) => (el.is('message') && el.attrs.from === SERVICE ? el.getChild('event', EVENT) : undefined);
-/** The ids of the items a notification from the service carries for `node`. */
-const notifiedIds = (el: Element, node: string) => {
-  const items = eventOf(el)?.getChild('items');
-  return items?.attrs.node === node ? items.getChildren('item').map((i: Element) => i.attrs.id) : [];
-};
 const isChat = (el: Element, body: string) => el.is('message') && el.getChildText('body') === body;
 
 beforeAll(async () => {
@@ -110,7 +72,7 @@ describe('the service with @xmpp/client over TCP (XEP-0060 §6, §7, §8)', () =
     expect(nodes.getChild('query', DISCO_ITEMS)!.getChildren('item').map((i: Element) => i.attrs.node)).toEqual(['news']);
     // The form's max_items is the node's (its pubsub#meta-data, §5.4).
     const meta = await bob.iq(disco(DISCO_INFO, SERVICE, 'news'));
-    const maxItems = meta.getChild('query', DISCO_INFO)!.getChild('x', DATA)!.getChildren('field').find((f: Element) => f.attrs.var === 'pubsub#max_items');
+    const maxItems = meta.getChild('query', DISCO_INFO)!.getChild('x', 'jabber:x:data')!.getChildren('field').find((f: Element) => f.attrs.var === 'pubsub#max_items');
     expect(maxItems?.getChildText('value')).toBe('1');
 
     // §6.1 subscribe (open access model: any local account).
@@ -127,7 +89,7 @@ describe('the service with @xmpp/client over TCP (XEP-0060 §6, §7, §8)', () =
     const note = await eventually(() => bob.stanzas.find((s) => notifiedIds(s, 'news').length > 0), "bob's notification of 'first'");
     expect(note.attrs).toMatchObject({ from: SERVICE, type: 'headline' });
     expect(note.attrs.to).toBe('bob@localhost/desk');
-    const noted = note.getChild('event', EVENT)!.getChild('items')!.getChild('item')!;
+    const noted = note.getChild('event', PUBSUB_EVENT)!.getChild('items')!.getChild('item')!;
     expect(noted.attrs.id).toBe('first');
     expect(noted.getChild('entry', ENTRY)!.getChildText('title')).toBe('Hello subscribers');
 
@@ -163,7 +125,7 @@ describe('the service with @xmpp/client over TCP (XEP-0060 §6, §7, §8)', () =
     // §8.4 delete by the admin: carol, still subscribed, is told.
     expect((await alice.iq(deleteNode('news'))).attrs.type).toBe('result');
     const deleted = await eventually(() => carol.stanzas.find((s) => eventOf(s)?.getChild('delete') !== undefined), "carol's notification of the deletion");
-    expect(deleted.getChild('event', EVENT)!.getChild('delete')!.attrs.node).toBe('news');
+    expect(deleted.getChild('event', PUBSUB_EVENT)!.getChild('delete')!.attrs.node).toBe('news');
     const gone = await bob.iq(getItems('news'));
     expect(condition(gone)).toBe('item-not-found');
   });

@@ -191,6 +191,29 @@ export function addressOf(node: ClusterNode): Record<string, string> {
 }
 
 /** Polls `check` until it returns something truthy; fails with `describe()` after the deadline. */
+/** A signed-in client that keeps every stanza it receives; `iq` sends a request and waits for its reply among them. */
+export interface RecordingClient {
+  xmpp: Client;
+  stanzas: Element[];
+  iq(el: Element): Promise<Element>;
+}
+
+let recordedIqs = 0;
+export function recording(xmpp: Client): RecordingClient {
+  const stanzas: Element[] = [];
+  xmpp.on('stanza', (el: Element) => void stanzas.push(el));
+  return {
+    xmpp,
+    stanzas,
+    async iq(el) {
+      const id = `e2e-${++recordedIqs}`;
+      el.attrs.id = id;
+      await xmpp.send(el);
+      return eventually(() => stanzas.find((s) => s.is('iq') && s.attrs.id === id), `the reply to ${id}`);
+    },
+  };
+}
+
 export async function eventually<T>(check: () => T | Promise<T>, what: string, timeoutMs = 8000, describe: () => string = () => ''): Promise<NonNullable<T>> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
