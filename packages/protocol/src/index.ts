@@ -12,6 +12,6 @@ export { boundedText, MAX_ERROR_TEXT } from './error-text.js';
 export { StreamError, STREAM_ERROR_CONDITIONS, type StreamErrorCondition } from './stream-error.js';
 export { JID, parseJid, bareJid, toBare } from './jid.js';
 export { prepareUsername, prepareOpaqueString, prepareLocalpart, prepareResourcepart, passesBidiRule } from './precis/profiles.js';
-export { isStanza, iqResult, iqPayload, withAttrs, type StanzaKind } from './stanza.js';
+export { isStanza, iqResult, iqPayload, childElements, isDelayedBy, withAttrs, type StanzaKind } from './stanza.js';
 export { default as xml, Element } from '@xmpp/xml';
 export { MAM_NS, parseMamQuery, parseDateTime, mamQueryForm, mamResult, mamFin, stanzaId, parseMamPrefs, mamPrefsElement, type MamQuery, type MamPrefs, type MamDefault } from './mam.js';

@@ -11,6 +11,7 @@
 import xml, { type Element } from '@xmpp/xml';
 import { StanzaError } from './stanza-error.js';
 import { parseJid, type JID } from './jid.js';
+import { childElements } from './stanza.js';
 
 export const MAM_NS = {
   MAM: 'urn:xmpp:mam:2',
@@ -41,7 +42,6 @@ export interface MamQuery {
   index?: number;
 }
 
-const elements = (el: Element): Element[] => el.children.filter((c): c is Element => typeof c !== 'string');
 
 /** XEP-0082 DateTime (2010-07-10T23:08:25Z, fractions and offsets allowed) → ms, or undefined. */
 export function parseDateTime(value: string): number | undefined {
@@ -106,7 +106,7 @@ export function parseMamQuery(query: Element, options: { extended: boolean }): M
   if (out.start !== undefined && out.end !== undefined && out.start > out.end) throw bad("'start' is after 'end' (XEP-0313 §4.1.2)");
   const set = query.getChild('set', MAM_NS.RSM);
   if (set) {
-    for (const child of elements(set)) {
+    for (const child of childElements(set)) {
       const text = child.text();
       switch (child.name) {
         case 'max':

@@ -13,6 +13,8 @@ export const NS = {
   DISCO_INFO: 'http://jabber.org/protocol/disco#info',
   DISCO_ITEMS: 'http://jabber.org/protocol/disco#items',
   PING: 'urn:xmpp:ping',
+  /** XEP-0203 delayed delivery. */
+  DELAY: 'urn:xmpp:delay',
   VERSION: 'jabber:iq:version',
   /** XEP-0198 stream management (acks and resumption). */
   SM: 'urn:xmpp:sm:3',

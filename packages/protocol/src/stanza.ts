@@ -1,5 +1,6 @@
 // Small readers and builders for the stanzas the server itself interprets (RFC 6120 §8).
 import xml, { Element } from '@xmpp/xml';
+import { NS } from './ns.js';
 
 export type StanzaKind = 'message' | 'presence' | 'iq';
 
@@ -17,8 +18,18 @@ export function iqResult(iq: Element, payload?: Element): Element {
 
 /** The single payload child of an IQ get/set (RFC 6120 §8.2.3 says exactly one). */
 export function iqPayload(iq: Element): Element | undefined {
-  const children = iq.children.filter((c): c is Element => typeof c !== 'string');
+  const children = childElements(iq);
   return children.length === 1 ? children[0] : undefined;
+}
+
+/** Whether `stanza` carries a XEP-0203 delay stamped by `from` (the server's own: a message from offline storage). */
+export function isDelayedBy(stanza: Element, from: string): boolean {
+  return stanza.getChildren('delay', NS.DELAY).some((d) => d.attrs.from === from);
+}
+
+/** The element children of `el` (its text left out). */
+export function childElements(el: Element): Element[] {
+  return el.children.filter((c): c is Element => typeof c !== 'string');
 }
 
 /** Shallow copy with new attributes; children are shared, which is safe because stanzas are not mutated after routing. */

@@ -1,10 +1,9 @@
 // Pure readers deciding how a message is treated: XEP-0085 §5.6 standalone chat states, XEP-0280 §6
 // eligibility and §9 <private/>, XEP-0334 hints, XEP-0160 §3 types that are stored, XEP-0203 delay.
 import xml, { Element } from '@xmpp/xml';
-import { NS } from '@deskchat/protocol';
+import { NS, childElements } from '@deskchat/protocol';
 import { MESSAGING_NS as M } from './namespaces.js';
 
-const elements = (stanza: Element): Element[] => stanza.children.filter((c): c is Element => typeof c !== 'string');
 
 /** The message type, `normal` when absent (RFC 6121 §5.2.2). */
 export function messageType(stanza: Element): string {
@@ -27,7 +26,7 @@ function isContentless(child: Element): boolean {
  * state (XEP-0085 §5.6 rule 3: only the state, and <thread/> when threads are used) carries none.
  */
 export function hasContent(stanza: Element): boolean {
-  return elements(stanza).some((child) => !isContentless(child));
+  return childElements(stanza).some((child) => !isContentless(child));
 }
 
 export function hasHint(stanza: Element, hint: 'no-copy' | 'no-store' | 'no-permanent-store' | 'store'): boolean {
@@ -76,11 +75,6 @@ export function offlineDecision(stanza: Element): OfflineDecision {
   // §3 / XEP-0085 §5.8: a standalone chat state (or an empty message) is not stored; it is dropped
   // silently, since an error for every typing notification would alarm the sender for nothing.
   return hasContent(stanza) ? 'store' : 'discard';
-}
-
-/** Whether the message comes from this server's offline storage (the XEP-0203 delay `withDelay` adds). */
-export function isFromStorage(stanza: Element, domain: string): boolean {
-  return stanza.getChildren('delay', M.DELAY).some((d) => d.attrs.from === domain);
 }
 
 /** A copy of the message with a XEP-0203 delay naming this server and the time it was stored. */

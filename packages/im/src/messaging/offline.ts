@@ -28,10 +28,10 @@
 //   undeliverable message. That an existing offline user's message is accepted silently while an
 //   unknown user's is refused is inherent in offline storage (XEP-0160 §2 steps 3–4).
 import xml from '@xmpp/xml';
-import { NS, StanzaError, type JID } from '@deskchat/protocol';
+import { NS, StanzaError, isDelayedBy, type JID } from '@deskchat/protocol';
 import { isReachable, parseDocument, type Module, type Resource, type Session } from '@deskchat/core';
 import { ArrivalHold } from './arrival-hold.js';
-import { isFromStorage, offlineDecision, withDelay } from './message-rules.js';
+import { offlineDecision, withDelay } from './message-rules.js';
 import { MESSAGING_NS } from './namespaces.js';
 import { DEFAULT_OFFLINE_OPTIONS, type OfflineOptions } from './options.js';
 
@@ -51,8 +51,7 @@ export const offlineModule: Module<OfflineOptions> = {
 
     /**
      * The queue to each target, then a ping each; the messages go once at least one target
-     * answered. `written` is called once the queue has been written (before the pings), or when
-     * there was nothing to write.
+     * answered. `written` is called once the queue has been written, before the pings.
      */
     const flush = async (username: string, targets?: JID[], written?: () => void): Promise<void> => {
       await api.locks.withLock(
@@ -83,6 +82,7 @@ export const offlineModule: Module<OfflineOptions> = {
         { ttlMs: receiptTimeoutMs + 10_000 },
       );
     };
+    /** `written` also runs when the flush ends without writing (an empty queue, an error); it must be idempotent. */
     const flushInBackground = (username: string, targets?: JID[], written?: () => void) =>
       void flush(username, targets, written)
         .catch((err) => api.log.error({ err, user: username }, 'offline flush failed'))
@@ -115,7 +115,7 @@ export const offlineModule: Module<OfflineOptions> = {
       'pre-stanza/deliver',
       ({ stanza, session }) => {
         const hold = holds.get(session);
-        if (!hold?.isHolding || stanza.name !== 'message' || isFromStorage(stanza, api.domain)) return false;
+        if (!hold?.isHolding || stanza.name !== 'message' || isDelayedBy(stanza, api.domain)) return false;
         void hold
           .wait()
           .then(() => session.deliver(stanza))

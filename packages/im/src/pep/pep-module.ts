@@ -11,25 +11,22 @@
 //   show interest in a node gets the node's last item (XEP-0163 §4.3.4, send_last_published_item).
 //   Per-user bounds: nodes per account, items per node, bytes per item.
 // Writes of one account run under the cluster-wide lock `pep:<user>`.
-import { randomBytes } from 'node:crypto';
 import xml, { type Element } from '@xmpp/xml';
-import { StanzaError, parseJid, type JID } from '@deskchat/protocol';
+import { StanzaError, childElements, parseJid, type JID } from '@deskchat/protocol';
 import { clampPriority, type Module, type ModuleApi, type PepNodeConfig, type Session } from '@deskchat/core';
 import { PRESENCE_SERVICE, type PresenceService } from '../presence/presence-service.js';
 import { CapsInterest } from './caps-interest.js';
 import { BOOKMARKS_COMPAT, bookmarksBridge } from './bookmarks-compat.js';
 import { PRIVATE_XML_BRIDGE } from '../private/private-xml-bridge.js';
 import { applyConfigureForm, checkPreconditions, configForm, defaultConfig, publishOptions } from './node-config.js';
-import { DATA_NS, PEP_FEATURES, PUBSUB_EVENT_NS, PUBSUB_NS, PUBSUB_OWNER_NS, pubsubError, unsupported } from './pep-ns.js';
+import { DATA_NS, PEP_FEATURES, PUBSUB_NS, PUBSUB_OWNER_NS, pubsubError, unsupported } from './pep-ns.js';
 import { DEFAULT_PEP_OPTIONS, type PepOptions } from './pep-options.js';
-import { itemElement, publishedItem } from './published-item.js';
+import { eventMessage, itemElement, publishedItem } from './published-item.js';
 
-const DELAY_NS = 'urn:xmpp:delay';
 /** session.data key: the nodes this session's caps last showed +notify interest in. */
 const INTEREST = 'pep:interest';
 
 const isSubscriber = (subscription: string | undefined) => subscription === 'from' || subscription === 'both';
-const elements = (el: Element) => el.children.filter((c): c is Element => typeof c !== 'string');
 
 export const pepModule: Module<PepOptions> = {
   name: 'pep',
@@ -97,13 +94,7 @@ export const pepModule: Module<PepOptions> = {
       }
       return out;
     };
-    const event = (owner: string, to: JID, payload: Element, delay?: number) =>
-      xml(
-        'message',
-        { from: api.jid(owner).toString(), to: to.toString(), type: 'headline', id: `pep-${randomBytes(6).toString('hex')}` },
-        xml('event', { xmlns: PUBSUB_EVENT_NS }, payload),
-        ...(delay !== undefined ? [xml('delay', { xmlns: DELAY_NS, from: api.jid(owner).toString(), stamp: new Date(delay).toISOString() })] : []),
-      );
+    const event = (owner: string, to: JID, payload: Element, delay?: number) => eventMessage(api.jid(owner).toString(), to, payload, delay);
     const notify = async (owner: string, node: string, config: PepNodeConfig, payload: () => Element): Promise<void> => {
       for (const to of await recipients(owner, node, config)) await api.router.deliver(to, event(owner, to, payload()));
     };
@@ -167,7 +158,7 @@ export const pepModule: Module<PepOptions> = {
       {
         async get({ payload, from, to }) {
           const items = payload.getChild('items');
-          if (!items) throw unsupported(elements(payload)[0]?.name ?? 'this request');
+          if (!items) throw unsupported(childElements(payload)[0]?.name ?? 'this request');
           const owner = to.local!;
           const node = nodeOf(items);
           await checkRead(owner, node, from);
@@ -179,7 +170,7 @@ export const pepModule: Module<PepOptions> = {
           return xml('pubsub', { xmlns: PUBSUB_NS }, xml('items', { node }, ...found.map(itemElement)));
         },
         async set({ payload, from, isOwnAccount }) {
-          const [action] = elements(payload).filter((c) => c.name !== 'publish-options' && c.name !== 'configure');
+          const [action] = childElements(payload).filter((c) => c.name !== 'publish-options' && c.name !== 'configure');
           switch (action?.name) {
             case 'publish':
               own(isOwnAccount);
@@ -248,7 +239,7 @@ export const pepModule: Module<PepOptions> = {
         async get({ payload, from, isOwnAccount }) {
           own(isOwnAccount);
           const configure = payload.getChild('configure');
-          if (!configure) throw unsupported(elements(payload)[0]?.name ?? 'this request');
+          if (!configure) throw unsupported(childElements(payload)[0]?.name ?? 'this request');
           const node = nodeOf(configure);
           const found = await store.getNode(from.local!, node);
           if (!found) throw new StanzaError('item-not-found', `no node '${node}' (XEP-0060 §8.2.3.4)`);
@@ -257,7 +248,7 @@ export const pepModule: Module<PepOptions> = {
         async set({ payload, from, isOwnAccount }) {
           own(isOwnAccount);
           const user = from.local!;
-          const [action] = elements(payload);
+          const [action] = childElements(payload);
           const node = nodeOf(action);
           const existing = async () => {
             const found = await store.getNode(user, node);

@@ -1,7 +1,7 @@
 // XEP-0049 private XML storage: a user stores elements under their own namespaces and reads them
 // back from any client. Only the user's own account (no 'to', or 'to' their bare JID).
 import xml, { type Element } from '@xmpp/xml';
-import { StanzaError } from '@deskchat/protocol';
+import { StanzaError, childElements } from '@deskchat/protocol';
 import { OptionsError, checkInteger, parseDocument, type Module } from '@deskchat/core';
 import { PRIVATE_XML_BRIDGE, type PrivateXmlBridge } from './private-xml-bridge.js';
 
@@ -31,7 +31,7 @@ export const privateKey = (el: Element): string => `${el.name} ${el.attrs.xmlns}
 
 /** XEP-0049 §3: the payload children; each needs a namespace, and 'jabber:' ones are reserved. */
 function children(query: Element): Element[] {
-  const list = query.children.filter((c): c is Element => typeof c !== 'string');
+  const list = childElements(query);
   if (list.length === 0) throw new StanzaError('not-acceptable', 'name the element to store or retrieve (XEP-0049 §3)');
   for (const child of list) {
     const ns = child.attrs.xmlns;

@@ -19,18 +19,16 @@
 // localpart has no '@'), subscriptions in the PubsubSubscriptionStore; both are shared by every node
 // of a cluster, and every write runs under the cluster-wide lock `pubsub:<service>`, so a publisher
 // and its subscribers may be on any nodes. Bounds: nodes of the service, items per node, bytes per item.
-import { randomBytes } from 'node:crypto';
 import xml, { type Element } from '@xmpp/xml';
-import { NS, StanzaError, iqPayload, iqResult, parseJid, type JID } from '@deskchat/protocol';
+import { NS, StanzaError, childElements, iqPayload, iqResult, parseJid, type JID } from '@deskchat/protocol';
 import type { Module, PepNodeConfig, StanzaEvent } from '@deskchat/core';
 import { applyConfigureForm, checkPreconditions, configForm, publishOptions } from '../pep/node-config.js';
-import { DATA_NS, PUBSUB_EVENT_NS, PUBSUB_NS, PUBSUB_OWNER_NS, pubsubError } from '../pep/pep-ns.js';
-import { itemElement, publishedItem } from '../pep/published-item.js';
+import { DATA_NS, PUBSUB_NS, PUBSUB_OWNER_NS, pubsubError } from '../pep/pep-ns.js';
+import { eventMessage, itemElement, publishedItem } from '../pep/published-item.js';
 import { DEFAULT_PUBSUB_OPTIONS, type PubsubOptions } from './pubsub-options.js';
 
 /** The PepStore owner of the service's nodes: never an account name (a localpart cannot contain '@'). */
 export const PUBSUB_OWNER = '@pubsub';
-const DELAY_NS = 'urn:xmpp:delay';
 const META_DATA_FORM = 'http://jabber.org/protocol/pubsub#meta-data';
 /** Node names beyond this many characters are refused on create (they become store keys). */
 const MAX_NODE_NAME = 1024;
@@ -61,7 +59,6 @@ export const PUBSUB_SERVICE_FEATURES = [
 /** A new node's configuration (XEP-0060 §16.4 defaults where this service has a choice). */
 export const defaultServiceConfig = (): PepNodeConfig => ({ accessModel: 'open', maxItems: 10, persistItems: true, notifyRetract: true, sendLastPublishedItem: 'never', publishModel: 'publishers' });
 
-const elements = (el: Element) => el.children.filter((c): c is Element => typeof c !== 'string');
 const unsupported = (feature: string) => pubsubError('feature-not-implemented', 'unsupported', `${feature} is not supported by this pubsub service`, { feature }, 'cancel');
 const noNode = (node: string, section: string) => new StanzaError('item-not-found', `no node '${node}' (XEP-0060 ${section})`);
 const nodeOf = (el: Element | undefined, section: string): string => {
@@ -87,7 +84,7 @@ export const pubsubServiceModule: Module<PubsubOptions> = {
     const store = api.stores.pep;
     const subscriptions = api.stores.pubsubSubscriptions;
     const { maxNodes, maxItemsPerNode, maxItemBytes } = options;
-    const admins = new Set(options.admins.map((a) => (a.includes('@') ? a : `${a}@${api.domain}`).toLowerCase()));
+    const admins = new Set(options.admins.map((a) => a.toLowerCase())); // bare JIDs (parseAdmins), as the adhoc module keeps them
     const isAdmin = (who: JID) => admins.has(who.bare().toString().toLowerCase());
     const withLock = <T>(task: () => Promise<T>) => api.locks.withLock(`pubsub:${service}`, task);
 
@@ -117,17 +114,17 @@ export const pubsubServiceModule: Module<PubsubOptions> = {
       if (ns === NS.DISCO_ITEMS && payload.name === 'query' && type === 'get') return { payload: await discoItems(payload.attrs.node, from) };
       if (payload.name !== 'pubsub' || (ns !== PUBSUB_NS && ns !== PUBSUB_OWNER_NS)) throw new StanzaError('service-unavailable');
       if (ns === PUBSUB_OWNER_NS) {
-        const [action] = elements(payload);
+        const [action] = childElements(payload);
         if (!isAdmin(from)) throw new StanzaError('forbidden', 'only the administrators of this service manage its nodes (XEP-0060 §8)');
         return type === 'get' ? { payload: await ownerGet(action) } : ownerSet(action);
       }
       if (type === 'get') {
-        const [action] = elements(payload);
+        const [action] = childElements(payload);
         if (action?.name === 'items') return { payload: await getItems(action, from) };
         if (action?.name === 'subscriptions') return { payload: await ownSubscriptions(action, from) };
         throw unsupported(action?.name ?? 'this request');
       }
-      const [action] = elements(payload).filter((c) => c.name !== 'publish-options' && c.name !== 'configure' && c.name !== 'options');
+      const [action] = childElements(payload).filter((c) => c.name !== 'publish-options' && c.name !== 'configure' && c.name !== 'options');
       switch (action?.name) {
         case 'create':
           return create(action, payload.getChild('configure')?.getChild('x', DATA_NS), from);
@@ -175,13 +172,7 @@ export const pubsubServiceModule: Module<PubsubOptions> = {
       for (const s of subscribers) for (const jid of await resourcesOf(s)) out.set(jid.toString(), jid);
       return [...out.values()];
     };
-    const event = (to: JID, payload: Element, delay?: number) =>
-      xml(
-        'message',
-        { from: service, to: to.toString(), type: 'headline', id: `pubsub-${randomBytes(6).toString('hex')}` },
-        xml('event', { xmlns: PUBSUB_EVENT_NS }, payload),
-        ...(delay !== undefined ? [xml('delay', { xmlns: DELAY_NS, from: service, stamp: new Date(delay).toISOString() })] : []),
-      );
+    const event = (to: JID, payload: Element, delay?: number) => eventMessage(service, to, payload, delay);
     const notify = async (subscribers: string[], payload: () => Element): Promise<void> => {
       for (const to of await recipientsOf(subscribers)) await api.router.deliver(to, event(to, payload()));
     };

@@ -8,7 +8,7 @@
 // hibernated, and which local session an SM-ID belongs to).
 import { randomBytes } from 'node:crypto';
 import type { Element } from '@xmpp/xml';
-import { StreamError } from '@deskchat/protocol';
+import { StreamError, isDelayedBy } from '@deskchat/protocol';
 import type { Core } from '../../core.js';
 import type { Session } from '../../session.js';
 import type { StreamResumptionStore } from '../../volatile/index.js';
@@ -19,7 +19,6 @@ import { resume } from './resume.js';
 import type { Clock, SmOptions } from './sm-options.js';
 import { StreamManagement, type SmEnd } from './stream-management.js';
 
-const DELAY_NS = 'urn:xmpp:delay';
 
 export class SmService {
   readonly options: SmOptions;
@@ -184,7 +183,7 @@ export class SmService {
   /** Leaves out messages that came from offline storage (the server's own XEP-0203 delay): storage keeps them until their own proof of receipt. */
   private unstored(unacked: Element[]): Element[] {
     const domain = this.core.domain;
-    return unacked.filter((el) => !el.getChildren('delay', DELAY_NS).some((d) => d.attrs.from === domain));
+    return unacked.filter((el) => !isDelayedBy(el, domain));
   }
 
   outputBoundError(limit: number): StreamError {
