@@ -16,6 +16,8 @@ const Database = require(workerData.module);
 const db = new Database(workerData.file);
 db.pragma('busy_timeout = 5000');
 const checkpoint = (mode) => db.pragma('wal_checkpoint(' + mode + ')');
+// Yields the CPU to the node's event loop (as thread-priority.ts does for the archive writer).
+try { require('node:os').setPriority(Number(require('node:fs').readlinkSync('/proc/thread-self').split('/').pop()), 10); } catch {}
 const timer = setInterval(() => checkpoint('PASSIVE'), workerData.intervalMs);
 parentPort.on('message', (message) => {
   if (message !== 'close') return;
@@ -41,7 +43,8 @@ export interface Checkpointer {
 
 const CLOSE_WAIT_MS = 5000;
 
-export function startCheckpointer(db: Database, intervalMs = 250): Checkpointer {
+/** `onFallBack`: told when the connection goes back to automatic checkpoints (for other writers). */
+export function startCheckpointer(db: Database, intervalMs = 250, onFallBack: (pages: number) => void = () => {}): Checkpointer {
   const closed = new Int32Array(new SharedArrayBuffer(4));
   const worker = new Worker(WORKER_SOURCE, {
     eval: true,
@@ -50,7 +53,9 @@ export function startCheckpointer(db: Database, intervalMs = 250): Checkpointer 
   worker.unref();
   let isClosed = false;
   const fallBack = () => {
-    if (!isClosed && db.open) db.pragma(`wal_autocheckpoint = ${AUTOMATIC_PAGES}`);
+    if (isClosed || !db.open) return;
+    db.pragma(`wal_autocheckpoint = ${AUTOMATIC_PAGES}`);
+    onFallBack(AUTOMATIC_PAGES);
   };
   worker.on('error', fallBack);
   worker.on('exit', fallBack);

@@ -1,5 +1,6 @@
 // @deskchat/storage-sqlite: core's durable storage ports on embedded SQLite (single node).
 import { join } from 'node:path';
+import { startBackgroundWriter } from './background-writer.js';
 import { startCheckpointer } from './checkpointer.js';
 import { openDatabase } from './open-database.js';
 import { SqliteAccountStore } from './sqlite-account-store.js';
@@ -68,13 +69,15 @@ export interface SqliteStores {
  */
 export function openSqliteStores(dataDir: string): SqliteStores {
   const db = openDatabase(dataDir);
-  const checkpointer = startCheckpointer(db);
+  const checkpointer = startCheckpointer(db, undefined, (pages) => writer.checkpointAutomatically(pages));
+  const writer = startBackgroundWriter(db);
+  const archive = new SqliteArchiveStore(db, writer.archive);
   return {
     accounts: new SqliteAccountStore(db),
     offline: new SqliteOfflineStore(db),
     privateXml: new SqlitePrivateXmlStore(db),
     blockList: new SqliteBlockListStore(db),
-    archive: new SqliteArchiveStore(db),
+    archive,
     pep: new SqlitePepStore(db),
     pubsubSubscriptions: new SqlitePubsubSubscriptionStore(db),
     roster: new SqliteRosterStore(db),
@@ -88,6 +91,8 @@ export function openSqliteStores(dataDir: string): SqliteStores {
     invitations: new SqliteInvitationStore(db),
     files: new SqliteFileStore(db, join(dataDir, 'files')),
     close: () => {
+      archive.flush(); // the thread writes what it was given before it closes
+      writer.close();
       checkpointer.close();
       db.close();
     },

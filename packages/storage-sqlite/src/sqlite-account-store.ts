@@ -1,6 +1,7 @@
 // AccountStore on SQLite: accounts and their RFC 5802 §3 / RFC 7677 SCRAM credentials.
 // Same contract as core's MemoryAccountStore (see @deskchat/testing accountStoreContract).
 import type { Database, Statement } from 'better-sqlite3';
+import { writeTransaction } from './write-transaction.js';
 import type { Account, AccountStore, AccountSummary, Credentials } from '@deskchat/core';
 
 interface SummaryRow {
@@ -111,7 +112,7 @@ export class SqliteAccountStore implements AccountStore {
     // One transaction for the whole batch: one fsync instead of one per account, and a failure
     // (a constraint violation) leaves none of the batch behind. A duplicate later in the same
     // batch conflicts with the row inserted earlier in it, so the first one wins.
-    this.insertMany = db.transaction((accounts: Account[]) => accounts.map((a) => this.insert.run(toRow(a)).changes === 1));
+    this.insertMany = writeTransaction(db, (accounts: Account[]) => accounts.map((a) => this.insert.run(toRow(a)).changes === 1));
   }
 
   async createAccount(account: Account): Promise<boolean> {

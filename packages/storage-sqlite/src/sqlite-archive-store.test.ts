@@ -1,6 +1,12 @@
 import { describe, expect, it } from '@jest/globals';
 import { archiveStoreContract } from '@deskchat/testing';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { freshStores } from './__tests__/fixture.js';
+import { openSqliteStores } from './index.js';
+import { openDatabase } from './open-database.js';
+import { SqliteArchiveStore } from './sqlite-archive-store.js';
 
 archiveStoreContract('sqlite', freshStores((stores) => stores.archive));
 
@@ -33,5 +39,92 @@ describe('appends in one turn of the event loop (one transaction)', () => {
     } finally {
       await cleanup();
     }
+  });
+});
+
+describe('appends in the background (the id at once, the write after)', () => {
+  const limits = { maxMessages: 1000, maxBytes: 10_000_000 };
+  const message = (n: number, at = 1_700_000_000_000) => ({ at, with: ['bob@localhost'], stanza: `<message><body>${n}</body></message>` });
+  const noFailure = (err: unknown) => {
+    throw err;
+  };
+
+  async function withDir(run: (dir: string) => Promise<void>): Promise<void> {
+    const dir = mkdtempSync(join(tmpdir(), 'deskchat-archive-'));
+    try {
+      await run(dir);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }
+
+  it('hands out the id at once, and a read made right after finds the message under it', async () => {
+    await withDir(async (dir) => {
+      const stores = openSqliteStores(dir);
+      try {
+        const { id, stored } = stores.archive.appendInBackground('alice', message(1), limits, noFailure);
+        expect(stored).toBeUndefined(); // nothing queueing: the caller goes on
+        expect((await stores.archive.query('alice', { max: 10 }))?.messages.map((m) => m.id)).toEqual([id]);
+      } finally {
+        stores.close();
+      }
+    });
+  });
+
+  it('keeps ids increasing per archive across a restart, even when the clock has gone back', async () => {
+    await withDir(async (dir) => {
+      const first = openSqliteStores(dir);
+      const before = await first.archive.append('alice', message(1, 1_800_000_000_000), limits);
+      first.close();
+      const again = openSqliteStores(dir);
+      try {
+        const after = await again.archive.append('alice', message(2, 1_700_000_000_000), limits);
+        const carol = await again.archive.append('carol', message(3, 1_700_000_000_000), limits);
+        expect(after > before).toBe(true);
+        expect(carol > after).toBe(true); // one counter for every archive
+        expect((await again.archive.query('alice', { max: 10 }))?.messages.map((m) => m.id)).toEqual([before, after]);
+      } finally {
+        again.close();
+      }
+    });
+  });
+
+  it('reports a write that fails to its caller alone; the others of its transaction are stored', async () => {
+    await withDir(async (dir) => {
+      const stores = openSqliteStores(dir);
+      const db = openDatabase(dir);
+      try {
+        db.exec("CREATE TRIGGER refuse BEFORE INSERT ON archive_messages WHEN NEW.archive = 'mallory' BEGIN SELECT RAISE(ABORT, 'refused here'); END");
+        const failures: unknown[] = [];
+        const alice = stores.archive.appendInBackground('alice', message(1), limits, noFailure);
+        stores.archive.appendInBackground('mallory', message(2), limits, (err) => failures.push(err));
+        const carol = stores.archive.appendInBackground('carol', message(3), limits, noFailure);
+        await expect(stores.archive.append('mallory', message(4), limits)).rejects.toThrow('refused here');
+        expect(failures).toEqual([expect.objectContaining({ message: expect.stringContaining('refused here') })]);
+        expect((await stores.archive.query('alice', { max: 10 }))?.messages.map((m) => m.id)).toEqual([alice.id]);
+        expect((await stores.archive.query('carol', { max: 10 }))?.messages.map((m) => m.id)).toEqual([carol.id]);
+        expect(await stores.archive.usage('mallory')).toEqual({ messages: 0, bytes: 0 });
+      } finally {
+        db.close();
+        stores.close();
+      }
+    });
+  });
+
+  it('asks callers to wait once writes queue past the backlog, and lets them go on once written', async () => {
+    await withDir(async (dir) => {
+      const db = openDatabase(dir);
+      try {
+        const store = new SqliteArchiveStore(db, undefined, 2);
+        const waits = [1, 2, 3, 4].map((n) => store.appendInBackground('alice', message(n), limits, noFailure).stored);
+        expect(waits.map((w) => w !== undefined)).toEqual([false, false, true, true]);
+        await Promise.all(waits);
+        expect(await store.usage('alice')).toMatchObject({ messages: 4 });
+        expect(store.appendInBackground('alice', message(5), limits, noFailure).stored).toBeUndefined(); // written: no queue any more
+        expect(await store.usage('alice')).toMatchObject({ messages: 5 });
+      } finally {
+        db.close();
+      }
+    });
   });
 });

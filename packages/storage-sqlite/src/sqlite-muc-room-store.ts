@@ -1,5 +1,6 @@
 // MucRoomStore on SQLite (XEP-0045 rooms and affiliations). Same contract as core's MemoryMucRoomStore.
 import type { Database, Statement } from 'better-sqlite3';
+import { writeTransaction } from './write-transaction.js';
 import type { MucAffiliation, MucAffiliationRecord, MucRoomRecord, MucRoomStore } from '@deskchat/core';
 
 interface RoomRow {
@@ -44,13 +45,13 @@ export class SqliteMucRoomStore implements MucRoomStore {
     );
     this.deleteAffiliation = db.prepare('DELETE FROM muc_affiliations WHERE service = ? AND room = ? AND jid = ?');
     // One transaction per change: several items in one muc#admin set apply all or none (XEP-0045 §9, §10).
-    this.setMany = db.transaction((service, room, changes) => {
+    this.setMany = writeTransaction(db, (service, room, changes) => {
       for (const c of changes) {
         if (c.affiliation === 'none') this.deleteAffiliation.run(service, room, c.jid);
         else this.upsertAffiliation.run(service, room, c.jid, c.affiliation, c.reason ?? null, c.nick ?? null);
       }
     });
-    this.removeBoth = db.transaction((service, room) => {
+    this.removeBoth = writeTransaction(db, (service, room) => {
       this.deleteAffiliations.run(service, room);
       return this.deleteRoom.run(service, room).changes > 0;
     });

@@ -1,6 +1,7 @@
 // OfflineStore on SQLite: XEP-0160 offline messages, oldest first, with a per-user limit.
 // Same contract as core's MemoryOfflineStore (see @deskchat/testing offlineStoreContract).
 import type { Database, Statement } from 'better-sqlite3';
+import { writeTransaction } from './write-transaction.js';
 import type { OfflineMessage, OfflineQuota, OfflineStore } from '@deskchat/core';
 
 interface Row {
@@ -31,7 +32,7 @@ export class SqliteOfflineStore implements OfflineStore {
     this.removeOne = db.prepare('DELETE FROM offline_messages WHERE username = ? AND id = ?');
     this.removeAll = db.prepare('DELETE FROM offline_messages WHERE username = ?');
     // One transaction for a delivered batch: one fsync, and a crash leaves all or none removed.
-    this.removeMany = db.transaction((username: string, ids: number[]) => {
+    this.removeMany = writeTransaction(db, (username: string, ids: number[]) => {
       for (const id of ids) this.removeOne.run(username, id);
     });
   }

@@ -1,5 +1,6 @@
 // PepStore on SQLite (XEP-0163 nodes and items, XEP-0115 caps cache). Same contract as core's MemoryPepStore.
 import type { Database, Statement } from 'better-sqlite3';
+import { writeTransaction } from './write-transaction.js';
 import type { PepItem, PepNode, PepNodeConfig, PepStore } from '@deskchat/core';
 
 interface ItemRow {
@@ -45,21 +46,21 @@ export class SqlitePepStore implements PepStore {
     );
     const removeNodes = db.prepare<[string]>('DELETE FROM pep_nodes WHERE username = ?');
     const removeItems = db.prepare<[string]>('DELETE FROM pep_items WHERE username = ?');
-    this.setNodeTx = db.transaction((username: string, node: string, config: PepNodeConfig) => {
+    this.setNodeTx = writeTransaction(db, (username: string, node: string, config: PepNodeConfig) => {
       upsertNode.run(username, node, JSON.stringify(config));
       trim.run(username, node, username, node, keep(config));
     });
-    this.deleteNodeTx = db.transaction((username: string, node: string) => {
+    this.deleteNodeTx = writeTransaction(db, (username: string, node: string) => {
       this.purge.run(username, node);
       return deleteNode.run(username, node).changes > 0;
     });
-    this.publishTx = db.transaction((username: string, node: string, item: PepItem) => {
+    this.publishTx = writeTransaction(db, (username: string, node: string, item: PepItem) => {
       const row = this.node.get(username, node);
       if (!row) throw new Error(`no PEP node '${node}' of ${username}`);
       insertItem.run(username, node, item.id, nextSeq.get(username, node)!.seq, item.xml, item.publisher, item.publishedAt);
       trim.run(username, node, username, node, keep(JSON.parse(row.config) as PepNodeConfig));
     });
-    this.removeTx = db.transaction((username: string) => {
+    this.removeTx = writeTransaction(db, (username: string) => {
       removeItems.run(username);
       removeNodes.run(username);
     });

@@ -1,5 +1,6 @@
 // PresenceStateStore on SQLite: last seen and outside sources survive a restart of a single node.
 import type { Database, Statement } from 'better-sqlite3';
+import { writeTransaction } from './write-transaction.js';
 import type { LastSeen, PresenceStateStore } from '@deskchat/core';
 
 export class SqlitePresenceStateStore implements PresenceStateStore {
@@ -18,7 +19,7 @@ export class SqlitePresenceStateStore implements PresenceStateStore {
     this.selectSources = db.prepare('SELECT source, state FROM presence_sources WHERE username = ?');
     const deleteSeen = db.prepare<[string]>('DELETE FROM presence_last_seen WHERE username = ?');
     const deleteSources = db.prepare<[string]>('DELETE FROM presence_sources WHERE username = ?');
-    this.removeAll = db.transaction((username: string) => {
+    this.removeAll = writeTransaction(db, (username: string) => {
       deleteSeen.run(username);
       deleteSources.run(username);
     });

@@ -2,6 +2,7 @@
 // pending inbound subscription requests. Same contract as core's MemoryRosterStore (see
 // @deskchat/testing rosterStoreContract).
 import type { Database, Statement } from 'better-sqlite3';
+import { writeTransaction } from './write-transaction.js';
 import type { Roster, RosterItem, RosterStore, Subscription, SubscriptionRequest } from '@deskchat/core';
 
 interface ItemRow {
@@ -98,12 +99,12 @@ export class SqliteRosterStore implements RosterStore {
 
     // The count check, the write and the version bump are one transaction: atomic even with
     // another connection (the CLI) writing at the same time.
-    this.setItemTx = db.transaction((username: string, item: RosterItem, maxItems: number) => {
+    this.setItemTx = writeTransaction(db, (username: string, item: RosterItem, maxItems: number) => {
       if (!this.exists.get(username, item.jid) && this.count.get(username)!.n >= maxItems) return undefined;
       this.upsertItem.run(toParams(username, item));
       return this.bumpVersion.get(username)!.version;
     });
-    this.removeItemTx = db.transaction((username: string, jid: string) => {
+    this.removeItemTx = writeTransaction(db, (username: string, jid: string) => {
       if (this.deleteItem.run(username, jid).changes === 0) return undefined;
       return this.bumpVersion.get(username)!.version;
     });
@@ -115,7 +116,7 @@ export class SqliteRosterStore implements RosterStore {
     const deleteItems = db.prepare('DELETE FROM roster_items WHERE username = ?');
     const deleteVersion = db.prepare('DELETE FROM roster_versions WHERE username = ?');
     const deleteRequests = db.prepare('DELETE FROM subscription_requests WHERE username = ?');
-    this.removeUserTx = db.transaction((username: string) => {
+    this.removeUserTx = writeTransaction(db, (username: string) => {
       deleteItems.run(username);
       deleteVersion.run(username);
       deleteRequests.run(username);

@@ -1,5 +1,6 @@
 // SettingsStore on SQLite. Same contract as core's MemorySettingsStore.
 import type { Database, Statement } from 'better-sqlite3';
+import { writeTransaction } from './write-transaction.js';
 import type { SettingsStore, StoredSetting } from '@deskchat/core';
 
 interface Row {
@@ -27,7 +28,7 @@ export class SqliteSettingsStore implements SettingsStore {
          updated_by = excluded.updated_by, revision = excluded.revision`,
     );
     // One transaction: the revision and the value it names are written together.
-    this.write = db.transaction((key: string, value: string, at: number, by: string | null) => {
+    this.write = writeTransaction(db, (key: string, value: string, at: number, by: string | null) => {
       const { revision } = bump.get()!;
       upsert.run(key, value, at, by, revision);
       return revision;

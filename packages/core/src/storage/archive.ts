@@ -30,6 +30,11 @@ export interface NewArchivedMessage {
   stanza: string;
 }
 
+export interface BackgroundAppend {
+  id: string;
+  stored?: Promise<void>;
+}
+
 /** Per-archive bounds applied when a message is added (oldest messages are dropped first). */
 export interface ArchiveLimits {
   maxMessages: number;
@@ -83,6 +88,14 @@ export interface ArchivePrefs {
 export interface ArchiveStore {
   /** Adds a message, drops what `limits` no longer allow (oldest first) and returns its id. */
   append(archive: string, message: NewArchivedMessage, limits: ArchiveLimits): Promise<string>;
+  /**
+   * Optional, for a backend that can hand out the id without a round trip (SQLite: one process
+   * writes the file): the id at once, the write after, so that a message need not wait for a
+   * commit to be delivered. Every other method sees the append as soon as this returns. A write
+   * that fails is reported to `failed`. `stored` is there only when writes are queueing up: the
+   * caller waits for it before it adds more (it settles once this append is written or failed).
+   */
+  appendInBackground?(archive: string, message: NewArchivedMessage, limits: ArchiveLimits, failed: (err: unknown) => void): BackgroundAppend;
   /**
    * One page of the archive, oldest first; undefined when `afterId`, `beforeId`, `rsmAfter` or
    * `rsmBefore` names no message of this archive (XEP-0313 item-not-found).

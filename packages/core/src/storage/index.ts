@@ -10,7 +10,7 @@ export type { PrivateXmlQuota, PrivateXmlStore } from './private-xml.js';
 export { MemoryPrivateXmlStore } from './memory-private-xml.js';
 export type { BlockListStore } from './block-list.js';
 export { MemoryBlockListStore } from './memory-block-list.js';
-export { archiveId, archiveNonce, archiveSeq, archiveTime, archiveRange, nextArchiveSeq, namedArchiveIds, pageOf, arraySetReader, type ArchiveSetReader, type ArchiveDefault, type ArchiveLimits, type ArchivePage, type ArchivePrefs, type ArchiveQuery, type ArchiveStore, type ArchivedMessage, type NewArchivedMessage } from './archive.js';
+export { archiveId, archiveNonce, archiveSeq, archiveTime, archiveRange, nextArchiveSeq, namedArchiveIds, pageOf, arraySetReader, type ArchiveSetReader, type ArchiveDefault, type ArchiveLimits, type ArchivePage, type ArchivePrefs, type ArchiveQuery, type ArchiveStore, type ArchivedMessage, type BackgroundAppend, type NewArchivedMessage } from './archive.js';
 export { MemoryArchiveStore } from './memory-archive.js';
 export type { PepAccessModel, PepItem, PepNode, PepNodeConfig, PepStore } from './pep.js';
 export { MemoryPepStore } from './memory-pep.js';

@@ -170,6 +170,48 @@ describe('archiving at routing (XEP-0313 §5.1.1, XEP-0359)', () => {
     expect((await ask(bob, query())).bodies).toEqual(['back']);
   });
 
+  it('delivers at once with the id a background store hands out; a write that fails later is only logged', async () => {
+    const archive = h.core.stores.archive;
+    const failures: string[] = [];
+    archive.appendInBackground = (owner, _message, _limits, failed) => {
+      setImmediate(() => {
+        failures.push(owner);
+        failed(new Error('disk full'));
+      });
+      return { id: `bg-${owner}` };
+    };
+    try {
+      await alice.send(chat('bob@localhost', 'soon'));
+      const got = await bob.next(isBody('soon'));
+      expect(got.getChild('stanza-id', SID)!.attrs).toMatchObject({ by: 'bob@localhost', id: 'bg-bob' });
+      await alice.send(chat('bob@localhost', 'next'));
+      await bob.next(isBody('next')); // the failures did not stop the sender's stream
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(failures).toEqual(expect.arrayContaining(['alice', 'bob']));
+    } finally {
+      delete archive.appendInBackground;
+    }
+  });
+
+  it('holds a message back while the background store asks its callers to wait', async () => {
+    const archive = h.core.stores.archive;
+    let release!: () => void;
+    const stored = new Promise<void>((resolve) => (release = resolve));
+    archive.appendInBackground = (owner, message) => (message.stanza.includes('held') ? { id: `bg-${owner}`, stored } : { id: `bg-${owner}` });
+    try {
+      const sending = alice.send(chat('bob@localhost', 'held'));
+      const carol = await h.connect('carol', { resource: 'r' });
+      await carol.send(chat('bob@localhost', 'marker')); // sent after the held one, from someone else
+      await bob.next(isBody('marker'));
+      expect(bob.transport.drain().some(isBody('held'))).toBe(false); // the marker came, the held one did not
+      release();
+      await sending;
+      expect((await bob.next(isBody('held'))).getChild('stanza-id', SID)!.attrs.id).toBe('bg-bob');
+    } finally {
+      delete archive.appendInBackground;
+    }
+  });
+
   it('archives a message to oneself once', async () => {
     const phone = await online('alice', 'phone');
     await alice.send(chat('alice@localhost/phone', 'note'));

@@ -34,7 +34,7 @@ import {
   withAttrs,
   type JID,
 } from '@deskchat/protocol';
-import { StoreUnavailableError, parseDocument, queryArchive, type ArchivePrefs, type Module, type StanzaEvent } from '@deskchat/core';
+import { StoreUnavailableError, parseDocument, queryArchive, type ArchivePrefs, type Module, type NewArchivedMessage, type StanzaEvent } from '@deskchat/core';
 import { hasBody, hasHint, isCarbon, messageType } from '../messaging/message-rules.js';
 import { PrefsCache } from './prefs-cache.js';
 import { DEFAULT_ARCHIVE_OPTIONS, type ArchiveOptions } from './options.js';
@@ -92,6 +92,17 @@ export const archiveModule: Module<ArchiveOptions> = {
       if (prefs.default === 'roster') return (await api.stores.roster.getItem(owner, peer)) !== undefined;
       return prefs.default === 'always';
     };
+    /**
+     * Archives one copy and gives its id. Where the store can, the message goes on before the
+     * commit (it is then delivered even if the write fails, as when the store is unavailable; a
+     * crash in between loses its archived copy, not the message) unless writes are queueing up.
+     */
+    const store = async (owner: string, message: NewArchivedMessage): Promise<string> => {
+      if (!archives.appendInBackground) return archives.append(owner, message, limits());
+      const { id, stored } = archives.appendInBackground(owner, message, limits(), (err) => api.log.warn({ err, owner }, 'a message was delivered but not archived: the write failed'));
+      if (stored) await stored;
+      return id;
+    };
     const withKeys = (jid: JID) => (jid.resource ? [jid.bare().toString(), jid.toString()] : [jid.toString()]);
 
     const archive = async (event: StanzaEvent): Promise<false> => {
@@ -124,14 +135,14 @@ export const archiveModule: Module<ArchiveOptions> = {
       // A message to an account that does not exist bounces (core's fallback): nothing to keep. One
       // with a session on this node exists: no store read for the common case.
       if (recipient && recipient !== sender && api.router.localSessionsOf(recipient).length === 0 && !(await api.stores.accounts.hasAccount(recipient))) return;
-      let recipientId: string | undefined;
-      if (sender && (await wants(sender, to.bare().toString()))) {
-        const id = await archives.append(sender, { at, with: withKeys(to), stanza: text }, limits());
-        if (recipient === sender) recipientId = id; // one archive, one copy
-      }
-      if (recipient && recipient !== sender && (await wants(recipient, from.bare().toString()))) {
-        recipientId = await archives.append(recipient, { at, with: withKeys(from), stanza: text }, limits());
-      }
+      const senderWants = sender !== undefined && (await wants(sender, to.bare().toString()));
+      const recipientWants = recipient !== undefined && recipient !== sender && (await wants(recipient, from.bare().toString()));
+      // Both at once: one group commit (SQLite) or one round trip (Redis) instead of two in a row.
+      const [senderId, otherId] = await Promise.all([
+        senderWants ? store(sender, { at, with: withKeys(to), stanza: text }) : undefined,
+        recipientWants ? store(recipient, { at, with: withKeys(from), stanza: text }) : undefined,
+      ]);
+      const recipientId = recipient === sender ? senderId : otherId; // one archive, one copy
       if (recipientId) {
         stanza = withAttrs(stanza, {});
         stanza.children = [...stanza.children, stanzaId(to.bare().toString(), recipientId)];

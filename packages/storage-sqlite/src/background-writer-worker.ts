@@ -1,0 +1,93 @@
+// The node's background writer thread (started by background-writer.ts, loaded from `dist/`): on
+// a connection of its own it runs the archive's writes, off the node's event loop. Requests are answered in the order they came; `close` is answered by closing the
+// connection and raising the shared flag the node's thread waits on.
+import { parentPort, receiveMessageOnPort, workerData } from 'node:worker_threads';
+import BetterSqlite3 from 'better-sqlite3';
+import { decodeAppends, prepareArchiveWrites, type AppendFailures } from './archive-writes.js';
+import { lowerThreadPriority } from './thread-priority.js';
+import type { WriterData, WriterReply, WriterRequest } from './background-writer.js';
+
+lowerThreadPriority(5);
+const data = workerData as WriterData;
+const port = parentPort!;
+const db = new BetterSqlite3(data.file);
+db.pragma(`busy_timeout = ${data.busyTimeoutMs}`);
+db.pragma('synchronous = NORMAL');
+db.pragma('foreign_keys = ON');
+// The checkpointer thread copies the WAL back (checkpointer.ts); until it fails, no commit of
+// this connection does it either.
+db.pragma(`wal_autocheckpoint = ${data.autocheckpointPages}`);
+const archive = prepareArchiveWrites(db);
+
+type ArchiveCall = Exclude<WriterRequest, { op: 'close' } | { op: 'autocheckpoint' }>;
+
+function answer(request: ArchiveCall): WriterReply {
+  try {
+    switch (request.op) {
+      case 'append':
+        return { n: request.n, value: archive.appendAll(decodeAppends(request.appends)) };
+      case 'expire':
+        return { n: request.n, value: archive.expire(request.archive, request.before) };
+      case 'remove':
+        archive.remove(request.archive);
+        return { n: request.n, value: undefined };
+    }
+  } catch (err) {
+    return { n: request.n, error: err instanceof Error ? err.message : String(err) };
+  }
+}
+
+/**
+ * Appends that queued while the last transaction ran are written in one: a commit writes each
+ * page it changed once, however many appends changed it, so the busier the node, the less each
+ * append costs.
+ */
+function appendTogether(requests: Extract<WriterRequest, { op: 'append' }>[]): void {
+  if (requests.length === 1) {
+    port.postMessage(answer(requests[0]!));
+    return;
+  }
+  const batches = requests.map((r) => decodeAppends(r.appends));
+  const failures = archive.appendAll(batches.flat());
+  let from = 0;
+  requests.forEach((r, k) => {
+    const to = from + batches[k]!.length;
+    const own: AppendFailures = failures.filter(([i]) => i >= from && i < to).map(([i, error]) => [i - from, error]);
+    port.postMessage({ n: r.n, value: own } satisfies WriterReply);
+    from = to;
+  });
+}
+
+function close(): void {
+  try {
+    db.close();
+  } finally {
+    // The node's thread waits for this before it closes its own connection (see close()).
+    Atomics.store(data.closed, 0, 1);
+    Atomics.notify(data.closed, 0);
+    port.close();
+  }
+}
+
+port.on('message', (first: WriterRequest) => {
+  // Everything sent meanwhile, in order.
+  const queue = [first];
+  for (let next = receiveMessageOnPort(port); next; next = receiveMessageOnPort(port)) queue.push(next.message as WriterRequest);
+  let appends: Extract<WriterRequest, { op: 'append' }>[] = [];
+  const writeAppends = () => {
+    if (appends.length > 0) appendTogether(appends);
+    appends = [];
+  };
+  for (const request of queue) {
+    if (request.op === 'append') {
+      appends.push(request);
+      continue;
+    }
+    writeAppends();
+    if (request.op === 'close') return close();
+    if (request.op === 'autocheckpoint') db.pragma(`wal_autocheckpoint = ${request.pages}`);
+    else port.postMessage(answer(request));
+  }
+  writeAppends();
+});
+port.postMessage({ ready: true } satisfies WriterReply);
