@@ -5,6 +5,7 @@ import { parentPort, receiveMessageOnPort, workerData } from 'node:worker_thread
 import BetterSqlite3 from 'better-sqlite3';
 import { decodeAppends, prepareArchiveWrites, type AppendFailures } from './archive-writes.js';
 import { lowerThreadPriority } from './thread-priority.js';
+import { waitForRestart } from './checkpointer.js';
 import type { WriterData, WriterReply, WriterRequest } from './background-writer.js';
 
 lowerThreadPriority(5);
@@ -78,6 +79,8 @@ port.on('message', (first: WriterRequest) => {
     if (appends.length > 0) appendTogether(appends);
     appends = [];
   };
+  // The checkpointer is waiting to make the WAL start over: let it (a few milliseconds).
+  if (data.restartGate) waitForRestart(data.restartGate);
   for (const request of queue) {
     if (request.op === 'append') {
       appends.push(request);

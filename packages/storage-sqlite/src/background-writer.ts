@@ -29,6 +29,8 @@ export interface BackgroundWriter {
 }
 
 export interface BackgroundWriterOptions {
+  /** The checkpointer's gate (checkpointer.ts): the thread waits before a transaction while it is up. */
+  restartGate?: Int32Array;
   /** The thread's module (tests start a broken one to see the fallback). */
   workerUrl?: URL;
 }
@@ -41,6 +43,7 @@ export interface WriterData {
   autocheckpointPages: number;
   /** Raised (set to 1) by the thread once its connection is closed. */
   closed: Int32Array;
+  restartGate: Int32Array | undefined;
 }
 
 type ArchiveRequest =
@@ -72,6 +75,7 @@ export function startBackgroundWriter(db: Database, options: BackgroundWriterOpt
     busyTimeoutMs: Number(db.pragma('busy_timeout', { simple: true })),
     autocheckpointPages: Number(db.pragma('wal_autocheckpoint', { simple: true })),
     closed,
+    restartGate: options.restartGate,
   };
   const worker = new Worker(options.workerUrl ?? WORKER_URL, { workerData: data });
   worker.unref();

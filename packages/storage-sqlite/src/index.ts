@@ -1,7 +1,7 @@
 // @deskchat/storage-sqlite: core's durable storage ports on embedded SQLite (single node).
 import { join } from 'node:path';
 import { startBackgroundWriter } from './background-writer.js';
-import { startCheckpointer } from './checkpointer.js';
+import { restartGate, startCheckpointer } from './checkpointer.js';
 import { openDatabase } from './open-database.js';
 import { SqliteAccountStore } from './sqlite-account-store.js';
 import { SqliteOfflineStore } from './sqlite-offline-store.js';
@@ -69,8 +69,9 @@ export interface SqliteStores {
  */
 export function openSqliteStores(dataDir: string): SqliteStores {
   const db = openDatabase(dataDir);
-  const checkpointer = startCheckpointer(db, undefined, (pages) => writer.checkpointAutomatically(pages));
-  const writer = startBackgroundWriter(db);
+  const gate = restartGate();
+  const checkpointer = startCheckpointer(db, { restartGate: gate, onFallBack: (pages) => writer.checkpointAutomatically(pages) });
+  const writer = startBackgroundWriter(db, { restartGate: gate });
   const archive = new SqliteArchiveStore(db, writer.archive);
   return {
     accounts: new SqliteAccountStore(db),
