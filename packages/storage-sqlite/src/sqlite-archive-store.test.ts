@@ -7,6 +7,7 @@ import { freshStores } from './__tests__/fixture.js';
 import { openSqliteStores } from './index.js';
 import { openDatabase } from './open-database.js';
 import { SqliteArchiveStore } from './sqlite-archive-store.js';
+import { localArchiveWriter, type ArchiveWriter } from './archive-writes.js';
 
 archiveStoreContract('sqlite', freshStores((stores) => stores.archive));
 
@@ -107,6 +108,37 @@ describe('appends in the background (the id at once, the write after)', () => {
       } finally {
         db.close();
         stores.close();
+      }
+    });
+  });
+
+  it('answers a read once the appends made before it are written, not those made after it', async () => {
+    await withDir(async (dir) => {
+      const db = openDatabase(dir);
+      try {
+        // The real writes, with their replies held until the test lets each batch through: under
+        // steady traffic a batch is always in flight, and a reader must not wait for all of them.
+        const local = localArchiveWriter(db);
+        const gates: (() => void)[] = [];
+        const writer: ArchiveWriter = {
+          appendAll: (batch) => local.appendAll(batch).then((failures) => new Promise((resolve) => gates.push(() => resolve(failures)))),
+          expire: (archive, before) => local.expire(archive, before),
+          remove: (archive) => local.remove(archive),
+        };
+        const store = new SqliteArchiveStore(db, writer);
+        store.appendInBackground('alice', message(1), limits, noFailure);
+        let answered = false;
+        const usage = store.usage('alice').then((u) => ((answered = true), u));
+        await new Promise((r) => setImmediate(r));
+        store.appendInBackground('alice', message(2), limits, noFailure);
+        await new Promise((r) => setImmediate(r)); // the second batch goes to the writer
+        expect(gates).toHaveLength(2);
+        gates[0]!();
+        expect(await usage).toMatchObject({ messages: 2 }); // written already, only not acknowledged
+        expect(answered).toBe(true);
+        gates[1]!();
+      } finally {
+        db.close();
       }
     });
   });

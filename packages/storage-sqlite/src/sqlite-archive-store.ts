@@ -123,24 +123,30 @@ export class SqliteArchiveStore implements ArchiveStore {
     const batch = this.pending;
     if (batch.length === 0) return;
     this.pending = [];
-    const done = this.writer.appendAll(batch).then(
-      (failures) => {
-        for (const [i, error] of failures) batch[i]!.failed(new Error(error));
-      },
-      (err: unknown) => batch.forEach((append) => append.failed(err)),
-    );
-    const settled = done.then(() => {
+    const settle = () => {
       this.unwritten -= batch.length;
       for (const append of batch) append.written?.();
       this.writing.delete(settled);
-    });
+    };
+    const settled = this.writer
+      .appendAll(batch)
+      .then(
+        (failures) => {
+          for (const [i, error] of failures) batch[i]!.failed(new Error(error));
+        },
+        (err: unknown) => batch.forEach((append) => append.failed(err)),
+      )
+      .then(settle, settle); // a `failed` callback that throws must not leave the batch unsettled
     this.writing.add(settled);
   }
 
-  /** Once every append made so far has committed (or failed). */
+  /**
+   * Once every append made before this call has committed (or failed). Only those: under steady
+   * traffic new batches keep coming, and a reader must not wait for them too.
+   */
   private async written(): Promise<void> {
     this.flush();
-    while (this.writing.size > 0) await Promise.all(this.writing);
+    await Promise.all([...this.writing]);
   }
 
   async query(archive: string, query: ArchiveQuery): Promise<ArchivePage | undefined> {
