@@ -262,22 +262,16 @@ export const pepModule: Module<PepOptions> = {
               await withLock(user, async () => store.setNode(user, node, applyConfigureForm(await existing(), x, maxItemsPerNode)));
               return undefined;
             }
-            case 'purge': {
-              const config = await withLock(user, async () => {
-                const c = await existing();
-                await store.purgeNode(user, node);
-                return c;
-              });
-              await notify(user, node, config, () => xml('purge', { node }));
-              return undefined;
-            }
+            case 'purge':
             case 'delete': {
+              // §8.5 and §8.4: the change under the user's lock, then the subscribers told.
+              const change = action.name === 'purge' ? () => store.purgeNode(user, node) : () => store.deleteNode(user, node);
               const config = await withLock(user, async () => {
                 const c = await existing();
-                await store.deleteNode(user, node);
+                await change();
                 return c;
               });
-              await notify(user, node, config, () => xml('delete', { node }));
+              await notify(user, node, config, () => xml(action.name, { node }));
               return undefined;
             }
             default:
