@@ -53,7 +53,9 @@ describe('the checkpointer', () => {
         if (afterWarmUp === 0 && Date.now() > start + 500) afterWarmUp = statSync(wal).size; // the thread has started
         await new Promise((r) => setImmediate(r));
       }
-      expect(statSync(wal).size - afterWarmUp).toBeLessThan(8 * 1024 * 1024);
+      // Without the RESTART the WAL grows by ~650 MB here; the bound leaves room for a checkpointer
+      // thread (nice 10) that a busy machine runs late.
+      expect(statSync(wal).size - afterWarmUp).toBeLessThan(64 * 1024 * 1024);
     } finally {
       checkpointer.close();
       db.close();
