@@ -10,7 +10,7 @@ export interface AppendRequest {
   archive: string;
   message: NewArchivedMessage;
   limits: ArchiveLimits;
-  /** Handed out by the store (SqliteArchiveStore.assign), greater than every stored one. */
+  /** Handed out by the store (SqliteArchiveStore's one counter), greater than every stored one. */
   seq: number;
   id: string;
 }

@@ -1,6 +1,7 @@
 // The node's background writer thread (started by background-writer.ts, loaded from `dist/`): on
-// a connection of its own it runs the archive's writes, off the node's event loop. Requests are answered in the order they came; `close` is answered by closing the
-// connection and raising the shared flag the node's thread waits on.
+// a connection of its own it runs the archive's writes, off the node's event loop. Requests are
+// answered in the order they came; `close` is answered by closing the connection and raising the
+// shared flag the node's thread waits on.
 import { parentPort, receiveMessageOnPort, workerData } from 'node:worker_threads';
 import BetterSqlite3 from 'better-sqlite3';
 import { decodeAppends, prepareArchiveWrites, type AppendFailures } from './archive-writes.js';
@@ -20,13 +21,14 @@ db.pragma('foreign_keys = ON');
 db.pragma(`wal_autocheckpoint = ${data.autocheckpointPages}`);
 const archive = prepareArchiveWrites(db);
 
-type ArchiveCall = Exclude<WriterRequest, { op: 'close' } | { op: 'autocheckpoint' }>;
+type AppendCall = Extract<WriterRequest, { op: 'append' }>;
+type OtherCall = Extract<WriterRequest, { op: 'expire' | 'remove' }>;
 
-function answer(request: ArchiveCall): WriterReply {
+const errorText = (err: unknown) => (err instanceof Error ? err.message : String(err));
+
+function answer(request: OtherCall): WriterReply {
   try {
     switch (request.op) {
-      case 'append':
-        return { n: request.n, value: archive.appendAll(decodeAppends(request.appends)) };
       case 'expire':
         return { n: request.n, value: archive.expire(request.archive, request.before) };
       case 'remove':
@@ -34,7 +36,7 @@ function answer(request: ArchiveCall): WriterReply {
         return { n: request.n, value: undefined };
     }
   } catch (err) {
-    return { n: request.n, error: err instanceof Error ? err.message : String(err) };
+    return { n: request.n, error: errorText(err) };
   }
 }
 
@@ -43,13 +45,16 @@ function answer(request: ArchiveCall): WriterReply {
  * page it changed once, however many appends changed it, so the busier the node, the less each
  * append costs.
  */
-function appendTogether(requests: Extract<WriterRequest, { op: 'append' }>[]): void {
-  if (requests.length === 1) {
-    port.postMessage(answer(requests[0]!));
+function appendTogether(requests: AppendCall[]): void {
+  const batches = requests.map((r) => decodeAppends(r.appends));
+  let failures: AppendFailures;
+  try {
+    failures = archive.appendAll(batches.flat());
+  } catch (err) {
+    // appendAll fails appends one by one; this is the connection itself failing.
+    for (const r of requests) port.postMessage({ n: r.n, error: errorText(err) } satisfies WriterReply);
     return;
   }
-  const batches = requests.map((r) => decodeAppends(r.appends));
-  const failures = archive.appendAll(batches.flat());
   let from = 0;
   requests.forEach((r, k) => {
     const to = from + batches[k]!.length;
@@ -74,7 +79,7 @@ port.on('message', (first: WriterRequest) => {
   // Everything sent meanwhile, in order.
   const queue = [first];
   for (let next = receiveMessageOnPort(port); next; next = receiveMessageOnPort(port)) queue.push(next.message as WriterRequest);
-  let appends: Extract<WriterRequest, { op: 'append' }>[] = [];
+  let appends: AppendCall[] = [];
   const writeAppends = () => {
     if (appends.length > 0) appendTogether(appends);
     appends = [];

@@ -51,10 +51,7 @@ type ArchiveRequest =
   | { op: 'expire'; archive: string; before: number }
   | { op: 'remove'; archive: string };
 /** As posted: a batch of appends is encoded (encodeAppends). */
-type PostedRequest =
-  | { op: 'append'; appends: EncodedAppends }
-  | { op: 'expire'; archive: string; before: number }
-  | { op: 'remove'; archive: string };
+type PostedRequest = Exclude<ArchiveRequest, { op: 'append' }> | { op: 'append'; appends: EncodedAppends };
 export type WriterRequest = (PostedRequest & { n: number }) | { op: 'autocheckpoint'; pages: number } | { op: 'close' };
 export type WriterReply = { n: number; value: unknown } | { n: number; error: string } | { ready: true };
 
