@@ -1,6 +1,7 @@
 // In-memory reference implementation of PresenceStore. Same contract as Redis. Last seen and the
 // outside sources go to a PresenceStateStore (durable on a single node: SQLite), everything else
 // stays in memory and dies with the process, as presence should.
+import { flatString } from '../flat-string.js';
 import { MemoryPresenceStateStore } from '../storage/memory-presence-state.js';
 import type { PresenceStateStore } from '../storage/presence-state.js';
 import type { AvailableRecord, LastSeen, PresenceStore } from './presence-store.js';
@@ -14,7 +15,8 @@ export class MemoryPresenceStore implements PresenceStore {
     let records = this.available.get(username);
     if (!records) this.available.set(username, (records = new Map()));
     const previous = records.get(resource);
-    records.set(resource, { resource, sessionId, stanza });
+    // Kept as long as the resource is available: flat, not the serialiser's tree of pieces.
+    records.set(resource, { resource, sessionId, stanza: flatString(stanza) });
     return previous?.stanza;
   }
 
