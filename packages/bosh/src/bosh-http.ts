@@ -1,22 +1,34 @@
-// The BOSH endpoint (XEP-0124 §5, XEP-0206) as a plain node request handler on the node's one HTTP
-// server: the paths, CORS with preflight, the body size limit, content type and XML checks. It
-// never listens. Lean on purpose (issue #7 §8): a held request keeps node's IncomingMessage and
-// ServerResponse and nothing else — no framework context per request — and the server hands every
-// other path to its Koa app.
+// The BOSH endpoint (XEP-0124 §5, XEP-0206) on the node's one HTTP server: the paths, CORS with
+// preflight, the body size limit, content type and XML checks. It never listens. Lean on purpose
+// (issue #7 §8): requests come either from node's HTTP server (`handle`: a held request keeps node's
+// IncomingMessage and ServerResponse and nothing else — no framework context) or, for most BOSH
+// traffic, from the BOSH wire in front of it (`handleWire`, bosh-wire.ts: no node HTTP objects at
+// all). The server hands every other path to its Koa app.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { StreamError } from '@deskchat/protocol';
 import { parseDocument, type Core } from '@deskchat/core';
 import { terminateBody } from './body-writer.js';
+import type { BoshResponse } from './bosh-response.js';
 import { BoshService, type BoshServiceInit } from './bosh-service.js';
-import { clientAddress, isSecureRequest } from './client-address.js';
+import { clientAddress, isSecureRequest, type RequestLike } from './client-address.js';
 import { BOSH_PATHS, DEFAULT_CONTENT_TYPE } from './constants.js';
 import { OriginPolicy, PREFLIGHT_HEADERS } from './cors.js';
-import { readBody, sidHint, writeReply } from './http-reply.js';
+import { readBody, sidHint, writeReply, type BodyRead } from './http-reply.js';
 import type { BoshOptions, HttpOptions } from './options.js';
+
+/** A whole request read by the BOSH wire. */
+export interface WireRequest extends RequestLike {
+  method: 'POST' | 'OPTIONS';
+  body: Buffer;
+}
 
 export interface BoshEndpoint {
   /** Handles the request when it is for a BOSH path and returns true; false leaves it to the caller. */
   handle(req: IncomingMessage, res: ServerResponse): boolean;
+  /** A request on a BOSH path that the wire read whole. */
+  handleWire(req: WireRequest, res: BoshResponse): void;
+  /** bosh.maxBodyBytes: the wire leaves larger bodies to node's HTTP server. */
+  maxBodyBytes: number;
   service: BoshService;
 }
 
@@ -37,13 +49,25 @@ export function contentTypeProblem(header: string | undefined): string | undefin
 
 const PATHS = new Set<string>(BOSH_PATHS);
 
+/** Whether a request target (path and query) is one of the BOSH paths. */
+export function isBoshTarget(url: string): boolean {
+  const query = url.indexOf('?');
+  return PATHS.has(query < 0 ? url : url.slice(0, query));
+}
+
+/** readBody's answer for a body that is already whole. */
+function bodyWithin(body: Buffer, maxLimit: number, limitFor: (prefix: Buffer) => number): BodyRead {
+  const prefix = body.subarray(0, 1024);
+  return body.length > Math.min(maxLimit, limitFor(prefix)) ? { prefix } : { bytes: body };
+}
+
 export function createBoshEndpoint(core: Core, options: BoshOptions, http: HttpOptions, init?: BoshServiceInit): BoshEndpoint {
   const service = new BoshService(core, options, init);
   const origins = new OriginPolicy(http.corsOrigins);
-  const refuse = (res: ServerResponse, status: number, condition: 'bad-request' | 'policy-violation', text: string) =>
+  const refuse = (res: BoshResponse, status: number, condition: 'bad-request' | 'policy-violation', text: string) =>
     writeReply(res, status, DEFAULT_CONTENT_TYPE, terminateBody(condition, text));
 
-  const preflight = (req: IncomingMessage, res: ServerResponse) => {
+  const preflight = (req: RequestLike, res: BoshResponse) => {
     const allowed = origins.decide(req.headers.origin, req.headers.host);
     if (allowed === false) {
       res.writeHead(403, { 'Content-Type': 'text/plain; charset=utf-8' }).end('origin not allowed (http.corsOrigins)');
@@ -52,11 +76,12 @@ export function createBoshEndpoint(core: Core, options: BoshOptions, http: HttpO
     res.writeHead(204, allowed ? { ...PREFLIGHT_HEADERS, 'Access-Control-Allow-Origin': allowed, Vary: 'Origin' } : {}).end();
   };
 
-  const post = async (req: IncomingMessage, res: ServerResponse) => {
+  /** `read` gets the body within its limit; `discard` drops a body that will not be read. */
+  const post = async (req: RequestLike, res: BoshResponse, read: (maxLimit: number, limitFor: (prefix: Buffer) => number) => Promise<BodyRead>, discard: () => void) => {
     const origin = req.headers.origin || undefined;
     const allowed = origins.decide(origin, req.headers.host);
     if (allowed === false) {
-      req.resume();
+      discard();
       return refuse(res, 403, 'policy-violation', `origin ${origin} is not allowed (http.corsOrigins)`);
     }
     if (allowed) {
@@ -65,7 +90,7 @@ export function createBoshEndpoint(core: Core, options: BoshOptions, http: HttpO
     }
     const typeProblem = contentTypeProblem(req.headers['content-type']);
     if (typeProblem) {
-      req.resume();
+      discard();
       return refuse(res, 200, 'bad-request', typeProblem);
     }
     // Before authentication (a creation request, or a session that has not authenticated) a body
@@ -76,35 +101,40 @@ export function createBoshEndpoint(core: Core, options: BoshOptions, http: HttpO
       isAuthenticated = service.isAuthenticated(sidHint(prefix));
       return Math.min(maxLimit, core.xmlLimits(isAuthenticated).maxStanzaBytes);
     };
-    const read = await readBody(req, maxLimit, limitFor);
-    if (!read.bytes) {
+    const body = await read(maxLimit, limitFor);
+    if (!body.bytes) {
       res.setHeader('Connection', 'close');
       const limit = Math.min(maxLimit, core.xmlLimits(isAuthenticated).maxStanzaBytes);
       const text = `request body larger than ${limit} bytes (bosh.maxBodyBytes${isAuthenticated ? '' : ', xml.maxStanzaBytesBeforeAuth'})`;
-      return service.refuseBody(sidHint(read.prefix), 'policy-violation', text, res);
+      return service.refuseBody(sidHint(body.prefix), 'policy-violation', text, res);
     }
-    let body;
+    let parsed;
     try {
-      body = parseDocument(read.bytes, core.xmlLimits(isAuthenticated), { wrapperDepth: 1 });
+      parsed = parseDocument(body.bytes, core.xmlLimits(isAuthenticated), { wrapperDepth: 1 });
     } catch (err) {
       if (!(err instanceof StreamError)) throw err;
       const condition = err.condition === 'policy-violation' ? 'policy-violation' : 'bad-request';
       // A body we cannot read ends its session for real (XEP-0124 §17.2), or the next rid would wait for this one forever.
-      return service.refuseBody(sidHint(read.bytes), condition, `${err.condition}: ${err.text ?? 'the body is not acceptable XML'} (XEP-0124 §6)`, res);
+      return service.refuseBody(sidHint(body.bytes), condition, `${err.condition}: ${err.text ?? 'the body is not acceptable XML'} (XEP-0124 §6)`, res);
     }
-    service.handle(body, { res, isSecure: isSecureRequest(req, http.trustProxy), remoteAddress: clientAddress(req, http.trustProxy) });
+    service.handle(parsed, { res, isSecure: isSecureRequest(req, http.trustProxy), remoteAddress: clientAddress(req, http.trustProxy) });
+  };
+
+  // One request fails, never the process (issue #7 §1).
+  const failed = (res: BoshResponse) => (err: unknown) => {
+    core.log.error({ err }, 'unexpected failure handling a BOSH request');
+    refuse(res, 500, 'bad-request', 'internal error');
+  };
+
+  const handleWire = (req: WireRequest, res: BoshResponse): void => {
+    if (req.method === 'OPTIONS') return preflight(req, res);
+    post(req, res, async (maxLimit, limitFor) => bodyWithin(req.body, maxLimit, limitFor), () => {}).catch(failed(res));
   };
 
   const handle = (req: IncomingMessage, res: ServerResponse): boolean => {
-    const url = req.url ?? '/';
-    const query = url.indexOf('?');
-    if (!PATHS.has(query < 0 ? url : url.slice(0, query))) return false;
+    if (!isBoshTarget(req.url ?? '/')) return false;
     if (req.method === 'POST') {
-      post(req, res).catch((err: unknown) => {
-        // One request fails, never the process (issue #7 §1).
-        core.log.error({ err }, 'unexpected failure handling a BOSH request');
-        refuse(res, 500, 'bad-request', 'internal error');
-      });
+      post(req, res, (maxLimit, limitFor) => readBody(req, maxLimit, limitFor), () => req.resume()).catch(failed(res));
     } else if (req.method === 'OPTIONS') {
       preflight(req, res);
     } else {
@@ -114,5 +144,5 @@ export function createBoshEndpoint(core: Core, options: BoshOptions, http: HttpO
     return true;
   };
 
-  return { handle, service };
+  return { handle, handleWire, maxBodyBytes: options.maxBodyBytes, service };
 }

@@ -2,8 +2,8 @@
 // clamped to the configured maxima, dispatches requests by sid, batches responses (one setImmediate
 // for every session with news) and runs one sweep for `wait` and inactivity instead of a timer per
 // request, so that thousands of idle long-polls cost little.
+import type { BoshResponse } from './bosh-response.js';
 import { randomBytes } from 'node:crypto';
-import type { ServerResponse } from 'node:http';
 import type { Element } from '@xmpp/xml';
 import type { Core, Counter } from '@deskchat/core';
 import { integer, negotiateVersion, readBoshRequest, readVersion, type BoshRequest } from './body-reader.js';
@@ -26,7 +26,7 @@ export interface BoshServiceInit {
 
 /** What the HTTP layer knows about one request. */
 export interface BoshHttpRequest {
-  res: ServerResponse;
+  res: BoshResponse;
   isSecure: boolean;
   remoteAddress: string;
 }
@@ -106,7 +106,7 @@ export class BoshService {
    * A body that could not be read (too large, not XML): the session it names, if any, ends with
    * `condition` (XEP-0124 §17.2) and this request gets the terminate; otherwise only the request does.
    */
-  refuseBody(sid: string | undefined, condition: 'bad-request' | 'policy-violation', text: string, res: ServerResponse): void {
+  refuseBody(sid: string | undefined, condition: 'bad-request' | 'policy-violation', text: string, res: BoshResponse): void {
     const session = sid === undefined ? undefined : this.sessions.get(sid);
     if (session) return session.terminate(condition, { text, res });
     this.reply(res, 200, DEFAULT_CONTENT_TYPE, terminateBody(condition, text));
@@ -227,7 +227,7 @@ export class BoshService {
   }
 
   /** A terminate for a request that belongs to no session (or could not be read). */
-  private refuse(res: ServerResponse, err: unknown, isLegacy: boolean): void {
+  private refuse(res: BoshResponse, err: unknown, isLegacy: boolean): void {
     if (!(err instanceof BoshError)) {
       this.core.log.error({ err }, 'unexpected failure handling a BOSH request');
       err = new BoshError('internal-server-error');
@@ -237,7 +237,7 @@ export class BoshService {
     this.reply(res, terminateStatus(condition, isLegacy), DEFAULT_CONTENT_TYPE, terminateBody(condition, text, uri));
   }
 
-  reply(res: ServerResponse, status: number, contentType: string, body: string): void {
+  reply(res: BoshResponse, status: number, contentType: string, body: string): void {
     writeReply(res, status, contentType, body);
   }
 

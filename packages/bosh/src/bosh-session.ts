@@ -9,7 +9,7 @@
 // takes over (§14.3); payloads wait for the next live request, and with none the inactivity clock
 // runs (§10). What the session never sends (inactivity, the queue bound, shutdown) is handed back to
 // core, which routes the messages to the user's other resources or offline storage.
-import type { ServerResponse } from 'node:http';
+import type { BoshResponse } from './bosh-response.js';
 import type { Element } from '@xmpp/xml';
 import { StreamError } from '@deskchat/protocol';
 import type { BoshProgress, BoshState, NodeAddress, Session, Transport } from '@deskchat/core';
@@ -30,7 +30,7 @@ export class HeldRequest {
 
   constructor(
     readonly rid: number,
-    public res: ServerResponse,
+    public res: BoshResponse,
     readonly deadline: number,
     /** Extra response attributes (`report`/`time`, §9.2). */
     readonly attrs: string,
@@ -41,7 +41,7 @@ export class HeldRequest {
 
 /** Where a held response's 'close' listener finds its request (one shared listener, no closure per request). */
 const HELD = Symbol('bosh held request');
-type WatchedResponse = ServerResponse & { [HELD]?: HeldRequest };
+type WatchedResponse = BoshResponse & { [HELD]?: HeldRequest };
 
 /** 'close' before we answered: the client gave up on this connection (a reload, a network change). */
 function onResponseClosed(this: WatchedResponse): void {
@@ -52,7 +52,7 @@ function onResponseClosed(this: WatchedResponse): void {
 
 interface AheadRequest {
   request: BoshRequest;
-  res: ServerResponse;
+  res: BoshResponse;
   arrivedAt: number;
 }
 
@@ -126,7 +126,7 @@ export class BoshSession implements Transport {
       if (!state.responses.some((r) => r.rid === rid)) pending.push(rid);
     }
     bosh.window.restore(record.highestRid, state.responses, pending);
-    for (const rid of pending) (bosh.detached ??= new Map()).set(rid, new HeldRequest(rid, undefined as unknown as ServerResponse, now + params.wait * 1000, '', false));
+    for (const rid of pending) (bosh.detached ??= new Map()).set(rid, new HeldRequest(rid, undefined as unknown as BoshResponse, now + params.wait * 1000, '', false));
     for (const entry of state.outbox) bosh.out.push(entry.xml);
     bosh.isOpening = false;
     bosh.isCreationAnswered = true;
@@ -179,7 +179,7 @@ export class BoshSession implements Transport {
   }
 
   /** The session creation request: hold it and open the stream (its features fill the response). */
-  start(request: BoshRequest, res: ServerResponse, now: number): void {
+  start(request: BoshRequest, res: BoshResponse, now: number): void {
     if (this.terminated) return this.deliverTerminate(res); // core refused the session at once
     this.hold(new HeldRequest(request.rid, res, now + this.params.wait * 1000, '', false));
     const attrs = streamHeader(request, request.xmppVersion);
@@ -194,7 +194,7 @@ export class BoshSession implements Transport {
   }
 
   /** Every later request of the session. */
-  receive(request: BoshRequest, res: ServerResponse, now: number): void {
+  receive(request: BoshRequest, res: BoshResponse, now: number): void {
     if (this.terminated) return this.deliverTerminate(res);
     const verdict = this.window.classify(request.rid);
     if (verdict === 'cached') return this.service.reply(res, 200, this.params.contentType, this.window.cached(request.rid)!.body);
@@ -227,7 +227,7 @@ export class BoshSession implements Transport {
   }
 
   /** §14.3: a resent request whose original is still open (or whose connection closed): answer on the new HTTP request instead. */
-  private takeOver(rid: number, res: ServerResponse): void {
+  private takeOver(rid: number, res: BoshResponse): void {
     const detached = this.detached?.get(rid);
     if (detached) {
       this.detached!.delete(rid);
@@ -270,7 +270,7 @@ export class BoshSession implements Transport {
   }
 
   /** A new request, in rid order. */
-  private process(request: BoshRequest, res: ServerResponse, now: number): void {
+  private process(request: BoshRequest, res: BoshResponse, now: number): void {
     const { rid } = request;
     this.window.advance(rid);
     this.forgetOldDetached(rid);
@@ -411,7 +411,7 @@ export class BoshSession implements Transport {
    */
   terminate(
     condition: TerminalCondition | undefined,
-    options: { inner?: string; text?: string; res?: ServerResponse; cause?: StreamError; isQueueHandedBack?: boolean },
+    options: { inner?: string; text?: string; res?: BoshResponse; cause?: StreamError; isQueueHandedBack?: boolean },
   ): void {
     if (this.terminated) {
       if (options.res) this.deliverTerminate(options.res);
@@ -421,7 +421,7 @@ export class BoshSession implements Transport {
     const inner = (options.inner ?? '') + reasonElement(options.text);
     const attrs = terminateAttrs(condition);
     const status = terminateStatus(condition, this.params.ver === undefined);
-    const targets: ServerResponse[] = [];
+    const targets: BoshResponse[] = [];
     for (const h of this.held) if (!h.res.destroyed) targets.push(h.res);
     for (const a of this.ahead?.values() ?? []) if (!a.res.destroyed) targets.push(a.res);
     if (options.res) targets.push(options.res);
@@ -450,7 +450,7 @@ export class BoshSession implements Transport {
     this.persistence = undefined;
   }
 
-  private deliverTerminate(res: ServerResponse): void {
+  private deliverTerminate(res: BoshResponse): void {
     this.service.reply(res, this.terminated!.status, this.params.contentType, this.terminated!.body);
     this.terminated!.unsent = undefined;
     this.service.remove(this);

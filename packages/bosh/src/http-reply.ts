@@ -1,8 +1,9 @@
-// Writing BOSH responses straight to node's ServerResponse (the router sets `ctx.respond = false`
-// so that a held request keeps nothing of Koa alive), and reading request bodies within a limit.
-import type { IncomingMessage, ServerResponse } from 'node:http';
+// Writing BOSH responses (to node's ServerResponse or the wire's lean response), and reading request
+// bodies within a limit.
+import type { IncomingMessage } from 'node:http';
+import type { BoshResponse } from './bosh-response.js';
 
-export function writeReply(res: ServerResponse, status: number, contentType: string, body: string): void {
+export function writeReply(res: BoshResponse, status: number, contentType: string, body: string): void {
   if (res.writableEnded || res.destroyed) return;
   res.writeHead(status, { 'Content-Type': contentType, 'Content-Length': Buffer.byteLength(body), 'Cache-Control': 'no-store' });
   res.end(body);

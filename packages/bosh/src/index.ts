@@ -1,6 +1,8 @@
 // @deskchat/bosh: XMPP over BOSH (XEP-0124, XEP-0206) and over WebSocket (RFC 7395) behind core's
 // Session port. Exports a request handler and an upgrade handler for the node's one HTTP server; never listens.
-export { createBoshEndpoint, contentTypeProblem, type BoshEndpoint } from './bosh-http.js';
+export { createBoshEndpoint, contentTypeProblem, isBoshTarget, type BoshEndpoint, type WireRequest } from './bosh-http.js';
+export { frontBoshWire, parseHead, type BoshWire, type BoshWireOptions } from './bosh-wire.js';
+export type { BoshResponse } from './bosh-response.js';
 export { clientAddress, isSecureRequest } from './client-address.js';
 export { BoshService, type BoshServiceInit, type BoshHttpRequest } from './bosh-service.js';
 export { BoshSession } from './bosh-session.js';

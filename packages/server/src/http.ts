@@ -6,7 +6,7 @@ import http from 'node:http';
 import https from 'node:https';
 import Koa from 'koa';
 import type { Core } from '@deskchat/core';
-import { OriginPolicy, attachWebSocket, createBoshEndpoint, type BoshService, type WebSocketEndpoint } from '@deskchat/bosh';
+import { OriginPolicy, attachWebSocket, createBoshEndpoint, frontBoshWire, type BoshService, type BoshWire, type WebSocketEndpoint } from '@deskchat/bosh';
 import { createPublicRouter } from '@deskchat/admin';
 import { createFilesRouter, expectContinue, FILE_UPLOAD_SERVICE, type UploadService } from '@deskchat/files';
 import type { ServerConfig } from './config.js';
@@ -16,6 +16,8 @@ import { serveStatic, webAppDir } from './static-files.js';
 export interface HttpSurface {
   readonly server: http.Server;
   readonly bosh: BoshService;
+  /** Reads plain BOSH requests on the raw socket, in front of node's HTTP server. */
+  readonly boshWire: BoshWire;
   readonly websocket: WebSocketEndpoint;
   /** After core's shutdown: answers what BOSH still holds, closes WebSockets, then the server. */
   close(): Promise<void>;
@@ -69,13 +71,19 @@ export function createHttpSurface(core: Core, config: ServerConfig, tls?: { cert
   // files.uploadSeconds (120 s by default) in all. Uploads are also cut after
   // files.uploadIdleSeconds of silence; other bodies stay small (bosh.maxBodyBytes).
   server.requestTimeout = Math.max(30_000, config.files.uploadSeconds * 1000);
+  // Plain BOSH requests are read on the raw socket, without node's HTTP objects (a long-polling
+  // client keeps two connections for as long as it is signed in); anything else goes to node's
+  // HTTP server above (packages/bosh/src/bosh-wire.ts).
+  const wire = frontBoshWire(server, bosh, { maxHeadBytes: 16 * 1024, requestTimeoutMs: server.headersTimeout, keepAliveTimeoutMs: server.keepAliveTimeout });
   const websocket = attachWebSocket(server, core, { pingInterval: config.c2s.keepaliveInterval, idleTimeout: config.c2s.idleTimeout }, config.http);
   return {
     server,
     bosh: bosh.service,
+    boshWire: wire,
     websocket,
     close: async () => {
       bosh.service.close();
+      wire.close();
       await websocket.close();
       const closed = new Promise((resolve) => server.close(resolve));
       server.closeIdleConnections();

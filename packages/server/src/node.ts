@@ -2,7 +2,7 @@
 // listeners, cluster membership. Holds no protocol logic.
 import fs from 'node:fs';
 import type { Server } from 'node:net';
-import type { BoshService } from '@deskchat/bosh';
+import type { BoshService, BoshWire } from '@deskchat/bosh';
 import { Core, Membership, clusterModule, coreModules, defaultMechanisms, type Logger, type NodeAddress } from '@deskchat/core';
 import { createC2sServers } from '@deskchat/c2s';
 import { adhocModule, adminCommands, createLdapPasswordVerifier, imModules, registerModule } from '@deskchat/im';
@@ -30,6 +30,8 @@ export interface RunningNode {
   readonly ports: { c2s: number; directTls?: number; http: number; admin: number; proxy: number };
   /** The BOSH connection manager (tests and metrics look at its sessions). */
   readonly bosh: BoshService;
+  /** The BOSH wire in front of the HTTP server (tests look at the connections it reads). */
+  readonly boshWire: BoshWire;
   /** In a cluster: this node's membership (heartbeats, fencing, takeovers) and the cluster's registry. */
   readonly membership?: Membership;
   readonly cluster?: ClusterBackend;
@@ -150,7 +152,7 @@ export async function startNode(config: ServerConfig, log: Logger): Promise<Runn
     for (const server of [...listening, httpSurface.server, proxy.server]) server.on('error', (err) => log.error({ err }, 'a listening socket failed'));
     membership?.start();
     log.info({ domain: core.domain, ...ports, tls: !!tls, dataDir: config.dataDir, maxConnections: guard.maxConnections, ...(cluster ? { node: cluster.self.name, pair: cluster.self.pair } : {}) }, 'DeskChat node started');
-    return { core, metrics, ports, bosh: httpSurface.bosh, ...(membership ? { membership } : {}), ...(cluster ? { cluster } : {}), close: closeAll };
+    return { core, metrics, ports, bosh: httpSurface.bosh, boshWire: httpSurface.boshWire, ...(membership ? { membership } : {}), ...(cluster ? { cluster } : {}), close: closeAll };
   } catch (err) {
     await closeAll();
     throw err;
