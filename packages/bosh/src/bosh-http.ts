@@ -27,8 +27,12 @@ export interface BoshEndpoint {
   handle(req: IncomingMessage, res: ServerResponse): boolean;
   /** A request on a BOSH path that the wire read whole. */
   handleWire(req: WireRequest, res: BoshResponse): void;
-  /** bosh.maxBodyBytes: the wire leaves larger bodies to node's HTTP server. */
-  maxBodyBytes: number;
+  /**
+   * The largest body the wire reads itself: the limit before authentication (xml.maxStanzaBytesBeforeAuth,
+   * within bosh.maxBodyBytes), so that no connection makes it buffer more than that. A larger body
+   * streams through node's HTTP server, which applies the limit of the session it names.
+   */
+  wireBodyBytes: number;
   service: BoshService;
 }
 
@@ -144,5 +148,6 @@ export function createBoshEndpoint(core: Core, options: BoshOptions, http: HttpO
     return true;
   };
 
-  return { handle, handleWire, maxBodyBytes: options.maxBodyBytes, service };
+  const wireBodyBytes = Math.min(options.maxBodyBytes, core.xmlLimits(false).maxStanzaBytes);
+  return { handle, handleWire, wireBodyBytes, service };
 }

@@ -50,8 +50,8 @@ describe('parseHead', () => {
 });
 
 /** A stand-in endpoint: echoes the body, or holds requests whose body is "hold". */
-class Endpoint implements Pick<BoshEndpoint, 'handleWire' | 'maxBodyBytes'> {
-  maxBodyBytes = 1024;
+class Endpoint implements Pick<BoshEndpoint, 'handleWire' | 'wireBodyBytes'> {
+  wireBodyBytes = 1024;
   held: BoshResponse[] = [];
   closedUnanswered = 0;
   handleWire(req: WireRequest, res: BoshResponse): void {
@@ -187,6 +187,29 @@ describe('the BOSH wire', () => {
     expect((await other.response()).body).toBe('node:GET:');
     conn.socket.destroy();
     other.socket.destroy();
+  });
+
+  it('leaves a body larger than it reads to node (which streams it within the session’s limit)', async () => {
+    const { port, wire, nodeRequests } = await start();
+    const conn = new Conn(port);
+    conn.write(post('b'.repeat(1025)));
+    expect((await conn.response()).body).toBe(`node:POST:${'b'.repeat(1025)}`);
+    expect(nodeRequests).toEqual(['POST /http-bind']);
+    expect(wire.connections).toBe(0);
+    conn.socket.destroy();
+  });
+
+  it('leaves at once to node what cannot be a BOSH request: TLS on the plain port, bare LF line ends (400)', async () => {
+    const { port, nodeRequests } = await start();
+    const tls = new Conn(port);
+    tls.socket.write(Buffer.from([0x16, 0x03, 0x01, 0x02, 0x00, 0x01, 0x00, 0x01, 0xfc, 0x03, 0x03]));
+    expect((await tls.response()).status).toBe(400);
+    const lf = new Conn(port);
+    lf.write('POST /http-bind HTTP/1.1\nHost: x\nContent-Length: 2\n\nlf');
+    // Node's parser refuses bare LF line ends: it is node that answers, not the wire that waits.
+    expect((await lf.response()).status).toBe(400);
+    expect(nodeRequests).toEqual([]);
+    lf.socket.destroy();
   });
 
   it('leaves a head too large for it to node, which refuses it (431)', async () => {

@@ -4,7 +4,7 @@
 // BOSH client keeps two connections per session for as long as it is signed in. The wire takes
 // every new connection of the node's HTTP server and reads it as HTTP/1.1 itself while the requests
 // are plain BOSH requests: POST or OPTIONS to a BOSH path, HTTP/1.1, a Content-Length body within
-// bosh.maxBodyBytes, no Transfer-Encoding, Expect or Upgrade, well-formed header lines. At the first
+// the limit before authentication (endpoint.wireBodyBytes), no Transfer-Encoding, Expect or Upgrade, well-formed header lines. At the first
 // request that is anything else it hands the connection, with the bytes it has read, to node's HTTP
 // server, which has every other answer (Koa's routes, the WebSocket upgrade, 100-continue, chunked
 // bodies, 400 and 431 for what is malformed) — so the wire need not parse what it does not take.
@@ -44,6 +44,16 @@ interface Head {
 }
 
 const CRLF2 = Buffer.from('\r\n\r\n');
+const LFLF = Buffer.from('\n\n');
+const POST = Buffer.from('POST /');
+const OPTIONS = Buffer.from('OPTIONS /');
+
+/** Whether the start of a request can still be a BOSH request's. */
+function mayBeBosh(start: Buffer): boolean {
+  const prefix = start[0] === 0x4f ? OPTIONS : POST;
+  const n = Math.min(start.length, prefix.length);
+  return start.compare(prefix, 0, n, 0, n) === 0;
+}
 const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 // Visible ASCII, space and tab (RFC 9110 §5.5; obs-text is left to node's parser).
 const FIELD_VALUE = /^[\t\x20-\x7e]*$/;
@@ -222,7 +232,7 @@ class WireConnection {
     this.pending = this.pending ? Buffer.concat([this.pending, chunk]) : chunk;
     if (this.response) {
       // Pipelined behind a request still being answered: kept, within the bounds of one request.
-      if (this.pending.length > this.wire.options.maxHeadBytes + this.wire.endpoint.maxBodyBytes) this.socket.destroy();
+      if (this.pending.length > this.wire.options.maxHeadBytes + this.wire.endpoint.wireBodyBytes) this.socket.destroy();
       return;
     }
     if (this.startedAt === 0) {
@@ -241,11 +251,13 @@ class WireConnection {
     if (!this.head) {
       const end = pending.indexOf(CRLF2);
       if (end < 0) {
-        if (pending.length > this.wire.options.maxHeadBytes) this.handOver();
+        // Not a BOSH request (another method, TLS on the plain port), bare LF line ends, or a head
+        // too large: node's HTTP server answers those at once.
+        if (!mayBeBosh(pending) || pending.includes(LFLF) || pending.length > this.wire.options.maxHeadBytes) this.handOver();
         return;
       }
       const head = end <= this.wire.options.maxHeadBytes ? parseHead(pending.toString('latin1', 0, end)) : undefined;
-      if (!head || head.contentLength > this.wire.endpoint.maxBodyBytes) return this.handOver();
+      if (!head || head.contentLength > this.wire.endpoint.wireBodyBytes) return this.handOver();
       this.head = head;
       this.headBytes = end + 4;
     }
