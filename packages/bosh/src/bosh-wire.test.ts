@@ -88,7 +88,7 @@ async function start(timeouts: { requestTimeoutMs?: number; keepAliveTimeoutMs?:
     req.on('end', () => res.end(`node:${req.method}:${body}`));
   });
   const endpoint = new Endpoint();
-  const wire = frontBoshWire(server, endpoint as unknown as BoshEndpoint, { maxHeadBytes: 4096, requestTimeoutMs: timeouts.requestTimeoutMs ?? 5000, keepAliveTimeoutMs: timeouts.keepAliveTimeoutMs ?? 5000 });
+  const wire = frontBoshWire(server, endpoint as unknown as BoshEndpoint, { maxHeadBytes: 4096, requestTimeoutMs: timeouts.requestTimeoutMs ?? 5000, keepAliveTimeoutMs: timeouts.keepAliveTimeoutMs ?? 5000, sweepIntervalMs: 50 });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   rig = { server, wire, endpoint, port: (server.address() as net.AddressInfo).port, nodeRequests };
   return rig;

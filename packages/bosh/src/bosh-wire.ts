@@ -26,6 +26,8 @@ export interface BoshWireOptions {
   requestTimeoutMs: number;
   /** An idle keep-alive connection closes after this (node's keepAliveTimeout). */
   keepAliveTimeoutMs: number;
+  /** How often the deadlines above are checked (default 1 s; they may pass by up to this much). */
+  sweepIntervalMs?: number;
 }
 
 export interface BoshWire {
@@ -186,9 +188,6 @@ type WireSocket = Socket & { [CONNECTION]?: WireConnection; encrypted?: boolean 
 function onWireData(this: WireSocket, chunk: Buffer): void {
   this[CONNECTION]?.received(chunk);
 }
-function onWireTimeout(this: WireSocket): void {
-  this.destroy();
-}
 /** The client closed its side (node's HTTP server is half-open): as node does, the connection ends. */
 function onWireEnd(this: WireSocket): void {
   this.end();
@@ -207,6 +206,11 @@ class WireConnection {
   private headBytes = 0;
   /** When the request being read began (0: between requests). */
   private startedAt = 0;
+  /**
+   * When the connection is closed if nothing changes (0: never, while its request is answered).
+   * One sweep checks them all, rather than a timer per socket that every read and write re-arms.
+   */
+  deadline: number;
   private response: WireResponse | undefined;
   keepAlive = true;
 
@@ -216,12 +220,11 @@ class WireConnection {
   ) {
     socket[CONNECTION] = this;
     socket.on('data', onWireData);
-    socket.on('timeout', onWireTimeout);
     socket.on('end', onWireEnd);
     socket.on('close', onWireClose);
     socket.on('error', ignoreError);
     // A new connection must bring its first request as soon as any other (node's headersTimeout).
-    socket.setTimeout(wire.options.requestTimeoutMs);
+    this.deadline = Date.now() + wire.options.requestTimeoutMs;
   }
 
   get keepAliveSeconds(): number {
@@ -237,9 +240,7 @@ class WireConnection {
     }
     if (this.startedAt === 0) {
       this.startedAt = Date.now();
-      this.socket.setTimeout(this.wire.options.requestTimeoutMs);
-    } else if (Date.now() - this.startedAt > this.wire.options.requestTimeoutMs) {
-      return void this.socket.destroy();
+      this.deadline = this.startedAt + this.wire.options.requestTimeoutMs;
     }
     this.next();
   }
@@ -269,8 +270,8 @@ class WireConnection {
     this.startedAt = 0;
     this.keepAlive = head.keepAlive;
     const response = (this.response = new WireResponse(this));
-    // Held: the BOSH session answers it (at the latest after `wait`); no timeout of the wire's.
-    this.socket.setTimeout(0);
+    // Held: the BOSH session answers it (at the latest after `wait`); no deadline of the wire's.
+    this.deadline = 0;
     const request: WireRequest = { method: head.method, headers: head.headers, body: pending.subarray(this.headBytes, total), socket: this.socket };
     this.wire.endpoint.handleWire(request, response);
   }
@@ -288,10 +289,10 @@ class WireConnection {
     this.socket.write(text);
     if (this.pending) {
       this.startedAt = Date.now();
-      this.socket.setTimeout(this.wire.options.requestTimeoutMs);
+      this.deadline = this.startedAt + this.wire.options.requestTimeoutMs;
       this.next();
     } else {
-      this.socket.setTimeout(this.wire.options.keepAliveTimeoutMs);
+      this.deadline = Date.now() + this.wire.options.keepAliveTimeoutMs;
     }
   }
 
@@ -305,11 +306,9 @@ class WireConnection {
   private handOver(): void {
     const socket = this.socket;
     socket.removeListener('data', onWireData);
-    socket.removeListener('timeout', onWireTimeout);
     socket.removeListener('end', onWireEnd);
     socket.removeListener('close', onWireClose);
     socket.removeListener('error', ignoreError);
-    socket.setTimeout(0);
     socket[CONNECTION] = undefined;
     this.wire.forget(this);
     // Paused so that the bytes given back are read, in order, by node's listener once it is attached.
@@ -329,6 +328,7 @@ class WireConnection {
 
 class Wire implements BoshWire {
   private readonly open = new Set<WireConnection>();
+  private sweeper: NodeJS.Timeout | undefined;
 
   constructor(
     readonly endpoint: BoshEndpoint,
@@ -343,6 +343,16 @@ class Wire implements BoshWire {
   accept(socket: Socket): void {
     if (socket.destroyed) return;
     this.open.add(new WireConnection(socket, this));
+    if (!this.sweeper) {
+      this.sweeper = setInterval(() => this.sweep(), this.options.sweepIntervalMs ?? 1000);
+      this.sweeper.unref();
+    }
+  }
+
+  /** Closes the connections whose request did not arrive in time, or that stayed idle too long. */
+  private sweep(): void {
+    const now = Date.now();
+    for (const connection of this.open) if (connection.deadline !== 0 && now > connection.deadline) connection.socket.destroy();
   }
 
   forget(connection: WireConnection): void {
@@ -350,6 +360,7 @@ class Wire implements BoshWire {
   }
 
   close(): void {
+    clearInterval(this.sweeper);
     for (const connection of this.open) connection.end();
   }
 }
