@@ -20,8 +20,8 @@ describe('parseHead', () => {
       contentLength: 12,
       keepAlive: true,
     });
-    expect(head(['OPTIONS /httpbinding?x=1 HTTP/1.1', 'Origin: https://a.example'])).toMatchObject({ method: 'OPTIONS', contentLength: 0 });
-    expect(head(['POST /http-bind HTTP/1.1', 'Content-Length: 0', 'Connection: Close'])).toMatchObject({ keepAlive: false });
+    expect(head(['OPTIONS /httpbinding?x=1 HTTP/1.1', 'Host: a', 'Origin: https://a.example'])).toMatchObject({ method: 'OPTIONS', contentLength: 0 });
+    expect(head(['POST /http-bind HTTP/1.1', 'Host: a', 'Content-Length: 0', 'Connection: Close'])).toMatchObject({ keepAlive: false });
   });
 
   it('joins repeated fields as node does, and keeps the first Host', () => {
@@ -30,20 +30,21 @@ describe('parseHead', () => {
   });
 
   it.each([
-    ['another path', ['POST /chat/ HTTP/1.1', 'Content-Length: 0']],
-    ['another method', ['GET /http-bind HTTP/1.1']],
-    ['HTTP/1.0', ['POST /http-bind HTTP/1.0', 'Content-Length: 0']],
-    ['a chunked body', ['POST /http-bind HTTP/1.1', 'Transfer-Encoding: chunked']],
-    ['no Content-Length', ['POST /http-bind HTTP/1.1']],
-    ['two Content-Lengths', ['POST /http-bind HTTP/1.1', 'Content-Length: 1', 'Content-Length: 1']],
-    ['a Content-Length that is not a number', ['POST /http-bind HTTP/1.1', 'Content-Length: +1']],
-    ['Expect: 100-continue', ['POST /http-bind HTTP/1.1', 'Content-Length: 1', 'Expect: 100-continue']],
-    ['an upgrade', ['POST /http-bind HTTP/1.1', 'Content-Length: 0', 'Connection: Upgrade', 'Upgrade: h2c']],
-    ['a folded header line', ['POST /http-bind HTTP/1.1', 'Content-Length: 0', 'X-A: 1', ' 2']],
-    ['a control character in a value', ['POST /http-bind HTTP/1.1', 'Content-Length: 0', 'X-A: a\rb']],
-    ['a bad field name', ['POST /http-bind HTTP/1.1', 'Content-Length: 0', 'X A: 1']],
-    ['a malformed request line', ['POST  /http-bind HTTP/1.1', 'Content-Length: 0']],
-    ['an OPTIONS with a body', ['OPTIONS /http-bind HTTP/1.1', 'Content-Length: 3']],
+    ['no Host', ['POST /http-bind HTTP/1.1', 'Content-Length: 0']],
+    ['another path', ['POST /chat/ HTTP/1.1', 'Host: a', 'Content-Length: 0']],
+    ['another method', ['GET /http-bind HTTP/1.1', 'Host: a']],
+    ['HTTP/1.0', ['POST /http-bind HTTP/1.0', 'Host: a', 'Content-Length: 0']],
+    ['a chunked body', ['POST /http-bind HTTP/1.1', 'Host: a', 'Transfer-Encoding: chunked']],
+    ['no Content-Length', ['POST /http-bind HTTP/1.1', 'Host: a']],
+    ['two Content-Lengths', ['POST /http-bind HTTP/1.1', 'Host: a', 'Content-Length: 1', 'Content-Length: 1']],
+    ['a Content-Length that is not a number', ['POST /http-bind HTTP/1.1', 'Host: a', 'Content-Length: +1']],
+    ['Expect: 100-continue', ['POST /http-bind HTTP/1.1', 'Host: a', 'Content-Length: 1', 'Expect: 100-continue']],
+    ['an upgrade', ['POST /http-bind HTTP/1.1', 'Host: a', 'Content-Length: 0', 'Connection: Upgrade', 'Upgrade: h2c']],
+    ['a folded header line', ['POST /http-bind HTTP/1.1', 'Host: a', 'Content-Length: 0', 'X-A: 1', ' 2']],
+    ['a control character in a value', ['POST /http-bind HTTP/1.1', 'Host: a', 'Content-Length: 0', 'X-A: a\rb']],
+    ['a bad field name', ['POST /http-bind HTTP/1.1', 'Host: a', 'Content-Length: 0', 'X A: 1']],
+    ['a malformed request line', ['POST  /http-bind HTTP/1.1', 'Host: a', 'Content-Length: 0']],
+    ['an OPTIONS with a body', ['OPTIONS /http-bind HTTP/1.1', 'Host: a', 'Content-Length: 3']],
   ])('leaves %s to node', (_what, lines) => {
     expect(head(lines)).toBeUndefined();
   });
@@ -242,7 +243,7 @@ describe('the BOSH wire', () => {
   it('closes a connection whose request does not arrive whole in time, but not one that is held', async () => {
     const { port, endpoint } = await start({ requestTimeoutMs: 300, keepAliveTimeoutMs: 300 });
     const slow = new Conn(port);
-    slow.write('POST /http-bind HTTP/1.1\r\nContent-Length: 10\r\n\r\nabc');
+    slow.write('POST /http-bind HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\nabc');
     const held = new Conn(port);
     held.write(post('hold'));
     const idle = new Conn(port);

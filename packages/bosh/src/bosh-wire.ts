@@ -100,6 +100,8 @@ export function parseHead(text: string, isBoshPath: (target: string) => boolean 
     if (previous === undefined) headers[name] = value;
     else if (!FIRST_WINS.has(name)) headers[name] = `${previous as string}, ${value}`;
   }
+  // RFC 9112 §3.2: an HTTP/1.1 request without Host is refused (node's HTTP server answers 400).
+  if (headers.host === undefined) return undefined;
   if (method === 'POST' && contentLength === undefined) return undefined;
   if (method === 'OPTIONS' && (contentLength ?? 0) !== 0) return undefined;
   return { method, headers, contentLength: contentLength ?? 0, keepAlive };
@@ -290,7 +292,10 @@ class WireConnection {
     if (this.pending) {
       this.startedAt = Date.now();
       this.deadline = this.startedAt + this.wire.options.requestTimeoutMs;
-      this.next();
+      // Not from inside the answer: the BOSH session that wrote it may still be walking its requests.
+      queueMicrotask(() => {
+        if (!this.response && !this.socket.destroyed) this.next();
+      });
     } else {
       this.deadline = Date.now() + this.wire.options.keepAliveTimeoutMs;
     }
