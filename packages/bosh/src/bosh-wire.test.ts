@@ -240,6 +240,24 @@ describe('the BOSH wire', () => {
     expect(endpoint.held[0]!.destroyed).toBe(true);
   });
 
+  it('at shutdown closes idle connections at once and held ones with their answer', async () => {
+    const { port, wire, endpoint } = await start();
+    const idle = new Conn(port);
+    idle.write(post('x'));
+    await idle.response();
+    const held = new Conn(port);
+    held.write(post('hold'));
+    await until(() => endpoint.held.length === 1);
+    wire.close();
+    await idle.untilClosed();
+    expect(held.closed).toBe(false);
+    endpoint.held[0]!.writeHead(200, {}).end('last');
+    const reply = await held.response();
+    expect(reply.body).toBe('last');
+    expect(reply.head).toContain('Connection: close');
+    await held.untilClosed();
+  });
+
   it('closes a connection whose request does not arrive whole in time, but not one that is held', async () => {
     const { port, endpoint } = await start({ requestTimeoutMs: 300, keepAliveTimeoutMs: 300 });
     const slow = new Conn(port);

@@ -33,7 +33,7 @@ export interface BoshWireOptions {
 export interface BoshWire {
   /** Connections the wire reads now (not those it handed to node's HTTP server). */
   readonly connections: number;
-  /** At shutdown, after the BOSH service answered what it held: ends every connection of the wire. */
+  /** At shutdown, after the BOSH service answered what it held: ends every connection of the wire (drops it 2 s later). */
   close(): void;
 }
 
@@ -45,6 +45,8 @@ interface Head {
   keepAlive: boolean;
 }
 
+/** At shutdown, how long connections may take to close before they are dropped. */
+const CLOSE_GRACE_MS = 2000;
 const CRLF2 = Buffer.from('\r\n\r\n');
 const LFLF = Buffer.from('\n\n');
 const POST = Buffer.from('POST /');
@@ -367,6 +369,10 @@ class Wire implements BoshWire {
   close(): void {
     clearInterval(this.sweeper);
     for (const connection of this.open) connection.end();
+    // A client that never closes its side must not keep the server from closing (as node's closeAllConnections).
+    setTimeout(() => {
+      for (const connection of this.open) connection.socket.destroy();
+    }, CLOSE_GRACE_MS).unref();
   }
 }
 
