@@ -137,7 +137,7 @@ describe('/metrics (Prometheus text format)', () => {
   it('needs credentials, and lists the node metrics and the process metrics', async () => {
     expect((await api('/metrics', { token: null })).status).toBe(401);
     const value = await metrics();
-    for (const name of ['deskchat_sessions', 'deskchat_connections', 'deskchat_sign_ins_total', 'deskchat_stanzas_routed_total', 'deskchat_load_limit_refusals_total', 'deskchat_offline_messages', 'deskchat_bosh_held_requests', 'nodejs_eventloop_lag_seconds', 'process_resident_memory_bytes']) {
+    for (const name of ['deskchat_sessions', 'deskchat_connections', 'deskchat_sign_ins_total', 'deskchat_stanzas_routed_total', 'deskchat_load_limit_refusals_total', 'deskchat_offline_messages', 'deskchat_bosh_held_requests', 'deskchat_bosh_wire_connections', 'nodejs_eventloop_lag_seconds', 'process_resident_memory_bytes']) {
       expect(() => value(name)).not.toThrow();
     }
   });

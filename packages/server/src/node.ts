@@ -104,7 +104,7 @@ export async function startNode(config: ServerConfig, log: Logger): Promise<Runn
   const proxy = core.services.get(PROXY_SERVICE) as Socks5Proxy;
   for (const server of [c2s.starttls, c2s.directTls, httpSurface.server, proxy.server]) if (server) guard.guard(server);
   // The admin API (design §6): its own port, bound to loopback by default.
-  const nodeMetrics = instrumentNode({ core, metrics, bosh: httpSurface.bosh, ...(backend.offlineCount ? { offlineQueue: backend.offlineCount } : {}) });
+  const nodeMetrics = instrumentNode({ core, metrics, bosh: httpSurface.bosh, boshWire: httpSurface.boshWire, ...(backend.offlineCount ? { offlineQueue: backend.offlineCount } : {}) });
   if (cluster) instrumentCluster(metrics, { core, registry: cluster.registry, self: cluster.self });
   await createFirstAdmin(config, backend.adminStores, log);
   const admin = createAdminServer({

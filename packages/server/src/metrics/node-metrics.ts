@@ -3,13 +3,15 @@
 // counters are driven from core's hook events, so no other package carries instrumentation except
 // BOSH's terminations (counted where they happen, in bosh-session.ts).
 import type { Core, MetricLabels, Metrics, TransportKind } from '@deskchat/core';
-import type { BoshService } from '@deskchat/bosh';
+import type { BoshService, BoshWire } from '@deskchat/bosh';
 import type {} from '@deskchat/files'; // its hook events ('files/refused', 'files/stored')
 
 export interface NodeMetricsSources {
   core: Core;
   metrics: Metrics;
   bosh?: BoshService;
+  /** The BOSH wire in front of the HTTP server. */
+  boshWire?: BoshWire;
   /** Every stored offline message (the backend's count; undefined when it cannot count). */
   offlineQueue?: () => Promise<number>;
   /** Admin page sign-ins refused while throttled. */
@@ -115,6 +117,10 @@ export function instrumentNode(sources: NodeMetricsSources): NodeMetrics {
     const bosh = sources.bosh;
     metrics.gaugeFrom({ name: 'deskchat_bosh_sessions', help: 'BOSH sessions held by the connection manager' }, () => bosh.sessions.size);
     metrics.gaugeFrom({ name: 'deskchat_bosh_held_requests', help: 'BOSH requests held open (long polls)' }, boshHeld);
+  }
+  if (sources.boshWire) {
+    const wire = sources.boshWire;
+    metrics.gaugeFrom({ name: 'deskchat_bosh_wire_connections', help: 'HTTP connections the BOSH wire reads itself (plain BOSH requests on the raw socket)' }, () => wire.connections);
   }
   metrics.counterFrom({ name: 'deskchat_admin_sign_ins_total', help: 'Admin page sign-ins by result (ok, failed, throttled)', labelNames: ['result'] }, () => adminSignIns.samples());
 
