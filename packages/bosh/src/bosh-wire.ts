@@ -45,6 +45,8 @@ interface Head {
   keepAlive: boolean;
 }
 
+/** How long after the advertised keep-alive timeout an idle connection is closed (node's buffer). */
+const KEEP_ALIVE_GRACE_MS = 1000;
 /** At shutdown, how long connections may take to close before they are dropped. */
 const CLOSE_GRACE_MS = 2000;
 const CRLF2 = Buffer.from('\r\n\r\n');
@@ -299,7 +301,9 @@ class WireConnection {
         if (!this.response && !this.socket.destroyed) this.next();
       });
     } else {
-      this.deadline = Date.now() + this.wire.options.keepAliveTimeoutMs;
+      // As node's HTTP server: a second past the advertised `Keep-Alive: timeout`, so that a client
+      // that reuses the connection up to that moment does not meet the close on its way.
+      this.deadline = Date.now() + this.wire.options.keepAliveTimeoutMs + KEEP_ALIVE_GRACE_MS;
     }
   }
 
