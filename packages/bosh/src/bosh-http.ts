@@ -13,7 +13,7 @@ import { BoshService, type BoshServiceInit } from './bosh-service.js';
 import { clientAddress, isSecureRequest, type RequestLike } from './client-address.js';
 import { BOSH_PATHS, DEFAULT_CONTENT_TYPE } from './constants.js';
 import { OriginPolicy, PREFLIGHT_HEADERS } from './cors.js';
-import { readBody, sidHint, writeReply, type BodyRead } from './http-reply.js';
+import { bodyWithin, readBody, sidHint, writeReply, type BodyRead } from './http-reply.js';
 import type { BoshOptions, HttpOptions } from './options.js';
 
 /** A whole request read by the BOSH wire. */
@@ -57,12 +57,6 @@ const PATHS = new Set<string>(BOSH_PATHS);
 export function isBoshTarget(url: string): boolean {
   const query = url.indexOf('?');
   return PATHS.has(query < 0 ? url : url.slice(0, query));
-}
-
-/** readBody's answer for a body that is already whole. */
-function bodyWithin(body: Buffer, maxLimit: number, limitFor: (prefix: Buffer) => number): BodyRead {
-  const prefix = body.subarray(0, 1024);
-  return body.length > Math.min(maxLimit, limitFor(prefix)) ? { prefix } : { bytes: body };
 }
 
 export function createBoshEndpoint(core: Core, options: BoshOptions, http: HttpOptions, init?: BoshServiceInit): BoshEndpoint {

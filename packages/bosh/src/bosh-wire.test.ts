@@ -169,6 +169,23 @@ describe('the BOSH wire', () => {
     conn.socket.destroy();
   });
 
+  it('leaves the connection alone when an answered response is dropped later (its next request lives on)', async () => {
+    const { port, endpoint } = await start();
+    const conn = new Conn(port);
+    conn.write(post('hold'));
+    await until(() => endpoint.held.length === 1);
+    const first = endpoint.held[0]!;
+    first.writeHead(200, {}).end('one');
+    expect((await conn.response()).body).toBe('one');
+    conn.write(post('hold'));
+    await until(() => endpoint.held.length === 2);
+    first.destroy(); // e.g. a resend taking over a rid whose answer already went out
+    endpoint.held[1]!.writeHead(200, {}).end('two');
+    expect((await conn.response()).body).toBe('two');
+    expect(conn.closed).toBe(false);
+    conn.socket.destroy();
+  });
+
   it('hands a connection to node at the first request it does not take, with the bytes it read', async () => {
     const { port, wire, nodeRequests } = await start();
     const conn = new Conn(port);

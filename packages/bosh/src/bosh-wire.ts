@@ -3,11 +3,12 @@
 // objects, and the native state behind them; `scripts/node-http-floor.mjs`), and a long-polling
 // BOSH client keeps two connections per session for as long as it is signed in. The wire takes
 // every new connection of the node's HTTP server and reads it as HTTP/1.1 itself while the requests
-// are plain BOSH requests: POST or OPTIONS to a BOSH path, HTTP/1.1, a Content-Length body within
-// the limit before authentication (endpoint.wireBodyBytes), no Transfer-Encoding, Expect or Upgrade, well-formed header lines. At the first
-// request that is anything else it hands the connection, with the bytes it has read, to node's HTTP
-// server, which has every other answer (Koa's routes, the WebSocket upgrade, 100-continue, chunked
-// bodies, 400 and 431 for what is malformed) — so the wire need not parse what it does not take.
+// are plain BOSH requests: POST or OPTIONS to a BOSH path, HTTP/1.1 with Host, a Content-Length body
+// within the limit before authentication (endpoint.wireBodyBytes), no Transfer-Encoding, Expect or
+// Upgrade, well-formed header lines. At the first request that is anything else it hands the
+// connection, with the bytes it has read, to node's HTTP server, which has every other answer
+// (Koa's routes, the WebSocket upgrade, 100-continue, chunked bodies, 400 and 431 for what is
+// malformed) — so the wire need not parse what it does not take.
 //
 // One request at a time per connection, in order: a pipelined request waits, buffered, until the
 // one before it is answered (a held BOSH request may take `wait` seconds). The socket is read all
@@ -53,13 +54,6 @@ const CRLF2 = Buffer.from('\r\n\r\n');
 const LFLF = Buffer.from('\n\n');
 const POST = Buffer.from('POST /');
 const OPTIONS = Buffer.from('OPTIONS /');
-
-/** Whether the start of a request can still be a BOSH request's. */
-function mayBeBosh(start: Buffer): boolean {
-  const prefix = start[0] === 0x4f ? OPTIONS : POST;
-  const n = Math.min(start.length, prefix.length);
-  return start.compare(prefix, 0, n, 0, n) === 0;
-}
 const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 // Visible ASCII, space and tab (RFC 9110 §5.5; obs-text is left to node's parser).
 const FIELD_VALUE = /^[\t\x20-\x7e]*$/;
@@ -70,16 +64,23 @@ const LEFT_TO_NODE = new Set(['transfer-encoding', 'expect', 'upgrade', 'http2-s
 /** As node: a repeated field among these keeps its first value; others are joined with ', '. */
 const FIRST_WINS = new Set(['host', 'content-type', 'user-agent', 'authorization', 'referer']);
 
+/** Whether the start of a request can still be a BOSH request's. */
+function mayBeBosh(start: Buffer): boolean {
+  const prefix = start[0] === 0x4f ? OPTIONS : POST;
+  const n = Math.min(start.length, prefix.length);
+  return start.compare(prefix, 0, n, 0, n) === 0;
+}
+
 /**
  * Reads one request head (without its final CRLF CRLF); undefined when the wire does not take it.
  */
-export function parseHead(text: string, isBoshPath: (target: string) => boolean = isBoshTarget): Head | undefined {
+export function parseHead(text: string): Head | undefined {
   const lines = text.split('\r\n');
   const requestLine = lines[0]!.split(' ');
   if (requestLine.length !== 3) return undefined;
   const [method, target, version] = requestLine as [string, string, string];
   if ((method !== 'POST' && method !== 'OPTIONS') || version !== 'HTTP/1.1') return undefined;
-  if (!TARGET.test(target) || !isBoshPath(target)) return undefined;
+  if (!TARGET.test(target) || !isBoshTarget(target)) return undefined;
   const headers: IncomingHttpHeaders = {};
   let contentLength: number | undefined;
   let keepAlive = true;
@@ -170,8 +171,9 @@ class WireResponse implements BoshResponse {
     this.connection.answered(text + body, closes);
   }
 
+  /** As node's ServerResponse: once answered, the connection is no longer this response's to drop. */
   destroy(): void {
-    this.connection.socket.destroy();
+    if (!this.writableEnded) this.connection.socket.destroy();
   }
 
   once(_event: 'close', listener: () => void): this {

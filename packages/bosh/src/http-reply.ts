@@ -56,6 +56,12 @@ export function readBody(req: IncomingMessage, maxLimit: number, limitFor: (pref
   });
 }
 
+/** readBody's answer for a body that is already whole (the BOSH wire reads bodies itself). */
+export function bodyWithin(body: Buffer, maxLimit: number, limitFor: (prefix: Buffer) => number): BodyRead {
+  const prefix = body.subarray(0, PREFIX_BYTES);
+  return body.length > Math.min(maxLimit, limitFor(prefix)) ? { prefix } : { bytes: body };
+}
+
 /**
  * The sid of a BOSH body from its first bytes, without parsing it (it may be too large or not XML):
  * so that such a request ends its session at once instead of leaving a gap in the rids (issue #7 §3).
