@@ -5,7 +5,7 @@
 import type { BoshResponse } from './bosh-response.js';
 import { randomBytes } from 'node:crypto';
 import type { Element } from '@xmpp/xml';
-import type { Core, Counter } from '@deskchat/core';
+import { ownString, type Core, type Counter } from '@deskchat/core';
 import { integer, negotiateVersion, readBoshRequest, readVersion, type BoshRequest } from './body-reader.js';
 import { terminateBody } from './body-writer.js';
 import { BoshError, terminateStatus } from './conditions.js';
@@ -137,7 +137,8 @@ export class BoshService {
         polling: o.polling,
         maxPause: o.maxPause,
         ver: ver && negotiateVersion(ver),
-        contentType: a.content ?? DEFAULT_CONTENT_TYPE,
+        // Kept for the session's life: not a view of the whole request body.
+        contentType: a.content === undefined || a.content === DEFAULT_CONTENT_TYPE ? DEFAULT_CONTENT_TYPE : ownString(a.content),
         isAckEnabled: a.ack !== undefined,
         keys: request.newkey ? new KeySequence(request.newkey) : undefined,
         isSecure: http.isSecure,

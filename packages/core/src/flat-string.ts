@@ -10,3 +10,13 @@ export function flatString(s: string): string {
   void Number(s);
   return s;
 }
+
+/**
+ * A copy of `s` that does not keep alive the text it was cut from. V8 makes a substring of 13
+ * characters or more (an attribute value read from a request body) a view of the whole body: kept
+ * for a session's life, the view keeps the body. For well-formed text (XML character data has no
+ * lone surrogates, which UTF-8 cannot carry).
+ */
+export function ownString(s: string): string {
+  return s.length < 13 ? s : Buffer.from(s, 'utf8').toString('utf8');
+}

@@ -50,3 +50,4 @@ export { Membership, ClusterJoinError, type MembershipOptions } from './cluster/
 export { takeOver, mayTakeOver, type TakeoverResult } from './cluster/takeover.js';
 export { noopMetrics, type Metrics, type MetricSpec, type MetricLabels, type MetricSample, type Counter, type Gauge, type Histogram } from './metrics.js';
 export { SessionLoadLimit, parseLoadLimits, DEFAULT_LOAD_LIMITS, LOAD_LIMIT_TEXT, type LoadLimits } from './load-limit.js';
+export { flatString, ownString } from './flat-string.js';

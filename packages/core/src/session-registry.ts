@@ -1,36 +1,30 @@
 // The local session registry: bound sessions of this node by user and resource. The cluster's
 // session directory (which node holds which full JID) is a separate, shared port.
+import { ResourceTable } from './resource-table.js';
 import type { Session } from './session.js';
 
 export class SessionRegistry {
-  private readonly byUser = new Map<string, Map<string, Session>>();
+  private readonly byUser = new ResourceTable<Session>((session) => session.jid!.resource);
   private count = 0;
 
   add(session: Session): void {
-    const { local, resource } = session.jid!;
-    let resources = this.byUser.get(local);
-    if (!resources) this.byUser.set(local, (resources = new Map()));
-    if (!resources.has(resource)) this.count++;
-    resources.set(resource, session);
+    if (!this.byUser.set(session.jid!.local, session)) this.count++;
   }
 
   remove(session: Session): void {
     if (!session.jid) return;
     const { local, resource } = session.jid;
-    const resources = this.byUser.get(local);
-    if (resources?.get(resource) !== session) return; // already replaced by a newer session
-    resources.delete(resource);
+    if (this.byUser.get(local, resource) !== session) return; // already replaced by a newer session
+    this.byUser.delete(local, resource);
     this.count--;
-    if (resources.size === 0) this.byUser.delete(local);
   }
 
   get(username: string, resource: string): Session | undefined {
-    return this.byUser.get(username)?.get(resource);
+    return this.byUser.get(username, resource);
   }
 
   forUser(username: string): Session[] {
-    const resources = this.byUser.get(username);
-    return resources ? [...resources.values()] : [];
+    return this.byUser.valuesOf(username);
   }
 
   get size(): number {
@@ -38,8 +32,6 @@ export class SessionRegistry {
   }
 
   all(): IterableIterator<Session> {
-    return (function* (map) {
-      for (const resources of map.values()) yield* resources.values();
-    })(this.byUser);
+    return this.byUser.values();
   }
 }

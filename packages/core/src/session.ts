@@ -10,6 +10,7 @@ import type { Transport } from './transport.js';
 import { isLoopbackAddress } from './transport.js';
 import type { Core } from './core.js';
 import { SaslNegotiation } from './stream/sasl-negotiation.js';
+import { SessionData } from './session-data.js';
 import { handleBind } from './stream/bind.js';
 import { prepareOutgoing } from './stream/stanza-checks.js';
 import type { EntryFlags } from './volatile/index.js';
@@ -47,7 +48,7 @@ export class Session {
   /** This session's carbons and roster-interest flags as last set (`setFlags`); the directory holds them for the cluster. */
   readonly flags = { carbons: false, interested: false };
   /** Per-session data for modules that only this node needs, keyed by module. Shared facts go to the session directory (`setFlags`). */
-  readonly data = new Map<string, unknown>();
+  readonly data = new SessionData();
   /** Counted by core's admission (limits per node and per address); a refused stream is not. */
   isAdmitted = false;
   /** XEP-0198 stream management, once enabled or resumed on this stream. */
@@ -58,7 +59,8 @@ export class Session {
   isClosedByClient = false;
   /** A resumption is running: a connection lost meanwhile is handled when it is done. */
   private resuming?: { lost?: { error?: StreamError } };
-  private readonly sasl: SaslNegotiation;
+  /** Until authenticated (dropped then: a node keeps thousands of signed-in sessions). */
+  private sasl?: SaslNegotiation;
   private redirectOnRestart?: StreamError;
   private negotiationTimer?: NodeJS.Timeout;
 
@@ -131,7 +133,7 @@ export class Session {
         features.cnode(xml('starttls', { xmlns: NS.TLS }, ...(this.core.options.requireTls ? [xml('required')] : [])));
         if (this.mustStartTls) return features; // RFC 6120 §5.3.1: nothing else until TLS is done
       }
-      const mechanisms = this.sasl.mechanismsElement();
+      const mechanisms = this.sasl!.mechanismsElement();
       // Extensions inside <mechanisms/> (XEP-0233 <hostname/>: the home and backup nodes of the user named in the header).
       for (const el of await this.core.hooks.collect('stream-features/mechanisms', { session: this })) mechanisms.cnode(el);
       features.cnode(mechanisms);
@@ -171,7 +173,7 @@ export class Session {
     if (ns === NS.SM) return this.core.sm.handle(this, el);
     if (ns === NS.SASL) {
       if (this.state !== 'open') throw new StreamError('policy-violation', 'already authenticated');
-      return this.sasl.handle(el);
+      return this.sasl!.handle(el);
     }
     const isStanza = el.name === 'iq' || el.name === 'message' || el.name === 'presence';
     // Not counted by XEP-0198 (§4: only stanzas are).
@@ -206,6 +208,7 @@ export class Session {
   async onAuthenticated(username: string): Promise<void> {
     this.username = username;
     this.state = 'authenticated';
+    this.sasl = undefined;
     if (this.isAdmitted) this.core.admission.authenticated(this.transport.remoteAddress);
     this.armNegotiationTimer(this.core.options.limits.negotiationTimeout, 'no resource bound within limits.negotiationTimeout');
     this.transport.resetStream();

@@ -46,8 +46,10 @@ class Pinger {
     return true;
   }
 
-  stop(recorder: Recorder): void {
+  /** Stops pinging; a ping still in flight gets two seconds to be answered before it counts as unanswered. */
+  async stop(recorder: Recorder): Promise<void> {
     clearInterval(this.timer);
+    for (const until = Date.now() + 2000; this.pending.size > 0 && Date.now() < until; ) await new Promise((resolve) => setTimeout(resolve, 10));
     recorder.count('ping-unanswered', this.pending.size);
     this.pending.clear();
   }
@@ -82,7 +84,7 @@ export const idleHold: Scenario = {
       pinger.histogramName = 'ping-hold';
       await new Promise((resolve) => setTimeout(resolve, args.seconds * 1000));
       recorder.count('alive', openConnections(context).length);
-      pinger.stop(recorder);
+      await pinger.stop(recorder);
     },
     close: (context, _args, recorder) => closeAll(context, recorder),
   },

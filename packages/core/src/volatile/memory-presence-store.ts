@@ -2,40 +2,35 @@
 // outside sources go to a PresenceStateStore (durable on a single node: SQLite), everything else
 // stays in memory and dies with the process, as presence should.
 import { flatString } from '../flat-string.js';
+import { ResourceTable } from '../resource-table.js';
 import { MemoryPresenceStateStore } from '../storage/memory-presence-state.js';
 import type { PresenceStateStore } from '../storage/presence-state.js';
 import type { AvailableRecord, LastSeen, PresenceStore } from './presence-store.js';
 
 export class MemoryPresenceStore implements PresenceStore {
-  private readonly available = new Map<string, Map<string, AvailableRecord>>();
+  private readonly available = new ResourceTable<AvailableRecord>((record) => record.resource);
   private readonly directed = new Map<string, { sessionId: string; targets: Set<string> }>();
 
   constructor(private readonly durable: PresenceStateStore = new MemoryPresenceStateStore()) {}
   async setAvailable(username: string, resource: string, sessionId: string, stanza: string): Promise<string | undefined> {
-    let records = this.available.get(username);
-    if (!records) this.available.set(username, (records = new Map()));
-    const previous = records.get(resource);
     // Kept as long as the resource is available: flat, not the serialiser's tree of pieces.
-    records.set(resource, { resource, sessionId, stanza: flatString(stanza) });
-    return previous?.stanza;
+    return this.available.set(username, { resource, sessionId, stanza: flatString(stanza) })?.stanza;
   }
 
   async clearAvailable(username: string, resource: string, sessionId: string): Promise<string | undefined> {
-    const records = this.available.get(username);
-    const record = records?.get(resource);
+    const record = this.available.get(username, resource);
     if (!record || record.sessionId !== sessionId) return undefined;
-    records!.delete(resource);
-    if (records!.size === 0) this.available.delete(username);
+    this.available.delete(username, resource);
     return record.stanza;
   }
 
   async getAvailable(username: string, resource: string): Promise<AvailableRecord | undefined> {
-    const record = this.available.get(username)?.get(resource);
+    const record = this.available.get(username, resource);
     return record && { ...record };
   }
 
   async availableOf(username: string): Promise<AvailableRecord[]> {
-    return [...(this.available.get(username)?.values() ?? [])].map((r) => ({ ...r }));
+    return this.available.valuesOf(username).map((r) => ({ ...r }));
   }
 
   async addDirected(username: string, resource: string, sessionId: string, target: string): Promise<void> {
@@ -75,7 +70,7 @@ export class MemoryPresenceStore implements PresenceStore {
   }
 
   async removeUser(username: string): Promise<void> {
-    this.available.delete(username);
+    this.available.deleteUser(username);
     for (const key of this.directed.keys()) if (key.startsWith(`${username}/`)) this.directed.delete(key);
     await this.durable.removeUser(username);
   }

@@ -133,7 +133,9 @@ export const pepModule: Module<PepOptions> = {
       const me = session.jid!;
       const interest = await caps.learn(stanza, me);
       const before = (session.data.get(INTEREST) as Set<string> | undefined) ?? new Set<string>();
-      session.data.set(INTEREST, interest);
+      // Most clients announce no +notify features: nothing kept for them.
+      if (interest.size > 0) session.data.set(INTEREST, interest);
+      else session.data.delete(INTEREST);
       const fresh = [...interest].filter((n) => !before.has(n));
       if (fresh.length === 0 || clampPriority(stanza.getChildText('priority')) < 0) return; // §4.3.2: not to a negative priority
       const owners = [me.local!];

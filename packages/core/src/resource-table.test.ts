@@ -1,0 +1,102 @@
+import { describe, it, expect } from '@jest/globals';
+import v8 from 'node:v8';
+import vm from 'node:vm';
+import { ResourceTable } from './resource-table.js';
+
+v8.setFlagsFromString('--expose-gc');
+const gc = vm.runInNewContext('gc') as () => void;
+
+interface Entry {
+  resource: string;
+  n: number;
+}
+
+const table = () => new ResourceTable<Entry>((e) => e.resource);
+
+describe('ResourceTable', () => {
+  it('keeps one value per (user, resource), and returns the one a set replaces', () => {
+    const t = table();
+    expect(t.set('alice', { resource: 'desk', n: 1 })).toBeUndefined();
+    expect(t.get('alice', 'desk')).toEqual({ resource: 'desk', n: 1 });
+    expect(t.get('alice', 'phone')).toBeUndefined();
+    expect(t.get('bob', 'desk')).toBeUndefined();
+    expect(t.set('alice', { resource: 'desk', n: 2 })).toEqual({ resource: 'desk', n: 1 });
+    expect(t.valuesOf('alice')).toEqual([{ resource: 'desk', n: 2 }]);
+    expect(t.countOf('alice')).toBe(1);
+  });
+
+  it('holds several resources of a user, in the order they were added, and goes back to one', () => {
+    const t = table();
+    t.set('alice', { resource: 'desk', n: 1 });
+    expect(t.set('alice', { resource: 'phone', n: 2 })).toBeUndefined();
+    expect(t.set('alice', { resource: 'web', n: 3 })).toBeUndefined();
+    expect(t.countOf('alice')).toBe(3);
+    expect(t.valuesOf('alice').map((e) => e.n)).toEqual([1, 2, 3]);
+    expect(t.set('alice', { resource: 'phone', n: 4 })).toEqual({ resource: 'phone', n: 2 });
+    expect(t.get('alice', 'phone')?.n).toBe(4);
+
+    expect(t.delete('alice', 'desk')?.n).toBe(1);
+    expect(t.delete('alice', 'desk')).toBeUndefined();
+    expect(t.delete('alice', 'web')?.n).toBe(3);
+    expect(t.valuesOf('alice')).toEqual([{ resource: 'phone', n: 4 }]);
+    expect(t.get('alice', 'phone')?.n).toBe(4);
+    expect(t.get('alice', 'web')).toBeUndefined();
+    // From one value back to two, then none.
+    t.set('alice', { resource: 'desk', n: 5 });
+    expect(t.valuesOf('alice').map((e) => e.n)).toEqual([4, 5]);
+    expect(t.delete('alice', 'phone')?.n).toBe(4);
+    expect(t.delete('alice', 'desk')?.n).toBe(5);
+    expect(t.countOf('alice')).toBe(0);
+    expect(t.valuesOf('alice')).toEqual([]);
+  });
+
+  it('deletes only the resource asked for, and a user whole', () => {
+    const t = table();
+    t.set('alice', { resource: 'desk', n: 1 });
+    expect(t.delete('alice', 'phone')).toBeUndefined();
+    expect(t.delete('bob', 'desk')).toBeUndefined();
+    expect(t.countOf('alice')).toBe(1);
+    t.set('alice', { resource: 'phone', n: 2 });
+    t.set('bob', { resource: 'desk', n: 3 });
+    t.deleteUser('alice');
+    expect(t.countOf('alice')).toBe(0);
+    expect([...t.values()].map((e) => e.n)).toEqual([3]);
+  });
+
+  it('lists every value of every user', () => {
+    const t = table();
+    t.set('alice', { resource: 'desk', n: 1 });
+    t.set('bob', { resource: 'desk', n: 2 });
+    t.set('bob', { resource: 'phone', n: 3 });
+    expect([...t.values()].map((e) => e.n).sort()).toEqual([1, 2, 3]);
+  });
+});
+
+describe('ResourceTable memory', () => {
+  /** Heap taken by a table of `entries` (made beforehand, so that only the table is measured). */
+  function heapOf(entries: Entry[], fill: (entries: Entry[]) => unknown): number {
+    gc();
+    const before = process.memoryUsage().heapUsed;
+    const table = fill(entries);
+    gc();
+    const used = process.memoryUsage().heapUsed - before;
+    expect(table).toBeDefined();
+    return used;
+  }
+
+  it('holds users with one resource in far less heap than a Map per user', () => {
+    const entries = Array.from({ length: 20_000 }, (_, i) => ({ resource: `r${i % 3}`, n: i }));
+    const nested = heapOf(entries, (list) => {
+      const byUser = new Map<string, Map<string, Entry>>();
+      list.forEach((e, i) => byUser.set(`u${i}`, new Map([[e.resource, e]])));
+      return byUser;
+    });
+    const flat = heapOf(entries, (list) => {
+      const t = table();
+      list.forEach((e, i) => t.set(`u${i}`, e));
+      return t;
+    });
+    // A Map per user is ~180 bytes beside the outer table's slot: the table alone is under half.
+    expect(flat).toBeLessThan(nested * 0.5);
+  });
+});
