@@ -36,6 +36,8 @@ export interface BenchOptions {
   rates?: number[];
   durationS: number;
   holdS: number;
+  /** idle-hold: first hold half the sessions, to report what each added session costs (fixed costs cancel out). */
+  isMarginal: boolean;
   transports?: TransportName[];
   contacts: number;
   /** file-transfer: files uploaded (and downloaded) at once, one per user. */
@@ -84,6 +86,8 @@ Load (every run is bounded in count and time):
                     messages msg/s (2000), presence status changes/s (500)  max 200000
   --duration S      seconds per messages/presence step (10)               max 600
   --hold S          idle-hold seconds (30)                                max 600
+  --marginal        idle-hold: sign in half the sessions and hold them too, then the rest, and
+                    report the memory each added session costs between the two holds
   --transport LIST  bosh,ws,tcp (messages: all three; login, idle-hold: bosh; presence: tcp)
   --contacts K      presence-fanout contacts per user, even (10)
   --files N         file-transfer: parallel XEP-0363 uploads, then downloads (16)   max 200
@@ -120,12 +124,17 @@ export function parseOptions(argv: string[]): BenchOptions {
     redis: 'single',
     maxSeconds: 900,
     isVerbose: false,
+    isMarginal: false,
   };
   let serverPid: number | undefined;
   for (let i = 0; i < rest.length; i++) {
     const flag = rest[i];
     if (flag === '--verbose') {
       options.isVerbose = true;
+      continue;
+    }
+    if (flag === '--marginal') {
+      options.isMarginal = true;
       continue;
     }
     const value = rest[++i];

@@ -31,10 +31,11 @@ export class RidWindow {
   highest: number;
   /**
    * Buffered responses in rid order, and rids received but not answered. Small arrays, not a Map and
-   * a Set: a session holds one to three of each, and an idle node holds thousands of sessions.
+   * a Set: a session holds one to three of each, and an idle node holds thousands of sessions. They
+   * are replaced rather than pushed to: a push gives a small array room for 17.
    */
   private cache: Cached[] = [];
-  private unanswered: number[] = [];
+  private unanswered: number[];
   /**
    * After a session moved nodes, the client may be up to a window further than the recorded rid
    * (requests answered while earlier payloads were still being handled): accepted until the
@@ -52,7 +53,7 @@ export class RidWindow {
     readonly size: number,
   ) {
     this.highest = firstRid;
-    this.unanswered.push(firstRid);
+    this.unanswered = [firstRid];
   }
 
   /**
@@ -77,7 +78,7 @@ export class RidWindow {
 
   /** A new rid arrived (`next` or `ahead`). */
   receive(rid: number): void {
-    if (!this.unanswered.includes(rid)) this.unanswered.push(rid);
+    if (!this.unanswered.includes(rid)) this.unanswered = [...this.unanswered, rid];
   }
 
   /** The rid is being processed in order; `highest` moves up to it. */
@@ -93,7 +94,7 @@ export class RidWindow {
   answered(rid: number, body: string, now: number, isBuffered = true): void {
     this.forget(rid);
     if (!isBuffered) return;
-    this.cache.push({ rid, body, sentAt: now });
+    this.cache = [...this.cache, { rid, body, sentAt: now }];
     if (this.cache.length > 1 && this.cache[this.cache.length - 2].rid > rid) this.cache.sort((a, b) => a.rid - b.rid);
     // One more than the window: the client may still be missing every response of a full window plus the one before.
     if (this.cache.length > this.size + 1) this.cache.shift();

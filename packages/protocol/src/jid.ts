@@ -43,13 +43,24 @@ class ParsedJid extends JID {
 /** Outside the objects: a JID compares equal (`toEqual`, deep equality) whether or not it was asked. */
 const bareOf = new WeakMap<JID, JID>();
 
+/**
+ * Nearly every JID a node parses is in its own domain: the parsed JIDs share that one string rather
+ * than each keeping a copy (a node keeps a few JIDs per signed-in session).
+ */
+let lastDomain = '';
+function sameDomain(domain: string): string {
+  if (domain === lastDomain) return lastDomain;
+  lastDomain = domain;
+  return domain;
+}
+
 function parseUncached(value: string): JID | undefined {
   if (value.length > 3071) return undefined;
   // RFC 7622 §3.1: the resourcepart follows the first '/'; the localpart precedes the first '@' before it.
   const slash = value.indexOf('/');
   const bare = slash < 0 ? value : value.slice(0, slash);
   const at = bare.indexOf('@');
-  const domain = (at < 0 ? bare : bare.slice(at + 1)).toLowerCase();
+  const domain = sameDomain((at < 0 ? bare : bare.slice(at + 1)).toLowerCase());
   if (!domain || domain.length > MAX_PART || /[\s@/"&'<>\\]/.test(domain)) return undefined;
   let local: string | undefined;
   if (at >= 0) {

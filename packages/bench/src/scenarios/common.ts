@@ -19,6 +19,9 @@ export interface SignInOptions {
   onConnected?(connection: XmppConnection, local: number): void;
   /** Send initial presence (RFC 6121 §4.2) after bind. */
   sendPresence?: boolean;
+  /** Only this worker's users from `from` (inclusive) to `to` (exclusive), by local index. */
+  from?: number;
+  to?: number;
 }
 
 /** Signs in one user; records `name` latency from `dueAt`; stores the connection. */
@@ -58,14 +61,15 @@ export async function signInAll(context: WorkerContext, options: SignInOptions, 
 /** Starts sign-ins at `rate` per second (open loop: each is timed from when it was due). */
 export async function signInAtRate(context: WorkerContext, rate: number, options: SignInOptions, recorder: Recorder, name = 'login'): Promise<void> {
   const running: Promise<void>[] = [];
-  const count = context.init.count;
+  const from = options.from ?? 0;
+  const count = (options.to ?? context.init.count) - from;
   await pace({
     ratePerSecond: rate,
     durationMs: (count / rate) * 1000 + 1000,
     maxCount: count,
-    onDue: (local, dueAt) => {
+    onDue: (k, dueAt) => {
       recorder.mark(name, dueAt);
-      running.push(signIn(context, local, options, recorder, name, dueAt));
+      running.push(signIn(context, from + k, options, recorder, name, dueAt));
     },
   });
   await Promise.all(running);

@@ -74,10 +74,14 @@ export const idleHold: Scenario = {
   socketsPerUser: () => 2,
   needsHttp: () => true,
   workerPhases: {
-    async ramp(context, args: { rate: number; pingRate: number }, recorder) {
-      const pinger = new Pinger(context, args.pingRate);
-      context.state.pinger = pinger;
-      await signInAtRate(context, args.rate, { transport: 'bosh', onConnected: (c) => (c.onStanza = (e) => void pinger.onStanza(e)) }, recorder);
+    async ramp(context, args: { rate: number; pingRate: number; from?: number; to?: number }, recorder) {
+      const pinger = (context.state.pinger ??= new Pinger(context, args.pingRate)) as Pinger;
+      await signInAtRate(context, args.rate, { transport: 'bosh', onConnected: (c) => (c.onStanza = (e) => void pinger.onStanza(e)), from: args.from, to: args.to }, recorder);
+    },
+    /** --marginal: the first half of the sessions held, pings going on. */
+    async settle(context, args: { seconds: number }, recorder) {
+      await new Promise((resolve) => setTimeout(resolve, args.seconds * 1000));
+      recorder.count('alive', openConnections(context).length);
     },
     async hold(context, args: { seconds: number }, recorder) {
       const pinger = context.state.pinger as Pinger;
@@ -92,21 +96,37 @@ export const idleHold: Scenario = {
     const sessions = options.sessions;
     const rate = options.rates?.[0] ?? DEFAULT_RATE;
     const baseline = sampleProcesses(coordinator.serverPids);
+    const half = (count: number) => Math.floor(count / 2);
+    // --marginal: half the sessions first, held as long as all of them are later. The memory between
+    // the two holds is what sessions cost a node that is already warm (its young generation, code
+    // and caches at working size), which the first sessions of a fresh node also pay for.
+    let halfway: { alive: number; rss: number } | undefined;
+    let firstHalf = { ok: 0, failed: 0 };
+    if (options.isMarginal) {
+      const first = await coordinator.phase(
+        'ramp',
+        (w: { count: number }) => ({ rate: share(rate, w.count, sessions), pingRate: share(options.pingRate, w.count, sessions), to: half(w.count) }),
+        (sessions / 2 / rate) * 1000 + 180_000,
+      );
+      firstHalf = { ok: first.report.counts['login-ok'] ?? 0, failed: first.report.counts['login-failed'] ?? 0 };
+      const settled = await coordinator.phase('settle', { seconds: options.holdS }, options.holdS * 1000 + 60_000);
+      if (settled.server) halfway = { alive: settled.report.counts.alive ?? 0, rss: settled.server.rssMedian };
+    }
     const ramp = await coordinator.phase(
       'ramp',
-      (w: { count: number }) => ({ rate: share(rate, w.count, sessions), pingRate: share(options.pingRate, w.count, sessions) }),
+      (w: { count: number }) => ({ rate: share(rate, w.count, sessions), pingRate: share(options.pingRate, w.count, sessions), from: options.isMarginal ? half(w.count) : 0 }),
       (sessions / rate) * 1000 + 180_000,
     );
     const hold = await coordinator.phase('hold', { seconds: options.holdS }, options.holdS * 1000 + 60_000);
     const alive = hold.report.counts.alive ?? 0;
-    const signedIn = ramp.report.counts['login-ok'] ?? 0;
+    const signedIn = (ramp.report.counts['login-ok'] ?? 0) + firstHalf.ok;
     const span = ramp.report.spans.login;
     const pingRamp = latency(ramp.report, 'ping-ramp');
     const pingHold = latency(hold.report, 'ping-hold');
     const label = `bosh × ${sessions}`;
     const figures: Figure[] = [
-      { case: label, name: 'sessions alive', value: alive, unit: 'sessions', better: 'higher', note: `${signedIn} signed in, ${ramp.report.counts['login-failed'] ?? 0} failed, ${(ramp.report.counts.dropped ?? 0) + (hold.report.counts.dropped ?? 0)} dropped` },
-      { case: label, name: 'sign-ins/s', value: span && span[1] > span[0] ? signedIn / ((span[1] - span[0]) / 1000) : NaN, unit: '/s', better: 'higher', note: `offered ${rate}/s` },
+      { case: label, name: 'sessions alive', value: alive, unit: 'sessions', better: 'higher', note: `${signedIn} signed in, ${(ramp.report.counts['login-failed'] ?? 0) + firstHalf.failed} failed, ${(ramp.report.counts.dropped ?? 0) + (hold.report.counts.dropped ?? 0)} dropped` },
+      { case: label, name: 'sign-ins/s', value: span && span[1] > span[0] ? (signedIn - firstHalf.ok) / ((span[1] - span[0]) / 1000) : NaN, unit: '/s', better: 'higher', note: `offered ${rate}/s` },
       { case: label, name: 'sign-in p99', value: latency(ramp.report, 'login').p99, unit: 'ms', better: 'lower' },
       { case: label, name: 'ping p99 during sign-ins', value: pingRamp.p99, unit: 'ms', better: 'lower', note: `p50 ${pingRamp.p50} ms, p95 ${pingRamp.p95} ms, ${pingRamp.count} pings` },
       { case: label, name: 'ping p99 while idle', value: pingHold.p99, unit: 'ms', better: 'lower', note: `p50 ${pingHold.p50} ms, p95 ${pingHold.p95} ms, ${pingHold.count} pings, ${hold.report.counts['ping-unanswered'] ?? 0} unanswered` },
@@ -115,6 +135,19 @@ export const idleHold: Scenario = {
       const perSession = alive > 0 ? (hold.server.rssMedian - baseline.rss) / alive / 1024 : NaN;
       figures.push(
         { case: label, name: 'server memory per session', value: perSession, unit: 'KB', better: 'lower', note: `RSS ${mb(baseline.rss)} MB before, ${mb(hold.server.rssMedian)} MB held (median)` },
+      );
+      if (halfway && alive > halfway.alive) {
+        const added = alive - halfway.alive;
+        figures.push({
+          case: label,
+          name: 'server memory per added session',
+          value: (hold.server.rssMedian - halfway.rss) / added / 1024,
+          unit: 'KB',
+          better: 'lower',
+          note: `RSS ${mb(halfway.rss)} MB with ${halfway.alive} held, ${mb(hold.server.rssMedian)} MB with ${alive} (medians)`,
+        });
+      }
+      figures.push(
         { case: label, name: 'server CPU while idle', value: hold.server.cpuPercent, unit: '% of a core', better: 'lower' },
       );
     }
