@@ -101,13 +101,14 @@ describe('npm run bench (tiny scale against a DeskChat node on free ports)', () 
   });
 });
 
-describe('npm run bench -- idle-hold --marginal', () => {
-  it('holds half the sessions, then all, and gives the memory each added session cost', async () => {
-    const output = await bench(['idle-hold', '--sessions', '8', '--rate', '40', '--hold', '2', '--ping-rate', '10', '--wait', '10', '--workers', '2', '--marginal', '--max-seconds', '100']);
+describe('npm run bench -- idle-hold --warmup 4 --marginal', () => {
+  it('signs sessions in and out before the baseline, holds half the sessions, then all, and gives the memory each added session cost', async () => {
+    const output = await bench(['idle-hold', '--sessions', '8', '--rate', '40', '--hold', '2', '--ping-rate', '10', '--wait', '10', '--workers', '2', '--warmup', '4', '--marginal', '--max-seconds', '100']);
     expect({ code: output.code, stderr: output.stderr.slice(-2000) }).toEqual({ code: 0, stderr: expect.any(String) });
     const idle = output.runs.find((r) => r.scenario === 'idle-hold');
     expect(figure(idle, 'bosh × 8', 'sessions alive')).toBe(8);
     expect(idle?.result?.figures.find((f) => f.name === 'sessions alive')?.note).toMatch(/^8 signed in, 0 failed, 0 dropped/);
+    expect(idle?.result?.figures.find((f) => f.name === 'server memory per session')?.note).toMatch(/ before \(after 4 sessions signed in and out\), /);
     expect(figure(idle, 'bosh × 8', 'server memory per added session')).toEqual(expect.any(Number));
     expect(idle?.result?.figures.find((f) => f.name === 'server memory per added session')?.note).toMatch(/with 4 held, .* with 8 \(medians\)$/);
   }, 120_000);

@@ -38,6 +38,8 @@ export interface BenchOptions {
   holdS: number;
   /** idle-hold: first hold half the sessions, to report what each added session costs (fixed costs cancel out). */
   isMarginal: boolean;
+  /** idle-hold: sessions signed in and out before the baseline is taken. */
+  warmup: number;
   transports?: TransportName[];
   contacts: number;
   /** file-transfer: files uploaded (and downloaded) at once, one per user. */
@@ -88,6 +90,8 @@ Load (every run is bounded in count and time):
   --hold S          idle-hold seconds (30)                                max 600
   --marginal        idle-hold: sign in half the sessions and hold them too, then the rest, and
                     report the memory each added session costs between the two holds
+  --warmup N        idle-hold: sign N sessions in and out before measuring the server's memory
+                    at rest (its young generation, code and caches then at working size) (0)
   --transport LIST  bosh,ws,tcp (messages: all three; login, idle-hold: bosh; presence: tcp)
   --contacts K      presence-fanout contacts per user, even (10)
   --files N         file-transfer: parallel XEP-0363 uploads, then downloads (16)   max 200
@@ -125,6 +129,7 @@ export function parseOptions(argv: string[]): BenchOptions {
     maxSeconds: 900,
     isVerbose: false,
     isMarginal: false,
+    warmup: 0,
   };
   let serverPid: number | undefined;
   for (let i = 0; i < rest.length; i++) {
@@ -158,6 +163,7 @@ export function parseOptions(argv: string[]): BenchOptions {
       case '--rate': options.rates = value.split(',').map((v) => integer(flag, v, 1, 200_000)); break;
       case '--duration': options.durationS = integer(flag, value, 1, 600); break;
       case '--hold': options.holdS = integer(flag, value, 1, 600); break;
+      case '--warmup': options.warmup = integer(flag, value, 0, 40_000); break;
       case '--transport': options.transports = value.split(',').map(transport); break;
       case '--contacts': options.contacts = even(flag, integer(flag, value, 2, 200)); break;
       case '--files': options.files = integer(flag, value, 1, 200); break;

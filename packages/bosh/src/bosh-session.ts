@@ -368,8 +368,8 @@ export class BoshSession implements Transport {
     }
     const payload = held.isPause ? '' : this.out.take(this.service.options.maxResponseBytes);
     const count = held.isPause ? 0 : this.out.lastTaken;
+    this.window.answered(held.rid, attrs, payload, now, !held.isPause);
     const body = buildBody(attrs, payload);
-    this.window.answered(held.rid, body, now, !held.isPause);
     this.rules.answered(held.rid, payload !== '');
     this.lastResponseAt = now;
     if (!this.persistence) return this.service.reply(held.res, 200, this.params.contentType, body);

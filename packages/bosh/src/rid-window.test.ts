@@ -2,6 +2,7 @@
 // reports) as a pure unit.
 import { describe, it, expect } from '@jest/globals';
 import { RidWindow } from './rid-window.js';
+import { buildBody } from './body-writer.js';
 import { REPORT_AFTER_MS } from './constants.js';
 
 describe('RidWindow (XEP-0124 §14)', () => {
@@ -40,14 +41,24 @@ describe('RidWindow (XEP-0124 §14)', () => {
 
   it('answers a repeated rid with the exact buffered response (§14.3)', () => {
     const w = new RidWindow(100, 2);
-    w.answered(100, '<body a/>', 5);
+    w.answered(100, " a='1'", '<message/>', 5);
     expect(w.classify(100)).toBe('cached');
-    expect(w.cached(100)).toMatchObject({ body: '<body a/>', sentAt: 5 });
+    expect(w.cached(100)).toMatchObject({ body: "<body xmlns='http://jabber.org/protocol/httpbind' a='1'><message/></body>", sentAt: 5 });
+    expect(w.cached(100)!.body).toBe(buildBody(" a='1'", '<message/>'));
+  });
+
+  it('gives a response restored from another node back as the exact body recorded there (§14.3)', () => {
+    const w = new RidWindow(100, 2);
+    const recorded = "<body xmlns='http://jabber.org/protocol/httpbind' ack='104'><message id='m1'/></body>";
+    w.restore(105, [{ rid: 104, body: recorded, sentAt: 7 }], [105]);
+    expect(w.classify(104)).toBe('cached');
+    expect(w.cached(104)).toMatchObject({ body: recorded, sentAt: 7 });
+    expect(w.classify(105)).toBe('pending');
   });
 
   it('does not buffer the response to a pause request (§14.3)', () => {
     const w = new RidWindow(100, 2);
-    w.answered(100, '<body/>', 5, false);
+    w.answered(100, '', '', 5, false);
     expect(w.classify(100)).toBe('unknown');
   });
 
@@ -56,7 +67,7 @@ describe('RidWindow (XEP-0124 §14)', () => {
     for (let rid = 100; rid <= 104; rid++) {
       w.receive(rid);
       w.advance(rid);
-      w.answered(rid, `<body n='${rid}'/>`, rid);
+      w.answered(rid, '', `<n>${rid}</n>`, rid);
     }
     expect([100, 101, 102, 103, 104].map((rid) => w.classify(rid))).toEqual(['unknown', 'unknown', 'cached', 'cached', 'cached']);
   });
@@ -66,7 +77,7 @@ describe('RidWindow (XEP-0124 §14)', () => {
     for (const rid of [100, 101]) {
       w.receive(rid);
       w.advance(rid);
-      w.answered(rid, '<body/>', 0);
+      w.answered(rid, '', '', 0);
     }
     w.acknowledge(100);
     expect(w.classify(100)).toBe('unknown');
@@ -75,14 +86,14 @@ describe('RidWindow (XEP-0124 §14)', () => {
 
   it('reports a response the client has not acknowledged long after it was sent, with its age (§9.2)', () => {
     const w = new RidWindow(100, 2);
-    w.answered(100, '<body/>', 1000);
+    w.answered(100, '', '', 1000);
     expect(w.report(99, 1000 + REPORT_AFTER_MS - 1)).toBeUndefined();
     expect(w.report(99, 1000 + REPORT_AFTER_MS + 5)).toEqual({ report: 100, time: REPORT_AFTER_MS + 5 });
   });
 
   it('reports nothing when the client has every response', () => {
     const w = new RidWindow(100, 2);
-    w.answered(100, '<body/>', 0);
+    w.answered(100, '', '', 0);
     expect(w.report(100, 1_000_000)).toBeUndefined();
   });
 });

@@ -1,6 +1,8 @@
 // XEP-0124 §14 request ids for one session: the window of acceptable rids (§14.2), in-order
 // processing, and the buffer of sent responses that a repeated rid gets again (§14.3), trimmed by
 // the client's acknowledgements (§9.2). Pure: no I/O, no timers; the caller passes the time.
+import { flatString } from '@deskchat/core';
+import { buildBody } from './body-writer.js';
 import { REPORT_AFTER_MS } from './constants.js';
 
 /** What to do with a request, by its rid. */
@@ -17,13 +19,32 @@ export type RidVerdict =
   | 'unknown';
 
 export interface CachedResponse {
-  body: string;
-  sentAt: number;
+  readonly body: string;
+  readonly sentAt: number;
 }
 
 /** A buffered response and its rid. */
 export interface Cached extends CachedResponse {
-  rid: number;
+  readonly rid: number;
+}
+
+/**
+ * A response kept for a resend as its attributes and payload, the body made again if it is asked
+ * for: the sign-in's responses stay buffered until a few `wait` periods later on an idle session,
+ * and the `<body/>` around each is ~60 characters more per response on every session.
+ */
+class BufferedResponse implements Cached {
+  constructor(
+    readonly rid: number,
+    readonly sentAt: number,
+    /** Undefined when `text` is a whole body (one recorded by another node). */
+    private readonly attrs: string | undefined,
+    private readonly text: string,
+  ) {}
+
+  get body(): string {
+    return this.attrs === undefined ? this.text : buildBody(this.attrs, this.text);
+  }
 }
 
 export class RidWindow {
@@ -34,7 +55,7 @@ export class RidWindow {
    * a Set: a session holds one to three of each, and an idle node holds thousands of sessions. They
    * are replaced rather than pushed to: a push gives a small array room for 17.
    */
-  private cache: Cached[] = [];
+  private cache: BufferedResponse[] = [];
   private unanswered: number[];
   /**
    * After a session moved nodes, the client may be up to a window further than the recorded rid
@@ -65,7 +86,7 @@ export class RidWindow {
     this.highest = highest;
     this.restoredSlack = this.size;
     this.restoredAt = highest;
-    this.cache = [...responses].sort((a, b) => a.rid - b.rid);
+    this.cache = responses.map((r) => new BufferedResponse(r.rid, r.sentAt, undefined, r.body)).sort((a, b) => a.rid - b.rid);
     this.unanswered = [...pending];
   }
 
@@ -90,11 +111,15 @@ export class RidWindow {
     if (this.restoredSlack > 0 && this.highest >= this.restoredAt + this.size) this.restoredSlack = 0;
   }
 
-  /** The response to `rid` was sent; it is buffered unless it must not be (pause responses, §14.3). */
-  answered(rid: number, body: string, now: number, isBuffered = true): void {
+  /**
+   * The response to `rid` — `buildBody(attrs, payload)` — was sent; it is buffered unless it must not
+   * be (pause responses, §14.3).
+   */
+  answered(rid: number, attrs: string, payload: string, now: number, isBuffered = true): void {
     this.forget(rid);
     if (!isBuffered) return;
-    this.cache = [...this.cache, { rid, body, sentAt: now }];
+    // Kept flat: a serialised stanza is a tree of pieces until something reads it whole.
+    this.cache = [...this.cache, new BufferedResponse(rid, now, flatString(attrs), flatString(payload))];
     if (this.cache.length > 1 && this.cache[this.cache.length - 2].rid > rid) this.cache.sort((a, b) => a.rid - b.rid);
     // One more than the window: the client may still be missing every response of a full window plus the one before.
     if (this.cache.length > this.size + 1) this.cache.shift();

@@ -28,14 +28,26 @@ type Level = 'trace' | 'debug' | 'info' | 'warn' | 'error';
  * session: a pino child costs about a kilobyte, and an idle node holds thousands of sessions
  * (issue #7 §8); a session logs a handful of lines in its life. Lines read the same as a child's.
  */
+/** Tags read from their owner each time a line is written: a session keeps no copy of them. */
+export interface LogTagSource {
+  logTags(): Record<string, unknown>;
+}
+
 export class TaggedLogger implements Logger {
   constructor(
     private readonly parent: Logger,
-    private readonly bindings: Record<string, unknown>,
+    /** Fixed tags, or their owner (a session, whose JID is known only once bound). */
+    private readonly bindings: Record<string, unknown> | LogTagSource,
   ) {}
 
   child(bindings: Record<string, unknown>): Logger {
+    // Tags read from an owner stay read at each line; fixed ones are merged into one logger.
+    if (isSource(this.bindings)) return new TaggedLogger(this, bindings);
     return new TaggedLogger(this.parent, { ...this.bindings, ...bindings });
+  }
+
+  isLevelEnabled(level: string): boolean {
+    return (this.parent as Logger & { isLevelEnabled?(level: string): boolean }).isLevelEnabled?.(level) ?? true;
   }
 
   trace(obj: unknown, msg?: string): void {
@@ -55,9 +67,13 @@ export class TaggedLogger implements Logger {
   }
 
   private write(level: Level, obj: unknown, msg: string | undefined): void {
-    const parent = this.parent as Logger & { isLevelEnabled?(level: string): boolean };
-    if (parent.isLevelEnabled?.(level) === false) return;
-    const fields = typeof obj === 'object' && obj !== null ? { ...this.bindings, ...obj } : { ...this.bindings, value: obj };
-    parent[level](fields, msg);
+    if (!this.isLevelEnabled(level)) return;
+    const tags = isSource(this.bindings) ? this.bindings.logTags() : this.bindings;
+    const fields = typeof obj === 'object' && obj !== null ? { ...tags, ...obj } : { ...tags, value: obj };
+    this.parent[level](fields, msg);
   }
+}
+
+function isSource(bindings: Record<string, unknown> | LogTagSource): bindings is LogTagSource {
+  return typeof (bindings as Partial<LogTagSource>).logTags === 'function';
 }

@@ -71,7 +71,8 @@ export class Session {
     id?: string,
   ) {
     this.id = id ?? randomBytes(8).toString('hex');
-    this.log = new TaggedLogger(core.log, { session: this.id, transport: transport.kind, remote: transport.remoteAddress });
+    // Tags read from the session at each line (its JID once bound), not an object of them per session.
+    this.log = new TaggedLogger(core.log, this);
     this.sasl = new SaslNegotiation(this);
     this.armNegotiationTimer(core.options.limits.authTimeout, 'no authentication within limits.authTimeout');
   }
@@ -243,9 +244,14 @@ export class Session {
     this.state = 'bound';
     clearTimeout(this.negotiationTimer);
     this.negotiationTimer = undefined; // nothing of negotiation stays with an idle session
-    // One tagged logger per session (not a backend child: those cost memory per session), replaced once the JID is known.
-    this.log = new TaggedLogger(this.core.log, { session: this.id, transport: this.transport.kind, remote: this.transport.remoteAddress, jid: jid.toString() });
     this.log.info({}, 'session bound');
+  }
+
+  /** The tags of this session's log lines (LogTagSource). */
+  logTags(): Record<string, unknown> {
+    const tags: Record<string, unknown> = { session: this.id, transport: this.transport.kind, remote: this.transport.remoteAddress };
+    if (this.jid) tags.jid = this.jid.toString();
+    return tags;
   }
 
   /** A session adopted from another node (Core.adoptSession): bound at once, negotiation long done. */

@@ -78,6 +78,11 @@ export const idleHold: Scenario = {
       const pinger = (context.state.pinger ??= new Pinger(context, args.pingRate)) as Pinger;
       await signInAtRate(context, args.rate, { transport: 'bosh', onConnected: (c) => (c.onStanza = (e) => void pinger.onStanza(e)), from: args.from, to: args.to }, recorder);
     },
+    /** --warmup: some sessions sign in and out before the server's memory at rest is taken. */
+    async warmup(context, args: { rate: number; to: number }, recorder) {
+      await signInAtRate(context, args.rate, { transport: 'bosh', to: args.to }, recorder, 'warmup');
+      await closeAll(context, recorder);
+    },
     /** --marginal: the first half of the sessions held, pings going on. */
     async settle(context, args: { seconds: number }, recorder) {
       await new Promise((resolve) => setTimeout(resolve, args.seconds * 1000));
@@ -95,6 +100,13 @@ export const idleHold: Scenario = {
   async run(coordinator: Coordinator, options: BenchOptions) {
     const sessions = options.sessions;
     const rate = options.rates?.[0] ?? DEFAULT_RATE;
+    let warmedUp = 0;
+    if (options.warmup > 0) {
+      const warm = Math.min(options.warmup, sessions);
+      const outcome = await coordinator.phase('warmup', (w: { count: number }) => ({ rate: share(rate, w.count, sessions), to: Math.min(w.count, Math.ceil(share(warm, w.count, sessions))) }), (warm / rate) * 1000 + 120_000);
+      warmedUp = outcome.report.counts['warmup-ok'] ?? 0;
+      await new Promise((resolve) => setTimeout(resolve, 2000)); // the closed sessions' last requests answered
+    }
     const baseline = sampleProcesses(coordinator.serverPids);
     const half = (count: number) => Math.floor(count / 2);
     // --marginal: half the sessions first, held as long as all of them are later. The memory between
@@ -134,7 +146,7 @@ export const idleHold: Scenario = {
     if (hold.server && baseline) {
       const perSession = alive > 0 ? (hold.server.rssMedian - baseline.rss) / alive / 1024 : NaN;
       figures.push(
-        { case: label, name: 'server memory per session', value: perSession, unit: 'KB', better: 'lower', note: `RSS ${mb(baseline.rss)} MB before, ${mb(hold.server.rssMedian)} MB held (median)` },
+        { case: label, name: 'server memory per session', value: perSession, unit: 'KB', better: 'lower', note: `RSS ${mb(baseline.rss)} MB before${warmedUp > 0 ? ` (after ${warmedUp} sessions signed in and out)` : ''}, ${mb(hold.server.rssMedian)} MB held (median)` },
       );
       if (halfway && alive > halfway.alive) {
         const added = alive - halfway.alive;
