@@ -30,6 +30,13 @@ describe('messages (RFC 6121 §8.5)', () => {
     expect(got.getChildText('body')).toBe('hello');
   });
 
+  it("gives a resource of this node as its session's own JID, not a copy made for each stanza", async () => {
+    await harness.connect('bob', { resource: 'phone' });
+    const [resource] = await harness.core.router.resourcesOf('bob');
+    expect(resource.jid.toString()).toBe('bob@localhost/phone');
+    expect(resource.jid).toBe(harness.core.sessions.get('bob', 'phone')!.jid);
+  });
+
   it('delivers a chat to a bare JID to every available non-negative resource, not to negative ones (§8.5.2.1.1)', async () => {
     const bob1 = await harness.connect('bob', { resource: 'one' });
     const bob2 = await harness.connect('bob', { resource: 'two' });
