@@ -250,8 +250,9 @@ export class BoshSession implements Transport {
     if (held.res.destroyed) return this.detach(held, false);
     let i = this.held.length;
     while (i > 0 && this.held[i - 1].rid > held.rid) i--;
-    // A new array of exactly the held requests: an insertion would give the array room for 17.
-    this.held = [...this.held.slice(0, i), held, ...this.held.slice(i)];
+    // A new array of exactly the held requests (concat sizes it exactly; an insertion, a push or a
+    // spread would give it room for 17 or more).
+    this.held = this.held.slice(0, i).concat([held], this.held.slice(i));
     watch(this, held);
   }
 

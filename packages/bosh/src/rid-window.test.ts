@@ -97,3 +97,32 @@ describe('RidWindow (XEP-0124 §14)', () => {
     expect(w.report(100, 1_000_000)).toBeUndefined();
   });
 });
+
+describe('RidWindow memory', () => {
+  it('keeps the small arrays of an idle session sized to what they hold', async () => {
+    const v8 = await import('node:v8');
+    const vm = await import('node:vm');
+    v8.setFlagsFromString('--expose-gc');
+    const gc = vm.runInNewContext('gc') as () => void;
+    const count = 5_000;
+    gc();
+    const before = process.memoryUsage().heapUsed;
+    const windows = Array.from({ length: count }, () => {
+      // A sign-in's worth of requests, answered with the shared empty payload, then a held poll.
+      const w = new RidWindow(100, 2);
+      for (let rid = 100; rid <= 104; rid++) {
+        if (rid > 100) w.receive(rid);
+        w.advance(rid);
+        w.answered(rid, '', '', rid);
+      }
+      w.receive(105);
+      return w;
+    });
+    gc();
+    const perWindow = (process.memoryUsage().heapUsed - before) / count;
+    expect(windows[count - 1].classify(105)).toBe('pending');
+    // ~430 bytes measured with arrays sized by concat; ~670 with arrays grown by spread (room for
+    // 19 each), and more by push.
+    expect(perWindow).toBeLessThan(520);
+  });
+});

@@ -53,7 +53,8 @@ export class RidWindow {
   /**
    * Buffered responses in rid order, and rids received but not answered. Small arrays, not a Map and
    * a Set: a session holds one to three of each, and an idle node holds thousands of sessions. They
-   * are replaced rather than pushed to: a push gives a small array room for 17.
+   * are replaced by `concat`, which sizes the new array exactly (a push or a spread gives a small
+   * array room for 17 or more).
    */
   private cache: BufferedResponse[] = [];
   private unanswered: number[];
@@ -87,7 +88,7 @@ export class RidWindow {
     this.restoredSlack = this.size;
     this.restoredAt = highest;
     this.cache = responses.map((r) => new BufferedResponse(r.rid, r.sentAt, undefined, r.body)).sort((a, b) => a.rid - b.rid);
-    this.unanswered = [...pending];
+    this.unanswered = pending.slice();
   }
 
   classify(rid: number): RidVerdict {
@@ -99,7 +100,7 @@ export class RidWindow {
 
   /** A new rid arrived (`next` or `ahead`). */
   receive(rid: number): void {
-    if (!this.unanswered.includes(rid)) this.unanswered = [...this.unanswered, rid];
+    if (!this.unanswered.includes(rid)) this.unanswered = this.unanswered.concat([rid]);
   }
 
   /** The rid is being processed in order; `highest` moves up to it. */
@@ -119,7 +120,7 @@ export class RidWindow {
     this.forget(rid);
     if (!isBuffered) return;
     // Kept flat: a serialised stanza is a tree of pieces until something reads it whole.
-    this.cache = [...this.cache, new BufferedResponse(rid, now, flatString(attrs), flatString(payload))];
+    this.cache = this.cache.concat([new BufferedResponse(rid, now, flatString(attrs), flatString(payload))]);
     if (this.cache.length > 1 && this.cache[this.cache.length - 2].rid > rid) this.cache.sort((a, b) => a.rid - b.rid);
     // One more than the window: the client may still be missing every response of a full window plus the one before.
     if (this.cache.length > this.size + 1) this.cache.shift();
