@@ -98,8 +98,15 @@ describe('RidWindow (XEP-0124 §14)', () => {
   });
 });
 
+/** Post-authentication stream features as a session builds them: a new string each time, all equal. */
+function features(seed: number): string {
+  let text = `<stream:features xmlns:stream='http://etherx.jabber.org/streams'>`;
+  for (const child of ['<bind xmlns="urn:ietf:params:xml:ns:xmpp-bind"/>', '<session xmlns="urn:ietf:params:xml:ns:xmpp-session"><optional/></session>', '<c xmlns="http://jabber.org/protocol/caps" hash="sha-1" node="https://deskchat.invalid/caps" ver="h+tsdg2QMnlqfldaHHfmnD8oHos="/>', '<ver xmlns="urn:xmpp:features:rosterver"/>', '<sub xmlns="urn:xmpp:features:pre-approval"/>', '<csi xmlns="urn:xmpp:csi:0"/>']) text += child;
+  return `${text}</stream:features>`.slice(seed % 1); // a distinct string object, the same text
+}
+
 describe('RidWindow memory', () => {
-  it('keeps the small arrays of an idle session sized to what they hold', async () => {
+  it('keeps an idle session small: arrays sized to what they hold, stream features buffered once for all sessions', async () => {
     const v8 = await import('node:v8');
     const vm = await import('node:vm');
     v8.setFlagsFromString('--expose-gc');
@@ -107,13 +114,14 @@ describe('RidWindow memory', () => {
     const count = 5_000;
     gc();
     const before = process.memoryUsage().heapUsed;
-    const windows = Array.from({ length: count }, () => {
-      // A sign-in's worth of requests, answered with the shared empty payload, then a held poll.
+    const windows = Array.from({ length: count }, (_, i) => {
+      // A sign-in's worth of requests, the restart answered with stream features made for this
+      // session (equal to every other session's), the rest empty; then a held poll.
       const w = new RidWindow(100, 2);
       for (let rid = 100; rid <= 104; rid++) {
         if (rid > 100) w.receive(rid);
         w.advance(rid);
-        w.answered(rid, '', '', rid);
+        w.answered(rid, '', rid === 102 ? features(i) : '', rid);
       }
       w.receive(105);
       return w;
@@ -121,8 +129,9 @@ describe('RidWindow memory', () => {
     gc();
     const perWindow = (process.memoryUsage().heapUsed - before) / count;
     expect(windows[count - 1].classify(105)).toBe('pending');
-    // ~430 bytes measured with arrays sized by concat; ~670 with arrays grown by spread (room for
-    // 19 each), and more by push.
+    expect(windows[count - 1].cached(102)!.body).toBe(buildBody('', features(0)));
+    // ~430 bytes measured with arrays sized by concat and the features kept once for all; ~670 with
+    // arrays grown by spread (room for 19 each), and ~480 more with a copy of the features each.
     expect(perWindow).toBeLessThan(520);
   });
 });

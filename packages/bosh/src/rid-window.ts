@@ -47,6 +47,21 @@ class BufferedResponse implements Cached {
   }
 }
 
+/**
+ * Stream features (RFC 6120 §4.3.2) are the same text for every session of a node at the same step
+ * of its negotiation: buffered once for all of them, not once per session until later responses
+ * replace them (~450 characters each after authentication). A few variants at most; bounded.
+ */
+const FEATURES = '<stream:features';
+const sharedFeatures = new Map<string, string>();
+function sharedText(payload: string): string {
+  if (!payload.startsWith(FEATURES)) return payload;
+  const known = sharedFeatures.get(payload);
+  if (known !== undefined) return known;
+  if (sharedFeatures.size < 32) sharedFeatures.set(payload, payload);
+  return payload;
+}
+
 export class RidWindow {
   /** The highest rid received with every lower one received too (§9.1 `ack`). */
   highest: number;
@@ -120,7 +135,7 @@ export class RidWindow {
     this.forget(rid);
     if (!isBuffered) return;
     // Kept flat: a serialised stanza is a tree of pieces until something reads it whole.
-    this.cache = this.cache.concat([new BufferedResponse(rid, now, flatString(attrs), flatString(payload))]);
+    this.cache = this.cache.concat([new BufferedResponse(rid, now, flatString(attrs), sharedText(flatString(payload)))]);
     if (this.cache.length > 1 && this.cache[this.cache.length - 2].rid > rid) this.cache.sort((a, b) => a.rid - b.rid);
     // One more than the window: the client may still be missing every response of a full window plus the one before.
     if (this.cache.length > this.size + 1) this.cache.shift();
