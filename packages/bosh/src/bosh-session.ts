@@ -252,7 +252,7 @@ export class BoshSession implements Transport {
     while (i > 0 && this.held[i - 1].rid > held.rid) i--;
     // A new array of exactly the held requests (concat sizes it exactly; an insertion, a push or a
     // spread would give it room for 17 or more).
-    this.held = this.held.slice(0, i).concat([held], this.held.slice(i));
+    this.held = i === this.held.length ? this.held.concat([held]) : this.held.slice(0, i).concat([held], this.held.slice(i));
     watch(this, held);
   }
 

@@ -11,6 +11,8 @@ import type { CoreOptions, Logger } from '@deskchat/core';
 export class ConnectionGuard {
   readonly maxConnections: number;
   private readonly byAddress = new Map<string, number>();
+  /** The 'close' listener of every guarded socket (`this` is the socket). */
+  private readonly onClose: (this: net.Socket) => void;
   private total = 0;
   private refused = 0;
 
@@ -20,6 +22,10 @@ export class ConnectionGuard {
     fileLimit = openFileLimit(),
   ) {
     this.maxConnections = limits.maxConnections > 0 ? limits.maxConnections : Math.max(16, (fileLimit ?? 65_536) - limits.descriptorReserve);
+    const guard = this;
+    this.onClose = function onGuardedClose(this: net.Socket): void {
+      guard.release(this.remoteAddress ?? 'unknown');
+    };
   }
 
   /** Counts the connections of `server` ('connection' fires before TLS or HTTP parsing). */
@@ -30,11 +36,6 @@ export class ConnectionGuard {
   get size(): number {
     return this.total;
   }
-
-  private readonly onClose = ((guard: ConnectionGuard) =>
-    function onGuardedClose(this: net.Socket): void {
-      guard.release(this.remoteAddress ?? 'unknown');
-    })(this);
 
   private release(address: string): void {
     this.total--;
