@@ -1,3 +1,4 @@
+import { describe, expect, it } from '@jest/globals';
 import net from 'node:net';
 import { readFileSync } from 'node:fs';
 import { freePort } from './ports.js';
