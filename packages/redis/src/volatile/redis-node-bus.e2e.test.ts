@@ -187,6 +187,42 @@ describe('RedisNodeBus', () => {
     await off();
   });
 
+  it('replaces a reader whose XREAD never answers (a client library stuck on a dead primary), losing and repeating nothing', async () => {
+    // The one stand-in of this file: node-redis's Sentinel client once stayed on a reconnect to a
+    // killed primary (sentinel-cluster.e2e, CI) and its XREAD never settled. No real part makes a
+    // library hang on demand, so the first reader handed out is a real one whose reads, after the
+    // first message, never settle; everything else (Redis, the stream, the second reader) is real.
+    await fixture.fresh();
+    const redis = await connectRedis(redisOptions(fixture.server, FAST));
+    extra.push(redis);
+    let readers = 0;
+    const connection = Object.create(redis) as RedisConnection;
+    connection.blockingClient = (name: string) => {
+      const reader = redis.blockingClient(name);
+      if (readers++ > 0) return reader;
+      let reads = 0;
+      const stuck = Object.create(reader) as typeof reader;
+      const read = reader.xRead as (...args: unknown[]) => Promise<unknown>;
+      stuck.xRead = ((...args: unknown[]) => (reads++ < 2 ? read.apply(reader, args) : new Promise(() => undefined))) as typeof reader.xRead;
+      return stuck;
+    };
+    const log = recordingLogger();
+    const bus = new RedisNodeBus(connection, { log, stuckMarginMs: 200 });
+    const seen = recorder();
+    const off = await bus.subscribe('imp1a', seen.handler);
+    await bus.publish('imp1a', msg('before'));
+    await seen.until(1);
+    // The reader now hangs; these wait in the stream for its replacement.
+    for (const id of ['during-1', 'during-2']) await bus.publish('imp1a', msg(id));
+    await seen.until(3);
+    await bus.publish('imp1a', msg('after'));
+    await seen.until(4);
+    expect(seen.got).toEqual([msg('before'), msg('during-1'), msg('during-2'), msg('after')]);
+    expect(log.lines.filter((l) => l.level === 'warn' && l.msg === 'the bus reader is stuck: connecting a new one')).toHaveLength(1);
+    expect(readers).toBe(2);
+    await off();
+  });
+
   it('unsubscribes promptly while Redis is down (nothing waits for the blocked read)', async () => {
     await fixture.fresh();
     const redis = await connectRedis(redisOptions(fixture.server, FAST));

@@ -29,7 +29,10 @@
 // nothing else), from the start of the stream — the backlog first, in order, before `subscribe`
 // resolves — then each new entry as it is appended, one handler at a time, in order. The block
 // time stays below the connection's socket timeout (a silent socket is dropped and reconnected).
-// While Redis is away the reader retries with backoff; it never throws out of its loop.
+// While Redis is away the reader retries with backoff; it never throws out of its loop. A read that
+// neither answers nor fails within its block time plus a command's deadline (and `stuckMarginMs`)
+// is stuck — seen behind Sentinel, a reader's client stayed on the killed primary — and its reader
+// is replaced by a new connection.
 import { randomBytes } from 'node:crypto';
 import { silentLogger, type BusHandler, type BusMessage, type Logger, type NodeBus } from '@deskchat/core';
 import { backoffDelay } from '../backoff.js';
@@ -88,6 +91,8 @@ export interface RedisNodeBusOptions {
   batchSize?: number;
   /** The subscriber's liveness key lapses this long after its process stops refreshing it (default 3 s). */
   listenerTtlMs?: number;
+  /** A read not answered within its block time, a command's deadline and this is stuck: its reader is replaced (default 1 s). */
+  stuckMarginMs?: number;
   log?: Logger;
 }
 
@@ -115,6 +120,7 @@ export class RedisNodeBus implements NodeBus {
       blockMs: Math.max(10, Math.min(options.blockMs ?? 1_000, Math.floor(socketTimeout / 2))),
       batchSize: options.batchSize ?? 100,
       listenerTtlMs: options.listenerTtlMs ?? 3_000,
+      stuckMarginMs: options.stuckMarginMs ?? 1_000,
     };
   }
 
@@ -237,23 +243,38 @@ class BusSubscription {
     let failures = 0;
     while (!this.isStopping) {
       try {
+        if (!this.reader) this.reader = await this.connectReader();
         await this.readOnce(this.settings.blockMs);
         failures = 0;
       } catch (err) {
         if (this.isStopping) return;
-        if (isUnavailability(err)) this.log.debug({ err: (err as Error).message }, 'bus read failed; retrying');
+        if (err instanceof ReaderStuckError) this.replaceReader(err.message);
+        else if (isUnavailability(err)) this.log.debug({ err: (err as Error).message }, 'bus read failed; retrying');
         else this.log.error({ err }, 'bus read failed; retrying');
         await sleep(backoffDelay(failures++, { minDelayMs: 20, maxDelayMs: 1_000 }));
       }
     }
   }
 
+  /**
+   * Drops a reader whose XREAD neither answered nor failed in time, so that the loop connects a new
+   * one. Seen behind Sentinel under load: after a primary was killed, one node's reader (its own
+   * Sentinel client) stayed on a reconnect to the dead primary, and that node received nothing from
+   * the bus while everything else had followed. Nothing it had read is lost: `lastId` moves only past
+   * handled entries, and the new reader starts from there.
+   */
+  private replaceReader(why: string): void {
+    this.log.warn({ reason: why }, 'the bus reader is stuck: connecting a new one');
+    const stuck = this.reader;
+    this.reader = undefined;
+    if (stuck?.isOpen) stuck.destroy();
+  }
+
   /** One XREAD (blocking for `blockMs`, or not at all), its entries handled in order; how many it read. */
   private async readOnce(blockMs: number | undefined): Promise<number> {
     const lapsesBefore = this.lapses;
-    const reply = (await this.reader!.xRead({ key: this.keys.bus, id: this.lastId }, { COUNT: this.settings.batchSize, ...(blockMs !== undefined ? { BLOCK: blockMs } : {}) })) as Array<{
-      messages: StreamEntry[];
-    }> | null;
+    const read = this.reader!.xRead({ key: this.keys.bus, id: this.lastId }, { COUNT: this.settings.batchSize, ...(blockMs !== undefined ? { BLOCK: blockMs } : {}) });
+    const reply = (await this.withinDeadline(read, blockMs ?? 0)) as Array<{ messages: StreamEntry[] }> | null;
     const entries = reply?.[0]?.messages ?? [];
     let lapses = lapsesBefore;
     let present: Set<string> | undefined;
@@ -269,6 +290,18 @@ class BusSubscription {
       this.lastId = entry.id;
     }
     return entries.length;
+  }
+
+  /** The read's answer, or ReaderStuckError once it is later than its block time plus a command's deadline. */
+  private async withinDeadline<T>(read: Promise<T>, blockMs: number): Promise<T> {
+    const ms = blockMs + this.redis.options.commandTimeoutMs + this.settings.stuckMarginMs;
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      return await Promise.race([read, new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new ReaderStuckError(`no answer to XREAD within ${ms} ms`)), ms)))]);
+    } finally {
+      clearTimeout(timer);
+      read.catch(() => undefined); // a stuck read rejects when its client is destroyed
+    }
   }
 
   /** After a possible lapse of the listener key: claims it again and returns which of `ids` were not drained meanwhile. */
@@ -325,6 +358,8 @@ class BusSubscription {
     }
   }
 }
+
+class ReaderStuckError extends RedisUnavailableError {}
 
 function parse(value: string | undefined): BusMessage | undefined {
   if (value === undefined) return undefined;
