@@ -125,6 +125,18 @@ export class RidWindow {
     // earlier request's payloads were still being handled) was already received.
     while (this.cached(this.highest + 1)) this.highest++;
     if (this.restoredSlack > 0 && this.highest >= this.restoredAt + this.size) this.restoredSlack = 0;
+    this.dropUnaskable();
+  }
+
+  /**
+   * §14.3: a client with at most `size` requests open that has sent `highest` (and every rid below
+   * it) has every response up to `highest - size`: it cannot ask for them again. On an idle session
+   * this keeps one response instead of a full window. Not right after a move between nodes, whose
+   * window is wider for a while.
+   */
+  private dropUnaskable(): void {
+    if (this.restoredSlack > 0 || this.cache.length === 0 || this.cache[0].rid > this.highest - this.size) return;
+    this.cache = this.cache.filter((c) => c.rid > this.highest - this.size);
   }
 
   /**
@@ -137,8 +149,9 @@ export class RidWindow {
     // Kept flat: a serialised stanza is a tree of pieces until something reads it whole.
     this.cache = this.cache.concat([new BufferedResponse(rid, now, flatString(attrs), sharedText(flatString(payload)))]);
     if (this.cache.length > 1 && this.cache[this.cache.length - 2].rid > rid) this.cache.sort((a, b) => a.rid - b.rid);
-    // One more than the window: the client may still be missing every response of a full window plus the one before.
+    // At most a window and one more (a response may be answered before `advance` reaches its rid).
     if (this.cache.length > this.size + 1) this.cache.shift();
+    this.dropUnaskable();
   }
 
   /** A received rid that will never be answered (its connection closed long ago): a resend is 'unknown'. */
