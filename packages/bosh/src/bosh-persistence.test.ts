@@ -60,3 +60,40 @@ describe('BoshPersistence', () => {
     expect((await store.outboxAfter(SID, 0)).map((e) => e.xml)).toEqual(['<message id="c"/>']);
   });
 });
+
+describe('BoshPersistence, a stanza a response takes at once', () => {
+  /** The in-memory store, counting its appends. */
+  class CountingStore extends MemoryBoshStateStore {
+    appends = 0;
+    override append(sid: string, xml: string[]): Promise<number[]> {
+      this.appends++;
+      return super.append(sid, xml);
+    }
+  }
+
+  it('is never appended to the outbox: the recorded response is its durable copy', async () => {
+    const store = new CountingStore();
+    await store.save(record());
+    const persistence = new BoshPersistence(store, SID, silentLogger);
+    persistence.appended('<message id="a"/>');
+    // As BoshService does: the held request is answered in the flush a setImmediate runs.
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    await persistence.responded(2, '<body><message id="a"/></body>', 1, { highestRid: 2, lastActivity: 0 }, 0);
+    expect(store.appends).toBe(0);
+    expect(await store.outboxAfter(SID, 0)).toEqual([]);
+    expect((await store.load(SID))?.responses.map((r) => r.body)).toEqual(['<body><message id="a"/></body>']);
+  });
+
+  it('is appended when no response takes it in that turn, and taken out by the response that carries it later', async () => {
+    const store = new CountingStore();
+    await store.save(record());
+    const persistence = new BoshPersistence(store, SID, silentLogger);
+    persistence.appended('<message id="a"/>');
+    persistence.appended('<message id="b"/>');
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    expect(store.appends).toBe(2);
+    expect((await store.outboxAfter(SID, 0)).map((e) => e.xml)).toEqual(['<message id="a"/>', '<message id="b"/>']);
+    await persistence.responded(2, '<body/>', 1, progress, 0);
+    expect((await store.outboxAfter(SID, 0)).map((e) => e.xml)).toEqual(['<message id="b"/>']);
+  });
+});

@@ -1,7 +1,10 @@
 // What a BOSH session writes to shared state so that another node can continue it (issue
 // "Failover", design.md §5), in the order it happens, on one promise chain per session:
 //   - bind: the record (negotiated parameters, the bound resource, where the rids stand);
-//   - every stanza for the client: appended to the durable outbox before anything else;
+//   - every stanza for the client: appended to the durable outbox before anything else — unless a
+//     response already carries it by the time its append step runs (the usual case for a session
+//     with a held request): then the response's record is its one durable copy, written one step
+//     sooner than the append would have been;
 //   - a request with payloads: its rid, once the payloads are handled (routed): a resend of an
 //     unrecorded rid to another node is handled there, a recorded one is not handled twice (a node
 //     that dies between routing and recording leaves a duplicate rather than a loss);
@@ -13,13 +16,19 @@
 // A single node has no shared BOSH state and writes nothing (no BoshPersistence at all).
 import type { BoshOutboxEntry, BoshProgress, BoshStateRecord, BoshStateStore, Logger } from '@deskchat/core';
 
+/** A stanza of the memory queue: its outbox number once appended; whether a response took it. */
+interface Slot {
+  seq?: number;
+  isInResponse?: boolean;
+}
+
 export class BoshPersistence {
   private chain: Promise<unknown> = Promise.resolve();
   /**
    * One slot per stanza in the session's memory queue, in queue order. Its sequence number is filled
    * in by the append step; steps run in order, so it is known by the time a response step reads it.
    */
-  private slots: { seq?: number }[] = [];
+  private slots: Slot[] = [];
   /**
    * The outbox entries this session holds in memory: every seq it appended, pulled or restored,
    * until the response carrying it takes it out of the shared outbox. A pull takes every other
@@ -54,9 +63,14 @@ export class BoshPersistence {
 
   /** A stanza entered the memory queue (at its end). */
   appended(xml: string): void {
-    const slot: { seq?: number } = {};
+    const slot: Slot = {};
     this.slots.push(slot);
     void this.then('append', async () => {
+      // A held request is answered in the service's next flush (a setImmediate scheduled as the
+      // stanza was queued, before this): one turn later, a response has usually taken the stanza,
+      // and its record is the stanza's durable copy (the next step).
+      await new Promise<void>((resolve) => setImmediate(resolve));
+      if (slot.isInResponse) return;
       const [seq] = await this.store.append(this.sid, [xml]);
       slot.seq = seq;
       if (seq !== undefined) this.inMemory.add(seq);
@@ -83,6 +97,7 @@ export class BoshPersistence {
   /** A response carrying the first `count` queued stanzas is about to be written: resolves once it is recorded. */
   responded(rid: number, body: string, count: number, progress: BoshProgress, now: number): Promise<void> {
     const taken = this.slots.splice(0, count);
+    for (const slot of taken) slot.isInResponse = true;
     return this.then('respond', async () => {
       const seqs = taken.flatMap((s) => (s.seq === undefined ? [] : [s.seq]));
       await this.store.responded(this.sid, { rid, body, sentAt: now }, seqs, progress);
