@@ -223,6 +223,35 @@ describe('RedisNodeBus', () => {
     await off();
   });
 
+  it('closes the replacement reader it was still connecting when it was stopped (no connection left behind)', async () => {
+    await fixture.fresh();
+    const redis = await connectRedis(redisOptions(fixture.server, FAST));
+    extra.push(redis);
+    let readers = 0;
+    const connection = Object.create(redis) as RedisConnection;
+    connection.blockingClient = (name: string) => {
+      const reader = redis.blockingClient(name);
+      if (readers++ > 0) return reader;
+      const stuck = Object.create(reader) as typeof reader;
+      let reads = 0;
+      const read = reader.xRead as (...args: unknown[]) => Promise<unknown>;
+      stuck.xRead = ((...args: unknown[]) => (reads++ < 1 ? read.apply(reader, args) : new Promise(() => undefined))) as typeof reader.xRead;
+      return stuck;
+    };
+    const log = recordingLogger();
+    const off = await new RedisNodeBus(connection, { log, stuckMarginMs: 200 }).subscribe('imp1a', () => undefined);
+    await waitFor('the stuck read to be noticed', () => log.lines.some((l) => l.msg === 'the bus reader is stuck: connecting a new one'));
+    // Redis stops answering: the replacement's connect hangs; stop() comes meanwhile.
+    fixture.server.pause();
+    await waitFor('a second reader to be made', () => readers === 2);
+    const stopped = off();
+    await new Promise((r) => setTimeout(r, 300));
+    fixture.server.resume();
+    await stopped;
+    const names = async () => (await redis.run('clients', (c) => c.clientList())).map((c) => c.name);
+    await waitFor('no bus reader connection left', async () => !(await names()).includes('deskchat-bus'), 5_000);
+  });
+
   it('unsubscribes promptly while Redis is down (nothing waits for the blocked read)', async () => {
     await fixture.fresh();
     const redis = await connectRedis(redisOptions(fixture.server, FAST));

@@ -243,7 +243,11 @@ class BusSubscription {
     let failures = 0;
     while (!this.isStopping) {
       try {
-        if (!this.reader) this.reader = await this.connectReader();
+        if (!this.reader) {
+          const reader = await this.connectReader();
+          if (this.isStopping) return void reader.destroy(); // stopped while it connected: stop() could not reach it
+          this.reader = reader;
+        }
         await this.readOnce(this.settings.blockMs);
         failures = 0;
       } catch (err) {
