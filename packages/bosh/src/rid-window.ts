@@ -135,8 +135,7 @@ export class RidWindow {
    * window is wider for a while.
    */
   private dropUnaskable(): void {
-    if (this.restoredSlack > 0 || this.cache.length === 0 || this.cache[0].rid > this.highest - this.size) return;
-    this.cache = this.cache.filter((c) => c.rid > this.highest - this.size);
+    if (this.restoredSlack === 0) this.acknowledge(this.highest - this.size);
   }
 
   /**

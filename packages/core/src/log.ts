@@ -23,15 +23,16 @@ export const silentLogger: Logger = {
 
 type Level = 'trace' | 'debug' | 'info' | 'warn' | 'error';
 
+/** Tags read from their owner each time a line is written: a session keeps no copy of them. */
+export interface LogTagSource {
+  logTags(): Record<string, unknown>;
+}
+
 /**
  * A logger that adds `bindings` to each line it writes, instead of a backend child logger per
  * session: a pino child costs about a kilobyte, and an idle node holds thousands of sessions
  * (issue #7 §8); a session logs a handful of lines in its life. Lines read the same as a child's.
  */
-/** Tags read from their owner each time a line is written: a session keeps no copy of them. */
-export interface LogTagSource {
-  logTags(): Record<string, unknown>;
-}
 
 export class TaggedLogger implements Logger {
   constructor(

@@ -63,6 +63,30 @@ async function childReader(node: string, listenerTtlMs: number): Promise<ChildNo
   return child;
 }
 
+/**
+ * A connection (on a fresh Redis) whose first bus reader answers `reads` XREADs and then hangs,
+ * never settling: how node-redis's Sentinel client once behaved (sentinel-cluster.e2e, CI). No real
+ * part makes a library hang on demand, so this is the one stand-in of the file; the reader itself,
+ * Redis, the stream and every later reader are real.
+ */
+async function withStuckFirstReader(reads: number): Promise<{ redis: RedisConnection; connection: RedisConnection; readers: () => number }> {
+  await fixture.fresh();
+  const redis = await connectRedis(redisOptions(fixture.server, FAST));
+  extra.push(redis);
+  let readers = 0;
+  const connection = Object.create(redis) as RedisConnection;
+  connection.blockingClient = (name: string) => {
+    const reader = redis.blockingClient(name);
+    if (readers++ > 0) return reader;
+    let done = 0;
+    const stuck = Object.create(reader) as typeof reader;
+    const read = reader.xRead as (...args: unknown[]) => Promise<unknown>;
+    stuck.xRead = ((...args: unknown[]) => (done++ < reads ? read.apply(reader, args) : new Promise(() => undefined))) as typeof reader.xRead;
+    return stuck;
+  };
+  return { redis, connection, readers: () => readers };
+}
+
 describe('RedisNodeBus with a reader in another process', () => {
   it('keeps messages for a stopped (SIGSTOP) reader, refuses to drain them while its key lives, and delivers them in order when it resumes', async () => {
     const redis = await fixture.fresh();
@@ -188,24 +212,8 @@ describe('RedisNodeBus', () => {
   });
 
   it('replaces a reader whose XREAD never answers (a client library stuck on a dead primary), losing and repeating nothing', async () => {
-    // The one stand-in of this file: node-redis's Sentinel client once stayed on a reconnect to a
-    // killed primary (sentinel-cluster.e2e, CI) and its XREAD never settled. No real part makes a
-    // library hang on demand, so the first reader handed out is a real one whose reads, after the
-    // first message, never settle; everything else (Redis, the stream, the second reader) is real.
-    await fixture.fresh();
-    const redis = await connectRedis(redisOptions(fixture.server, FAST));
-    extra.push(redis);
-    let readers = 0;
-    const connection = Object.create(redis) as RedisConnection;
-    connection.blockingClient = (name: string) => {
-      const reader = redis.blockingClient(name);
-      if (readers++ > 0) return reader;
-      let reads = 0;
-      const stuck = Object.create(reader) as typeof reader;
-      const read = reader.xRead as (...args: unknown[]) => Promise<unknown>;
-      stuck.xRead = ((...args: unknown[]) => (reads++ < 2 ? read.apply(reader, args) : new Promise(() => undefined))) as typeof reader.xRead;
-      return stuck;
-    };
+    // The first reader answers the backlog read and the one that brings 'before', then hangs.
+    const { connection, readers } = await withStuckFirstReader(2);
     const log = recordingLogger();
     const bus = new RedisNodeBus(connection, { log, stuckMarginMs: 200 });
     const seen = recorder();
@@ -219,31 +227,18 @@ describe('RedisNodeBus', () => {
     await seen.until(4);
     expect(seen.got).toEqual([msg('before'), msg('during-1'), msg('during-2'), msg('after')]);
     expect(log.lines.filter((l) => l.level === 'warn' && l.msg === 'the bus reader is stuck: connecting a new one')).toHaveLength(1);
-    expect(readers).toBe(2);
+    expect(readers()).toBe(2);
     await off();
   });
 
   it('closes the replacement reader it was still connecting when it was stopped (no connection left behind)', async () => {
-    await fixture.fresh();
-    const redis = await connectRedis(redisOptions(fixture.server, FAST));
-    extra.push(redis);
-    let readers = 0;
-    const connection = Object.create(redis) as RedisConnection;
-    connection.blockingClient = (name: string) => {
-      const reader = redis.blockingClient(name);
-      if (readers++ > 0) return reader;
-      const stuck = Object.create(reader) as typeof reader;
-      let reads = 0;
-      const read = reader.xRead as (...args: unknown[]) => Promise<unknown>;
-      stuck.xRead = ((...args: unknown[]) => (reads++ < 1 ? read.apply(reader, args) : new Promise(() => undefined))) as typeof reader.xRead;
-      return stuck;
-    };
+    const { redis, connection, readers } = await withStuckFirstReader(1);
     const log = recordingLogger();
     const off = await new RedisNodeBus(connection, { log, stuckMarginMs: 200 }).subscribe('imp1a', () => undefined);
     await waitFor('the stuck read to be noticed', () => log.lines.some((l) => l.msg === 'the bus reader is stuck: connecting a new one'));
     // Redis stops answering: the replacement's connect hangs; stop() comes meanwhile.
     fixture.server.pause();
-    await waitFor('a second reader to be made', () => readers === 2);
+    await waitFor('a second reader to be made', () => readers() === 2);
     const stopped = off();
     await new Promise((r) => setTimeout(r, 300));
     fixture.server.resume();
