@@ -28,7 +28,7 @@ export { importAdmin, importSettings, importUser, importedRosterVersion, type Ad
 export { openRedisSharedState, type RedisSharedState, type RedisSharedStateOptions } from './open-shared-state.js';
 export { RedisSessionDirectory, type RedisSessionDirectoryOptions } from './volatile/redis-session-directory.js';
 export { RedisPresenceStore } from './volatile/redis-presence-store.js';
-export { RedisNodeBus, type RedisNodeBusOptions } from './volatile/redis-node-bus.js';
+export { RedisNodeBus, type BusHealth, type RedisNodeBusOptions } from './volatile/redis-node-bus.js';
 export { RedisLocks, type RedisLocksOptions } from './volatile/redis-locks.js';
 export { RedisChatLockStore } from './volatile/redis-chat-lock-store.js';
 export { RedisBoshStateStore } from './volatile/redis-bosh-state.js';

@@ -63,6 +63,8 @@ export interface AdminServerDeps {
   cluster?: ClusterAdminService;
   /** Whether the shared store answers (in a cluster: Redis), for /readyz. */
   isStoreAvailable?: () => boolean;
+  /** In a cluster: whether this node reads its bus stream (what other nodes send it), for /readyz. */
+  busHealth?: () => ReadinessCheck;
   metrics: PromMetrics;
   nodeMetrics: NodeMetrics;
   log: Logger;
@@ -94,7 +96,7 @@ export function createAdminServer(deps: AdminServerDeps): http.Server {
     sessionTimeouts: { idleMs: config.admin.sessionIdleMinutes * 60_000, absoluteMs: 12 * 3_600_000 },
     metrics: () => deps.metrics.scrape(),
     status: () => deps.nodeMetrics.status(),
-    readiness: () => readiness(core, deps.cluster ? deps.isStoreAvailable : undefined),
+    readiness: () => readiness(core, deps.cluster ? { isRedisAvailable: deps.isStoreAvailable, busHealth: deps.busHealth } : {}),
     ...(deps.rateLimiter ? { rateLimiter: deps.rateLimiter } : {}),
     onSignIn: (result) => deps.nodeMetrics.adminSignIn(result),
   });
@@ -105,8 +107,9 @@ export function createAdminServer(deps: AdminServerDeps): http.Server {
   return http.createServer(app.callback());
 }
 
-/** /readyz: storage answers, and the node is under its load limit (with the cluster: Redis reachable). */
-async function readiness(core: Core, isRedisAvailable?: () => boolean): Promise<Record<string, ReadinessCheck>> {
+/** /readyz: storage answers, and the node is under its load limit (with the cluster: Redis reachable, its bus read). */
+async function readiness(core: Core, cluster: { isRedisAvailable?: () => boolean; busHealth?: () => ReadinessCheck }): Promise<Record<string, ReadinessCheck>> {
+  const { isRedisAvailable, busHealth } = cluster;
   let storage: ReadinessCheck;
   try {
     await core.stores.accounts.countAccounts();
@@ -121,6 +124,8 @@ async function readiness(core: Core, isRedisAvailable?: () => boolean): Promise<
     // In a cluster the connection's own view (health PINGs, failed calls): false from the moment
     // Redis is seen gone or hung, before a store call here would notice.
     ...(isRedisAvailable ? { redis: isRedisAvailable() ? { ok: true } : { ok: false, detail: 'Redis is unreachable: the cluster\'s shared state and stores are unavailable' } } : {}),
+    // Its bus reader stuck or taken over: stanzas other nodes send here wait unread.
+    ...(busHealth ? { bus: busHealth() } : {}),
     // Fenced (cut off from the cluster, or declared dead): not serving until it is back.
     serving: core.isServing ? { ok: true } : { ok: false, detail: 'fenced: this node is out of the cluster until its store answers again' },
     loadLimit: isRefusing ? { ok: false, detail: `${core.sessions.size} sessions: at limits.maxSessionsPerNode (${maxSessionsPerNode}), refusing sign-ins` } : { ok: true },

@@ -31,6 +31,8 @@ export interface Backend {
   offlineCount?: () => Promise<number>;
   /** Whether the shared store answers (readiness). */
   isStoreAvailable(): boolean;
+  /** In a cluster: whether this node's bus stream is being read (readiness; undefined: no bus). */
+  busHealth?: () => { ok: boolean; detail?: string };
   close(): Promise<void>;
 }
 
@@ -68,6 +70,7 @@ export async function openBackend(config: ServerConfig, log: Logger, metrics?: M
       adminRateLimiter: redisRequestRateLimiter(redis, { perSecond: 200, burst: 400 }),
       cluster: { config: cluster, registry: shared.registry, self },
       isStoreAvailable: () => redis.isAvailable,
+      busHealth: () => shared.bus.health(),
       close: async () => {
         await shared.close();
         await redis.close();

@@ -170,7 +170,10 @@ describe('metrics and readiness of a cluster node', () => {
   it('reports Redis unreachable in /readyz (503) and counts Redis errors, then is ready again', async () => {
     const ready = await api(a, '/readyz');
     expect(ready.status).toBe(200);
-    expect(((await ready.json()) as { checks: Record<string, unknown> }).checks.redis).toEqual({ ok: true });
+    const checks = ((await ready.json()) as { checks: Record<string, unknown> }).checks;
+    expect(checks.redis).toEqual({ ok: true });
+    // The node reads its bus stream (what other nodes send it).
+    expect(checks.bus).toEqual({ ok: true });
     const errorsBefore = (await metrics(a))('deskchat_redis_errors_total');
     redis.pause();
     try {

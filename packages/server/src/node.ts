@@ -115,6 +115,7 @@ export async function startNode(config: ServerConfig, log: Logger): Promise<Runn
     users: createUserAdminService(stores, clusterAdmin),
     ...(clusterAdmin && cluster ? { cluster: createClusterAdminService(clusterAdmin, cluster.self.name) } : {}),
     isStoreAvailable: () => backend.isStoreAvailable(),
+    ...(backend.busHealth ? { busHealth: backend.busHealth } : {}),
     metrics,
     nodeMetrics,
     log,

@@ -156,9 +156,14 @@ describe('RedisNodeBus', () => {
     const log = recordingLogger();
     const older = recorder();
     const newer = recorder();
-    const offOlder = await new RedisNodeBus(redis, { listenerTtlMs: 300, log }).subscribe('imp1a', older.handler);
-    const offNewer = await new RedisNodeBus(other, { listenerTtlMs: 300 }).subscribe('imp1a', newer.handler);
+    const olderBus = new RedisNodeBus(redis, { listenerTtlMs: 300, log });
+    const offOlder = await olderBus.subscribe('imp1a', older.handler);
+    const newerBus = new RedisNodeBus(other, { listenerTtlMs: 300 });
+    const offNewer = await newerBus.subscribe('imp1a', newer.handler);
     await waitFor('the older subscriber to notice', () => log.lines.some((l) => /another subscriber took/.test(l.msg ?? '')));
+    // Its node must stop taking clients (/readyz): nothing sent to it is read any more.
+    expect(olderBus.health()).toEqual({ ok: false, detail: "bus of imp1a: another subscriber took this node's bus stream: this one stopped reading" });
+    expect(newerBus.health()).toEqual({ ok: true });
     const bus = new RedisNodeBus(redis);
     for (const id of ['n1', 'n2']) await bus.publish('imp1a', msg(id));
     await newer.until(2);
@@ -245,6 +250,34 @@ describe('RedisNodeBus', () => {
     await stopped;
     const names = async () => (await redis.run('clients', (c) => c.clientList())).map((c) => c.name);
     await waitFor('no bus reader connection left', async () => !(await names()).includes('deskchat-bus'), 5_000);
+  });
+
+  it('reports its health: not reading before it subscribes, reading after, not while Redis is stopped (SIGSTOP), reading again after', async () => {
+    await fixture.fresh();
+    const redis = await connectRedis(redisOptions(fixture.server, FAST));
+    extra.push(redis);
+    const bus = new RedisNodeBus(redis, { stuckMarginMs: 200 });
+    expect(bus.health()).toEqual({ ok: false, detail: 'not subscribed to its bus stream: messages from other nodes are not read' });
+    const seen = recorder();
+    const off = await bus.subscribe('imp1a', seen.handler);
+    expect(bus.health()).toEqual({ ok: true });
+    // Idle reads (empty XREADs every block time) keep it healthy: well past two stuck deadlines.
+    const stuckAfterMs = bus.settings.blockMs + redis.options.commandTimeoutMs + bus.settings.stuckMarginMs;
+    await new Promise((r) => setTimeout(r, 3 * stuckAfterMs));
+    expect(bus.health()).toEqual({ ok: true });
+    fixture.server.pause();
+    try {
+      await waitFor('the bus to report that it is not reading', () => !bus.health().ok, 10 * stuckAfterMs);
+      expect(bus.health().detail).toMatch(/^bus of imp1a: no bus read has answered for \d+(\.\d)? s: messages from other nodes are not arriving$/);
+    } finally {
+      fixture.server.resume();
+    }
+    await waitFor('the bus to read again', () => bus.health().ok, 10_000);
+    // Reading for real: a message published now arrives.
+    await bus.publish('imp1a', msg('after'));
+    await seen.until(1);
+    await off();
+    expect(bus.health().ok).toBe(false);
   });
 
   it('unsubscribes promptly while Redis is down (nothing waits for the blocked read)', async () => {

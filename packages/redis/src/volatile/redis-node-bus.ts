@@ -33,6 +33,11 @@
 // neither answers nor fails within its block time plus a command's deadline (and `stuckMarginMs`)
 // is stuck — seen behind Sentinel, a reader's client stayed on the killed primary — and its reader
 // is replaced by a new connection.
+//
+// Health (`health()`, the node's /readyz): a subscription is reading while its loop makes progress
+// — an XREAD answered (empty ones come every `blockMs`) or an entry handled — at least every two
+// stuck deadlines; one that another subscriber took over has stopped reading for good. Either way
+// this node no longer receives what other nodes send it, so it must not be sent clients.
 import { randomBytes } from 'node:crypto';
 import { silentLogger, type BusHandler, type BusMessage, type Logger, type NodeBus } from '@deskchat/core';
 import { backoffDelay } from '../backoff.js';
@@ -94,6 +99,12 @@ export interface RedisNodeBusOptions {
   /** A read not answered within its block time, a command's deadline and this is stuck: its reader is replaced (default 1 s). */
   stuckMarginMs?: number;
   log?: Logger;
+}
+
+/** Whether the node's bus subscriptions are reading (the node's /readyz). */
+export interface BusHealth {
+  ok: boolean;
+  detail?: string;
 }
 
 interface StreamEntry {
@@ -161,6 +172,16 @@ export class RedisNodeBus implements NodeBus {
     }
   }
 
+  /** Reading: every subscription's loop made progress lately and none was taken over; not while there is none. */
+  health(now = Date.now()): BusHealth {
+    if (this.subscriptions.size === 0) return { ok: false, detail: 'not subscribed to its bus stream: messages from other nodes are not read' };
+    for (const [node, subscription] of this.subscriptions) {
+      const problem = subscription.problem(now);
+      if (problem) return { ok: false, detail: `bus of ${node}: ${problem}` };
+    }
+    return { ok: true };
+  }
+
   /** Stops every subscription of this handle (closes the blocking connections). */
   async close(): Promise<void> {
     await Promise.all([...this.subscriptions.values()].map((s) => s.stop()));
@@ -178,6 +199,9 @@ class BusSubscription {
   /** How many times the key was found lapsed (entries read before that must be checked). */
   private lapses = 0;
   private isStopping = false;
+  private wasTakenOver = false;
+  /** When the loop last made progress: an XREAD answered or an entry handled (Date.now()). */
+  private progressAt = Date.now();
   private refreshTimer: NodeJS.Timeout | undefined;
   private loop: Promise<void> | undefined;
   private readonly acks = new Set<Promise<unknown>>();
@@ -217,6 +241,19 @@ class BusSubscription {
       // The key lapses with its TTL; until then a drain of this node returns nothing.
       this.log.warn({ err }, 'could not release the bus listener key');
     });
+  }
+
+  /** Why this subscription is not reading (undefined: it is). */
+  problem(now: number): string | undefined {
+    if (this.wasTakenOver) return "another subscriber took this node's bus stream: this one stopped reading";
+    const silentMs = now - this.progressAt;
+    // Two stuck deadlines: a reader replaced once (and reconnected at once) does not count.
+    if (silentMs > 2 * this.stuckAfterMs(this.settings.blockMs)) return `no bus read has answered for ${Math.round(silentMs / 100) / 10} s: messages from other nodes are not arriving`;
+    return undefined;
+  }
+
+  private stuckAfterMs(blockMs: number): number {
+    return blockMs + this.redis.options.commandTimeoutMs + this.settings.stuckMarginMs;
   }
 
   private async connectReader(): Promise<BlockingClient> {
@@ -279,6 +316,7 @@ class BusSubscription {
     const lapsesBefore = this.lapses;
     const read = this.reader!.xRead({ key: this.keys.bus, id: this.lastId }, { COUNT: this.settings.batchSize, ...(blockMs !== undefined ? { BLOCK: blockMs } : {}) });
     const reply = (await this.withinDeadline(read, blockMs ?? 0)) as Array<{ messages: StreamEntry[] }> | null;
+    this.progressAt = Date.now();
     const entries = reply?.[0]?.messages ?? [];
     let lapses = lapsesBefore;
     let present: Set<string> | undefined;
@@ -292,13 +330,14 @@ class BusSubscription {
       if (!present || present.has(entry.id)) await this.handle(entry);
       else this.log.warn({ id: entry.id }, 'a bus message this node had read before it stalled was drained by a takeover meanwhile: not handled here');
       this.lastId = entry.id;
+      this.progressAt = Date.now();
     }
     return entries.length;
   }
 
   /** The read's answer, or ReaderStuckError once it is later than its block time plus a command's deadline. */
   private async withinDeadline<T>(read: Promise<T>, blockMs: number): Promise<T> {
-    const ms = blockMs + this.redis.options.commandTimeoutMs + this.settings.stuckMarginMs;
+    const ms = this.stuckAfterMs(blockMs);
     let timer: NodeJS.Timeout | undefined;
     try {
       return await Promise.race([read, new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new ReaderStuckError(`no answer to XREAD within ${ms} ms`)), ms)))]);
@@ -325,6 +364,7 @@ class BusSubscription {
     if (this.isStopping) return;
     this.log.warn({}, "another subscriber took this node's bus stream: this one stops reading");
     this.isStopping = true;
+    this.wasTakenOver = true;
     clearInterval(this.refreshTimer);
     if (this.reader?.isOpen) this.reader.destroy();
   }
