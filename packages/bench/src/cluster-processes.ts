@@ -37,14 +37,24 @@ export interface ClusterNodeProcess extends Process {
 
 const ADMIN_TOKEN = 'failover-bench-admin-token-0123456789';
 
-/** Makes `node` the user's home through the admin API (`PUT /api/v1/users/:name/node`, docs/cluster.md). */
+/**
+ * Makes `node` the user's home through the admin API (`PUT /api/v1/users/:name/node`, docs/cluster.md).
+ * The API limits request rates (200/s, bursts of 400): past that it answers 429 with Retry-After,
+ * and a run with many users waits its turn rather than failing.
+ */
 export async function assignHome(adminPort: number, user: string, node: string): Promise<void> {
-  const res = await fetch(`http://127.0.0.1:${adminPort}/api/v1/users/${user}/node`, {
-    method: 'PUT',
-    headers: { Authorization: `Bearer ${ADMIN_TOKEN}`, 'Content-Type': 'application/json' },
-    body: JSON.stringify({ node }),
-  });
-  if (!res.ok) throw new Error(`assigning ${user} to ${node}: HTTP ${res.status} ${await res.text()}`);
+  for (let attempt = 1; ; attempt++) {
+    const res = await fetch(`http://127.0.0.1:${adminPort}/api/v1/users/${user}/node`, {
+      method: 'PUT',
+      headers: { Authorization: `Bearer ${ADMIN_TOKEN}`, 'Content-Type': 'application/json' },
+      body: JSON.stringify({ node }),
+    });
+    if (res.ok) return;
+    const text = await res.text();
+    if (res.status !== 429 || attempt === 30) throw new Error(`assigning ${user} to ${node}: HTTP ${res.status} ${text}`);
+    const seconds = Number(res.headers.get('retry-after'));
+    await new Promise((resolve) => setTimeout(resolve, Number.isFinite(seconds) && seconds > 0 ? seconds * 1000 : 1000));
+  }
 }
 
 const children = new Set<ChildProcess>();
