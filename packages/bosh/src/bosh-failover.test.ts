@@ -110,6 +110,84 @@ describe('BOSH session continued on the pair peer', () => {
     expect((await bob.next(stanzaMatching('message'))).getChildText('body')).toBe('marker');
   });
 
+  it('does not record the empty response a send displaced, writes it once the send is recorded; the peer answers that poll when the client resends it, handling nothing twice', async () => {
+    // The send's record waits until the test lets it go.
+    const store = h.core.boshState!;
+    const received = store.received.bind(store);
+    let release: () => void = () => undefined;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    store.received = async (sid, progress) => {
+      await gate;
+      return received(sid, progress);
+    };
+    const pollRid = s.next();
+    const poll = a.post(body({ rid: pollRid, sid: s.sid }));
+    const sendRid = s.next();
+    a.post(body({ rid: sendRid, sid: s.sid }, chat('bob@localhost/desk', 'hello')));
+    await settle();
+    await bob.next(stanzaMatching('message'));
+    // Not written before a record covers its rid: otherwise a node dying now would leave the client
+    // with a response for a rid that no node knows was handled (a gap it never fills).
+    expect(poll.body).toBeUndefined();
+    release();
+    await settle();
+    expect(poll.body).toBeDefined();
+    expect(bodies(poll.body)).toEqual([]); // answered empty by node 1: the send displaced it (hold = 1)
+    // Only the send's progress is in shared state, not the empty response (one Redis script fewer).
+    const state = (await h.core.boshState!.load(s.sid))!;
+    expect(state.responses.map((r) => r.rid)).not.toContain(pollRid);
+    expect(state.record.highestRid).toBe(sendRid);
+    await killNodeA();
+    b.now = a.now;
+    // That response was lost with the node: the client resends the poll, and the send it still holds.
+    const resentPoll = b.post(body({ rid: pollRid, sid: s.sid }));
+    await settle();
+    const resentSend = b.post(body({ rid: sendRid, sid: s.sid }, chat('bob@localhost/desk', 'hello')));
+    await settle();
+    await bob.send(chat('alice@localhost/web', 'after the move'));
+    await settle();
+    for (const r of [resentPoll, resentSend]) {
+      expect(r.destroyed).toBe(false);
+      expect(r.body ?? '').not.toContain('terminate');
+    }
+    expect([resentPoll, resentSend].flatMap((r) => bodies(r.body))).toEqual(['after the move']);
+    // The session goes on, and bob never saw 'hello' twice: the marker is the next thing he gets.
+    await b.send(body({ rid: s.next(), sid: s.sid }, chat('bob@localhost/desk', 'marker')));
+    expect((await bob.next(stanzaMatching('message'))).getChildText('body')).toBe('marker');
+  });
+
+  it('writes responses in rid order when an empty one waits for a later send whose routing is slow (XEP-0124 §14.2)', async () => {
+    // Routing alice's 'hello' waits until the test lets it go (in a cluster: Redis round trips).
+    let release: () => void = () => undefined;
+    const routing = new Promise<void>((resolve) => (release = resolve));
+    h.cores[0].hooks.on('message/full', async ({ stanza }) => (stanza.getChildText('body') === 'hello' ? routing.then(() => false) : false), 1_000);
+    const poll = a.post(body({ rid: s.next(), sid: s.sid }));
+    const send = a.post(body({ rid: s.next(), sid: s.sid }, chat('bob@localhost/desk', 'hello')));
+    await settle();
+    // The send is held now; bob's reply is answered on it and recorded at once.
+    await bob.send(chat('alice@localhost/web', 'reply'));
+    await settle();
+    expect(poll.body).toBeUndefined(); // waits for the send's record, which waits for its routing
+    expect(send.body).toBeUndefined(); // so the later rid waits too
+    release();
+    await bob.next(stanzaMatching('message'));
+    await settle();
+    expect(bodies(poll.body)).toEqual([]);
+    expect(bodies(send.body)).toEqual(['reply']);
+  });
+
+  it('records an empty response that no send follows (a poll answered at `wait`): an idle session keeps where its rids stand', async () => {
+    const pollRid = s.next();
+    const poll = a.post(body({ rid: pollRid, sid: s.sid }));
+    await settle();
+    a.advance(61_000);
+    await settle();
+    expect(poll.body).toBeDefined();
+    const state = (await h.core.boshState!.load(s.sid))!;
+    expect(state.responses.map((r) => r.rid)).toContain(pollRid);
+    expect(state.record.highestRid).toBe(pollRid);
+  });
+
   it('refuses a sid that no node knows with item-not-found', async () => {
     const res = await b.send(body({ rid: 5, sid: 'no-such-sid' }));
     expect(res.element.attrs).toMatchObject({ type: 'terminate', condition: 'item-not-found' });
