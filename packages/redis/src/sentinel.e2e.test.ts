@@ -118,7 +118,10 @@ describe('RedisConnection through Sentinel', () => {
     expect(promoted.port).not.toBe(oldPort);
     expect(promoted.port).toBe(group.replicas[0]!.port);
     // The write went to the promoted replica, on top of what it had replicated before the crash.
-    expect(version).toBe(2);
+    // Version 2, or more: an attempt reported failed at its deadline during the switch may still
+    // have been applied by the new primary (an ambiguous outcome: seen once in CI, version 3), and
+    // the retry applies the same item again. Either way nothing acknowledged is lost (below).
+    expect(version).toBeGreaterThanOrEqual(2);
     expect((await group.replicas[0]!.cli('HKEYS', 'sentinel-test:user:{carol}:roster')).split('\n').sort()).toEqual(['dave@localhost', 'erin@localhost']);
     await expect(stores.roster.getRoster('alice')).resolves.toEqual({ version: 1, items: [item('bob@localhost')] });
     expect(lines.some((l) => l.msg === 'redis unavailable: store calls fail until it answers again; reconnecting with backoff')).toBe(true);
