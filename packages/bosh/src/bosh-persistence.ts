@@ -10,9 +10,7 @@
 //     that dies between routing and recording leaves a duplicate rather than a loss);
 //   - every response: recorded for its rid, taking its stanzas out of the outbox in the same step,
 //     before the bytes are written to the client (a node that dies in between leaves the response
-//     for the client to ask again, XEP-0124 §14.3) — except an empty one that a later request with
-//     payloads displaced: written once that request's rid is recorded, which covers its own
-//     (BoshSession.answer);
+//     for the client to ask again, XEP-0124 §14.3);
 //   - acknowledgements: responses the client has (§9.2) are dropped;
 //   - a session that ends for good: removed.
 // A single node has no shared BOSH state and writes nothing (no BoshPersistence at all).

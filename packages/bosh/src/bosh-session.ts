@@ -41,9 +41,6 @@ export class HeldRequest {
 
 /** Where a held response's 'close' listener finds its request (one shared listener, no closure per request). */
 const HELD = Symbol('bosh held request');
-/** Shared by every session with no unrecorded send (most of them): no empty array per session. */
-const NO_RIDS: readonly number[] = [];
-const SETTLED: Promise<void> = Promise.resolve();
 type WatchedResponse = BoshResponse & { [HELD]?: HeldRequest };
 
 /** 'close' before we answered: the client gave up on this connection (a reload, a network change). */
@@ -97,17 +94,6 @@ export class BoshSession implements Transport {
    * ones are not handled twice.
    */
   private handledThrough: number;
-  /**
-   * In a cluster: the rids of requests with payloads whose progress is not recorded yet; the highest
-   * rid with payloads whose progress is recorded or on its way (`received`), and when that record
-   * is written. A record that covers a later rid makes recording an earlier empty response needless
-   * (`answer`).
-   */
-  private unrecordedSends: readonly number[] = NO_RIDS;
-  private latestSend = 0;
-  private latestSendRecorded = SETTLED;
-  /** In a cluster: the last response's write, which the next one waits for (each waits for its record first). */
-  private lastWrite = SETTLED;
 
   constructor(
     private readonly service: BoshService,
@@ -323,20 +309,10 @@ export class BoshSession implements Transport {
     // In a cluster the rid is recorded once its payloads are handled (routed): a node that dies
     // before leaves them to be handled again when the client resends the request to another node.
     // (One that dies between routing and recording makes a duplicate: losing nothing comes first.)
-    const isRecorded = payloads.length > 0 && this.persistence !== undefined;
-    if (isRecorded) {
-      this.unrecordedSends = this.unrecordedSends.concat([rid]);
-      this.latestSend = Math.max(this.latestSend, rid);
-    }
     this.enqueue(async () => {
       this.handledThrough = Math.max(this.handledThrough, rid);
-      try {
-        if (payloads.length > 0) await this.persistence?.received(this.progress(this.service.now()));
-      } finally {
-        if (isRecorded) this.unrecordedSends = this.unrecordedSends.length === 1 ? NO_RIDS : this.unrecordedSends.filter((r) => r !== rid);
-      }
+      if (payloads.length > 0) await this.persistence?.received(this.progress(this.service.now()));
     });
-    if (isRecorded) this.latestSendRecorded = this.queue;
     if (request.isTerminate) {
       this.isTerminating = true;
       this.enqueue(async () => this.terminate(undefined, {}));
@@ -398,27 +374,9 @@ export class BoshSession implements Transport {
     this.rules.answered(held.rid, payload !== '');
     this.lastResponseAt = now;
     if (!this.persistence) return this.service.reply(held.res, 200, this.params.contentType, body);
-    // An empty response to a request whose own progress is recorded, when a later send's progress
-    // is recorded or on its way (the usual way a held poll is answered: the client's next request,
-    // with a message, displaced it), is not recorded: it takes nothing out of the outbox, and that
-    // later record covers its rid. It is written once that record is (instead of once its own
-    // would be), so every response a client may have had is either recorded or at or below the
-    // recorded rid: another node holds a resend of it (XEP-0124 §14.3, handled with no response)
-    // and answers it when due — never with a stanza twice, never handling a payload again, and
-    // never leaving a gap in the rids the client will not fill. One Redis script fewer per message.
-    const isCovered = payload === '' && !held.isPause && held.rid < this.latestSend && !this.unrecordedSends.includes(held.rid);
-    // Otherwise the response is recorded (and its stanzas leave the shared outbox) before it is written.
-    const recorded = isCovered ? this.latestSendRecorded : this.persistence.responded(held.rid, body, count, this.progress(now), now);
-    // Written in the order answered (XEP-0124 §14.2: responses in rid order), whichever record each waits for.
+    // In a cluster the response is recorded (and its stanzas leave the shared outbox) before it is written.
     const res = held.res;
-    const written: Promise<void> = this.lastWrite
-      .then(() => recorded)
-      .then(() => {
-        if (this.lastWrite === written) this.lastWrite = SETTLED;
-        this.service.reply(res, 200, this.params.contentType, body);
-      })
-      .catch((err: unknown) => this.session.log.error({ err }, 'could not write a BOSH response'));
-    this.lastWrite = written;
+    void this.persistence.responded(held.rid, body, count, this.progress(now), now).then(() => this.service.reply(res, 200, this.params.contentType, body));
   }
 
   /** The service's sweep: `wait` expiry, gaps that never fill, inactivity (§10). */
