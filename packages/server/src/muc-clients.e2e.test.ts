@@ -104,6 +104,8 @@ describe('slixmpp owns a room; @xmpp/client is invited, chats, changes nick, is 
         void join(bob, room, 'Bob');
       } else if (el.is('presence') && el.attrs.type === 'error' && state === 'banned') {
         refusal = el;
+        // The owner's script destroys the room once it hears this (a positive marker, not a pause).
+        void bob.send(xml('message', { to: 'alice@localhost', type: 'chat' }, xml('body', {}, 'refused as outcast')));
       }
     });
     run = await runScript(argsFor('alice', 'bob', room, 'owner'));

@@ -2,7 +2,8 @@
 # slixmpp (Debian's python3-slixmpp) in XEP-0045 rooms on a DeskChat node, in one of two parts:
 #   --mode owner: creates a room, reads and submits its configuration form (§10.1–§10.2), invites
 #     the peer (§7.8.2), chats with it (§7.4), sees it change nick (§7.6), kicks it (§8.2), bans it
-#     (§9.1), reads the ban list (§9.2) and destroys the room (§10.9).
+#     (§9.1), reads the ban list (§9.2), waits for the peer to say its rejoin was refused, and destroys
+#     the room (§10.9).
 #   --mode guest: joins the peer's room (§7.2), chats, changes its own nick, is kicked, rejoins, is
 #     banned, and is refused when it tries again (§7.2.7).
 # The peer is an @xmpp/client driven by muc-clients.e2e.test.ts. One JSON object a line for each
@@ -176,6 +177,9 @@ class Client(slixmpp.ClientXMPP):
         emit('banned', codes=codes(banned), item=item(banned))
         outcasts = await self.step('ban-list', muc.get_affiliation_list(self.room, 'outcast'))
         emit('ban-list', jids=sorted(str(j) for j in outcasts))
+        # The guest tries to join again, is refused (§7.2.7) and says so in a chat message: the room
+        # is destroyed only after that, or a join arriving later would create a new room instead.
+        await self.step('peer-refused', self.inbox.next(lambda s: s.name == 'message' and s['type'] == 'chat' and s['body'] == 'refused as outcast'))
 
         await self.step('destroy', muc.destroy(self.room, reason='done', altroom=slixmpp.JID(f'next@{self.room.domain}')))
         gone = await self.step('destroyed', self.inbox.next(self.occupant('Alice', check=lambda s: s['type'] == 'unavailable')))
