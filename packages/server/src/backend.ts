@@ -5,7 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import type { RateLimiterAbstract } from 'rate-limiter-flexible';
 import type { AdminStores, ClusterRegistry, Logger, Metrics, NodeInfo, SharedState, SignInCounters, Stores } from '@deskchat/core';
-import { RedisSlidingWindow, connectRedis, openRedisAdminStores, openRedisSharedState, openRedisStores, parseRedisOptions, redisRequestRateLimiter, redisSignInCounters, requirePersistence } from '@deskchat/redis';
+import { RedisSlidingWindow, connectRedis, type BusHealth, openRedisAdminStores, openRedisSharedState, openRedisStores, parseRedisOptions, redisRequestRateLimiter, redisSignInCounters, requirePersistence } from '@deskchat/redis';
 import type { RegistrationLimiter } from '@deskchat/im';
 import { openSqliteFileStore, openSqliteStores } from '@deskchat/storage-sqlite';
 import { nodeAddress, redisOptionsInput, type ClusterConfig } from './cluster-config.js';
@@ -32,7 +32,7 @@ export interface Backend {
   /** Whether the shared store answers (readiness). */
   isStoreAvailable(): boolean;
   /** In a cluster: whether this node's bus stream is being read (readiness; undefined: no bus). */
-  busHealth?: () => { ok: boolean; detail?: string };
+  busHealth?: () => BusHealth;
   close(): Promise<void>;
 }
 
