@@ -127,6 +127,13 @@ export interface HookEvents {
    * subscribers; chat locks released). Fired on the node that takes over, once per resource.
    */
   'session/lost': Notify<{ username: string; resource: string; sessionId: string; node: string }>;
+  /**
+   * An account is being removed (account-removal.ts): it can no longer sign in, and its data is
+   * still there. Modules undo what other users hold of it while they can read it (the roster
+   * module removes every item as RFC 6121 §2.5 does, so each contact is told). Fired on the node
+   * that removes it; the user's sessions are ended by the caller.
+   */
+  'account/removing': Notify<{ username: string }>;
   /** The node bus asked this node to look at shared state kept for a session it holds (`id`: a BOSH sid). */
   'bus/poke': Notify<{ id: string }>;
   /**

@@ -33,7 +33,8 @@ export { DEFAULT_SM_OPTIONS, systemClock, type Clock, type SmOptions } from './s
 export { parseSmOptions } from './stream/sm/parse-sm-options.js';
 export { SEQ_MODULUS, nextSeq, seqDistance, parseSeq } from './stream/sm/counters.js';
 export { SessionRegistry } from './session-registry.js';
-export { memoryStores, removeAccount, type Stores } from './stores.js';
+export { memoryStores, type Stores } from './stores.js';
+export { removeAccount, type AccountRemovalOptions } from './account-removal.js';
 export { isLoopbackAddress, type Transport, type TransportKind } from './transport.js';
 export { Core, type CoreInit } from './core.js';
 export { Admission } from './admission.js';

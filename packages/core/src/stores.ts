@@ -58,15 +58,3 @@ export interface Stores {
 export function memoryStores(): Stores {
   return { accounts: new MemoryAccountStore(), vcards: new MemoryVCardStore(), offline: new MemoryOfflineStore(), roster: new MemoryRosterStore(), privateXml: new MemoryPrivateXmlStore(), blockList: new MemoryBlockListStore(), archive: new MemoryArchiveStore(), pep: new MemoryPepStore(), pubsubSubscriptions: new MemoryPubsubSubscriptionStore(), settings: new MemorySettingsStore(), presenceState: new MemoryPresenceStateStore(), mucRooms: new MemoryMucRoomStore(), files: new MemoryFileStore() };
 }
-
-/**
- * Account removal: the account and everything stored for the user in every durable store, so
- * that a new account with the same name starts clean. Returns whether the account existed.
- */
-export async function removeAccount(stores: Omit<Stores, 'files'> & Partial<Pick<Stores, 'files'>>, username: string): Promise<boolean> {
-  const existed = await stores.accounts.removeAccount(username);
-  await Promise.all([stores.vcards, stores.offline, stores.roster, stores.privateXml, stores.blockList, stores.archive, stores.pep, stores.presenceState].map((store) => store.removeUser(username)));
-  // Stored files too, where the stores have them (a Redis cluster has no FileStore of its own yet).
-  await stores.files?.removeOwner(username);
-  return existed;
-}

@@ -135,7 +135,7 @@ describe('key layout (README.md)', () => {
     await useEverything(redis, 'alice');
     await useEverything(redis, 'bob');
     const s = openRedisStores(redis);
-    await expect(removeAccount(s, 'alice')).resolves.toBe(true); // core's account removal, over every store
+    await expect(removeAccount(s, 'alice', { domain: 'localhost' })).resolves.toBe(true); // core's account removal, over every store
     const keys = await allKeys(redis);
     expect(keys.filter((k) => k.includes('{alice}'))).toEqual([]);
     expect(keys.filter((k) => k.includes('{bob}'))).toHaveLength(USER_SUFFIXES.length);

@@ -5,6 +5,7 @@ import type { Server } from 'node:net';
 import type { BoshService, BoshWire } from '@deskchat/bosh';
 import { Core, Membership, clusterModule, coreModules, defaultMechanisms, type Logger, type NodeAddress } from '@deskchat/core';
 import { createC2sServers } from '@deskchat/c2s';
+import { StreamError } from '@deskchat/protocol';
 import { adhocModule, adminCommands, createLdapPasswordVerifier, imModules, registerModule } from '@deskchat/im';
 import { openBackend, type ClusterBackend } from './backend.js';
 import { mucModule } from '@deskchat/muc';
@@ -18,6 +19,7 @@ import { instrumentNode } from './metrics/node-metrics.js';
 import { PromMetrics } from './metrics/prom-metrics.js';
 import { createUserAdminService } from './users/user-admin-service.js';
 import { createAccountAdministration } from './users/account-administration.js';
+import { accountRemovalOptions, endUserSessions } from './users/account-removal.js';
 import { createInvitationRedeemer } from './users/invitations.js';
 import { ClusterAdmin } from './cluster/cluster-admin.js';
 import { createClusterAdminService } from './cluster/cluster-admin-service.js';
@@ -66,6 +68,8 @@ export async function startNode(config: ServerConfig, log: Logger): Promise<Runn
   });
   // Users on nodes, for the admin API and the XEP-0133 commands: the rules `deskchat user|cluster …` run (cluster/cluster-admin.ts).
   const clusterAdmin = cluster && new ClusterAdmin({ registry: cluster.registry, directory: core.directory, bus: core.bus }, stores.accounts);
+  // Account removal on a running node: contacts told through the router, others' data swept (users/account-removal.ts).
+  const removal = accountRemovalOptions(config, core);
   let membership: Membership | undefined;
   try {
     await applySavedLoadLimits(core, log);
@@ -85,7 +89,7 @@ export async function startNode(config: ServerConfig, log: Logger): Promise<Runn
     for (const module of coreModules) await core.load(module);
     for (const module of imModules) await core.load(module, config.im.modules[module.name]);
     // XEP-0050 with the XEP-0133 commands, on the CLI's account code (users/account-administration.ts).
-    const accountAdmin = createAccountAdministration(core, stores, clusterAdmin && cluster && { admin: clusterAdmin, registry: cluster.registry });
+    const accountAdmin = createAccountAdministration(core, stores, removal, clusterAdmin && cluster && { admin: clusterAdmin, registry: cluster.registry });
     await core.load(adhocModule(adminCommands(accountAdmin, core.domain)), { ...config.adhoc, admins: config.admins });
     // XEP-0077: registration when register.enabled; a user's own password change always.
     await core.load(registerModule(accountAdmin, createInvitationRedeemer(backend.adminStores.invitations), backend.registrationLimiter ? { limiter: backend.registrationLimiter } : {}), config.register);
@@ -112,7 +116,7 @@ export async function startNode(config: ServerConfig, log: Logger): Promise<Runn
     config,
     token: adminToken(config, log),
     adminStores: backend.adminStores,
-    users: createUserAdminService(stores, clusterAdmin),
+    users: createUserAdminService(stores, removal, clusterAdmin, (username) => endUserSessions(core, username, undefined, new StreamError('not-authorized', 'this account was removed by an administrator'))),
     ...(clusterAdmin && cluster ? { cluster: createClusterAdminService(clusterAdmin, cluster.self.name) } : {}),
     isStoreAvailable: () => backend.isStoreAvailable(),
     ...(backend.busHealth ? { busHealth: backend.busHealth } : {}),

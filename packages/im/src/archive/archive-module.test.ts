@@ -329,7 +329,7 @@ describe('preferences (XEP-0441), retention and the bound', () => {
     expect(server.getChild('query')!.getChildren('feature').map((f) => f.attrs.var)).toContain(SID);
     await alice.send(chat('bob@localhost', 'gone soon'));
     await bob.next(isBody('gone soon'));
-    await removeAccount(h.core.stores, 'alice');
+    await removeAccount(h.core.stores, 'alice', { domain: h.core.domain });
     expect((await h.core.stores.archive.usage('alice')).messages).toBe(0);
     expect((await h.core.stores.archive.usage('bob')).messages).toBe(1);
   });

@@ -77,7 +77,7 @@ describe('the block list (XEP-0191 §3.1–3.2)', () => {
 
   it('empties the list with the account (account removal)', async () => {
     await alice.iq(block('bob@localhost'));
-    await removeAccount(h.core.stores, 'alice');
+    await removeAccount(h.core.stores, 'alice', { domain: h.core.domain });
     await expect(h.core.stores.blockList.getBlockList('alice')).resolves.toEqual([]);
   });
 });

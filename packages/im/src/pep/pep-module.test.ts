@@ -372,7 +372,7 @@ describe('node configuration (XEP-0060 §8)', () => {
   it('removes every node with the account (account removal)', async () => {
     const alice = await h.connect('alice');
     await alice.iq(publish(MOOD, mood('happy')));
-    await removeAccount(h.core.stores, 'alice');
+    await removeAccount(h.core.stores, 'alice', { domain: h.core.domain });
     await expect(h.core.stores.pep.listNodes('alice')).resolves.toEqual([]);
   });
 });

@@ -22,7 +22,7 @@ function fakeAccounts(h: () => Harness): AccountAdministration {
       if (!(await stores().accounts.createAccount({ username: name, createdAt: Date.now(), credentials: deriveCredentials(password, 4096) }))) throw new StanzaError('conflict', `user ${name} already exists`);
       return name;
     },
-    remove: (username) => removeAccount(stores(), username),
+    remove: (username) => removeAccount(stores(), username, { domain: 'localhost' }),
     setPassword: (username, password) => stores().accounts.setCredentials(username, deriveCredentials(password, 4096)),
     exists: (username) => stores().accounts.hasAccount(username),
     count: () => stores().accounts.countAccounts(),

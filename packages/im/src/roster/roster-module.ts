@@ -46,19 +46,30 @@ export const rosterModule: Module<RosterOptions> = {
             await rosters.exclusive(username, () => rosters.updateItem(username, request));
             return undefined;
           }
-          const removed = await rosters.exclusive(username, () => rosters.removeItem(username, request.jid));
-          if (!removed) throw new StanzaError('item-not-found', 'no such item in the roster (RFC 6121 §2.5.3)');
-          // Outside the exclusive section: the presence module tells the contact, whose roster changes under its own lock.
-          await api.notify('roster/item-removed', {
-            username,
-            item: removed.item!,
-            state: removed.state,
-            notices: removalNotices(removed.state),
-          });
+          if (!(await removeItem(username, request.jid))) throw new StanzaError('item-not-found', 'no such item in the roster (RFC 6121 §2.5.3)');
           return undefined;
         },
       },
       'account',
     );
+
+    /** RFC 6121 §2.5: removes an item; false when there was none. */
+    async function removeItem(username: string, jid: string): Promise<boolean> {
+      const removed = await rosters.exclusive(username, () => rosters.removeItem(username, jid));
+      if (!removed) return false;
+      // Outside the exclusive section: the presence module tells the contact, whose roster changes under its own lock.
+      await api.notify('roster/item-removed', { username, item: removed.item!, state: removed.state, notices: removalNotices(removed.state) });
+      return true;
+    }
+
+    // An account being removed leaves its contacts as if its client had removed every item
+    // (§2.5.2: each contact's subscription cancelled, with a push and unavailable presence) and
+    // declined every request still unanswered, so that no contact keeps a subscription that a new
+    // account with the same name would inherit.
+    api.hook('account/removing', async ({ username }) => {
+      for (const { jid } of (await rosters.getRoster(username)).items) await removeItem(username, jid);
+      const user = api.jid(username).toString();
+      for (const { jid } of await api.stores.roster.getRequests(username)) await api.router.route(xml('presence', { type: 'unsubscribed', from: user, to: jid }));
+    });
   },
 };

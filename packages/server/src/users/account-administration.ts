@@ -5,10 +5,11 @@
 // and forgetting of a removed one, as the admin API does (user-admin-service.ts). Online sessions
 // and ending them go through the session directory and core.closeSession, so they reach every node.
 import { StanzaError, type StreamError } from '@deskchat/protocol';
-import type { ClusterRegistry, Core, Stores } from '@deskchat/core';
+import type { AccountRemovalOptions, ClusterRegistry, Core, Stores } from '@deskchat/core';
 import type { AccountAdministration } from '@deskchat/im';
 import type { ClusterAdmin } from '../cluster/cluster-admin.js';
 import { addUser, changePassword, removeIfPresent } from './account-commands.js';
+import { endUserSessions } from './account-removal.js';
 import { parseUsername } from './account-fields.js';
 import { CommandError } from './command-error.js';
 
@@ -22,7 +23,7 @@ async function asStanzaError<T>(run: () => Promise<T>): Promise<T> {
   }
 }
 
-export function createAccountAdministration(core: Core, stores: Stores, cluster?: { admin: ClusterAdmin; registry: ClusterRegistry }): AccountAdministration {
+export function createAccountAdministration(core: Core, stores: Stores, removal: AccountRemovalOptions, cluster?: { admin: ClusterAdmin; registry: ClusterRegistry }): AccountAdministration {
   const nodes = async () => (cluster ? (await cluster.registry.nodes()).filter((n) => n.isAlive).map((n) => n.name) : [core.node]);
   return {
     async add(username, password, details = {}) {
@@ -30,7 +31,7 @@ export function createAccountAdministration(core: Core, stores: Stores, cluster?
       await cluster?.admin.placeNewUsers([created]);
       return created;
     },
-    remove: (raw) => removeIfPresent(stores, raw, cluster?.admin),
+    remove: async (raw) => (await removeIfPresent(stores, raw, removal, cluster?.admin)) !== undefined,
     async setPassword(raw, password) {
       const username = parseUsername(raw);
       if (!username || !(await stores.accounts.hasAccount(username))) return false;
@@ -48,10 +49,7 @@ export function createAccountAdministration(core: Core, stores: Stores, cluster?
     },
     async endSessions(raw, resource, error: StreamError) {
       const username = parseUsername(raw);
-      if (!username) return 0;
-      const entries = (await core.directory.resourcesOf(username)).filter((e) => resource === undefined || e.resource === resource);
-      await Promise.all(entries.map((e) => core.closeSession({ node: e.node, username: e.username, resource: e.resource, sessionId: e.sessionId }, error)));
-      return entries.length;
+      return username ? endUserSessions(core, username, resource, error) : 0;
     },
   };
 }

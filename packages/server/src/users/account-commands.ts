@@ -1,7 +1,7 @@
 // The store-facing part of `deskchat user add|passwd|remove|list`, on any AccountStore.
 // Usernames are RFC 7622 §3.3 localparts stored lower-cased; passwords are kept only as RFC 5802 §3
 // SCRAM keys (never plaintext).
-import type { Account, AccountStore, AccountSummary, Stores } from '@deskchat/core';
+import type { Account, AccountRemovalOptions, AccountStore, AccountSummary, Stores } from '@deskchat/core';
 import { DEFAULT_ITERATIONS, removeAccount } from '@deskchat/core';
 import { emailProblem, nameProblem, parseUsername, passwordProblem } from './account-fields.js';
 import { CommandError } from './command-error.js';
@@ -61,25 +61,25 @@ export async function changePassword(accounts: AccountStore, rawUsername: string
   return username;
 }
 
-/** Removes the account and all the user's data (roster, vCard, offline messages, private XML). */
-export async function removeUser(stores: Parameters<typeof removeAccount>[0], rawUsername: string): Promise<string> {
+/** Removes the account, all the user's data and what others' data grants the name (core's removeAccount). */
+export async function removeUser(stores: Parameters<typeof removeAccount>[0], rawUsername: string, removal: AccountRemovalOptions): Promise<string> {
   const username = requireUsername(rawUsername);
-  if (!(await removeAccount(stores, username))) throw new CommandError(`no such user ${username}`);
+  if (!(await removeAccount(stores, username, removal))) throw new CommandError(`no such user ${username}`);
   return username;
 }
 
 /**
- * `removeUser` for the admin API and XEP-0133: false (not an error) for a malformed or unknown name;
- * in a cluster the user's placement is forgotten too.
+ * `removeUser` for the admin API and XEP-0133: undefined (not an error) for a malformed or unknown
+ * name, else the username removed; in a cluster the user's placement is forgotten too.
  */
-export async function removeIfPresent(stores: Parameters<typeof removeAccount>[0], rawUsername: string, cluster?: { forget(username: string): Promise<void> }): Promise<boolean> {
-  if (!parseUsername(rawUsername)) return false;
+export async function removeIfPresent(stores: Parameters<typeof removeAccount>[0], rawUsername: string, removal: AccountRemovalOptions, cluster?: { forget(username: string): Promise<void> }): Promise<string | undefined> {
+  if (!parseUsername(rawUsername)) return undefined;
   try {
-    const username = await removeUser(stores, rawUsername);
+    const username = await removeUser(stores, rawUsername, removal);
     await cluster?.forget(username);
-    return true;
+    return username;
   } catch (err) {
-    if (err instanceof CommandError) return false;
+    if (err instanceof CommandError) return undefined;
     throw err;
   }
 }

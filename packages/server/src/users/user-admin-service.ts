@@ -4,7 +4,7 @@
 // ClusterAdmin's rules as in `deskchat user add|remove|list`: a new user is assigned a node (the one
 // given, else the least loaded), a removed one loses its assignment, the list shows each user's node.
 import { failures, type UserAdminService } from '@deskchat/admin';
-import type { AccountSummary, Stores } from '@deskchat/core';
+import type { AccountRemovalOptions, AccountSummary, Stores } from '@deskchat/core';
 import { UnknownNodeError, type ClusterAdmin } from '../cluster/cluster-admin.js';
 import { addUser, changePassword, removeIfPresent } from './account-commands.js';
 import { generatePassword, parseUsername } from './account-fields.js';
@@ -14,7 +14,11 @@ import { readImportRows } from './import-rows.js';
 
 const SCAN_PAGE = 1000;
 
-export function createUserAdminService(stores: Stores, cluster?: ClusterAdmin): UserAdminService {
+/**
+ * `removal`: how an account is removed (account-removal.ts); `endSessions`: ends a removed user's
+ * sessions on every node (a running node; absent, nothing is signed in to end).
+ */
+export function createUserAdminService(stores: Stores, removal: AccountRemovalOptions, cluster?: ClusterAdmin, endSessions?: (username: string) => Promise<unknown>): UserAdminService {
   const { accounts } = stores;
 
   /** Maps the CLI's failures to a 400 naming the field (or 409 for a taken name). */
@@ -80,7 +84,12 @@ export function createUserAdminService(stores: Stores, cluster?: ClusterAdmin): 
       return { username, ...(given === undefined ? { generatedPassword: password } : {}), ...(home ? { node: home } : {}) };
     },
 
-    remove: (raw) => removeIfPresent(stores, raw, cluster),
+    async remove(raw) {
+      const username = await removeIfPresent(stores, raw, removal, cluster);
+      if (username === undefined) return false;
+      await endSessions?.(username);
+      return true;
+    },
 
     async setPassword(raw, value) {
       const username = parseUsername(raw);

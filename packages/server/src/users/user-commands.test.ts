@@ -185,6 +185,26 @@ describe('deskchat user remove', () => {
     }
   });
 
+  it("with no server running, still takes the user out of contacts' stored rosters, rooms and pubsub subscriptions", async () => {
+    for (const user of ['alice', 'bob']) await run(['add', user, '--password', 'x']);
+    const stores = openSqliteStores(join(dir, 'data'));
+    await stores.roster.setItem('alice', { jid: 'bob@localhost', groups: [], subscription: 'both', isPendingOut: false, isPreApproved: false });
+    await stores.roster.setItem('bob', { jid: 'alice@localhost', name: 'Al', groups: ['Team'], subscription: 'both', isPendingOut: false, isPreApproved: false });
+    await stores.mucRooms.putRoom('conference.localhost', { room: 'ops', isPersistent: true, config: '{}', createdAt: 1 });
+    await stores.mucRooms.setAffiliations('conference.localhost', 'ops', [{ jid: 'alice@localhost', affiliation: 'owner' }, { jid: 'bob@localhost', affiliation: 'member' }]);
+    await stores.pubsubSubscriptions.subscribe('news', 'alice@localhost');
+    stores.close();
+    expect((await run(['remove', 'alice'])).code).toBe(0);
+    const after = openSqliteStores(join(dir, 'data'));
+    try {
+      expect(await after.roster.getItem('bob', 'alice@localhost')).toEqual({ jid: 'alice@localhost', name: 'Al', groups: ['Team'], subscription: 'none', isPendingOut: false, isPreApproved: false });
+      expect(await after.mucRooms.getAffiliations('conference.localhost', 'ops')).toEqual([{ jid: 'bob@localhost', affiliation: 'member' }]);
+      expect(await after.pubsubSubscriptions.subscribersOf('news')).toEqual([]);
+    } finally {
+      after.close();
+    }
+  });
+
   it('fails with exit code 1 when there is no such user', async () => {
     expect(await run(['remove', 'ghost'])).toEqual({ code: 1, out: '', err: 'deskchat: no such user ghost\n' });
   });

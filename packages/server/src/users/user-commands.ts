@@ -7,6 +7,7 @@
 import { readFile } from 'node:fs/promises';
 import type { CommandBackend } from './command-backend.js';
 import { addUser, changePassword, listUsers, removeUser, requireUsername } from './account-commands.js';
+import { accountRemovalOptions } from './account-removal.js';
 import { CommandError, UsageError } from './command-error.js';
 import { requireCluster, runCommand, type CommandIo, type CommandSpec, type ParsedArgs } from './command-runner.js';
 import { formatSummary, importRows } from './csv-import.js';
@@ -68,7 +69,8 @@ const COMMANDS: Record<string, Command> = {
     options: {},
     async run(ctx) {
       const backend = await ctx.backend();
-      const username = await removeUser(backend.stores, ctx.positionals[0]!);
+      // No node here to tell contacts live: their stored rosters are swept (account-removal.ts).
+      const username = await removeUser(backend.stores, ctx.positionals[0]!, accountRemovalOptions(ctx.config));
       await backend.cluster?.forget(username);
       ctx.stderr.write(`user ${username} removed\n`);
       return 0;
