@@ -11,9 +11,10 @@ import { pepModule } from './pep/pep-module.js';
 import { pubsubServiceModule } from './pubsub/pubsub-service.js';
 import { compositionModule } from './composition/composition-module.js';
 import { csiModule } from './csi/csi-module.js';
+import { lastActivityModule } from './last-activity/last-activity-module.js';
 
 /** The IM modules a node loads, in load order. */
-export const imModules: Module<any>[] = [rosterModule, presenceModule, compositionModule, ...messagingModules, csiModule, vcardModule, searchModule, privateXmlModule, blockingModule, archiveModule, pepModule, pubsubServiceModule];
+export const imModules: Module<any>[] = [rosterModule, presenceModule, lastActivityModule, compositionModule, ...messagingModules, csiModule, vcardModule, searchModule, privateXmlModule, blockingModule, archiveModule, pepModule, pubsubServiceModule];
 export { compose, sameComposed, PHONE_STATUS, MEETING_STATUS, type ComposedPresence, type PresenceSources, type ResourcePresence, type Show, type PhoneState, type CalendarState } from './composition/compose.js';
 export { SOURCE_STATES, PRESENCE_SOURCES_SERVICE, type PresenceSourceService, type PresenceReport, type SourceName } from './composition/source-service.js';
 export * from './messaging/index.js';
@@ -29,6 +30,7 @@ export { PRESENCE_SERVICE, type PresenceService, type AvailableResource } from '
 export type { PresenceBroadcast, PresenceBroadcastReason } from './presence/events.js';
 export { privateXmlModule, parsePrivateXmlOptions, DEFAULT_PRIVATE_XML_OPTIONS, PRIVATE_NS, type PrivateXmlOptions } from './private/private-xml-module.js';
 export { csiModule, holdKey, CSI_NS, MAX_HELD } from './csi/csi-module.js';
+export { lastActivityModule, LAST_ACTIVITY_NS, DEFAULT_LAST_ACTIVITY_OPTIONS, type LastActivityOptions } from './last-activity/last-activity-module.js';
 export { compositionModule, DEFAULT_COMPOSITION_OPTIONS, type CompositionOptions } from './composition/composition-module.js';
 export { COMPOSITION_NS } from './composition/composed-stanzas.js';
 export { blockingModule, parseBlockingOptions, blockedError, DEFAULT_BLOCKING_OPTIONS, BLOCKING_NS, BLOCKING_ERRORS_NS, type BlockingOptions } from './blocking/blocking-module.js';

@@ -173,6 +173,21 @@ describe('the subscription state table between two clients (RFC 6121 §3, Append
     (phone.xmpp as unknown as { socket: { destroy(): void } }).socket.destroy();
     await bob.next(isPresence('unavailable', 'alice@localhost/phone'));
   });
+
+  it("last activity (XEP-0012): bob, subscribed to alice, learns how long ago she left and her last status; she may not ask about him", async () => {
+    await alice.xmpp.send(xml('presence', { type: 'unavailable' }, xml('status', {}, 'Heading home')));
+    await bob.next(isPresence('unavailable', 'alice@localhost/desk'));
+    const reply = await bob.xmpp.iqCaller.request(xml('iq', { type: 'get', to: 'alice@localhost' }, xml('query', { xmlns: 'jabber:iq:last' })));
+    const query = reply.getChild('query', 'jabber:iq:last')!;
+    expect(Number(query.attrs.seconds)).toBeLessThan(30);
+    expect(query.text()).toBe('Heading home');
+    // alice is not subscribed to bob's presence: refused for his bare JID and his connected resource alike (§8).
+    for (const to of ['bob@localhost', 'bob@localhost/laptop']) {
+      const refused = await alice.xmpp.iqCaller.request(xml('iq', { type: 'get', to }, xml('query', { xmlns: 'jabber:iq:last' }))).catch((err: { condition?: string }) => err);
+      expect(refused).toMatchObject({ condition: 'forbidden' });
+    }
+    expect(await bob.taken((el) => el.is('iq') && el.attrs.type === 'get' && !!el.getChild('query', 'jabber:iq:last'), 0)).toEqual([]);
+  });
 });
 
 describe('desktop-chat contact-list operations with standard roster sets (docs/contact-list.md)', () => {
