@@ -3,7 +3,7 @@
 // node, users added through the API assigned like the CLI's, a signed-in user moved to the other
 // node with its TCP client sent there (see-other-host) and its BOSH client too (see-other-uri), a
 // pair rebalanced, every change audited; /metrics with Redis latency and errors and the cluster
-// gauges; /readyz failing while Redis is unreachable.
+// gauges; /readyz failing while Redis is unreachable; a signed-in user removed through the other node.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import parsePrometheusTextFormat from 'parse-prometheus-text-format';
 import { startRedisServer, type RedisTestServer } from '@deskchat/testing';
@@ -139,8 +139,21 @@ describe('the cluster on the admin API', () => {
     expect((await api(a, '/api/v1/cluster/pairs/pair9/rebalance', { method: 'POST' })).status).toBe(404);
   });
 
-  it('removes the assignment with the user', async () => {
+  it('removes a signed-in user through either node: her session on the other node ends, her contact there is told, her assignment goes', async () => {
+    // dan and eve are on imp1b, subscribed to each other; eve is removed through imp1a.
+    const item = (jid: string) => ({ jid, groups: [], subscription: 'both' as const, isPendingOut: false, isPreApproved: false });
+    await a.node.core.stores.roster.setItem('eve', item('dan@localhost'));
+    await a.node.core.stores.roster.setItem('dan', item('eve@localhost'));
+    const [eve, dan] = [await TextSocket.plain(b.port), await TextSocket.plain(b.port)];
+    sockets.push(eve, dan);
+    await signInRaw(eve, 'eve', 'pw', 'desk');
+    await signInRaw(dan, 'dan', 'pw', 'desk');
+    dan.write("<iq type='get' id='roster'><query xmlns='jabber:iq:roster'/></iq>"); // an interested resource (RFC 6121 §2.1.6)
+    await dan.waitFor(/id=['"]roster['"]/);
     expect((await api(a, '/api/v1/users/eve', { method: 'DELETE' })).status).toBe(204);
+    await eve.waitFor(/<not-authorized xmlns=['"]urn:ietf:params:xml:ns:xmpp-streams['"]/);
+    await eve.waitClosed();
+    await dan.waitFor(/<item(?=[^>]*jid=['"]eve@localhost['"])(?=[^>]*subscription=['"]none['"])/);
     const status = (await (await api(a, '/api/v1/cluster')).json()) as { pairs: { assignedUsers: number }[] };
     expect(status.pairs[0]!.assignedUsers).toBe(3);
   });
