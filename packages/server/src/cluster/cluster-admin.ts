@@ -142,6 +142,23 @@ export class ClusterAdmin {
     return { username, node, ...(previous !== undefined ? { previous } : {}), redirected };
   }
 
+  /**
+   * Ends every session of the user on whichever node holds it, with a stream error (`condition`),
+   * and waits up to `waitMs` for them to leave the session directory: a removed account's sessions
+   * end while its roster is still there, so that their unavailable presence reaches its contacts.
+   * A node that does not answer (dead: its takeover ends them) does not hold the caller longer.
+   * Returns how many sessions there were.
+   */
+  async endSessions(username: string, condition: string, text: string, waitMs = 5000): Promise<number> {
+    const entries = await this.state.directory.resourcesOf(username);
+    for (const e of entries) await this.state.bus.publish(e.node, { type: 'close', username, resource: e.resource, sessionId: e.sessionId, condition, text });
+    for (const deadline = Date.now() + waitMs; entries.length > 0 && Date.now() < deadline; ) {
+      if ((await this.state.directory.resourcesOf(username)).length === 0) break;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    return entries.length;
+  }
+
   /** A removed user's assignment goes with it. */
   async forget(username: string): Promise<void> {
     await this.state.registry.unassign(username);

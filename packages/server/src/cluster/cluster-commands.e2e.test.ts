@@ -166,6 +166,31 @@ describe('deskchat user in cluster mode (Redis)', () => {
     await expect(registry.assignmentOf('alice')).resolves.toBeUndefined();
     await expect(registry.assignedCounts()).resolves.toEqual({});
   });
+
+  it("ends a removed user's sessions on their nodes (not-authorized) before her data goes", async () => {
+    await user(['add', 'alice', '--password', 'pw', '--node', 'imp1a']);
+    const session = await signedIn('alice', 'imp1b', 'desk');
+    const stores = openRedisStores(connection);
+    await stores.roster.setItem('alice', { jid: 'bob@localhost', groups: [], subscription: 'both', isPendingOut: false, isPreApproved: false });
+    // imp1b, played here: it ends the session (leaving the directory) and notes whether alice's roster was still there.
+    const bus = new RedisNodeBus(connection);
+    const received: BusMessage[] = [];
+    let rosterAtClose = -1;
+    const unsubscribe = await bus.subscribe('imp1b', async (m) => {
+      received.push(m);
+      rosterAtClose = (await stores.roster.getRoster('alice')).items.length;
+      await directory.unregister('alice', 'desk', session.sessionId, 'imp1b');
+    });
+    try {
+      expect(await user(['remove', 'alice'])).toEqual({ code: 0, out: '', err: 'user alice removed; 1 signed-in session ended\n' });
+    } finally {
+      await unsubscribe();
+      await bus.close();
+    }
+    expect(received).toEqual([{ type: 'close', username: 'alice', resource: 'desk', sessionId: session.sessionId, condition: 'not-authorized', text: 'this account was removed by an administrator' }]);
+    expect(rosterAtClose).toBe(1);
+    expect((await stores.roster.getRoster('alice')).items).toEqual([]);
+  });
 });
 
 describe('deskchat cluster status', () => {

@@ -69,10 +69,14 @@ const COMMANDS: Record<string, Command> = {
     options: {},
     async run(ctx) {
       const backend = await ctx.backend();
-      // No node here to tell contacts live: their stored rosters are swept (account-removal.ts).
-      const username = await removeUser(backend.stores, ctx.positionals[0]!, accountRemovalOptions(ctx.config));
-      await backend.cluster?.forget(username);
-      ctx.stderr.write(`user ${username} removed\n`);
+      const cluster = backend.cluster;
+      // Not a node: contacts are not told live, their stored rosters are swept (account-removal.ts).
+      // In a cluster the user's sessions end on their nodes first, through the node bus.
+      let ended = 0;
+      const removal = { ...accountRemovalOptions(ctx.config), ...(cluster ? { beforeWipe: async (u: string) => void (ended = await cluster.endSessions(u, 'not-authorized', 'this account was removed by an administrator')) } : {}) };
+      const username = await removeUser(backend.stores, ctx.positionals[0]!, removal);
+      await cluster?.forget(username);
+      ctx.stderr.write(`user ${username} removed${ended ? `; ${ended} signed-in session${ended === 1 ? '' : 's'} ended` : ''}\n`);
       return 0;
     },
   },
