@@ -69,6 +69,9 @@ class Driven(slixmpp.ClientXMPP):
     def __init__(self, args):
         super().__init__(args.jid, args.password)
         self.done = asyncio.get_event_loop().create_future()
+        # asyncio keeps only weak references to tasks: one nobody holds can be collected while it
+        # waits (the command reader was, mid-test: 'Task was destroyed but it is pending!').
+        self.tasks = set()
         # With --pep, not the ad-hoc and archive plugins: slixmpp 1.8.3 then answers the server's
         # XEP-0115 query with features that do not hash to the ver it advertised, so its caps are
         # never verified (seen when all were loaded together; the PEP tests need none of them).
@@ -111,13 +114,17 @@ class Driven(slixmpp.ClientXMPP):
         if not self.done.done():
             self.done.set_result(code)
 
+    def keep(self, task):
+        self.tasks.add(task)
+        task.add_done_callback(self.tasks.discard)
+
     def on_disconnected(self, reason):
         emit('disconnected', reason=str(reason) if reason else None)
         self.finish(0)
 
     async def on_session_start(self, _event):
         emit('signed-in', jid=str(self.boundjid))
-        asyncio.ensure_future(self.read_commands())
+        self.keep(asyncio.ensure_future(self.read_commands()))
 
     async def read_commands(self):
         loop = asyncio.get_running_loop()
@@ -234,7 +241,7 @@ class Driven(slixmpp.ClientXMPP):
                     answer.add_field(var=var, value=value)
             # send_command without flow: slixmpp's flow drops an error reply that carries no <command/>
             # (XEP-0050 §4.6 errors have none), so the step is awaited here instead.
-            asyncio.ensure_future(complete(session, answer))
+            self.keep(asyncio.ensure_future(complete(session, answer)))
 
         async def complete(session, answer):
             try:
