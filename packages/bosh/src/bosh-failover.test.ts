@@ -4,7 +4,7 @@
 // with the same sid, nothing lost, nothing duplicated, and no sign-out seen by anyone.
 import { beforeEach, describe, expect, it } from '@jest/globals';
 import xml from '@xmpp/xml';
-import { takeOver } from '@deskchat/core';
+import { takeOver, type Module } from '@deskchat/core';
 import { Harness, stanzaMatching, type HarnessClient } from '@deskchat/testing';
 import { BoshKit, body, settle, type KitSession } from './__tests__/bosh-kit.js';
 
@@ -149,5 +149,41 @@ describe('BOSH session continued on the pair peer', () => {
     const res = await b.send(body({ rid: s.next(), sid: s.sid }));
     expect(res.element.attrs).toMatchObject({ type: 'terminate', condition: 'item-not-found' });
     expect(unbound).toEqual([]); // the dead node's session never unbound anywhere: it was lost, and said so once
+  });
+});
+
+describe('a request answered at once (stanzas were waiting) while its own payloads are still being handled', () => {
+  it('is not answered before they are handled: the node dying in between leaves it to be resent, and its payload is not lost', async () => {
+    // Node 1 routes a message with body 'slow' only once released: it dies before that.
+    let isStuck = false;
+    const stuck: Module = {
+      name: 'stuck-routing',
+      setup(api) {
+        api.hook('message/full', async ({ stanza }) => {
+          if (stanza.getChildText('body') !== 'slow') return false;
+          isStuck = true;
+          return new Promise<boolean>(() => {});
+        }, 100);
+      },
+    };
+    h = await Harness.create({ nodes: 2, modules: [], nodeModules: (_node, i) => (i === 0 ? [stuck] : []) });
+    a = await BoshKit.create(h, {}, h.cores[0]);
+    b = await BoshKit.create(h, {}, h.cores[1]);
+    s = await a.signIn('alice');
+    bob = await h.connect('bob', { resource: 'desk', node: 1 });
+    await settle();
+    await bob.send(chat('alice@localhost/web', 'waiting for alice'));
+    await settle();
+    const rid = s.next();
+    const answered = a.post(body({ rid, sid: s.sid }, chat('bob@localhost/desk', 'slow')));
+    await settle();
+    expect(isStuck).toBe(true);
+    // Before its payload is handled, rid's response (with the waiting stanza) is neither recorded nor written.
+    expect(answered.body).toBeUndefined();
+    await killNodeA();
+    b.now = a.now;
+    const resent = await b.send(body({ rid, sid: s.sid }, chat('bob@localhost/desk', 'slow')));
+    expect(bodies(resent.body)).toEqual(['waiting for alice']);
+    expect((await bob.next(stanzaMatching('message'))).getChildText('body')).toBe('slow');
   });
 });

@@ -373,10 +373,17 @@ export class BoshSession implements Transport {
     const body = buildBody(attrs, payload);
     this.rules.answered(held.rid, payload !== '');
     this.lastResponseAt = now;
-    if (!this.persistence) return this.service.reply(held.res, 200, this.params.contentType, body);
-    // In a cluster the response is recorded (and its stanzas leave the shared outbox) before it is written.
+    const persistence = this.persistence;
+    if (!persistence) return this.service.reply(held.res, 200, this.params.contentType, body);
+    // In a cluster the response is recorded (and its stanzas leave the shared outbox) before it is
+    // written — and never before the request's own payloads are handled and recorded: a client that
+    // has rid R's response never resends R, so a node that died between the two would lose R's
+    // payloads (R is answered at once when stanzas wait). Waiting behind the handling queue keeps
+    // responses in rid order: a later rid is never handled before an earlier one.
     const res = held.res;
-    void this.persistence.responded(held.rid, body, count, this.progress(now), now).then(() => this.service.reply(res, 200, this.params.contentType, body));
+    const record = () => persistence.responded(held.rid, body, count, this.progress(this.service.now()), now);
+    const recorded = held.rid > this.handledThrough ? this.queue.then(record) : record();
+    void recorded.then(() => this.service.reply(res, 200, this.params.contentType, body));
   }
 
   /** The service's sweep: `wait` expiry, gaps that never fill, inactivity (§10). */

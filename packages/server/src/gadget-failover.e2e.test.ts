@@ -17,12 +17,12 @@
 //       Secondary imp2a, a second agent with nothing cached discovers its home (imp1b) through the
 //       Secondary and signs in there.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { client, xml, type Client } from '@xmpp/client';
-import { deriveCredentials } from '@deskchat/core';
-import { RedisClusterRegistry, connectRedis, openRedisStores, parseRedisOptions, type RedisConnection } from '@deskchat/redis';
+import { xml, type Client } from '@xmpp/client';
+import { connectRedis, parseRedisOptions, type RedisConnection } from '@deskchat/redis';
 import { artifactDir, launchChromium, startRedisServer, type RedisTestServer, type TestBrowser } from '@deskchat/testing';
-import { eventually, GadgetPage, Inbox } from './__tests__/gadget-page.js';
+import { availableContact, eventually, GadgetPage, type Inbox } from './__tests__/gadget-page.js';
 import { ADMIN_TOKEN, startNodeProcess, type NodeProcess } from './__tests__/node-process.js';
+import { seedUsers } from './__tests__/cluster-seed.js';
 
 const SUITE = artifactDir('gadget-failover');
 // CORS: the page is imp2a's, the BOSH requests go to imp1a and imp1b.
@@ -31,7 +31,7 @@ const ENV = { DESKCHAT_HEARTBEAT_SECONDS: '1', DESKCHAT_DEAD_AFTER_SECONDS: '8',
 let redis: RedisTestServer;
 let connection: RedisConnection;
 let imp1a: NodeProcess, imp1b: NodeProcess, imp2a: NodeProcess, imp2b: NodeProcess;
-let stores: ReturnType<typeof openRedisStores>;
+let stores: Awaited<ReturnType<typeof seedUsers>>;
 let chromium: TestBrowser;
 let gadget: GadgetPage;
 let contact: Client;
@@ -57,15 +57,7 @@ async function shown(text: string): Promise<number> {
 beforeAll(async () => {
   redis = await startRedisServer({ aof: true });
   connection = await connectRedis(parseRedisOptions({ url: redis.url }, 'test'));
-  stores = openRedisStores(connection);
-  const registry = new RedisClusterRegistry(connection);
-  for (const user of ['agent', 'contact', 'agent2']) await stores.accounts.createAccount({ username: user, createdAt: Date.now(), credentials: deriveCredentials(`pw-${user}`, 4096) });
-  await registry.assign('agent', 'imp1a');
-  await registry.assign('contact', 'imp2a');
-  await registry.assign('agent2', 'imp1b');
-  const both = { groups: ['Team'], subscription: 'both' as const, isPendingOut: false, isPreApproved: false };
-  await stores.roster.setItem('agent', { jid: 'contact@localhost', ...both });
-  await stores.roster.setItem('contact', { jid: 'agent@localhost', ...both });
+  stores = await seedUsers(connection, { agent: 'imp1a', contact: 'imp2a', agent2: 'imp1b' }, ['agent', 'contact']);
   const cluster = { redisUrl: redis.url, env: ENV };
   const browser = launchChromium();
   [imp1a, imp1b, imp2a, imp2b] = await Promise.all([
@@ -74,12 +66,7 @@ beforeAll(async () => {
     startNodeProcess({ name: 'imp2a', pair: 'pair2', ...cluster }),
     startNodeProcess({ name: 'imp2b', pair: 'pair2', ...cluster }),
   ]);
-  contact = client({ timeout: 15000, service: `xmpp://127.0.0.1:${imp2a.c2s}`, domain: 'localhost', username: 'contact', password: 'pw-contact', resource: 'desk' });
-  contact.on('error', () => {});
-  contact.reconnect.stop();
-  inbox = new Inbox(contact);
-  await contact.start();
-  await contact.send(xml('presence'));
+  ({ contact, inbox } = await availableContact(imp2a.c2s, 'contact', 'pw-contact'));
   chromium = await browser;
 }, 60_000);
 

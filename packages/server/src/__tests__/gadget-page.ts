@@ -5,7 +5,7 @@
 // @deskchat/testing: scripts/check-deps.mjs allows that to *.test.ts files only.)
 import fs from 'node:fs';
 import path from 'node:path';
-import { xml, type Client } from '@xmpp/client';
+import { client, xml, type Client } from '@xmpp/client';
 import type { Element } from '@xmpp/xml';
 import type { BrowserContext, Locator, Page } from 'playwright-core';
 
@@ -183,6 +183,17 @@ export class Inbox {
   bodies(): string[] {
     return this.stanzas.filter((s) => s.is('message') && s.getChildText('body')).map((s) => s.getChildText('body')!);
   }
+}
+
+/** The contact's side in a cluster: an xmpp.js client signed in over TCP on `c2sPort` (no reconnection), available, with its Inbox. */
+export async function availableContact(c2sPort: number, username: string, password: string): Promise<{ contact: Client; inbox: Inbox }> {
+  const contact = client({ timeout: 15000, service: `xmpp://127.0.0.1:${c2sPort}`, domain: 'localhost', username, password, resource: 'desk' });
+  contact.on('error', () => {});
+  contact.reconnect.stop();
+  const inbox = new Inbox(contact);
+  await contact.start();
+  await contact.send(xml('presence'));
+  return { contact, inbox };
 }
 
 /** Keeps a timing for the report (timings.json in the suite's artefact directory). */

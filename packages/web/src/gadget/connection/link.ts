@@ -12,7 +12,9 @@
 //      moved request) is followed: sign-in goes there; a request is sent there again, same body.
 //   3. Failover: a BOSH request that fails at the HTTP level (status 0: refused, reset, no answer)
 //      goes again, the same body (sid, rid), to the user's other node (home ↔ backup): Strophe
-//      resends it to `conn.service`, which the protocol error handler has just changed.
+//      resends it to `conn.service`, which the protocol error handler has just changed. A node
+//      that answers nothing at all (stopped, cut off) is given up by a watchdog that aborts its
+//      requests, which then fail the same way.
 import { Strophe } from 'strophe.js';
 import { resendUnprocessed, SESSION_KEY, type SavedBoshSession } from './bosh-resume.js';
 import { CLUSTER_NS, nodeUrl, type ClusterNodes, type NodeUrls } from './discovery.js';
@@ -66,15 +68,29 @@ const HTTPBIND = 'http://jabber.org/protocol/httpbind';
 
 Strophe.setLogLevel(Strophe.LogLevel.FATAL);
 
+/**
+ * A node cut off rather than dead (a stopped process, a partition) answers nothing and fails
+ * nothing, so Strophe would wait 1.1 × `wait` and post to the same node again, up to five times.
+ * A request is given up when a later one has waited this long with the earlier still unanswered —
+ * with hold = 1 a node answers the held request as soon as the next arrives (XEP-0124 §10) — or
+ * when it has been open this long past `wait`, by which a node answers even an idle poll (s).
+ */
+const UNANSWERED_AFTER_NEXT_S = 5;
+const PAST_WAIT_S = 10;
+
 /** Strophe internals the gadget reaches into (BOSH transport). */
 interface BoshRequest {
   xmlData: Element;
   origFunc: unknown;
   rid: number;
+  xhr: XMLHttpRequest;
+  /** Seconds since it was posted (0 before). */
+  age(): number;
 }
 interface BoshProto {
   sid: string | null;
   rid: number;
+  wait: number;
   _requests: BoshRequest[];
   _buildBody(): { attrs(a: Record<string, string>): unknown };
   _buildStream?(): { attrs(a: Record<string, string>): unknown };
@@ -293,6 +309,7 @@ function makeLink(conn: Connection, transport: TransportKind, isResumed: boolean
     isMoving = value;
     for (const listener of moving) listener(value);
   };
+  let stopWatchdog = () => {};
   /** Nodes tried since the last answer: a move goes to each at most once. */
   const tried = new Set<string>();
   let redirects = 0;
@@ -323,6 +340,15 @@ function makeLink(conn: Connection, transport: TransportKind, isResumed: boolean
         }
       }, 200);
     });
+    // A node that answers nothing: its open requests are aborted, which Strophe takes as status 0,
+    // and the handler above moves the session as for a node that refuses connections.
+    const watchdog = setInterval(() => {
+      if (isClosing || !conn.connected) return;
+      const open = proto._requests.filter((r) => r.xhr.readyState > 0 && r.xhr.readyState < 4 && r.age() > 0);
+      const isHung = open.some((r) => r.age() > proto.wait + PAST_WAIT_S) || (open.length > 1 && open[1]!.age() > UNANSWERED_AFTER_NEXT_S);
+      if (isHung) for (const r of open) r.xhr.abort();
+    }, 1000);
+    stopWatchdog = () => clearInterval(watchdog);
     // A node that must not continue the session names the one that does: the same body goes there.
     interceptors.set(conn, (req) => {
       const uri = seeOtherUri(proto._reqToData(req));
@@ -337,6 +363,7 @@ function makeLink(conn: Connection, transport: TransportKind, isResumed: boolean
   }
   conn.connect_callback = (status: number, condition?: string | null) => {
     const S = Strophe.Status;
+    if (status === S.DISCONNECTED || status === S.CONNFAIL) stopWatchdog();
     if ((status === S.DISCONNECTED || status === S.CONNFAIL) && !isClosing) {
       isClosing = true;
       setMoving(false);
@@ -364,6 +391,7 @@ function makeLink(conn: Connection, transport: TransportKind, isResumed: boolean
     },
     close: () => {
       isClosing = true;
+      stopWatchdog();
       sessionStorage.removeItem(SESSION_KEY);
       sessionStorage.removeItem('strophe-bosh-session');
       conn.disconnect('signed out');
