@@ -4,6 +4,7 @@
 // IDs). Contacts are told as RFC 6121 §2.5.2 tells them of a removed roster item: a running server
 // does it through the router before anything is wiped (`beforeWipe`, 'account/removing'); the
 // store sweep below then makes sure of it even with no server running (`deskchat user remove`).
+import { parseJid } from '@deskchat/protocol';
 import type { Stores } from './stores.js';
 
 export interface AccountRemovalOptions {
@@ -42,11 +43,10 @@ export async function removeAccount(stores: RemovalStores, username: string, opt
 async function removeFromOthers(stores: RemovalStores, username: string, { domain, mucServices = [] }: AccountRemovalOptions): Promise<void> {
   const user = `${username}@${domain}`;
   const [roster, requests] = await Promise.all([stores.roster.getRoster(username), stores.roster.getRequests(username)]);
-  const suffix = `@${domain}`;
-  const contacts = new Set([...roster.items.map((item) => item.jid), ...requests.map((request) => request.jid)].filter((jid) => jid.endsWith(suffix)));
-  for (const jid of contacts) {
-    const contact = jid.slice(0, -suffix.length);
-    if (!contact || contact.includes('@') || contact === username) continue;
+  for (const jid of new Set([...roster.items.map((item) => item.jid), ...requests.map((request) => request.jid)])) {
+    const parsed = parseJid(jid);
+    const contact = parsed?.domain === domain ? parsed.local : undefined; // only local accounts hold a roster here
+    if (!contact || contact === username) continue;
     const item = await stores.roster.getItem(contact, user);
     if (item && (item.subscription !== 'none' || item.isPendingOut || item.isPreApproved)) await stores.roster.setItem(contact, { ...item, subscription: 'none', isPendingOut: false, isPreApproved: false });
     await stores.roster.removeRequest(contact, user);

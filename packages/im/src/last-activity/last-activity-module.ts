@@ -23,6 +23,7 @@ export interface LastActivityOptions {
 
 export const DEFAULT_LAST_ACTIVITY_OPTIONS: LastActivityOptions = { now: () => Date.now() };
 
+const notAllowed = () => new StanzaError('forbidden', 'last activity is shown only to contacts subscribed to the presence (XEP-0012 §8)');
 const query = (seconds: number, text?: string) => xml('query', { xmlns: LAST_ACTIVITY_NS, seconds: String(Math.max(0, Math.floor(seconds))) }, ...(text ? [text] : []));
 
 export const lastActivityModule: Module<LastActivityOptions> = {
@@ -53,12 +54,12 @@ export const lastActivityModule: Module<LastActivityOptions> = {
       {
         async get({ from, to }) {
           const username = to.local!;
-          if (!(await mayKnow(from, username))) throw new StanzaError('forbidden', 'last activity is shown only to contacts subscribed to the presence (XEP-0012 §8)');
+          if (!(await mayKnow(from, username))) throw notAllowed();
+          const seen = await presence.lastSeenOf(username); // undefined while connected, or never seen
+          if (seen) return query((now() - seen.at) / 1000, seen.presence.getChildText('status') ?? undefined);
           // §3: connected now (a resource of any node) is 0 seconds.
           if ((await presence.availableResourcesOf(username)).length > 0) return query(0);
-          const seen = await presence.lastSeenOf(username);
-          if (!seen) throw new StanzaError('item-not-found', 'this user has not been seen since the server began recording it');
-          return query((now() - seen.at) / 1000, seen.presence.getChildText('status') ?? undefined);
+          throw new StanzaError('item-not-found', 'this user has not been seen since the server began recording it');
         },
       },
       'account',
@@ -70,7 +71,7 @@ export const lastActivityModule: Module<LastActivityOptions> = {
       async ({ stanza, from, to }: StanzaEvent) => {
         if (stanza.attrs.type !== 'get' || iqPayload(stanza)?.attrs.xmlns !== LAST_ACTIVITY_NS || !to.local) return false;
         if (await mayKnow(from, to.local)) return false; // delivered to the client, which answers (§4)
-        api.router.bounce(stanza, new StanzaError('forbidden', 'last activity is shown only to contacts subscribed to the presence (XEP-0012 §8)'));
+        api.router.bounce(stanza, notAllowed());
         return true;
       },
       100,
