@@ -79,7 +79,9 @@ describe('removing a signed-in user through the admin API', () => {
     await bob.xmpp.iqCaller.request(xml('iq', { type: 'set', to: ROOM }, xml('query', { xmlns: `${MUC}#admin` }, xml('item', { jid: 'alice@localhost', affiliation: 'admin' }))));
     expect(await joinedAffiliation(alice, 'alice')).toBe('admin');
 
-    expect((await admin('/api/v1/users/alice', 'DELETE')).status).toBe(204);
+    const removed = await admin('/api/v1/users/alice', 'DELETE');
+    expect(removed.status).toBe(200);
+    expect(await removed.json()).toEqual({ username: 'alice', sessionsEnded: 1 });
 
     // Her contacts: bob keeps the item, with no subscription either way, and sees her go; carol's request is void.
     expect(pushedItem(await bob.inbox.next(pushOfNone('alice@localhost')))).toEqual({ jid: 'alice@localhost', subscription: 'none' });

@@ -78,7 +78,9 @@ describe('users over the admin API', () => {
     expect(page.total).toBe(3);
     expect(page.users.map((u) => u.username)).toEqual(['ian', 'jo']);
     expect((await api('/api/v1/users?limit=0')).status).toBe(400);
-    expect((await api('/api/v1/users/jo', { method: 'DELETE' })).status).toBe(204);
+    const removed = await api('/api/v1/users/jo', { method: 'DELETE' });
+    expect(removed.status).toBe(200);
+    expect(await removed.json()).toEqual({ username: 'jo', sessionsEnded: 0 });
     expect((await api('/api/v1/users/jo', { method: 'DELETE' })).status).toBe(404);
     const audit = (await (await api('/api/v1/audit?limit=500')).json()) as { action: string; target?: string; actor: string }[];
     expect(audit.find((e) => e.action === 'user.remove')).toMatchObject({ target: 'jo', actor: 'token:bootstrap' });

@@ -18,7 +18,8 @@ Commands:
                                      add a user (prompts, or generates and prints a password);
                                      in a cluster on NODE, else on the least loaded node
   user passwd <username> [--password P]
-  user remove <username>
+  user remove <username>             on a single node whose server runs, the server removes the
+                                     user (sessions end, contacts are told live)
   user list                          (in a cluster with each user's node)
   user import <file.csv> [--node NODE]
                                      header row: username,password[,name,email];

@@ -150,7 +150,9 @@ describe('the cluster on the admin API', () => {
     await signInRaw(dan, 'dan', 'pw', 'desk');
     dan.write("<iq type='get' id='roster'><query xmlns='jabber:iq:roster'/></iq>"); // an interested resource (RFC 6121 §2.1.6)
     await dan.waitFor(/id=['"]roster['"]/);
-    expect((await api(a, '/api/v1/users/eve', { method: 'DELETE' })).status).toBe(204);
+    const removed = await api(a, '/api/v1/users/eve', { method: 'DELETE' });
+    expect(removed.status).toBe(200);
+    expect(await removed.json()).toEqual({ username: 'eve', sessionsEnded: 1 });
     await eve.waitFor(/<not-authorized xmlns=['"]urn:ietf:params:xml:ns:xmpp-streams['"]/);
     await eve.waitClosed();
     await dan.waitFor(/<item(?=[^>]*jid=['"]eve@localhost['"])(?=[^>]*subscription=['"]none['"])/);

@@ -5,7 +5,7 @@
 //   POST   /api/v1/users                             {"username", "password"?, "name"?, "email"?, "node"?}
 // In a cluster each user has a home node (`node` in the list); a new one goes to the node given, else
 // to the least loaded one (cluster-routes.ts moves users).
-//   DELETE /api/v1/users/{username}
+//   DELETE /api/v1/users/{username}                  {"username", "sessionsEnded"}   (its sessions end on every node)
 //   PUT    /api/v1/users/{username}/password          {"password"?}   (none: one is generated and shown once)
 //   POST   /api/v1/users/import   (text/csv)          202 {"id", "total"}; then
 //   GET    /api/v1/users/import/{id}                  {"processed", "total", "done", "summary"?}
@@ -36,8 +36,8 @@ export interface UserAdminService {
    * none was given and, in a cluster, the node the user was assigned to (`node` if given).
    */
   add(user: { username: unknown; password?: unknown; name?: unknown; email?: unknown; node?: unknown }): Promise<{ username: string; generatedPassword?: string; node?: string }>;
-  /** false: no such user. */
-  remove(username: string): Promise<boolean>;
+  /** undefined: no such user; else how many signed-in sessions of the user were ended. */
+  remove(username: string): Promise<{ sessionsEnded: number } | undefined>;
   /** undefined: no such user. */
   setPassword(username: string, password: unknown): Promise<{ username: string; generatedPassword?: string } | undefined>;
   /** Reads and checks the whole CSV (throws HttpError 400 when it is unusable as a whole). */
@@ -79,9 +79,11 @@ export function userRoutes(router: Router, users: () => UserAdminService | undef
 
   router.delete('/api/v1/users/:username', async (ctx) => {
     const username = ctx.params.username!.toLowerCase();
-    if (!(await service().remove(username))) throw failures.notFound(`no such user '${username}'`);
+    const removed = await service().remove(username);
+    if (!removed) throw failures.notFound(`no such user '${username}'`);
     await recordChange(audit, ctx, { action: 'user.remove', target: username, oldValue: { username } });
-    ctx.status = 204;
+    // The count lets `deskchat user remove` (and scripts) say what the removal ended.
+    ctx.body = { username, sessionsEnded: removed.sessionsEnded };
   });
 
   router.put('/api/v1/users/:username/password', async (ctx) => {

@@ -16,9 +16,9 @@ const SCAN_PAGE = 1000;
 
 /**
  * `removal`: how an account is removed (account-removal.ts); `endSessions`: ends a removed user's
- * sessions on every node (a running node; absent, nothing is signed in to end).
+ * sessions on every node and says how many (a running node; absent, nothing is signed in to end).
  */
-export function createUserAdminService(stores: Stores, removal: AccountRemovalOptions, cluster?: ClusterAdmin, endSessions?: (username: string) => Promise<unknown>): UserAdminService {
+export function createUserAdminService(stores: Stores, removal: AccountRemovalOptions, cluster?: ClusterAdmin, endSessions?: (username: string) => Promise<number>): UserAdminService {
   const { accounts } = stores;
 
   /** Maps the CLI's failures to a 400 naming the field (or 409 for a taken name). */
@@ -86,9 +86,8 @@ export function createUserAdminService(stores: Stores, removal: AccountRemovalOp
 
     async remove(raw) {
       const username = await removeIfPresent(stores, raw, removal, cluster);
-      if (username === undefined) return false;
-      await endSessions?.(username);
-      return true;
+      if (username === undefined) return undefined;
+      return { sessionsEnded: (await endSessions?.(username)) ?? 0 };
     },
 
     async setPassword(raw, value) {

@@ -1,17 +1,22 @@
 // `deskchat user …` end to end on a real SQLite data directory, with fake stdin/stdout/stderr.
 import { afterEach, beforeEach, describe, expect, it, jest } from '@jest/globals';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import http from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { checkPassword, type Account } from '@deskchat/core';
 import { openSqliteStores } from '@deskchat/storage-sqlite';
+import { freePort } from '@deskchat/testing';
 import { parseConfig } from '../config.js';
 import { runUserCommand } from './user-commands.js';
 
 let dir: string;
-beforeEach(() => {
+/** The admin port of the config: nothing listens there unless a test starts something (remove-on-server.ts). */
+let adminPort: number;
+beforeEach(async () => {
   dir = mkdtempSync(join(tmpdir(), 'deskchat-users-'));
+  adminPort = await freePort();
 });
 afterEach(() => {
   rmSync(dir, { recursive: true, force: true });
@@ -33,7 +38,7 @@ async function run(args: string[], options: RunOptions = {}) {
   let err = '';
   stdout.on('data', (c: Buffer) => (out += c.toString()));
   stderr.on('data', (c: Buffer) => (err += c.toString()));
-  const config = parseConfig({ dataDir: join(dir, 'data') }, dir);
+  const config = parseConfig({ dataDir: join(dir, 'data'), admin: { port: adminPort } }, dir);
   const code = await runUserCommand(args, { config, stdin, stdout, stderr });
   return { code, out, err };
 }
@@ -153,7 +158,8 @@ describe('deskchat user passwd', () => {
 describe('deskchat user remove', () => {
   it('removes the account', async () => {
     await run(['add', 'alice', '--password', 'x']);
-    expect(await run(['remove', 'Alice'])).toEqual({ code: 0, out: '', err: 'user alice removed\n' });
+    const notRunning = `the server is not running (nothing answers on 127.0.0.1:${adminPort}, the admin port): removing alice in the data directory only\n`;
+    expect(await run(['remove', 'Alice'])).toEqual({ code: 0, out: '', err: `${notRunning}user alice removed\n` });
     expect(await stored('alice')).toBeUndefined();
   });
 
@@ -207,6 +213,42 @@ describe('deskchat user remove', () => {
 
   it('fails with exit code 1 when there is no such user', async () => {
     expect(await run(['remove', 'ghost'])).toEqual({ code: 1, out: '', err: 'deskchat: no such user ghost\n' });
+  });
+
+  it('with admin.port 0, cannot find a running server and removes in the data directory, saying so', async () => {
+    await run(['add', 'alice', '--password', 'x']);
+    adminPort = 0;
+    expect((await run(['remove', 'alice'])).err).toBe('admin.port is 0 (a free port chosen at start), so a running server cannot be found: removing alice in the data directory only\nuser alice removed\n');
+    expect(await stored('alice')).toBeUndefined();
+  });
+
+  it("reports the running server's refusal and does not fall back to the store; its one-time token is revoked", async () => {
+    await run(['add', 'alice', '--password', 'x']);
+    // Something that looks like the admin API (GET /healthz) and fails the removal as the API does.
+    const seen: string[] = [];
+    const server = http.createServer((req, res) => {
+      seen.push(`${req.method} ${req.url} ${/^Bearer dct_/.test(req.headers.authorization ?? '') ? 'with a token' : 'without a token'}`);
+      res.setHeader('content-type', 'application/json');
+      if (req.url === '/healthz') return res.end(JSON.stringify({ status: 'ok' }));
+      res.statusCode = 503;
+      res.end(JSON.stringify({ error: 'not-ready', reason: 'storage is unavailable' }));
+    });
+    await new Promise<void>((resolve) => server.listen(adminPort, '127.0.0.1', resolve));
+    try {
+      expect(await run(['remove', 'alice'])).toEqual({ code: 1, out: '', err: `deskchat: the server on 127.0.0.1:${adminPort} could not remove alice: 503 storage is unavailable\n` });
+    } finally {
+      await new Promise((resolve) => server.close(resolve));
+    }
+    expect(seen).toEqual(['GET /healthz without a token', 'DELETE /api/v1/users/alice with a token']);
+    expect(await stored('alice')).toBeDefined();
+    const stores = openSqliteStores(join(dir, 'data'));
+    try {
+      expect(await stores.apiTokens.listTokens()).toEqual([]);
+      const audit = (await stores.audit.list({ limit: 10 })).map((e) => `${e.actor} ${e.action} ${e.target?.replace(/[0-9a-f]{8}$/, 'X')}`);
+      expect(audit.reverse()).toEqual(['cli token.create cli-user-remove-X', 'cli token.revoke cli-user-remove-X']);
+    } finally {
+      stores.close();
+    }
   });
 });
 

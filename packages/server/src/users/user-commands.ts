@@ -2,7 +2,8 @@
 // SQLite database (WAL mode: these commands run while the server uses the same data directory), or
 // in a cluster on its Redis (command-backend.ts), where each user also has a home node: `add`
 // places the new user (--node, else the least loaded node), `assign` moves one (its signed-in
-// sessions are sent to the new home), `remove` drops the assignment, `list` shows it.
+// sessions are sent to the new home), `remove` drops the assignment, `list` shows it. On a single
+// node whose server is running, `remove` has the server do it through its admin API.
 // Exit codes: 0 ok, 1 failure, 2 usage.
 import { readFile } from 'node:fs/promises';
 import type { CommandBackend } from './command-backend.js';
@@ -14,6 +15,7 @@ import { formatSummary, importRows } from './csv-import.js';
 import { readImportRows } from './import-rows.js';
 import { choosePassword } from './password-source.js';
 import { createProgress } from './progress-bar.js';
+import { removeOnServer } from './remove-on-server.js';
 
 export type UserCommandIo = CommandIo;
 
@@ -64,19 +66,31 @@ const COMMANDS: Record<string, Command> = {
     },
   },
   remove: {
-    usage: 'user remove <username>',
+    usage: 'user remove <username>    (on a single node whose server runs, the server removes the user: sessions end, contacts are told)',
     positionals: 1,
     options: {},
     async run(ctx) {
       const backend = await ctx.backend();
       const cluster = backend.cluster;
+      if (!cluster) {
+        // Only a node can end the user's sessions and tell her contacts live: a running server does
+        // the removal itself (remove-on-server.ts); with none, the store removal below is all there is.
+        const username = requireUsername(ctx.positionals[0]!);
+        if (!(await backend.stores.accounts.hasAccount(username))) throw new CommandError(`no such user ${username}`);
+        const result = await removeOnServer(ctx.config.admin, backend.adminStores, username);
+        if (result.isRemoved) {
+          ctx.stderr.write(`user ${username} removed by the running server${result.sessionsEnded ? `; ${sessions(result.sessionsEnded)} ended` : ''}\n`);
+          return 0;
+        }
+        ctx.stderr.write(`${result.why}: removing ${username} in the data directory only\n`);
+      }
       // Not a node: contacts are not told live, their stored rosters are swept (account-removal.ts).
       // In a cluster the user's sessions end on their nodes first, through the node bus.
       let ended = 0;
       const removal = { ...accountRemovalOptions(ctx.config), ...(cluster ? { beforeWipe: async (u: string) => void (ended = await cluster.endSessions(u, 'not-authorized', 'this account was removed by an administrator')) } : {}) };
       const username = await removeUser(backend.stores, ctx.positionals[0]!, removal);
       await cluster?.forget(username);
-      ctx.stderr.write(`user ${username} removed${ended ? `; ${ended} signed-in session${ended === 1 ? '' : 's'} ended` : ''}\n`);
+      ctx.stderr.write(`user ${username} removed${ended ? `; ${sessions(ended)} ended` : ''}\n`);
       return 0;
     },
   },
@@ -158,6 +172,8 @@ export async function runUserCommand(args: string[], io: UserCommandIo): Promise
   }
   return runCommand(command, rest, io, (parsed, backend) => command.run({ ...io, ...parsed, backend }));
 }
+
+const sessions = (n: number) => `${n} signed-in session${n === 1 ? '' : 's'}`;
 
 function passwordChoice(ctx: Context): { password?: string; isFromStdin: boolean } {
   const password = ctx.values.password as string | undefined;
