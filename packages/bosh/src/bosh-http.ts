@@ -42,8 +42,18 @@ export interface BoshEndpoint {
  */
 const ACCEPTED_TYPES = new Set(['text/xml', 'application/xml', 'text/plain', 'application/x-www-form-urlencoded']);
 
+/** The last header checked and its answer: a client sends the same one with every request. */
+let lastContentType: { header: string; problem: string | undefined } = { header: '', problem: undefined };
+
 export function contentTypeProblem(header: string | undefined): string | undefined {
   if (!header) return undefined;
+  if (header === lastContentType.header) return lastContentType.problem;
+  const problem = checkContentType(header);
+  lastContentType = { header, problem };
+  return problem;
+}
+
+function checkContentType(header: string): string | undefined {
   const [type, ...params] = header.split(';').map((s) => s.trim().toLowerCase());
   if (!ACCEPTED_TYPES.has(type)) return `Content-Type ${type} is not XML (XEP-0124 §5: text/xml; charset=utf-8)`;
   const charset = params.find((p) => p.startsWith('charset='))?.slice(8).replace(/"/g, '');

@@ -45,7 +45,8 @@ export class HookBus {
     const list = this.handlers.get(event);
     if (!list) return false;
     for (const { handler } of list) {
-      if (await (handler as (p: unknown) => unknown)(payload)) return true;
+      const result = (handler as (p: unknown) => unknown)(payload);
+      if (isThenable(result) ? await result : result) return true;
     }
     return false;
   }
@@ -56,7 +57,8 @@ export class HookBus {
     if (!list) return [];
     const out: CollectItem<E>[] = [];
     for (const { handler } of list) {
-      const result = await (handler as (p: unknown) => unknown)(payload);
+      const returned = (handler as (p: unknown) => unknown)(payload);
+      const result = isThenable(returned) ? await returned : returned;
       if (Array.isArray(result)) out.push(...(result as CollectItem<E>[]));
       else if (result !== undefined && result !== null) out.push(result as CollectItem<E>);
     }
@@ -69,7 +71,8 @@ export class HookBus {
     if (!list) return;
     for (const { handler } of list) {
       try {
-        await (handler as (p: unknown) => unknown)(payload);
+        const result = (handler as (p: unknown) => unknown)(payload);
+        if (isThenable(result)) await result;
       } catch (err) {
         this.log.error({ err, event }, 'hook handler failed');
       }
@@ -78,3 +81,11 @@ export class HookBus {
 }
 
 export type CollectItem<E extends HookName> = HookEvents[E] extends { item: infer T } ? T : never;
+
+/**
+ * Handlers that answer at once are not awaited: every stanza passes a dozen hooks, and an await
+ * of a plain value still costs a promise and a turn of the microtask queue.
+ */
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return typeof (value as PromiseLike<unknown> | undefined)?.then === 'function';
+}

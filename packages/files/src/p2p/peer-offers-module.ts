@@ -111,10 +111,10 @@ export function peerOffersModule(): Module {
         PRIORITY,
       );
 
-      const onMessage = async ({ stanza, from, to }: StanzaEvent) => {
+      // Not async: every routed message passes here, few carry IBB data.
+      const onMessage = ({ stanza, from, to }: StanzaEvent): false | Promise<false> => {
         const data = stanza.getChild('data', NS_IBB);
-        if (data && from.local) await onIbbData(data, from, to);
-        return false;
+        return data && from.local ? onIbbData(data, from, to).then(() => false) : false;
       };
       api.hook('message/full', onMessage, PRIORITY);
       api.hook('message/bare', onMessage, PRIORITY);

@@ -89,14 +89,20 @@ export function httpUploadModule(options: HttpUploadModuleOptions): Module {
         },
       });
 
-      const onMessage = async (event: StanzaEvent): Promise<boolean> => {
+      // Never consumes: the message is delivered as usual. Most messages offer nothing: they pass
+      // without a promise.
+      const onMessage = (event: StanzaEvent): false | Promise<false> => {
         if (!event.from.local || event.stanza.attrs.type === 'error') return false;
-        try {
-          await noteOffers(service, event);
-        } catch (err) {
-          api.log.error({ err }, 'could not record a file offer or decline');
-        }
-        return false; // never consumes: the message is delivered as usual
+        const urls = offeredUrls(event.stanza);
+        const decline = event.stanza.getChild('decline', NS_FILE_OFFER)?.attrs.url as string | undefined;
+        if (urls.length === 0 && !decline) return false;
+        return noteOffers(service, event, urls, decline).then(
+          () => false,
+          (err: unknown) => {
+            api.log.error({ err }, 'could not record a file offer or decline');
+            return false;
+          },
+        );
       };
       api.hook('message/bare', onMessage, 10);
       api.hook('message/full', onMessage, 10);
@@ -138,9 +144,8 @@ function offeredUrls(stanza: Element): string[] {
   return urls;
 }
 
-async function noteOffers(service: UploadService, { stanza, from, to }: StanzaEvent): Promise<void> {
+async function noteOffers(service: UploadService, { from, to }: StanzaEvent, urls: string[], declined: string | undefined): Promise<void> {
   const recipient = to.bare().toString();
-  for (const url of offeredUrls(stanza)) await service.recordOffer(url, from.local, recipient);
-  const decline = stanza.getChild('decline', NS_FILE_OFFER);
-  if (decline?.attrs.url) await service.recordDecline(decline.attrs.url, from.bare().toString());
+  for (const url of urls) await service.recordOffer(url, from.local, recipient);
+  if (declined) await service.recordDecline(declined, from.bare().toString());
 }

@@ -84,12 +84,16 @@ export const archiveModule: Module<ArchiveOptions> = {
     });
 
     const prefsCache = new PrefsCache((owner) => archives.getPrefs(owner), options.prefsCacheSeconds * 1000);
-    /** XEP-0441 §3: whether the owner's preferences archive a message with `peer` (a bare JID). */
-    const wants = async (owner: string, peer: string): Promise<boolean> => {
-      const prefs: ArchivePrefs = (await prefsCache.get(owner)) ?? { default: options.defaultPreference, always: [], never: [] };
+    /** XEP-0441 §3: whether the owner's preferences archive a message with `peer` (a bare JID); at once when this node holds them and they need no roster. */
+    const wants = (owner: string, peer: string): boolean | Promise<boolean> => {
+      const known = prefsCache.known(owner);
+      return known ? wantsBy(known.prefs, owner, peer) : prefsCache.get(owner).then((prefs) => wantsBy(prefs, owner, peer));
+    };
+    const wantsBy = (stored: ArchivePrefs | undefined, owner: string, peer: string): boolean | Promise<boolean> => {
+      const prefs = stored ?? { default: options.defaultPreference, always: [], never: [] };
       if (prefs.never.includes(peer)) return false;
       if (prefs.always.includes(peer)) return true;
-      if (prefs.default === 'roster') return (await api.stores.roster.getItem(owner, peer)) !== undefined;
+      if (prefs.default === 'roster') return api.stores.roster.getItem(owner, peer).then((item) => item !== undefined);
       return prefs.default === 'always';
     };
     /**

@@ -22,9 +22,15 @@ export class PrefsCache {
     private readonly now: () => number = Date.now,
   ) {}
 
-  async get(owner: string): Promise<ArchivePrefs | undefined> {
+  /** The owner's preferences if this node holds a fresh copy (`{ prefs }`, prefs possibly none), else undefined. */
+  known(owner: string): { prefs: ArchivePrefs | undefined } | undefined {
     const hit = this.entries.get(owner);
-    if (hit && hit.until > this.now()) return hit.prefs;
+    return hit && hit.until > this.now() ? hit : undefined;
+  }
+
+  async get(owner: string): Promise<ArchivePrefs | undefined> {
+    const hit = this.known(owner);
+    if (hit) return hit.prefs;
     const generation = this.generation;
     const prefs = await this.read(owner);
     if (this.ttlMs > 0 && generation === this.generation) {

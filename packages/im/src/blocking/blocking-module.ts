@@ -42,6 +42,9 @@ export function parseBlockingOptions(raw: Record<string, unknown> | undefined, p
   return { maxItemsPerUser: r.maxItemsPerUser === undefined ? DEFAULT_BLOCKING_OPTIONS.maxItemsPerUser : checkInteger(`${prefix}.maxItemsPerUser`, r.maxItemsPerUser, 1, 100_000) };
 }
 
+/** The list of a JID that is not one of our accounts: it blocks nothing here. */
+const NOBODY: string[] = [];
+
 /** session.data key: the session asked for the block list (§3.2), so it receives pushes. */
 const REQUESTED = 'blocking:requested';
 /** session.data key: the session's copy of its user's block list, and how many times it was dropped. */
@@ -67,6 +70,17 @@ async function ownList(store: BlockListStore, session: Session): Promise<string[
   const items = await store.getBlockList(session.jid!.local!);
   if (state.generation === generation) state.items = items;
   return items;
+}
+
+/** The session's copy of its user's list, if it has one: no store read, no promise. */
+function knownOwnList(session: Session): string[] | undefined {
+  return (session.data.get(OWN_LIST) as OwnList | undefined)?.items;
+}
+
+/** A user's list as one of their sessions on this node holds it, if one does. */
+function knownListOf(api: ModuleApi<BlockingOptions>, username: string): string[] | undefined {
+  const session = api.router.localSessionsOf(username)[0];
+  return session && knownOwnList(session);
 }
 
 /** A user's block list: the copy of one of their sessions on this node when there is one, else the store's. */
@@ -181,20 +195,36 @@ export const blockingModule: Module<BlockingOptions> = {
     };
     /** Stanzas that passed the check while routed on this node, with the account they were for: delivered to it here, the sender's list is not read again. */
     const passed = new WeakMap<Element, string>();
-    const enforce = async (event: StanzaEvent): Promise<boolean> => {
-      const isBlocked = await check(event);
+    // Both lists are usually copies held by sessions on this node: then the check answers at once,
+    // with no promise (every stanza passes it twice, routed and delivered).
+    const settle = (event: StanzaEvent, isBlocked: boolean): boolean => {
       if (!isBlocked && event.to.local) passed.set(event.stanza, event.to.local);
       return isBlocked;
     };
-    const check = async ({ stanza, from, to, origin }: StanzaEvent): Promise<boolean> => {
+    const enforce = (event: StanzaEvent): boolean | Promise<boolean> => {
+      const isBlocked = check(event);
+      return typeof isBlocked === 'boolean' ? settle(event, isBlocked) : isBlocked.then((b) => settle(event, b));
+    };
+    const check = (event: StanzaEvent): boolean | Promise<boolean> => {
+      const { from, to, origin } = event;
       if (from.domain === to.domain && from.local === to.local) return false; // the user's own account
+      const sendersSession = origin?.jid?.local === from.local && origin.jid?.domain === from.domain ? origin : undefined;
+      const senders = !isAccount(from) ? NOBODY : sendersSession ? knownOwnList(sendersSession) : knownListOf(api, from.local!);
+      const recipients = !isAccount(to) ? NOBODY : knownListOf(api, to.local!);
+      if (senders && recipients) return decide(event, senders, recipients);
+      return (async () => {
+        const sendersList = senders ?? (await readable(() => (sendersSession ? ownList(store, sendersSession) : listOf(api, from.local!))));
+        return decide(event, sendersList, recipients ?? (await readable(() => listOf(api, to.local!))));
+      })();
+    };
+    /** §3.5 both ways: the sender's list (outbound), then the recipient's (inbound). */
+    const decide = ({ stanza, from, to }: StanzaEvent, senders: string[], recipients: string[]): boolean => {
       const type = stanza.attrs.type;
-      const sendersList = () => (origin?.jid?.local === from.local && origin.jid?.domain === from.domain ? ownList(store, origin) : listOf(api, from.local!));
-      if (isAccount(from) && isBlockedBy(await readable(sendersList), to)) {
+      if (isBlockedBy(senders, to)) {
         if (type !== 'error' && !(stanza.name === 'iq' && type === 'result')) api.router.bounce(stanza, blockedError());
         return true;
       }
-      if (isAccount(to) && isBlockedBy(await readable(() => listOf(api, to.local!)), from)) {
+      if (isBlockedBy(recipients, from)) {
         const isRequest = stanza.name === 'iq' ? type === 'get' || type === 'set' : stanza.name === 'message' && type !== 'error';
         if (isRequest) api.router.bounce(stanza, new StanzaError('service-unavailable'));
         return true;
@@ -210,7 +240,7 @@ export const blockingModule: Module<BlockingOptions> = {
     // module's and the router's answers); so does the user's unavailable presence (§3.3 sends it).
     // While the store cannot be read, as for routing: the session's own copy applies, nothing else.
     api.hook('pre-stanza/deliver', (event) => checkDelivery(event), 1000);
-    const checkDelivery = async ({ stanza, session }: DeliveryEvent): Promise<boolean> => {
+    const checkDelivery = ({ stanza, session }: DeliveryEvent): boolean | Promise<boolean> => {
       const me = session.jid;
       if (!me) return false;
       if (isPush(stanza)) {
@@ -221,10 +251,16 @@ export const blockingModule: Module<BlockingOptions> = {
       const from = parseJid(stanza.attrs.from);
       if (!from) return false;
       if (from.domain === api.domain && (!from.local || from.local === me.local)) return false; // the server, or the user's own account
-      if (isBlockedBy(await readable(() => ownList(store, session)), from)) return true;
-      if (passed.get(stanza) === me.local) return false; // routed here to this account a moment ago: the sender's list was read then
-      const isUnavailable = stanza.name === 'presence' && stanza.attrs.type === 'unavailable';
-      return !isUnavailable && isAccount(from) && isBlockedBy(await readable(() => listOf(api, from.local!)), me);
+      const fromSender = (mine: string[]): boolean | Promise<boolean> => {
+        if (isBlockedBy(mine, from)) return true;
+        if (passed.get(stanza) === me.local) return false; // routed here to this account a moment ago: the sender's list was read then
+        const isUnavailable = stanza.name === 'presence' && stanza.attrs.type === 'unavailable';
+        if (isUnavailable || !isAccount(from)) return false;
+        const theirs = knownListOf(api, from.local!);
+        return theirs ? isBlockedBy(theirs, me) : readable(() => listOf(api, from.local!)).then((list) => isBlockedBy(list, me));
+      };
+      const mine = knownOwnList(session);
+      return mine ? fromSender(mine) : readable(() => ownList(store, session)).then(fromSender);
     };
   },
 };

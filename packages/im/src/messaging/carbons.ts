@@ -41,23 +41,29 @@ export const carbonsModule: Module = {
     api.iq(MESSAGING_NS.CARBONS, 'enable', toggle(true));
     api.iq(MESSAGING_NS.CARBONS, 'disable', toggle(false));
 
-    const enabledResources = async (username: string, except: Set<string>, known?: Resource[]) =>
-      (known ?? (await router.resourcesOf(username))).filter((r) => r.carbons && r.isAvailable && !except.has(r.jid.toString()));
+    /** Resources that take carbons, but none of `except` (JIDs as strings, only made when some resource takes carbons). */
+    const enabledResources = (resources: Resource[], except: () => Set<string>) => {
+      const enabled = resources.filter((r) => r.carbons && r.isAvailable);
+      if (enabled.length === 0) return enabled; // the common case: no Sets, no JID strings
+      const skip = except();
+      return enabled.filter((r) => !skip.has(r.jid.toString()));
+    };
 
     api.hook('message/routed', async ({ stanza, to, origin, recipients, recipientResources }) => {
       if (!isCarbonEligible(stanza)) return;
-      const skip = new Set(recipients.map((jid) => jid.toString()));
+      const skip = () => new Set(recipients.map((jid) => jid.toString()));
       const sender = origin?.jid;
       const copies: Promise<boolean>[] = [];
       if (sender) {
         // §8: to the sender's other resources, whether or not the sending client enabled carbons.
-        for (const r of await enabledResources(sender.local, new Set([...skip, sender.toString()]))) copies.push(router.deliver(r.jid, carbon('sent', stanza, r.jid)));
+        const others = enabledResources(await router.resourcesOf(sender.local), () => skip().add(sender.toString()));
+        for (const r of others) copies.push(router.deliver(r.jid, carbon('sent', stanza, r.jid)));
       }
       // §7: to the recipient's resources that did not get the original. None when nobody got it
       // (stored offline: the copy would arrive again with the offline flush; or bounced). A user
       // writing to themselves already had the <sent/> copies above.
       if (recipients.length > 0 && to.local && to.local !== sender?.local) {
-        for (const r of await enabledResources(to.local, skip, recipientResources)) copies.push(router.deliver(r.jid, carbon('received', stanza, r.jid)));
+        for (const r of enabledResources(recipientResources ?? (await router.resourcesOf(to.local)), skip)) copies.push(router.deliver(r.jid, carbon('received', stanza, r.jid)));
       }
       await Promise.all(copies);
     });

@@ -51,11 +51,16 @@ export class ChatLocks {
   }
 
   /** The user answered `contact` from a resource: lock that contact's chats to it. */
+  /** Whether this node locked the chat for the session within `refreshMs`: then `lock` has nothing to do. */
+  isFresh(username: string, contact: string, sessionId: string): boolean {
+    const last = this.lockedHere.get(`${username}\0${contact}`);
+    return last !== undefined && last.sessionId === sessionId && this.now() - last.at < this.refreshMs;
+  }
+
   async lock(username: string, contact: string, resource: string, sessionId: string): Promise<void> {
     const key = `${username}\0${contact}`;
     const now = this.now();
-    const last = this.lockedHere.get(key);
-    if (last && last.sessionId === sessionId && now - last.at < this.refreshMs) return;
+    if (this.isFresh(username, contact, sessionId)) return;
     if (await orWithout(this.store.lock(username, contact, { resource, sessionId, lastActive: now }).then(() => true), false)) this.lockedHere.set(key, { sessionId, at: now });
   }
 

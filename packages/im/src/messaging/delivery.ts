@@ -8,6 +8,7 @@
 // unknown account, headline, groupchat, error) returns false so that the fallback decides exactly
 // as before. This hook never looks up the account, so an unknown user's error is produced by the
 // same code path, in the same time, as any other service-unavailable from the fallback.
+import type { JID } from '@deskchat/protocol';
 import type { Module, Resource, StanzaEvent } from '@deskchat/core';
 import './events.js';
 import { ChatLocks } from './chat-locks.js';
@@ -33,17 +34,23 @@ export const messageDeliveryModule: Module<MessageDeliveryOptions> = {
 
     // The user answered a contact from one resource (a chat with a body: chat states alone do not
     // count, since clients send <inactive/> or <gone/> from windows nobody is looking at).
-    const noteAnswer = async ({ stanza, from, to, origin }: StanzaEvent) => {
+    // Not async: in a conversation the lock is usually fresh already, and every chat passes here.
+    const noteAnswer = ({ stanza, from, to, origin }: StanzaEvent): void | Promise<void> => {
       if (!origin?.jid || messageType(stanza) !== 'chat' || !hasBody(stanza)) return;
-      const contact = to.bare();
-      if (!contact.equals(from.bare())) await locks.lock(origin.jid.local, contact.toString(), origin.jid.resource, origin.id);
+      if (to.local === from.local && to.domain === from.domain) return; // to oneself
+      const contact = to.bare().toString();
+      if (!locks.isFresh(origin.jid.local, contact, origin.id)) return locks.lock(origin.jid.local, contact, origin.jid.resource, origin.id);
     };
 
     /** Delivers to the recipients and tells carbons who got it; false when nobody did (they all went away meanwhile). */
     const deliver = async (event: StanzaEvent, recipients: Resource[], recipientResources: Resource[]): Promise<boolean> => {
       const stanza = withoutPrivate(event.stanza);
-      const delivered = await Promise.all(recipients.map((r) => router.deliver(r.jid, stanza)));
-      const got = recipients.filter((_, i) => delivered[i]).map((r) => r.jid);
+      let got: JID[];
+      if (recipients.length === 1) got = (await router.deliver(recipients[0]!.jid, stanza)) ? [recipients[0]!.jid] : []; // the usual case, without Promise.all's arrays
+      else {
+        const delivered = await Promise.all(recipients.map((r) => router.deliver(r.jid, stanza)));
+        got = recipients.filter((_, i) => delivered[i]).map((r) => r.jid);
+      }
       await api.notify('message/routed', { ...event, recipients: got, recipientResources });
       return got.length > 0;
     };
