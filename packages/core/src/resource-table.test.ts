@@ -63,6 +63,23 @@ describe('ResourceTable', () => {
     expect([...t.values()].map((e) => e.n)).toEqual([3]);
   });
 
+  it('holds many resources of a user (past the small array) in order, and comes back from there', () => {
+    const t = table();
+    for (let n = 0; n < 12; n++) expect(t.set('alice', { resource: `r${n}`, n })).toBeUndefined();
+    expect(t.countOf('alice')).toBe(12);
+    expect(t.valuesOf('alice').map((e) => e.n)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11]);
+    expect(t.set('alice', { resource: 'r3', n: 33 })?.n).toBe(3);
+    expect(t.get('alice', 'r3')?.n).toBe(33);
+    for (let n = 11; n >= 1; n--) expect(t.delete('alice', `r${n}`)?.resource).toBe(`r${n}`);
+    expect(t.valuesOf('alice')).toEqual([{ resource: 'r0', n: 0 }]);
+    expect(t.get('alice', 'r1')).toBeUndefined();
+    expect([...t.values()]).toEqual([{ resource: 'r0', n: 0 }]);
+    // The array a caller gets is its own: changing it changes nothing here.
+    t.set('alice', { resource: 'r1', n: 1 });
+    t.valuesOf('alice').pop();
+    expect(t.countOf('alice')).toBe(2);
+  });
+
   it('lists every value of every user', () => {
     const t = table();
     t.set('alice', { resource: 'desk', n: 1 });
@@ -98,5 +115,20 @@ describe('ResourceTable memory', () => {
     });
     // A Map per user is ~180 bytes beside the outer table's slot: the table alone is under half.
     expect(flat).toBeLessThan(nested * 0.5);
+  });
+
+  it('holds users with two resources (a client and its composed presence) in far less heap than a Map per user', () => {
+    const entries = Array.from({ length: 40_000 }, (_, i) => ({ resource: `r${i % 2}`, n: i }));
+    const withMaps = heapOf(entries, (list) => {
+      const byUser = new Map<string, Map<string, Entry>>();
+      for (let i = 0; i < list.length; i += 2) byUser.set(`u${i}`, new Map([[list[i]!.resource, list[i]!], [list[i + 1]!.resource, list[i + 1]!]]));
+      return byUser;
+    });
+    const flat = heapOf(entries, (list) => {
+      const t = table();
+      list.forEach((e, i) => t.set(`u${i - (i % 2)}`, e));
+      return t;
+    });
+    expect(flat).toBeLessThan(withMaps * 0.6);
   });
 });
