@@ -7,10 +7,12 @@
 //   node scripts/archive-write-cost.mjs [layout …] [--appends 100000] [--archives 200]
 //
 // Layouts (the schema is the node's; the others change it in the scratch database only):
-//   current      the node's tables (archive_messages WITHOUT ROWID, archive_with and its seq index)
-//   rowid        archive_messages as a rowid table with a unique (archive, seq) index
-//   rowid-noidx  that, and archive_with without its (archive, seq) index
-//   rowid-nowith that, and archive_with an unindexed heap (what the `with` index costs in all)
+//   current      the node's tables (schema 17: archive_messages a rowid table with a unique
+//                (archive, seq) index, keeping each message's `with` keys; archive_with by
+//                (archive, jid, seq))
+//   schema-16    archive_messages WITHOUT ROWID by (archive, seq), and the (archive, seq) index
+//                on archive_with, as before schema 17
+//   nowith       current, with archive_with an unindexed heap (what the `with` index costs in all)
 // Needs a build (npm run build): it runs packages/storage-sqlite/dist.
 import fs from 'node:fs';
 import os from 'node:os';
@@ -31,7 +33,7 @@ const option = (name, fallback) => {
 };
 const appends = option('--appends', 100_000);
 const archives = option('--archives', 200);
-const LAYOUTS = ['current', 'rowid', 'rowid-noidx', 'rowid-nowith'];
+const LAYOUTS = ['current', 'schema-16', 'nowith'];
 const layouts = args.length > 0 ? args : LAYOUTS;
 for (const layout of layouts) if (!LAYOUTS.includes(layout)) throw new Error(`unknown layout ${layout} (${LAYOUTS.join(', ')})`);
 
@@ -45,11 +47,10 @@ function measure(layout) {
   try {
     const db = openDatabase(dir);
     db.pragma('wal_autocheckpoint = 0'); // as the node's connection, whose checkpoints run apart
-    if (layout.startsWith('rowid')) {
-      db.exec('DROP TABLE archive_messages; CREATE TABLE archive_messages (archive TEXT NOT NULL, seq INTEGER NOT NULL, id TEXT NOT NULL, stanza TEXT NOT NULL, bytes INTEGER NOT NULL) STRICT; CREATE UNIQUE INDEX archive_messages_key ON archive_messages (archive, seq);');
+    if (layout === 'schema-16') {
+      db.exec("DROP TABLE archive_messages; CREATE TABLE archive_messages (archive TEXT NOT NULL, seq INTEGER NOT NULL, id TEXT NOT NULL, stanza TEXT NOT NULL, bytes INTEGER NOT NULL, with_keys TEXT NOT NULL DEFAULT '[]', PRIMARY KEY (archive, seq)) STRICT, WITHOUT ROWID; CREATE INDEX archive_with_by_seq ON archive_with (archive, seq);");
     }
-    if (layout === 'rowid-noidx') db.exec('DROP INDEX archive_with_by_seq');
-    if (layout === 'rowid-nowith') db.exec('DROP TABLE archive_with; CREATE TABLE archive_with (archive TEXT, jid TEXT, seq INTEGER, id TEXT)');
+    if (layout === 'nowith') db.exec('DROP TABLE archive_with; CREATE TABLE archive_with (archive TEXT, jid TEXT, seq INTEGER, id TEXT)');
     const writes = prepareArchiveWrites(db);
     let seq = Date.now() * 1000;
     let writing = 0n;

@@ -34,6 +34,14 @@ export interface ArchiveWriter {
   remove(archive: string): Promise<void>;
 }
 
+/** The oldest message of an archive, as a drop needs it. */
+interface Oldest {
+  seq: number;
+  bytes: number;
+  /** JSON array of the JIDs its `with` rows are under. */
+  withKeys: string;
+}
+
 interface Meta {
   last: number;
   messages: number;
@@ -42,21 +50,22 @@ interface Meta {
 
 export function prepareArchiveWrites(db: Database): ArchiveWrites {
   const meta: Statement<[string], Meta> = db.prepare('SELECT last, messages, bytes FROM archive_meta WHERE archive = ?');
-  const insert: Statement<[string, number, string, string, number]> = db.prepare('INSERT INTO archive_messages (archive, seq, id, stanza, bytes) VALUES (?, ?, ?, ?, ?)');
+  const insert: Statement<[string, number, string, string, number, string]> = db.prepare('INSERT INTO archive_messages (archive, seq, id, stanza, bytes, with_keys) VALUES (?, ?, ?, ?, ?, ?)');
   const insertWith: Statement<[string, string, number, string]> = db.prepare('INSERT OR IGNORE INTO archive_with (archive, jid, seq, id) VALUES (?, ?, ?, ?)');
   const setMeta: Statement<[string, number, number, number]> = db.prepare(
     'INSERT INTO archive_meta (archive, last, messages, bytes) VALUES (?, ?, ?, ?) ON CONFLICT (archive) DO UPDATE SET last = excluded.last, messages = excluded.messages, bytes = excluded.bytes',
   );
-  const oldest: Statement<[string], { seq: number; bytes: number }> = db.prepare('SELECT seq, bytes FROM archive_messages WHERE archive = ? ORDER BY seq LIMIT 1');
+  const oldest: Statement<[string], Oldest> = db.prepare('SELECT seq, bytes, with_keys AS withKeys FROM archive_messages WHERE archive = ? ORDER BY seq LIMIT 1');
   const deleteOne: Statement<[string, number]> = db.prepare('DELETE FROM archive_messages WHERE archive = ? AND seq = ?');
-  const deleteWith: Statement<[string, number]> = db.prepare('DELETE FROM archive_with WHERE archive = ? AND seq = ?');
+  // By primary key, with the keys the message kept (migration 17): no index by seq to keep up.
+  const deleteWith: Statement<[string, string, number]> = db.prepare('DELETE FROM archive_with WHERE archive = ? AND jid = ? AND seq = ?');
 
   /** Drops the oldest messages while `drop` says so; returns how many went. */
-  const dropOldest = (archive: string, m: Meta, drop: (oldest: { seq: number; bytes: number }, meta: Meta) => boolean): number => {
+  const dropOldest = (archive: string, m: Meta, drop: (oldest: Oldest, meta: Meta) => boolean): number => {
     let n = 0;
     for (let row = oldest.get(archive); row && drop(row, m); row = oldest.get(archive)) {
       deleteOne.run(archive, row.seq);
-      deleteWith.run(archive, row.seq);
+      for (const jid of JSON.parse(row.withKeys) as string[]) deleteWith.run(archive, jid, row.seq);
       m.messages--;
       m.bytes -= row.bytes;
       n++;
@@ -67,8 +76,9 @@ export function prepareArchiveWrites(db: Database): ArchiveWrites {
   const appendOne = ({ archive, message, limits, seq, id }: AppendRequest): void => {
     const last = meta.get(archive) ?? { last: 0, messages: 0, bytes: 0 };
     const bytes = Buffer.byteLength(message.stanza, 'utf8');
-    insert.run(archive, seq, id, message.stanza, bytes);
-    for (const jid of message.with) insertWith.run(archive, jid, seq, id);
+    const withKeys = [...new Set(message.with)];
+    insert.run(archive, seq, id, message.stanza, bytes, JSON.stringify(withKeys));
+    for (const jid of withKeys) insertWith.run(archive, jid, seq, id);
     const next = { last: Math.max(seq, last.last), messages: last.messages + 1, bytes: last.bytes + bytes };
     if (limits.expireBefore !== undefined) dropOldest(archive, next, (row) => archiveTime(row.seq) < limits.expireBefore!);
     const isOver = (m: Meta) => m.messages > limits.maxMessages || m.bytes > limits.maxBytes;

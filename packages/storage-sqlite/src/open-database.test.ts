@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from '@jest/globals';
 import type { Database } from 'better-sqlite3';
 import { openDatabase, DATABASE_FILE, SCHEMA_VERSION } from './index.js';
+import { prepareArchiveWrites } from './archive-writes.js';
 import { migrate, MIGRATIONS, schemaVersion, type Migration } from './migrations.js';
 
 const tempDirs: string[] = [];
@@ -123,6 +124,43 @@ describe('migrate (PRAGMA user_version)', () => {
     migrate(db);
     expect(db.prepare('SELECT bytes FROM offline_messages').get()).toEqual({ bytes: Buffer.byteLength('<message>ü</message>') });
     expect(db.prepare('SELECT bytes FROM private_xml').get()).toEqual({ bytes: Buffer.byteLength('<k>üü</k>') });
+  });
+
+  it('step 17 keeps each archived message\'s `with` keys, so that dropping it still removes its rows without the index by seq', async () => {
+    const dir = freshDir();
+    const db = new (await import('better-sqlite3')).default(join(dir, 'old.sqlite'));
+    openDbs.push(db);
+    migrate(db, MIGRATIONS.slice(0, 16));
+    const message = db.prepare('INSERT INTO archive_messages (archive, seq, id, stanza, bytes) VALUES (?, ?, ?, ?, 9)');
+    const withRow = db.prepare('INSERT INTO archive_with (archive, jid, seq, id) VALUES (?, ?, ?, ?)');
+    message.run('alice', 1, 'a1', '<message/>');
+    withRow.run('alice', 'bob@example.com', 1, 'a1');
+    withRow.run('alice', 'bob@example.com/desk', 1, 'a1');
+    message.run('alice', 2, 'a2', '<message/>');
+    withRow.run('alice', 'carol@example.com', 2, 'a2');
+    message.run('alice', 3, 'a3', '<message/>'); // a message with no `with` rows
+    db.prepare("INSERT INTO archive_meta (archive, last, messages, bytes) VALUES ('alice', 3, 3, 27)").run();
+    migrate(db);
+    const keys = () => db.prepare('SELECT seq, with_keys AS k FROM archive_messages ORDER BY seq').all();
+    expect(keys()).toEqual([
+      { seq: 1, k: '["bob@example.com","bob@example.com/desk"]' },
+      { seq: 2, k: '["carol@example.com"]' },
+      { seq: 3, k: '[]' },
+    ]);
+    expect(db.prepare("SELECT name FROM sqlite_schema WHERE name = 'archive_with_by_seq'").all()).toEqual([]);
+    expect(db.prepare("SELECT id, stanza, bytes FROM archive_messages WHERE archive = 'alice' AND seq = 2").get()).toEqual({ id: 'a2', stanza: '<message/>', bytes: 9 });
+    // Still one message per (archive, seq), now through the unique index of the rowid table.
+    expect(() => message.run('alice', 2, 'again', '<message/>')).toThrow(/UNIQUE/);
+
+    // A bound of two messages drops the oldest with both of its rows; a new append keeps its keys.
+    const writes = prepareArchiveWrites(db);
+    writes.appendAll([{ archive: 'alice', seq: 4, id: 'a4', limits: { maxMessages: 3, maxBytes: 1e9 }, message: { at: 0, stanza: '<message/>', with: ['dave@example.com', 'dave@example.com'] } }]);
+    expect(db.prepare('SELECT jid FROM archive_with ORDER BY jid').all()).toEqual([{ jid: 'carol@example.com' }, { jid: 'dave@example.com' }]);
+    expect(keys()).toEqual([
+      { seq: 2, k: '["carol@example.com"]' },
+      { seq: 3, k: '[]' },
+      { seq: 4, k: '["dave@example.com"]' },
+    ]);
   });
 
   it('rejects a step list that is not numbered 1, 2, 3, …', () => {
