@@ -8,7 +8,7 @@ import { xml, type Client } from '@xmpp/client';
 import type { Element } from '@xmpp/xml';
 import { NS } from '@deskchat/protocol';
 import { ADMIN_TOKEN, signIn, startTestNode, stopClient, type TestNode } from './__tests__/e2e-helpers.js';
-import { Inbox } from './__tests__/client-inbox.js';
+import { Inbox, isPresenceFrom, rosterPushOfNone, signInWithRoster } from './__tests__/client-inbox.js';
 
 const MUC = 'http://jabber.org/protocol/muc';
 const ROOM = 'ops@conference.localhost';
@@ -23,27 +23,9 @@ const admin = (path: string, method: string, json?: unknown) =>
     ...(json ? { body: JSON.stringify(json) } : {}),
   });
 
-async function online(username: string, password = `pw-${username}`): Promise<{ xmpp: Client; inbox: Inbox; streamErrors: string[] }> {
-  const xmpp = await signIn(server.port, username, password, 'desk');
-  clients.push(xmpp);
-  const inbox = new Inbox(xmpp);
-  const streamErrors: string[] = [];
-  xmpp.on('element', (el: Element) => {
-    if (el.name === 'stream:error') streamErrors.push(el.children.map((c) => (typeof c === 'string' ? '' : c.name)).find((n) => n && n !== 'text') ?? '');
-  });
-  // An interested resource (RFC 6121 §2.1.6): it gets roster pushes.
-  await xmpp.iqCaller.request(xml('iq', { type: 'get' }, xml('query', { xmlns: NS.ROSTER })));
-  await xmpp.send(xml('presence'));
-  return { xmpp, inbox, streamErrors };
-}
+const online = (username: string, password = `pw-${username}`) => signInWithRoster(server.port, username, password, (xmpp) => clients.push(xmpp));
 
-/** A roster push for `jid` whose item has no subscription either way (each notice may push a step first). */
-const pushOfNone = (jid: string) => (el: Element) => {
-  const item = el.is('iq') && el.attrs.type === 'set' ? el.getChild('query', NS.ROSTER)?.getChild('item') : undefined;
-  return item?.attrs.jid === jid && item.attrs.subscription === 'none';
-};
 const pushedItem = (el: Element) => el.getChild('query', NS.ROSTER)!.getChild('item')!.attrs;
-const isPresence = (type: string | undefined, from: string) => (el: Element) => el.is('presence') && el.attrs.type === type && el.attrs.from === from;
 /** The affiliation the room gives the user in her own presence after she joins (XEP-0045 §7.2.3, status 110). */
 async function joinedAffiliation(user: { xmpp: Client; inbox: Inbox }, nick: string): Promise<string> {
   await user.xmpp.send(xml('presence', { to: `${ROOM}/${nick}` }, xml('x', { xmlns: MUC })));
@@ -71,7 +53,7 @@ afterAll(async () => {
 describe('removing a signed-in user through the admin API', () => {
   it("ends her session, tells her contacts, and leaves nothing for a new account with her name", async () => {
     const [alice, bob, carol] = [await online('alice'), await online('bob'), await online('carol')];
-    await bob.inbox.next(isPresence(undefined, 'alice@localhost/desk'));
+    await bob.inbox.next(isPresenceFrom(undefined, 'alice@localhost/desk'));
 
     // bob makes a room (an instant room, XEP-0045 §10.1.2) and alice one of its admins.
     expect(await joinedAffiliation(bob, 'bob')).toBe('owner');
@@ -84,9 +66,9 @@ describe('removing a signed-in user through the admin API', () => {
     expect(await removed.json()).toEqual({ username: 'alice', sessionsEnded: 1 });
 
     // Her contacts: bob keeps the item, with no subscription either way, and sees her go; carol's request is void.
-    expect(pushedItem(await bob.inbox.next(pushOfNone('alice@localhost')))).toEqual({ jid: 'alice@localhost', subscription: 'none' });
-    await bob.inbox.next(isPresence('unavailable', 'alice@localhost/desk'));
-    expect(pushedItem(await carol.inbox.next(pushOfNone('alice@localhost')))).toEqual({ jid: 'alice@localhost', subscription: 'none' });
+    expect(pushedItem(await bob.inbox.next(rosterPushOfNone('alice@localhost')))).toEqual({ jid: 'alice@localhost', subscription: 'none' });
+    await bob.inbox.next(isPresenceFrom('unavailable', 'alice@localhost/desk'));
+    expect(pushedItem(await carol.inbox.next(rosterPushOfNone('alice@localhost')))).toEqual({ jid: 'alice@localhost', subscription: 'none' });
     // Her own session ends with a stream error saying why.
     await until(() => alice.streamErrors.length > 0, 'the stream error');
     expect(alice.streamErrors).toEqual(['not-authorized']);

@@ -7,14 +7,13 @@
 import { describe, it, expect, afterEach } from '@jest/globals';
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
-import { xml, type Client } from '@xmpp/client';
-import type { Element } from '@xmpp/xml';
+import type { Client } from '@xmpp/client';
 import { deriveCredentials } from '@deskchat/core';
 import { NS } from '@deskchat/protocol';
 import { openSqliteStores } from '@deskchat/storage-sqlite';
 import { freePort } from '@deskchat/testing';
-import { Inbox } from './__tests__/client-inbox.js';
-import { repoRoot, signIn, stopClient, tempDir } from './__tests__/e2e-helpers.js';
+import { isPresenceFrom, rosterPushOfNone, signInWithRoster } from './__tests__/client-inbox.js';
+import { repoRoot, signIn, startDeskchatProcess, stopClient, tempDir } from './__tests__/e2e-helpers.js';
 
 const cli = path.join(repoRoot, 'packages/server/dist/cli.js');
 const BOOTSTRAP_TOKEN = 'cli-user-remove-e2e-bootstrap';
@@ -65,16 +64,7 @@ function env(node: Node): NodeJS.ProcessEnv {
 }
 
 async function startServer(node: Node): Promise<void> {
-  const child = spawn(process.execPath, [cli, 'start'], { env: { ...env(node), DESKCHAT_LOG_LEVEL: 'info' }, cwd: node.dataDir, stdio: ['ignore', 'pipe', 'pipe'] });
-  children.push(child);
-  let output = '';
-  child.stdout!.on('data', (d) => (output += d));
-  child.stderr!.on('data', (d) => (output += d));
-  const start = Date.now();
-  while (!output.includes('DeskChat node started')) {
-    if (child.exitCode !== null || Date.now() - start > 15_000) throw new Error(`server did not start: ${output}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
+  await startDeskchatProcess({ ...env(node), DESKCHAT_LOG_LEVEL: 'info' }, node.dataDir, children, 15_000);
 }
 
 /** Runs the CLI without blocking this process (the clients must keep reading). */
@@ -88,25 +78,7 @@ function runCli(node: Node, args: string[]): Promise<{ status: number | null; st
   return new Promise((resolve) => child.once('close', (status) => resolve({ status, stdout, stderr })));
 }
 
-async function online(node: Node, username: string): Promise<{ inbox: Inbox; streamErrors: string[] }> {
-  const xmpp = await signIn(node.c2sPort, username, `pw-${username}`, 'desk');
-  clients.push(xmpp);
-  const inbox = new Inbox(xmpp);
-  const streamErrors: string[] = [];
-  xmpp.on('element', (el: Element) => {
-    if (el.name === 'stream:error') streamErrors.push(el.children.map((c) => (typeof c === 'string' ? '' : c.name)).find((n) => n && n !== 'text') ?? '');
-  });
-  // An interested resource (RFC 6121 §2.1.6): it gets roster pushes.
-  await xmpp.iqCaller.request(xml('iq', { type: 'get' }, xml('query', { xmlns: NS.ROSTER })));
-  await xmpp.send(xml('presence'));
-  return { inbox, streamErrors };
-}
-
-const pushOfNone = (jid: string) => (el: Element) => {
-  const item = el.is('iq') && el.attrs.type === 'set' ? el.getChild('query', NS.ROSTER)?.getChild('item') : undefined;
-  return item?.attrs.jid === jid && item.attrs.subscription === 'none';
-};
-const isPresence = (type: string | undefined, from: string) => (el: Element) => el.is('presence') && el.attrs.type === type && el.attrs.from === from;
+const online = (node: Node, username: string) => signInWithRoster(node.c2sPort, username, `pw-${username}`, (xmpp) => clients.push(xmpp));
 
 describe('deskchat user remove on a single node', () => {
   it("has the running server remove a signed-in user: her session ends (not-authorized), her contact gets a roster push, the CLI's token is gone", async () => {
@@ -114,14 +86,14 @@ describe('deskchat user remove on a single node', () => {
     await startServer(node);
     const alice = await online(node, 'alice');
     const bob = await online(node, 'bob');
-    await bob.inbox.next(isPresence(undefined, 'alice@localhost/desk'));
+    await bob.inbox.next(isPresenceFrom(undefined, 'alice@localhost/desk'));
 
     const removed = await runCli(node, ['user', 'remove', 'alice']);
     expect(removed).toEqual({ status: 0, stdout: '', stderr: 'user alice removed by the running server; 1 signed-in session ended\n' });
 
-    const push = await bob.inbox.next(pushOfNone('alice@localhost'));
+    const push = await bob.inbox.next(rosterPushOfNone('alice@localhost'));
     expect(push.getChild('query', NS.ROSTER)!.getChild('item')!.attrs).toEqual({ jid: 'alice@localhost', subscription: 'none' });
-    await bob.inbox.next(isPresence('unavailable', 'alice@localhost/desk'));
+    await bob.inbox.next(isPresenceFrom('unavailable', 'alice@localhost/desk'));
     for (const deadline = Date.now() + 8000; alice.streamErrors.length === 0 && Date.now() < deadline; ) await new Promise((r) => setTimeout(r, 20));
     expect(alice.streamErrors).toEqual(['not-authorized']);
     await expect(signIn(node.c2sPort, 'alice', 'pw-alice')).rejects.toThrow();

@@ -3,12 +3,12 @@
 // a busy port and a bad setting stop the start with a message that names the key; in a cluster the
 // administration commands need only DESKCHAT_REDIS_URL.
 import { describe, it, expect, afterEach } from '@jest/globals';
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawnSync, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import net from 'node:net';
 import { freePort, startRedisServer } from '@deskchat/testing';
-import { RawConnection, STREAM_HEADER, repoRoot, signIn, stopClient, tempDir } from './__tests__/e2e-helpers.js';
+import { RawConnection, STREAM_HEADER, repoRoot, signIn, startDeskchatProcess, stopClient, tempDir } from './__tests__/e2e-helpers.js';
 
 const cli = path.join(repoRoot, 'packages/server/dist/cli.js');
 const children: ChildProcess[] = [];
@@ -18,18 +18,8 @@ function env(dataDir: string, port: number, extra: Record<string, string> = {}):
 }
 
 /** Starts `deskchat start` and resolves once it logs that it started. */
-async function startCli(dir: string, port: number, dataDir = dir): Promise<{ child: ChildProcess; output: () => string }> {
-  const child = spawn(process.execPath, [cli, 'start'], { env: env(dataDir, port), cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
-  children.push(child);
-  let output = '';
-  child.stdout!.on('data', (d) => (output += d));
-  child.stderr!.on('data', (d) => (output += d));
-  const start = Date.now();
-  while (!output.includes('DeskChat node started')) {
-    if (child.exitCode !== null || Date.now() - start > 10_000) throw new Error(`server did not start: ${output}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-  return { child, output: () => output };
+function startCli(dir: string, port: number, dataDir = dir): Promise<{ child: ChildProcess; output: () => string }> {
+  return startDeskchatProcess(env(dataDir, port), dir, children);
 }
 
 function runCli(args: string[], dataDir: string, port: number, extra: Record<string, string> = {}) {

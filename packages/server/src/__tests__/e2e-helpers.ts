@@ -1,6 +1,6 @@
 // End-to-end helpers: a real node on free loopback ports with a fresh data directory, real
 // @xmpp/client connections, and raw sockets for protocol edges.
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
@@ -197,4 +197,19 @@ export async function trustCertificate(certFile: string): Promise<() => void> {
   return () => {
     (tls.default as { connect: unknown }).connect = connect;
   };
+}
+
+/** `deskchat start` (the built CLI) as its own process, resolved once it logs that it started; `children` keeps it for the test's teardown. */
+export async function startDeskchatProcess(env: NodeJS.ProcessEnv, cwd: string, children: ChildProcess[], timeoutMs = 10_000): Promise<{ child: ChildProcess; output: () => string }> {
+  const child = spawn(process.execPath, [path.join(repoRoot, 'packages/server/dist/cli.js'), 'start'], { env, cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+  children.push(child);
+  let output = '';
+  child.stdout!.on('data', (d) => (output += d));
+  child.stderr!.on('data', (d) => (output += d));
+  const start = Date.now();
+  while (!output.includes('DeskChat node started')) {
+    if (child.exitCode !== null || Date.now() - start > timeoutMs) throw new Error(`server did not start: ${output}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  return { child, output: () => output };
 }
