@@ -1,18 +1,17 @@
 #!/usr/bin/env node
-// What one XEP-0313 archive append costs SQLite, by table layout: the writer thread's time per
-// append (group commits of 50, as the node's background writer makes them at load) and the WAL
-// checkpoint time it causes, on a fresh database. Not a test: a measurement, cited in
-// docs/performance.md (one node's BOSH message rate is limited by the archive's writes).
+// What one XEP-0313 archive append costs SQLite, by table layout and commit size: the writer
+// thread's time per append (group commits of --batch appends; at load the node's background
+// writer makes commits of hundreds, one per commit gap) and the WAL checkpoint time it causes, on
+// a fresh database. Not a test: a measurement, cited in docs/performance.md (one node's BOSH
+// message rate is limited by the archive's writes).
 //
-//   node scripts/archive-write-cost.mjs [layout …] [--appends 100000] [--archives 200]
+//   node scripts/archive-write-cost.mjs [layout …] [--appends 100000] [--archives 200] [--batch 50]
 //
-// Layouts (the schema is the node's; the others change it in the scratch database only):
-//   current      the node's tables (schema 17: archive_messages a rowid table with a unique
-//                (archive, seq) index, keeping each message's `with` keys; archive_with by
-//                (archive, jid, seq))
-//   schema-16    archive_messages WITHOUT ROWID by (archive, seq), and the (archive, seq) index
-//                on archive_with, as before schema 17
-//   nowith       current, with archive_with an unindexed heap (what the `with` index costs in all)
+// Layouts (the schema is the node's; the other changes it in the scratch database only):
+//   current      the node's tables (schema 18: archive_messages a rowid table with a unique
+//                (archive, seq) index and an index by (archive, peer's bare JID, seq))
+//   nowith       current without the index by peer (what answering `with` filters costs)
+// Schemas 16 and 17 wrote with code of their own: their figures are in docs/performance.md.
 // Needs a build (npm run build): it runs packages/storage-sqlite/dist.
 import fs from 'node:fs';
 import os from 'node:os';
@@ -33,11 +32,11 @@ const option = (name, fallback) => {
 };
 const appends = option('--appends', 100_000);
 const archives = option('--archives', 200);
-const LAYOUTS = ['current', 'schema-16', 'nowith'];
+const BATCH = option('--batch', 50);
+const LAYOUTS = ['current', 'nowith'];
 const layouts = args.length > 0 ? args : LAYOUTS;
 for (const layout of layouts) if (!LAYOUTS.includes(layout)) throw new Error(`unknown layout ${layout} (${LAYOUTS.join(', ')})`);
 
-const BATCH = 50;
 const CHECKPOINT_EVERY = 5000; // appends; the node's checkpointer runs on a timer, on another thread
 const stanza = `<message xmlns="jabber:client" type="chat" id="m-123456" to="u17@localhost" from="u16@localhost/bench"><body>${'x'.repeat(120)}</body><active xmlns="http://jabber.org/protocol/chatstates"/></message>`;
 const limits = { maxMessages: 10_000, maxBytes: 20_000_000 };
@@ -47,10 +46,7 @@ function measure(layout) {
   try {
     const db = openDatabase(dir);
     db.pragma('wal_autocheckpoint = 0'); // as the node's connection, whose checkpoints run apart
-    if (layout === 'schema-16') {
-      db.exec("DROP TABLE archive_messages; CREATE TABLE archive_messages (archive TEXT NOT NULL, seq INTEGER NOT NULL, id TEXT NOT NULL, stanza TEXT NOT NULL, bytes INTEGER NOT NULL, with_keys TEXT NOT NULL DEFAULT '[]', PRIMARY KEY (archive, seq)) STRICT, WITHOUT ROWID; CREATE INDEX archive_with_by_seq ON archive_with (archive, seq);");
-    }
-    if (layout === 'nowith') db.exec('DROP TABLE archive_with; CREATE TABLE archive_with (archive TEXT, jid TEXT, seq INTEGER, id TEXT)');
+    if (layout === 'nowith') db.exec('DROP INDEX archive_messages_by_with');
     const writes = prepareArchiveWrites(db);
     let seq = Date.now() * 1000;
     let writing = 0n;

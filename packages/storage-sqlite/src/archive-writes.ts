@@ -4,6 +4,7 @@
 // (the CLI's export, a fallback) runs them on its own connection.
 import type { Database, Statement } from 'better-sqlite3';
 import { archiveTime, type ArchiveLimits, type NewArchivedMessage } from '@deskchat/core';
+import { withColumns } from './archive-with.js';
 import { writeTransaction } from './write-transaction.js';
 
 export interface AppendRequest {
@@ -38,8 +39,6 @@ export interface ArchiveWriter {
 interface Oldest {
   seq: number;
   bytes: number;
-  /** JSON array of the JIDs its `with` rows are under. */
-  withKeys: string;
 }
 
 interface Meta {
@@ -50,22 +49,20 @@ interface Meta {
 
 export function prepareArchiveWrites(db: Database): ArchiveWrites {
   const meta: Statement<[string], Meta> = db.prepare('SELECT last, messages, bytes FROM archive_meta WHERE archive = ?');
-  const insert: Statement<[string, number, string, string, number, string]> = db.prepare('INSERT INTO archive_messages (archive, seq, id, stanza, bytes, with_keys) VALUES (?, ?, ?, ?, ?, ?)');
-  const insertWith: Statement<[string, string, number, string]> = db.prepare('INSERT OR IGNORE INTO archive_with (archive, jid, seq, id) VALUES (?, ?, ?, ?)');
+  const insert: Statement<[string, number, string, string, number, string | null, string | null, number]> = db.prepare(
+    'INSERT INTO archive_messages (archive, seq, id, stanza, bytes, with_bare, with_full, bare_key) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+  );
   const setMeta: Statement<[string, number, number, number]> = db.prepare(
     'INSERT INTO archive_meta (archive, last, messages, bytes) VALUES (?, ?, ?, ?) ON CONFLICT (archive) DO UPDATE SET last = excluded.last, messages = excluded.messages, bytes = excluded.bytes',
   );
-  const oldest: Statement<[string], Oldest> = db.prepare('SELECT seq, bytes, with_keys AS withKeys FROM archive_messages WHERE archive = ? ORDER BY seq LIMIT 1');
+  const oldest: Statement<[string], Oldest> = db.prepare('SELECT seq, bytes FROM archive_messages WHERE archive = ? ORDER BY seq LIMIT 1');
   const deleteOne: Statement<[string, number]> = db.prepare('DELETE FROM archive_messages WHERE archive = ? AND seq = ?');
-  // By primary key, with the keys the message kept (migration 17): no index by seq to keep up.
-  const deleteWith: Statement<[string, string, number]> = db.prepare('DELETE FROM archive_with WHERE archive = ? AND jid = ? AND seq = ?');
 
   /** Drops the oldest messages while `drop` says so; returns how many went. */
   const dropOldest = (archive: string, m: Meta, drop: (oldest: Oldest, meta: Meta) => boolean): number => {
     let n = 0;
     for (let row = oldest.get(archive); row && drop(row, m); row = oldest.get(archive)) {
       deleteOne.run(archive, row.seq);
-      for (const jid of JSON.parse(row.withKeys) as string[]) deleteWith.run(archive, jid, row.seq);
       m.messages--;
       m.bytes -= row.bytes;
       n++;
@@ -73,20 +70,27 @@ export function prepareArchiveWrites(db: Database): ArchiveWrites {
     return n;
   };
 
-  const appendOne = ({ archive, message, limits, seq, id }: AppendRequest): void => {
-    const last = meta.get(archive) ?? { last: 0, messages: 0, bytes: 0 };
+  /** Appends one message; `metas` holds the transaction's meta rows, written once at its end. */
+  const appendOne = (metas: Map<string, Meta>, { archive, message, limits, seq, id }: AppendRequest): void => {
+    let m = metas.get(archive);
+    if (!m) metas.set(archive, (m = meta.get(archive) ?? { last: 0, messages: 0, bytes: 0 }));
     const bytes = Buffer.byteLength(message.stanza, 'utf8');
-    const withKeys = [...new Set(message.with)];
-    insert.run(archive, seq, id, message.stanza, bytes, JSON.stringify(withKeys));
-    for (const jid of withKeys) insertWith.run(archive, jid, seq, id);
-    const next = { last: Math.max(seq, last.last), messages: last.messages + 1, bytes: last.bytes + bytes };
-    if (limits.expireBefore !== undefined) dropOldest(archive, next, (row) => archiveTime(row.seq) < limits.expireBefore!);
-    const isOver = (m: Meta) => m.messages > limits.maxMessages || m.bytes > limits.maxBytes;
-    if (isOver(next)) dropOldest(archive, next, (_, m) => isOver(m)); // no read of the oldest row while under the bound
-    setMeta.run(archive, next.last, next.messages, next.bytes);
+    const { withBare, withFull, bareKey } = withColumns(message.with);
+    insert.run(archive, seq, id, message.stanza, bytes, withBare, withFull, bareKey);
+    m.last = Math.max(seq, m.last);
+    m.messages++;
+    m.bytes += bytes;
+    if (limits.expireBefore !== undefined) dropOldest(archive, m, (row) => archiveTime(row.seq) < limits.expireBefore!);
+    const isOver = (next: Meta) => next.messages > limits.maxMessages || next.bytes > limits.maxBytes;
+    if (isOver(m)) dropOldest(archive, m, (_, next) => isOver(next)); // no read of the oldest row while under the bound
   };
-  const appendOneTx = writeTransaction(db, appendOne);
-  const appendGroupTx = writeTransaction(db, (batch: readonly AppendRequest[]) => batch.forEach(appendOne));
+  // One meta read and write per archive per transaction, not per append: at load a commit holds
+  // several appends to each archive.
+  const appendTx = writeTransaction(db, (batch: readonly AppendRequest[]) => {
+    const metas = new Map<string, Meta>();
+    for (const request of batch) appendOne(metas, request);
+    for (const [archive, m] of metas) setMeta.run(archive, m.last, m.messages, m.bytes);
+  });
 
   const expireTx = writeTransaction(db, (archive: string, before: number) => {
     const m = meta.get(archive);
@@ -97,26 +101,24 @@ export function prepareArchiveWrites(db: Database): ArchiveWrites {
   });
 
   const removeMessages = db.prepare('DELETE FROM archive_messages WHERE archive = ?');
-  const removeWith = db.prepare('DELETE FROM archive_with WHERE archive = ?');
   // The meta row goes too: sequence numbers follow the clock, so a new archive of the same name
   // starts after the old one's ids anyway.
   const resetMeta = db.prepare('DELETE FROM archive_meta WHERE archive = ?');
   const removeTx = writeTransaction(db, (archive: string) => {
     removeMessages.run(archive);
-    removeWith.run(archive);
     resetMeta.run(archive);
   });
 
   return {
     appendAll(batch) {
       try {
-        appendGroupTx(batch);
+        appendTx(batch);
         return [];
       } catch {
         const failures: AppendFailures = [];
         batch.forEach((request, i) => {
           try {
-            appendOneTx(request);
+            appendTx([request]);
           } catch (err) {
             failures.push([i, err instanceof Error ? err.message : String(err)]);
           }

@@ -87,4 +87,33 @@ describe('the background writer', () => {
       expect(writer.onThread).toBe(false);
     });
   });
+
+  it('at load, appends wait out the commit gap to share a commit; expiry, removal and close do not wait, and take the appends before them', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'deskchat-writer-'));
+    const db = openDatabase(dir);
+    const writer = startBackgroundWriter(db, { commitGapMs: 60_000 });
+    try {
+      expect(await writer.started).toBe(true);
+      const store = new SqliteArchiveStore(db, writer.archive);
+      await store.append('alice', message(1), limits); // a quiet writer commits at once
+      let second = false;
+      const pending = store.append('alice', message(2), limits).then(() => (second = true));
+      // Within the gap: the append waits (a commit takes milliseconds; the gap is a minute).
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      expect(second).toBe(false);
+      // Expiry (of nothing) runs at once, and the append before it with it.
+      expect(await store.expire('alice', 0)).toBe(0);
+      await pending;
+      expect(second).toBe(true);
+      // Another append in the gap, then close: written, not lost, and close does not wait a minute.
+      void store.append('alice', message(3), limits).catch(() => {});
+      store.flush();
+      writer.close();
+      expect(db.prepare("SELECT count(*) AS n FROM archive_messages WHERE archive = 'alice'").get()).toEqual({ n: 3 });
+    } finally {
+      writer.close();
+      db.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });

@@ -33,7 +33,15 @@ export interface BackgroundWriterOptions {
   restartGate?: Int32Array;
   /** The thread's module (tests start a broken one to see the fallback). */
   workerUrl?: URL;
+  /**
+   * The least time between the starts of two append transactions: at load, the appends of this
+   * gap share one commit. A quiet node's append commits at once; at most this much later otherwise.
+   */
+  commitGapMs?: number;
 }
+
+/** At 14,000 chat messages a second, commits of about 560 appends. */
+export const COMMIT_GAP_MS = 20;
 
 /** What the thread is started with. */
 export interface WriterData {
@@ -44,6 +52,8 @@ export interface WriterData {
   /** Raised (set to 1) by the thread once its connection is closed. */
   closed: Int32Array;
   restartGate: Int32Array | undefined;
+  /** The least time between the starts of two append transactions (the worker's runQueue). */
+  commitGapMs: number;
 }
 
 type ArchiveRequest =
@@ -73,6 +83,7 @@ export function startBackgroundWriter(db: Database, options: BackgroundWriterOpt
     autocheckpointPages: Number(db.pragma('wal_autocheckpoint', { simple: true })),
     closed,
     restartGate: options.restartGate,
+    commitGapMs: options.commitGapMs ?? COMMIT_GAP_MS,
   };
   const worker = new Worker(options.workerUrl ?? WORKER_URL, { workerData: data });
   worker.unref();

@@ -6,7 +6,8 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from '@jest/globals';
 import type { Database } from 'better-sqlite3';
 import { openDatabase, DATABASE_FILE, SCHEMA_VERSION } from './index.js';
-import { prepareArchiveWrites } from './archive-writes.js';
+import { archiveId } from '@deskchat/core';
+import { SqliteArchiveStore } from './sqlite-archive-store.js';
 import { migrate, MIGRATIONS, schemaVersion, type Migration } from './migrations.js';
 
 const tempDirs: string[] = [];
@@ -126,7 +127,7 @@ describe('migrate (PRAGMA user_version)', () => {
     expect(db.prepare('SELECT bytes FROM private_xml').get()).toEqual({ bytes: Buffer.byteLength('<k>üü</k>') });
   });
 
-  it('step 17 keeps each archived message\'s `with` keys, so that dropping it still removes its rows without the index by seq', async () => {
+  it("step 17 keeps each archived message's `with` keys and drops the index by seq", async () => {
     const dir = freshDir();
     const db = new (await import('better-sqlite3')).default(join(dir, 'old.sqlite'));
     openDbs.push(db);
@@ -139,10 +140,8 @@ describe('migrate (PRAGMA user_version)', () => {
     message.run('alice', 2, 'a2', '<message/>');
     withRow.run('alice', 'carol@example.com', 2, 'a2');
     message.run('alice', 3, 'a3', '<message/>'); // a message with no `with` rows
-    db.prepare("INSERT INTO archive_meta (archive, last, messages, bytes) VALUES ('alice', 3, 3, 27)").run();
-    migrate(db);
-    const keys = () => db.prepare('SELECT seq, with_keys AS k FROM archive_messages ORDER BY seq').all();
-    expect(keys()).toEqual([
+    migrate(db, MIGRATIONS.slice(0, 17));
+    expect(db.prepare('SELECT seq, with_keys AS k FROM archive_messages ORDER BY seq').all()).toEqual([
       { seq: 1, k: '["bob@example.com","bob@example.com/desk"]' },
       { seq: 2, k: '["carol@example.com"]' },
       { seq: 3, k: '[]' },
@@ -151,16 +150,47 @@ describe('migrate (PRAGMA user_version)', () => {
     expect(db.prepare("SELECT id, stanza, bytes FROM archive_messages WHERE archive = 'alice' AND seq = 2").get()).toEqual({ id: 'a2', stanza: '<message/>', bytes: 9 });
     // Still one message per (archive, seq), now through the unique index of the rowid table.
     expect(() => message.run('alice', 2, 'again', '<message/>')).toThrow(/UNIQUE/);
+  });
 
-    // A bound of two messages drops the oldest with both of its rows; a new append keeps its keys.
-    const writes = prepareArchiveWrites(db);
-    writes.appendAll([{ archive: 'alice', seq: 4, id: 'a4', limits: { maxMessages: 3, maxBytes: 1e9 }, message: { at: 0, stanza: '<message/>', with: ['dave@example.com', 'dave@example.com'] } }]);
-    expect(db.prepare('SELECT jid FROM archive_with ORDER BY jid').all()).toEqual([{ jid: 'carol@example.com' }, { jid: 'dave@example.com' }]);
-    expect(keys()).toEqual([
-      { seq: 2, k: '["carol@example.com"]' },
-      { seq: 3, k: '[]' },
-      { seq: 4, k: '["dave@example.com"]' },
+  it('step 18 moves the `with` keys into each message\'s row and index, and every filter, drop and export still finds them', async () => {
+    const dir = freshDir();
+    const db = new (await import('better-sqlite3')).default(join(dir, 'old.sqlite'));
+    openDbs.push(db);
+    migrate(db, MIGRATIONS.slice(0, 17));
+    const T = 1_700_000_000_000;
+    const message = db.prepare('INSERT INTO archive_messages (archive, seq, id, stanza, bytes, with_keys) VALUES (?, ?, ?, ?, 10, ?)');
+    const keys = [['bob@example.com', 'bob@example.com/desk'], ['carol@example.com'], [], ['bob@example.com']];
+    keys.forEach((k, i) => message.run('alice', (T + i) * 1000, archiveId((T + i) * 1000) + 'abcdef', `<m>${i}</m>`, JSON.stringify(k)));
+    message.run('room@conf.example.com', T * 1000, archiveId(T * 1000) + 'abcdef', '<m>room</m>', '["room@conf.example.com/Nick"]');
+    db.prepare("INSERT INTO archive_meta (archive, last, messages, bytes) VALUES ('alice', ?, 4, 40), ('room@conf.example.com', ?, 1, 10)").run((T + 3) * 1000, T * 1000);
+    migrate(db);
+    expect(schemaVersion(db)).toBe(18);
+    expect(tables(db)).not.toContain('archive_with');
+    expect(db.prepare('SELECT archive, with_bare AS b, with_full AS f, bare_key AS k FROM archive_messages ORDER BY archive, seq').all()).toEqual([
+      { archive: 'alice', b: 'bob@example.com', f: 'bob@example.com/desk', k: 1 },
+      { archive: 'alice', b: 'carol@example.com', f: null, k: 1 },
+      { archive: 'alice', b: null, f: null, k: 0 },
+      { archive: 'alice', b: 'bob@example.com', f: null, k: 1 },
+      { archive: 'room@conf.example.com', b: 'room@conf.example.com', f: 'room@conf.example.com/Nick', k: 0 },
     ]);
+
+    const store = new SqliteArchiveStore(db);
+    const bodies = async (archive: string, jid: string) => ((await store.query(archive, { max: 10, with: jid }))?.messages ?? []).map((m) => m.stanza).join(',');
+    expect(await bodies('alice', 'bob@example.com')).toBe('<m>0</m>,<m>3</m>');
+    expect(await bodies('alice', 'bob@example.com/desk')).toBe('<m>0</m>');
+    expect(await bodies('alice', 'carol@example.com')).toBe('<m>1</m>');
+    expect(await bodies('room@conf.example.com', 'room@conf.example.com/Nick')).toBe('<m>room</m>');
+    expect(await bodies('room@conf.example.com', 'room@conf.example.com')).toBe(''); // the room's JID is no message's key
+    // A `with` page is one range of the index, never a scan of the archive.
+    const plan = db.prepare("EXPLAIN QUERY PLAN SELECT id FROM archive_messages WHERE archive = 'alice' AND with_bare = 'bob@example.com' AND bare_key = 1 AND seq BETWEEN 0 AND 1e18 ORDER BY seq LIMIT 5").all() as { detail: string }[];
+    expect(plan.map((row) => row.detail).join(' ')).toMatch(/USING INDEX archive_messages_by_with/);
+
+    // A bound of three messages drops the two oldest; a new append is found by its keys.
+    await store.append('alice', { at: T + 10, stanza: '<m>4</m>', with: ['dave@example.com', 'dave@example.com/x'] }, { maxMessages: 3, maxBytes: 1e9 });
+    expect(await bodies('alice', 'bob@example.com')).toBe('<m>3</m>');
+    expect(await bodies('alice', 'dave@example.com/x')).toBe('<m>4</m>');
+    expect(store.exportArchive('alice').messages.map((m) => m.with)).toEqual([[], ['bob@example.com'], ['dave@example.com', 'dave@example.com/x']]);
+    expect(await store.usage('alice')).toEqual({ messages: 3, bytes: 10 + 10 + Buffer.byteLength('<m>4</m>') });
   });
 
   it('rejects a step list that is not numbered 1, 2, 3, …', () => {

@@ -1,5 +1,5 @@
 // ArchiveStore on SQLite (XEP-0313). Same contract as core's MemoryArchiveStore. A page is read
-// with range queries on the primary keys (core's pageOf over an ArchiveSetReader), never a scan.
+// with range queries on its indexes (core's pageOf over an ArchiveSetReader), never a scan.
 import type { Database, Statement } from 'better-sqlite3';
 import {
   archiveId,
@@ -21,6 +21,7 @@ import {
   type NewArchivedMessage,
 } from '@deskchat/core';
 import { localArchiveWriter, type AppendRequest, type ArchiveWriter } from './archive-writes.js';
+import { withCondition, withKeysOf, type WithColumns } from './archive-with.js';
 
 /** One archive as stored: what `deskchat migrate` copies. */
 export interface ArchiveExport {
@@ -214,17 +215,17 @@ export class SqliteArchiveStore implements ArchiveStore {
   exportArchive(archive: string): ArchiveExport {
     this.flush();
     const meta = this.meta.get(archive);
-    const rows = this.db.prepare<[string], { seq: number; id: string; stanza: string }>('SELECT seq, id, stanza FROM archive_messages WHERE archive = ? ORDER BY seq').all(archive);
-    const withs = this.db.prepare<[string], { seq: number; jid: string }>('SELECT seq, jid FROM archive_with WHERE archive = ? ORDER BY jid').all(archive);
-    const bySeq = new Map<number, string[]>();
-    for (const row of withs) bySeq.set(row.seq, [...(bySeq.get(row.seq) ?? []), row.jid]);
-    return { last: meta?.last ?? 0, messages: rows.map((row) => ({ seq: row.seq, id: row.id, stanza: row.stanza, with: bySeq.get(row.seq) ?? [] })) };
+    const rows = this.db
+      .prepare<[string], { seq: number; id: string; stanza: string } & WithColumns>('SELECT seq, id, stanza, with_bare AS withBare, with_full AS withFull, bare_key AS bareKey FROM archive_messages WHERE archive = ? ORDER BY seq')
+      .all(archive);
+    return { last: meta?.last ?? 0, messages: rows.map((row) => ({ seq: row.seq, id: row.id, stanza: row.stanza, with: withKeysOf(row) })) };
   }
 
   /** The archive's messages, or those indexed under one JID, read by seq range. */
   private rangeReader(archive: string, withJid: string | undefined): ArchiveSetReader {
-    const args = withJid === undefined ? [archive] : [archive, withJid];
-    const { count, asc, desc } = this.rangeStatements(withJid === undefined ? 'all' : 'with');
+    const filter = withJid === undefined ? undefined : withCondition(withJid);
+    const args = [archive, ...(filter?.args ?? [])];
+    const { count, asc, desc } = this.rangeStatements(filter?.sql ?? '');
     return {
       count: async (lo, hi) => count.get(...args, lo, hi)!.n,
       ascending: async (lo, hi, offset, limit) => asc.all(...args, lo, hi, limit, offset).map((r) => r.id),
@@ -232,18 +233,20 @@ export class SqliteArchiveStore implements ArchiveStore {
     };
   }
 
-  private readonly statements = new Map<'all' | 'with', RangeStatements>();
+  /** By the `with` condition ('' for none): one of three. */
+  private readonly statements = new Map<string, RangeStatements>();
 
-  private rangeStatements(kind: 'all' | 'with'): RangeStatements {
-    let st = this.statements.get(kind);
+  private rangeStatements(withSql: string): RangeStatements {
+    let st = this.statements.get(withSql);
     if (!st) {
-      const where = kind === 'all' ? 'FROM archive_messages WHERE archive = ? AND seq BETWEEN ? AND ?' : 'FROM archive_with WHERE archive = ? AND jid = ? AND seq BETWEEN ? AND ?';
+      // With a `with` filter, the index by (archive, with_bare, seq) answers (archive-with.ts).
+      const where = `FROM archive_messages WHERE archive = ? ${withSql ? `AND ${withSql} ` : ''}AND seq BETWEEN ? AND ?`;
       st = {
         count: this.db.prepare(`SELECT count(*) AS n ${where}`),
         asc: this.db.prepare(`SELECT id ${where} ORDER BY seq LIMIT ? OFFSET ?`),
         desc: this.db.prepare(`SELECT id ${where} ORDER BY seq DESC LIMIT ?`),
       };
-      this.statements.set(kind, st);
+      this.statements.set(withSql, st);
     }
     return st;
   }
@@ -251,8 +254,9 @@ export class SqliteArchiveStore implements ArchiveStore {
   /** XEP-0313 `ids`: the named messages that exist (and match `with`), in order. */
   private idsReader(archive: string, query: ArchiveQuery): ArchiveSetReader {
     const ids = [...new Set(query.ids ?? [])].filter((id) => archiveSeq(id) !== undefined).sort();
-    const withJid = this.db.prepare<[string, string, number, string], { n: number }>('SELECT count(*) AS n FROM archive_with WHERE archive = ? AND jid = ? AND seq = ? AND id = ?');
-    const found = ids.filter((id) => (query.with === undefined ? this.exists.get(archive, archiveSeq(id)!, id)!.n > 0 : withJid.get(archive, query.with, archiveSeq(id)!, id)!.n > 0));
+    const filter = query.with === undefined ? undefined : withCondition(query.with);
+    const withJid = filter && this.db.prepare<unknown[], { n: number }>(`SELECT count(*) AS n FROM archive_messages WHERE archive = ? AND seq = ? AND id = ? AND ${filter.sql}`);
+    const found = ids.filter((id) => (withJid ? withJid.get(archive, archiveSeq(id)!, id, ...filter!.args)!.n > 0 : this.exists.get(archive, archiveSeq(id)!, id)!.n > 0));
     return arraySetReader(found);
   }
 }

@@ -24,7 +24,8 @@ export interface NewArchivedMessage {
   at: number;
   /**
    * The JIDs a `with` filter finds this message by (XEP-0313 §4.1.1: the peer's bare JID, and its
-   * full JID when the peer used one; in a room, the sender's occupant JID).
+   * full JID when the peer used one; in a room, the sender's occupant JID). Keys of one peer only:
+   * its bare JID, one full JID of it, or both (SQLite keeps them in the message's row).
    */
   with: string[];
   stanza: string;

@@ -1,0 +1,40 @@
+// The archive's writes in one transaction: several appends to one archive in a batch share its
+// meta row (read once, written once), and the bounds and sums hold as if they came one by one.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from '@jest/globals';
+import { prepareArchiveWrites, type AppendRequest } from './archive-writes.js';
+import { openDatabase } from './open-database.js';
+
+const dirs: string[] = [];
+afterEach(() => dirs.splice(0).forEach((dir) => rmSync(dir, { recursive: true, force: true })));
+
+describe('archive writes', () => {
+  it('keeps bounds, sums and the last seq of archives appended to several times in one batch', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'deskchat-writes-'));
+    dirs.push(dir);
+    const db = openDatabase(dir);
+    try {
+      const writes = prepareArchiveWrites(db);
+      const append = (archive: string, seq: number, limits: AppendRequest['limits']): AppendRequest => ({ archive, seq, id: `${archive}${seq}`, limits, message: { at: 0, stanza: `<m>${seq}</m>`, with: ['bob@example.com'] } });
+      const bound = { maxMessages: 3, maxBytes: 1e6 };
+      expect(writes.appendAll([1, 2].map((seq) => append('alice', seq, bound)))).toEqual([]);
+      // Interleaved with another archive; alice goes past her bound twice within the batch.
+      expect(writes.appendAll([append('alice', 3, bound), append('carol', 4, bound), append('alice', 5, bound), append('alice', 6, bound), append('carol', 7, bound)])).toEqual([]);
+      const rows = (archive: string) => db.prepare('SELECT seq FROM archive_messages WHERE archive = ? ORDER BY seq').all(archive).map((r) => (r as { seq: number }).seq);
+      expect(rows('alice')).toEqual([3, 5, 6]);
+      expect(rows('carol')).toEqual([4, 7]);
+      const meta = db.prepare('SELECT archive, last, messages, bytes FROM archive_meta ORDER BY archive').all();
+      expect(meta).toEqual([
+        { archive: 'alice', last: 6, messages: 3, bytes: 3 * '<m>1</m>'.length },
+        { archive: 'carol', last: 7, messages: 2, bytes: 2 * '<m>1</m>'.length },
+      ]);
+      // By bytes too: two of 8 bytes fit 16; the third (9 bytes) under a bound of 17 drops the oldest.
+      expect(writes.appendAll([append('dave', 8, { maxMessages: 10, maxBytes: 16 }), append('dave', 9, { maxMessages: 10, maxBytes: 16 }), append('dave', 10, { maxMessages: 10, maxBytes: 17 })])).toEqual([]);
+      expect(rows('dave')).toEqual([9, 10]);
+    } finally {
+      db.close();
+    }
+  });
+});
