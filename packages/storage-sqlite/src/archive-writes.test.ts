@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from '@jest/globals';
-import { prepareArchiveWrites, type AppendRequest } from './archive-writes.js';
+import { decodeAppends, encodeAppends, prepareArchiveWrites, type AppendRequest } from './archive-writes.js';
 import { openDatabase } from './open-database.js';
 
 const dirs: string[] = [];
@@ -36,5 +36,19 @@ describe('archive writes', () => {
     } finally {
       db.close();
     }
+  });
+
+  it('posts a stanza shared by consecutive appends once, and decodes the batch as it was', () => {
+    const limits = { maxMessages: 5, maxBytes: 1000 };
+    const chat = '<message><body>hi</body></message>';
+    const batch: AppendRequest[] = [
+      { archive: 'alice', seq: 1, id: 'a', limits, message: { at: 1, stanza: chat, with: ['bob@example.com', 'bob@example.com/desk'] } },
+      { archive: 'bob', seq: 2, id: 'b', limits: { ...limits, expireBefore: 7 }, message: { at: 1, stanza: chat, with: ['alice@example.com'] } },
+      { archive: 'carol', seq: 3, id: 'c', limits, message: { at: 2, stanza: '<message>0</message>', with: [] } },
+      { archive: 'dave', seq: 4, id: 'd', limits, message: { at: 3, stanza: chat, with: ['x@example.com'] } },
+    ];
+    const flat = encodeAppends(batch);
+    expect(flat.filter((v) => v === chat)).toHaveLength(2); // alice's and bob's share one; dave's follows another
+    expect(decodeAppends(flat)).toEqual(batch);
   });
 });

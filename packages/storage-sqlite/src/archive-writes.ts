@@ -143,24 +143,34 @@ export function localArchiveWriter(db: Database): ArchiveWriter {
 
 /**
  * A batch as one flat array of strings and numbers, for the post to the writer thread: cloning
- * one array of primitives costs the event loop a fraction of cloning an object per append.
+ * one array of primitives costs the event loop a fraction of cloning an object per append. A
+ * stanza that is the previous append's too (a chat message goes into its sender's archive and its
+ * recipient's) is posted once: `SAME_STANZA` stands for it.
  */
 export type EncodedAppends = (string | number | null)[];
 
+const SAME_STANZA = 0;
+
 export function encodeAppends(batch: readonly AppendRequest[]): EncodedAppends {
   const flat: EncodedAppends = [];
+  let previous: string | undefined;
   for (const { archive, message, limits, seq, id } of batch) {
-    flat.push(archive, seq, id, message.at, message.stanza, limits.maxMessages, limits.maxBytes, limits.expireBefore ?? null, message.with.length, ...message.with);
+    flat.push(archive, seq, id, message.at, message.stanza === previous ? SAME_STANZA : message.stanza, limits.maxMessages, limits.maxBytes, limits.expireBefore ?? null, message.with.length);
+    for (const jid of message.with) flat.push(jid);
+    previous = message.stanza;
   }
   return flat;
 }
 
 export function decodeAppends(flat: Readonly<EncodedAppends>): AppendRequest[] {
   const batch: AppendRequest[] = [];
+  let previous = '';
   for (let i = 0; i < flat.length; ) {
-    const [archive, seq, id, at, stanza, maxMessages, maxBytes, expireBefore, withCount] = flat.slice(i, i + 9) as [string, number, string, number, string, number, number, number | null, number];
+    const [archive, seq, id, at, posted, maxMessages, maxBytes, expireBefore, withCount] = flat.slice(i, i + 9) as [string, number, string, number, string | typeof SAME_STANZA, number, number, number | null, number];
     const withJids = flat.slice(i + 9, i + 9 + withCount) as string[];
     i += 9 + withCount;
+    const stanza = posted === SAME_STANZA ? previous : posted;
+    previous = stanza;
     const limits: ArchiveLimits = expireBefore === null ? { maxMessages, maxBytes } : { maxMessages, maxBytes, expireBefore };
     batch.push({ archive, seq, id, message: { at, stanza, with: withJids }, limits });
   }

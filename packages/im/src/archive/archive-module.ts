@@ -58,6 +58,18 @@ export function withoutClaimedIds(stanza: Element, isOurs: (by: string) => boole
   return copy;
 }
 
+/** One message on its way into the archives (archiveModule's steps). */
+interface ArchivedCopy {
+  event: StanzaEvent;
+  original: Element;
+  /** The stanza as archived. */
+  text: string;
+  at: number;
+  /** Local parts of a sender and a recipient of this domain. */
+  sender: string | undefined;
+  recipient: string | undefined;
+}
+
 export const archiveModule: Module<ArchiveOptions> = {
   name: 'mam',
   defaults: DEFAULT_ARCHIVE_OPTIONS,
@@ -100,16 +112,17 @@ export const archiveModule: Module<ArchiveOptions> = {
      * Archives one copy and gives its id. Where the store can, the message goes on before the
      * commit (it is then delivered even if the write fails, as when the store is unavailable; a
      * crash in between loses its archived copy, not the message) unless writes are queueing up.
+     * The id at once when nothing is to be waited for: a message's archiving then allocates no
+     * promise on the node's busiest path.
      */
-    const store = async (owner: string, message: NewArchivedMessage): Promise<string> => {
+    const store = (owner: string, message: NewArchivedMessage): string | Promise<string> => {
       if (!archives.appendInBackground) return archives.append(owner, message, limits());
       const { id, stored } = archives.appendInBackground(owner, message, limits(), (err) => api.log.warn({ err, owner }, 'a message was delivered but not archived: the write failed'));
-      if (stored) await stored;
-      return id;
+      return stored ? stored.then(() => id) : id;
     };
     const withKeys = (jid: JID) => (jid.resource ? [jid.bare().toString(), jid.toString()] : [jid.toString()]);
 
-    const archive = async (event: StanzaEvent): Promise<false> => {
+    const archive = (event: StanzaEvent): false | Promise<false> => {
       const { to, origin } = event;
       if (archived.has(event.stanza) || !isArchivable(event.stanza)) return false;
       // A redelivered message (no sending session) that already carries our id for the recipient.
@@ -117,42 +130,60 @@ export const archiveModule: Module<ArchiveOptions> = {
       const stanza = withoutClaimedIds(event.stanza, isOurs);
       archived.add(stanza);
       event.stanza = stanza;
-      try {
-        await archiveInto(event, stanza);
-      } catch (err) {
-        // The cluster store is down for a moment (issue 8 §8): the message goes on unarchived, as
-        // traffic does everywhere else meanwhile, rather than bouncing for the archive's sake.
+      // The cluster store is down for a moment (issue 8 §8): the message goes on unarchived, as
+      // traffic does everywhere else meanwhile, rather than bouncing for the archive's sake.
+      const unavailable = (err: unknown): false => {
         if (!(err instanceof StoreUnavailableError)) throw err;
         api.log.warn({ err }, 'a message was not archived: the store is unavailable');
+        return false;
+      };
+      try {
+        const pending = archiveInto(event, stanza);
+        return pending ? pending.then(() => false as const, unavailable) : false;
+      } catch (err) {
+        return unavailable(err);
       }
-      return false;
     };
 
-    /** Steps 3–4: the archives, then the recipient's id on the routed copy. */
-    const archiveInto = async (event: StanzaEvent, original: Element): Promise<void> => {
+    /** Steps 3–4: the archives, then the recipient's id on the routed copy; a promise only when something must be waited for. */
+    const archiveInto = (event: StanzaEvent, original: Element): void | Promise<void> => {
       const { from, to } = event;
-      let stanza = original;
-      const text = stanza.toString();
-      const at = now();
       const sender = from.local && from.domain === domain ? from.local : undefined;
       const recipient = to.local;
+      const copy: ArchivedCopy = { event, original, text: original.toString(), at: now(), sender, recipient };
       // A message to an account that does not exist bounces (core's fallback): nothing to keep. One
       // with a session on this node exists: no store read for the common case.
-      if (recipient && recipient !== sender && api.router.localSessionsOf(recipient).length === 0 && !(await api.stores.accounts.hasAccount(recipient))) return;
-      const senderWants = sender !== undefined && (await wants(sender, to.bare().toString()));
-      const recipientWants = recipient !== undefined && recipient !== sender && (await wants(recipient, from.bare().toString()));
-      // Both at once: one group commit (SQLite) or one round trip (Redis) instead of two in a row.
-      const [senderId, otherId] = await Promise.all([
-        senderWants ? store(sender, { at, with: withKeys(to), stanza: text }) : undefined,
-        recipientWants ? store(recipient, { at, with: withKeys(from), stanza: text }) : undefined,
-      ]);
-      const recipientId = recipient === sender ? senderId : otherId; // one archive, one copy
-      if (recipientId) {
-        stanza = withAttrs(stanza, {});
-        stanza.children = [...stanza.children, stanzaId(to.bare().toString(), recipientId)];
-        archived.add(stanza);
-        event.stanza = stanza;
+      if (recipient && recipient !== sender && api.router.localSessionsOf(recipient).length === 0) {
+        return api.stores.accounts.hasAccount(recipient).then((exists) => (exists ? archiveFor(copy) : undefined));
       }
+      return archiveFor(copy);
+    };
+    const archiveFor = (copy: ArchivedCopy): void | Promise<void> => {
+      const { event, sender, recipient } = copy;
+      const senderWants = sender !== undefined && wants(sender, event.to.bare().toString());
+      const recipientWants = recipient !== undefined && recipient !== sender && wants(recipient, event.from.bare().toString());
+      if (senderWants instanceof Promise || recipientWants instanceof Promise) {
+        return Promise.all([senderWants, recipientWants]).then(([s, r]) => storeCopies(copy, s, r));
+      }
+      return storeCopies(copy, senderWants, recipientWants);
+    };
+    /** Both at once: one group commit (SQLite) or one round trip (Redis) instead of two in a row. */
+    const storeCopies = (copy: ArchivedCopy, senderWants: boolean, recipientWants: boolean): void | Promise<void> => {
+      const { event, text, at, sender, recipient } = copy;
+      const senderId = senderWants ? store(sender!, { at, with: withKeys(event.to), stanza: text }) : undefined;
+      const otherId = recipientWants ? store(recipient!, { at, with: withKeys(event.from), stanza: text }) : undefined;
+      const own = recipient === sender; // one archive, one copy
+      if (senderId instanceof Promise || otherId instanceof Promise) {
+        return Promise.all([senderId, otherId]).then(([s, o]) => tagRoutedCopy(copy, own ? s : o));
+      }
+      tagRoutedCopy(copy, own ? senderId : otherId);
+    };
+    const tagRoutedCopy = ({ event, original }: ArchivedCopy, recipientId: string | undefined): void => {
+      if (!recipientId) return;
+      const stanza = withAttrs(original, {});
+      stanza.children = [...original.children, stanzaId(event.to.bare().toString(), recipientId)];
+      archived.add(stanza);
+      event.stanza = stanza;
     };
     api.hook('message/bare', archive, ARCHIVE_PRIORITY);
     api.hook('message/full', archive, ARCHIVE_PRIORITY);
