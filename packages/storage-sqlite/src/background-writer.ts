@@ -70,7 +70,8 @@ const CLOSE_WAIT_MS = 5000;
 const WORKER_URL = new URL('../dist/background-writer-worker.js', import.meta.url);
 
 interface Waiting {
-  request: ArchiveRequest;
+  /** Kept only while the thread may never have received it (it then runs here): not the messages of every batch in flight. */
+  request: ArchiveRequest | undefined;
   resolve(value: unknown): void;
   reject(err: unknown): void;
 }
@@ -113,7 +114,7 @@ export function startBackgroundWriter(db: Database, options: BackgroundWriterOpt
     state = 'fallen-back';
     for (const [n, w] of waiting) {
       waiting.delete(n);
-      if (neverReceived && db.open) runLocally(w.request).then(w.resolve, w.reject);
+      if (neverReceived && db.open && w.request) runLocally(w.request).then(w.resolve, w.reject);
       else w.reject(new StoreUnavailableError('sqlite', 'the background writer stopped', { cause }));
     }
     announce(false);
@@ -145,7 +146,7 @@ export function startBackgroundWriter(db: Database, options: BackgroundWriterOpt
     if (state === 'closed') return Promise.reject(new StoreUnavailableError('sqlite', 'the store is closed'));
     return new Promise((resolve, reject) => {
       const n = next++;
-      waiting.set(n, { request, resolve, reject });
+      waiting.set(n, { request: state === 'starting' ? request : undefined, resolve, reject });
       const posted: PostedRequest = request.op === 'append' ? { op: 'append', appends: encodeAppends(request.batch) } : request;
       worker.postMessage({ ...posted, n } satisfies WriterRequest);
     });

@@ -42,12 +42,6 @@ interface Meta {
   bytes: number;
 }
 
-interface PendingAppend extends AppendRequest {
-  failed(err: unknown): void;
-  /** Set when a caller waits for this append. */
-  written?: () => void;
-}
-
 /** Unwritten appends past which callers of appendInBackground are told to wait (about 1 s of writes at full load). */
 const BACKLOG = 10_000;
 
@@ -109,38 +103,50 @@ export class SqliteArchiveStore implements ArchiveStore {
     const seq = (this.lastSeq = nextArchiveSeq(message.at, this.lastSeq));
     const id = archiveId(seq) + archiveNonce();
     if (this.pending.length === 0) setImmediate(() => this.flush());
-    const append: PendingAppend = { archive, message, limits, seq, id, failed };
-    this.pending.push(append);
+    this.pending.push({ archive, message, limits, seq, id });
+    this.failed.push(failed);
     this.unwritten++;
     if (!wait && this.unwritten <= this.backlog) return { id };
-    return { id, stored: new Promise<void>((resolve) => (append.written = resolve)) };
+    return { id, stored: new Promise<void>((resolve) => this.callers.push(resolve)) };
   }
 
   /** The last sequence number handed out, of any archive. */
   private lastSeq: number;
-  private pending: PendingAppend[] = [];
+  private pending: AppendRequest[] = [];
+  /** Whom to tell when a pending append fails, by its index. */
+  private failed: ((err: unknown) => void)[] = [];
+  /** Callers waiting for the pending appends' commit (past the backlog, or append()). */
+  private callers: (() => void)[] = [];
   /** Appends handed out and not yet committed (or failed). */
   private unwritten = 0;
   /** Batches handed to the writer and not yet committed; they never reject. */
   private readonly writing = new Set<Promise<void>>();
 
-  /** Hands the pending appends to the writer; one that fails (its own constraint) fails alone. */
+  /**
+   * Hands the pending appends to the writer; one that fails (its own constraint) fails alone.
+   * Until the commit only the callbacks are kept, not the messages: at load they would otherwise
+   * live through young-generation collections and be copied and promoted with every batch.
+   */
   flush(): void {
     const batch = this.pending;
     if (batch.length === 0) return;
+    const failed = this.failed;
+    const callers = this.callers;
     this.pending = [];
+    this.failed = [];
+    this.callers = [];
     const settle = () => {
-      this.unwritten -= batch.length;
-      for (const append of batch) append.written?.();
+      this.unwritten -= failed.length;
+      for (const written of callers) written();
       this.writing.delete(settled);
     };
     const settled = this.writer
       .appendAll(batch)
       .then(
         (failures) => {
-          for (const [i, error] of failures) batch[i]!.failed(new Error(error));
+          for (const [i, error] of failures) failed[i]!(new Error(error));
         },
-        (err: unknown) => batch.forEach((append) => append.failed(err)),
+        (err: unknown) => failed.forEach((tell) => tell(err)),
       )
       .then(settle, settle); // a `failed` callback that throws must not leave the batch unsettled
     this.writing.add(settled);
