@@ -24,6 +24,12 @@ export interface RemoveOnServerOptions {
 }
 
 const ACTOR = 'cli';
+const TOKEN_PREFIX = 'cli-user-remove-';
+/**
+ * A one-time token older than this was left by a CLI killed mid-removal (the removal's own
+ * deadline is a minute): the next removal revokes it, so that it does not stay valid for good.
+ */
+const LEFT_TOKEN_AGE_MS = 10 * 60_000;
 
 /** Where to reach the admin port: a wildcard bind answers on loopback. */
 export function adminEndpoint(admin: ListenOptions): { host: string; port: number; shown: string } {
@@ -51,8 +57,10 @@ export async function removeOnServer(admin: ListenOptions, stores: AdminStores, 
     throw new CommandError(`something other than DeskChat's admin API answers on ${endpoint.shown} (GET /healthz: ${probe.status}); check admin.host and admin.port`);
   }
 
-  // 2. A one-time token, named so that `admin token list` tells what it was if the CLI is killed before revoking it.
-  const name = `cli-user-remove-${randomBytes(4).toString('hex')}`;
+  // 2. A one-time token, named so that `admin token list` tells what it was if the CLI is killed
+  // before revoking it (and so that the next removal finds it and revokes it).
+  await revokeLeftTokens(stores, now());
+  const name = `${TOKEN_PREFIX}${randomBytes(4).toString('hex')}`;
   const token = generateApiToken();
   if (!(await stores.apiTokens.createToken({ name, hash: tokenHash(token), createdAt: now(), createdBy: ACTOR }))) throw new CommandError(`a token named ${name} exists; try again`);
   await stores.audit.append({ at: now(), actor: ACTOR, action: 'token.create', target: name });
@@ -75,6 +83,14 @@ export async function removeOnServer(admin: ListenOptions, stores: AdminStores, 
   const reason = typeof body?.reason === 'string' ? body.reason : 'no reason given';
   if (answer.status === 401) throw new CommandError(`the server on ${endpoint.shown} refused the CLI's one-time token (${reason}): is it the server of this data directory?`);
   throw new CommandError(`the server on ${endpoint.shown} could not remove ${username}: ${answer.status} ${reason}`);
+}
+
+/** Revokes the one-time tokens of earlier removals that never revoked their own (audited like any revocation). */
+async function revokeLeftTokens(stores: AdminStores, at: number): Promise<void> {
+  for (const token of await stores.apiTokens.listTokens()) {
+    if (token.createdBy !== ACTOR || !token.name.startsWith(TOKEN_PREFIX) || at - token.createdAt < LEFT_TOKEN_AGE_MS) continue;
+    if (await stores.apiTokens.revokeToken(token.name)) await stores.audit.append({ at, actor: ACTOR, action: 'token.revoke', target: token.name });
+  }
 }
 
 function isRefused(err: unknown): boolean {

@@ -250,6 +250,36 @@ describe('deskchat user remove', () => {
       stores.close();
     }
   });
+  it('revokes the one-time tokens that removals killed midway left behind (older than ten minutes), and no other token', async () => {
+    await run(['add', 'alice', '--password', 'x']);
+    const before = openSqliteStores(join(dir, 'data'));
+    const old = Date.now() - 11 * 60_000;
+    try {
+      await before.apiTokens.createToken({ name: 'cli-user-remove-0badf00d', hash: 'a'.repeat(64), createdAt: old, createdBy: 'cli' });
+      await before.apiTokens.createToken({ name: 'cli-user-remove-5ca1ab1e', hash: 'b'.repeat(64), createdAt: Date.now(), createdBy: 'cli' }); // another removal, still running
+      await before.apiTokens.createToken({ name: 'cli-user-remove-by-hand', hash: 'c'.repeat(64), createdAt: old, createdBy: 'admin:root' });
+    } finally {
+      before.close();
+    }
+    const server = http.createServer((req, res) => {
+      res.setHeader('content-type', 'application/json');
+      res.end(JSON.stringify(req.url === '/healthz' ? { status: 'ok' } : { username: 'alice', sessionsEnded: 0 }));
+    });
+    await new Promise<void>((resolve) => server.listen(adminPort, '127.0.0.1', resolve));
+    try {
+      expect((await run(['remove', 'alice'])).code).toBe(0);
+    } finally {
+      await new Promise((resolve) => server.close(resolve));
+    }
+    const after = openSqliteStores(join(dir, 'data'));
+    try {
+      expect((await after.apiTokens.listTokens()).map((t) => t.name)).toEqual(['cli-user-remove-5ca1ab1e', 'cli-user-remove-by-hand']);
+      const audit = (await after.audit.list({ limit: 10 })).map((e) => `${e.action} ${e.target}`).reverse();
+      expect(audit[0]).toBe('token.revoke cli-user-remove-0badf00d');
+    } finally {
+      after.close();
+    }
+  });
 });
 
 describe('deskchat user list', () => {
