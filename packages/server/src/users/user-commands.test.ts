@@ -220,6 +220,12 @@ describe('deskchat user remove', () => {
     adminPort = 0;
     expect((await run(['remove', 'alice'])).err).toBe('admin.port is 0 (a free port chosen at start), so a running server cannot be found: removing alice in the data directory only\nuser alice removed\n');
     expect(await stored('alice')).toBeUndefined();
+    const stores = openSqliteStores(join(dir, 'data'));
+    try {
+      expect((await stores.audit.list({ limit: 10 })).map((e) => `${e.actor} ${e.action} ${e.target}`)).toEqual(['cli user.remove alice']);
+    } finally {
+      stores.close();
+    }
   });
 
   it("reports the running server's refusal and does not fall back to the store; its one-time token is revoked", async () => {

@@ -90,6 +90,8 @@ const COMMANDS: Record<string, Command> = {
       const removal = { ...accountRemovalOptions(ctx.config), ...(cluster ? { beforeWipe: async (u: string) => void (ended = await cluster.endSessions(u, 'not-authorized', 'this account was removed by an administrator')) } : {}) };
       const username = await removeUser(backend.stores, ctx.positionals[0]!, removal);
       await cluster?.forget(username);
+      // As the admin API records its removals (the running server's path above records its own).
+      await backend.adminStores.audit.append({ at: Date.now(), actor: 'cli', action: 'user.remove', target: username, oldValue: { username } });
       ctx.stderr.write(`user ${username} removed${ended ? `; ${sessions(ended)} ended` : ''}\n`);
       return 0;
     },
