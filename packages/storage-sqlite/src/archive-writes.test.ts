@@ -1,21 +1,32 @@
 // The archive's writes in one transaction: several appends to one archive in a batch share its
-// meta row (read once, written once), and the bounds and sums hold as if they came one by one.
+// meta row (read once, written once), and the bounds and sums hold as if they came one by one; an
+// append that cannot be written fails alone; a batch's post to the writer thread round-trips.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from '@jest/globals';
+import type { Database } from 'better-sqlite3';
 import { decodeAppends, encodeAppends, prepareArchiveWrites, type AppendRequest } from './archive-writes.js';
 import { openDatabase } from './open-database.js';
 
 const dirs: string[] = [];
 afterEach(() => dirs.splice(0).forEach((dir) => rmSync(dir, { recursive: true, force: true })));
 
+/** Runs `test` on a fresh database, closed afterwards. */
+function withDatabase(test: (db: Database) => void): void {
+  const dir = mkdtempSync(join(tmpdir(), 'deskchat-writes-'));
+  dirs.push(dir);
+  const db = openDatabase(dir);
+  try {
+    test(db);
+  } finally {
+    db.close();
+  }
+}
+
 describe('archive writes', () => {
   it('keeps bounds, sums and the last seq of archives appended to several times in one batch', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'deskchat-writes-'));
-    dirs.push(dir);
-    const db = openDatabase(dir);
-    try {
+    withDatabase((db) => {
       const writes = prepareArchiveWrites(db);
       const append = (archive: string, seq: number, limits: AppendRequest['limits']): AppendRequest => ({ archive, seq, id: `${archive}${seq}`, limits, message: { at: 0, stanza: `<m>${seq}</m>`, with: ['bob@example.com'] } });
       const bound = { maxMessages: 3, maxBytes: 1e6 };
@@ -33,9 +44,7 @@ describe('archive writes', () => {
       // By bytes too: two of 8 bytes fit 16; the third (9 bytes) under a bound of 17 drops the oldest.
       expect(writes.appendAll([append('dave', 8, { maxMessages: 10, maxBytes: 16 }), append('dave', 9, { maxMessages: 10, maxBytes: 16 }), append('dave', 10, { maxMessages: 10, maxBytes: 17 })])).toEqual([]);
       expect(rows('dave')).toEqual([9, 10]);
-    } finally {
-      db.close();
-    }
+    });
   });
 
   it('posts a stanza shared by consecutive appends once, and decodes the batch as it was', () => {
@@ -50,5 +59,20 @@ describe('archive writes', () => {
     const flat = encodeAppends(batch);
     expect(flat.filter((v) => v === chat)).toHaveLength(2); // alice's and bob's share one; dave's follows another
     expect(decodeAppends(flat)).toEqual(batch);
+  });
+
+  it('fails an append whose keys cannot be kept alone, with the reason, and writes the rest of its batch', () => {
+    withDatabase((db) => {
+      const writes = prepareArchiveWrites(db);
+      const limits = { maxMessages: 10, maxBytes: 1e6 };
+      const failures = writes.appendAll([
+        { archive: 'alice', seq: 1, id: 'a1', limits, message: { at: 0, stanza: '<m/>', with: ['bob@example.com'] } },
+        { archive: 'alice', seq: 2, id: 'a2', limits, message: { at: 0, stanza: '<m/>', with: ['bob@example.com', 'carol@example.com'] } },
+        { archive: 'alice', seq: 3, id: 'a3', limits, message: { at: 0, stanza: '<m/>', with: ['carol@example.com'] } },
+      ]);
+      expect(failures).toEqual([[1, expect.stringMatching(/one peer/)]]);
+      expect(db.prepare('SELECT id FROM archive_messages ORDER BY seq').all()).toEqual([{ id: 'a1' }, { id: 'a3' }]);
+      expect(db.prepare("SELECT messages, bytes FROM archive_meta WHERE archive = 'alice'").get()).toEqual({ messages: 2, bytes: 8 });
+    });
   });
 });

@@ -58,6 +58,11 @@ export function withoutClaimedIds(stanza: Element, isOurs: (by: string) => boole
   return copy;
 }
 
+/** `f(a, b)` at once when neither is a promise, else once both have settled: no promise on the usual path. */
+function whenBoth<A, B>(a: A | Promise<A>, b: B | Promise<B>, f: (a: A, b: B) => void | Promise<void>): void | Promise<void> {
+  return a instanceof Promise || b instanceof Promise ? Promise.all([a, b]).then(([x, y]) => f(x, y)) : f(a as A, b as B);
+}
+
 /** One message on its way into the archives (archiveModule's steps). */
 interface ArchivedCopy {
   event: StanzaEvent;
@@ -162,10 +167,7 @@ export const archiveModule: Module<ArchiveOptions> = {
       const { event, sender, recipient } = copy;
       const senderWants = sender !== undefined && wants(sender, event.to.bare().toString());
       const recipientWants = recipient !== undefined && recipient !== sender && wants(recipient, event.from.bare().toString());
-      if (senderWants instanceof Promise || recipientWants instanceof Promise) {
-        return Promise.all([senderWants, recipientWants]).then(([s, r]) => storeCopies(copy, s, r));
-      }
-      return storeCopies(copy, senderWants, recipientWants);
+      return whenBoth(senderWants, recipientWants, (s, r) => storeCopies(copy, s, r));
     };
     /** Both at once: one group commit (SQLite) or one round trip (Redis) instead of two in a row. */
     const storeCopies = (copy: ArchivedCopy, senderWants: boolean, recipientWants: boolean): void | Promise<void> => {
@@ -173,10 +175,7 @@ export const archiveModule: Module<ArchiveOptions> = {
       const senderId = senderWants ? store(sender!, { at, with: withKeys(event.to), stanza: text }) : undefined;
       const otherId = recipientWants ? store(recipient!, { at, with: withKeys(event.from), stanza: text }) : undefined;
       const own = recipient === sender; // one archive, one copy
-      if (senderId instanceof Promise || otherId instanceof Promise) {
-        return Promise.all([senderId, otherId]).then(([s, o]) => tagRoutedCopy(copy, own ? s : o));
-      }
-      tagRoutedCopy(copy, own ? senderId : otherId);
+      return whenBoth(senderId, otherId, (s, o) => tagRoutedCopy(copy, own ? s : o));
     };
     const tagRoutedCopy = ({ event, original }: ArchivedCopy, recipientId: string | undefined): void => {
       if (!recipientId) return;
