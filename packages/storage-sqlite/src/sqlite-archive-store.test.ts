@@ -143,6 +143,29 @@ describe('appends in the background (the id at once, the write after)', () => {
     });
   });
 
+  it('hands the writer at most maxBatch appends at a time, in order, each failure to its own caller', async () => {
+    await withDir(async (dir) => {
+      const db = openDatabase(dir);
+      try {
+        db.exec("CREATE TRIGGER refuse BEFORE INSERT ON archive_messages WHEN NEW.stanza LIKE '%<body>5</body>%' BEGIN SELECT RAISE(ABORT, 'refused here'); END");
+        const local = localArchiveWriter(db);
+        const sizes: number[] = [];
+        const writer: ArchiveWriter = { ...local, appendAll: (batch) => (sizes.push(batch.length), local.appendAll(batch)) };
+        const store = new SqliteArchiveStore(db, writer, undefined, 3);
+        const failures: [number, unknown][] = [];
+        const ids = Array.from({ length: 8 }, (_, n) => store.appendInBackground('alice', message(n), limits, (err) => failures.push([n, err])).id);
+        await store.usage('alice'); // every batch written
+        expect(sizes).toEqual([3, 3, 2]);
+        expect(failures).toEqual([[5, expect.objectContaining({ message: expect.stringContaining('refused here') })]]);
+        const page = await store.query('alice', { max: 10 });
+        expect(page?.messages.map((m) => m.id)).toEqual(ids.filter((_, n) => n !== 5));
+        expect(page?.messages.map((m) => m.stanza)).toEqual([0, 1, 2, 3, 4, 6, 7].map((n) => message(n).stanza));
+      } finally {
+        db.close();
+      }
+    });
+  });
+
   it('asks callers to wait once writes queue past the backlog, and lets them go on once written', async () => {
     await withDir(async (dir) => {
       const db = openDatabase(dir);

@@ -34,7 +34,7 @@ import {
   withAttrs,
   type JID,
 } from '@deskchat/protocol';
-import { StoreUnavailableError, parseDocument, queryArchive, type ArchivePrefs, type Module, type NewArchivedMessage, type StanzaEvent } from '@deskchat/core';
+import { StoreUnavailableError, flatString, parseDocument, queryArchive, type ArchivePrefs, type Module, type NewArchivedMessage, type StanzaEvent } from '@deskchat/core';
 import { hasBody, hasHint, isCarbon, messageType } from '../messaging/message-rules.js';
 import { PrefsCache } from './prefs-cache.js';
 import { DEFAULT_ARCHIVE_OPTIONS, type ArchiveOptions } from './options.js';
@@ -155,7 +155,9 @@ export const archiveModule: Module<ArchiveOptions> = {
       const { from, to } = event;
       const sender = from.local && from.domain === domain ? from.local : undefined;
       const recipient = to.local;
-      const copy: ArchivedCopy = { event, original, text: original.toString(), at: now(), sender, recipient };
+      // Flat now: the writer thread's post needs it flat anyway, and a batch compares each stanza
+      // with the one before (one message's two copies are posted once), which walks a cons tree.
+      const copy: ArchivedCopy = { event, original, text: flatString(original.toString()), at: now(), sender, recipient };
       // A message to an account that does not exist bounces (core's fallback): nothing to keep. One
       // with a session on this node exists: no store read for the common case.
       if (recipient && recipient !== sender && api.router.localSessionsOf(recipient).length === 0) {
