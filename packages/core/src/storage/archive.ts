@@ -117,10 +117,16 @@ export interface ArchiveStore {
 
 const ID_DIGITS = 11;
 const NONCE_DIGITS = 6;
+/** archiveId writes a seq as two numbers under 2^31: its last LOW_DIGITS base-36 digits, and the rest. */
+const LOW_DIGITS = 6;
+const LOW_PART = 36 ** LOW_DIGITS;
 
 /** The sortable part of an id: a sequence number as 11 base-36 digits (bounds of range reads). */
 export function archiveId(seq: number): string {
-  return seq.toString(36).padStart(ID_DIGITS, '0');
+  // In two halves: V8's toString(36) of a number past 2^31 takes the floating-point path, ~3× the
+  // time of two small ones (two calls per archived message).
+  const high = Math.floor(seq / LOW_PART);
+  return (high.toString(36) + (seq - high * LOW_PART).toString(36).padStart(LOW_DIGITS, '0')).padStart(ID_DIGITS, '0');
 }
 
 /** The random part of a new id. */

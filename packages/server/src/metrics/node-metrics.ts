@@ -32,6 +32,19 @@ class Totals {
     else this.values.set(key, { labels, value });
   }
 
+  /** Adds one to a fixed label set, its key made once (every stanza is counted). Shown from its first count. */
+  counter(labels: MetricLabels): () => void {
+    const key = JSON.stringify(labels);
+    let entry: { labels: MetricLabels; value: number } | undefined;
+    return () => {
+      if (!entry) {
+        entry = this.values.get(key) ?? { labels, value: 0 };
+        this.values.set(key, entry);
+      }
+      entry.value++;
+    };
+  }
+
   samples(): { labels: MetricLabels; value: number }[] {
     return [...this.values.values()];
   }
@@ -77,7 +90,8 @@ export function instrumentNode(sources: NodeMetricsSources): NodeMetrics {
   // Highest priority, never claiming the stanza: dispatch goes on to the real handlers.
   for (const event of STANZA_EVENTS) {
     const [kind, to] = event.split('/') as [string, string];
-    core.hooks.on(event, () => void stanzas.add({ kind, to }), 1_000_000);
+    const count = stanzas.counter({ kind, to });
+    core.hooks.on(event, () => void count(), 1_000_000);
   }
 
   const byTransport = (items: Iterable<{ transport: { kind: TransportKind } }>) => {
