@@ -6,6 +6,7 @@ import { fork, type ChildProcess } from 'node:child_process';
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { Histogram } from './histogram.js';
+import { fixedWorkMs } from './machine-speed.js';
 import { mergeReports, type MergedReport, type PhaseReport } from './phase-report.js';
 import { ResourceWatch, usageBetween, type WatchSample } from './proc-stats.js';
 import type { Scenario, WorkerInit } from './scenario.js';
@@ -41,6 +42,8 @@ export interface PhaseOutcome {
   /** CPU of every worker plus the coordinator, in percent of one core. */
   generatorCpuPercent: number;
   machineBusyPercent: number;
+  /** Milliseconds the machine took for a fixed piece of work just before the phase (machine-speed.ts). */
+  fixedWorkMs: number;
   /** Server and machine samples taken during the phase (epoch ms), for CPU over a part of it. */
   samples: WatchSample[];
 }
@@ -87,6 +90,7 @@ export class Coordinator {
 
   /** Runs one phase on every worker; `args` may differ per worker. Rejects after timeoutMs. */
   async phase(name: string, args: unknown | ((worker: WorkerInit) => unknown), timeoutMs: number): Promise<PhaseOutcome> {
+    const fixedWork = fixedWorkMs(); // before the phase's load, and outside its CPU figures
     const started = performance.now();
     const cpuStart = process.cpuUsage();
     const watch = new ResourceWatch(this.serverPids).start();
@@ -109,6 +113,7 @@ export class Coordinator {
       server: serverUsage(samples),
       generatorCpuPercent: (generatorMicros / 1000 / wallMs) * 100,
       machineBusyPercent: whole?.machineBusyPercent ?? NaN,
+      fixedWorkMs: fixedWork,
       samples,
     };
   }
