@@ -42,8 +42,8 @@ export interface PhaseOutcome {
   /** CPU of every worker plus the coordinator, in percent of one core. */
   generatorCpuPercent: number;
   machineBusyPercent: number;
-  /** Milliseconds the machine took for a fixed piece of work just before the phase (machine-speed.ts). */
-  fixedWorkMs: number;
+  /** Milliseconds the machine took for a fixed piece of work just before and just after the phase (machine-speed.ts). */
+  fixedWorkMs: [before: number, after: number];
   /** Server and machine samples taken during the phase (epoch ms), for CPU over a part of it. */
   samples: WatchSample[];
 }
@@ -104,6 +104,7 @@ export class Coordinator {
     const report = mergeReports(reports);
     const own = process.cpuUsage(cpuStart);
     const generatorMicros = report.cpuMicros + own.user + own.system;
+    const fixedWorkAfter = fixedWorkMs(); // after the phase's CPU figures are taken
     for (const [text, n] of Object.entries(report.errors)) process.stderr.write(`  ${this.target.name} ${name}: ${n} × ${text}\n`);
     const samples = watch.samples;
     const whole = usageBetween(samples, -Infinity, Infinity);
@@ -113,7 +114,7 @@ export class Coordinator {
       server: serverUsage(samples),
       generatorCpuPercent: (generatorMicros / 1000 / wallMs) * 100,
       machineBusyPercent: whole?.machineBusyPercent ?? NaN,
-      fixedWorkMs: fixedWork,
+      fixedWorkMs: [fixedWork, fixedWorkAfter],
       samples,
     };
   }

@@ -34,7 +34,8 @@ export function cpuFigures(label: string, outcome: PhaseOutcome): Figure[] {
   // What neither the server nor the generator used: other work on a shared machine disturbs the run.
   if (outcome.server) figures.push({ case: label, name: 'other processes CPU', value: Math.max(0, machine - server - generator), unit: '% of a core', note: 'should be near 0' });
   // Other processes are not the only disturbance: the machine itself has slow phases.
-  figures.push({ case: label, name: 'machine speed', value: outcome.fixedWorkMs, unit: 'ms', note: 'a fixed piece of work, timed before the step: higher is a slower machine' });
+  const [before, after] = outcome.fixedWorkMs;
+  figures.push({ case: label, name: 'machine speed', value: before, unit: 'ms', note: `a fixed piece of work timed before the step (${after.toFixed(1)} ms after it): higher is a slower machine` });
   return figures;
 }
 
