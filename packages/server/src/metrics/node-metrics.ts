@@ -26,23 +26,20 @@ class Totals {
   private readonly values = new Map<string, { labels: MetricLabels; value: number }>();
 
   add(labels: MetricLabels, value = 1): void {
-    const key = JSON.stringify(labels);
-    const entry = this.values.get(key);
-    if (entry) entry.value += value;
-    else this.values.set(key, { labels, value });
+    this.entryOf(JSON.stringify(labels), labels).value += value;
   }
 
   /** Adds one to a fixed label set, its key made once (every stanza is counted). Shown from its first count. */
   counter(labels: MetricLabels): () => void {
     const key = JSON.stringify(labels);
     let entry: { labels: MetricLabels; value: number } | undefined;
-    return () => {
-      if (!entry) {
-        entry = this.values.get(key) ?? { labels, value: 0 };
-        this.values.set(key, entry);
-      }
-      entry.value++;
-    };
+    return () => void ((entry ??= this.entryOf(key, labels)).value += 1);
+  }
+
+  private entryOf(key: string, labels: MetricLabels): { labels: MetricLabels; value: number } {
+    let entry = this.values.get(key);
+    if (!entry) this.values.set(key, (entry = { labels, value: 0 }));
+    return entry;
   }
 
   samples(): { labels: MetricLabels; value: number }[] {
