@@ -13,7 +13,7 @@ import type { CoreOptions } from './options.js';
 import type { Resource } from './router.js';
 import type { Session } from './session.js';
 import type { Stores } from './stores.js';
-import type { ChatLockStore, LockService, MucOccupantStore, PresenceStore } from './volatile/index.js';
+import type { ChatLockStore, DirectoryReadOptions, LockService, MucOccupantStore, PresenceStore } from './volatile/index.js';
 import type { HostedService } from './hook-events.js';
 
 export interface Module<O = Record<string, never>> {
@@ -29,8 +29,8 @@ export interface ModuleRouter {
   route(stanza: Element, origin?: Session): Promise<void>;
   /** Delivers to the session of a full JID on any node; false when none holds it. */
   deliver(to: JID, stanza: Element): Promise<boolean>;
-  /** Every bound resource of the user, on any node. */
-  resourcesOf(username: string): Promise<Resource[]>;
+  /** Every bound resource of the user, on any node (`mayBeCached`: see DirectoryReadOptions). */
+  resourcesOf(username: string, options?: DirectoryReadOptions): Promise<Resource[]>;
   /** RFC 6121 §8.5.2: the user's available resources with a non-negative priority. */
   availableResourcesOf(username: string): Promise<Resource[]>;
   /**
@@ -126,7 +126,7 @@ export async function loadModule<O>(core: Core, module: Module<O>, options?: Par
     router: {
       route: (stanza, origin) => router.route(stanza, origin),
       deliver: (to, stanza) => router.deliver(to, stanza),
-      resourcesOf: (username) => router.resourcesOf(username),
+      resourcesOf: (username, options) => router.resourcesOf(username, options),
       availableResourcesOf: (username) => router.availableResourcesOf(username),
       localSessionsOf: (username) => core.sessions.forUser(username).filter((s) => s.state === 'bound' && s.jid !== undefined),
       bounce: (stanza, error) => router.bounce(stanza, error),

@@ -9,7 +9,7 @@ import type { Core } from './core.js';
 import type { HostedService, StanzaEvent } from './hook-events.js';
 import { isReachable, type Session } from './session.js';
 import { StoreUnavailableError } from './storage/store-unavailable.js';
-import type { DirectoryEntry } from './volatile/index.js';
+import type { DirectoryEntry, DirectoryReadOptions } from './volatile/index.js';
 
 type Kind = 'message' | 'presence' | 'iq';
 
@@ -123,10 +123,10 @@ export class Router {
    * directory cannot be read (the cluster store is down, issue 8 §8), this node's own sessions:
    * traffic between users of this node goes on, and the rest fails as before.
    */
-  async resourcesOf(username: string): Promise<Resource[]> {
+  async resourcesOf(username: string, options?: DirectoryReadOptions): Promise<Resource[]> {
     let entries: DirectoryEntry[];
     try {
-      entries = await this.core.directory.resourcesOf(username);
+      entries = await this.core.directory.resourcesOf(username, options);
     } catch (err) {
       if (!(err instanceof StoreUnavailableError)) throw err;
       return this.localResourcesOf(username);

@@ -101,6 +101,8 @@ export class RedisConnection extends EventEmitter<RedisConnectionEvents> {
   private readonly unreplicated: Counter;
   /** After a WAIT that timed out: durable writes skip WAIT until then (a dead replica must not slow every write). */
   private skipWaitUntil = 0;
+  /** See `runCached`; set by `connectRedis` on a single server once it is connected. */
+  private cached?: RedisClient;
 
   /**
    * Use `connectRedis`. `client` is for tests and rate-limiter-flexible (which routes each of its
@@ -146,6 +148,29 @@ export class RedisConnection extends EventEmitter<RedisConnectionEvents> {
    */
   async run<T>(what: string, operation: (client: RedisCommands) => Promise<T>, options: { timeoutMs?: number } = {}): Promise<T> {
     return this.measured(what, options, (guard) => this.link.execute((client) => guard(() => operation(client))));
+  }
+
+  /**
+   * Runs a read whose reply may come from this node's copy (node-redis's RESP3 client-side cache on
+   * a connection of its own: Redis's CLIENT TRACKING says which keys changed, and a reply that an
+   * invalidation overtook is not kept). A copy lags the server by the time an invalidation takes
+   * to arrive; a key this node writes is dropped from it by `forgetCached`. Without that connection
+   * (Sentinel, a Cluster, or while it reconnects) the read goes to Redis as `run` does.
+   */
+  async runCached<T>(what: string, operation: (client: RedisCommands) => Promise<T>): Promise<T> {
+    const cached = this.cached;
+    if (!cached?.isReady) return this.run(what, operation);
+    return this.measured(what, {}, (guard) => guard(() => operation(cached)));
+  }
+
+  /** Drops this node's copy of a key it has just written (or is writing), so that its own later reads do not wait for Redis's invalidation. */
+  forgetCached(key: string): void {
+    this.cached?.clientSideCache?.invalidate(key);
+  }
+
+  /** Called once by `connectRedis`: the connection `runCached` reads through. */
+  useCachedReads(client: RedisClient): void {
+    this.cached = client;
   }
 
   /**
@@ -236,7 +261,12 @@ export class RedisConnection extends EventEmitter<RedisConnectionEvents> {
     if (this.isClosed) return;
     this.isClosed = true;
     clearInterval(this.healthTimer);
-    await Promise.all([this.link.close(this.options.commandTimeoutMs), this.durable?.close(this.options.commandTimeoutMs)]);
+    const cached = this.cached;
+    await Promise.all([
+      this.link.close(this.options.commandTimeoutMs),
+      this.durable?.close(this.options.commandTimeoutMs),
+      cached?.isOpen ? closeWithin(this.options.commandTimeoutMs, cached) : undefined,
+    ]);
   }
 
   /** A connection of its own for blocking reads (the node bus's XREAD BLOCK); connect it, destroy it when done. */
@@ -368,7 +398,41 @@ export async function connectRedis(options: RedisOptions, deps: ConnectRedisDeps
           throw new RedisConnectError(`Redis at ${url} refused the durable-write connection (${describe(err)})`, url, { cause: err });
         })
       : undefined;
-  return new RedisConnection(client, options, log, events, plainLink(client), deps.metrics, durable);
+  const connection = new RedisConnection(client, options, log, events, plainLink(client), deps.metrics, durable);
+  const cached = await cachedReadClient(client, log, options.connectTimeoutMs);
+  if (cached) connection.useCachedReads(cached);
+  return connection;
+}
+
+/** Entries node-redis keeps on the cached connection (least recently used go first): one per user read. */
+const CACHED_ENTRIES = 50_000;
+
+/**
+ * The connection for `runCached`: a duplicate of the main client in RESP3 with client-side caching
+ * (node-redis turns CLIENT TRACKING on at every connect and empties the copy whenever the
+ * connection breaks, since invalidations sent meanwhile are lost). A server that refuses it (no
+ * RESP3 before Redis 6, an ACL without CLIENT) leaves every read on the main connection.
+ */
+async function cachedReadClient(main: RedisClient, log: Logger, timeoutMs: number): Promise<RedisClient | undefined> {
+  const client = main.duplicate({ name: 'deskchat-cached', RESP: 3, clientSideCache: { ttl: 0, maxEntries: CACHED_ENTRIES, evictPolicy: 'LRU' } }) as unknown as RedisClient;
+  let lastError: unknown;
+  client.on('error', (err: Error) => {
+    lastError = err;
+    log.debug({ err: describe(err) }, 'redis cached-read connection error');
+  });
+  // The main client's reconnection strategy, which it inherits, retries a refused handshake for
+  // ever once the node has connected: give up after one connect timeout instead.
+  let timer: NodeJS.Timeout | undefined;
+  const connected = client.connect().then(
+    () => true,
+    (err: unknown) => ((lastError = err), false),
+  );
+  const isConnected = await Promise.race([connected, new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), timeoutMs)))]);
+  clearTimeout(timer);
+  if (isConnected) return client;
+  if (client.isOpen) client.destroy();
+  log.warn({ err: lastError === undefined ? `no connection within ${timeoutMs} ms` : describe(lastError) }, 'redis: no client-side cache (a RESP3 connection with CLIENT TRACKING was refused); every read goes to Redis');
+  return undefined;
 }
 
 /** The durable connection to a single server: a duplicate of the main client (same options and reconnection). */

@@ -18,7 +18,7 @@ import type { SessionDirectory } from './session-directory.js';
 import { MemoryStreamResumptionStore } from './memory-stream-resumption-store.js';
 import type { StreamResumptionStore } from './stream-resumption-store.js';
 
-export type { DirectoryEntry, EntryFlags, RegisterResult, RegisterRules, SessionDirectory } from './session-directory.js';
+export type { DirectoryEntry, DirectoryReadOptions, EntryFlags, RegisterResult, RegisterRules, SessionDirectory } from './session-directory.js';
 export { SERVER_OWNED, type AvailableRecord, type LastSeen, type PresenceStore } from './presence-store.js';
 export type { BusHandler, BusMessage, NodeBus } from './node-bus.js';
 export type { LockOptions, LockService } from './locks.js';

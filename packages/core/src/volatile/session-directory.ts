@@ -45,6 +45,19 @@ export type RegisterResult =
   | { status: 'conflict'; holder: DirectoryEntry }
   | { status: 'limit' };
 
+export interface DirectoryReadOptions {
+  /**
+   * The caller takes a copy that may lag the shared directory by the time an invalidation takes to
+   * reach this node (about a round trip; this node's own writes never lag): what a read made that
+   * much earlier would have returned. For message routing and carbons, which read every
+   * message's resources. Routing re-reads fresh before it concludes that no resource takes a
+   * message (or that a full JID's is gone), so the lag never sends a message to offline storage
+   * or back as an error; a resource bound within it may miss one forked copy or carbon, as it
+   * would a message routed that instant earlier. Directories without a cache ignore it.
+   */
+  mayBeCached?: boolean;
+}
+
 export interface SessionDirectory {
   /**
    * Adds a bound resource, atomically with its checks: a resource in use is replaced (the old
@@ -60,7 +73,7 @@ export interface SessionDirectory {
   move(username: string, resource: string, sessionId: string, node: string): Promise<boolean>;
   get(username: string, resource: string): Promise<DirectoryEntry | undefined>;
   /** Every bound resource of the user, on any node. */
-  resourcesOf(username: string): Promise<DirectoryEntry[]>;
+  resourcesOf(username: string, options?: DirectoryReadOptions): Promise<DirectoryEntry[]>;
   /** Every entry held by a node (what a takeover cleans up when the node dies). */
   entriesOfNode(node: string): Promise<DirectoryEntry[]>;
 }

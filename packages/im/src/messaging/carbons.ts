@@ -56,14 +56,14 @@ export const carbonsModule: Module = {
       const copies: Promise<boolean>[] = [];
       if (sender) {
         // §8: to the sender's other resources, whether or not the sending client enabled carbons.
-        const others = enabledResources(await router.resourcesOf(sender.local), () => skip().add(sender.toString()));
+        const others = enabledResources(await router.resourcesOf(sender.local, { mayBeCached: true }), () => skip().add(sender.toString()));
         for (const r of others) copies.push(router.deliver(r.jid, carbon('sent', stanza, r.jid)));
       }
       // §7: to the recipient's resources that did not get the original. None when nobody got it
       // (stored offline: the copy would arrive again with the offline flush; or bounced). A user
       // writing to themselves already had the <sent/> copies above.
       if (recipients.length > 0 && to.local && to.local !== sender?.local) {
-        for (const r of enabledResources(recipientResources ?? (await router.resourcesOf(to.local)), skip)) copies.push(router.deliver(r.jid, carbon('received', stanza, r.jid)));
+        for (const r of enabledResources(recipientResources ?? (await router.resourcesOf(to.local, { mayBeCached: true })), skip)) copies.push(router.deliver(r.jid, carbon('received', stanza, r.jid)));
       }
       await Promise.all(copies);
     });

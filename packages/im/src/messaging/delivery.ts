@@ -18,6 +18,17 @@ import { DEFAULT_MESSAGE_DELIVERY_OPTIONS, type MessageDeliveryOptions } from '.
 
 const SWEEP_INTERVAL_MS = 60_000;
 
+/**
+ * Every message reads its recipient's resources: a cluster node may take them from its copy of
+ * the directory (core's DirectoryReadOptions), which can lag a resource that has just come by
+ * about a round trip. So when the copy has no resource to take the message, they are read again
+ * fresh before the fallback stores or bounces it.
+ */
+const CACHED = { mayBeCached: true } as const;
+
+/** RFC 6121 §8.5.2: available, with a non-negative priority (as router.availableResourcesOf). */
+const isReachable = (r: Resource) => r.isAvailable && r.priority >= 0;
+
 export const messageDeliveryModule: Module<MessageDeliveryOptions> = {
   name: 'message-delivery',
   defaults: DEFAULT_MESSAGE_DELIVERY_OPTIONS,
@@ -61,8 +72,13 @@ export const messageDeliveryModule: Module<MessageDeliveryOptions> = {
       if (!isChatOrNormal(event)) return false;
       await noteAnswer(event);
       const { to, from } = event;
-      const all = await router.resourcesOf(to.local);
-      const available = all.filter((r) => r.isAvailable && r.priority >= 0); // as router.availableResourcesOf
+      let all = await router.resourcesOf(to.local, CACHED);
+      let available = all.filter(isReachable);
+      if (available.length === 0) {
+        // Before it goes to the fallback: a copy may lag a resource that has just come (see CACHED).
+        all = await router.resourcesOf(to.local);
+        available = all.filter(isReachable);
+      }
       if (available.length === 0) {
         // No recipient: the fallback stores it or answers service-unavailable. The sender's other
         // resources still get their <sent/> carbons.
@@ -88,8 +104,12 @@ export const messageDeliveryModule: Module<MessageDeliveryOptions> = {
     // re-dispatches a chat to the bare JID (§8.5.3.2.1), where the hook above takes it.
     api.hook('message/full', async (event) => {
       if (!isChatOrNormal(event)) return false;
-      const all = await router.resourcesOf(event.to.local);
-      const target = all.find((r) => r.jid.resource === event.to.resource);
+      let all = await router.resourcesOf(event.to.local, CACHED);
+      let target = all.find((r) => r.jid.resource === event.to.resource);
+      if (!target) {
+        all = await router.resourcesOf(event.to.local); // a copy may lag a resource that has just come
+        target = all.find((r) => r.jid.resource === event.to.resource);
+      }
       if (!target) return false;
       await noteAnswer(event);
       await locks.touch(event.to.local, event.from.bare().toString(), target.sessionId);

@@ -22,7 +22,7 @@
 // that node and session; it deletes an index entry that points to nothing once it is older than
 // `staleIndexMs` (a register in flight writes its entry within a command timeout of its index
 // entry, so a younger one may simply not be written yet).
-import type { DirectoryEntry, EntryFlags, RegisterResult, RegisterRules, SessionDirectory } from '@deskchat/core';
+import type { DirectoryEntry, DirectoryReadOptions, EntryFlags, RegisterResult, RegisterRules, SessionDirectory } from '@deskchat/core';
 import type { RedisConnection } from '../connection.js';
 import { LuaScript } from '../script.js';
 
@@ -121,7 +121,11 @@ export class RedisSessionDirectory implements SessionDirectory {
     this.staleIndexMs = options.staleIndexMs ?? 60_000;
   }
 
-  async register(entry: DirectoryEntry, rules: RegisterRules): Promise<RegisterResult> {
+  register(entry: DirectoryEntry, rules: RegisterRules): Promise<RegisterResult> {
+    return this.writing(entry.username, () => this.registerEntry(entry, rules));
+  }
+
+  private async registerEntry(entry: DirectoryEntry, rules: RegisterRules): Promise<RegisterResult> {
     const userKey = this.redis.keys.userVolatile(entry.username).sessions;
     const nodeIndex = this.redis.keys.node(entry.node).sessions;
     const limit = Number.isFinite(rules.maxPerUser) ? Math.max(0, Math.floor(rules.maxPerUser)) : -1;
@@ -142,7 +146,11 @@ export class RedisSessionDirectory implements SessionDirectory {
     return status === 'conflict' ? { status: 'conflict', holder: holder! } : { status: 'limit' };
   }
 
-  async update(username: string, resource: string, sessionId: string, flags: EntryFlags): Promise<boolean> {
+  update(username: string, resource: string, sessionId: string, flags: EntryFlags): Promise<boolean> {
+    return this.writing(username, () => this.updateEntry(username, resource, sessionId, flags));
+  }
+
+  private async updateEntry(username: string, resource: string, sessionId: string, flags: EntryFlags): Promise<boolean> {
     const changes: EntryFlags = {};
     if (flags.isAvailable !== undefined) changes.isAvailable = flags.isAvailable;
     if (flags.priority !== undefined) changes.priority = flags.priority;
@@ -153,7 +161,11 @@ export class RedisSessionDirectory implements SessionDirectory {
     return (await this.redis.run('updateSession', (c) => UPDATE.run(c, [key], [resource, sessionId, JSON.stringify(changes)]))) === 1;
   }
 
-  async unregister(username: string, resource: string, sessionId: string, onNode?: string): Promise<boolean> {
+  unregister(username: string, resource: string, sessionId: string, onNode?: string): Promise<boolean> {
+    return this.writing(username, () => this.unregisterEntry(username, resource, sessionId, onNode));
+  }
+
+  private async unregisterEntry(username: string, resource: string, sessionId: string, onNode?: string): Promise<boolean> {
     const key = this.redis.keys.userVolatile(username).sessions;
     // 1. The entry (only the owner's, and only where it is held when `onNode` says so); 2. then its index entry.
     const node = (await this.redis.run('unregister', (c) => UNREGISTER.run(c, [key], [resource, sessionId, onNode ?? '']))) as string | null;
@@ -164,7 +176,11 @@ export class RedisSessionDirectory implements SessionDirectory {
   }
 
   /** A session continued on another node: 1. index add there, 2. the entry moves, 3. the old node's index entry goes (same crash order as register). */
-  async move(username: string, resource: string, sessionId: string, node: string): Promise<boolean> {
+  move(username: string, resource: string, sessionId: string, node: string): Promise<boolean> {
+    return this.writing(username, () => this.moveEntry(username, resource, sessionId, node));
+  }
+
+  private async moveEntry(username: string, resource: string, sessionId: string, node: string): Promise<boolean> {
     const key = this.redis.keys.userVolatile(username).sessions;
     await this.redis.run('move', (c) => INDEX_ADD.run(c, [this.redis.keys.node(node).sessions], [indexField({ username, resource, sessionId })]));
     const from = (await this.redis.run('move', (c) => MOVE.run(c, [key], [resource, sessionId, node]))) as string | null;
@@ -181,9 +197,23 @@ export class RedisSessionDirectory implements SessionDirectory {
     return value == null ? undefined : decode(value);
   }
 
-  async resourcesOf(username: string): Promise<DirectoryEntry[]> {
-    const all = await this.redis.run('resourcesOf', (c) => c.hVals(this.redis.keys.userVolatile(username).sessions));
+  async resourcesOf(username: string, options?: DirectoryReadOptions): Promise<DirectoryEntry[]> {
+    const key = this.redis.keys.userVolatile(username).sessions;
+    const all = options?.mayBeCached ? await this.redis.runCached('resourcesOf', (c) => c.hVals(key)) : await this.redis.run('resourcesOf', (c) => c.hVals(key));
     return all.map(decode);
+  }
+
+  /**
+   * A user's entries changed through this node: its copy goes as soon as the write is done, not
+   * when Redis's invalidation comes back, so that this node's next read has the change (a read
+   * still in flight then is not kept either).
+   */
+  private async writing<T>(username: string, write: () => Promise<T>): Promise<T> {
+    try {
+      return await write();
+    } finally {
+      this.redis.forgetCached(this.redis.keys.userVolatile(username).sessions);
+    }
   }
 
   async entriesOfNode(node: string): Promise<DirectoryEntry[]> {
