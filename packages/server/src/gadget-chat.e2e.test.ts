@@ -156,14 +156,18 @@ describe('tabs, badges and the window', () => {
   });
 
   it('the enlarge button makes the window larger and restores it; the window never fills the page', async () => {
-    const before = await gadget.chatWindow().boundingBox();
+    // The gadget renders on the next animation frame (app.ts): each size is read once it is drawn.
+    const width = async () => (await gadget.chatWindow().boundingBox())!.width;
+    const before = await width();
     await gadget.page.getByRole('button', { name: 'Enlarge chat window' }).click();
-    const larger = await gadget.chatWindow().boundingBox();
-    expect(larger!.width).toBeGreaterThan(before!.width);
-    const viewport = gadget.page.viewportSize()!;
-    expect(larger!.width).toBeLessThan(viewport.width);
+    const larger = await eventually(async () => {
+      const now = await width();
+      expect(now).toBeGreaterThan(before);
+      return now;
+    });
+    expect(larger).toBeLessThan(gadget.page.viewportSize()!.width);
     await gadget.page.getByRole('button', { name: 'Restore chat window size' }).click();
-    expect((await gadget.chatWindow().boundingBox())!.width).toBe(before!.width);
+    await eventually(async () => expect(await width()).toBe(before));
   });
 });
 
