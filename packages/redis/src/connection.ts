@@ -101,8 +101,6 @@ export class RedisConnection extends EventEmitter<RedisConnectionEvents> {
   private readonly unreplicated: Counter;
   /** After a WAIT that timed out: durable writes skip WAIT until then (a dead replica must not slow every write). */
   private skipWaitUntil = 0;
-  /** See `runCached`; set by `connectRedis` on a single server once it is connected. */
-  private cached?: RedisClient;
 
   /**
    * Use `connectRedis`. `client` is for tests and rate-limiter-flexible (which routes each of its
@@ -116,6 +114,8 @@ export class RedisConnection extends EventEmitter<RedisConnectionEvents> {
     private readonly link: RedisLink,
     metrics: Metrics = noopMetrics,
     private readonly durable?: DurableLink,
+    /** The connection `runCached` reads through: `connectRedis` makes it on a single server. */
+    private readonly cached?: RedisClient,
   ) {
     super();
     this.unreplicated = metrics.counter({
@@ -166,11 +166,6 @@ export class RedisConnection extends EventEmitter<RedisConnectionEvents> {
   /** Drops this node's copy of a key it has just written (or is writing), so that its own later reads do not wait for Redis's invalidation. */
   forgetCached(key: string): void {
     this.cached?.clientSideCache?.invalidate(key);
-  }
-
-  /** Called once by `connectRedis`: the connection `runCached` reads through. */
-  useCachedReads(client: RedisClient): void {
-    this.cached = client;
   }
 
   /**
@@ -261,11 +256,10 @@ export class RedisConnection extends EventEmitter<RedisConnectionEvents> {
     if (this.isClosed) return;
     this.isClosed = true;
     clearInterval(this.healthTimer);
-    const cached = this.cached;
     await Promise.all([
       this.link.close(this.options.commandTimeoutMs),
       this.durable?.close(this.options.commandTimeoutMs),
-      cached?.isOpen ? closeWithin(this.options.commandTimeoutMs, cached) : undefined,
+      this.cached?.isOpen ? closeWithin(this.options.commandTimeoutMs, this.cached) : undefined,
     ]);
   }
 
@@ -398,10 +392,8 @@ export async function connectRedis(options: RedisOptions, deps: ConnectRedisDeps
           throw new RedisConnectError(`Redis at ${url} refused the durable-write connection (${describe(err)})`, url, { cause: err });
         })
       : undefined;
-  const connection = new RedisConnection(client, options, log, events, plainLink(client), deps.metrics, durable);
   const cached = await cachedReadClient(client, log, options.connectTimeoutMs);
-  if (cached) connection.useCachedReads(cached);
-  return connection;
+  return new RedisConnection(client, options, log, events, plainLink(client), deps.metrics, durable, cached);
 }
 
 /** Entries node-redis keeps on the cached connection (least recently used go first): one per user read. */

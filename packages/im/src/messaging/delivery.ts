@@ -9,7 +9,7 @@
 // as before. This hook never looks up the account, so an unknown user's error is produced by the
 // same code path, in the same time, as any other service-unavailable from the fallback.
 import type { JID } from '@deskchat/protocol';
-import type { Module, Resource, StanzaEvent } from '@deskchat/core';
+import { isReachable, type Module, type ModuleRouter, type Resource, type StanzaEvent } from '@deskchat/core';
 import './events.js';
 import { ChatLocks } from './chat-locks.js';
 import { hasBody, messageType, withoutPrivate } from './message-rules.js';
@@ -21,13 +21,13 @@ const SWEEP_INTERVAL_MS = 60_000;
 /**
  * Every message reads its recipient's resources: a cluster node may take them from its copy of
  * the directory (core's DirectoryReadOptions), which can lag a resource that has just come by
- * about a round trip. So when the copy has no resource to take the message, they are read again
+ * about a round trip. So when the copy has none that `takes` the message, they are read again
  * fresh before the fallback stores or bounces it.
  */
-const CACHED = { mayBeCached: true } as const;
-
-/** RFC 6121 §8.5.2: available, with a non-negative priority (as router.availableResourcesOf). */
-const isReachable = (r: Resource) => r.isAvailable && r.priority >= 0;
+async function resourcesTaking(router: ModuleRouter, username: string, takes: (r: Resource) => boolean): Promise<Resource[]> {
+  const copy = await router.resourcesOf(username, { mayBeCached: true });
+  return copy.some(takes) ? copy : router.resourcesOf(username);
+}
 
 export const messageDeliveryModule: Module<MessageDeliveryOptions> = {
   name: 'message-delivery',
@@ -72,13 +72,8 @@ export const messageDeliveryModule: Module<MessageDeliveryOptions> = {
       if (!isChatOrNormal(event)) return false;
       await noteAnswer(event);
       const { to, from } = event;
-      let all = await router.resourcesOf(to.local, CACHED);
-      let available = all.filter(isReachable);
-      if (available.length === 0) {
-        // Before it goes to the fallback: a copy may lag a resource that has just come (see CACHED).
-        all = await router.resourcesOf(to.local);
-        available = all.filter(isReachable);
-      }
+      const all = await resourcesTaking(router, to.local, isReachable); // RFC 6121 §8.5.2: available, priority ≥ 0
+      const available = all.filter(isReachable);
       if (available.length === 0) {
         // No recipient: the fallback stores it or answers service-unavailable. The sender's other
         // resources still get their <sent/> carbons.
@@ -104,12 +99,9 @@ export const messageDeliveryModule: Module<MessageDeliveryOptions> = {
     // re-dispatches a chat to the bare JID (§8.5.3.2.1), where the hook above takes it.
     api.hook('message/full', async (event) => {
       if (!isChatOrNormal(event)) return false;
-      let all = await router.resourcesOf(event.to.local, CACHED);
-      let target = all.find((r) => r.jid.resource === event.to.resource);
-      if (!target) {
-        all = await router.resourcesOf(event.to.local); // a copy may lag a resource that has just come
-        target = all.find((r) => r.jid.resource === event.to.resource);
-      }
+      const isTarget = (r: Resource) => r.jid.resource === event.to.resource;
+      const all = await resourcesTaking(router, event.to.local, isTarget);
+      const target = all.find(isTarget);
       if (!target) return false;
       await noteAnswer(event);
       await locks.touch(event.to.local, event.from.bare().toString(), target.sessionId);
